@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages techcurve needs beyond Python. Idempotent: installs only what is missing.
+# The CJK font for charts comes from the `mplfonts` pip package, not from the system, so
+# nothing here is needed for the demo or the tests today; this is where a browser for
+# dashboard UI tests will be added.
+set -euo pipefail
+need=()
+for pkg in ${TECHCURVE_SYSTEM_PACKAGES:-}; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+  else
+    echo "setup-system: please install ${need[*]} with your package manager" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,198 @@
+"""Small, frozen data types shared by every stage.
+
+The closed sets (evidence kinds, phases, years-to-plateau bands) are enums; the
+records and results are frozen dataclasses. Bulk data travels between stages as
+polars DataFrames whose columns are named in :mod:`techcurve.store`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class EvidenceKind(str, Enum):
+    """What a record or a count row is evidence of."""
+
+    PATENT = "patent"
+    PAPER = "paper"
+    ARTICLE = "article"
+    FINANCING = "financing"
+    ATTENTION = "attention"  # count-level only: search interest, job posts, Q&A questions
+
+    @classmethod
+    def parse(cls, value: str) -> EvidenceKind:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            allowed = ", ".join(k.value for k in cls)
+            raise ValueError(f"unknown evidence kind {value!r} (expected one of: {allowed})") from None
+
+
+RECORD_KINDS = (EvidenceKind.PATENT, EvidenceKind.PAPER, EvidenceKind.ARTICLE, EvidenceKind.FINANCING)
+
+
+class Phase(str, Enum):
+    """The five phases of the maturity curve, in order."""
+
+    TRIGGER = "trigger"
+    PEAK = "peak"
+    TROUGH = "trough"
+    SLOPE = "slope"
+    PLATEAU = "plateau"
+
+    @property
+    def zh(self) -> str:
+        return _PHASE_ZH[self]
+
+    @property
+    def en(self) -> str:
+        return _PHASE_EN[self]
+
+    @property
+    def index(self) -> int:
+        return list(Phase).index(self)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The interval of curve positions (0–1) that belong to this phase."""
+        return PHASE_BOUNDS[self]
+
+    @classmethod
+    def at(cls, position: float) -> Phase:
+        """The phase a curve position (0–1) falls in."""
+        for phase, (lo, hi) in PHASE_BOUNDS.items():
+            if lo <= position < hi:
+                return phase
+        return cls.PLATEAU
+
+    @classmethod
+    def parse(cls, value: str) -> Phase:
+        v = value.strip()
+        for p in cls:
+            if v.lower() in (p.value, p.en.lower()) or v == p.zh:
+                return p
+        allowed = ", ".join(f"{p.value} ({p.zh})" for p in cls)
+        raise ValueError(f"unknown phase {value!r} (expected one of: {allowed})")
+
+
+_PHASE_ZH = {
+    Phase.TRIGGER: "技术萌芽期",
+    Phase.PEAK: "期望膨胀期",
+    Phase.TROUGH: "泡沫破裂低谷期",
+    Phase.SLOPE: "稳步爬升复苏期",
+    Phase.PLATEAU: "生产成熟期",
+}
+_PHASE_EN = {
+    Phase.TRIGGER: "Innovation Trigger",
+    Phase.PEAK: "Peak of Inflated Expectations",
+    Phase.TROUGH: "Trough of Disillusionment",
+    Phase.SLOPE: "Slope of Enlightenment",
+    Phase.PLATEAU: "Plateau of Productivity",
+}
+
+# Positions along the curve (x from 0 to 1) that belong to each phase. The render
+# stage draws the curve over the same x range, so a position is a point on it.
+PHASE_BOUNDS: dict[Phase, tuple[float, float]] = {
+    Phase.TRIGGER: (0.0, 0.17),
+    Phase.PEAK: (0.17, 0.36),
+    Phase.TROUGH: (0.36, 0.55),
+    Phase.SLOPE: (0.55, 0.80),
+    Phase.PLATEAU: (0.80, 1.0001),
+}
+
+
+class YearsBand(str, Enum):
+    """Gartner's years-to-plateau legend."""
+
+    LT2 = "<2"
+    Y2_5 = "2-5"
+    Y5_10 = "5-10"
+    GT10 = ">10"
+    OBSOLETE = "obsolete"
+
+    @classmethod
+    def from_years(cls, years: float) -> YearsBand:
+        if years < 2:
+            return cls.LT2
+        if years < 5:
+            return cls.Y2_5
+        if years < 10:
+            return cls.Y5_10
+        return cls.GT10
+
+    @classmethod
+    def parse(cls, value: str) -> YearsBand:
+        v = value.strip().replace("–", "-").replace(" ", "")
+        for b in cls:
+            if v == b.value:
+                return b
+        allowed = ", ".join(b.value for b in cls)
+        raise ValueError(f"unknown years-to-plateau band {value!r} (expected one of: {allowed})")
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """A technology domain (技术领域) such as 人工智能."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubField:
+    """A technology sub-field (细分技术领域) with its boolean query."""
+
+    id: str
+    domain: str
+    name_zh: str
+    name_en: str
+    query: str
+    definition: str = ""
+    line: int | None = None  # line in the taxonomy file, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """What happened to every row of one input file."""
+
+    path: str
+    kind: str
+    profile: str
+    rows_read: int
+    stored: int
+    duplicates: int
+    rejected: int
+    rejects_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.rows_read != self.stored + self.duplicates + self.rejected:
+            raise AssertionError(
+                f"{self.path}: {self.rows_read} rows read but "
+                f"{self.stored}+{self.duplicates}+{self.rejected} accounted for"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One indicator that drove a placement: what it is, its value, what it implied."""
+
+    indicator: str
+    value: float | str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Where one sub-field stands according to one model."""
+
+    subfield_id: str
+    model: str
+    phase: Phase | None  # None = not enough evidence
+    position: float | None  # 0–1 along the curve
+    years_band: YearsBand | None
+    confidence: float  # 0–1
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    status: str = "assessed"  # "assessed" | "insufficient"

@@ -1,0 +1,258 @@
+"""The store: one embedded DuckDB file that every stage reads and writes.
+
+Tables (schema version :data:`SCHEMA_VERSION`):
+
+``meta``            key/value: schema version, created-at, taxonomy hash.
+``ingest_log``      one row per ingested file: counts of rows read/stored/duplicate/rejected.
+``records``         patent, paper, article and financing records (one table, ``kind`` column),
+                    with the normalised text the matcher searches (``text_norm``, ``title_norm``).
+``counts``          count-level evidence: (source, term, kind, year, month) → count, period total.
+``domains``         the taxonomy's domains.
+``subfields``       the taxonomy's sub-fields and their queries.
+``matches``         record ↔ sub-field links with the terms that fired.
+``count_matches``   count-series term ↔ sub-field links (``is_primary`` marks the series used).
+``indicators``      per sub-field per year (wide).
+``summary``         per sub-field at the as-of date: the inputs of the assessment.
+``assessments``     per sub-field per model: phase, position, band, confidence, reasons (JSON).
+``overrides``       expert overrides as applied to the last assessment.
+
+DuckDB allows one writer per file; a second writer gets :class:`StoreError`
+("store is busy") instead of waiting or corrupting the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .errors import StoreError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "techcurve.duckdb"
+
+RECORD_COLUMNS: dict[str, pl.DataType] = {
+    "record_id": pl.Utf8(),  # "<source>:<source_id>" or "<source>:h:<content hash>"
+    "kind": pl.Utf8(),  # patent | paper | article | financing
+    "source": pl.Utf8(),  # dataset / profile name, e.g. "crunchbase", "cnki"
+    "source_id": pl.Utf8(),
+    "title": pl.Utf8(),
+    "abstract": pl.Utf8(),  # abstract, body, summary or company description
+    "keywords": pl.Utf8(),  # ";"-joined
+    "date": pl.Date(),  # first day of the period when only a month/year is known
+    "date_precision": pl.Utf8(),  # day | month | year | none
+    "year": pl.Int32(),
+    "venue": pl.Utf8(),  # journal, conference, media site, patent office
+    "organization": pl.Utf8(),  # patent applicant or financed company
+    "ipc": pl.Utf8(),  # ";"-joined IPC codes (patents)
+    "url": pl.Utf8(),
+    "amount_text": pl.Utf8(),  # financing amount as printed ("数千万人民币", "US$ 5M", "未透露")
+    "amount_low_cny": pl.Float64(),
+    "amount_high_cny": pl.Float64(),
+    "amount_point_cny": pl.Float64(),
+    "currency": pl.Utf8(),
+    "round_raw": pl.Utf8(),
+    "round": pl.Utf8(),  # normalised: seed, angel, pre-a, a, a+, b, ..., ipo, strategic, m&a, other
+    "investors": pl.Utf8(),
+    "sector": pl.Utf8(),  # the source's own sector/category label
+    "title_norm": pl.Utf8(),
+    "text_norm": pl.Utf8(),
+    "ingest_id": pl.Int64(),
+}
+
+COUNT_COLUMNS: dict[str, pl.DataType] = {
+    "source": pl.Utf8(),
+    "term": pl.Utf8(),
+    "kind": pl.Utf8(),  # paper | patent | article | financing | attention
+    "year": pl.Int32(),
+    "month": pl.Int32(),  # 0 = the whole year
+    "count": pl.Float64(),
+    "total": pl.Float64(),  # the period's total over all terms (for shares); null if unknown
+    "term_norm": pl.Utf8(),
+    "ingest_id": pl.Int64(),
+}
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS ingest_log (
+    ingest_id BIGINT PRIMARY KEY, path VARCHAR, kind VARCHAR, profile VARCHAR, sha256 VARCHAR,
+    rows_read BIGINT, stored BIGINT, duplicates BIGINT, rejected BIGINT,
+    rejects_path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS records (
+    record_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, source VARCHAR NOT NULL, source_id VARCHAR,
+    title VARCHAR, abstract VARCHAR, keywords VARCHAR, date DATE, date_precision VARCHAR,
+    year INTEGER, venue VARCHAR, organization VARCHAR, ipc VARCHAR, url VARCHAR,
+    amount_text VARCHAR, amount_low_cny DOUBLE, amount_high_cny DOUBLE, amount_point_cny DOUBLE,
+    currency VARCHAR, round_raw VARCHAR, round VARCHAR, investors VARCHAR, sector VARCHAR,
+    title_norm VARCHAR, text_norm VARCHAR, ingest_id BIGINT);
+CREATE TABLE IF NOT EXISTS counts (
+    source VARCHAR NOT NULL, term VARCHAR NOT NULL, kind VARCHAR NOT NULL, year INTEGER NOT NULL,
+    month INTEGER NOT NULL, count DOUBLE NOT NULL, total DOUBLE, term_norm VARCHAR, ingest_id BIGINT,
+    PRIMARY KEY (source, term, kind, year, month));
+CREATE TABLE IF NOT EXISTS domains (
+    domain_id VARCHAR PRIMARY KEY, name_zh VARCHAR, name_en VARCHAR, aliases VARCHAR);
+CREATE TABLE IF NOT EXISTS subfields (
+    subfield_id VARCHAR PRIMARY KEY, domain_id VARCHAR, name_zh VARCHAR, name_en VARCHAR,
+    query VARCHAR, definition VARCHAR);
+CREATE TABLE IF NOT EXISTS matches (
+    record_id VARCHAR NOT NULL, subfield_id VARCHAR NOT NULL, terms VARCHAR,
+    PRIMARY KEY (record_id, subfield_id));
+CREATE TABLE IF NOT EXISTS count_matches (
+    source VARCHAR NOT NULL, term VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    subfield_id VARCHAR NOT NULL, is_primary BOOLEAN,
+    PRIMARY KEY (source, term, kind, subfield_id));
+"""
+
+
+class Store:
+    """An open techcurve store.
+
+    >>> with Store.open("techcurve.duckdb", create=True) as st:   # doctest: +SKIP
+    ...     st.table("records").height
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
+        self.con = con
+        self.path = path
+
+    # -- opening ---------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path = DEFAULT_DB, *, create: bool = False, read_only: bool = False) -> Store:
+        """Open (or with ``create=True`` create) the store at ``path``."""
+        p = Path(path)
+        if not create and not p.exists():
+            raise StoreError(f"no store at {p}: run `techcurve init` first (or pass --db PATH)")
+        if create:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(p), read_only=read_only)
+        except duckdb.IOException as e:
+            if "lock" in str(e).lower():
+                raise StoreError(
+                    f"store {p} is busy: another techcurve process is writing to it; "
+                    "wait for it to finish"
+                ) from None
+            raise StoreError(f"cannot open store {p}: {e}") from None
+        except duckdb.Error as e:
+            raise StoreError(f"{p} is not a techcurve store ({e})") from None
+        st = cls(con, str(p))
+        if create:
+            st._create_schema()
+        st._check_version()
+        return st
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _create_schema(self) -> None:
+        self.con.execute(_DDL)
+        have = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if have is None:
+            self.con.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', CAST(now() AS VARCHAR))",
+                [str(SCHEMA_VERSION)],
+            )
+
+    def _check_version(self) -> None:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except duckdb.CatalogException:
+            raise StoreError(f"{self.path} is not a techcurve store: run `techcurve init`") from None
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {row[0] if row else '?'}, this techcurve needs "
+                f"{SCHEMA_VERSION}: re-create it with `techcurve init --force`"
+            )
+
+    # -- generic helpers ---------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: an exception (or Ctrl-C) inside rolls everything back."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    def table(self, name: str, where: str = "") -> pl.DataFrame:
+        """A whole table (optionally filtered by a SQL ``where`` clause) as a polars frame."""
+        sql = f"SELECT * FROM {name}" + (f" WHERE {where}" if where else "")
+        return self.con.sql(sql).pl()
+
+    def sql(self, query: str, params: list[object] | None = None) -> pl.DataFrame:
+        """Run a query and return a polars frame."""
+        if params:
+            return self.con.execute(query, params).pl()
+        return self.con.sql(query).pl()
+
+    def has_table(self, name: str) -> bool:
+        r = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(r and r[0])
+
+    def replace_table(self, name: str, df: pl.DataFrame) -> None:
+        """Replace a derived table (indicators, summary, assessments …) by ``df``."""
+        self.con.register("_tc_df", df.to_arrow())
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _tc_df")
+        finally:
+            self.con.unregister("_tc_df")
+
+    def append(self, name: str, df: pl.DataFrame) -> None:
+        """Append rows; the columns of ``df`` must be a subset of the table's, by name."""
+        if df.height == 0:
+            return
+        self.con.register("_tc_df", df.to_arrow())
+        try:
+            cols = ", ".join(f'"{c}"' for c in df.columns)
+            self.con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _tc_df")
+        finally:
+            self.con.unregister("_tc_df")
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    def next_ingest_id(self) -> int:
+        row = self.con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchone()
+        return int(row[0]) if row else 1
+
+    def count(self, name: str, where: str = "") -> int:
+        sql = f"SELECT count(*) FROM {name}" + (f" WHERE {where}" if where else "")
+        row = self.con.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+
+def init_store(path: str | Path = DEFAULT_DB, *, force: bool = False) -> Path:
+    """Create an empty store at ``path`` (``force`` deletes an existing one first)."""
+    p = Path(path)
+    if p.exists():
+        if not force:
+            # Opening validates the version: an existing, current store is fine.
+            Store.open(p).close()
+            return p
+        p.unlink()
+        wal = p.with_name(p.name + ".wal")
+        if wal.exists():
+            wal.unlink()
+    Store.open(p, create=True).close()
+    return p
