@@ -1,0 +1,66 @@
+"""Settings: the shipped defaults (``data/config.yaml``) deep-merged with a user file.
+
+Each stage reads its own section (``ingest``, ``indicators``, ``assess`` …) and keeps
+the defaults for anything missing in code, so a user file only lists what it changes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG = Path(__file__).parent / "data" / "config.yaml"
+
+
+def data_dir() -> Path:
+    """The real-data folder: ``$TECHCURVE_DATA``, else ``../shared/data``."""
+    return Path(os.environ.get("TECHCURVE_DATA", "../shared/data"))
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    return data
+
+
+def load_config(path: str | Path | None = None) -> dict[str, Any]:
+    """The shipped defaults, overridden by the YAML file at ``path`` if given."""
+    cfg = _read_yaml(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else {}
+    if path is not None:
+        cfg = _merge(cfg, _read_yaml(Path(path)))
+    return cfg
+
+
+def section(cfg: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    """One section of a loaded config (empty if absent)."""
+    if cfg is None:
+        cfg = load_config()
+    value = cfg.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"config section {name!r} must be a mapping, not {type(value).__name__}")
+    return value
