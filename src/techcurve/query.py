@@ -1,0 +1,545 @@
+"""The query language and the text normalisation every matcher relies on.
+
+Normalisation (:func:`normalize`, :func:`normalize_series`) turns any title, abstract
+or term into one canonical string: NFKC, traditional → simplified Chinese, lower case,
+single spaces, and every ASCII letter/digit run wrapped in :data:`SEP`. Because terms
+are normalised the same way, a plain substring search is word-bounded for ASCII
+(``ar`` does not match ``arm``) and a substring search for CJK.
+
+Queries (:func:`parse_query`) are boolean expressions over terms::
+
+    title:(AR OR VR) 眼镜 NOT "AR model"
+
+The grammar, the operators and every error message are described in
+``docs/query-language.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import operator
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import polars as pl
+
+from .errors import QueryError
+
+if TYPE_CHECKING:
+    import opencc
+
+__all__ = [
+    "FIELDS",
+    "SEP",
+    "And",
+    "Node",
+    "Not",
+    "Or",
+    "Query",
+    "Term",
+    "format_node",
+    "normalize",
+    "normalize_series",
+    "parse_query",
+    "quote_term",
+]
+
+SEP = "\x1f"
+"""Wraps every ASCII letter/digit run in normalised text, making substring search word-bounded."""
+
+FIELDS = ("title", "abstract", "keywords", "ipc")
+"""Field scopes a term can carry; a term without one searches title + abstract + keywords."""
+
+OPERATORS = ("AND", "OR", "NOT")
+
+# Whitespace = every character Python's str.isspace() accepts, except SEP (which Python
+# counts as whitespace but normalisation removes). Spelled out so that the Python
+# regex and the polars (Rust) regex agree exactly; a test checks it against isspace().
+_WS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+_WS_RE = re.compile("[" + "".join(f"\\u{ord(c):04x}" for c in _WS) + "]+")
+
+
+def _rust_class(chars: str) -> str:
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+
+
+# Leaves single spaces alone (most of them), which makes it ~3x faster than "[ws]+".
+_WS_RUST = _rust_class(_WS) + "{2,}|" + _rust_class(_WS.replace(" ", ""))
+_ASCII_RUN_RE = re.compile("[a-z0-9]+")
+_ASCII_RUN_WRAP = SEP + r"\g<0>" + SEP
+_BATCH = 20_000  # rows per OpenCC call in normalize_series
+
+_converter: opencc.OpenCC | None = None
+
+
+def _t2s(text: str) -> str:
+    """Traditional → simplified Chinese (OpenCC ``t2s``); the converter is built once."""
+    global _converter
+    if _converter is None:
+        import opencc
+
+        _converter = opencc.OpenCC("t2s")
+    return str(_converter.convert(text))
+
+
+def _fold(text: str) -> str:
+    """The per-string part of normalisation (after SEP removal): NFKC, t2s, lower case."""
+    if not text.isascii():  # NFKC and t2s leave pure ASCII unchanged
+        text = _t2s(unicodedata.normalize("NFKC", text))
+    return text.lower()
+
+
+def normalize(text: str | None) -> str:
+    """Normalise text for matching.
+
+    NFKC → traditional-to-simplified Chinese → lower case → whitespace runs collapsed
+    to one space and stripped → every ASCII run ``[a-z0-9]+`` wrapped in :data:`SEP`.
+    Any ``SEP`` already in the input is removed first, which makes the function
+    idempotent. ``None`` gives ``""``.
+
+    >>> normalize("5G专网 AR")
+    '\\x1f5g\\x1f专网 \\x1far\\x1f'
+    >>> normalize("區塊鏈")
+    '区块链'
+    """
+    if not text:
+        return ""
+    text = _WS_RE.sub(" ", _fold(text.replace(SEP, ""))).strip(" ")
+    return _ASCII_RUN_RE.sub(_ASCII_RUN_WRAP, text)
+
+
+def normalize_series(s: pl.Series) -> pl.Series:
+    """:func:`normalize` applied to every element of a string series (nulls → ``""``).
+
+    Only rows that are not pure ASCII go through Python (NFKC, OpenCC, lower case),
+    in batches joined by ``SEP`` (which cannot be inside a row any more, and which
+    no conversion rule spans); everything else is vectorised polars string code.
+    """
+    name = s.name
+    s = s.cast(pl.Utf8).fill_null("").str.replace_all(SEP, "", literal=True)
+    non_ascii = s.str.contains(r"[^\x00-\x7F]")
+    if non_ascii.any():
+        idx = non_ascii.arg_true()
+        rows = s.gather(idx).to_list()
+        folded: list[str] = []
+        for start in range(0, len(rows), _BATCH):
+            folded.extend(_fold(SEP.join(rows[start : start + _BATCH])).split(SEP))
+        s = s.scatter(idx, pl.Series(folded, dtype=pl.Utf8))
+    frame = pl.DataFrame({"s": s, "m": non_ascii})
+    # Python already lower-cased the non-ASCII rows; polars lower-cases only ASCII
+    # rows, so the two Unicode case tables never have to agree.
+    out = frame.select(
+        pl.when(pl.col("m"))
+        .then(pl.col("s"))
+        .otherwise(pl.col("s").str.to_lowercase())
+        .str.replace_all(_WS_RUST, " ")
+        .str.strip_chars(" ")
+        .str.replace_all("[a-z0-9]+", SEP + "${0}" + SEP)
+        .alias(name)
+    )
+    return out.to_series()
+
+
+# ---------------------------------------------------------------------------- AST
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A leaf: a word or phrase, optionally scoped to one field.
+
+    ``field`` is ``None`` (title + abstract + keywords), ``"title"``, ``"abstract"``,
+    ``"keywords"`` or ``"ipc"`` (prefix match on IPC codes).
+    """
+
+    text: str
+    field: str | None = None
+
+    @property
+    def pattern(self) -> str:
+        """What the matcher searches for: normalised text, or the IPC code prefix.
+
+        >>> Term("AR").pattern
+        '\\x1far\\x1f'
+        >>> Term("g06n 3/08", "ipc").pattern
+        'G06N3/08'
+        """
+        if self.field == "ipc":
+            return "".join(self.text.split()).upper()
+        return normalize(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """All items must hold."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """At least one item must hold."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """The item must not hold."""
+
+    item: Node
+
+
+Node: TypeAlias = Term | And | Or | Not
+
+
+def _walk(node: Node) -> Iterator[Term]:
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, Not):
+        yield from _walk(node.item)
+    else:
+        for item in node.items:
+            yield from _walk(item)
+
+
+def _evaluate(node: Node, hits: Collection[Term]) -> bool:
+    if isinstance(node, Term):
+        return node in hits
+    if isinstance(node, Not):
+        return not _evaluate(node.item, hits)
+    if isinstance(node, And):
+        return all(_evaluate(item, hits) for item in node.items)
+    return any(_evaluate(item, hits) for item in node.items)
+
+
+def flatten(node: Node) -> Node:
+    """The same expression with nested same operators merged (``a AND (b AND c)`` →
+    ``a AND b AND c``) and one-item groups unwrapped: the form the parser returns."""
+    if isinstance(node, Term):
+        return node
+    if isinstance(node, Not):
+        return Not(flatten(node.item))
+    items: list[Node] = []
+    for item in node.items:
+        item = flatten(item)
+        if type(item) is type(node):
+            items.extend(item.items)  # type: ignore[union-attr]
+        else:
+            items.append(item)
+    if len(items) == 1:
+        return items[0]
+    return type(node)(tuple(items))
+
+
+# -------------------------------------------------------------------- printing
+
+_FIELD_PREFIX_RE = re.compile(r"(title|abstract|keywords|ipc):", re.IGNORECASE)
+_SPECIAL = frozenset('()"')
+
+
+def _needs_quotes(text: str) -> bool:
+    return (
+        not text
+        or text in OPERATORS
+        or any(c in _SPECIAL or c.isspace() for c in text)
+        or _FIELD_PREFIX_RE.match(text) is not None
+    )
+
+
+def quote_term(text: str) -> str:
+    """``text`` as the query language reads it literally: bare when it can be,
+    else a quoted phrase with ``\\`` and ``"`` escaped.
+
+    >>> quote_term("5G"), quote_term("machine learning"), quote_term("OR")
+    ('5G', '"machine learning"', '"OR"')
+    """
+    if not _needs_quotes(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_PRECEDENCE = {Or: 1, And: 2, Not: 3, Term: 4}
+
+
+def format_node(node: Node) -> str:
+    """The canonical text of an expression (see :meth:`Query.__str__`)."""
+    return _format(flatten(node), 0)
+
+
+def _format(node: Node, parent: int) -> str:
+    if isinstance(node, Term):
+        prefix = f"{node.field}:" if node.field else ""
+        return prefix + quote_term(node.text)
+    prec = _PRECEDENCE[type(node)]
+    if isinstance(node, Not):
+        text = "NOT " + _format(node.item, prec)
+    else:
+        joiner = " AND " if isinstance(node, And) else " OR "
+        text = joiner.join(_format(item, prec) for item in node.items)
+    return f"({text})" if prec < parent or (prec == parent and prec < 3) else text
+
+
+# ----------------------------------------------------------------------- Query
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: the expression tree and the text it came from.
+
+    Two queries are equal when their trees are; ``str(query)`` is the canonical
+    form (explicit ``AND``, minimal parentheses, field on every scoped term).
+    """
+
+    root: Node
+    source: str = dataclasses.field(default="", compare=False)
+
+    def terms(self) -> tuple[Term, ...]:
+        """The unique leaves, in order of first appearance."""
+        return tuple(dict.fromkeys(_walk(self.root)))
+
+    def evaluate(self, hits: Collection[Term]) -> bool:
+        """Whether a record whose present terms are ``hits`` matches."""
+        return _evaluate(self.root, hits)
+
+    def to_expr(self, lookup: Callable[[Term], pl.Expr]) -> pl.Expr:
+        """The query as a polars boolean expression.
+
+        ``lookup`` gives, for each leaf, a boolean expression that is true where the
+        leaf is present (called once per unique leaf).
+        """
+        cache: dict[Term, pl.Expr] = {}
+
+        def build(node: Node) -> pl.Expr:
+            if isinstance(node, Term):
+                if node not in cache:
+                    cache[node] = lookup(node)
+                return cache[node]
+            if isinstance(node, Not):
+                return ~build(node.item)
+            combine = operator.and_ if isinstance(node, And) else operator.or_
+            return functools.reduce(combine, (build(item) for item in node.items))
+
+        return build(self.root)
+
+    def __str__(self) -> str:
+        return format_node(self.root)
+
+
+# --------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str  # term | phrase | field | ( | ) | AND | OR | NOT | end
+    text: str
+    col: int  # 1-based column of the first character
+    end: int  # 1-based column just after the token
+    field: str | None = None
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c in "()":
+            tokens.append(_Token(c, c, i + 1, i + 2))
+            i += 1
+        elif c == '"':
+            buf: list[str] = []
+            j = i + 1
+            while j < n and text[j] != '"':
+                if text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\':
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            if j >= n:
+                raise QueryError(
+                    "unterminated phrase: add the closing '\"'", query=text, column=i + 1
+                )
+            tokens.append(_Token("phrase", "".join(buf), i + 1, j + 2))
+            i = j + 1
+        else:
+            j = i
+            while j < n and not (text[j].isspace() or text[j] in _SPECIAL):
+                j += 1
+            word = text[i:j]
+            if word in OPERATORS:
+                tokens.append(_Token(word, word, i + 1, j + 1))
+            elif m := _FIELD_PREFIX_RE.match(word):
+                field, rest = m.group(1).lower(), word[m.end() :]
+                if rest:
+                    tokens.append(_Token("term", rest, i + 1, j + 1, field))
+                else:
+                    tokens.append(_Token("field", word, i + 1, j + 1, field))
+            else:
+                tokens.append(_Token("term", word, i + 1, j + 1))
+            i = j
+    tokens.append(_Token("end", "", n + 1, n + 1))
+    return tokens
+
+
+_OPERAND_START = frozenset({"term", "phrase", "field", "(", "NOT"})
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.pos = 0
+        self.open: list[int] = []  # columns of the '(' not yet closed
+
+    def error(self, message: str, column: int) -> QueryError:
+        return QueryError(message, query=self.text, column=column)
+
+    def peek(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def take(self) -> _Token:
+        tok = self.tokens[self.pos]
+        self.pos += 1
+        return tok
+
+    def parse(self) -> Node:
+        if self.peek().kind == "end":
+            raise self.error("the query is empty: write at least one term", 1)
+        node = flatten(self.parse_or(None))
+        tok = self.peek()
+        if tok.kind != "end":  # anything else would have continued the expression
+            raise self.error("unexpected ')' without a matching '('", tok.col)
+        return node
+
+    def parse_or(self, scope: str | None) -> Node:
+        items = [self.parse_and(scope)]
+        while self.peek().kind == "OR":
+            self.take()
+            items.append(self.parse_and(scope))
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def parse_and(self, scope: str | None) -> Node:
+        items = [self.parse_not(scope)]
+        while True:
+            kind = self.peek().kind
+            if kind == "AND":
+                self.take()
+            elif kind not in _OPERAND_START:  # an operand right here is an implicit AND
+                break
+            items.append(self.parse_not(scope))
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def parse_not(self, scope: str | None) -> Node:
+        if self.peek().kind == "NOT":
+            self.take()
+            return Not(self.parse_not(scope))
+        return self.parse_primary(scope)
+
+    def parse_primary(self, scope: str | None) -> Node:
+        tok = self.take()
+        if tok.kind == "term":
+            return self.term(tok.text, self.scoped(tok.field, scope, tok), tok)
+        if tok.kind == "phrase":
+            return self.term(tok.text, scope, tok)
+        if tok.kind == "field":
+            field = self.scoped(tok.field, scope, tok)
+            nxt = self.peek()
+            if nxt.col != tok.end or nxt.kind not in ("phrase", "("):
+                raise self.error(
+                    f"expected a term, a quoted phrase or '(' right after {tok.text!r}", tok.end
+                )
+            if nxt.kind == "phrase":
+                self.take()
+                return self.term(nxt.text, field, nxt)
+            return self.parse_primary(field)
+        if tok.kind == "(":
+            self.open.append(tok.col)
+            node = self.parse_or(scope)
+            close = self.take()
+            if close.kind != ")":  # only the end of input can stop an expression here
+                raise self.error(self.unclosed(), close.col)
+            self.open.pop()
+            return node
+        raise self.missing_operand(tok)
+
+    def missing_operand(self, tok: _Token) -> QueryError:
+        prev = self.tokens[self.pos - 2] if self.pos >= 2 else None
+        after = f" after {prev.text!r}" if prev is not None and prev.kind in OPERATORS else ""
+        if tok.kind == "end":
+            if self.open:
+                return self.error(self.unclosed(), tok.col)
+            return self.error(f"expected a term{after}", tok.col)
+        if tok.kind == ")":
+            if not self.open:
+                return self.error("unexpected ')' without a matching '('", tok.col)
+            if prev is not None and prev.kind == "(":
+                return self.error("expected a term inside '()'", tok.col)
+            return self.error(f"expected a term{after} before ')'", tok.col)
+        return self.error(f"expected a term{after} before {tok.text!r}", tok.col)
+
+    def unclosed(self) -> str:
+        return f"expected a term or ')' (the '(' at column {self.open[-1]} is not closed)"
+
+    def scoped(self, field: str | None, scope: str | None, tok: _Token) -> str | None:
+        if field and scope and field != scope:
+            raise self.error(f"'{field}:' cannot be used inside '{scope}:(…)'", tok.col)
+        return field or scope
+
+    def term(self, text: str, field: str | None, tok: _Token) -> Term:
+        term = Term(text, field)
+        problem = term_problem(term)
+        if problem:
+            raise self.error(problem, tok.col)
+        return term
+
+
+def term_problem(term: Term) -> str | None:
+    """Why ``term`` cannot be searched for, or ``None`` if it can.
+
+    A term must keep at least one letter or digit after normalisation: a lone
+    ``-`` or ``""`` would match almost everything or nothing.
+    """
+    pattern = term.pattern
+    if not pattern.replace(SEP, "").strip():
+        return f"the term '{term.text}' is empty"
+    if not any(unicodedata.category(c)[0] in "LN" for c in pattern):
+        return f"the term '{term.text}' has no letter or digit"
+    return None
+
+
+def parse_query(text: str) -> Query:
+    """Parse a boolean query (grammar in ``docs/query-language.md``).
+
+    Raises :class:`~techcurve.errors.QueryError` with a 1-based ``column`` and a
+    message that says what was expected.
+
+    >>> str(parse_query("5G 专网 OR title:(AR OR VR)"))
+    '5G AND 专网 OR title:AR OR title:VR'
+    """
+    node = _Parser(text).parse()
+    if _evaluate(node, ()):
+        raise QueryError(
+            "a query needs at least one term that must be present "
+            "(as written it matches records that contain none of its terms)",
+            query=text,
+            column=1,
+        )
+    return Query(node, text)
+
+
+def _error_reason(err: QueryError) -> str:
+    """The bare message of a QueryError, without its 'at column … of query …' suffix."""
+    return str(err).removesuffix(f" at column {err.column} of query {err.query!r}")
+
+
+def requalify(err: QueryError, **where: Any) -> QueryError:
+    """The same query error with a file, sub-field and line attached."""
+    return QueryError(_error_reason(err), query=err.query, column=err.column, **where)

@@ -1,0 +1,539 @@
+"""Load, validate and lint the taxonomy: domains → sub-fields → boolean queries.
+
+The file format is described in ``docs/architecture.md``::
+
+    version: "2022.1"
+    domains:
+      - {id: interaction, zh: 交互技术, en: Interaction, aliases: [人机交互]}
+    subfields:
+      - id: ar
+        domain: interaction
+        zh: 增强现实
+        en: Augmented reality (AR)
+        definition: one line
+        terms: [AR, 增强现实, augmented reality]   # literal, OR-ed
+        exclude: [AR model, autoregressive]       # literal, NOT-ed
+        # or instead of terms/exclude:  query: '…full boolean query…'
+
+:func:`load_taxonomy` turns the file into a :class:`Taxonomy` or raises
+:class:`~techcurve.errors.TaxonomyError` naming the file, the line and the sub-field;
+:func:`check_taxonomy` lists softer problems (terms shared or shadowed between
+sub-fields, domains without sub-fields) as :class:`Finding` values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NoReturn
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import QueryError, TaxonomyError
+from .models import Domain, SubField
+from .query import (
+    SEP,
+    Not,
+    Query,
+    Term,
+    normalize,
+    parse_query,
+    quote_term,
+    requalify,
+    term_problem,
+)
+from .query import Node as QueryNode
+
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "Finding",
+    "Taxonomy",
+    "check_taxonomy",
+    "compose_query",
+    "load_taxonomy",
+]
+
+DEFAULT_TAXONOMY = Path(__file__).parent / "data" / "taxonomy.yaml"
+
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+_TOP_KEYS = {"version": True, "domains": True, "subfields": True}  # key → required
+_DOMAIN_KEYS = {"id": True, "zh": True, "en": True, "aliases": False}
+_SUBFIELD_KEYS = {
+    "id": True,
+    "domain": True,
+    "zh": True,
+    "en": True,
+    "definition": False,
+    "terms": False,
+    "exclude": False,
+    "query": False,
+}
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _name_key(name: str) -> str:
+    """Folds a domain name for alias lookup: normalised, without SEP or spaces."""
+    return "".join(normalize(name).replace(SEP, "").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """Domains and sub-fields, with each sub-field's parsed query.
+
+    ``queries`` maps sub-field id → :class:`~techcurve.query.Query`; it is built from
+    ``SubField.query`` when not given (sub-fields whose query does not parse are left
+    out there and reported by :func:`check_taxonomy`).
+    """
+
+    domains: tuple[Domain, ...]
+    subfields: tuple[SubField, ...]
+    version: str = ""
+    hash: str = ""
+    path: str = ""
+    queries: dict[str, Query] = field(default_factory=dict, compare=False, repr=False)
+    _domain_index: dict[str, Domain] = field(init=False, compare=False, repr=False)
+    _subfield_index: dict[str, SubField] = field(init=False, compare=False, repr=False)
+    _alias_index: dict[str, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.queries:
+            queries: dict[str, Query] = {}
+            for sf in self.subfields:
+                try:
+                    queries.setdefault(sf.id, parse_query(sf.query))
+                except QueryError:
+                    continue
+            object.__setattr__(self, "queries", queries)
+        domains: dict[str, Domain] = {}
+        aliases: dict[str, str] = {}
+        for d in self.domains:
+            domains.setdefault(d.id, d)
+            for name in (d.id, d.name_zh, d.name_en, *d.aliases):
+                if key := _name_key(name):
+                    aliases.setdefault(key, d.id)
+        subfields: dict[str, SubField] = {}
+        for sf in self.subfields:
+            subfields.setdefault(sf.id, sf)
+        object.__setattr__(self, "_domain_index", domains)
+        object.__setattr__(self, "_subfield_index", subfields)
+        object.__setattr__(self, "_alias_index", aliases)
+
+    def domain(self, id: str) -> Domain:
+        """The domain with this id; :class:`TaxonomyError` listing the ids if unknown."""
+        try:
+            return self._domain_index[id]
+        except KeyError:
+            known = ", ".join(self._domain_index)
+            raise TaxonomyError(
+                f"unknown domain {id!r} (known: {known})", path=self.path or None
+            ) from None
+
+    def subfield(self, id: str) -> SubField:
+        """The sub-field with this id; :class:`TaxonomyError` if unknown."""
+        try:
+            return self._subfield_index[id]
+        except KeyError:
+            raise TaxonomyError(
+                f"unknown sub-field {id!r} ({len(self._subfield_index)} sub-fields are defined; "
+                "`techcurve taxonomy check` lists them)",
+                path=self.path or None,
+            ) from None
+
+    def domain_of_alias(self, name: str) -> str:
+        """The id of the domain called ``name``: its id, Chinese or English name or an
+        alias, compared after normalisation (case, width, traditional characters and
+        spaces do not matter).
+
+        >>> tax.domain_of_alias("云原生")  # doctest: +SKIP
+        'cloud'
+        """
+        try:
+            return self._alias_index[_name_key(name)]
+        except KeyError:
+            known = ", ".join(f"{d.name_zh} ({d.id})" for d in self.domains)
+            raise TaxonomyError(
+                f"no domain is called {name!r} (known: {known})", path=self.path or None
+            ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem :func:`check_taxonomy` found."""
+
+    level: Literal["error", "warning"]
+    subfield: str | None
+    message: str
+
+
+def compose_query(terms: list[str], exclude: list[str] | tuple[str, ...] = ()) -> str:
+    """The query text for literal ``terms`` (OR-ed) minus literal ``exclude`` terms.
+
+    Every item is read literally: one containing spaces becomes a quoted phrase, as
+    does one that would otherwise read as an operator or a field prefix.
+
+    >>> compose_query(["AR", "augmented reality"], ["AR model"])
+    '(AR OR "augmented reality") AND NOT ("AR model")'
+    """
+    positive = " OR ".join(quote_term(t) for t in terms)
+    if not exclude:
+        return positive
+    negative = " OR ".join(quote_term(t) for t in exclude)
+    return f"({positive}) AND NOT ({negative})"
+
+
+# ------------------------------------------------------------------------ loading
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+class _Loader:
+    """Walks the composed YAML node tree, so every error can name its line."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, message: str, node: Node | None = None, subfield: str | None = None) -> NoReturn:
+        raise TaxonomyError(
+            message, path=self.path, subfield=subfield, line=_line(node) if node else None
+        )
+
+    def mapping(
+        self, node: Node, what: str, keys: dict[str, bool], subfield: str | None = None
+    ) -> dict[str, Node]:
+        if not isinstance(node, MappingNode):
+            self.fail(f"{what} must be a mapping of keys to values", node, subfield)
+        out: dict[str, Node] = {}
+        for key_node, value in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key not in keys:
+                allowed = ", ".join(keys)
+                self.fail(f"unknown key {key!r} in {what} (allowed: {allowed})", key_node, subfield)
+            if key in out:
+                self.fail(f"key {key!r} appears twice in {what}", key_node, subfield)
+            out[key] = value
+        for key, required in keys.items():
+            if required and key not in out:
+                self.fail(f"{what} lacks the required key {key!r}", node, subfield)
+        return out
+
+    def text(self, node: Node, what: str, subfield: str | None = None) -> str:
+        # The raw scalar text: `version: 2022.10` stays "2022.10", a term `ON` stays "ON".
+        if not isinstance(node, ScalarNode):
+            self.fail(f"{what} must be a single text value", node, subfield)
+        if node.tag == _NULL_TAG or not node.value.strip():
+            self.fail(f"{what} is empty", node, subfield)
+        return str(node.value).strip()
+
+    def texts(self, node: Node, what: str, subfield: str | None = None) -> list[tuple[str, Node]]:
+        if isinstance(node, ScalarNode) and node.tag != _NULL_TAG:
+            return [(self.text(node, what, subfield), node)]  # a single term needs no list
+        if not isinstance(node, SequenceNode) or not node.value:
+            self.fail(f"{what} must be a non-empty list", node, subfield)
+        return [
+            (self.text(item, f"{what} item {i}", subfield), item)
+            for i, item in enumerate(node.value, 1)
+        ]
+
+    def identifier(self, node: Node, what: str, subfield: str | None = None) -> str:
+        value = self.text(node, what, subfield)
+        if not _ID_RE.match(value):
+            self.fail(
+                f"{what} {value!r} may only hold lowercase ASCII letters, digits and '-' "
+                "(and must start with a letter or digit)",
+                node,
+                subfield,
+            )
+        return value
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file (``None``: the one shipped with techcurve).
+
+    Every sub-field's query is parsed; ``SubField.query`` holds its canonical form
+    and ``Taxonomy.queries`` the parsed :class:`~techcurve.query.Query`.
+
+    Raises :class:`~techcurve.errors.TaxonomyError` (``path``, ``line``, ``subfield``)
+    for malformed files and :class:`~techcurve.errors.QueryError` (a subclass, with
+    the ``column`` inside the query) for queries that do not parse.
+
+    >>> tax = load_taxonomy()  # doctest: +SKIP
+    >>> tax.subfield("ar").query  # doctest: +SKIP
+    '(AR OR 增强现实 OR "augmented reality") AND NOT ("AR model" OR autoregressive)'
+    """
+    file = Path(path) if path is not None else DEFAULT_TAXONOMY
+    name = str(file)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise TaxonomyError("the taxonomy file does not exist", path=name) from None
+    except OSError as e:
+        raise TaxonomyError(f"cannot read the taxonomy file ({e.strerror})", path=name) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise TaxonomyError(
+            "not UTF-8 text; save the file as UTF-8", path=name, line=line
+        ) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        message = f"not valid YAML: {e.problem or e.context or 'syntax error'}"
+        if e.problem and e.context and e.context_mark is not None:
+            message += f" ({e.context} that starts on line {e.context_mark.line + 1})"
+        raise TaxonomyError(message, path=name, line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as e:
+        raise TaxonomyError(f"not valid YAML: {e}", path=name) from None
+    if root is None:
+        raise TaxonomyError("the taxonomy file is empty", path=name)
+
+    r = _Loader(name)
+    top = r.mapping(root, "the top level", _TOP_KEYS)
+    version = r.text(top["version"], "'version'")
+    domains = _load_domains(r, top["domains"])
+    subfields, queries = _load_subfields(r, top["subfields"], {d.id: d for d in domains})
+    return Taxonomy(
+        domains=tuple(domains),
+        subfields=tuple(subfields),
+        version=version,
+        hash=hashlib.sha256(data).hexdigest(),
+        path=name,
+        queries=queries,
+    )
+
+
+def _load_domains(r: _Loader, node: Node) -> list[Domain]:
+    if not isinstance(node, SequenceNode) or not node.value:
+        r.fail("'domains' must be a non-empty list of domains", node)
+    domains: list[Domain] = []
+    seen: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for item in node.value:
+        keys = r.mapping(item, "a domain", _DOMAIN_KEYS)
+        id = r.identifier(keys["id"], "domain id")
+        if id in seen:
+            r.fail(f"duplicate domain id {id!r} (first defined on line {seen[id]})", keys["id"])
+        seen[id] = _line(item)
+        aliases: tuple[str, ...] = ()
+        if "aliases" in keys and not _is_empty(keys["aliases"]):
+            aliases = tuple(t for t, _ in r.texts(keys["aliases"], "'aliases'"))
+        domain = Domain(
+            id=id,
+            name_zh=r.text(keys["zh"], "'zh'"),
+            name_en=r.text(keys["en"], "'en'"),
+            aliases=aliases,
+        )
+        for name in dict.fromkeys((id, domain.name_zh, domain.name_en, *aliases)):
+            key = _name_key(name)
+            if names.get(key, id) != id:
+                r.fail(f"the name {name!r} is used by domains {names[key]!r} and {id!r}", item)
+            names[key] = id
+        domains.append(domain)
+    return domains
+
+
+def _is_empty(node: Node) -> bool:
+    return (isinstance(node, ScalarNode) and node.tag == _NULL_TAG) or (
+        isinstance(node, SequenceNode) and not node.value
+    )
+
+
+def _load_subfields(
+    r: _Loader, node: Node, domains: dict[str, Domain]
+) -> tuple[list[SubField], dict[str, Query]]:
+    if not isinstance(node, SequenceNode) or not node.value:
+        r.fail("'subfields' must be a non-empty list of sub-fields", node)
+    subfields: list[SubField] = []
+    queries: dict[str, Query] = {}
+    seen: dict[str, int] = {}
+    for item in node.value:
+        line = _line(item)
+        # Read the id first so that every later error can name the sub-field.
+        pairs = item.value if isinstance(item, MappingNode) else []
+        id_node = next((v for k, v in pairs if getattr(k, "value", None) == "id"), None)
+        sid = r.identifier(id_node, "sub-field id") if id_node is not None else None
+        keys = r.mapping(item, "a sub-field", _SUBFIELD_KEYS, sid)
+        assert sid is not None  # mapping() has checked that 'id' is present
+        if sid in seen:
+            r.fail(f"duplicate sub-field id (first defined on line {seen[sid]})", item, sid)
+        seen[sid] = line
+        domain = r.text(keys["domain"], "'domain'", sid)
+        if domain not in domains:
+            known = ", ".join(domains)
+            hint = _alias_hint(domain, domains)
+            r.fail(f"unknown domain {domain!r}{hint} (known: {known})", keys["domain"], sid)
+        query = _load_query(r, keys, sid)
+        queries[sid] = query
+        definition = keys.get("definition")
+        subfields.append(
+            SubField(
+                id=sid,
+                domain=domain,
+                name_zh=r.text(keys["zh"], "'zh'", sid),
+                name_en=r.text(keys["en"], "'en'", sid),
+                query=str(query),
+                definition=""
+                if definition is None or _is_empty(definition)
+                else r.text(definition, "'definition'", sid),
+                line=line,
+            )
+        )
+    return subfields, queries
+
+
+def _alias_hint(name: str, domains: dict[str, Domain]) -> str:
+    key = _name_key(name)
+    for d in domains.values():
+        if key in {_name_key(n) for n in (d.name_zh, d.name_en, *d.aliases)}:
+            return f"; did you mean {d.id!r}?"
+    return ""
+
+
+def _load_query(r: _Loader, keys: dict[str, Node], sid: str) -> Query:
+    if "query" in keys:
+        for other in ("terms", "exclude"):
+            if other in keys:
+                r.fail(
+                    f"has both 'query' and {other!r}: write NOT … inside the query, "
+                    "or use terms/exclude without a query",
+                    keys[other],
+                    sid,
+                )
+        node = keys["query"]
+        text = r.text(node, "'query'", sid)
+    elif "terms" in keys:
+        terms = _literals(r, keys["terms"], "'terms'", sid)
+        exclude = _literals(r, keys["exclude"], "'exclude'", sid) if "exclude" in keys else []
+        node = keys["terms"]
+        text = compose_query(terms, exclude)
+    else:
+        r.fail("needs either 'terms' (a list of terms) or 'query' (a boolean query)", None, sid)
+    try:
+        return parse_query(text)
+    except QueryError as e:
+        raise requalify(e, path=r.path, subfield=sid, line=_line(node)) from None
+
+
+def _literals(r: _Loader, node: Node, what: str, sid: str) -> list[str]:
+    out: list[str] = []
+    for i, (text, item) in enumerate(r.texts(node, what, sid), 1):
+        problem = term_problem(Term(text))
+        if problem:
+            r.fail(f"{what} item {i}: {problem}", item, sid)
+        out.append(text)
+    return out
+
+
+# ------------------------------------------------------------------------- linting
+
+
+def _positive_terms(node: QueryNode, negated: bool = False) -> list[Term]:
+    """Leaves under an even number of NOTs: those whose presence makes a match."""
+    if isinstance(node, Term):
+        return [] if negated else [node]
+    if isinstance(node, Not):
+        return _positive_terms(node.item, not negated)
+    return [t for item in node.items for t in _positive_terms(item, negated)]
+
+
+def _and_list(ids: list[str]) -> str:
+    return ", ".join(ids[:-1]) + " and " + ids[-1] if len(ids) > 1 else ids[0]
+
+
+def check_taxonomy(tax: Taxonomy) -> list[Finding]:
+    """Lint a taxonomy: errors first, then warnings.
+
+    Errors: duplicate domain or sub-field ids, sub-fields of unknown domains, empty
+    or unparseable queries. Warnings: two sub-fields with the same name, a term used
+    by more than one sub-field, a term that contains another sub-field's term (so
+    every record it matches also hits the other one), domains without sub-fields.
+    """
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+
+    def error(subfield: str | None, message: str) -> None:
+        errors.append(Finding("error", subfield, message))
+
+    def warn(subfield: str | None, message: str) -> None:
+        warnings.append(Finding("warning", subfield, message))
+
+    seen_domains: set[str] = set()
+    for d in tax.domains:
+        if d.id in seen_domains:
+            error(None, f"domain id {d.id!r} is defined more than once")
+        seen_domains.add(d.id)
+
+    seen: set[str] = set()
+    names: dict[str, str] = {}
+    used_domains: set[str] = set()
+    queries: dict[str, Query] = {}
+    for sf in tax.subfields:
+        if sf.id in seen:
+            error(sf.id, f"sub-field id {sf.id!r} is defined more than once")
+        seen.add(sf.id)
+        if sf.domain not in seen_domains:
+            error(sf.id, f"unknown domain {sf.domain!r}")
+        used_domains.add(sf.domain)
+        for name in (sf.name_zh, sf.name_en):
+            key = _name_key(name)
+            if key and names.get(key, sf.id) != sf.id:
+                warn(sf.id, f"name {name!r} is also the name of {names[key]!r}")
+            names.setdefault(key, sf.id)
+        if not sf.query.strip():
+            error(sf.id, "the query is empty")
+            continue
+        try:
+            queries[sf.id] = tax.queries.get(sf.id) or parse_query(sf.query)
+        except QueryError as e:
+            error(sf.id, f"the query does not parse: {e}")
+
+    # Which sub-fields use each (kind, pattern) as a positive term, in order.
+    users: dict[tuple[str, str], dict[str, str]] = {}
+    for sid, query in queries.items():
+        for term in _positive_terms(query.root):
+            kind = "ipc" if term.field == "ipc" else "text"
+            users.setdefault((kind, term.pattern), {}).setdefault(sid, term.text)
+    for (_, _), by in users.items():
+        if len(by) > 1:
+            ids = list(by)
+            shown = next(iter(by.values()))
+            warn(ids[-1], f"term {shown!r} appears in {_and_list(ids)}")
+
+    # Shadowing: a record holding the longer pattern always holds the shorter one too
+    # (for IPC codes: a longer code always starts with the shorter prefix). Reported
+    # only when the other sub-field's query then matches, so a deliberate
+    # `5G NOT 5G专网` stays quiet.
+    def contains(kind: str, long: str, short: str) -> bool:
+        return long.startswith(short) if kind == "ipc" else short in long
+
+    keys = sorted(users, key=lambda k: len(k[1]))
+    for i, (kind, short) in enumerate(keys):
+        for kind2, long in keys[i + 1 :]:
+            if kind2 != kind or len(long) == len(short) or not contains(kind, long, short):
+                continue
+            for a, long_text in users[(kind, long)].items():
+                for b, short_text in users[(kind, short)].items():
+                    query = queries[b]
+                    hits = [
+                        t
+                        for t in query.terms()
+                        if ("ipc" if t.field == "ipc" else "text") == kind
+                        and contains(kind, long, t.pattern)
+                    ]
+                    if a != b and query.evaluate(hits):
+                        warn(
+                            a,
+                            f"term {long_text!r} of {a} contains term {short_text!r} of {b}: "
+                            f"records with it also match {b}",
+                        )
+
+    for d in tax.domains:
+        if d.id not in used_domains:
+            warn(None, f"domain {d.id!r} ({d.name_zh}) has no sub-fields")
+    return errors + warnings
