@@ -1,0 +1,200 @@
+"""What every stage model shares: parameters, the fitted check, positions, the output frame."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from ..errors import AssessError
+from ..models import PHASE_BOUNDS, Assessment, Phase, Reason
+
+# The `assessments` table (docs/architecture.md), in column order.
+ASSESSMENT_SCHEMA: dict[str, pl.DataType] = {
+    "subfield_id": pl.Utf8(),
+    "model": pl.Utf8(),
+    "as_of": pl.Date(),
+    "status": pl.Utf8(),
+    "phase": pl.Utf8(),
+    "position": pl.Float64(),
+    "years_band": pl.Utf8(),
+    "confidence": pl.Float64(),
+    "reasons": pl.Utf8(),
+}
+
+# Keep positions off the phase edges so that Phase.at(position) is the phase, after rounding.
+_EDGE = 0.02
+
+
+def phase_range(phase: Phase) -> tuple[float, float]:
+    """The phase's bounds with the plateau's upper edge clipped to 1.0."""
+    lo, hi = PHASE_BOUNDS[phase]
+    return lo, min(hi, 1.0)
+
+
+def position_in(phase: Phase, fraction: float) -> float:
+    """The curve position at ``fraction`` (0–1) of the way through ``phase``.
+
+    >>> position_in(Phase.TROUGH, 0.5)
+    0.455
+    """
+    lo, hi = phase_range(phase)
+    f = min(max(fraction, 0.0), 1.0)
+    pos = round(lo + (_EDGE + (1 - 2 * _EDGE) * f) * (hi - lo), 3)
+    if Phase.at(pos) is not phase:  # pragma: no cover - guarded by _EDGE
+        raise AssertionError(f"position {pos} is outside {phase.value}")
+    return pos
+
+
+def phase_middle(phase: Phase) -> float:
+    """The middle of a phase's bounds (where an override with only a phase lands)."""
+    lo, hi = phase_range(phase)
+    return round((lo + hi) / 2, 3)
+
+
+def clip01(x: float) -> float:
+    return min(max(x, 0.0), 1.0)
+
+
+def num(value: Any) -> float | None:
+    """A finite float, or None for null/NaN/non-numbers."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def to_date(value: Any, what: str = "as_of") -> date:
+    """A date from a date, datetime, ISO string or year."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int) and 1000 <= value <= 9999:
+        return date(value, 12, 31)
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise AssessError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)")
+
+
+def check_columns(frame: pl.DataFrame, required: Iterable[str], name: str) -> None:
+    """Raise AssessError naming the missing columns of ``frame``."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise AssessError(
+            f"the {name} table lacks column(s) {', '.join(missing)}: "
+            "re-run `techcurve indicators` with this version of techcurve"
+        )
+
+
+def reasons_json(reasons: Iterable[Reason]) -> str:
+    """Reasons as the JSON list stored in the `reasons` column."""
+    out = []
+    for r in reasons:
+        value: Any = r.value
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        out.append({"indicator": r.indicator, "value": value, "text": r.text})
+    return json.dumps(out, ensure_ascii=False)
+
+
+def assessments_to_frame(assessments: Iterable[Assessment], as_of: date | str) -> pl.DataFrame:
+    """The `assessments` table frame (docs/architecture.md) for a list of assessments.
+
+    >>> from techcurve.models import Assessment
+    >>> assessments_to_frame([Assessment("ar", "snapshot", None, None, None, 0.0,
+    ...                                   status="insufficient")], "2022-11-24").height
+    1
+    """
+    day = to_date(as_of)
+    rows = [
+        {
+            "subfield_id": a.subfield_id,
+            "model": a.model,
+            "as_of": day,
+            "status": a.status,
+            "phase": a.phase.value if a.phase is not None else None,
+            "position": a.position,
+            "years_band": a.years_band.value if a.years_band is not None else None,
+            "confidence": float(a.confidence),
+            "reasons": reasons_json(a.reasons),
+        }
+        for a in assessments
+    ]
+    return pl.DataFrame(rows, schema=ASSESSMENT_SCHEMA, orient="row")
+
+
+class StageModel:
+    """scikit-learn-style base: keyword parameters in, ``fit`` returns self, ``predict``.
+
+    Subclasses list their parameters as keyword-only arguments of ``__init__`` with
+    defaults and store each one under the same attribute name.
+    """
+
+    name: str = "base"
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def fit(
+        self,
+        summary: pl.DataFrame,
+        labels: pl.DataFrame | None = None,
+        *,
+        indicators: pl.DataFrame | None = None,
+    ) -> StageModel:
+        """Learn what is data-dependent; returns ``self``."""
+        raise NotImplementedError
+
+    def predict(
+        self, summary: pl.DataFrame, *, indicators: pl.DataFrame | None = None
+    ) -> list[Assessment]:
+        """One assessment per row of ``summary``."""
+        raise NotImplementedError
+
+    def get_params(self) -> dict[str, Any]:
+        """The parameters this model was built with (what the report prints)."""
+        return {k: getattr(self, k) for k in self._param_names()}
+
+    def set_params(self, **params: Any) -> StageModel:
+        """Change parameters; the model must be fitted again."""
+        check_params(type(self), params)
+        for k, v in params.items():
+            setattr(self, k, v)
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
+            delattr(self, attr)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "fitted_"):
+            raise AssessError(
+                f"this {type(self).__name__} is not fitted yet: call fit() first, then predict()"
+            )
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def check_params(cls: type[StageModel], params: Mapping[str, Any]) -> None:
+    """Raise AssessError for parameter names the model does not have."""
+    allowed = cls._param_names()
+    unknown = sorted(k for k in params if k not in allowed)
+    if unknown:
+        raise AssessError(
+            f"unknown parameter(s) {', '.join(unknown)} for the {cls.name} model "
+            f"(allowed: {', '.join(allowed)})"
+        )

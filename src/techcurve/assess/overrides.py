@@ -1,0 +1,373 @@
+"""Expert overrides: a YAML file an analyst writes, shown beside the model's placement.
+
+::
+
+    overrides:
+      - id: quantum-computing      # sub-field id
+        phase: trigger             # and/or position: 0.1 and/or years: ">10"
+        who: Jane Doe
+        when: 2022-11-30
+        why: "Financing is hype; no production use yet."
+
+Every entry needs ``id``, ``who``, ``when``, ``why`` and at least one of ``phase``,
+``position`` and ``years``. The model's columns are never changed: the expert's
+values go in ``expert_*`` columns and the result in ``final_*`` columns.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from ..errors import AssessError
+from ..models import Phase, YearsBand
+from ._base import phase_middle, phase_range
+
+ALLOWED_KEYS = ("id", "phase", "position", "years", "who", "when", "why")
+
+EXPERT_COLUMNS: dict[str, pl.DataType] = {
+    "expert_phase": pl.Utf8(),
+    "expert_position": pl.Float64(),
+    "expert_years_band": pl.Utf8(),
+    "expert_who": pl.Utf8(),
+    "expert_when": pl.Date(),
+    "expert_why": pl.Utf8(),
+    "final_phase": pl.Utf8(),
+    "final_position": pl.Float64(),
+    "final_years_band": pl.Utf8(),
+    "override_disagrees": pl.Boolean(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """One expert's placement of one sub-field, with who, when and why."""
+
+    subfield_id: str
+    phase: Phase | None  # given, or implied by the position
+    position: float | None
+    years_band: YearsBand | None
+    who: str
+    when: date
+    why: str
+    path: str | None = None
+    line: int | None = None
+
+
+def _error(
+    message: str,
+    *,
+    path: str,
+    line: int | None = None,
+    entry: int | None = None,
+    field: str | None = None,
+    subfield: str | None = None,
+) -> AssessError:
+    where = path + (f":{line}" if line else "")
+    ctx = []
+    if entry is not None:
+        ctx.append(f"override #{entry}" + (f" ({subfield})" if subfield else ""))
+    if field is not None:
+        ctx.append(f"field {field!r}")
+    err = AssessError(f"{where}: " + (", ".join(ctx) + ": " if ctx else "") + message)
+    # Context for callers and tests, as the other techcurve errors carry it.
+    err.path = path  # type: ignore[attr-defined]
+    err.line = line  # type: ignore[attr-defined]
+    err.entry = entry  # type: ignore[attr-defined]
+    err.field = field  # type: ignore[attr-defined]
+    err.subfield = subfield  # type: ignore[attr-defined]
+    return err
+
+
+def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None) -> list[Override]:
+    """Read and validate an overrides YAML file.
+
+    ``known_ids`` (the sub-field ids of the taxonomy or the summary) turns an unknown
+    ``id`` into an error with the closest known ids. Errors name the file, the line,
+    the entry number (1-based) and the field.
+
+    >>> load_overrides("overrides.yaml", known_ids={"quantum-computing"})  # doctest: +SKIP
+    [Override(subfield_id='quantum-computing', phase=<Phase.TRIGGER: 'trigger'>, ...)]
+    """
+    p = Path(path)
+    ps = str(p)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AssessError(f"overrides file {ps} does not exist") from None
+    except UnicodeDecodeError:
+        raise AssessError(f"overrides file {ps} is not UTF-8 text: save it as UTF-8") from None
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise _error(
+            f"not valid YAML ({getattr(e, 'problem', None) or e})",
+            path=ps,
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
+    if data is None:
+        return []
+    if not isinstance(data, dict) or "overrides" not in data:
+        raise _error(
+            "expected a top-level key 'overrides:' holding a list of entries", path=ps, line=1
+        )
+    extra = sorted(str(k) for k in data if k != "overrides")
+    if extra:
+        raise _error(
+            f"unknown top-level key(s) {', '.join(extra)} (only 'overrides' is allowed)",
+            path=ps,
+            line=1,
+        )
+    entries = data["overrides"]
+    if entries is None:
+        return []
+    seq_node = _value_node(root, "overrides")
+    if not isinstance(entries, list):
+        raise _error(
+            "'overrides' must be a list of entries (each starting with '- id: …')",
+            path=ps,
+            line=_line(seq_node),
+        )
+    item_nodes = list(seq_node.value) if isinstance(seq_node, yaml.SequenceNode) else []
+
+    out: list[Override] = []
+    seen: dict[str, tuple[int, int | None]] = {}
+    for i, entry in enumerate(entries, start=1):
+        node = item_nodes[i - 1] if i - 1 < len(item_nodes) else None
+        ov = _parse_entry(entry, node, i, ps, known_ids)
+        if ov.subfield_id in seen:
+            j, jline = seen[ov.subfield_id]
+            raise _error(
+                f"sub-field {ov.subfield_id!r} is overridden twice (entries #{j} at line "
+                f"{jline} and #{i}): keep one",
+                path=ps,
+                line=ov.line,
+                entry=i,
+                field="id",
+                subfield=ov.subfield_id,
+            )
+        seen[ov.subfield_id] = (i, ov.line)
+        out.append(ov)
+    return out
+
+
+def _value_node(node: Any, key: str) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if getattr(k, "value", None) == key:
+                return v
+    return None
+
+
+def _line(node: Any) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _parse_entry(
+    entry: Any,
+    node: Any,
+    i: int,
+    path: str,
+    known_ids: Collection[str] | None,
+) -> Override:
+    line = _line(node)
+    if not isinstance(entry, dict):
+        raise _error(
+            "each entry must be a mapping such as '- id: …\\n  phase: …\\n  why: …'",
+            path=path,
+            line=line,
+            entry=i,
+        )
+
+    def fline(field: str) -> int | None:
+        return _line(_value_node(node, field)) or line
+
+    raw_id = entry.get("id")
+    sid = str(raw_id).strip() if raw_id is not None else ""
+
+    def err(message: str, field: str | None) -> AssessError:
+        return _error(
+            message,
+            path=path,
+            line=fline(field) if field else line,
+            entry=i,
+            field=field,
+            subfield=sid or None,
+        )
+
+    unknown = sorted(str(k) for k in entry if k not in ALLOWED_KEYS)
+    if unknown:
+        raise err(
+            f"unknown key(s) {', '.join(unknown)} (allowed: {', '.join(ALLOWED_KEYS)})",
+            unknown[0],
+        )
+    if not sid:
+        raise err("missing 'id' (the sub-field id this override is for)", "id")
+    if known_ids is not None and sid not in known_ids:
+        close = difflib.get_close_matches(sid, sorted(known_ids), n=3)
+        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+        raise err(f"unknown sub-field id {sid!r}{hint}", "id")
+
+    phase: Phase | None = None
+    if entry.get("phase") is not None:
+        try:
+            phase = Phase.parse(str(entry["phase"]))
+        except ValueError as e:
+            raise err(str(e), "phase") from None
+
+    position: float | None = None
+    if entry.get("position") is not None:
+        v = entry["position"]
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise err(f"position {v!r} is not a number (expected 0–1)", "position")
+        position = float(v)
+        if not 0.0 <= position <= 1.0:
+            raise err(f"position {position:g} is outside 0–1", "position")
+        at = Phase.at(position)
+        if phase is not None and at is not phase:
+            lo, hi = phase_range(phase)
+            alo, ahi = phase_range(at)
+            raise err(
+                f"position {position:g} lies in {at.value} ({alo:.2f}–{ahi:.2f}), not in "
+                f"{phase.value} ({lo:.2f}–{hi:.2f}): change one so they agree",
+                "position",
+            )
+        phase = at
+
+    band: YearsBand | None = None
+    if entry.get("years") is not None:
+        try:
+            band = YearsBand.parse(str(entry["years"]))
+        except ValueError as e:
+            raise err(str(e), "years") from None
+
+    if phase is None and band is None:
+        raise err("give at least one of 'phase', 'position' or 'years'", None)
+
+    who = entry.get("who")
+    if who is None or not str(who).strip():
+        raise err("missing 'who' (the expert's name)", "who")
+    when_raw = entry.get("when")
+    if when_raw is None:
+        raise err("missing 'when' (date of the judgement, YYYY-MM-DD)", "when")
+    when = _to_date(when_raw)
+    if when is None:
+        raise err(f"when {when_raw!r} is not a date (expected YYYY-MM-DD)", "when")
+    why = entry.get("why")
+    if why is None or not str(why).strip():
+        raise err("missing 'why': every override needs its rationale", "why")
+
+    return Override(
+        subfield_id=sid,
+        phase=phase,
+        position=position,
+        years_band=band,
+        who=str(who).strip(),
+        when=when,
+        why=str(why).strip(),
+        path=path,
+        line=line,
+    )
+
+
+def _to_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def apply_overrides(
+    assessments: pl.DataFrame, overrides: Iterable[Override], *, strict: bool = True
+) -> pl.DataFrame:
+    """The assessments frame with the expert's values and the final placement beside the model's.
+
+    Adds ``expert_phase, expert_position, expert_years_band, expert_who, expert_when,
+    expert_why, final_phase, final_position, final_years_band, override_disagrees``.
+    ``final_*`` is the expert's value where given, else the model's; an override with
+    only a phase keeps the model's position when it already lies in that phase, else
+    puts it in the middle of the phase. ``override_disagrees`` is true when the expert's
+    phase is more than one phase away from the model's (false without an override or
+    without a model phase). With ``strict``, an override for a sub-field missing from
+    ``assessments`` is an error rather than silently unused.
+    """
+    for col in ("subfield_id", "phase", "position", "years_band"):
+        if col not in assessments.columns:
+            raise AssessError(f"the assessments frame lacks column {col!r}: run assess() first")
+    by_id = {o.subfield_id: o for o in overrides}
+    if strict:
+        present = set(assessments["subfield_id"].to_list())
+        for unused in by_id.values():
+            if unused.subfield_id not in present:
+                where = f"{unused.path}:{unused.line}: " if unused.path else ""
+                raise AssessError(
+                    f"{where}override for sub-field {unused.subfield_id!r}, which is not among the "
+                    "assessed sub-fields: fix the id or remove the entry"
+                )
+    rows = []
+    for sid, m_phase, m_pos, m_band in assessments.select(
+        "subfield_id", "phase", "position", "years_band"
+    ).iter_rows():
+        o = by_id.get(sid)
+        model_phase = Phase(m_phase) if m_phase is not None else None
+        if o is None:
+            rows.append(
+                {
+                    "expert_phase": None,
+                    "expert_position": None,
+                    "expert_years_band": None,
+                    "expert_who": None,
+                    "expert_when": None,
+                    "expert_why": None,
+                    "final_phase": m_phase,
+                    "final_position": m_pos,
+                    "final_years_band": m_band,
+                    "override_disagrees": False,
+                }
+            )
+            continue
+        final_phase = o.phase or model_phase
+        if o.position is not None:
+            final_pos: float | None = o.position
+        elif o.phase is not None:
+            inside = m_pos is not None and Phase.at(m_pos) is o.phase
+            final_pos = m_pos if inside else phase_middle(o.phase)
+        else:
+            final_pos = m_pos
+        disagrees = (
+            o.phase is not None
+            and model_phase is not None
+            and abs(o.phase.index - model_phase.index) > 1
+        )
+        rows.append(
+            {
+                "expert_phase": o.phase.value if o.phase else None,
+                "expert_position": o.position,
+                "expert_years_band": o.years_band.value if o.years_band else None,
+                "expert_who": o.who,
+                "expert_when": o.when,
+                "expert_why": o.why,
+                "final_phase": final_phase.value if final_phase else None,
+                "final_position": final_pos,
+                "final_years_band": (o.years_band.value if o.years_band else m_band),
+                "override_disagrees": disagrees,
+            }
+        )
+    extra = pl.DataFrame(rows, schema=EXPERT_COLUMNS, orient="row")
+    base = assessments.drop([c for c in EXPERT_COLUMNS if c in assessments.columns])
+    return pl.concat([base, extra], how="horizontal")

@@ -1,0 +1,487 @@
+"""The time-series model: the curve as a hype bell plus an S-curve (Fenn & Raskino).
+
+Per sub-field it fits
+
+* an **S-curve** (logistic or Gompertz, ``scipy.optimize.curve_fit``) to cumulative
+  patents per year (papers when there are no patents): saturation κ, midpoint
+  (inflection) t_m and rate α; the share of κ reached at the as-of year locates the
+  maturity side (Loglet convention: < 10 % emerging, 10–50 % growth, 50–90 %
+  maturity, > 90 % saturation) and the fitted time to 90 % of κ gives the
+  years-to-plateau band;
+* a **hype bell** (Gaussian) to attention per year: peak year μ and width σ; where
+  the as-of year sits against μ, and how far attention has fallen from the peak,
+  locates the hype side.
+
+A series that has not bent yet (its yearly increments still peak in the last years,
+or the fit puts the inflection at or after the last year, or κ far above what has
+been reached) is reported as "still accelerating — saturation not yet identifiable"
+and no κ is used: fits on truncated exponential series are unstable.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.optimize import OptimizeWarning, curve_fit
+
+from ..errors import AssessError
+from ..models import Assessment, Phase, Reason, YearsBand
+from ._base import StageModel, check_columns, clip01, position_in, to_date
+
+INDICATORS_REQUIRED = ("subfield_id", "year")
+_SERIES_WORDS = {"patents_cum": "cumulative patents", "papers_cum": "cumulative papers"}
+
+
+def _words(series: str) -> str:
+    return _SERIES_WORDS.get(series, series.replace("_", " "))
+
+
+def logistic(t: np.ndarray, kappa: float, alpha: float, t_m: float) -> np.ndarray:
+    """κ / (1 + e^(−α (t − t_m))): midpoint t_m, 10→90 % of κ in ln 81 / α years."""
+    return kappa / (1.0 + np.exp(-alpha * (t - t_m)))
+
+
+def gompertz(t: np.ndarray, kappa: float, alpha: float, t_m: float) -> np.ndarray:
+    """κ · e^(−e^(−α (t − t_m))): inflection t_m (at κ/e), asymmetric, slower to saturate."""
+    return kappa * np.exp(-np.exp(-alpha * (t - t_m)))
+
+
+def bell(t: np.ndarray, height: float, mu: float, sigma: float) -> np.ndarray:
+    """Gaussian hype bell: peak ``height`` in year ``mu``, width ``sigma`` years."""
+    return height * np.exp(-0.5 * ((t - mu) / sigma) ** 2)
+
+
+_CURVES = {"logistic": logistic, "gompertz": gompertz}
+
+
+def _t_fraction(curve: str, alpha: float, t_m: float, q: float) -> float:
+    """Year at which the S-curve reaches fraction ``q`` of κ."""
+    if curve == "logistic":
+        return t_m + math.log(q / (1 - q)) / alpha
+    return t_m - math.log(-math.log(q)) / alpha
+
+
+@dataclass(frozen=True, slots=True)
+class SFit:
+    """An S-curve fitted to one cumulative series."""
+
+    series: str
+    curve: str  # logistic | gompertz
+    kappa: float
+    alpha: float
+    t_m: float
+    r2: float
+    last_year: int
+    last_value: float
+    accelerating: bool  # True: saturation not identifiable, do not use kappa
+
+    @property
+    def growth_time(self) -> float:
+        """Δt: years from 10 % to 90 % of κ."""
+        return _t_fraction(self.curve, self.alpha, self.t_m, 0.9) - _t_fraction(
+            self.curve, self.alpha, self.t_m, 0.1
+        )
+
+    @property
+    def t90(self) -> float:
+        return _t_fraction(self.curve, self.alpha, self.t_m, 0.9)
+
+
+@dataclass(frozen=True, slots=True)
+class BellFit:
+    """A hype bell fitted to one attention series."""
+
+    series: str
+    height: float
+    mu: float
+    sigma: float
+    r2: float
+    last_year: int
+    last_value: float
+    observed_peak: float
+    observed_peak_year: int
+
+
+def fit_s_curve(
+    years: np.ndarray,
+    values: np.ndarray,
+    *,
+    curve: str = "best",
+    series: str = "patents_cum",
+    kappa_max_ratio: float = 4.0,
+) -> SFit | None:
+    """Fit logistic and/or Gompertz to a cumulative series (None when no fit converges).
+
+    ``curve="best"`` keeps the one with the smaller squared error (both have three
+    parameters, so this is also the AIC choice).
+    """
+    y = np.asarray(values, dtype=float)
+    t = np.asarray(years, dtype=float)
+    if len(t) < 4 or float(np.max(y)) <= 0:
+        return None
+    t0 = float(t[0])
+    x = t - t0
+    ymax = float(np.max(y))
+    inc = np.diff(y, prepend=0.0)
+    tm0 = float(x[int(np.argmax(inc))])
+    names = ["logistic", "gompertz"] if curve == "best" else [curve]
+    best: tuple[float, str, np.ndarray] | None = None
+    for name in names:
+        f = _CURVES[name]
+        p0 = [ymax * 1.5, 0.5, max(tm0, 0.0)]
+        lower = [ymax * 0.98, 0.01, -30.0]
+        upper = [ymax * 100.0, 5.0, float(x[-1]) + 40.0]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", OptimizeWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                popt, _ = curve_fit(f, x, y, p0=p0, bounds=(lower, upper), maxfev=20000)
+        except (RuntimeError, ValueError):
+            continue
+        sse = float(np.sum((f(x, *popt) - y) ** 2))
+        if best is None or sse < best[0]:
+            best = (sse, name, popt)
+    if best is None:
+        return None
+    sse, name, popt = best
+    sst = float(np.sum((y - y.mean()) ** 2)) or 1.0
+    kappa, alpha, tm = (float(v) for v in popt)
+    t_m = tm + t0
+    last_year = int(t[-1])
+    # Not bent yet: increments (3-year mean) still peak at the end, or the inflection is
+    # not behind us, or κ is a far extrapolation of what has been seen.
+    smooth = np.convolve(inc, np.ones(3) / 3, mode="valid") if len(inc) >= 3 else inc
+    peak_at_end = int(np.argmax(smooth)) >= len(smooth) - 1
+    accelerating = bool(
+        peak_at_end or t_m >= last_year - 0.5 or kappa > kappa_max_ratio * float(y[-1])
+    )
+    return SFit(
+        series=series,
+        curve=name,
+        kappa=kappa,
+        alpha=alpha,
+        t_m=t_m,
+        r2=1.0 - sse / sst,
+        last_year=last_year,
+        last_value=float(y[-1]),
+        accelerating=accelerating,
+    )
+
+
+def fit_bell(years: np.ndarray, values: np.ndarray, *, series: str = "attention") -> BellFit | None:
+    """Fit a Gaussian hype bell to an attention series (None when it does not converge)."""
+    y = np.asarray(values, dtype=float)
+    t = np.asarray(years, dtype=float)
+    if len(t) < 4 or float(np.max(y)) <= 0:
+        return None
+    t0 = float(t[0])
+    x = t - t0
+    i = int(np.argmax(y))
+    span = float(x[-1] - x[0]) or 1.0
+    p0 = [float(y[i]), float(x[i]), max(span / 4, 1.0)]
+    lower = [0.0, -10.0, 0.5]
+    upper = [float(y[i]) * 10.0, float(x[-1]) + 20.0, 30.0]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            popt, _ = curve_fit(bell, x, y, p0=p0, bounds=(lower, upper), maxfev=20000)
+    except (RuntimeError, ValueError):
+        return None
+    sse = float(np.sum((bell(x, *popt) - y) ** 2))
+    sst = float(np.sum((y - y.mean()) ** 2)) or 1.0
+    return BellFit(
+        series=series,
+        height=float(popt[0]),
+        mu=float(popt[1]) + t0,
+        sigma=float(popt[2]),
+        r2=1.0 - sse / sst,
+        last_year=int(t[-1]),
+        last_value=float(y[-1]),
+        observed_peak=float(y[i]),
+        observed_peak_year=int(t[i]),
+    )
+
+
+class TimeSeriesModel(StageModel):
+    """Phase from the S-curve of cumulative patents/papers and the hype bell of attention.
+
+    Parameters (keyword; defaults in ``docs/models.md``):
+
+    curve
+        "logistic", "gompertz" or "best" (smaller squared error).
+    s_series
+        Cumulative series tried for the S-curve, in order of preference.
+    attention_series
+        Per-year attention series tried for the bell, in order of preference.
+    min_years
+        Points needed in a series to fit it.
+    kappa_max_ratio
+        κ more than this multiple of the latest value = not identifiable.
+    trigger_z
+        Before the attention peak, more than this many σ before it = trigger.
+    trough_ratio
+        After the peak, attention below this share of the peak = trough.
+    slope_share, plateau_share
+        Share of κ reached from which a sub-field is on the slope / plateau.
+    """
+
+    name = "timeseries"
+
+    def __init__(
+        self,
+        *,
+        curve: str = "best",
+        s_series: tuple[str, ...] = ("patents_cum", "papers_cum"),
+        attention_series: tuple[str, ...] = ("attention", "articles", "opinion_index"),
+        min_years: int = 6,
+        kappa_max_ratio: float = 4.0,
+        trigger_z: float = 1.2,
+        trough_ratio: float = 0.6,
+        slope_share: float = 0.5,
+        plateau_share: float = 0.9,
+    ) -> None:
+        self.curve = curve
+        self.s_series = s_series
+        self.attention_series = attention_series
+        self.min_years = min_years
+        self.kappa_max_ratio = kappa_max_ratio
+        self.trigger_z = trigger_z
+        self.trough_ratio = trough_ratio
+        self.slope_share = slope_share
+        self.plateau_share = plateau_share
+
+    def _validate_params(self) -> None:
+        if self.curve not in ("best", *_CURVES):
+            raise AssessError(
+                f"timeseries parameter curve={self.curve!r} must be one of: best, logistic, gompertz"
+            )
+        if not 0 < self.slope_share < self.plateau_share < 1:
+            raise AssessError(
+                "timeseries parameters need 0 < slope_share < plateau_share < 1, got "
+                f"{self.slope_share} and {self.plateau_share}"
+            )
+        if not 0 < self.trough_ratio < 1:
+            raise AssessError(
+                f"timeseries parameter trough_ratio={self.trough_ratio} must be in 0–1"
+            )
+        if int(self.min_years) < 4:
+            raise AssessError(f"timeseries parameter min_years={self.min_years} must be at least 4")
+
+    def fit(
+        self,
+        summary: pl.DataFrame,
+        labels: pl.DataFrame | None = None,
+        *,
+        indicators: pl.DataFrame | None = None,
+    ) -> TimeSeriesModel:
+        """Fit the S-curve and the bell of every sub-field in ``summary`` (stored in ``params_``)."""
+        self._validate_params()
+        check_columns(summary, ("subfield_id", "as_of"), "summary")
+        if indicators is None:
+            raise AssessError(
+                "the timeseries model needs the indicators table (per sub-field per year): "
+                "pass indicators= or run `techcurve indicators` first"
+            )
+        check_columns(indicators, INDICATORS_REQUIRED, "indicators")
+        if labels is not None:
+            check_columns(labels, ("subfield_id", "phase"), "labels")
+        self.params_: dict[str, dict[str, Any]] = {}
+        for row in summary.iter_rows(named=True):
+            sid = str(row["subfield_id"])
+            year = to_date(row["as_of"]).year
+            rows = indicators.filter(
+                (pl.col("subfield_id") == sid) & (pl.col("year") <= year)
+            ).sort("year")
+            self.params_[sid] = self._fit_one(rows)
+        self.fitted_ = True
+        return self
+
+    def _series(
+        self, rows: pl.DataFrame, names: tuple[str, ...]
+    ) -> tuple[str, np.ndarray, np.ndarray] | None:
+        for name in names:
+            if name not in rows.columns:
+                continue
+            s = rows.select("year", name).drop_nulls()
+            if s.height >= self.min_years and float(s[name].max() or 0) > 0:  # type: ignore[arg-type]
+                return name, s["year"].to_numpy().astype(float), s[name].to_numpy().astype(float)
+        return None
+
+    def _fit_one(self, rows: pl.DataFrame) -> dict[str, Any]:
+        out: dict[str, Any] = {"s": None, "bell": None, "s_series": None, "a_series": None}
+        s = self._series(rows, tuple(self.s_series))
+        if s is not None:
+            name, t, y = s
+            # Start the cumulative series at its first non-zero year.
+            nz = np.nonzero(y > 0)[0]
+            t, y = t[nz[0] :], y[nz[0] :]
+            out["s_series"] = name
+            if len(t) >= self.min_years:
+                out["s"] = fit_s_curve(
+                    t, y, curve=self.curve, series=name, kappa_max_ratio=self.kappa_max_ratio
+                )
+        a = self._series(rows, tuple(self.attention_series))
+        if a is not None:
+            name, t, y = a
+            out["a_series"] = name
+            out["bell"] = fit_bell(t, y, series=name)
+        return out
+
+    def predict(
+        self, summary: pl.DataFrame, *, indicators: pl.DataFrame | None = None
+    ) -> list[Assessment]:
+        """One assessment per row of ``summary`` from the fits made in :meth:`fit`."""
+        self._check_fitted()
+        out = []
+        for row in summary.iter_rows(named=True):
+            sid = str(row["subfield_id"])
+            fits = self.params_.get(sid)
+            if fits is None:
+                if indicators is None:
+                    raise AssessError(
+                        f"sub-field {sid!r} was not in the summary given to fit(): fit again "
+                        "or pass indicators= to predict()"
+                    )
+                year = to_date(row["as_of"]).year
+                fits = self._fit_one(
+                    indicators.filter(
+                        (pl.col("subfield_id") == sid) & (pl.col("year") <= year)
+                    ).sort("year")
+                )
+            out.append(self._assess(sid, to_date(row["as_of"]).year, fits))
+        return out
+
+    def _assess(self, sid: str, year: int, fits: dict[str, Any]) -> Assessment:
+        sf: SFit | None = fits["s"]
+        bf: BellFit | None = fits["bell"]
+        missing: list[Reason] = []
+        if sf is None:
+            what = "cumulative patents or papers"
+            missing.append(
+                Reason(
+                    "s_curve",
+                    None,
+                    f"no S-curve: {what} need at least {self.min_years} years with data "
+                    "(or the fit did not converge)",
+                )
+            )
+        if bf is None:
+            missing.append(
+                Reason(
+                    "attention_bell",
+                    None,
+                    f"no hype bell: an attention series ({', '.join(self.attention_series)}) "
+                    f"needs at least {self.min_years} years with data (or the fit did not converge)",
+                )
+            )
+        if sf is None or bf is None:
+            return Assessment(sid, self.name, None, None, None, 0.0, tuple(missing), "insufficient")
+
+        reasons: list[Reason] = []
+        share: float | None = None
+        if sf.accelerating:
+            reasons.append(
+                Reason(
+                    sf.series,
+                    sf.last_value,
+                    f"{_words(sf.series)} {sf.last_value:,.0f} and still accelerating — "
+                    "saturation not yet identifiable",
+                )
+            )
+        else:
+            share = sf.last_value / sf.kappa
+            reasons.append(
+                Reason(
+                    sf.series,
+                    round(share, 3),
+                    f"{sf.curve} S-curve of {_words(sf.series)}: κ ≈ {sf.kappa:,.0f}, "
+                    f"inflection {sf.t_m:.1f}, 10→90% in {sf.growth_time:.1f} years; "
+                    f"{sf.last_year} at {share:.0%} of κ (R² {sf.r2:.2f})",
+                )
+            )
+        now = bf.last_value
+        ratio = now / bf.observed_peak if bf.observed_peak > 0 else 0.0
+        z = (year - bf.mu) / bf.sigma
+        reasons.append(
+            Reason(
+                "attention_bell",
+                round(bf.mu, 1),
+                f"hype bell of {bf.series}: peak {bf.mu:.1f} (σ {bf.sigma:.1f} years, R² "
+                f"{bf.r2:.2f}); {bf.last_year} at {ratio:.0%} of the {bf.observed_peak_year} peak",
+            )
+        )
+
+        past_peak = bf.observed_peak_year < bf.last_year and year > bf.mu
+        if share is not None and share >= self.plateau_share:
+            phase = Phase.PLATEAU
+            f = (share - self.plateau_share) / (1 - self.plateau_share)
+            rule = f"{share:.0%} of κ ≥ {self.plateau_share:.0%} → plateau"
+        elif share is not None and share >= self.slope_share:
+            phase = Phase.SLOPE
+            f = (share - self.slope_share) / (self.plateau_share - self.slope_share)
+            rule = f"{share:.0%} of κ in {self.slope_share:.0%}–{self.plateau_share:.0%} → slope"
+        elif past_peak and ratio < self.trough_ratio:
+            phase = Phase.TROUGH
+            f = 0.5 * clip01((self.trough_ratio - ratio) / self.trough_ratio + 0.3)
+            if share is not None:
+                f = max(f, 0.5 + 0.5 * clip01((share - 0.1) / (self.slope_share - 0.1)))
+            rule = (
+                f"attention fell to {ratio:.0%} of its peak (< {self.trough_ratio:.0%}) before "
+                f"the S-curve reached {self.slope_share:.0%} of κ → trough"
+            )
+        elif z < -self.trigger_z:
+            phase = Phase.TRIGGER
+            f = clip01((z + 3.0) / (3.0 - self.trigger_z))
+            rule = f"{year} is {-z:.1f} σ before the attention peak (> {self.trigger_z}) → trigger"
+        else:
+            phase = Phase.PEAK
+            if z < 0:
+                f = 0.5 * clip01((z + self.trigger_z) / self.trigger_z)
+            else:
+                f = 0.5 + 0.5 * clip01((1 - ratio) / (1 - self.trough_ratio))
+            rule = (
+                f"{year} within {self.trigger_z} σ before the attention peak or just past it → peak"
+            )
+        reasons.append(Reason("rule", phase.value, rule))
+
+        if phase is Phase.PLATEAU:
+            band, btxt = YearsBand.LT2, "at ≥ 90% of κ already → <2 years"
+        elif share is not None:
+            left = max(sf.t90 - year, 0.0)
+            band = YearsBand.from_years(left)
+            btxt = (
+                f"90% of κ expected in {sf.t90:.1f}, {left:.1f} years after {year} → {band.value}"
+            )
+        else:
+            band = YearsBand.GT10 if phase in (Phase.TRIGGER, Phase.PEAK) else YearsBand.Y5_10
+            btxt = f"saturation not identifiable yet; {phase.value} → {band.value} years"
+        reasons.append(Reason("years_band", band.value, btxt))
+        fit_quality = clip01(min(sf.r2, bf.r2))
+        conf = 0.2 + 0.5 * fit_quality + (0.2 if share is not None else 0.0)
+        return Assessment(
+            subfield_id=sid,
+            model=self.name,
+            phase=phase,
+            position=position_in(phase, f),
+            years_band=band,
+            confidence=round(clip01(conf), 2),
+            reasons=tuple(reasons),
+        )
+
+
+__all__ = [
+    "BellFit",
+    "SFit",
+    "TimeSeriesModel",
+    "bell",
+    "fit_bell",
+    "fit_s_curve",
+    "gompertz",
+    "logistic",
+]
