@@ -158,7 +158,7 @@ class Store:
 
     def _create_schema(self) -> None:
         self.con.execute(_DDL)
-        have = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        have = self.one("SELECT value FROM meta WHERE key='schema_version'")
         if have is None:
             self.con.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', CAST(now() AS VARCHAR))",
@@ -167,7 +167,7 @@ class Store:
 
     def _check_version(self) -> None:
         try:
-            row = self.con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            row = self.one("SELECT value FROM meta WHERE key='schema_version'")
         except duckdb.CatalogException:
             raise StoreError(f"{self.path} is not a techcurve store: run `techcurve init`") from None
         if row is None or int(row[0]) != SCHEMA_VERSION:
@@ -197,13 +197,16 @@ class Store:
     def sql(self, query: str, params: list[object] | None = None) -> pl.DataFrame:
         """Run a query and return a polars frame."""
         if params:
-            return self.con.execute(query, params).pl()
+            return self.con.sql(query, params=params).pl()
         return self.con.sql(query).pl()
 
+    def one(self, query: str, params: list[object] | None = None) -> tuple[object, ...] | None:
+        """The first row of a query, or None; the result is fully consumed."""
+        rows = self.con.execute(query, params or []).fetchall()
+        return rows[0] if rows else None
+
     def has_table(self, name: str) -> bool:
-        r = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
+        r = self.one("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
         return bool(r and r[0])
 
     def replace_table(self, name: str, df: pl.DataFrame) -> None:
@@ -226,20 +229,20 @@ class Store:
             self.con.unregister("_tc_df")
 
     def get_meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        row = self.one("SELECT value FROM meta WHERE key = ?", [key])
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     def next_ingest_id(self) -> int:
-        row = self.con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchone()
-        return int(row[0]) if row else 1
+        row = self.one("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log")
+        return int(row[0]) if row else 1  # type: ignore[call-overload]
 
     def count(self, name: str, where: str = "") -> int:
         sql = f"SELECT count(*) FROM {name}" + (f" WHERE {where}" if where else "")
-        row = self.con.execute(sql).fetchone()
-        return int(row[0]) if row else 0
+        row = self.one(sql)
+        return int(row[0]) if row else 0  # type: ignore[call-overload]
 
 
 def init_store(path: str | Path = DEFAULT_DB, *, force: bool = False) -> Path:
