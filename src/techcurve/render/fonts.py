@@ -1,0 +1,166 @@
+"""The CJK font and the output style every techcurve chart shares.
+
+Without a CJK font matplotlib draws empty boxes for Chinese text, and a machine that
+happens to have one installed hides the bug. So techcurve brings its own: Noto Sans
+CJK SC (SIL OFL) as shipped by the ``mplfonts`` package, registered with matplotlib
+once. System fonts are never relied on.
+
+Charts are drawn on bare :class:`matplotlib.figure.Figure` objects (no pyplot global
+state) inside :func:`chart_style`, a ``rc_context`` that selects the font and turns
+``axes.unicode_minus`` off (the Unicode minus is fine in Noto, but a plain hyphen keeps
+SVG and PNG output identical across fonts).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from ..errors import ReportError
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+FONT_FAMILY = "Noto Sans CJK SC"
+PNG_MIN_DPI = 200
+SUPPORTED_FORMATS = ("svg", "png", "pdf")
+
+
+def cjk_font_path() -> Path:
+    """The path of Noto Sans CJK SC inside the installed ``mplfonts`` package.
+
+    Raises :class:`ReportError` when the package or the font file is missing.
+    """
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise ReportError(
+            "the mplfonts package is not installed; it provides the Chinese font for charts: "
+            "run `pip install mplfonts` (or `make setup`)"
+        )
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / "fonts" / FONT_FILE
+        if path.is_file():
+            return path
+    raise ReportError(
+        f"font file {FONT_FILE} is missing from the mplfonts package "
+        f"({', '.join(spec.submodule_search_locations)}): reinstall it with "
+        "`pip install --force-reinstall mplfonts`"
+    )
+
+
+@functools.cache
+def _register() -> str:
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return FontProperties(fname=str(path)).get_name()
+
+
+def cjk_family() -> str:
+    """Register the CJK font with matplotlib (once) and return its family name."""
+    return _register()
+
+
+def cjk_font(size: float | None = None) -> FontProperties:
+    """A :class:`FontProperties` for the registered CJK font (optionally at ``size`` pt)."""
+    path = cjk_font_path()
+    _register()
+    return FontProperties(fname=str(path), size=size)
+
+
+@functools.cache
+def _cmap() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(cjk_font_path()), lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """The characters of ``text`` (other than whitespace) the CJK font has no glyph for."""
+    cmap = _cmap()
+    return {c for c in text if not c.isspace() and ord(c) not in cmap}
+
+
+def style_rc() -> dict[str, Any]:
+    """The matplotlib settings every techcurve chart is drawn and saved with."""
+    family = cjk_family()
+    return {
+        "font.family": [family, "DejaVu Sans"],
+        "font.sans-serif": [family, "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "svg.fonttype": "path",  # glyphs as paths: the SVG renders anywhere, offline
+        "svg.hashsalt": "techcurve",  # stable ids, so SVG output is reproducible
+        "pdf.fonttype": 42,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titleweight": "normal",  # the bundled font has one weight: no faux bold
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+    }
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """Context in which charts are created and saved (font, minus sign, SVG settings)."""
+    with matplotlib.rc_context(cast(Any, style_rc())):
+        yield
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A pyplot-free figure with an Agg canvas attached (so text can be measured)."""
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Path:
+    """Write ``fig`` to ``path``; the format follows the extension (.svg, .png, .pdf).
+
+    PNG files are written at ``dpi`` (at least 200). An unknown extension raises
+    :class:`ReportError` before anything is written.
+    """
+    p = Path(path)
+    fmt = p.suffix.lower().lstrip(".")
+    if fmt not in SUPPORTED_FORMATS:
+        raise ReportError(
+            f"cannot write {p}: unknown image format {p.suffix or '(none)'!r} "
+            f"(use one of: {', '.join('.' + f for f in SUPPORTED_FORMATS)})"
+        )
+    p.parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {"format": fmt}
+    if fmt == "png":
+        kwargs["dpi"] = max(dpi, PNG_MIN_DPI)
+    if fmt == "svg":
+        kwargs["metadata"] = {"Date": None}
+    with chart_style():
+        try:
+            fig.savefig(p, **kwargs)
+        except OSError as e:
+            raise ReportError(f"cannot write {p}: {e.strerror or e}") from None
+    return p
+
+
+_XML_PROLOG = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+
+
+def figure_svg(fig: Figure) -> str:
+    """``fig`` as an SVG string ready to inline in HTML (no XML prolog, no metadata)."""
+    buf = io.StringIO()
+    with chart_style():
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = _XML_PROLOG.sub("", buf.getvalue())
+    return _METADATA.sub("", text, count=1)

@@ -1,0 +1,353 @@
+"""The HTML report: self-contained, numbers computed once, shares that sum to 100.00 %."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import spearmanr
+
+from techcurve.errors import ReportError
+from techcurve.models import Phase
+from techcurve.report import build_report, compute_report_data, data_json_path, largest_remainder
+from techcurve.report.build import fmt_pct, fmt_yi, round_group
+from techcurve.store import Store
+
+DOMAINS = [
+    ("network", "网络", "Network"),
+    ("ai", "人工智能", "Artificial intelligence"),
+    ("bigdata", "大数据", "Big data"),
+    ("cloud", "云计算", "Cloud computing"),
+]
+# id, domain, zh, en, patents_cum, opinion_index, birth_year, position, band
+SUBFIELDS = [
+    ("5g", "network", "5G", "5G", 1002391, 95.0, 2009, 0.86, "<2"),
+    ("ml", "ai", "机器/深度学习", "Machine learning", 592445, 90.0, 1995, 0.70, "2-5"),
+    ("nlp", "ai", "自然语言处理", "NLP", 180796, 70.0, 1990, 0.62, "2-5"),
+    ("cv", "ai", "计算机视觉", "Computer vision", 163216, 80.0, 1992, 0.66, "2-5"),
+    ("bda", "bigdata", "大数据分析", "Big-data analytics", 221658, 60.0, 2010, 0.58, "2-5"),
+    ("bdc", "bigdata", "大数据流通", "Data exchange", 191400, 40.0, 2014, 0.40, "5-10"),
+    ("lake", "bigdata", "湖仓一体", "Lakehouse", 3000, 30.0, 2020, 0.15, "5-10"),
+    ("qc", "cloud", "量子计算", "Quantum computing", 20000, 50.0, 2000, 0.22, ">10"),
+    ("idc", "cloud", "行业云平台", "Industry cloud", 15000, 20.0, 2016, 0.30, "2-5"),
+    ("dcl", "cloud", "分布式云", "Distributed cloud", 8000, 35.0, 2018, 0.25, "5-10"),
+    ("sls", "cloud", "Serverless", "Serverless", 5000, 45.0, 2015, 0.33, "2-5"),
+    ("pc", "bigdata", "隐私计算", "Privacy computing", 4000, 25.0, 2017, 0.45, "5-10"),
+]
+# record id, date, point, low, high, round, matched sub-fields
+FINANCING = [
+    ("f1", date(2022, 1, 10), 5e8, 4e8, 6e8, "a", ["qc"]),
+    ("f2", date(2022, 1, 20), 3e8, 3e8, 3e8, "b", ["qc", "idc"]),  # split 50/50
+    ("f3", date(2022, 3, 5), 1.2e8, 1e8, 1.5e8, "c", ["ml"]),
+    ("f4", date(2022, 3, 28), None, None, None, "strategic", ["cv"]),  # undisclosed
+    ("f5", date(2022, 6, 1), 0.8e8, 0.5e8, 1e8, "pre-a", ["bda"]),
+    ("f6", date(2022, 9, 9), 2e8, 2e8, 2e8, "d", ["lake", "pc"]),
+    ("f7", date(2022, 11, 24), 0.5e8, 0.5e8, 0.5e8, "a+", ["5g"]),
+    ("f8", date(2021, 12, 30), 9e8, 9e8, 9e8, "a", ["qc"]),  # before the window
+    ("f9", date(2022, 11, 25), 9e8, 9e8, 9e8, "a", ["qc"]),  # after the cut-off
+    ("f10", date(2022, 5, 5), 1e8, 1e8, 1e8, "b", []),  # matched to no sub-field
+]
+
+
+class _Writer:
+    """Store writes for the fixture. Drains any pending result first: with duckdb 2.x a
+    ``fetchone()`` (as in ``Store.get_meta``/``has_table``) leaves the result open and the
+    next ``register`` fails with "connection has an unfinished result" (a store.py issue)."""
+
+    def __init__(self, st: Store) -> None:
+        self.st = st
+
+    def replace_table(self, name: str, df: pl.DataFrame) -> None:
+        self.st.con.execute("SELECT 1").fetchall()
+        self.st.replace_table(name, df)
+
+    def append(self, name: str, df: pl.DataFrame) -> None:
+        self.st.con.execute("SELECT 1").fetchall()
+        self.st.append(name, df)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.st.con.execute("SELECT 1").fetchall()
+        self.st.set_meta(key, value)
+
+
+def make_store(path: Path, *, with_assessments: bool = True) -> Store:
+    store = Store.open(path, create=True)
+    st = _Writer(store)
+    st.replace_table(
+        "domains",
+        pl.DataFrame([{"domain_id": a, "name_zh": b, "name_en": c} for a, b, c in DOMAINS]),
+    )
+    st.replace_table(
+        "subfields",
+        pl.DataFrame(
+            [
+                {
+                    "subfield_id": s[0],
+                    "domain_id": s[1],
+                    "name_zh": s[2],
+                    "name_en": s[3],
+                    "query": f'"{s[2]}" OR "{s[3]}"',
+                    "definition": "",
+                }
+                for s in SUBFIELDS
+            ]
+        ),
+    )
+    st.replace_table(
+        "summary",
+        pl.DataFrame(
+            [
+                {
+                    "subfield_id": s[0],
+                    "domain_id": s[1],
+                    "as_of": date(2022, 11, 24),
+                    "patents_cum": s[4],
+                    "opinion_index": s[5],
+                    "birth_year": s[6],
+                    "fin_events": 0,
+                    "fin_amount_point_cny": 0.0,
+                }
+                for s in SUBFIELDS
+            ]
+        ),
+    )
+    if with_assessments:
+        rows = [
+            {
+                "subfield_id": s[0],
+                "model": "snapshot",
+                "as_of": date(2022, 11, 24),
+                "status": "assessed",
+                "phase": Phase.at(s[7]).value,
+                "position": s[7],
+                "years_band": s[8],
+                "confidence": 0.7,
+                "reasons": json.dumps(
+                    [{"indicator": "patents_cum", "value": s[4], "text": f"累计专利 {s[4]} 件"}],
+                    ensure_ascii=False,
+                ),
+            }
+            for s in SUBFIELDS
+        ]
+        rows[-1].update(status="insufficient", phase=None, position=None, years_band=None)
+        st.replace_table("assessments", pl.DataFrame(rows))
+    recs = [
+        {
+            "record_id": f[0],
+            "kind": "financing",
+            "source": "itjuzi",
+            "source_id": f[0],
+            "title": f"融资 {f[0]}",
+            "date": f[1],
+            "year": f[1].year,
+            "amount_point_cny": f[2],
+            "amount_low_cny": f[3],
+            "amount_high_cny": f[4],
+            "round": f[5],
+            "amount_text": "未透露" if f[2] is None else f"{f[2] / 1e8:.1f}亿人民币",
+        }
+        for f in FINANCING
+    ]
+    recs += [
+        {
+            "record_id": f"p{i}",
+            "kind": "patent",
+            "source": "cnipa",
+            "source_id": f"p{i}",
+            "title": "一种5G方法",
+            "date": date(2020, 1, 1),
+            "year": 2020,
+        }
+        for i in range(3)
+    ]
+    st.append("records", pl.DataFrame(recs))
+    matches = [{"record_id": f[0], "subfield_id": s, "terms": ""} for f in FINANCING for s in f[6]]
+    matches += [{"record_id": "p0", "subfield_id": "5g", "terms": "5g"}]
+    st.append("matches", pl.DataFrame(matches))
+    st.append(
+        "ingest_log",
+        pl.DataFrame(
+            [
+                {
+                    "ingest_id": 1,
+                    "path": "financing.xlsx",
+                    "kind": "financing",
+                    "profile": "itjuzi",
+                    "rows_read": 10,
+                    "stored": 10,
+                    "duplicates": 0,
+                    "rejected": 0,
+                }
+            ]
+        ),
+    )
+    st.set_meta("taxonomy_version", "2022.1")
+    st.set_meta("taxonomy_hash", "ab" * 32)
+    store.con.execute("SELECT 1").fetchall()
+    return store
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    d = tmp_path_factory.mktemp("report")
+    with make_store(d / "tc.duckdb") as st:
+        out = build_report(st, d / "report.html", as_of="2022-11-24")
+    data = json.loads(data_json_path(out).read_text(encoding="utf-8"))
+    return out.read_text(encoding="utf-8"), data
+
+
+def test_report_is_self_contained(built: tuple[str, dict]) -> None:
+    html, _ = built
+    assert html.startswith("<!DOCTYPE html>")
+    external = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, flags=re.I)
+    assert external == []
+    assert "@import" not in html and not re.search(r"url\(\s*['\"]?(?:https?:)?//", html)
+    assert "<link" not in html and "<script" not in html
+    assert html.count("<svg") >= 6  # 2 patent charts, 4 financing charts, the curve
+
+
+def test_patent_shares_sum_to_exactly_100(built: tuple[str, dict]) -> None:
+    _, data = built
+    doms = data["patents"]["domains"]
+    assert sum(d["share_centi"] for d in doms) == 10_000
+    assert sum(Decimal(fmt_pct(d["share_pct"])[:-1]) for d in doms) == Decimal("100.00")
+    total = sum(s[4] for s in SUBFIELDS)
+    assert data["patents"]["total"] == total
+    for d in doms:  # each printed share is within 0.01 pt of the exact one
+        assert abs(d["share_pct"] - d["patents"] / total * 100) <= 0.01
+
+
+def test_top10_is_sorted_and_its_share_computed(built: tuple[str, dict]) -> None:
+    _, data = built
+    top = data["patents"]["top10"]
+    assert [t["rank"] for t in top] == list(range(1, 11))
+    values = [t["patents"] for t in top]
+    assert values == sorted(values, reverse=True)
+    assert top[0]["subfield_id"] == "5g"
+    expected = sum(sorted((s[4] for s in SUBFIELDS), reverse=True)[:10])
+    total = sum(s[4] for s in SUBFIELDS)
+    assert data["patents"]["top10_share_pct"] == pytest.approx(expected / total * 100, abs=0.005)
+    assert fmt_pct(data["patents"]["top10_share_pct"]) in data["patents"]["top10_title"]
+
+
+def test_financing_window_split_and_rounds(built: tuple[str, dict]) -> None:
+    _, data = built
+    fin = data["financing"]
+    # f1–f7 are in Jan–Nov 24 2022 and matched; f8, f9 out of the window, f10 unmatched
+    assert fin["events"] == 7
+    assert fin["undisclosed"] == 1
+    assert fin["amount_yi"] == pytest.approx(5 + 3 + 1.2 + 0.8 + 2 + 0.5)
+    assert sum(m["amount_yi"] for m in fin["months"]) == pytest.approx(fin["amount_yi"])
+    assert sum(m["events"] for m in fin["months"]) == 7
+    assert [m["label"] for m in fin["months"]][:2] == ["1月", "2月"] and len(fin["months"]) == 11
+    assert sum(d["amount_yi"] for d in fin["domains"]) == pytest.approx(fin["amount_yi"])
+    by_sf = {s["subfield_id"]: s["amount_yi"] for s in fin["subfields"]}
+    assert by_sf["qc"] == pytest.approx(6.5) and by_sf["idc"] == pytest.approx(1.5)
+    assert fin["domains"][0]["domain_id"] == "cloud"
+    assert fin["domains"][0]["top_subfield"] == "量子计算"
+    assert sum(d["share_centi"] for d in fin["domains"]) == 10_000
+    rounds = {r["group"]: r["events"] for r in fin["rounds"]}
+    assert rounds == {"a": 3, "b": 1, "c": 1, "d": 1, "other": 1}
+    assert sum(r["share_centi"] for r in fin["rounds"]) == 10_000
+    assert fin["yi_level_events"] == 4
+    assert fmt_yi(fin["amount_yi"]) in fin["month_title"]
+
+
+def test_conclusions_use_the_computed_numbers(built: tuple[str, dict]) -> None:
+    html, data = built
+    rho = spearmanr([s[5] for s in SUBFIELDS], [s[4] for s in SUBFIELDS]).statistic
+    corr = data["conclusions"]["spearman"]
+    assert corr["rho"] == pytest.approx(rho, abs=1e-4) and corr["n"] == len(SUBFIELDS)
+    assert f"{rho:.2f}" in data["conclusions"]["items"][0]
+    top_dom = data["patents"]["domains"][0]
+    assert top_dom["domain_id"] == "network"  # 5G alone outweighs the three AI rows
+    assert any(
+        top_dom["name"] in c and fmt_pct(top_dom["share_pct"]) in c
+        for c in data["conclusions"]["items"]
+    )
+    for sentence in data["conclusions"]["items"]:
+        assert sentence in html
+
+
+def test_hot_words_curve_and_appendix(built: tuple[str, dict]) -> None:
+    html, data = built
+    assert [r["subfield_id"] for r in data["hot_words"]["rows"][:3]] == ["5g", "ml", "cv"]
+    assert data["curve"]["n_points"] == 11 and data["curve"]["n_insufficient"] == 1
+    assert sum(c["count"] for c in data["curve"]["phase_counts"]) == 11
+    assert len(data["appendix"]) == len(SUBFIELDS)
+    row = next(r for r in data["appendix"] if r["subfield_id"] == "5g")
+    assert row["phase"] == Phase.PLATEAU.zh and row["patents_cum"] == 1002391
+    assert "累计专利 1002391 件" in row["reasons"]
+    assert '"5G" OR "5G"' in data["appendix"][0]["query"] or row["query"]
+    assert "2022.1" in html and data["methods"]["meta"]["taxonomy_hash"] == "ab" * 32
+    assert "数据来源：" in html
+
+
+def test_english_report(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        out = build_report(st, tmp_path / "en.html", lang="en", as_of="2022-11-24", title="Test")
+    html = out.read_text(encoding="utf-8")
+    assert "<title>Test</title>" in html and "Spearman" in html
+
+
+def test_sections_without_data_say_so(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        st.con.execute("DELETE FROM records WHERE kind = 'financing'")
+        st.con.execute("DROP TABLE summary")
+        data = compute_report_data(st, as_of="2022-11-24")
+    assert data["financing"]["empty"] and data["patents"]["empty"] and data["hot_words"]["empty"]
+    assert data["conclusions"]["spearman"] is None
+
+
+def test_empty_store_says_run_assess(tmp_path: Path) -> None:
+    with (
+        make_store(tmp_path / "tc.duckdb", with_assessments=False) as st,
+        pytest.raises(ReportError, match="run `techcurve assess` first"),
+    ):
+        build_report(st, tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_unknown_language(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st, pytest.raises(ReportError, match="'fr'"):
+        build_report(st, tmp_path / "r.html", lang="fr")
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=1, max_size=40))
+def test_largest_remainder_sums_exactly(values: list[float]) -> None:
+    shares = largest_remainder(values)
+    total = sum(values)
+    if total <= 0:
+        assert shares == [0] * len(values)
+        return
+    assert sum(shares) == 10_000
+    for v, s in zip(values, shares, strict=True):
+        assert abs(s - v / total * 10_000) < 1.0 + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("raw", "group"),
+    [
+        ("a", "a"),
+        ("pre-a", "a"),
+        ("a+", "a"),
+        ("b", "b"),
+        ("c+", "c"),
+        ("d", "d"),
+        ("e", "d"),
+        ("seed", "other"),
+        ("angel", "other"),
+        ("strategic", "other"),
+        ("ipo", "other"),
+        (None, "other"),
+    ],
+)
+def test_round_groups(raw: str | None, group: str) -> None:
+    assert round_group(raw) == group
