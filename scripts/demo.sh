@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole pipeline on the real public data pack: init → ingest → match → indicators →
+# assess → curve → report. Usage: scripts/demo.sh OUT_DIR   (data folder: $TECHCURVE_DATA)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-out/demo}
+DATA=${TECHCURVE_DATA:-../shared/data}
+if [ ! -d "$DATA/counts" ]; then
+  echo "demo: the data pack is not at $DATA (set TECHCURVE_DATA or make demo DATA=...)" >&2
+  exit 2
+fi
+mkdir -p "$OUT"
+DB="$OUT/techcurve.duckdb"
+tc() { .venv/bin/techcurve --db "$DB" "$@"; }
+step() { printf '\n== %s\n' "$*"; }
+
+step "init (a fresh store at $DB)"
+tc init --force
+
+step "count-level evidence: papers (Microsoft Academic Graph) and patents (USPTO) per term per year"
+tc ingest-counts --profile hypecycle-json "$DATA/counts/paper_dict.json" "$DATA/counts/patent_dict.json"
+step "count-level attention: Hacker News hiring posts, Stack Overflow questions, Google Trends"
+tc ingest-counts --profile hn-hiring "$DATA/attention/hn_whoishiring_terms_monthly.csv"
+tc ingest-counts --profile stackoverflow-tags "$DATA/attention/stackoverflow_questions_by_tag_year.csv"
+tc ingest-counts --profile google-trends "$DATA"/attention/google_trends/*.csv
+
+step "records: Chinese tech-media items, ML conference papers, CNKI exports"
+tc ingest --kind article --mapping demo/mappings/ruanyf_weekly.yaml "$DATA/media/ruanyf_weekly_titles.csv"
+tc ingest --kind paper --mapping demo/mappings/ml_conference_titles.yaml "$DATA/papers/ml_conference_titles.csv"
+tc ingest --kind paper --profile cnki "$DATA"/cnki/*.net
+step "records: financing events (Crunchbase 2013 export, IT桔子 2017Q4)"
+tc ingest --kind financing --profile crunchbase "$DATA/crunchbase/crunchbase-rounds.csv"
+tc ingest --kind financing --profile itjuzi "$DATA/itjuzi/itjuzi_invest_events_2017Q4.xlsx"
+
+step "match all sub-field queries"
+tc match
+step "indicators"
+tc indicators
+step "assess"
+tc assess
+step "curve and report"
+tc curve -o "$OUT/curve.svg" -o "$OUT/curve.png"
+tc curve --lang en -o "$OUT/curve-en.png"
+tc report -o "$OUT/report.html"
+
+printf '\ndemo done:\n  curve:  %s\n  report: %s\n  store:  %s\n' "$OUT/curve.png" "$OUT/report.html" "$DB"

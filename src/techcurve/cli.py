@@ -1,0 +1,307 @@
+"""The command line: a thin click layer over :mod:`techcurve.pipeline`.
+
+This is the only module that prints or exits. Every :class:`TechcurveError` becomes
+one line on stderr (``error: …``) and the error's exit code; ``--json`` prints
+machine-readable results on stdout instead of tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import pipeline
+from .errors import TechcurveError
+from .store import DEFAULT_DB
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+class Ctx:
+    def __init__(self, db: str, config: str | None, quiet: bool, as_json: bool) -> None:
+        self.db = db
+        self.config = config
+        self.quiet = quiet
+        self.json = as_json
+
+    def say(self, text: str) -> None:
+        if not self.quiet and not self.json:
+            out_console.print(text, highlight=False)
+
+    def emit(self, data: Any) -> None:
+        if self.json:
+            click.echo(json.dumps(_jsonable(data), ensure_ascii=False, indent=2, default=str))
+
+
+def _jsonable(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    if isinstance(obj, list):
+        return [_jsonable(o) for o in obj]
+    return obj
+
+
+@contextmanager
+def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    if ctx.quiet or ctx.json or not err_console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int | None = None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        if value.isdigit() and len(value) == 4:
+            return date(int(value), 12, 31)
+        raise click.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD or YYYY)") from None
+
+
+AS_OF = click.option(
+    "--as-of", "as_of", default=None, help="Use only evidence dated on or before this date (YYYY-MM-DD or YYYY)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", default=DEFAULT_DB, show_default=True, envvar="TECHCURVE_DB", help="The store file.")
+@click.option("--config", default=None, type=click.Path(dir_okay=False), help="A settings YAML overriding the defaults.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON on stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
+@click.version_option(package_name="techcurve")
+@click.pass_context
+def cli(ctx: click.Context, db: str, config: str | None, quiet: bool, as_json: bool, verbose: bool) -> None:
+    """techcurve: evidence-based technology maturity curves.
+
+    A run goes init → ingest → match → indicators → assess → curve / report.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    ctx.obj = Ctx(db, config, quiet, as_json)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Delete an existing store first.")
+@click.pass_obj
+def init(ctx: Ctx, force: bool) -> None:
+    """Create an empty store (a DuckDB file)."""
+    path = pipeline.init(ctx.db, force=force)
+    ctx.say(f"store ready: {path}")
+    ctx.emit({"db": str(path)})
+
+
+def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
+    ctx.emit(summaries)
+    if ctx.quiet or ctx.json:
+        return
+    table = Table("file", "profile", "read", "stored", "duplicates", "rejected", title="dry run" if dry_run else None)
+    for s in summaries:
+        table.add_row(Path(s.path).name, s.profile, f"{s.rows_read:,}", f"{s.stored:,}", f"{s.duplicates:,}", f"{s.rejected:,}")
+    out_console.print(table)
+    for s in summaries:
+        if s.rejects_path:
+            ctx.say(f"rejected rows of {Path(s.path).name}: {s.rejects_path}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--kind", required=True, type=click.Choice(["patent", "paper", "article", "financing"]), help="What the records are.")
+@click.option("--profile", default=None, help="Source format: crunchbase, itjuzi, cnki, csv, jsonl, xlsx (default: detected).")
+@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="A YAML column mapping for other files.")
+@click.option("--rejects-dir", default=None, type=click.Path(file_okay=False), help="Where rejected rows are written.")
+@click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
+@AS_OF
+@click.pass_obj
+def ingest(ctx: Ctx, files: tuple[str, ...], kind: str, profile: str | None, mapping: str | None,
+           rejects_dir: str | None, dry_run: bool, as_of: str | None) -> None:
+    """Ingest record files (patents, papers, articles, financing events)."""
+    with _progress(ctx, "ingest") as prog:
+        summaries = pipeline.ingest(
+            ctx.db, files, kind=kind, profile=profile, mapping=mapping, rejects_dir=rejects_dir,
+            dry_run=dry_run, as_of=_date(as_of), progress=(lambda n: prog(n, None)) if prog else None,
+        )
+    _print_ingest(ctx, summaries, dry_run)
+
+
+@cli.command("ingest-counts")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--profile", default=None, help="long-csv, hypecycle-json, hn-hiring, stackoverflow-tags, google-trends (default: detected).")
+@click.option("--kind", default=None, type=click.Choice(["patent", "paper", "article", "financing", "attention"]), help="Evidence kind when the file does not say.")
+@click.option("--source", default=None, help="Source name when the file does not say.")
+@click.option("--term", default=None, help="The term of a single-series file (e.g. a Google Trends CSV).")
+@click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
+@click.pass_obj
+def ingest_counts(ctx: Ctx, files: tuple[str, ...], profile: str | None, kind: str | None, source: str | None,
+                  term: str | None, dry_run: bool) -> None:
+    """Ingest count-level evidence: technology or search term, year, kind, count."""
+    with _progress(ctx, "ingest counts") as prog:
+        summaries = pipeline.ingest_counts(
+            ctx.db, files, profile=profile, kind=kind, source=source, term=term, dry_run=dry_run,
+            progress=(lambda n: prog(n, None)) if prog else None,
+        )
+    _print_ingest(ctx, summaries, dry_run)
+
+
+@cli.command()
+@click.option("--taxonomy", default=None, type=click.Path(dir_okay=False), help="Taxonomy YAML (default: the shipped one).")
+@click.pass_obj
+def match(ctx: Ctx, taxonomy: str | None) -> None:
+    """Match every sub-field query over every record and count series."""
+    with _progress(ctx, "match") as prog:
+        res = pipeline.match(ctx.db, taxonomy=taxonomy, progress=prog)
+    ctx.say(
+        f"{res.records:,} records × {res.subfields} sub-fields → {res.links:,} links "
+        f"({res.matched_records:,} records matched); {res.count_series:,} count series linked"
+    )
+    ctx.emit(res)
+
+
+@cli.command()
+@AS_OF
+@click.pass_obj
+def indicators(ctx: Ctx, as_of: str | None) -> None:
+    """Compute indicators per sub-field per year and the as-of summary."""
+    res = pipeline.compute(ctx.db, as_of=_date(as_of), config=ctx.config)
+    ctx.say(
+        f"indicators as of {res.as_of}: {res.indicator_rows:,} sub-field-years, "
+        f"{res.subfields} sub-fields ({res.without_evidence} without any evidence)"
+    )
+    ctx.emit(res)
+
+
+@cli.command()
+@click.option("--model", default="snapshot", show_default=True, help="Assessment model.")
+@click.option("--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML.")
+@AS_OF
+@click.pass_obj
+def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> None:
+    """Place every sub-field in a phase with a position and reasons."""
+    frame = pipeline.assess(ctx.db, model=model, overrides=overrides, as_of=_date(as_of), config=ctx.config)
+    counts = frame.group_by("phase").len().sort("phase").rows()
+    ctx.say("assessed: " + ", ".join(f"{p or 'insufficient evidence'} {n}" for p, n in counts))
+    ctx.emit(frame.to_dicts())
+
+
+@cli.command()
+@click.argument("subfield_id")
+@click.pass_obj
+def explain(ctx: Ctx, subfield_id: str) -> None:
+    """Why a sub-field sits where it does: reasons, indicators, records."""
+    res = pipeline.explain(ctx.db, subfield_id)
+    ctx.emit(res)
+    if ctx.json or ctx.quiet:
+        return
+    sf = res.subfield
+    out_console.print(f"[bold]{sf['name_zh']} / {sf['name_en']}[/bold] ({sf['subfield_id']}, {sf['domain_id']})")
+    out_console.print(f"query: {sf['query']}", highlight=False)
+    for a in res.assessments:
+        phase = a.get("final_phase") or a.get("phase") or "insufficient evidence"
+        out_console.print(f"\n[bold]{a['model']}[/bold]: {phase}, position {a.get('position')}, "
+                          f"years to plateau {a.get('years_band')}, confidence {a.get('confidence'):.2f}")
+        for r in json.loads(a.get("reasons") or "[]"):
+            out_console.print(f"  • {r['text']}", highlight=False)
+        if a.get("expert_why"):
+            out_console.print(f"  expert ({a.get('expert_who')}, {a.get('expert_when')}): {a['expert_phase']} — {a['expert_why']}")
+    if res.sample_records:
+        out_console.print("\nrecords behind it:")
+        for r in res.sample_records:
+            out_console.print(f"  {r['year']} [{r['kind']}] {r['title']}  ← {r['terms']}", highlight=False)
+
+
+@cli.command()
+@click.option("-o", "--output", "outputs", multiple=True, default=("curve.svg", "curve.png"), show_default=True,
+              help="Output file(s); the extension picks the format (.svg, .png).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--title", default=None)
+@click.pass_obj
+def curve(ctx: Ctx, outputs: tuple[str, ...], lang: str, title: str | None) -> None:
+    """Draw the maturity curve."""
+    paths = pipeline.curve(ctx.db, outputs, lang=lang, title=title)
+    for p in paths:
+        ctx.say(f"curve: {p}")
+    ctx.emit([str(p) for p in paths])
+
+
+@cli.command()
+@click.option("-o", "--output", default="report.html", show_default=True, help="The HTML report file.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--title", default=None)
+@click.pass_obj
+def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
+    """Write the self-contained HTML report."""
+    path = pipeline.report(ctx.db, output, lang=lang, title=title)
+    ctx.say(f"report: {path}")
+    ctx.emit(str(path))
+
+
+@cli.group()
+def taxonomy() -> None:
+    """Inspect and lint the taxonomy."""
+
+
+@taxonomy.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.pass_obj
+def taxonomy_check(ctx: Ctx, path: str | None) -> None:
+    """Lint a taxonomy file (default: the shipped one)."""
+    from .taxonomy import check_taxonomy, load_taxonomy
+
+    tax = load_taxonomy(path)
+    findings = check_taxonomy(tax)
+    ctx.emit([asdict(f) for f in findings])
+    errors = [f for f in findings if f.level == "error"]
+    if not ctx.json:
+        for f in findings:
+            click.echo(f"{f.level}: {f.subfield or '-'}: {f.message}", err=f.level == "error")
+        ctx.say(f"{len(tax.subfields)} sub-fields in {len(tax.domains)} domains; "
+                f"{len(errors)} errors, {len(findings) - len(errors)} warnings")
+    if errors:
+        sys.exit(3)
+
+
+def main() -> None:
+    """Entry point of the ``techcurve`` console script."""
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except TechcurveError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing half-written was kept", err=True)
+        sys.exit(130)

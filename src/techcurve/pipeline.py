@@ -1,0 +1,258 @@
+"""The library API: one function per pipeline stage, each taking the store path.
+
+The CLI is a thin layer over these; a notebook user calls them directly::
+
+    import techcurve.pipeline as tc
+    tc.init("my.duckdb")
+    tc.ingest("my.duckdb", ["rounds.csv"], kind="financing", profile="crunchbase")
+    tc.match("my.duckdb")
+    tc.compute("my.duckdb")            # indicators
+    tc.assess("my.duckdb")
+    tc.curve("my.duckdb", ["curve.svg", "curve.png"])
+    tc.report("my.duckdb", "report.html")
+
+Every function opens the store, does its stage in a transaction where it writes, and
+closes the store again, so stages can be re-run alone and in any later process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import config as _config
+from .errors import AssessError, ReportError, StoreError
+from .match import MatchResult, match_store
+from .models import IngestSummary
+from .store import DEFAULT_DB, Store, init_store
+from .taxonomy import Taxonomy, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+PathLike = str | Path
+
+
+def init(db: PathLike = DEFAULT_DB, *, force: bool = False) -> Path:
+    """Create the store (an existing current store is kept unless ``force``)."""
+    return init_store(db, force=force)
+
+
+def ingest(
+    db: PathLike,
+    paths: Sequence[PathLike],
+    *,
+    kind: str,
+    profile: str | None = None,
+    mapping: PathLike | None = None,
+    rejects_dir: PathLike | None = None,
+    dry_run: bool = False,
+    as_of: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[IngestSummary]:
+    """Ingest record files (patents, papers, articles, financing events)."""
+    from .ingest import ingest_records
+
+    with Store.open(db) as st:
+        return ingest_records(
+            st,
+            list(paths),
+            kind=kind,
+            profile=profile,
+            mapping=mapping,
+            rejects_dir=rejects_dir,
+            dry_run=dry_run,
+            as_of=as_of,
+            progress=progress,
+        )
+
+
+def ingest_counts(
+    db: PathLike,
+    paths: Sequence[PathLike],
+    *,
+    profile: str | None = None,
+    kind: str | None = None,
+    source: str | None = None,
+    term: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[IngestSummary]:
+    """Ingest count-level evidence (search-hit counts per term and year)."""
+    from .ingest.counts import ingest_counts as _ingest_counts
+
+    with Store.open(db) as st:
+        return _ingest_counts(
+            st,
+            list(paths),
+            profile=profile,
+            kind=kind,
+            source=source,
+            term=term,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+
+def taxonomy_for(db: PathLike | None, path: PathLike | None = None) -> Taxonomy:
+    """The taxonomy to use: ``path``, else the one the store last matched with, else the default."""
+    if path is not None:
+        return load_taxonomy(path)
+    if db is not None and Path(db).exists():
+        with Store.open(db, read_only=True) as st:
+            stored = st.get_meta("taxonomy_path")
+        if stored and Path(stored).exists():
+            return load_taxonomy(stored)
+    return load_taxonomy(None)
+
+
+def match(
+    db: PathLike,
+    *,
+    taxonomy: PathLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MatchResult:
+    """Match every record and count series against the taxonomy's queries."""
+    tax = taxonomy_for(db, taxonomy)
+    with Store.open(db) as st:
+        if st.count("records") == 0 and st.count("counts") == 0:
+            raise StoreError(
+                f"store {db} holds no records or counts: run `techcurve ingest` or "
+                "`techcurve ingest-counts` first"
+            )
+        return match_store(st, tax, progress=progress)
+
+
+def compute(db: PathLike, *, as_of: date | None = None, config: PathLike | None = None) -> Any:
+    """Compute indicators per sub-field per year and the as-of summary."""
+    from .indicators import compute_indicators
+
+    cfg = _config.load_config(config)
+    with Store.open(db) as st:
+        if st.count("subfields") == 0:
+            raise StoreError(f"store {db} has no taxonomy: run `techcurve match` first")
+        with st.transaction():
+            result = compute_indicators(st, as_of=as_of, config=cfg)
+            st.set_meta("as_of", result.as_of.isoformat())
+        return result
+
+
+def assess(
+    db: PathLike,
+    *,
+    model: str = "snapshot",
+    overrides: PathLike | None = None,
+    as_of: date | None = None,
+    config: PathLike | None = None,
+) -> pl.DataFrame:
+    """Place every sub-field on the curve; writes and returns the ``assessments`` table."""
+    from . import assess as _assess
+
+    cfg = _config.load_config(config)
+    with Store.open(db) as st:
+        if not st.has_table("summary"):
+            raise AssessError(f"store {db} has no indicators: run `techcurve indicators` first")
+        summary = st.table("summary")
+        indicators = st.table("indicators")
+        params = _config.section(cfg, "assess").get(model, {})
+        known = set(summary["subfield_id"].to_list())
+        ovr = _assess.load_overrides(overrides, known_ids=known) if overrides else None
+        frame = _assess.assess(
+            summary, indicators, model=model, params=params or None, overrides=ovr, as_of=as_of
+        )
+        with st.transaction():
+            st.replace_table("assessments", frame)
+            st.set_meta("assessed_model", model)
+            st.set_meta("assessed_params", json.dumps(params, ensure_ascii=False, default=str))
+        return frame
+
+
+def _require_assessments(st: Store, db: PathLike) -> None:
+    if not st.has_table("assessments") or st.count("assessments") == 0:
+        raise ReportError(f"store {db} has no assessments: run `techcurve assess` first")
+
+
+def curve(
+    db: PathLike,
+    out_paths: Sequence[PathLike],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+) -> list[Path]:
+    """Draw the maturity curve to each of ``out_paths`` (format from the extension)."""
+    from .render import render_curve
+
+    with Store.open(db, read_only=True) as st:
+        _require_assessments(st, db)
+        asmt = st.table("assessments")
+        cutoff = st.get_meta("as_of")
+        return render_curve(
+            asmt,
+            st.table("subfields"),
+            st.table("domains"),
+            [Path(p) for p in out_paths],
+            lang=lang,
+            title=title,
+            cutoff=cutoff,
+            source_line=_source_line(st, lang),
+        )
+
+
+def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None = None) -> Path:
+    """Write the self-contained HTML report."""
+    from .report import build_report
+
+    with Store.open(db, read_only=True) as st:
+        _require_assessments(st, db)
+        return build_report(st, Path(out), lang=lang, as_of=st.get_meta("as_of"), title=title)
+
+
+def _source_line(st: Store, lang: str) -> str:
+    log_df = st.sql("SELECT DISTINCT profile FROM ingest_log ORDER BY profile")
+    names = ", ".join(p for p in log_df["profile"].to_list() if p)
+    return ("数据来源：" if lang == "zh" else "Sources: ") + (names or "—") + " · techcurve"
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainResult:
+    """Everything behind one sub-field's placement."""
+
+    subfield: dict[str, Any]
+    summary: dict[str, Any]
+    assessments: list[dict[str, Any]]
+    sample_records: list[dict[str, Any]]
+
+
+def explain(db: PathLike, subfield_id: str, *, n_records: int = 5) -> ExplainResult:
+    """The placement of one sub-field with its reasons, indicators and sample records."""
+    with Store.open(db, read_only=True) as st:
+        _require_assessments(st, db)
+        sf = st.sql("SELECT * FROM subfields WHERE subfield_id = ?", [subfield_id])
+        if sf.height == 0:
+            close = st.sql(
+                "SELECT subfield_id FROM subfields WHERE subfield_id ILIKE ? OR name_zh LIKE ? "
+                "OR name_en ILIKE ? LIMIT 5",
+                [f"%{subfield_id}%"] * 3,
+            )["subfield_id"].to_list()
+            hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+            raise AssessError(f"no sub-field with id {subfield_id!r}{hint}")
+        summ = st.sql("SELECT * FROM summary WHERE subfield_id = ?", [subfield_id])
+        asmt = st.sql("SELECT * FROM assessments WHERE subfield_id = ?", [subfield_id])
+        recs = st.sql(
+            "SELECT r.record_id, r.kind, r.year, r.title, m.terms FROM matches m "
+            "JOIN records r USING (record_id) WHERE m.subfield_id = ? "
+            "ORDER BY r.year DESC NULLS LAST, r.record_id LIMIT ?",
+            [subfield_id, n_records],
+        )
+        return ExplainResult(
+            subfield=sf.row(0, named=True),
+            summary=summ.row(0, named=True) if summ.height else {},
+            assessments=asmt.to_dicts(),
+            sample_records=recs.to_dicts(),
+        )
