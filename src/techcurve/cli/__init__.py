@@ -22,9 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import pipeline
-from .errors import TechcurveError
-from .store import DEFAULT_DB
+from .. import pipeline
+from ..errors import TechcurveError
+from ..store import DEFAULT_DB
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -272,7 +272,7 @@ def taxonomy() -> None:
 @click.pass_obj
 def taxonomy_check(ctx: Ctx, path: str | None) -> None:
     """Lint a taxonomy file (default: the shipped one)."""
-    from .taxonomy import check_taxonomy, load_taxonomy
+    from ..taxonomy import check_taxonomy, load_taxonomy
 
     tax = load_taxonomy(path)
     findings = check_taxonomy(tax)
@@ -305,3 +305,14 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted: nothing half-written was kept", err=True)
         sys.exit(130)
+
+
+def _register_extensions() -> None:
+    # Each area's extra commands live in their own module so they can grow apart.
+    from . import assess_cmds, engine_cmds, ingest_cmds, output_cmds, taxonomy_cmds
+
+    for mod in (taxonomy_cmds, ingest_cmds, assess_cmds, output_cmds, engine_cmds):
+        mod.register(cli)
+
+
+_register_extensions()
