@@ -133,8 +133,9 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--kind", required=True, type=click.Choice(["patent", "paper", "article", "financing"]), help="What the records are.")
-@click.option("--profile", default=None, help="Source format: crunchbase, itjuzi, cnki, csv, jsonl, xlsx (default: detected).")
+@click.option("--kind", default="auto", show_default=True, type=click.Choice(["auto", "patent", "paper", "article", "financing"]),
+              help="What the records are; auto = what the profile or mapping says.")
+@click.option("--profile", default=None, help="Source format: crunchbase, itjuzi, cnki, generic, csv, tsv, jsonl, xlsx (default: detected).")
 @click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="A YAML column mapping for other files.")
 @click.option("--rejects-dir", default=None, type=click.Path(file_okay=False), help="Where rejected rows are written.")
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")

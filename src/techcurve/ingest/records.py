@@ -1,0 +1,310 @@
+"""Raw rows + a mapping → store records (and the rows that cannot be records).
+
+Vectorised with polars; the few Python parsers (dates, amounts, rounds) run once per
+distinct value, not per row. A row is rejected, with the first reason that applies, when
+its kind is unknown, it has no title, its date is impossible or its amount unreadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from ..store import RECORD_COLUMNS
+from .base import ROW_COL, Reject
+from .dates import ParsedDate, parse_date
+from .money import Amount, normalize_round, parse_amount
+from .profiles import KINDS, FieldSpec, Mapping
+
+#: The columns a parsed record frame has (the store's, minus the ingest id).
+OUTPUT_COLUMNS: dict[str, pl.DataType] = {
+    k: v for k, v in RECORD_COLUMNS.items() if k != "ingest_id"
+}
+_TEXT_FIELDS = ("source_id", "title", "abstract", "keywords", "venue", "organization", "ipc",
+                "url", "investors", "sector")  # fmt: skip
+_LIST_FIELDS = ("keywords", "ipc", "investors")
+
+
+def _clean(e: pl.Expr) -> pl.Expr:
+    s = e.cast(pl.Utf8).str.strip_chars()
+    return pl.when(s.str.len_chars() > 0).then(s).otherwise(None)
+
+
+def _field(spec: FieldSpec, have: set[str]) -> tuple[pl.Expr, pl.Expr]:
+    """The value of a field and the name of the column that supplied it."""
+    if spec.constant is not None:
+        return pl.lit(spec.constant, dtype=pl.Utf8), pl.lit(f"={spec.constant}", dtype=pl.Utf8)
+    cols = [_clean(pl.col(c)) if c in have else pl.lit(None, dtype=pl.Utf8) for c in spec.columns]
+    if spec.join is not None:
+        joined = pl.concat_str(cols, separator=spec.join, ignore_nulls=True)
+        value = pl.when(joined.str.len_chars() > 0).then(joined).otherwise(None)
+        return value, pl.lit(spec.describe(), dtype=pl.Utf8)
+    if len(cols) == 1:
+        return cols[0], pl.lit(spec.columns[0], dtype=pl.Utf8)
+    name: Any = pl
+    for c, e in zip(spec.columns, cols, strict=True):
+        name = name.when(e.is_not_null()).then(pl.lit(c, dtype=pl.Utf8))
+    return pl.coalesce(cols), name.otherwise(pl.lit(spec.columns[0], dtype=pl.Utf8))
+
+
+def _normalize_series(s: pl.Series) -> pl.Series:
+    from ..query import normalize_series  # the matcher's normalisation; see architecture.md
+
+    return normalize_series(s)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def build_records(
+    raw: pl.DataFrame,
+    mapping: Mapping,
+    *,
+    path: str,
+    kind: str | None,
+    as_of: date | None,
+) -> tuple[pl.DataFrame, list[Reject]]:
+    """Turn one batch of raw rows into records (:data:`OUTPUT_COLUMNS`) and rejects.
+
+    ``kind`` is used when the mapping fixes none and a row names none.
+    """
+    empty = pl.DataFrame(schema=OUTPUT_COLUMNS | {ROW_COL: pl.Int64()})
+    if raw.height == 0:
+        return empty, []
+    have = set(raw.columns)
+    exprs: list[pl.Expr] = [pl.col(ROW_COL)]
+    for name in ("kind", "date", "year", "amount", "currency", "round", *_TEXT_FIELDS):
+        spec = mapping.fields.get(name)
+        if spec is None:
+            exprs += [
+                pl.lit(None, dtype=pl.Utf8).alias(name),
+                pl.lit(None, dtype=pl.Utf8).alias(f"{name}@"),
+            ]
+            continue
+        val, col = _field(spec, have)
+        exprs += [val.alias(name), col.alias(f"{name}@")]
+    df = raw.select(exprs)
+    # A date column wins; a year column fills in where it is empty.
+    df = df.with_columns(
+        pl.when(pl.col("date").is_null() & pl.col("year").is_not_null())
+        .then(pl.col("year@"))
+        .otherwise(pl.col("date@"))
+        .alias("date@"),
+        pl.coalesce("date", "year").alias("date"),
+    )
+
+    # kind --------------------------------------------------------------------------
+    if mapping.kind is not None:
+        df = df.with_columns(pl.lit(mapping.kind, dtype=pl.Utf8).alias("kind"))
+    else:
+        default = pl.lit(kind, dtype=pl.Utf8)
+        df = df.with_columns(pl.coalesce(pl.col("kind").str.to_lowercase(), default).alias("kind"))
+    allowed = list(mapping.kinds if mapping.kind is None else (mapping.kind,))
+    reasons: list[tuple[pl.Expr, pl.Expr, pl.Expr]] = []  # (reason, column, value)
+    reasons.append(
+        (
+            pl.when(pl.col("kind").is_null())
+            .then(
+                pl.lit(
+                    f"no kind: the row names none and none was given (one of {', '.join(KINDS)})"
+                )
+            )
+            .when(~pl.col("kind").is_in(allowed))
+            .then(pl.format("kind '{}' is not one of " + ", ".join(allowed), pl.col("kind"))),
+            pl.col("kind@"),
+            pl.col("kind"),
+        )
+    )
+    reasons.append(
+        (
+            pl.when(pl.col("title").is_null()).then(
+                pl.lit("no title: every record needs one (fill it in or drop the row)")
+            ),
+            pl.col("title@"),
+            pl.col("title"),
+        )
+    )
+
+    # dates -------------------------------------------------------------------------
+    uniq = df.get_column("date").drop_nulls().unique().to_list()
+    d_vals: list[date | None] = []
+    d_prec: list[str | None] = []
+    d_err: list[str | None] = []
+    for v in uniq:
+        p = parse_date(v, as_of=as_of)
+        if isinstance(p, ParsedDate):
+            d_vals.append(p.date)
+            d_prec.append(p.precision)
+            d_err.append(None)
+        else:
+            d_vals.append(None)
+            d_prec.append(None)
+            d_err.append(p.reason)
+    dates = pl.DataFrame(
+        {"date": uniq, "_d": d_vals, "_dp": d_prec, "_de": d_err},
+        schema={"date": pl.Utf8, "_d": pl.Date, "_dp": pl.Utf8, "_de": pl.Utf8},
+    )
+    df = df.join(dates, on="date", how="left", maintain_order="left")
+    df = df.with_columns(pl.col("_d").dt.year().cast(pl.Int32).alias("_year"))
+    reasons.append((pl.col("_de"), pl.col("date@"), pl.col("date")))
+
+    # amounts -----------------------------------------------------------------------
+    has_amount = "amount" in mapping.fields
+    if has_amount:
+        keys = df.select("amount", "_year", "currency").unique()
+        rows: list[dict[str, Any]] = []
+        for text, year, cur in keys.iter_rows():
+            a = parse_amount(text, year=year, currency=cur or mapping.amount_currency)
+            if isinstance(a, Amount):
+                shown = text
+                if text is None:
+                    shown = "undisclosed"
+                elif mapping.amount_currency and a.currency and not cur and _is_number(text):
+                    shown = f"{a.currency} {text}"
+                rows.append({"amount": text, "_year": year, "currency": cur, "_at": shown,
+                             "_lo": a.low_cny, "_hi": a.high_cny, "_pt": a.point_cny,
+                             "_cur": a.currency, "_ae": None})  # fmt: skip
+            else:
+                rows.append({"amount": text, "_year": year, "currency": cur, "_at": text,
+                             "_lo": None, "_hi": None, "_pt": None, "_cur": None,
+                             "_ae": a.reason})  # fmt: skip
+        amounts = pl.DataFrame(
+            rows,
+            schema={
+                "amount": pl.Utf8,
+                "_year": pl.Int32,
+                "currency": pl.Utf8,
+                "_at": pl.Utf8,
+                "_lo": pl.Float64,
+                "_hi": pl.Float64,
+                "_pt": pl.Float64,
+                "_cur": pl.Utf8,
+                "_ae": pl.Utf8,
+            },  # fmt: skip
+        )
+        df = df.join(amounts, on=["amount", "_year", "currency"], how="left", nulls_equal=True,
+                     maintain_order="left")  # fmt: skip
+        reasons.append((pl.col("_ae"), pl.col("amount@"), pl.col("amount")))
+    else:
+        df = df.with_columns(
+            pl.lit(None, dtype=pl.Utf8).alias("_at"),
+            pl.lit(None, dtype=pl.Float64).alias("_lo"),
+            pl.lit(None, dtype=pl.Float64).alias("_hi"),
+            pl.lit(None, dtype=pl.Float64).alias("_pt"),
+            pl.lit(None, dtype=pl.Utf8).alias("_cur"),
+        )
+
+    # the first reason per row ----------------------------------------------------------
+    why: Any = pl
+    wcol: Any = pl
+    wval: Any = pl
+    for r, c, v in reasons:
+        why = why.when(r.is_not_null()).then(r)
+        wcol = wcol.when(r.is_not_null()).then(c)
+        wval = wval.when(r.is_not_null()).then(v)
+    df = df.with_columns(
+        why.otherwise(None).alias("_why"),
+        wcol.otherwise(None).alias("_wcol"),
+        wval.otherwise(None).alias("_wval"),
+    )
+    bad = df.filter(pl.col("_why").is_not_null())
+    rejects = [
+        Reject(path, int(n), c, v, w)
+        for n, c, v, w in bad.select(ROW_COL, "_wcol", "_wval", "_why").iter_rows()
+    ]
+    df = df.filter(pl.col("_why").is_null())
+    if df.height == 0:
+        return empty, rejects
+
+    # rounds ------------------------------------------------------------------------
+    r_uniq = df.get_column("round").drop_nulls().unique().to_list()
+    rounds = pl.DataFrame(
+        {"round": r_uniq, "_round": [normalize_round(r) for r in r_uniq]},
+        schema={"round": pl.Utf8, "_round": pl.Utf8},
+    )
+    df = df.join(rounds, on="round", how="left", maintain_order="left")
+
+    # lists: ";"-joined, whatever separators the source used --------------------------
+    df = df.with_columns(
+        pl.col(c)
+        .str.replace_all(r"\s*(?:;;|；|;)\s*", ";")
+        .str.replace_all(r";{2,}", ";")
+        .str.strip_chars(";")
+        .alias(c)
+        for c in _LIST_FIELDS
+    ).with_columns(
+        pl.when(pl.col(c).str.len_chars() > 0).then(pl.col(c)).alias(c) for c in _LIST_FIELDS
+    )
+
+    # normalised text and ids --------------------------------------------------------
+    title_norm = _normalize_series(df.get_column("title"))
+    text = df.select(
+        pl.concat_str(["title", "abstract", "keywords", "sector"], separator=" ", ignore_nulls=True)
+    ).to_series()
+    text_norm = _normalize_series(text)
+    df = df.with_columns(title_norm.alias("title_norm"), text_norm.alias("text_norm"))
+    # Rows without a source id get a content hash: normalised title | date | organisation | kind.
+    need = df.get_column("source_id").is_null()
+    hashes = pl.Series("_hash", [None] * df.height, dtype=pl.Utf8)
+    if need.any():
+        sub = df.filter(need)
+        org_norm = _normalize_series(sub.get_column("organization").fill_null(""))
+        key = sub.select(
+            t=pl.col("title_norm"),
+            d=pl.col("_d").cast(pl.Utf8).fill_null(""),
+            o=org_norm,
+            k=pl.col("kind"),
+        )
+        digests = pl.Series(
+            [_sha(f"{t}|{d}|{o}|{k}") for t, d, o, k in key.iter_rows()], dtype=pl.Utf8
+        )
+        hashes = hashes.scatter(need.arg_true(), digests)
+    source = mapping.source
+    df = df.with_columns(hashes).with_columns(
+        pl.when(pl.col("source_id").is_not_null())
+        .then(pl.lit(f"{source}:") + pl.col("source_id"))
+        .otherwise(pl.lit(f"{source}:h:") + pl.col("_hash"))
+        .alias("record_id")
+    )
+    out = df.select(
+        pl.col("record_id"),
+        pl.col("kind"),
+        pl.lit(source, dtype=pl.Utf8).alias("source"),
+        pl.col("source_id"),
+        pl.col("title"),
+        pl.col("abstract"),
+        pl.col("keywords"),
+        pl.col("_d").alias("date"),
+        pl.col("_dp").fill_null("none").alias("date_precision"),
+        pl.col("_year").alias("year"),
+        pl.col("venue"),
+        pl.col("organization"),
+        pl.col("ipc"),
+        pl.col("url"),
+        pl.col("_at").alias("amount_text"),
+        pl.col("_lo").alias("amount_low_cny"),
+        pl.col("_hi").alias("amount_high_cny"),
+        pl.col("_pt").alias("amount_point_cny"),
+        pl.col("_cur").alias("currency"),
+        pl.col("round").alias("round_raw"),
+        pl.col("_round").alias("round"),
+        pl.col("investors"),
+        pl.col("sector"),
+        pl.col("title_norm"),
+        pl.col("text_norm"),
+        pl.col(ROW_COL),
+    )
+    schema: dict[Any, Any] = OUTPUT_COLUMNS | {ROW_COL: pl.Int64()}
+    return out.cast(schema), rejects
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
