@@ -137,9 +137,7 @@ def test_demo_mapping_ruanyf() -> None:
     ]
     first = r.frame.row(0, named=True)
     assert first["title"] == "某网站和某论坛限制第三方调用 API"
-    assert (
-        first["text_norm"] == "某网站和某论坛限制第三方调用 \x1fapi\x1f 新闻"
-    )
+    assert first["text_norm"] == "某网站和某论坛限制第三方调用 \x1fapi\x1f 新闻"
     assert first["title_norm"] == "某网站和某论坛限制第三方调用 \x1fapi\x1f"
     assert first["record_id"].startswith("ruanyf_weekly:h:")
 

@@ -22,12 +22,21 @@ QUERIES = {
     "ar": parse_query('(AR OR 增强现实 OR "augmented reality") NOT "AR model"'),
     "5g": parse_query("5G OR 第五代移动通信"),
     "blockchain": parse_query("区块链 OR blockchain"),
-    "edge": parse_query("(边缘 AND 计算) OR \"edge computing\""),
+    "edge": parse_query('(边缘 AND 计算) OR "edge computing"'),
 }
 
 
 def test_ascii_terms_match_whole_words_only() -> None:
-    f = _frame(["ARM 芯片发布", "RADAR systems", "AR glasses ship", "Apple's AR kit", "5GHz Wi-Fi", "5G专网建设"])
+    f = _frame(
+        [
+            "ARM 芯片发布",
+            "RADAR systems",
+            "AR glasses ship",
+            "Apple's AR kit",
+            "5GHz Wi-Fi",
+            "5G专网建设",
+        ]
+    )
     links = match_frame(f, QUERIES)
     assert links.rows() == [
         ("r2", "ar", "AR"),
@@ -37,7 +46,15 @@ def test_ascii_terms_match_whole_words_only() -> None:
 
 
 def test_cjk_terms_match_as_substrings_and_boolean_structure_holds() -> None:
-    f = _frame(["基于区块链的溯源", "边缘侧的计算卸载", "边缘检测算法", "An AR model of prices", "增强现实眼镜"])
+    f = _frame(
+        [
+            "基于区块链的溯源",
+            "边缘侧的计算卸载",
+            "边缘检测算法",
+            "An AR model of prices",
+            "增强现实眼镜",
+        ]
+    )
     links = match_frame(f, QUERIES)
     assert links.rows() == [
         ("r0", "blockchain", "区块链"),
@@ -53,7 +70,7 @@ def test_full_width_and_traditional_text_is_normalised_like_the_terms() -> None:
 
 def test_field_scopes_and_ipc_prefixes() -> None:
     queries = {
-        "ml": parse_query("ipc:G06N OR title:\"machine learning\""),
+        "ml": parse_query('ipc:G06N OR title:"machine learning"'),
     }
     f = _frame(
         ["a patent", "Machine learning survey", "other"],
@@ -62,9 +79,18 @@ def test_field_scopes_and_ipc_prefixes() -> None:
         keywords=["", "", ""],
     )
     f = f.with_columns(
-        pl.Series("text_norm", [normalize(t) for t in ["a patent", "Machine learning survey", "other machine learning"]])
+        pl.Series(
+            "text_norm",
+            [
+                normalize(t)
+                for t in ["a patent", "Machine learning survey", "other machine learning"]
+            ],
+        )
     )
-    assert match_frame(f, queries).rows() == [("r0", "ml", "G06N"), ("r1", "ml", "machine learning")]
+    assert match_frame(f, queries).rows() == [
+        ("r0", "ml", "G06N"),
+        ("r1", "ml", "machine learning"),
+    ]
 
 
 def test_no_records_or_no_queries_give_an_empty_link_table() -> None:

@@ -108,9 +108,7 @@ def match_frame(frame: pl.DataFrame, queries: Mapping[str, Query]) -> pl.DataFra
     >>> match_frame(f, {"ar": parse_query("AR")}).rows()
     [('r2', 'ar', 'AR')]
     """
-    empty = pl.DataFrame(
-        schema={"record_id": pl.Utf8, "subfield_id": pl.Utf8, "terms": pl.Utf8}
-    )
+    empty = pl.DataFrame(schema={"record_id": pl.Utf8, "subfield_id": pl.Utf8, "terms": pl.Utf8})
     if frame.height == 0 or not queries:
         return empty
     leaves: list[tuple[str, str, str, str | None, str]] = []  # subfield, key, text, field, pattern
@@ -144,32 +142,37 @@ def match_frame(frame: pl.DataFrame, queries: Mapping[str, Query]) -> pl.DataFra
     pairs = hits.join(leaf_df.select("subfield_id", "key", "text"), on="key")
     if pairs.height == 0:
         return empty
-    grouped = pairs.group_by("record_id", "subfield_id").agg(
-        pl.col("key").unique().alias("keys"), pl.col("text").alias("texts"), pl.col("key").alias("tkeys")
-    )
-    out = []
+    grouped = pairs.group_by("record_id", "subfield_id").agg(pl.col("key").unique().alias("keys"))
+    kept = []
     for (sid,), part in grouped.partition_by("subfield_id", as_dict=True).items():
         q = queries[str(sid)]
         if not _is_plain_or(q):
-            expr = q.to_expr(lambda t: pl.col("keys").list.contains(_leaf_key(t)))
-            part = part.filter(expr)
-        if part.height == 0:
-            continue
-        positive = sorted({_leaf_key(t) for t in _positive_terms(q)})
-        part = part.with_columns(
-            pl.struct("texts", "tkeys")
-            .map_elements(
-                lambda s, pos=frozenset(positive): "; ".join(
-                    sorted({t for t, k in zip(s["texts"], s["tkeys"], strict=True) if k in pos})
-                ),
-                return_dtype=pl.Utf8,
-            )
-            .alias("terms")
-        )
-        out.append(part.select("record_id", "subfield_id", "terms"))
-    if not out:
+
+            def present(t: Term) -> pl.Expr:
+                return pl.col("keys").list.contains(_leaf_key(t))
+
+            part = part.filter(q.to_expr(present))
+        kept.append(part.select("record_id", "subfield_id"))
+    links = pl.concat(kept)
+    if links.height == 0:
         return empty
-    return pl.concat(out).sort("record_id", "subfield_id")
+    # The terms that fired: the positive leaves (not under NOT) present in the record.
+    positive = pl.DataFrame(
+        [(sid, _leaf_key(t)) for sid, q in queries.items() for t in _positive_terms(q)],
+        schema=["subfield_id", "key"],
+        orient="row",
+    )
+    fired = (
+        pairs.join(positive, on=["subfield_id", "key"], how="semi")
+        .join(links, on=["record_id", "subfield_id"], how="semi")
+        .group_by("record_id", "subfield_id")
+        .agg(pl.col("text").unique().sort().str.join("; ").alias("terms"))
+    )
+    return (
+        links.join(fired, on=["record_id", "subfield_id"], how="left")
+        .with_columns(pl.col("terms").fill_null(""))
+        .sort("record_id", "subfield_id")
+    )
 
 
 def write_taxonomy(store: Store, taxonomy: Taxonomy) -> None:
@@ -192,7 +195,10 @@ def write_taxonomy(store: Store, taxonomy: Taxonomy) -> None:
             "query": [s.query for s in taxonomy.subfields],
             "definition": [s.definition for s in taxonomy.subfields],
         },
-        schema={c: pl.Utf8 for c in ("subfield_id", "domain_id", "name_zh", "name_en", "query", "definition")},
+        schema={
+            c: pl.Utf8
+            for c in ("subfield_id", "domain_id", "name_zh", "name_en", "query", "definition")
+        },
     )
     store.con.execute("DELETE FROM domains")
     store.con.execute("DELETE FROM subfields")
@@ -224,7 +230,13 @@ def match_counts(store: Store, queries: Mapping[str, Query]) -> pl.DataFrame:
     series = store.sql(
         "SELECT source, term, kind, sum(count) AS n FROM counts GROUP BY source, term, kind"
     )
-    schema = {"source": pl.Utf8, "term": pl.Utf8, "kind": pl.Utf8, "subfield_id": pl.Utf8, "is_primary": pl.Boolean}
+    schema = {
+        "source": pl.Utf8,
+        "term": pl.Utf8,
+        "kind": pl.Utf8,
+        "subfield_id": pl.Utf8,
+        "is_primary": pl.Boolean,
+    }
     if series.height == 0:
         return pl.DataFrame(schema=schema)
     series = series.with_row_index("i").with_columns(pl.col("i").cast(pl.Utf8).alias("record_id"))
@@ -235,7 +247,8 @@ def match_counts(store: Store, queries: Mapping[str, Query]) -> pl.DataFrame:
     if links.height == 0:
         return pl.DataFrame(schema=schema)
     joined = links.join(series, on="record_id").sort(
-        ["subfield_id", "source", "kind", "n", "term"], descending=[False, False, False, True, False]
+        ["subfield_id", "source", "kind", "n", "term"],
+        descending=[False, False, False, True, False],
     )
     ranked = joined.with_columns(
         (pl.int_range(pl.len()).over("subfield_id", "source", "kind") == 0).alias("is_primary")
@@ -282,7 +295,9 @@ def match_store(
         store.con.execute("DELETE FROM count_matches")
         store.append("count_matches", count_links)
     matched = links["record_id"].n_unique() if links.height else 0
-    log.info("matched %d records: %d links, %d count links", total, links.height, count_links.height)
+    log.info(
+        "matched %d records: %d links, %d count links", total, links.height, count_links.height
+    )
     return MatchResult(
         records=total,
         links=links.height,
@@ -295,4 +310,11 @@ def match_store(
     )
 
 
-__all__ = ["MatchResult", "match_counts", "match_frame", "match_store", "normalize", "write_taxonomy"]
+__all__ = [
+    "MatchResult",
+    "match_counts",
+    "match_frame",
+    "match_store",
+    "normalize",
+    "write_taxonomy",
+]

@@ -8,10 +8,10 @@ polars DataFrames whose columns are named in :mod:`techcurve.store`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class EvidenceKind(str, Enum):
+class EvidenceKind(StrEnum):
     """What a record or a count row is evidence of."""
 
     PATENT = "patent"
@@ -26,13 +26,20 @@ class EvidenceKind(str, Enum):
             return cls(value.strip().lower())
         except ValueError:
             allowed = ", ".join(k.value for k in cls)
-            raise ValueError(f"unknown evidence kind {value!r} (expected one of: {allowed})") from None
+            raise ValueError(
+                f"unknown evidence kind {value!r} (expected one of: {allowed})"
+            ) from None
 
 
-RECORD_KINDS = (EvidenceKind.PATENT, EvidenceKind.PAPER, EvidenceKind.ARTICLE, EvidenceKind.FINANCING)
+RECORD_KINDS = (
+    EvidenceKind.PATENT,
+    EvidenceKind.PAPER,
+    EvidenceKind.ARTICLE,
+    EvidenceKind.FINANCING,
+)
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """The five phases of the maturity curve, in order."""
 
     TRIGGER = "trigger"
@@ -50,7 +57,7 @@ class Phase(str, Enum):
         return _PHASE_EN[self]
 
     @property
-    def index(self) -> int:
+    def order(self) -> int:
         return list(Phase).index(self)
 
     @property
@@ -102,7 +109,7 @@ PHASE_BOUNDS: dict[Phase, tuple[float, float]] = {
 }
 
 
-class YearsBand(str, Enum):
+class YearsBand(StrEnum):
     """Gartner's years-to-plateau legend."""
 
     LT2 = "<2"

@@ -123,7 +123,9 @@ class Store:
 
     # -- opening ---------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path = DEFAULT_DB, *, create: bool = False, read_only: bool = False) -> Store:
+    def open(
+        cls, path: str | Path = DEFAULT_DB, *, create: bool = False, read_only: bool = False
+    ) -> Store:
         """Open (or with ``create=True`` create) the store at ``path``."""
         p = Path(path)
         if not create and not p.exists():
@@ -169,8 +171,10 @@ class Store:
         try:
             row = self.one("SELECT value FROM meta WHERE key='schema_version'")
         except duckdb.CatalogException:
-            raise StoreError(f"{self.path} is not a techcurve store: run `techcurve init`") from None
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} is not a techcurve store: run `techcurve init`"
+            ) from None
+        if row is None or int(str(row[0])) != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has schema version {row[0] if row else '?'}, this techcurve needs "
                 f"{SCHEMA_VERSION}: re-create it with `techcurve init --force`"

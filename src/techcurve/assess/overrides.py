@@ -352,7 +352,7 @@ def apply_overrides(
         disagrees = (
             o.phase is not None
             and model_phase is not None
-            and abs(o.phase.index - model_phase.index) > 1
+            and abs(o.phase.order - model_phase.order) > 1
         )
         rows.append(
             {

@@ -55,7 +55,7 @@ def _jsonable(obj: Any) -> Any:
 
 
 @contextmanager
-def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int | None], None] | None]:
     if ctx.quiet or ctx.json or not err_console.is_terminal:
         yield None
         return
@@ -69,10 +69,24 @@ def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int], None] | Non
     ) as bar:
         task = bar.add_task(label, total=None)
 
-        def update(done: int, total: int | None = None) -> None:
+        def update(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def _rows_read(prog: Callable[[int, int | None], None] | None) -> Callable[[int], None] | None:
+    """Adapt a progress bar to a callback that reports rows read per batch."""
+    if prog is None:
+        return None
+    seen = 0
+
+    def advance(n: int) -> None:
+        nonlocal seen
+        seen += n
+        prog(seen, None)
+
+    return advance
 
 
 def _date(value: str | None) -> date | None:
@@ -87,24 +101,38 @@ def _date(value: str | None) -> date | None:
 
 
 AS_OF = click.option(
-    "--as-of", "as_of", default=None, help="Use only evidence dated on or before this date (YYYY-MM-DD or YYYY)."
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Use only evidence dated on or before this date (YYYY-MM-DD or YYYY).",
 )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", default=DEFAULT_DB, show_default=True, envvar="TECHCURVE_DB", help="The store file.")
-@click.option("--config", default=None, type=click.Path(dir_okay=False), help="A settings YAML overriding the defaults.")
+@click.option(
+    "--db", default=DEFAULT_DB, show_default=True, envvar="TECHCURVE_DB", help="The store file."
+)
+@click.option(
+    "--config",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A settings YAML overriding the defaults.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
 @click.version_option(package_name="techcurve")
 @click.pass_context
-def cli(ctx: click.Context, db: str, config: str | None, quiet: bool, as_json: bool, verbose: bool) -> None:
+def cli(
+    ctx: click.Context, db: str, config: str | None, quiet: bool, as_json: bool, verbose: bool
+) -> None:
     """techcurve: evidence-based technology maturity curves.
 
     A run goes init → ingest → match → indicators → assess → curve / report.
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s"
+    )
     ctx.obj = Ctx(db, config, quiet, as_json)
 
 
@@ -122,9 +150,24 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
     ctx.emit(summaries)
     if ctx.quiet or ctx.json:
         return
-    table = Table("file", "profile", "read", "stored", "duplicates", "rejected", title="dry run" if dry_run else None)
+    table = Table(
+        "file",
+        "profile",
+        "read",
+        "stored",
+        "duplicates",
+        "rejected",
+        title="dry run" if dry_run else None,
+    )
     for s in summaries:
-        table.add_row(Path(s.path).name, s.profile, f"{s.rows_read:,}", f"{s.stored:,}", f"{s.duplicates:,}", f"{s.rejected:,}")
+        table.add_row(
+            Path(s.path).name,
+            s.profile,
+            f"{s.rows_read:,}",
+            f"{s.stored:,}",
+            f"{s.duplicates:,}",
+            f"{s.rejected:,}",
+        )
     out_console.print(table)
     for s in summaries:
         if s.rejects_path:
@@ -133,46 +176,109 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--kind", default="auto", show_default=True, type=click.Choice(["auto", "patent", "paper", "article", "financing"]),
-              help="What the records are; auto = what the profile or mapping says.")
-@click.option("--profile", default=None, help="Source format: crunchbase, itjuzi, cnki, generic, csv, tsv, jsonl, xlsx (default: detected).")
-@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="A YAML column mapping for other files.")
-@click.option("--rejects-dir", default=None, type=click.Path(file_okay=False), help="Where rejected rows are written.")
+@click.option(
+    "--kind",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "patent", "paper", "article", "financing"]),
+    help="What the records are; auto = what the profile or mapping says.",
+)
+@click.option(
+    "--profile",
+    default=None,
+    help="Source format: crunchbase, itjuzi, cnki, generic, csv, tsv, jsonl, xlsx (default: detected).",
+)
+@click.option(
+    "--mapping",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A YAML column mapping for other files.",
+)
+@click.option(
+    "--rejects-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where rejected rows are written.",
+)
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
 @AS_OF
 @click.pass_obj
-def ingest(ctx: Ctx, files: tuple[str, ...], kind: str, profile: str | None, mapping: str | None,
-           rejects_dir: str | None, dry_run: bool, as_of: str | None) -> None:
+def ingest(
+    ctx: Ctx,
+    files: tuple[str, ...],
+    kind: str,
+    profile: str | None,
+    mapping: str | None,
+    rejects_dir: str | None,
+    dry_run: bool,
+    as_of: str | None,
+) -> None:
     """Ingest record files (patents, papers, articles, financing events)."""
     with _progress(ctx, "ingest") as prog:
         summaries = pipeline.ingest(
-            ctx.db, files, kind=kind, profile=profile, mapping=mapping, rejects_dir=rejects_dir,
-            dry_run=dry_run, as_of=_date(as_of), progress=(lambda n: prog(n, None)) if prog else None,
+            ctx.db,
+            files,
+            kind=kind,
+            profile=profile,
+            mapping=mapping,
+            rejects_dir=rejects_dir,
+            dry_run=dry_run,
+            as_of=_date(as_of),
+            progress=_rows_read(prog),
         )
     _print_ingest(ctx, summaries, dry_run)
 
 
 @cli.command("ingest-counts")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--profile", default=None, help="long-csv, hypecycle-json, hn-hiring, stackoverflow-tags, google-trends (default: detected).")
-@click.option("--kind", default=None, type=click.Choice(["patent", "paper", "article", "financing", "attention"]), help="Evidence kind when the file does not say.")
+@click.option(
+    "--profile",
+    default=None,
+    help="long-csv, hypecycle-json, hn-hiring, stackoverflow-tags, google-trends (default: detected).",
+)
+@click.option(
+    "--kind",
+    default=None,
+    type=click.Choice(["patent", "paper", "article", "financing", "attention"]),
+    help="Evidence kind when the file does not say.",
+)
 @click.option("--source", default=None, help="Source name when the file does not say.")
-@click.option("--term", default=None, help="The term of a single-series file (e.g. a Google Trends CSV).")
+@click.option(
+    "--term", default=None, help="The term of a single-series file (e.g. a Google Trends CSV)."
+)
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
 @click.pass_obj
-def ingest_counts(ctx: Ctx, files: tuple[str, ...], profile: str | None, kind: str | None, source: str | None,
-                  term: str | None, dry_run: bool) -> None:
+def ingest_counts(
+    ctx: Ctx,
+    files: tuple[str, ...],
+    profile: str | None,
+    kind: str | None,
+    source: str | None,
+    term: str | None,
+    dry_run: bool,
+) -> None:
     """Ingest count-level evidence: technology or search term, year, kind, count."""
     with _progress(ctx, "ingest counts") as prog:
         summaries = pipeline.ingest_counts(
-            ctx.db, files, profile=profile, kind=kind, source=source, term=term, dry_run=dry_run,
-            progress=(lambda n: prog(n, None)) if prog else None,
+            ctx.db,
+            files,
+            profile=profile,
+            kind=kind,
+            source=source,
+            term=term,
+            dry_run=dry_run,
+            progress=_rows_read(prog),
         )
     _print_ingest(ctx, summaries, dry_run)
 
 
 @cli.command()
-@click.option("--taxonomy", default=None, type=click.Path(dir_okay=False), help="Taxonomy YAML (default: the shipped one).")
+@click.option(
+    "--taxonomy",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Taxonomy YAML (default: the shipped one).",
+)
 @click.pass_obj
 def match(ctx: Ctx, taxonomy: str | None) -> None:
     """Match every sub-field query over every record and count series."""
@@ -200,12 +306,16 @@ def indicators(ctx: Ctx, as_of: str | None) -> None:
 
 @cli.command()
 @click.option("--model", default="snapshot", show_default=True, help="Assessment model.")
-@click.option("--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML.")
+@click.option(
+    "--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML."
+)
 @AS_OF
 @click.pass_obj
 def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> None:
     """Place every sub-field in a phase with a position and reasons."""
-    frame = pipeline.assess(ctx.db, model=model, overrides=overrides, as_of=_date(as_of), config=ctx.config)
+    frame = pipeline.assess(
+        ctx.db, model=model, overrides=overrides, as_of=_date(as_of), config=ctx.config
+    )
     counts = frame.group_by("phase").len().sort("phase").rows()
     ctx.say("assessed: " + ", ".join(f"{p or 'insufficient evidence'} {n}" for p, n in counts))
     ctx.emit(frame.to_dicts())
@@ -221,25 +331,40 @@ def explain(ctx: Ctx, subfield_id: str) -> None:
     if ctx.json or ctx.quiet:
         return
     sf = res.subfield
-    out_console.print(f"[bold]{sf['name_zh']} / {sf['name_en']}[/bold] ({sf['subfield_id']}, {sf['domain_id']})")
+    out_console.print(
+        f"[bold]{sf['name_zh']} / {sf['name_en']}[/bold] ({sf['subfield_id']}, {sf['domain_id']})"
+    )
     out_console.print(f"query: {sf['query']}", highlight=False)
     for a in res.assessments:
         phase = a.get("final_phase") or a.get("phase") or "insufficient evidence"
-        out_console.print(f"\n[bold]{a['model']}[/bold]: {phase}, position {a.get('position')}, "
-                          f"years to plateau {a.get('years_band')}, confidence {a.get('confidence'):.2f}")
+        out_console.print(
+            f"\n[bold]{a['model']}[/bold]: {phase}, position {a.get('position')}, "
+            f"years to plateau {a.get('years_band')}, confidence {a.get('confidence'):.2f}"
+        )
         for r in json.loads(a.get("reasons") or "[]"):
             out_console.print(f"  • {r['text']}", highlight=False)
         if a.get("expert_why"):
-            out_console.print(f"  expert ({a.get('expert_who')}, {a.get('expert_when')}): {a['expert_phase']} — {a['expert_why']}")
+            out_console.print(
+                f"  expert ({a.get('expert_who')}, {a.get('expert_when')}): {a['expert_phase']} — {a['expert_why']}"
+            )
     if res.sample_records:
         out_console.print("\nrecords behind it:")
         for r in res.sample_records:
-            out_console.print(f"  {r['year']} [{r['kind']}] {r['title']}  ← {r['terms']}", highlight=False)
+            out_console.print(
+                f"  {r['year']} [{r['kind']}] {r['title']}  ← {r['terms']}", highlight=False
+            )
 
 
 @cli.command()
-@click.option("-o", "--output", "outputs", multiple=True, default=("curve.svg", "curve.png"), show_default=True,
-              help="Output file(s); the extension picks the format (.svg, .png).")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    default=("curve.svg", "curve.png"),
+    show_default=True,
+    help="Output file(s); the extension picks the format (.svg, .png).",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--title", default=None)
 @click.pass_obj
@@ -252,7 +377,9 @@ def curve(ctx: Ctx, outputs: tuple[str, ...], lang: str, title: str | None) -> N
 
 
 @cli.command()
-@click.option("-o", "--output", default="report.html", show_default=True, help="The HTML report file.")
+@click.option(
+    "-o", "--output", default="report.html", show_default=True, help="The HTML report file."
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--title", default=None)
 @click.pass_obj
@@ -282,8 +409,10 @@ def taxonomy_check(ctx: Ctx, path: str | None) -> None:
     if not ctx.json:
         for f in findings:
             click.echo(f"{f.level}: {f.subfield or '-'}: {f.message}", err=f.level == "error")
-        ctx.say(f"{len(tax.subfields)} sub-fields in {len(tax.domains)} domains; "
-                f"{len(errors)} errors, {len(findings) - len(errors)} warnings")
+        ctx.say(
+            f"{len(tax.subfields)} sub-fields in {len(tax.domains)} domains; "
+            f"{len(errors)} errors, {len(findings) - len(errors)} warnings"
+        )
     if errors:
         sys.exit(3)
 
