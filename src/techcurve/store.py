@@ -15,6 +15,8 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 ``summary``         per sub-field at the as-of date: the inputs of the assessment.
 ``assessments``     per sub-field per model: phase, position, band, confidence, reasons (JSON).
 ``overrides``       expert overrides as applied to the last assessment.
+``editions``        saved curves (edition name → each sub-field's final phase and position),
+                    for ``techcurve diff`` and movement arrows.
 
 DuckDB allows one writer per file; a second writer gets :class:`StoreError`
 ("store is busy") instead of waiting or corrupting the file.
@@ -103,6 +105,10 @@ CREATE TABLE IF NOT EXISTS subfields (
 CREATE TABLE IF NOT EXISTS matches (
     record_id VARCHAR NOT NULL, subfield_id VARCHAR NOT NULL, terms VARCHAR,
     PRIMARY KEY (record_id, subfield_id));
+CREATE TABLE IF NOT EXISTS editions (
+    edition VARCHAR NOT NULL, subfield_id VARCHAR NOT NULL, model VARCHAR, as_of VARCHAR,
+    phase VARCHAR, position DOUBLE, years_band VARCHAR, saved_at TIMESTAMP,
+    PRIMARY KEY (edition, subfield_id));
 CREATE TABLE IF NOT EXISTS count_matches (
     source VARCHAR NOT NULL, term VARCHAR NOT NULL, kind VARCHAR NOT NULL,
     subfield_id VARCHAR NOT NULL, is_primary BOOLEAN,
