@@ -1,0 +1,213 @@
+"""The CLI end to end: init → ingest → match → indicators → assess → curve → report.
+
+Runs the real console entry point in a subprocess on the small real files in
+tests/data, and checks that bad input gets one clear line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(db: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "techcurve", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"techcurve {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def run_json(db: Path, *args: str) -> object:
+    return json.loads(run(db, "--json", *args).stdout)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store that has been through every stage, built from tests/data."""
+    tmp = tmp_path_factory.mktemp("cli")
+    db = tmp / "tc.duckdb"
+    run(db, "init")
+    run(db, "ingest-counts", "--profile", "long-csv", str(DATA / "cli" / "counts_long.csv"))
+    run(
+        db, "ingest-counts", "--profile", "hn-hiring", str(DATA / "cli" / "hn_hiring_quarterly.csv")
+    )
+    run(
+        db,
+        "ingest",
+        "--kind",
+        "financing",
+        "--profile",
+        "itjuzi",
+        str(DATA / "ingest" / "itjuzi_invest_events_excerpt.xlsx"),
+    )
+    run(
+        db,
+        "ingest",
+        "--kind",
+        "article",
+        "--mapping",
+        "demo/mappings/ruanyf_weekly.yaml",
+        str(DATA / "ingest" / "weekly_format_sample.csv"),
+    )
+    run(db, "match")
+    run(db, "indicators", "--as-of", "2016-12-31")
+    run(db, "assess")
+    return db
+
+
+def test_ingest_prints_what_happened_to_every_row(tmp_path: Path) -> None:
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+    first = run_json(
+        db, "ingest-counts", "--profile", "long-csv", str(DATA / "cli" / "counts_long.csv")
+    )
+    assert [(s["rows_read"], s["stored"], s["duplicates"], s["rejected"]) for s in first] == [
+        (480, 480, 0, 0)
+    ]
+    again = run_json(
+        db, "ingest-counts", "--profile", "long-csv", str(DATA / "cli" / "counts_long.csv")
+    )
+    assert [(s["rows_read"], s["stored"], s["duplicates"], s["rejected"]) for s in again] == [
+        (480, 0, 480, 0)
+    ]
+    out = run(db, "ingest", "--kind", "paper", str(DATA / "ingest" / "broken_rows.csv")).stdout
+    assert "read" in out and "stored" in out and "rejected" in out
+    assert "rejected rows of broken_rows.csv:" in out
+
+
+def test_match_links_records_and_count_series(demo_store: Path) -> None:
+    res = run_json(demo_store, "match")
+    assert res["subfields"] >= 130
+    assert res["records"] == 20 + 19  # weekly sample + IT桔子 excerpt (one duplicate event)
+    assert res["count_series"] > 0 and res["links"] > 0
+
+
+def test_every_subfield_is_assessed_or_says_why_not(demo_store: Path) -> None:
+    rows = run_json(demo_store, "assess")
+    assert isinstance(rows, list) and len(rows) >= 130
+    for r in rows:
+        reasons = json.loads(r["reasons"])
+        assert reasons, r["subfield_id"]
+        if r["status"] == "insufficient":
+            assert r["phase"] is None and r["position"] is None
+        else:
+            assert r["phase"] in {"trigger", "peak", "trough", "slope", "plateau"}
+            assert 0.0 <= r["position"] <= 1.0
+    assessed = {r["subfield_id"] for r in rows if r["status"] == "assessed"}
+    # Papers, patents and Hacker News attention all exist for these in the test data.
+    assert {"ar", "vr", "machine-learning"} <= assessed
+
+
+def test_explain_shows_the_reasons_and_the_query(demo_store: Path) -> None:
+    out = run(demo_store, "explain", "vr").stdout
+    assert "query:" in out and "snapshot" in out
+    res = run_json(demo_store, "explain", "vr")
+    assert res["subfield"]["subfield_id"] == "vr"
+    assert res["assessments"][0]["model"] == "snapshot"
+
+
+def test_curve_and_report_are_written(demo_store: Path, tmp_path: Path) -> None:
+    svg, png, html = tmp_path / "c.svg", tmp_path / "c.png", tmp_path / "r.html"
+    run(demo_store, "curve", "-o", str(svg), "-o", str(png))
+    assert svg.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    run(demo_store, "report", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert "<svg" in text
+    assert 'src="http' not in text and 'href="http' not in text
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_no_store_yet(tmp_path: Path) -> None:
+    line = one_line_error(run(tmp_path / "none.duckdb", "match", check=False))
+    assert "run `techcurve init` first" in line
+
+
+def test_missing_input_file(tmp_path: Path) -> None:
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+    line = one_line_error(
+        run(db, "ingest", "--kind", "paper", str(tmp_path / "nope.csv"), check=False)
+    )
+    assert "nope.csv" in line
+
+
+def test_mapping_naming_a_missing_column(tmp_path: Path) -> None:
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+    proc = run(
+        db,
+        "ingest",
+        "--kind",
+        "article",
+        "--mapping",
+        str(DATA / "cli" / "bad_mapping.yaml"),
+        str(DATA / "ingest" / "weekly_format_sample.csv"),
+        check=False,
+    )
+    line = one_line_error(proc)
+    assert "headline" in line and "weekly_format_sample.csv" in line
+
+
+def test_unparseable_query_names_file_subfield_and_column(tmp_path: Path) -> None:
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+    run(db, "ingest-counts", "--profile", "long-csv", str(DATA / "cli" / "counts_long.csv"))
+    line = one_line_error(
+        run(db, "match", "--taxonomy", str(DATA / "taxonomy" / "bad_query.yaml"), check=False)
+    )
+    assert "bad_query.yaml:14" in line and "'edge'" in line and "column 14" in line
+
+
+def test_empty_store_stages_say_what_to_run_first(tmp_path: Path) -> None:
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+    assert "techcurve ingest" in one_line_error(run(db, "match", check=False))
+    assert "techcurve match" in one_line_error(run(db, "indicators", check=False))
+    assert "techcurve indicators" in one_line_error(run(db, "assess", check=False))
+    assert "techcurve assess" in one_line_error(
+        run(db, "curve", "-o", str(tmp_path / "c.svg"), check=False)
+    )
+    assert "techcurve assess" in one_line_error(
+        run(db, "report", "-o", str(tmp_path / "r.html"), check=False)
+    )
+
+
+def test_unknown_output_format(demo_store: Path, tmp_path: Path) -> None:
+    line = one_line_error(run(demo_store, "curve", "-o", str(tmp_path / "c.gif"), check=False))
+    assert ".gif" in line
+
+
+def test_every_command_has_help_text() -> None:
+    from techcurve.cli import cli
+
+    def walk(group: object, prefix: str = "") -> list[tuple[str, object]]:
+        out = []
+        for name, cmd in getattr(group, "commands", {}).items():
+            out.append((prefix + name, cmd))
+            out.extend(walk(cmd, prefix + name + " "))
+        return out
+
+    for name, cmd in walk(cli):
+        assert getattr(cmd, "help", None), f"`techcurve {name}` has no help text"
