@@ -13,8 +13,8 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 ``count_matches``   count-series term ↔ sub-field links (``is_primary`` marks the series used).
 ``indicators``      per sub-field per year (wide).
 ``summary``         per sub-field at the as-of date: the inputs of the assessment.
-``assessments``     per sub-field per model: phase, position, band, confidence, reasons (JSON).
-``overrides``       expert overrides as applied to the last assessment.
+``assessments``     per sub-field per model: phase, position, band, confidence, reasons (JSON),
+                    and with expert overrides the ``expert_*`` and ``final_*`` columns.
 ``editions``        saved curves (edition name → each sub-field's final phase and position),
                     for ``techcurve diff`` and movement arrows.
 
