@@ -189,7 +189,8 @@ def test_tables_have_exactly_the_documented_columns(store: Store) -> None:
     ind, summ = store.table("indicators"), store.table("summary")
     assert ind.columns == list(INDICATOR_COLUMNS)
     assert summ.columns == list(SUMMARY_COLUMNS)
-    assert summ.columns[-1] == "fin_undisclosed"  # the one column beyond the architecture's
+    # the columns beyond the architecture's list
+    assert summ.columns[-3:] == ["fin_undisclosed", "attention_latest", "attention_latest_year"]
     assert res.as_of == AS_OF
     assert (res.subfields, res.summary_rows, res.indicator_rows) == (4, 4, ind.height)
     assert res.without_evidence == 1
@@ -304,6 +305,10 @@ def test_attention_shares_scaled_per_source(store: Store) -> None:
     assert s["attention_growth"] == pytest.approx(0.25)
     assert _row(summ, "vr")["attention_vs_peak"] == pytest.approx(1.0)
     assert _row(summ, "vr")["attention_growth"] is None  # a single year
+    # the latest level itself, on the common 0–100 scale: comparable across sub-fields
+    assert (s["attention_latest"], s["attention_latest_year"]) == (pytest.approx(25.0), 2021)
+    assert _row(summ, "vr")["attention_latest"] == pytest.approx(100.0)
+    assert _row(summ, "empty")["attention_latest"] is None
 
 
 def test_growth_of_patents_and_papers(store: Store) -> None:

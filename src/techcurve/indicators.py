@@ -62,7 +62,10 @@ the sources that have a value that year (null where none does).
 
 **Summary attention.** ``attention_peak_year`` = the year of the highest attention
 (earliest on ties); ``attention_vs_peak`` = attention in the latest year with a value /
-peak attention (0–1; null when the peak is 0). ``attention_growth`` = mean of the
+peak attention (0–1; null when the peak is 0). ``attention_latest`` = that latest
+attention value itself (0–100, on the common scale above, so it compares across
+sub-fields: a sub-field with attention but no opinion index or financing can still be
+"hot"), in year ``attention_latest_year``. ``attention_growth`` = mean of the
 relative year-on-year changes of the share over the last
 ``attention_growth_years`` (2) transitions ending at the latest attention year; each
 transition averages the changes of the sources present in both years (so a source
@@ -136,6 +139,10 @@ SUMMARY_COLUMNS: dict[str, pl.DataType] = {
     "paper_growth": pl.Float64(),
     "evidence_years": pl.Int64(),
     "fin_undisclosed": pl.Int64(),  # beyond the architecture's list: events with no amount
+    # beyond the architecture's list: the latest attention level (0–100, comparable
+    # across sub-fields because each source is scaled to its maximum over all of them)
+    "attention_latest": pl.Float64(),
+    "attention_latest_year": pl.Int32(),
 }
 
 _AMOUNTS = ("fin_amount_point_cny", "fin_amount_low_cny", "fin_amount_high_cny")
@@ -607,7 +614,9 @@ def indicator_frames(
             pl.when(pl.col("_peak") > 0)
             .then(pl.col("_latest") / pl.col("_peak"))
             .otherwise(None)
-            .alias("attention_vs_peak")
+            .alias("attention_vs_peak"),
+            pl.col("_latest").alias("attention_latest"),
+            pl.col("_latest_year").alias("attention_latest_year"),
         )
     )
     src_share = att.select("subfield_id", "source", pl.col("year").cast(pl.Int32), "share")

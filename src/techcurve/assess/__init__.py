@@ -10,6 +10,9 @@ Reads the ``summary`` and ``indicators`` tables, writes the ``assessments`` tabl
 
 Expert overrides (:func:`load_overrides`, :func:`apply_overrides`) are shown beside
 the model, never instead of it. The rules are documented in ``docs/models.md``.
+:func:`backtest` scores the models against labelled statements (a labels CSV, or the
+ThoughtWorks Radar through :func:`read_radar` and :func:`radar_labels`) as of each
+statement's date; see ``docs/backtest.md``.
 
 >>> frame = assess(summary, indicators, model="snapshot")          # doctest: +SKIP
 """
@@ -25,21 +28,32 @@ import polars as pl
 
 from ..errors import AssessError
 from ._base import ASSESSMENT_SCHEMA, StageModel, assessments_to_frame, check_params, to_date
+from .backtest import BacktestResult, Scores, backtest
+from .labels import load_labels, resolve_labels
 from .overrides import Override, apply_overrides, load_overrides
+from .radar import RING_PHASES, radar_labels, read_radar
 from .snapshot import SnapshotModel
 from .timeseries import TimeSeriesModel
 
 __all__ = [
     "ASSESSMENT_SCHEMA",
     "MODELS",
+    "RING_PHASES",
+    "BacktestResult",
     "Override",
+    "Scores",
     "SnapshotModel",
     "TimeSeriesModel",
     "apply_overrides",
     "assess",
     "assessments_to_frame",
+    "backtest",
+    "load_labels",
     "load_overrides",
     "make_model",
+    "radar_labels",
+    "read_radar",
+    "resolve_labels",
 ]
 
 MODELS: dict[str, type[StageModel]] = {

@@ -7,9 +7,14 @@ explicit signals, as ``shared/MODELS-NOTES.md`` advises:
 * **maturity** M (0–1) from the rank of cumulative patents among the sub-fields
   assessed (thresholds learnt by :meth:`SnapshotModel.fit`) and the age since the
   birth year;
-* **hype** H (0–1) from the opinion index and financing events, and the shape of the
+* **hype** H (0–1) from the opinion index, financing events and the latest attention
+  level (``attention_latest``, comparable across sub-fields), and the shape of the
   sub-field's own attention series: how far it has fallen from its peak
   (``attention_vs_peak``) and whether it still grows (``attention_growth``).
+
+Two non-canonical paths are first-class: a mature sub-field whose attention never fell
+goes to the slope **without a trough**, and one whose attention collapsed while its
+patents and papers decline is **faded** (trough, years band "obsolete").
 
 An ordered rule list turns the two into a phase, and the signal values into a
 position inside that phase's bounds. ``docs/models.md`` states the rules and why.
@@ -61,6 +66,7 @@ class _Signals:
     fin_events: float | None
     fin_amount: float | None
     hype: float | None
+    attention: float | None  # latest attention level, 0–100 on the common scale
     ratio: float | None  # attention now / its own peak
     peak_year: int | None
     growth: float | None
@@ -95,7 +101,13 @@ class SnapshotModel(StageModel):
     mature_age
         Years since birth at which the age part of maturity is full.
     fin_weight
-        Weight of financing in the hype level; the rest is the opinion index.
+        Weight of financing in the hype level; the opinion index has ``1 − fin_weight``.
+    attention_hot_q / attention_hot
+        Quantile (or fixed value, 0–100) of the latest attention level from which a
+        sub-field counts as "hot".
+    attention_weight
+        Weight of the latest attention level in the hype level (the parts that are
+        known are averaged with their weights).
     hot_level
         Hype level (0–1) from which a sub-field is "hot" (opinion index at
         ``opinion_hot`` maps to exactly this level).
@@ -103,6 +115,9 @@ class SnapshotModel(StageModel):
         Maturity from which a sub-field is on the slope / on the plateau.
     trough_ratio
         Attention below this share of its own earlier peak = disillusionment.
+    faded_ratio
+        Attention at or below this share of its peak, with patents and papers declining,
+        = faded (trough, obsolete before the plateau).
     rising_growth, fast_growth
         Attention growth (fraction per year) above which attention is rising / rising fast.
     """
@@ -126,10 +141,14 @@ class SnapshotModel(StageModel):
         patent_weight: float = 0.6,
         mature_age: float = 20.0,
         fin_weight: float = 0.25,
+        attention_hot_q: float = 0.7,
+        attention_hot: float | None = None,
+        attention_weight: float = 0.75,
         hot_level: float = 0.7,
         slope_maturity: float = 0.45,
         plateau_maturity: float = 0.75,
         trough_ratio: float = 0.6,
+        faded_ratio: float = 0.3,
         rising_growth: float = 0.1,
         fast_growth: float = 0.3,
     ) -> None:
@@ -147,10 +166,14 @@ class SnapshotModel(StageModel):
         self.patent_weight = patent_weight
         self.mature_age = mature_age
         self.fin_weight = fin_weight
+        self.attention_hot_q = attention_hot_q
+        self.attention_hot = attention_hot
+        self.attention_weight = attention_weight
         self.hot_level = hot_level
         self.slope_maturity = slope_maturity
         self.plateau_maturity = plateau_maturity
         self.trough_ratio = trough_ratio
+        self.faded_ratio = faded_ratio
         self.rising_growth = rising_growth
         self.fast_growth = fast_growth
 
@@ -161,10 +184,22 @@ class SnapshotModel(StageModel):
             if not isinstance(v, int | float) or isinstance(v, bool) or not lo <= v <= hi:
                 raise AssessError(f"snapshot parameter {name}={v!r} must be a number in {lo}–{hi}")
 
-        for q in ("patents_low_q", "patents_high_q", "opinion_hot_q", "fin_hot_q"):
+        for q in (
+            "patents_low_q",
+            "patents_high_q",
+            "opinion_hot_q",
+            "fin_hot_q",
+            "attention_hot_q",
+        ):
             between(q, 0.0, 1.0)
-        for w in ("patent_weight", "fin_weight", "hot_level", "trough_ratio"):
+        for w in ("patent_weight", "fin_weight", "hot_level", "trough_ratio", "faded_ratio"):
             between(w, 0.0, 1.0)
+        between("attention_weight", 0.0, 10.0)
+        if self.faded_ratio > self.trough_ratio:
+            raise AssessError(
+                f"snapshot parameters faded_ratio={self.faded_ratio} must not exceed "
+                f"trough_ratio={self.trough_ratio}"
+            )
         between("slope_maturity", 0.0, 1.0)
         between("plateau_maturity", 0.0, 1.0)
         between("mature_age", 1.0, 500.0)
@@ -187,7 +222,7 @@ class SnapshotModel(StageModel):
                 f"snapshot parameters rising_growth={self.rising_growth} must not exceed "
                 f"fast_growth={self.fast_growth}"
             )
-        for fixed in ("patents_low", "patents_high", "opinion_hot", "fin_hot"):
+        for fixed in ("patents_low", "patents_high", "opinion_hot", "fin_hot", "attention_hot"):
             v = getattr(self, fixed)
             if v is not None and (num(v) is None or v <= 0):
                 raise AssessError(f"snapshot parameter {fixed}={v!r} must be a positive number")
@@ -263,6 +298,15 @@ class SnapshotModel(StageModel):
         fhot = max(fhot, 1.0)
         ftop = max([fhot * 2.0, *fin])
 
+        att = _nonnull(summary["attention_latest"]) if "attention_latest" in summary.columns else []
+        if self.attention_hot is not None:
+            ahot = float(self.attention_hot)
+        elif att:
+            ahot = _quantile(att, self.attention_hot_q)
+        else:
+            ahot = 50.0
+        ahot = min(max(ahot, 1e-6), 99.0)
+
         self.thresholds_: dict[str, float] = {
             "patents_low": low,
             "patents_high": high,
@@ -270,6 +314,7 @@ class SnapshotModel(StageModel):
             "opinion_hot": hot,
             "fin_hot": fhot,
             "fin_max": float(ftop),
+            "attention_hot": ahot,
         }
         self.n_fit_: int = summary.height
         self.fitted_ = True
@@ -385,10 +430,28 @@ class SnapshotModel(StageModel):
             if fin is not None
             else None
         )
-        if h_op is not None and h_fin is not None:
-            hype: float | None = (1 - self.fin_weight) * h_op + self.fin_weight * h_fin
+        att = num(row.get("attention_latest"))
+        h_att = (
+            _band_score(att, 0.0, t["attention_hot"], 100.0, 0.0, self.hot_level)
+            if att is not None
+            else None
+        )
+        # Weighted mean of the parts that are known; with opinion and financing only it
+        # is (1 − fin_weight)·opinion + fin_weight·financing.
+        parts = [
+            (h, w)
+            for h, w in (
+                (h_op, 1 - self.fin_weight),
+                (h_fin, self.fin_weight),
+                (h_att, self.attention_weight),
+            )
+            if h is not None and w > 0
+        ]
+        hype: float | None
+        if parts:
+            hype = sum(h * w for h, w in parts) / sum(w for _, w in parts)
         else:
-            hype = h_op if h_op is not None else h_fin
+            hype = h_op if h_op is not None else (h_fin if h_fin is not None else h_att)
         ratio = num(row.get("attention_vs_peak"))
         peak = num(row.get("attention_peak_year"))
         return _Signals(
@@ -404,6 +467,7 @@ class SnapshotModel(StageModel):
             fin_events=fin,
             fin_amount=num(row.get("fin_amount_point_cny")),
             hype=hype,
+            attention=att,
             ratio=clip01(ratio) if ratio is not None else None,
             peak_year=int(peak) if peak is not None else None,
             growth=num(row.get("attention_growth")),
@@ -438,6 +502,16 @@ class SnapshotModel(StageModel):
                 f"attention not rising fast (≤ {self.fast_growth:+.0%}/yr)"
             )
             return Phase.PLATEAU, f, f"{why} → plateau", min(d_plat, 1.0)
+        if fallen and self._faded(s):
+            assert r is not None
+            f = 0.5 * clip01(0.3 + (self.trough_ratio - r) / self.trough_ratio)
+            why = (
+                f"attention collapsed to {r:.0%} of its {s.peak_year or 'earlier'} peak "
+                f"(≤ {self.faded_ratio:.0%}) and {_declines(s)}, {mat} < "
+                f"{self.plateau_maturity}: faded"
+            )
+            margin = min(abs(r - self.faded_ratio) / 0.3, d_plat, 1.0)
+            return Phase.TROUGH, f, f"{why} → trough, obsolete before the plateau", margin
         if fallen:
             assert r is not None
             depth = (self.trough_ratio - r) / self.trough_ratio
@@ -461,10 +535,10 @@ class SnapshotModel(StageModel):
                     if top_patents
                     else " (patents not in the top band, so not yet plateau)"
                 )
-            why = (
-                f"{mat} ≥ {self.slope_maturity} (slope) and attention holding "
-                f"({'unknown' if r is None else f'{r:.0%} of peak'}){extra}"
-            )
+            holding = "unknown" if r is None else f"{r:.0%} of peak"
+            if r is not None and s.peak_year is not None and s.peak_year < s.year:
+                holding += f", never below {self.trough_ratio:.0%} since {s.peak_year}: no trough"
+            why = f"{mat} ≥ {self.slope_maturity} (slope) and attention holding ({holding}){extra}"
             margin = min(d_slope, d_plat, d_fall if r is not None else 1.0, 1.0)
             return Phase.SLOPE, f, f"{why} → slope", margin
         if hot:
@@ -499,6 +573,12 @@ class SnapshotModel(StageModel):
                 return YearsBand.LT2, "late on the slope (last 40% of it) → <2 years"
             return YearsBand.Y2_5, "on the slope → 2–5 years"
         if phase is Phase.TROUGH:
+            if s.ratio is not None and s.ratio <= self.faded_ratio and self._faded(s):
+                return (
+                    YearsBand.OBSOLETE,
+                    f"faded: attention at {s.ratio:.0%} of its peak and {_declines(s)} "
+                    "→ obsolete before the plateau",
+                )
             if commercialising and pg is not None and pg > 0:
                 return (
                     YearsBand.Y2_5,
@@ -533,6 +613,13 @@ class SnapshotModel(StageModel):
                 f"trigger with patents {pg:+.0%}/yr and attention {ag:+.0%}/yr → 5–10 years",
             )
         return YearsBand.GT10, "at the trigger → >10 years"
+
+    def _faded(self, s: _Signals) -> bool:
+        """Attention collapsed and every known one of patent/paper growth is negative."""
+        if s.ratio is None or s.ratio > self.faded_ratio:
+            return False
+        known = [g for g in (s.patent_growth, s.paper_growth) if g is not None]
+        return bool(known) and all(g < 0 for g in known)
 
     def _confidence(self, s: _Signals, margin: float) -> float:
         known = [
@@ -614,6 +701,22 @@ class SnapshotModel(StageModel):
                     f"{s.fin_events:,.0f} financing events{amount} — {state}",
                 )
             )
+        if s.attention is not None:
+            ahot = t["attention_hot"]
+            state = (
+                f"hot (≥ {ahot:.1f}, top {1 - self.attention_hot_q:.0%} of sub-fields)"
+                if s.attention >= ahot
+                else f"below the hot mark {ahot:.1f}"
+            )
+            yr = num(row.get("attention_latest_year"))
+            when = f" in {yr:.0f}" if yr is not None else ""
+            out.append(
+                Reason(
+                    "attention_latest",
+                    round(s.attention, 2),
+                    f"latest attention level {s.attention:.1f}/100{when} — {state}",
+                )
+            )
         if s.hype is not None:
             out.append(
                 Reason(
@@ -684,6 +787,15 @@ def _band_score(x: float, lo: float, hi: float, top: float, q_lo: float, q_hi: f
     return q_hi + (1 - q_hi) * clip01((x - hi) / max(top - hi, 1e-12))
 
 
+def _declines(s: _Signals) -> str:
+    parts = []
+    if s.patent_growth is not None:
+        parts.append(f"patents {s.patent_growth:+.0%}/yr")
+    if s.paper_growth is not None:
+        parts.append(f"papers {s.paper_growth:+.0%}/yr")
+    return " and ".join(parts) + " declining"
+
+
 def _trend_word(g: float, rising: float, fast: float) -> str:
     if g > fast:
         return "(rising fast)"
@@ -700,4 +812,5 @@ def _has_attention(row: dict[str, Any]) -> bool:
         or (num(row.get("opinion_index")) or 0) > 0
         or num(row.get("attention_vs_peak")) is not None
         or (num(row.get("fin_events")) or 0) > 0
+        or (num(row.get("attention_latest")) or 0) > 0
     )

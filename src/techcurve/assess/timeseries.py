@@ -15,7 +15,9 @@ Per sub-field it fits
 A series that has not bent yet (its yearly increments still peak in the last years,
 or the fit puts the inflection at or after the last year, or κ far above what has
 been reached) is reported as "still accelerating — saturation not yet identifiable"
-and no κ is used: fits on truncated exponential series are unstable.
+and no κ is used: fits on truncated exponential series are unstable. Likewise a series
+growing **steadily** (its latest 3-year mean increment still at least ``steady_ratio``
+of its fastest) has not bent either: a straight line fits an S-curve with any κ.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class SFit:
     last_year: int
     last_value: float
     accelerating: bool  # True: saturation not identifiable, do not use kappa
+    steady: bool = False  # not bent because increments stay near their maximum
 
     @property
     def growth_time(self) -> float:
@@ -114,6 +117,7 @@ def fit_s_curve(
     curve: str = "best",
     series: str = "patents_cum",
     kappa_max_ratio: float = 4.0,
+    steady_ratio: float = 0.8,
 ) -> SFit | None:
     """Fit logistic and/or Gompertz to a cumulative series (None when no fit converges).
 
@@ -157,8 +161,10 @@ def fit_s_curve(
     # not behind us, or κ is a far extrapolation of what has been seen.
     smooth = np.convolve(inc, np.ones(3) / 3, mode="valid") if len(inc) >= 3 else inc
     peak_at_end = int(np.argmax(smooth)) >= len(smooth) - 1
+    top = float(np.max(smooth)) if len(smooth) else 0.0
+    steady = bool(top > 0 and float(smooth[-1]) >= steady_ratio * top and not peak_at_end)
     accelerating = bool(
-        peak_at_end or t_m >= last_year - 0.5 or kappa > kappa_max_ratio * float(y[-1])
+        peak_at_end or steady or t_m >= last_year - 0.5 or kappa > kappa_max_ratio * float(y[-1])
     )
     return SFit(
         series=series,
@@ -170,6 +176,7 @@ def fit_s_curve(
         last_year=last_year,
         last_value=float(y[-1]),
         accelerating=accelerating,
+        steady=steady,
     )
 
 
@@ -223,6 +230,9 @@ class TimeSeriesModel(StageModel):
         Points needed in a series to fit it.
     kappa_max_ratio
         κ more than this multiple of the latest value = not identifiable.
+    steady_ratio
+        Latest 3-year mean increment at least this share of its maximum = still growing
+        steadily, saturation not identifiable.
     trigger_z
         Before the attention peak, more than this many σ before it = trigger.
     trough_ratio
@@ -241,6 +251,7 @@ class TimeSeriesModel(StageModel):
         attention_series: tuple[str, ...] = ("attention", "articles", "opinion_index"),
         min_years: int = 6,
         kappa_max_ratio: float = 4.0,
+        steady_ratio: float = 0.8,
         trigger_z: float = 1.2,
         trough_ratio: float = 0.6,
         slope_share: float = 0.5,
@@ -251,6 +262,7 @@ class TimeSeriesModel(StageModel):
         self.attention_series = attention_series
         self.min_years = min_years
         self.kappa_max_ratio = kappa_max_ratio
+        self.steady_ratio = steady_ratio
         self.trigger_z = trigger_z
         self.trough_ratio = trough_ratio
         self.slope_share = slope_share
@@ -324,7 +336,12 @@ class TimeSeriesModel(StageModel):
             out["s_series"] = name
             if len(t) >= self.min_years:
                 out["s"] = fit_s_curve(
-                    t, y, curve=self.curve, series=name, kappa_max_ratio=self.kappa_max_ratio
+                    t,
+                    y,
+                    curve=self.curve,
+                    series=name,
+                    kappa_max_ratio=self.kappa_max_ratio,
+                    steady_ratio=self.steady_ratio,
                 )
         a = self._series(rows, tuple(self.attention_series))
         if a is not None:
@@ -390,8 +407,14 @@ class TimeSeriesModel(StageModel):
                 Reason(
                     sf.series,
                     sf.last_value,
-                    f"{_words(sf.series)} {sf.last_value:,.0f} and still accelerating — "
-                    "saturation not yet identifiable",
+                    f"{_words(sf.series)} {sf.last_value:,.0f} and "
+                    + (
+                        f"still growing steadily (yearly increments within "
+                        f"{1 - self.steady_ratio:.0%} of their fastest)"
+                        if sf.steady
+                        else "still accelerating"
+                    )
+                    + " — saturation not yet identifiable",
                 )
             )
         else:

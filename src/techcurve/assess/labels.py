@@ -1,0 +1,189 @@
+"""Labelled placements for the backtest: load, validate and resolve a labels CSV.
+
+A labels file is what someone said about a technology in a given year::
+
+    technology,year,phase,years_to_plateau,source,uncertain
+    iot,2014,peak,5-10,"Gartner Hype Cycle for Emerging Technologies 2014 (…)",no
+    Augmented reality (AR),2015,trough,,"Gartner … 2015 (…)",no
+
+``technology`` is a sub-field id or its Chinese or English name (``subfield_id``,
+``id`` and ``name`` are accepted as the column's name too); ``phase`` a phase value,
+its English or Chinese name; ``years_to_plateau`` (optional) a Gartner band
+(``<2``, ``2-5``, ``5-10``, ``>10``, ``obsolete``); ``source`` the citation;
+``uncertain`` (optional) yes/no; ``as_of`` (optional, YYYY-MM-DD) the date of the
+statement — by default 1 July of ``year``, before Gartner's August publication, so
+that no evidence after the statement is used. Any other column (e.g. ``note``) is
+kept and ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import AssessError
+from ..models import Phase, YearsBand
+
+LABEL_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "technology": pl.Utf8(),
+    "year": pl.Int32(),
+    "as_of": pl.Date(),
+    "phase": pl.Utf8(),
+    "years_band": pl.Utf8(),
+    "source": pl.Utf8(),
+    "uncertain": pl.Boolean(),
+}
+"""The labels frame: one row per statement (``row`` = line in the file)."""
+
+_TECH_ALIASES = ("technology", "subfield_id", "id", "name")
+_TRUE = {"yes", "y", "true", "1", "uncertain", "是"}
+_FALSE = {"", "no", "n", "false", "0", "否"}
+
+
+def default_as_of(year: int) -> date:
+    """The as-of date of a statement known only by its year: 1 July."""
+    return date(year, 7, 1)
+
+
+def load_labels(path: str | Path) -> pl.DataFrame:
+    """Read and validate a labels CSV; returns a frame with :data:`LABEL_SCHEMA`.
+
+    Raises :class:`AssessError` naming the file, the line and the column for a missing
+    column, a year that is not a year, an unknown phase or band, or a bad date.
+
+    >>> load_labels("src/techcurve/data/labels/public_statements.csv").height  # doctest: +SKIP
+    37
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise AssessError(f"labels file {p} does not exist")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise AssessError(f"{p}: not UTF-8 text ({e}); save the labels as UTF-8 CSV") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    tech_col = next((c for c in _TECH_ALIASES if c in header), None)
+    missing = [c for c in ("year", "phase") if c not in header]
+    if tech_col is None:
+        missing.insert(0, "technology")
+    if missing:
+        raise AssessError(
+            f"{p}: missing column(s) {', '.join(missing)} (a labels file needs technology "
+            "(a sub-field id or name), year, phase; optional years_to_plateau, source, "
+            f"uncertain, as_of); found: {', '.join(header) or 'no header'}"
+        )
+    assert tech_col is not None
+    rows = []
+    for i, rec in enumerate(reader, start=2):
+        if not any((v or "").strip() for v in rec.values() if isinstance(v, str)):
+            continue
+
+        def where(col: str, rec_line: int = i) -> str:
+            return f"{p}:{rec_line}: column {col!r}"
+
+        tech = (rec.get(tech_col) or "").strip()
+        if not tech:
+            raise AssessError(f"{where(tech_col)} is empty: name the technology (id or name)")
+        ytext = (rec.get("year") or "").strip()
+        if not re.fullmatch(r"\d{4}", ytext):
+            raise AssessError(f"{where('year')} holds {ytext!r}, which is not a year (YYYY)")
+        year = int(ytext)
+        try:
+            phase = Phase.parse(rec.get("phase") or "")
+        except ValueError as e:
+            raise AssessError(f"{where('phase')}: {e}") from None
+        band: YearsBand | None = None
+        btext = (rec.get("years_to_plateau") or "").strip()
+        if btext:
+            try:
+                band = YearsBand.parse(btext)
+            except ValueError as e:
+                raise AssessError(f"{where('years_to_plateau')}: {e}") from None
+        utext = (rec.get("uncertain") or "").strip().lower()
+        if utext not in _TRUE | _FALSE:
+            raise AssessError(f"{where('uncertain')} holds {utext!r}: write yes or no")
+        atext = (rec.get("as_of") or "").strip()
+        if atext:
+            try:
+                as_of = date.fromisoformat(atext)
+            except ValueError:
+                raise AssessError(
+                    f"{where('as_of')} holds {atext!r}, which is not a date (YYYY-MM-DD)"
+                ) from None
+        else:
+            as_of = default_as_of(year)
+        rows.append(
+            {
+                "row": i,
+                "technology": tech,
+                "year": year,
+                "as_of": as_of,
+                "phase": phase.value,
+                "years_band": band.value if band is not None else None,
+                "source": (rec.get("source") or "").strip() or None,
+                "uncertain": utext in _TRUE,
+            }
+        )
+    if not rows:
+        raise AssessError(f"{p}: no labelled rows")
+    return pl.DataFrame(rows, schema=LABEL_SCHEMA, orient="row")
+
+
+def _name_keys(name: str | None) -> set[str]:
+    """Lower-cased name, and the name without and inside a trailing parenthesis."""
+    if not name:
+        return set()
+    n = name.strip().casefold()
+    keys = {n}
+    m = re.fullmatch(r"(.*?)\s*[（(]([^()（）]+)[)）]\s*", n)
+    if m:
+        keys.add(m.group(1).strip())
+    return {k for k in keys if k}
+
+
+def resolve_labels(labels: pl.DataFrame, subfields: pl.DataFrame) -> pl.DataFrame:
+    """Add ``subfield_id`` to ``labels`` from each row's technology id or name.
+
+    ``subfields`` needs ``subfield_id`` and may have ``name_zh``/``name_en``; a
+    technology is an exact id, else a case-insensitive Chinese or English name (with
+    or without a trailing parenthesis such as "(AR)"). Unknown technologies raise
+    :class:`AssessError` listing each with the closest known names.
+    """
+    ids = [str(s) for s in subfields["subfield_id"].to_list()]
+    lookup: dict[str, str] = {}
+    for col in ("name_en", "name_zh"):
+        if col in subfields.columns:
+            for sid, name in subfields.select("subfield_id", col).iter_rows():
+                for k in _name_keys(name):
+                    lookup.setdefault(k, str(sid))
+    known = set(ids)
+    out: list[str | None] = []
+    bad: list[str] = []
+    for tech, line in labels.select("technology", "row").iter_rows():
+        t = str(tech).strip()
+        sid = t if t in known else lookup.get(t.casefold())
+        if sid is None:
+            close = difflib.get_close_matches(t.casefold(), [*known, *lookup], n=3, cutoff=0.6)
+            hint = f" (closest: {', '.join(close)})" if close else ""
+            bad.append(f"row {line}: {t!r}{hint}")
+        out.append(sid)
+    if bad:
+        raise AssessError(
+            f"{len(bad)} labelled technolog{'y is' if len(bad) == 1 else 'ies are'} not a "
+            "sub-field id or name of the store's taxonomy: "
+            + "; ".join(bad[:10])
+            + ("; …" if len(bad) > 10 else "")
+            + " — use a sub-field id of the taxonomy the store was matched with"
+        )
+    return labels.with_columns(pl.Series("subfield_id", out, dtype=pl.Utf8))
+
+
+__all__ = ["LABEL_SCHEMA", "default_as_of", "load_labels", "resolve_labels"]

@@ -1,0 +1,221 @@
+"""The backtest: labels, the radar reader, statistics, baselines, and an end-to-end run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import techcurve.pipeline as tc
+from techcurve.assess import backtest, load_labels, radar_labels, read_radar, resolve_labels
+from techcurve.assess.backtest import loo_age_only, loo_majority, spearman, wilson_interval
+from techcurve.cli import cli
+from techcurve.errors import AssessError
+from techcurve.taxonomy import load_taxonomy
+
+DATA = Path(__file__).parent / "data" / "assess"
+SHIPPED = (
+    Path(__file__).parents[1] / "src" / "techcurve" / "data" / "labels" / "public_statements.csv"
+)
+RADAR = DATA / "radar_excerpt.json"
+
+
+def taxonomy_subfields() -> pl.DataFrame:
+    tax = load_taxonomy(None)
+    return pl.DataFrame(
+        {
+            "subfield_id": [s.id for s in tax.subfields],
+            "name_zh": [s.name_zh for s in tax.subfields],
+            "name_en": [s.name_en for s in tax.subfields],
+            "query": [s.query for s in tax.subfields],
+        }
+    )
+
+
+# -- statistics and baselines -----------------------------------------------------------
+def test_wilson_interval_known_values() -> None:
+    lo, hi = wilson_interval(8, 10)  # type: ignore[misc]
+    assert (round(lo, 3), round(hi, 3)) == (0.49, 0.943)
+    assert wilson_interval(0, 0) is None
+    lo, hi = wilson_interval(0, 20)  # type: ignore[misc]
+    assert lo == 0.0 and 0.15 < hi < 0.17
+
+
+def test_spearman() -> None:
+    assert spearman([0, 1, 2, 3], [0, 1, 2, 3]) == pytest.approx(1.0)
+    assert spearman([0, 1, 2, 3], [3, 2, 1, 0]) == pytest.approx(-1.0)
+    assert spearman([0, 1, 2], [1, 1, 1]) is None  # constant predictions: undefined
+
+
+def test_majority_is_leave_one_out() -> None:
+    # The single "slope" row must not vote for itself.
+    assert loo_majority(["peak", "peak", "slope"]) == ["peak", "peak", "peak"]
+    # A tie after leaving a row out goes to the earlier phase.
+    assert loo_majority(["trough", "peak"]) == ["peak", "trough"]
+
+
+def test_age_only_is_leave_one_out() -> None:
+    labels = ["trigger", "trigger", "plateau", "plateau", "peak"]
+    ages = [2.0, 3.0, 30.0, 28.0, 8.0]
+    got = loo_age_only(labels, ages)
+    assert got[:4] == ["trigger", "trigger", "plateau", "plateau"]
+    assert got[4] != "peak"  # the only peak row cannot learn its own phase
+    assert loo_age_only(["peak", "peak", "slope"], [None, 5.0, 9.0])[0] == "peak"  # no age
+
+
+# -- labels ---------------------------------------------------------------------------------
+def test_shipped_labels_load_cite_and_resolve() -> None:
+    lab = load_labels(SHIPPED)
+    assert lab.height >= 30
+    assert lab["source"].null_count() == 0 and all("Gartner" in s for s in lab["source"])
+    assert set(lab["phase"]) == {"trigger", "peak", "trough", "slope", "plateau"}
+    assert lab["uncertain"].sum() > 0  # uncertain rows are marked, not hidden
+    resolved = resolve_labels(lab, taxonomy_subfields())
+    assert resolved["subfield_id"].null_count() == 0
+
+
+def test_labels_resolve_names(tmp_path: Path) -> None:
+    f = tmp_path / "l.csv"
+    f.write_text(
+        "name,year,phase,years_to_plateau\nAugmented reality,2015,Trough of Disillusionment,\n"
+        "物联网,2014,期望膨胀期,5–10\nquantum-computing,2012,trigger,>10\n",
+        encoding="utf-8",
+    )
+    lab = resolve_labels(load_labels(f), taxonomy_subfields())
+    assert lab["subfield_id"].to_list() == ["ar", "iot", "quantum-computing"]
+    assert lab["phase"].to_list() == ["trough", "peak", "trigger"]
+    assert lab["years_band"].to_list() == [None, "5-10", ">10"]
+    assert str(lab["as_of"][0]) == "2015-07-01"  # before Gartner's August publication
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("technology,phase\nar,peak\n", r"missing column\(s\) year"),
+        ("technology,year,phase\nar,15,peak\n", r"l\.csv:2: column 'year' holds '15'"),
+        ("technology,year,phase\nar,2015,hype\n", r"l\.csv:2: column 'phase': unknown phase"),
+        (
+            "technology,year,phase,years_to_plateau\nar,2015,peak,soon\n",
+            r"column 'years_to_plateau': unknown years-to-plateau band",
+        ),
+        ("technology,year,phase,uncertain\nar,2015,peak,maybe\n", "write yes or no"),
+    ],
+)
+def test_label_errors_name_file_line_and_column(tmp_path: Path, text: str, message: str) -> None:
+    f = tmp_path / "l.csv"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(AssessError, match=message):
+        load_labels(f)
+
+
+def test_unknown_technology_lists_closest(tmp_path: Path) -> None:
+    f = tmp_path / "l.csv"
+    f.write_text("technology,year,phase\nCloud computting,2012,trough\n", encoding="utf-8")
+    with pytest.raises(
+        AssessError, match=r"not a sub-field id or name.*row 2: 'Cloud computting' \(closest: "
+    ):
+        resolve_labels(load_labels(f), taxonomy_subfields())
+
+
+# -- the radar ---------------------------------------------------------------------------------
+def test_radar_excerpt_keeps_no_descriptions() -> None:
+    blips = json.loads(RADAR.read_text(encoding="utf-8"))
+    assert all(set(b) == {"name", "ring", "volume", "publishedDate"} for b in blips)
+    frame = read_radar(RADAR)
+    assert frame.columns == ["name", "ring", "volume", "published"]
+
+
+def test_radar_labels_map_blips_and_rings() -> None:
+    lab = radar_labels(read_radar(RADAR), taxonomy_subfields())
+    by = {(r["subfield_id"], r["year"]): r for r in lab.iter_rows(named=True)}
+    docker16 = by[("containers", 2016)]
+    assert docker16["phase"] == "plateau"  # Docker was in "adopt" in Nov 2016
+    assert "Docker" in docker16["source"] and "vol 15" in docker16["source"]
+    assert str(docker16["as_of"]) == "2016-11-01"
+    assert by[("mr", 2016)]["phase"] == "trigger"  # HoloLens: assess
+    assert lab.group_by("subfield_id", "year").len()["len"].max() == 1  # one label a year
+
+
+# -- end to end -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("bt") / "t.duckdb"
+    tc.init(db)
+    tc.ingest_counts(db, [DATA / "paper_dict.json", DATA / "patent_dict.json"])
+    hn = Path(__file__).parent / "data" / "counts" / "hn_whoishiring_terms_monthly.csv"
+    tc.ingest_counts(db, [hn])
+    tc.match(db)
+    return db
+
+
+def test_backtest_end_to_end(store: Path, tmp_path: Path) -> None:
+    f = tmp_path / "l.csv"
+    f.write_text(
+        "technology,year,phase,years_to_plateau,source\n"
+        "ar,2015,trough,,a\nar,2018,trough,5-10,b\nquantum-computing,2012,trigger,,c\n"
+        "quantum-computing,2014,trigger,,d\niot,2014,peak,5-10,e\n",
+        encoding="utf-8",
+    )
+    before = f.stat().st_mtime
+    res = backtest(store, f, models="all")
+    assert [s.model for s in res.scores] == ["snapshot", "timeseries", "majority", "age-only"]
+    assert res.labels == 5 and len(res.as_of_dates) == 4
+    for s in res.scores:
+        assert s.n_labels == 5
+        assert sum(map(sum, s.confusion)) == 5
+        assert s.n_assessed + sum(r[-1] for r in s.confusion) == 5
+    maj = res.scores[2]
+    assert maj.n_assessed == 5 and maj.exact is not None
+    assert res.predictions.height == 5 * 4
+    assert "steady_ratio" in res.params["timeseries"]
+    d = res.to_dict()
+    json.dumps(d)
+    assert d["scores"][0]["confusion"]["columns"][-1] == "insufficient"
+    assert f.stat().st_mtime == before
+
+
+def test_backtest_does_not_write_the_store(store: Path, tmp_path: Path) -> None:
+    f = tmp_path / "l.csv"
+    f.write_text("technology,year,phase\nar,2015,trough\nar,2014,peak\nvr,2015,slope\n")
+    backtest(store, f, models="snapshot")
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    con.close()
+    for t in ("indicators", "summary", "assessments"):
+        if t in tables:
+            con = duckdb.connect(str(store), read_only=True)
+            n = con.execute(f"SELECT count(*) FROM {t}").fetchone()
+            con.close()
+            assert n == (0,), t
+
+
+def test_backtest_unknown_model(store: Path) -> None:
+    with pytest.raises(AssessError, match="unknown model"):
+        backtest(store, SHIPPED, models=["magic"])
+
+
+def test_cli_backtest_table_and_json(store: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(cli, ["--db", str(store), "backtest", str(SHIPPED), "--radar", str(RADAR)])
+    assert r.exit_code == 0, r.output
+    assert "majority" in r.output and "age-only" in r.output and "confusion" in r.output
+    r = runner.invoke(
+        cli, ["--db", str(store), "backtest", str(SHIPPED), "--model", "snapshot", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    (res,) = data.values()
+    assert [s["model"] for s in res["scores"]] == ["snapshot", "majority", "age-only"]
+    assert res["labels"] == load_labels(SHIPPED).height
+
+
+def test_cli_backtest_needs_labels(store: Path) -> None:
+    r = CliRunner().invoke(cli, ["--db", str(store), "backtest"])
+    assert r.exit_code != 0
