@@ -42,5 +42,9 @@ step "curve and report"
 tc curve -o "$OUT/curve.svg" -o "$OUT/curve.png"
 tc curve --lang en -o "$OUT/curve-en.png"
 tc report -o "$OUT/report.html"
+tc report -o "$OUT/report.pdf"
+step "audit: every share sums to 100%, every total to its parts, every number in the text to its table"
+tc audit "$OUT/report.data.json"
+tc edition save demo --replace
 
-printf '\ndemo done:\n  curve:  %s\n  report: %s\n  store:  %s\n' "$OUT/curve.png" "$OUT/report.html" "$DB"
+printf '\ndemo done:\n  curve:  %s\n  report: %s (and %s)\n  store:  %s\n' "$OUT/curve.png" "$OUT/report.html" "$OUT/report.pdf" "$DB"

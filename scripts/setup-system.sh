@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # System packages techcurve needs beyond Python. Idempotent: installs only what is missing.
-# The CJK font for charts comes from the `mplfonts` pip package, not from the system, so
-# nothing here is needed for the demo or the tests today; this is where a browser for
-# dashboard UI tests will be added.
+# The CJK font for charts and the HTML report comes from the `mplfonts` pip package, not
+# from the system. Chromium prints the HTML report to PDF; poppler-utils turns PDF pages
+# into PNGs for checking them by eye.
 set -euo pipefail
 need=()
-for pkg in ${TECHCURVE_SYSTEM_PACKAGES:-}; do
+for pkg in chromium poppler-utils ${TECHCURVE_SYSTEM_PACKAGES:-}; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import struct
 import warnings
@@ -279,3 +280,111 @@ def test_charts_render_to_inline_svg() -> None:
         svg = figure_svg(fig)
         assert svg.lstrip().startswith("<svg")
         assert "<?xml" not in svg and "<metadata>" not in svg
+
+
+# -- the full default taxonomy, dodging, PDF, source names -------------------------------
+def full_taxonomy(seed: int = 11) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Every sub-field of the shipped taxonomy at a synthetic position, with clusters:
+    a third share one of a few positions, as models that clamp to phase edges produce."""
+    from techcurve.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(None)
+    rnd = random.Random(seed)
+    clamps = [0.455, 0.795, 0.922, 0.076]
+    asm, sub = [], []
+    for i, s in enumerate(tax.subfields):
+        pos = rnd.choice(clamps) if i % 3 == 0 else rnd.random()
+        sub.append(
+            {"subfield_id": s.id, "domain_id": s.domain, "name_zh": s.name_zh, "name_en": s.name_en}
+        )
+        asm.append(
+            {
+                "subfield_id": s.id,
+                "model": "snapshot",
+                "status": "assessed",
+                "phase": Phase.at(pos).value,
+                "position": pos,
+                "years_band": rnd.choice(list(YearsBand)[:4]).value,
+                "confidence": 0.5,
+            }
+        )
+    doms = pl.DataFrame(
+        [{"domain_id": d.id, "name_zh": d.name_zh, "name_en": d.name_en} for d in tax.domains]
+    )
+    return pl.DataFrame(asm), pl.DataFrame(sub), doms
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_full_default_taxonomy_labels_do_not_overlap(lang: str) -> None:
+    a, s, d = full_taxonomy()
+    fig = draw_curve(a, s, d, lang=lang, cutoff="2022-11-24", source_line="数据来源：测试")
+    boxes = label_boxes(fig)
+    assert len(boxes) == s.height >= 130
+    renderer = fig.canvas.get_renderer()
+    ax_box = fig.axes[0].get_window_extent(renderer)
+    for i, b in enumerate(boxes):
+        assert ax_box.x0 <= b.x0 and b.x1 <= ax_box.x1 and ax_box.y0 <= b.y0 and b.y1 <= ax_box.y1
+        for c in boxes[:i]:
+            overlap = min(b.x1, c.x1) > max(b.x0, c.x0) and min(b.y1, c.y1) > max(b.y0, c.y0)
+            assert not overlap, f"labels overlap: {b} and {c}"
+    # the footer (source line) stays clear of the plot and its legends
+    footer = next(t for t in fig.texts if t.get_gid() == "techcurve-source")
+    fb = footer.get_window_extent(renderer)
+    assert fb.y1 < ax_box.y0
+    for leg in fig.legends:
+        lb = leg.get_window_extent(renderer)
+        assert fb.y1 <= lb.y0 + 1
+
+
+def test_every_glyph_of_the_default_taxonomy_is_in_the_font() -> None:
+    _, s, d = full_taxonomy()
+    texts = list(s["name_zh"]) + list(d["name_zh"]) + list(s["name_en"])
+    assert {t: missing_glyphs(t) for t in texts if missing_glyphs(t)} == {}
+
+
+def test_dodge_keeps_phase_and_order_and_spreads_shared_positions() -> None:
+    from techcurve.render.curve import CurvePoint, dodge_points
+
+    pts = [CurvePoint(f"p{i}", "x", "d", 0.795, float(curve_y(0.795)), None) for i in range(9)]
+    pts += [CurvePoint("q", "x", "d", 0.30, float(curve_y(0.30)), None)]
+    out = dodge_points(pts, spacing_pt=10.0, x_scale=1000.0, y_scale=400.0)
+    assert len(out) == 10
+    moved = [p for p in out if p.subfield_id.startswith("p")]
+    assert all(Phase.at(p.x) == Phase.SLOPE for p in moved)  # 0.795 is the slope's edge
+    xs = sorted(p.x for p in moved)
+    gaps = [
+        math.hypot((b - a) * 1000, (float(curve_y(b)) - float(curve_y(a))) * 400)
+        for a, b in zip(xs, xs[1:], strict=False)
+    ]
+    assert min(gaps) >= 9.5
+    q = next(p for p in out if p.subfield_id == "q")
+    assert q.x == pytest.approx(0.30)  # a dot alone is not moved
+    assert all(p.y == pytest.approx(float(curve_y(p.x))) for p in out)
+
+
+def test_curve_pdf(tmp_path: Path) -> None:
+    a, s, d = synthetic(20)
+    (pdf,) = render_curve(a, s, d, [tmp_path / "c.pdf"], cutoff="2022-11-24")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_source_line_names_sources_not_profiles(tmp_path: Path) -> None:
+    from techcurve.report.provenance import source_display_name, source_line
+    from techcurve.store import Store, init_store
+
+    path = init_store(tmp_path / "tc.duckdb")
+    with Store.open(path) as st:
+        st.append(
+            "records",
+            pl.DataFrame(
+                [
+                    {"record_id": "1", "kind": "paper", "source": "ml_conference_titles"},
+                    {"record_id": "2", "kind": "financing", "source": "itjuzi"},
+                ]
+            ),
+        )
+        line = source_line(st, "zh")
+    assert "机器学习会议论文标题" in line and "IT桔子" in line
+    assert "mapping:" not in line and "itjuzi" not in line
+    assert source_display_name("mapping:ruanyf_weekly", "en") == "Ruan Yifeng's tech weekly"
+    assert source_display_name("some_new-source") == "some new source"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from datetime import date
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 import polars as pl
@@ -14,10 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
+from techcurve.audit import audit_figures
 from techcurve.errors import ReportError
 from techcurve.models import Phase
 from techcurve.report import build_report, compute_report_data, data_json_path, largest_remainder
 from techcurve.report.build import fmt_pct, fmt_yi, round_group
+from techcurve.report.figures import round_to_total
 from techcurve.store import Store
 
 DOMAINS = [
@@ -351,3 +356,156 @@ def test_largest_remainder_sums_exactly(values: list[float]) -> None:
 )
 def test_round_groups(raw: str | None, group: str) -> None:
     assert round_group(raw) == group
+
+
+# -- golden files, provenance, audit, PDF ---------------------------------------------
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("TECHCURVE_UPDATE_GOLDEN") == "1"
+VOLATILE = {"generator"}  # changes with the version, not with the data
+
+
+def _golden(name: str, value: object) -> None:
+    """Compare ``value`` with tests/golden/NAME; TECHCURVE_UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / name
+    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if UPDATE or not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if not UPDATE:
+            pytest.fail(f"{path} did not exist and was written: check it in and re-run")
+    assert json.loads(path.read_text(encoding="utf-8")) == json.loads(text), (
+        f"{name} differs from the golden file; if the change is intended, re-run with "
+        "TECHCURVE_UPDATE_GOLDEN=1"
+    )
+
+
+class _Structure(HTMLParser):
+    """Section/article ids, h2/h3 headings and table headers of the report HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[list[str]] = []
+        self._cur: list[str] | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("section", "article", "table") and a.get("id"):
+            self.items.append([tag, str(a["id"])])
+        if tag in ("h2", "h3", "th"):
+            self._cur = [tag]
+            self._text = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._cur is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._cur is not None and tag == self._cur[0]:
+            self.items.append([tag, " ".join(self._text.split())])
+            self._cur = None
+
+
+def test_report_data_matches_the_golden_file(built: tuple[str, dict]) -> None:
+    _, data = built
+    _golden("report_data.json", {k: v for k, v in data.items() if k not in VOLATILE})
+
+
+def test_report_html_structure_matches_the_golden_file(built: tuple[str, dict]) -> None:
+    html, _ = built
+    parser = _Structure()
+    parser.feed(html)
+    _golden("report_structure.json", parser.items)
+
+
+def test_every_figure_states_cutoff_kinds_and_counts(built: tuple[str, dict]) -> None:
+    html, data = built
+    for key, kinds in (
+        ("patents", ["patent"]),
+        ("financing", ["financing"]),
+        ("curve", ["patent", "financing"]),
+        ("conclusions", ["patent", "financing"]),
+    ):
+        prov = data[key]["provenance"]
+        assert prov["cutoff"] == "2022-11-24"
+        assert [k["kind"] for k in prov["kinds"]] == kinds
+        assert "数据截止 2022-11-24" in prov["text"] and prov["text"] in html
+    fin = data["financing"]["provenance"]["kinds"][0]
+    assert fin["records"] == len(FINANCING) and fin["sources"] == ["IT桔子"]
+    # sources by their human names, not profile ids
+    assert "IT桔子" in data["financing"]["source"] and "itjuzi" not in data["financing"]["source"]
+    assert data["methods"]["sources"][0]["name"]
+
+
+def test_each_subfield_links_to_its_query_and_sample_records(built: tuple[str, dict]) -> None:
+    html, data = built
+    row = next(r for r in data["appendix"] if r["subfield_id"] == "5g")
+    assert [x["terms"] for x in row["samples"]] == ["", "5g"]  # newest first
+    assert row["samples"][1]["title"] == "一种5G方法"
+    assert 'id="sf-5g"' in html and 'href="#sf-5g"' in html
+    card = html[html.index('id="sf-5g"') :]
+    card = card[: card.index("</article>")]
+    assert "5G" in card and "← 5g" in card and "<code>" in card
+    assert all(len(r["samples"]) <= 5 for r in data["appendix"])
+
+
+def test_vague_and_undisclosed_amounts_are_counted(built: tuple[str, dict]) -> None:
+    _, data = built
+    fin = data["financing"]
+    # f1, f3, f5 have a range (low != high); f4 has no amount at all
+    assert fin["vague"] == 3 and fin["undisclosed"] == 1
+    assert "3 起为模糊金额" in fin["note"] and "1 起未披露金额" in fin["note"]
+
+
+def test_printed_parts_add_up_to_printed_totals(built: tuple[str, dict]) -> None:
+    _, data = built
+    fin = data["financing"]
+    for rows in (fin["months"], fin["domains"], fin["rounds"]):
+        printed = sum(Decimal(r["amount_text"]) for r in rows)
+        assert printed == Decimal(fin["amount_text"])
+
+
+def test_the_report_passes_its_own_audit(built: tuple[str, dict]) -> None:
+    _, data = built
+    res = audit_figures(data["figures"])
+    assert res.tables >= 10 and res.claims >= 10
+    assert [f for f in res.findings if f.level != "info"] == []
+
+
+def test_round_to_total_sums_exactly() -> None:
+    assert round_to_total([10.84, 2.83, 15.24], 28.91) == ["10.8", "2.8", "15.3"]
+    vals = [0.04, 0.04, 0.04, 0.04, 0.04]
+    assert sum(Decimal(v) for v in round_to_total(vals, sum(vals))) == Decimal("0.2")
+
+
+def test_report_extension_picks_the_format(tmp_path: Path) -> None:
+    with (
+        make_store(tmp_path / "tc.duckdb") as st,
+        pytest.raises(ReportError, match=r"\.html or \.pdf"),
+    ):
+        build_report(st, tmp_path / "r.docx")
+
+
+def test_html_embeds_a_font_for_its_chinese_text(built: tuple[str, dict]) -> None:
+    html, _ = built
+    assert "@font-face" in html and "data:font/woff;base64," in html
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_pdf_report(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        out = build_report(st, tmp_path / "report.pdf", as_of="2022-11-24")
+    raw = out.read_bytes()
+    assert raw[:5] == b"%PDF-" and len(raw) > 50_000
+    assert data_json_path(out).exists()
+
+
+def test_pdf_without_chromium_says_run_make_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with (
+        make_store(tmp_path / "tc.duckdb") as st,
+        pytest.raises(ReportError, match="make setup"),
+    ):
+        build_report(st, tmp_path / "report.pdf")

@@ -184,23 +184,18 @@ def curve(
     *,
     lang: str = "zh",
     title: str | None = None,
+    compare: str | None = None,
 ) -> list[Path]:
-    """Draw the maturity curve to each of ``out_paths`` (format from the extension)."""
-    from .render import render_curve
+    """Draw the maturity curve to each of ``out_paths`` (format from the extension).
+
+    ``compare`` names a saved edition: movement arrows go from its positions.
+    """
+    from .render.curve import curve_from_store
 
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
-        asmt = st.table("assessments")
-        cutoff = st.get_meta("as_of")
-        return render_curve(
-            asmt,
-            st.table("subfields"),
-            st.table("domains"),
-            [Path(p) for p in out_paths],
-            lang=lang,
-            title=title,
-            cutoff=cutoff,
-            source_line=_source_line(st, lang),
+        return curve_from_store(
+            st, [Path(p) for p in out_paths], lang=lang, title=title, compare=compare
         )
 
 
@@ -211,12 +206,6 @@ def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None =
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
         return build_report(st, Path(out), lang=lang, as_of=st.get_meta("as_of"), title=title)
-
-
-def _source_line(st: Store, lang: str) -> str:
-    log_df = st.sql("SELECT DISTINCT profile FROM ingest_log ORDER BY profile")
-    names = ", ".join(p for p in log_df["profile"].to_list() if p)
-    return ("数据来源：" if lang == "zh" else "Sources: ") + (names or "—") + " · techcurve"
 
 
 @dataclass(frozen=True, slots=True)

@@ -363,14 +363,22 @@ def explain(ctx: Ctx, subfield_id: str) -> None:
     multiple=True,
     default=("curve.svg", "curve.png"),
     show_default=True,
-    help="Output file(s); the extension picks the format (.svg, .png).",
+    help="Output file(s); the extension picks the format (.svg, .png, .pdf).",
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--title", default=None)
+@click.option("--title", default=None, help="Title above the curve.")
+@click.option(
+    "--compare",
+    default=None,
+    metavar="EDITION",
+    help="Draw movement arrows from a saved edition's positions (see `techcurve edition list`).",
+)
 @click.pass_obj
-def curve(ctx: Ctx, outputs: tuple[str, ...], lang: str, title: str | None) -> None:
-    """Draw the maturity curve."""
-    paths = pipeline.curve(ctx.db, outputs, lang=lang, title=title)
+def curve(
+    ctx: Ctx, outputs: tuple[str, ...], lang: str, title: str | None, compare: str | None
+) -> None:
+    """Draw the maturity curve (SVG, PNG or PDF)."""
+    paths = pipeline.curve(ctx.db, outputs, lang=lang, title=title, compare=compare)
     for p in paths:
         ctx.say(f"curve: {p}")
     ctx.emit([str(p) for p in paths])
@@ -378,13 +386,17 @@ def curve(ctx: Ctx, outputs: tuple[str, ...], lang: str, title: str | None) -> N
 
 @cli.command()
 @click.option(
-    "-o", "--output", default="report.html", show_default=True, help="The HTML report file."
+    "-o",
+    "--output",
+    default="report.html",
+    show_default=True,
+    help="The report file: .html or .pdf.",
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--title", default=None)
 @click.pass_obj
 def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
-    """Write the self-contained HTML report."""
+    """Write the report: self-contained HTML, or PDF (printed by headless Chromium)."""
     path = pipeline.report(ctx.db, output, lang=lang, title=title)
     ctx.say(f"report: {path}")
     ctx.emit(str(path))

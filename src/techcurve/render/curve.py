@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from matplotlib.transforms import Bbox
 
 from ..errors import ReportError
 from ..models import PHASE_BOUNDS, Phase, YearsBand
+from ..store import Store
 from .charts import domain_colors
 from .fonts import SUPPORTED_FORMATS, chart_style, new_figure, save_figure
 
@@ -83,6 +85,8 @@ TEXT = {
         "source": "数据来源：专利、论文、技术媒体报道与融资事件；techcurve 评估",
         "count": "{n} 个细分技术领域",
         "skipped": "；另有 {n} 个证据不足，未上图",
+        "previous": "{}版位置 → 现位置",
+        "previous_plain": "上一版位置 → 现位置",
     },
     "en": {
         "title": "Technology maturity assessment curve",
@@ -95,6 +99,8 @@ TEXT = {
         "techcurve assessment",
         "count": "{n} technology sub-fields",
         "skipped": "; {n} more lack evidence and are not shown",
+        "previous": "position in edition {} → now",
+        "previous_plain": "previous position → now",
     },
 }
 
@@ -307,6 +313,85 @@ def curve_points(
     return points, skipped
 
 
+# -- dodging: dots that share a position are spread along the curve ------------------
+def _arc_lengths(xs: np.ndarray, sx: float, sy: float) -> np.ndarray:
+    """Cumulative length of the curve at ``xs`` (sorted), with x and y scaled to points."""
+    ys = curve_y(xs)
+    seg = np.hypot(np.diff(xs) * sx, np.diff(ys) * sy)
+    return np.concatenate([[0.0], np.cumsum(seg)])
+
+
+def dodge_points(
+    points: Sequence[CurvePoint],
+    *,
+    spacing_pt: float,
+    x_scale: float,
+    y_scale: float,
+    spread_pt: float | None = None,
+) -> list[CurvePoint]:
+    """Points moved along the curve so that no two dots are closer than ``spacing_pt``.
+
+    Several sub-fields often get the same position (a model clamps to a phase edge, or
+    two have identical evidence); drawn as one dot they hide each other and their
+    labels fan out on long leader lines. Each phase is handled alone, so a dot never
+    leaves the phase it was assessed in: within it, overlapping dots become a group
+    centred on their mean position and set ``spacing_pt`` apart (measured along the
+    curve, with ``x_scale``/``y_scale`` points per data unit); groups that then touch
+    merge, and a group is shifted back inside the phase if it sticks out. Order along
+    the curve is kept. Only the drawing moves: positions in tables stay exact.
+    """
+    out: list[CurvePoint] = []
+    spread_pt = spacing_pt if spread_pt is None else spread_pt
+    grid = np.linspace(0.0, 1.0, 4001)
+    s_grid = _arc_lengths(grid, x_scale, y_scale)
+    by_phase: dict[Phase, list[CurvePoint]] = {}
+    for p in points:
+        by_phase.setdefault(Phase.at(p.x), []).append(p)
+    for phase, pts in by_phase.items():
+        pts = sorted(pts, key=lambda p: (p.x, p.subfield_id))
+        lo, hi = PHASE_BOUNDS[phase]
+        s_lo = float(np.interp(lo, grid, s_grid)) + spacing_pt / 2
+        s_hi = float(np.interp(min(hi, 1.0), grid, s_grid)) - spacing_pt / 2
+        # a crowded phase spreads its dots wider (up to ``spread_pt``) while room allows,
+        # so that their labels can sit beside them
+        d = max(spacing_pt, min(spread_pt, (s_hi - s_lo) / (len(pts) + 1)))
+        if len(pts) > 1 and (len(pts) - 1) * d > s_hi - s_lo:
+            d = max((s_hi - s_lo) / (len(pts) - 1), 0.0)  # too crowded: tighter spacing
+        s0 = [float(np.interp(p.x, grid, s_grid)) for p in pts]
+        groups: list[list[int]] = []
+        for i in range(len(pts)):
+            groups.append([i])
+            while len(groups) > 1:
+                a, b = groups[-2], groups[-1]
+                if _group_start(b, s0, d) - _group_end(a, s0, d) >= d - 1e-9:
+                    break
+                groups[-2:] = [a + b]
+        placed: list[float] = []
+        for g in groups:
+            start = _group_start(g, s0, d)
+            placed += [start + k * d for k in range(len(g))]
+        # keep every dot inside its phase: shift from both ends, keeping the spacing
+        for i in range(len(placed)):
+            placed[i] = max(placed[i], s_lo + i * d)
+        for i in range(len(placed) - 1, -1, -1):
+            placed[i] = min(placed[i], s_hi - (len(placed) - 1 - i) * d)
+        for p, orig, s in zip(pts, s0, placed, strict=True):
+            x = p.x if abs(s - orig) < 1e-6 else float(np.interp(s, s_grid, grid))
+            out.append(
+                CurvePoint(p.subfield_id, p.label, p.domain_id, x, float(curve_y(x)), p.band)
+            )
+    out.sort(key=lambda p: (p.x, p.subfield_id))
+    return out
+
+
+def _group_start(group: list[int], s0: list[float], d: float) -> float:
+    return sum(s0[i] for i in group) / len(group) - (len(group) - 1) * d / 2
+
+
+def _group_end(group: list[int], s0: list[float], d: float) -> float:
+    return _group_start(group, s0, d) + (len(group) - 1) * d
+
+
 # -- label placement -----------------------------------------------------------------
 def _overlaps(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """For each candidate box (M×4: x0, y0, x1, y1) whether it overlaps any of ``boxes``."""
@@ -409,7 +494,13 @@ def _crossings(
 
 
 def _place_labels(
-    fig: Figure, ax: Axes, points: list[CurvePoint], fontsize: float, marker_pt: float
+    fig: Figure,
+    ax: Axes,
+    points: list[CurvePoint],
+    fontsize: float,
+    marker_pt: float,
+    *,
+    extra_marks: Sequence[tuple[float, float]] = (),
 ) -> None:
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     px_per_pt = fig.dpi / 72.0
@@ -426,8 +517,9 @@ def _place_labels(
     lo_y, hi_y = strip_top + 2, area.y1 - 2
 
     # obstacles: every dot, the curve (as sampled points), later labels and leaders
+    mxy = np.vstack([xy, to_disp(np.array(extra_marks))]) if extra_marks else xy
     marks = np.column_stack(
-        [xy[:, 0] - r_mark, xy[:, 1] - r_mark, xy[:, 0] + r_mark, xy[:, 1] + r_mark]
+        [mxy[:, 0] - r_mark, mxy[:, 1] - r_mark, mxy[:, 0] + r_mark, mxy[:, 1] + r_mark]
     )
     xs = np.linspace(0, 1, 800)
     curve_pts = to_disp(np.column_stack([xs, curve_y(xs)]))
@@ -435,6 +527,18 @@ def _place_labels(
     curve_boxes = np.column_stack(
         [curve_pts[:, 0] - 1, curve_pts[:, 1] - lw, curve_pts[:, 0] + 1, curve_pts[:, 1] + lw]
     )
+    # unit normals of the curve (in display space) at each dot, pointing up
+    if len(points):
+        eps = 1e-3
+        xs_ = np.array([p.x for p in points])
+        a_ = to_disp(np.column_stack([xs_ - eps, curve_y(xs_ - eps)]))
+        b_ = to_disp(np.column_stack([xs_ + eps, curve_y(xs_ + eps)]))
+        tan = b_ - a_
+        normals = np.column_stack([-tan[:, 1], tan[:, 0]])
+        normals /= np.hypot(normals[:, 0], normals[:, 1])[:, None]
+        normals[normals[:, 1] < 0] *= -1
+    else:
+        normals = np.zeros((0, 2))
     placed = np.zeros((0, 4))
     leader_pts = np.zeros((0, 2))
     leaders = np.zeros((0, 4))
@@ -483,6 +587,20 @@ def _place_labels(
                     # leader length, with sideways moves costing more than vertical ones
                     cost = math.hypot(dx * 1.6, cy - py) + 8
                     cands.append((cx, cy, cost))
+        # a fan along the curve's normal (both sides, tilted up to ±60°): in a dense
+        # run of dots on a slope these give short leaders that do not cross
+        nx, ny = normals[i]
+        for side in (1.0, -1.0):
+            base_ang = math.atan2(side * ny, side * nx)
+            for tilt in (0.0, 0.35, -0.35, 0.7, -0.7, 1.05, -1.05):
+                ux, uy = math.cos(base_ang + tilt), math.sin(base_ang + tilt)
+                ox = w / 2 * max(-1.0, min(1.0, ux * 2.5))
+                oy = h / 2 * max(-1.0, min(1.0, uy * 2.5))
+                for k in range(1, 16):
+                    dist = r_mark + gap + k * h * 0.45
+                    cands.append(
+                        (px + ux * dist + ox, py + uy * dist + oy, dist + 6 + abs(tilt) * 6)
+                    )
         arr = np.array(cands)
         arr = arr[np.argsort(arr[:, 2], kind="stable")]
         boxes = np.column_stack(
@@ -543,6 +661,71 @@ def _place_labels(
             )
 
 
+# -- movement against a previous edition ------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """A sub-field's position in a previous edition and now."""
+
+    subfield_id: str
+    old_x: float
+    new_x: float
+
+
+def _movements(points: Sequence[CurvePoint], previous: pl.DataFrame) -> list[Movement]:
+    """Moves of at least 0.01 between ``previous`` (subfield_id, position) and ``points``."""
+    if "subfield_id" not in previous.columns or "position" not in previous.columns:
+        raise ReportError(
+            "the previous edition needs subfield_id and position columns "
+            "(load it with techcurve.editions.load_edition)"
+        )
+    old = {
+        str(r["subfield_id"]): float(r["position"])
+        for r in previous.iter_rows(named=True)
+        if r["position"] is not None and not math.isnan(float(r["position"]))
+    }
+    out = []
+    for p in points:
+        if p.subfield_id in old and abs(old[p.subfield_id] - p.x) >= 0.01:
+            out.append(Movement(p.subfield_id, min(max(old[p.subfield_id], 0.0), 1.0), p.x))
+    return out
+
+
+def _draw_movements(ax: Axes, moves: Sequence[Movement], drawn: dict[str, CurvePoint]) -> None:
+    """A grey ghost dot at each previous position and an arrow along the curve to the dot."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path as MplPath
+
+    for m in moves:
+        end = drawn[m.subfield_id].x if m.subfield_id in drawn else m.new_x
+        xs = np.linspace(m.old_x, end, 40)
+        # just above the curve, so the arrow does not hide the line
+        ys = curve_y(xs) + 0.035
+        verts = np.column_stack([xs, ys])
+        path = MplPath(verts, [MplPath.MOVETO] + [MplPath.LINETO] * (len(verts) - 1))
+        ax.add_patch(
+            FancyArrowPatch(
+                path=path,
+                arrowstyle="-|>,head_length=4,head_width=2.2",
+                color="#8a94a6",
+                lw=0.9,
+                zorder=3,
+                shrinkA=0,
+                shrinkB=4,
+            )
+        )
+        ax.scatter(
+            [m.old_x],
+            [float(curve_y(m.old_x))],
+            s=22,
+            marker="o",
+            facecolors="white",
+            edgecolors="#9aa3b2",
+            linewidths=0.9,
+            linestyle=(0, (1.5, 1.0)),
+            zorder=3,
+        )
+
+
 # -- drawing -------------------------------------------------------------------------
 def draw_curve(
     assessments: pl.DataFrame,
@@ -554,6 +737,8 @@ def draw_curve(
     cutoff: str | None = None,
     source_line: str | None = None,
     model: str | None = None,
+    compare: pl.DataFrame | None = None,
+    compare_label: str | None = None,
 ) -> Figure:
     """The curve as a matplotlib figure (see :func:`render_curve` for the arguments)."""
     if lang not in TEXT:
@@ -580,14 +765,27 @@ def draw_curve(
         CurvePoint(p.subfield_id, wrap_label(p.label, max_em), p.domain_id, p.x, p.y, p.band)
         for p in points
     ]
-    width = 16.0
-    height = 9.0 if n <= 40 else min(9.0 + (n - 40) * 0.045, 15.0)
+    # more sub-fields: a bigger canvas, wider as well as taller so the curve keeps its shape
+    width = 16.0 if n <= 60 else min(16.0 + (n - 60) * 0.06, 22.0)
+    height = 9.0 if n <= 40 else min(9.0 + (n - 40) * 0.035, 13.5)
     marker_pt = 7.0
+    # the source line wraps to the plot's width; the legends sit above it
+    src_text = _wrap_source(source_line or tx["source"], 0.94 * width * 72 / 8.5 - 2)
+    src_h = 0.165 * (src_text.count("\n") + 1)
+    legend_y = 0.16 + src_h
+    top_in, bottom_in = 0.85, 0.90 + src_h  # room for the title, and for legends + footer
+    ax_rect = (0.04, bottom_in / height, 0.94, 1 - (top_in + bottom_in) / height)
+    # spread dots that share a position along the curve (drawing only)
+    x_scale = ax_rect[2] * width * 72 / 1.02
+    y_scale = ax_rect[3] * height * 72 / (1.32 - STRIP_BOTTOM)
+    drawn = dodge_points(
+        wrapped, spacing_pt=marker_pt + 4.0, spread_pt=15.0, x_scale=x_scale, y_scale=y_scale
+    )
+    moves = _movements(points, compare) if compare is not None else []
 
     with chart_style():
         fig = new_figure(width, height)
-        top_in, bottom_in = 0.85, 1.05  # room for the title, and for legends + footer
-        ax = fig.add_axes((0.04, bottom_in / height, 0.94, 1 - (top_in + bottom_in) / height))
+        ax = fig.add_axes(ax_rect)
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(STRIP_BOTTOM, 1.32)
         ax.set_xticks([])
@@ -621,8 +819,11 @@ def draw_curve(
         ax.plot(xs, curve_y(xs), color="#3b5b92", lw=2.4, zorder=2, solid_capstyle="round")
 
         # dots: one scatter per (domain, band) so that colours and shapes stay exact
+        drawn_at = {p.subfield_id: p for p in drawn}
+        if moves:
+            _draw_movements(ax, moves, drawn_at)
         groups: dict[tuple[str, YearsBand | None], list[CurvePoint]] = {}
-        for p in points:
+        for p in drawn:
             groups.setdefault((p.domain_id, p.band), []).append(p)
         for (dom, band), pts in groups.items():
             style = BAND_MARKERS[band]
@@ -638,7 +839,8 @@ def draw_curve(
                 zorder=4,
             )
 
-        _place_labels(fig, ax, wrapped, fontsize, marker_pt)
+        ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
+        _place_labels(fig, ax, drawn, fontsize, marker_pt, extra_marks=ghosts)
 
         # legends: domains, then years-to-plateau bands, in one row under the axes
         used_domains = [d for d in dom_order if any(p.domain_id == d for p in points)]
@@ -650,7 +852,7 @@ def draw_curve(
             [dom_names.get(d, d) for d in used_domains],
             title=tx["domain_legend"],
             loc="lower left",
-            bbox_to_anchor=(0.04, 0.30 / height),
+            bbox_to_anchor=(0.04, legend_y / height),
             ncol=min(len(used_domains), 7),
             frameon=False,
             fontsize=9,
@@ -675,13 +877,29 @@ def draw_curve(
                     markeredgewidth=1.2,
                 )
             )
+        band_labels = [BAND_NAMES[lang][b] for b in bands_used]
+        if moves:
+            band_handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker="o",
+                    markersize=5,
+                    markerfacecolor="white",
+                    markeredgecolor="#9aa3b2",
+                )
+            )
+            band_labels.append(
+                tx["previous"].format(compare_label) if compare_label else tx["previous_plain"]
+            )
         fig.legend(
             band_handles,
-            [BAND_NAMES[lang][b] for b in bands_used],
+            band_labels,
             title=tx["band_legend"],
             loc="lower right",
-            bbox_to_anchor=(0.98, 0.30 / height),
-            ncol=len(bands_used),
+            bbox_to_anchor=(0.98, legend_y / height),
+            ncol=len(band_labels),
             frameon=False,
             fontsize=9,
             title_fontsize=9,
@@ -704,23 +922,47 @@ def draw_curve(
         fig.text(0.04, 1 - 0.62 / height, sub, fontsize=10, va="center", color="#555555")
         fig.text(
             0.04,
-            0.12 / height,
-            source_line or tx["source"],
+            0.08 / height,
+            src_text,
             fontsize=8.5,
-            va="center",
+            va="bottom",
             color="#555555",
+            linespacing=1.35,
+            gid="techcurve-source",
         )
-        if cutoff:
+        if cutoff:  # top right, level with the subtitle: the first thing a reader checks
             fig.text(
                 0.98,
-                0.12 / height,
+                1 - 0.62 / height,
                 tx["cutoff"].format(cutoff),
-                fontsize=8.5,
+                fontsize=10,
                 va="center",
                 ha="right",
                 color="#555555",
+                gid="techcurve-cutoff",
             )
     return fig
+
+
+def _wrap_source(text: str, max_em: float) -> str:
+    """Break a long source line after '；' / '; ' (else anywhere) into lines of ``max_em``."""
+    parts = re.split(r"(?<=；)|(?<=; )", text)
+    lines: list[str] = []
+    cur = ""
+    for part in parts:
+        if cur and _width(cur + part) > max_em:
+            lines.append(cur.rstrip())
+            cur = ""
+        while _width(part) > max_em:  # one part longer than a line: hard break
+            cut = len(part)
+            while _width(part[:cut]) > max_em:
+                cut -= 1
+            lines.append(part[:cut])
+            part = part[cut:]
+        cur += part
+    if cur:
+        lines.append(cur.rstrip())
+    return "\n".join(lines)
 
 
 def label_boxes(fig: Figure) -> list[Bbox]:
@@ -745,6 +987,8 @@ def render_curve(
     cutoff: str | None = None,
     source_line: str | None = None,
     model: str | None = None,
+    compare: pl.DataFrame | None = None,
+    compare_label: str | None = None,
     dpi: int = 220,
 ) -> list[Path]:
     """Draw the maturity curve and write it to every path in ``out_paths``.
@@ -753,6 +997,10 @@ def render_curve(
     where present); ``subfields`` gives names and domains, ``domains`` the domain names
     and legend order. The format follows each extension (.svg, .png at ``dpi`` ≥ 200,
     .pdf); an unknown one raises :class:`ReportError` before anything is drawn.
+    ``compare`` (columns ``subfield_id``, ``position``: a saved edition, see
+    :func:`techcurve.editions.load_edition`) adds a ghost dot at each sub-field's
+    previous position and an arrow along the curve to where it is now;
+    ``compare_label`` names that edition in the legend.
 
     >>> render_curve(a, s, d, [Path("out/curve.svg"), Path("out/curve.png")])  # doctest: +SKIP
     [PosixPath('out/curve.svg'), PosixPath('out/curve.png')]
@@ -775,5 +1023,42 @@ def render_curve(
         cutoff=cutoff,
         source_line=source_line,
         model=model,
+        compare=compare,
+        compare_label=compare_label,
     )
     return [save_figure(fig, p, dpi=dpi) for p in paths]
+
+
+def curve_from_store(
+    store: Store,
+    out_paths: Sequence[Path | str],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    compare: str | None = None,
+) -> list[Path]:
+    """:func:`render_curve` with everything taken from an open store.
+
+    The cut-off is the store's ``as_of``, the source line names the sources behind the
+    records and count series (:func:`techcurve.report.provenance.source_line`), and
+    ``compare`` is the name of a saved edition (``techcurve edition save``) whose
+    positions become movement arrows.
+    """
+    from ..editions import load_edition
+    from ..report.provenance import source_line
+
+    if not store.has_table("assessments") or store.count("assessments") == 0:
+        raise ReportError(f"store {store.path} has no assessments: run `techcurve assess` first")
+    previous = load_edition(store, compare) if compare else None
+    return render_curve(
+        store.table("assessments"),
+        store.table("subfields"),
+        store.table("domains"),
+        [Path(p) for p in out_paths],
+        lang=lang,
+        title=title,
+        cutoff=store.get_meta("as_of"),
+        source_line=source_line(store, lang),
+        compare=previous,
+        compare_label=compare,
+    )

@@ -1,0 +1,405 @@
+"""Outputs for neighbouring tools: a BYOR radar CSV, a priority matrix, and JSON.
+
+**ThoughtWorks Build-Your-Own-Radar** (:func:`export_byor`) reads a CSV with the
+columns ``name, ring, quadrant, isNew, description``; it allows four rings and four
+quadrants. Phases map to rings by how ready a technology is to use:
+
+=================================  ========
+phase                              ring
+=================================  ========
+生产成熟期 Plateau of Productivity   Adopt
+稳步爬升复苏期 Slope of Enlightenment Trial
+技术萌芽期 Innovation Trigger        Assess
+期望膨胀期 Peak of Inflated Exp.     Assess
+泡沫破裂低谷期 Trough of Disill.      Hold
+=================================  ========
+
+Quadrants come from domains: ``outputs.byor_quadrants`` ({domain_id: quadrant}) in
+the config, else the three domains with the most placed sub-fields get a quadrant
+each and the rest share a fourth ("其他领域" / "Other domains"). ``isNew`` is true for
+a sub-field absent from the edition given as ``compare`` (all false without one).
+
+**Priority matrix** (:func:`export_matrix`, Gartner style): rows are benefit
+(transformational, high, moderate, low), columns years to plateau. Benefit comes from
+``outputs.benefit`` ({subfield_id: level}) in the config, else a ``benefit`` column of
+the assessments (from expert overrides), else the default rule: sub-fields are ranked
+by the mean of their percentile ranks of cumulative patents and financing amount;
+the top 10 % are transformational, the next 25 % high, the next 40 % moderate, the
+rest low.
+
+**JSON** (:func:`export_json`): every assessment row (all models) with its parsed
+reasons, names and domain.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import config as _config
+from .errors import ReportError
+from .models import Phase, YearsBand
+from .render.curve import BAND_NAMES, select_assessments
+from .render.fonts import chart_style, new_figure, save_figure
+from .store import Store
+
+RINGS: dict[Phase, str] = {
+    Phase.PLATEAU: "Adopt",
+    Phase.SLOPE: "Trial",
+    Phase.TRIGGER: "Assess",
+    Phase.PEAK: "Assess",
+    Phase.TROUGH: "Hold",
+}
+BENEFITS = ("transformational", "high", "moderate", "low")
+BENEFIT_NAMES = {
+    "zh": {"transformational": "变革性", "high": "高", "moderate": "中等", "low": "低"},
+    "en": {
+        "transformational": "Transformational",
+        "high": "High",
+        "moderate": "Moderate",
+        "low": "Low",
+    },
+}
+MATRIX_BANDS = (YearsBand.LT2, YearsBand.Y2_5, YearsBand.Y5_10, YearsBand.GT10)
+# share of sub-fields in each benefit level under the default rule (top first)
+DEFAULT_BENEFIT_SHARES = (0.10, 0.25, 0.40, 0.25)
+
+
+def _placed(store: Store) -> pl.DataFrame:
+    if not store.has_table("assessments") or store.count("assessments") == 0:
+        raise ReportError(f"store {store.path} has no assessments: run `techcurve assess` first")
+    sel = select_assessments(store.table("assessments"))
+    subs = store.table("subfields").select("subfield_id", "domain_id", "name_zh", "name_en")
+    if "domain_id" in sel.columns:
+        sel = sel.drop("domain_id")
+    return sel.join(subs, on="subfield_id", how="left").filter(
+        pl.col("plot_position").is_not_null() & pl.col("plot_position").is_not_nan()
+    )
+
+
+def _name(row: Mapping[str, Any], lang: str) -> str:
+    a, b = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    return str(row.get(a) or row.get(b) or row["subfield_id"])
+
+
+def _phase(row: Mapping[str, Any]) -> Phase:
+    ph = row.get("plot_phase")
+    if ph:
+        try:
+            return Phase.parse(str(ph))
+        except ValueError:
+            pass
+    return Phase.at(float(row["plot_position"]))
+
+
+def _reasons(v: Any) -> list[dict[str, Any]]:
+    if not v:
+        return []
+    try:
+        items = json.loads(v) if isinstance(v, str) else v
+    except json.JSONDecodeError:
+        return [{"text": str(v)}]
+    return (
+        [i if isinstance(i, dict) else {"text": str(i)} for i in items]
+        if isinstance(items, list)
+        else []
+    )
+
+
+def _outputs_cfg(config: str | Path | None) -> dict[str, Any]:
+    return _config.section(_config.load_config(config), "outputs")
+
+
+def byor_quadrants(
+    store: Store, placed: pl.DataFrame, cfg: Mapping[str, Any], lang: str
+) -> dict[str, str]:
+    """Domain id → quadrant name (at most four quadrants)."""
+    dom = {
+        str(r["domain_id"]): str((r["name_zh"] if lang == "zh" else r["name_en"]) or r["domain_id"])
+        for r in store.table("domains").iter_rows(named=True)
+    }
+    given = cfg.get("byor_quadrants")
+    if given:
+        if not isinstance(given, dict):
+            raise ReportError("config outputs.byor_quadrants must map domain ids to quadrant names")
+        quads = {str(k): str(v) for k, v in given.items()}
+        if len(set(quads.values())) > 4:
+            raise ReportError(
+                "config outputs.byor_quadrants names more than 4 quadrants; the BYOR radar "
+                "draws exactly 4: merge some domains into one quadrant"
+            )
+        missing = sorted(set(placed["domain_id"].drop_nulls().to_list()) - set(quads))
+        if missing:
+            raise ReportError(
+                f"config outputs.byor_quadrants has no quadrant for domain(s) {', '.join(missing)}"
+            )
+        return quads
+    counts = placed.group_by("domain_id").len().sort(["len", "domain_id"], descending=[True, False])
+    order = [str(d) for d in counts["domain_id"].to_list() if d is not None]
+    other = "其他领域" if lang == "zh" else "Other domains"
+    if len(order) <= 4:
+        return {d: dom.get(d, d) for d in order}
+    return {d: (dom.get(d, d) if i < 3 else other) for i, d in enumerate(order)}
+
+
+def export_byor(
+    store: Store,
+    out: Path,
+    *,
+    lang: str = "zh",
+    compare: str | None = None,
+    config: str | Path | None = None,
+) -> Path:
+    """Write the BYOR CSV (name, ring, quadrant, isNew, description); see the module doc."""
+    placed = _placed(store)
+    quads = byor_quadrants(store, placed, _outputs_cfg(config), lang)
+    previous: set[str] | None = None
+    if compare:
+        from .editions import load_edition
+
+        previous = set(load_edition(store, compare)["subfield_id"].to_list())
+    rows = []
+    band_names = BAND_NAMES["zh" if lang == "zh" else "en"]
+    for r in placed.sort("plot_position", descending=True).iter_rows(named=True):
+        ph = _phase(r)
+        band = _band(r.get("plot_band"))
+        reasons = "; ".join(str(x.get("text", "")) for x in _reasons(r.get("reasons")))
+        head = (
+            f"{ph.zh}，位置 {float(r['plot_position']):.2f}，距成熟 {band_names.get(band, '–')}"
+            if lang == "zh"
+            else f"{ph.en}, position {float(r['plot_position']):.2f}, plateau in {band_names.get(band, '–')}"
+        )
+        rows.append(
+            {
+                "name": _name(r, lang),
+                "ring": RINGS[ph],
+                "quadrant": quads.get(str(r["domain_id"]), str(r["domain_id"])),
+                "isNew": "TRUE"
+                if previous is not None and r["subfield_id"] not in previous
+                else "FALSE",
+                "description": head + (f". {reasons}" if reasons else ""),
+            }
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=["name", "ring", "quadrant", "isNew", "description"])
+            w.writeheader()
+            w.writerows(rows)
+    except OSError as e:
+        raise ReportError(f"cannot write {out}: {e.strerror or e}") from None
+    return out
+
+
+def _band(v: Any) -> YearsBand | None:
+    try:
+        return YearsBand.parse(str(v)) if v else None
+    except ValueError:
+        return None
+
+
+def benefits(store: Store, placed: pl.DataFrame, cfg: Mapping[str, Any]) -> dict[str, str]:
+    """Sub-field id → benefit level: config, else an override column, else the default rule."""
+    given = cfg.get("benefit") or {}
+    if not isinstance(given, dict):
+        raise ReportError("config outputs.benefit must map sub-field ids to a benefit level")
+    for sid, level in given.items():
+        if str(level).lower() not in BENEFITS:
+            raise ReportError(
+                f"config outputs.benefit.{sid}: {level!r} is not a benefit level "
+                f"(use one of: {', '.join(BENEFITS)})"
+            )
+    out: dict[str, str] = {}
+    col = next(
+        (c for c in ("final_benefit", "expert_benefit", "benefit") if c in placed.columns), None
+    )
+    if col:
+        for sid, level in placed.select("subfield_id", col).iter_rows():
+            if level and str(level).lower() in BENEFITS:
+                out[str(sid)] = str(level).lower()
+    # default rule: mean percentile rank of cumulative patents and financing amount
+    ids = [str(s) for s in placed["subfield_id"].to_list()]
+    scores: dict[str, float] = {s: 0.0 for s in ids}
+    if store.has_table("summary"):
+        summ = store.table("summary")
+        for col_ in ("patents_cum", "fin_amount_point_cny"):
+            if col_ not in summ.columns:
+                continue
+            vals = {
+                str(r[0]): (
+                    0.0
+                    if r[1] is None or (isinstance(r[1], float) and math.isnan(r[1]))
+                    else float(r[1])
+                )
+                for r in summ.select("subfield_id", col_).iter_rows()
+            }
+            ranked = sorted(ids, key=lambda s: vals.get(s, 0.0))
+            for i, s in enumerate(ranked):
+                scores[s] += (i + 1) / len(ranked) / 2
+    order = sorted(ids, key=lambda s: (-scores[s], s))
+    bounds = []
+    acc = 0.0
+    for share in DEFAULT_BENEFIT_SHARES:
+        acc += share
+        bounds.append(round(acc * len(order)))
+    for i, s in enumerate(order):
+        level = next(BENEFITS[k] for k, b in enumerate(bounds) if i < b or k == len(bounds) - 1)
+        out.setdefault(s, level)
+    for sid, level in given.items():
+        out[str(sid)] = str(level).lower()
+    return out
+
+
+def export_matrix(
+    store: Store, out: Path, *, lang: str = "zh", config: str | Path | None = None
+) -> Path:
+    """Draw the priority matrix (benefit × years to plateau) to ``out`` (.png, .svg, .pdf)."""
+    placed = _placed(store)
+    ben = benefits(store, placed, _outputs_cfg(config))
+    band_names = BAND_NAMES["zh" if lang == "zh" else "en"]
+    cells: dict[tuple[str, YearsBand], list[str]] = {}
+    unbanded: list[str] = []
+    for r in placed.sort("plot_position", descending=True).iter_rows(named=True):
+        band = _band(r.get("plot_band"))
+        if band not in MATRIX_BANDS:
+            unbanded.append(_name(r, lang))
+            continue
+        assert band is not None
+        cells.setdefault((ben[str(r["subfield_id"])], band), []).append(_name(r, lang))
+    sep = "、" if lang == "zh" else ", "
+    title = (
+        "优先级矩阵：收益 × 距生产成熟期年限"
+        if lang == "zh"
+        else "Priority matrix: benefit × years to plateau"
+    )
+    with chart_style():
+        fig = new_figure(14, 8.5)
+        ax = fig.add_axes((0.12, 0.06, 0.86, 0.80))
+        ax.set_xlim(0, 4)
+        ax.set_ylim(0, 4)
+        ax.axis("off")
+        for k, b in enumerate(MATRIX_BANDS):
+            ax.text(
+                k + 0.5, 4.08, band_names[b], ha="center", va="bottom", fontsize=11, color="#1a202c"
+            )
+        for j, level in enumerate(BENEFITS):
+            y = 3 - j
+            ax.text(
+                -0.05,
+                y + 0.5,
+                BENEFIT_NAMES["zh" if lang == "zh" else "en"][level],
+                ha="right",
+                va="center",
+                fontsize=11,
+                color="#1a202c",
+            )
+            for k, b in enumerate(MATRIX_BANDS):
+                shade = "#eef3fa" if (j + k) % 2 == 0 else "#f7f9fc"
+                ax.add_patch(_rect(k, y, shade))
+                names = cells.get((level, b), [])
+                ax.text(
+                    k + 0.04,
+                    y + 0.94,
+                    _wrap(sep.join(names), 26.0),
+                    ha="left",
+                    va="top",
+                    fontsize=7.5 if len(names) < 12 else 6.5,
+                    color="#222222",
+                    linespacing=1.25,
+                )
+        fig.text(0.02, 0.95, title, fontsize=15, color="#1a202c")
+        note = (
+            "收益：配置 outputs.benefit，否则专家覆盖，否则按累计专利与融资金额的百分位排名（前 10% 变革性、其后 25% 高、40% 中等、其余低）"
+            if lang == "zh"
+            else "Benefit: config outputs.benefit, else expert overrides, else the mean percentile rank of "
+            "cumulative patents and financing amount (top 10% transformational, next 25% high, 40% moderate, rest low)"
+        )
+        if unbanded:
+            note += ("；未估计年限：" if lang == "zh" else "; no years estimate: ") + sep.join(
+                unbanded
+            )
+        fig.text(
+            0.02, 0.015, _wrap(note, 120 if lang == "zh" else 200), fontsize=7.5, color="#555555"
+        )
+    return save_figure(fig, out)
+
+
+def _rect(x: float, y: float, color: str) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), 1, 1, facecolor=color, edgecolor="white", linewidth=2)
+
+
+def _wrap(text: str, width_em: float) -> str:
+    """Wrap at separators to about ``width_em`` (CJK 1 em, others 0.55)."""
+    import unicodedata
+
+    lines, cur, w = [], "", 0.0
+    for ch in text:
+        cw = 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55
+        if w + cw > width_em and cur:
+            cut = max(cur.rfind("、"), cur.rfind(", "), cur.rfind(" "))
+            if cut > len(cur) // 2:
+                lines.append(cur[: cut + 1].rstrip())
+                cur = cur[cut + 1 :].lstrip()
+            else:
+                lines.append(cur)
+                cur = ""
+            w = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in cur)
+        cur += ch
+        w += cw
+    if cur:
+        lines.append(cur)
+    return "\n".join(lines)
+
+
+def assessments_json(store: Store) -> dict[str, Any]:
+    """Every assessment (all models) with names, domain and parsed reasons."""
+    if not store.has_table("assessments") or store.count("assessments") == 0:
+        raise ReportError(f"store {store.path} has no assessments: run `techcurve assess` first")
+    asm = store.table("assessments")
+    subs = store.table("subfields").select(
+        "subfield_id", "domain_id", "name_zh", "name_en", "query"
+    )
+    if "domain_id" in asm.columns:
+        asm = asm.drop("domain_id")
+    rows = []
+    for r in (
+        asm.join(subs, on="subfield_id", how="left")
+        .sort("subfield_id", "model")
+        .iter_rows(named=True)
+    ):
+        r = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+        r["reasons"] = _reasons(r.get("reasons"))
+        for k, v in list(r.items()):
+            if hasattr(v, "isoformat"):
+                r[k] = v.isoformat()
+        rows.append(r)
+    params = store.get_meta("assessed_params")
+    return {
+        "as_of": store.get_meta("as_of"),
+        "taxonomy_version": store.get_meta("taxonomy_version"),
+        "taxonomy_hash": store.get_meta("taxonomy_hash"),
+        "model": store.get_meta("assessed_model"),
+        "params": json.loads(params) if params else None,
+        "assessments": rows,
+    }
+
+
+def export_json(store: Store, out: Path) -> Path:
+    """Write :func:`assessments_json` to ``out``."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(
+            json.dumps(assessments_json(store), ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
+    except OSError as e:
+        raise ReportError(f"cannot write {out}: {e.strerror or e}") from None
+    return out

@@ -1,0 +1,117 @@
+"""PDF output: the HTML report printed by a headless Chromium.
+
+Why Chromium and not matplotlib pages or WeasyPrint: the HTML report is the single
+layout (tables, wrapped Chinese text, inline SVG charts with text as paths), and a
+browser prints exactly what a reader sees on screen, with the page CSS
+(``@page``, ``break-before``) in the template. matplotlib-only pages would be a second
+layout to keep in step; WeasyPrint renders SVG through its own subset and needs
+Pango. Chromium is one Debian package (``chromium``), runs offline, and the charts
+bring their own glyphs (SVG paths), so no system CJK font is needed for them; the
+HTML text itself uses the bundled Noto Sans CJK SC through a ``file://`` font face.
+
+>>> html_to_pdf(Path("out/report.html"), Path("out/report.pdf"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import ReportError
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+TIMEOUT_S = 180
+
+
+def find_chromium() -> str:
+    """The Chromium executable: ``$TECHCURVE_CHROMIUM``, else the first on ``PATH``."""
+    env = os.environ.get("TECHCURVE_CHROMIUM")
+    if env:
+        if Path(env).is_file() or shutil.which(env):
+            return env
+        raise ReportError(f"TECHCURVE_CHROMIUM={env} does not exist: fix or unset it")
+    for name in CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise ReportError(
+        "writing a PDF needs Chromium, which is not installed: run `make setup` "
+        "(or `apt-get install chromium`), or write the report as .html"
+    )
+
+
+def chromium_args(chromium: str, profile_dir: str) -> list[str]:
+    """The headless flags: no sandbox (root in containers), no network, no first-run."""
+    return [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile_dir}",
+    ]
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
+    """Print ``html_path`` to ``pdf_path`` with headless Chromium (no header/footer)."""
+    chromium = find_chromium()
+    pdf_path = Path(pdf_path).resolve()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="techcurve-chromium-") as profile:
+        args = [
+            *chromium_args(chromium, profile),
+            "--no-pdf-header-footer",
+            "--print-to-pdf-no-header",
+            f"--print-to-pdf={pdf_path}",
+            Path(html_path).resolve().as_uri(),
+        ]
+        _run(args, pdf_path)
+    if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        raise ReportError(f"Chromium did not write {pdf_path}: run with -v to see its output")
+    return pdf_path
+
+
+def screenshot(html_path: Path, png_path: Path, *, width: int = 1400, height: int = 4000) -> Path:
+    """A PNG screenshot of the HTML (for checking the layout by eye)."""
+    chromium = find_chromium()
+    png_path = Path(png_path).resolve()
+    with tempfile.TemporaryDirectory(prefix="techcurve-chromium-") as profile:
+        args = [
+            *chromium_args(chromium, profile),
+            f"--window-size={width},{height}",
+            f"--screenshot={png_path}",
+            Path(html_path).resolve().as_uri(),
+        ]
+        _run(args, png_path)
+    return png_path
+
+
+def _run(args: list[str], target: Path) -> None:
+    log.info("running %s", " ".join(args))
+    try:
+        proc = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            args, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise ReportError(
+            f"Chromium took more than {TIMEOUT_S} s to write {target}; try again, or write .html"
+        ) from None
+    except OSError as e:
+        raise ReportError(f"cannot run Chromium ({args[0]}): {e.strerror or e}") from None
+    if proc.returncode != 0:
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        raise ReportError(
+            f"Chromium failed writing {target} (exit {proc.returncode}): " + " / ".join(tail)
+        )
+    log.debug("chromium: %s", proc.stderr)
