@@ -427,8 +427,8 @@ def test_mapping_file_errors(tmp_path: Path) -> None:
 
 
 def test_unknown_profile_and_kind() -> None:
-    with pytest.raises(IngestError, match="unknown profile 'cnipa'"):
-        read_records(DATA / "gbk_papers.csv", kind="paper", profile="cnipa")
+    with pytest.raises(IngestError, match="unknown profile 'incopat'"):
+        read_records(DATA / "gbk_papers.csv", kind="paper", profile="incopat")
     with pytest.raises(IngestError, match="unknown kind 'blog'"):
         read_records(DATA / "gbk_papers.csv", kind="blog")
     with pytest.raises(IngestError, match="'attention' is count-level evidence"):
@@ -450,7 +450,7 @@ def test_format_profiles_and_xls(tmp_path: Path) -> None:
     assert (r.profile, r.frame.height) == ("generic", 3)
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(IngestError, match=r"old binary Excel \(\.xls\) files are not supported"):
+    with pytest.raises(IngestError, match=r"old.xls: not a readable XLS workbook"):
         read_records(xls, kind="paper")
 
 

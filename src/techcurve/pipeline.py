@@ -54,11 +54,14 @@ def ingest(
     rejects_dir: PathLike | None = None,
     dry_run: bool = False,
     as_of: date | None = None,
+    encoding: str | None = None,
+    config: PathLike | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[IngestSummary]:
     """Ingest record files (patents, papers, articles, financing events)."""
     from .ingest import ingest_records
 
+    cfg = _config.load_config(config)
     with Store.open(db) as st:
         return ingest_records(
             st,
@@ -69,6 +72,8 @@ def ingest(
             rejects_dir=rejects_dir,
             dry_run=dry_run,
             as_of=as_of,
+            encoding=encoding,
+            config=cfg,
             progress=progress,
         )
 

@@ -186,7 +186,9 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
 @click.option(
     "--profile",
     default=None,
-    help="Source format: crunchbase, itjuzi, cnki, generic, csv, tsv, jsonl, xlsx (default: detected).",
+    help="Source profile: crunchbase, itjuzi, cnki, wanfang, cnipa, patentsview, openalex, ris, wos, "
+    "endnote, refworks, estudy, generic; or a format read with the generic profile: csv, tsv, jsonl, "
+    "json, xlsx, xls, parquet (default: detected). See docs/ingest.md.",
 )
 @click.option(
     "--mapping",
@@ -200,6 +202,11 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
     type=click.Path(file_okay=False),
     help="Where rejected rows are written.",
 )
+@click.option(
+    "--encoding",
+    default=None,
+    help="Text encoding of the files (e.g. utf-8, gb18030, utf-16-le); default: detected.",
+)
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
 @AS_OF
 @click.pass_obj
@@ -210,6 +217,7 @@ def ingest(
     profile: str | None,
     mapping: str | None,
     rejects_dir: str | None,
+    encoding: str | None,
     dry_run: bool,
     as_of: str | None,
 ) -> None:
@@ -224,6 +232,8 @@ def ingest(
             rejects_dir=rejects_dir,
             dry_run=dry_run,
             as_of=_date(as_of),
+            encoding=encoding,
+            config=ctx.config,
             progress=_rows_read(prog),
         )
     _print_ingest(ctx, summaries, dry_run)

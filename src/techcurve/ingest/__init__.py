@@ -1,4 +1,10 @@
-"""Ingest: record files (CSV/TSV, JSONL, XLSX, CNKI NoteExpress) → the ``records`` table.
+"""Ingest: record files → the ``records`` table.
+
+Formats (:data:`~techcurve.ingest.base.FORMATS`): CSV/TSV, JSON Lines, JSON arrays and
+documents (OpenAlex ``/works`` responses), XLSX, XLS, Parquet, CNKI/Wanfang NoteExpress,
+RIS, Web of Science, EndNote and RefWorks tagged text, CNKI E-Study; UTF-8 (with or
+without BOM), UTF-16 (LE/BE, with or without BOM), GB18030/GBK and more, detected.
+``docs/ingest.md`` is the user's guide.
 
 Three entry points:
 
@@ -10,8 +16,10 @@ Three entry points:
   and the first rows.
 
 Which input column feeds which store field is a profile (``crunchbase``, ``itjuzi``,
-``cnki``, ``generic``; detected from the columns) or a user mapping file
-(:mod:`techcurve.ingest.profiles` documents both and the detection rules).
+``cnki``, ``wanfang``, ``cnipa``, ``patentsview``, ``openalex``, ``ris``, ``wos``,
+``endnote``, ``refworks``, ``estudy``, ``generic``; detected from the format and columns)
+or a user mapping file (:mod:`techcurve.ingest.profiles` documents both and the
+detection rules). :func:`amount_stats` counts exact, vague and undisclosed amounts.
 
 >>> from techcurve.store import Store                                  # doctest: +SKIP
 >>> with Store.open("techcurve.duckdb") as st:                         # doctest: +SKIP
@@ -23,7 +31,9 @@ from __future__ import annotations
 
 import csv
 import logging
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Mapping as AnyMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,30 +43,37 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from ..config import load_config, section
 from ..errors import IngestError, StoreError
 from ..models import EvidenceKind, IngestSummary
 from ..store import Store
 from .base import ROW_COL, Inspection, ReadResult, Reject, Rejection
 from .cnki import open_cnki
 from .dates import ParsedDate, parse_date
-from .money import Amount, normalize_round, parse_amount
+from .money import Amount, MoneyConfig, money_config, normalize_round, parse_amount
 from .profiles import (
     KINDS,
+    PROFILE_FORMATS,
     PROFILES,
     Mapping,
     detect_profile,
     load_mapping,
     profile_mapping,
 )
-from .readers import Table, open_csv, open_jsonl, open_xlsx
+from .readers import Table, open_csv, open_json, open_jsonl, open_parquet, open_xls, open_xlsx
 from .records import OUTPUT_COLUMNS, build_records
 from .sniff import check_file, detect_encoding, detect_format, read_sample, sha256_file
+from .stats import amount_stats
+from .tagged import TAGGED_FORMATS, open_tagged
 
 __all__ = [
     "PROFILES",
     "Amount",
     "Inspection",
     "Mapping",
+    "MoneyConfig",
+    "amount_stats",
+    "money_config",
     "ParsedDate",
     "ReadResult",
     "Reject",
@@ -101,19 +118,54 @@ def _open_table(
     fmt = mapping.format if mapping and mapping.format else None
     if fmt is None and profile in FORMAT_PROFILES:
         fmt = profile
+    binary = sample.startswith((b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"))
     if fmt is None:
-        enc_guess = (
-            "utf-8" if sample.startswith(b"PK\x03\x04") else detect_encoding(path, sample, override)
-        )
+        enc_guess = "utf-8" if binary else detect_encoding(path, sample, override)
         fmt = detect_format(path, sample, enc_guess)
+        wanted = PROFILE_FORMATS.get(profile or "")
+        if wanted is not None and fmt != wanted:
+            # A tagged profile reads a file whose first line says nothing (e.g. a
+            # preamble line), but not one that clearly is another format.
+            if fmt not in ("csv", "tsv"):
+                raise IngestError(
+                    f"the {profile} profile reads {wanted} exports, but this file is {fmt}",
+                    path=str(path),
+                )
+            fmt = wanted
     if fmt == "xlsx":
         return open_xlsx(path, mapping.sheet if mapping else None)
+    if fmt == "xls":
+        return open_xls(path, mapping.sheet if mapping else None)
+    if fmt == "parquet":
+        return open_parquet(path)
     enc = detect_encoding(path, sample, override)
     if fmt == "cnki":
         return open_cnki(path, enc)
+    if fmt in TAGGED_FORMATS:
+        return open_tagged(path, enc, fmt)
     if fmt == "jsonl":
         return open_jsonl(path, enc)
+    if fmt == "json":
+        return open_json(path, enc)
     return open_csv(path, fmt, enc, mapping.delimiter if mapping else None)
+
+
+def _relabel(rejects: list[Reject], labels: dict[str, str]) -> list[Reject]:
+    """Rejects naming a derived column name the source's own field instead."""
+    if not labels:
+        return rejects
+    return [
+        Reject(r.path, r.row, labels.get(r.column, r.column), r.value, r.reason)
+        if r.column in labels
+        else r
+        for r in rejects
+    ]
+
+
+def _money(config: AnyMapping[str, Any] | None) -> MoneyConfig:
+    """The amount settings of a loaded config (default: the shipped config file)."""
+    cfg = dict(config) if config is not None else load_config()
+    return money_config(section(cfg, "ingest"))
 
 
 def _open(
@@ -159,7 +211,8 @@ def _open(
     return _Opened(table, m, k if m.kind is None else m.kind)
 
 
-FORMAT_PROFILES = ("csv", "tsv", "jsonl", "xlsx")
+#: Formats that can be named as a profile: read with the generic profile.
+FORMAT_PROFILES = ("csv", "tsv", "jsonl", "json", "xlsx", "xls", "parquet")
 
 
 def _check_profile(profile: str | None) -> None:
@@ -175,7 +228,7 @@ def _resolve(profile: str | None, table: Table, p: Path) -> Mapping:
         profile = "generic"
     if profile:
         return profile_mapping(profile, table.columns, table.format, str(p))
-    return detect_profile(table.columns, table.format, str(p))
+    return detect_profile(table.columns, table.format, str(p), table.hint)
 
 
 def _check_columns(table: Table, m: Mapping, path: Path) -> None:
@@ -202,36 +255,44 @@ def read_records(
     mapping: str | Path | dict[str, Any] | Mapping | None = None,
     as_of: date | None = None,
     encoding: str | None = None,
+    config: AnyMapping[str, Any] | None = None,
 ) -> ReadResult:
     """Parse one file into store records without a store.
 
     Rows repeating an earlier row's ``record_id`` count as duplicates and are left out
-    of ``frame``; ``as_of`` (default today) rejects dates after it.
+    of ``frame``; ``as_of`` (default today) rejects dates after it; ``encoding``
+    overrides the detected one; ``config`` is a loaded config (its ``ingest`` section
+    sets the vague-amount table and exchange rates; default: the shipped config).
 
     >>> r = read_records("rounds.csv", kind="financing")                # doctest: +SKIP
     >>> r.frame.height + r.duplicates + len(r.rejects) == r.rows_read  # doctest: +SKIP
     True
     """
+    money = _money(config)
     opened = _open(path, kind=kind, profile=profile, mapping=mapping, encoding=encoding)
     as_of = as_of or date.today()
     frames: list[pl.DataFrame] = []
     rejects: list[Reject] = []
     seen: set[str] = set()
     rows = dups = 0
-    for batch in opened.table.batches:
-        rows += batch.rows
-        rejects.extend(batch.rejects)
-        frame, rej = build_records(
-            batch.frame, opened.mapping, path=str(path), kind=opened.kind, as_of=as_of
-        )
-        rejects.extend(rej)
-        ids = frame.get_column("record_id").to_list()
-        keep = []
-        for rid in ids:
-            keep.append(rid not in seen)
-            seen.add(rid)
-        dups += len(ids) - sum(keep)
-        frames.append(frame.filter(pl.Series(keep, dtype=pl.Boolean)).drop(ROW_COL))
+    try:
+        for batch in opened.table.batches:
+            rows += batch.rows
+            rejects.extend(batch.rejects)
+            frame, rej = build_records(
+                batch.frame, opened.mapping, path=str(path), kind=opened.kind, as_of=as_of,
+                money=money,
+            )  # fmt: skip
+            rejects.extend(_relabel(rej, opened.table.labels))
+            ids = frame.get_column("record_id").to_list()
+            keep = []
+            for rid in ids:
+                keep.append(rid not in seen)
+                seen.add(rid)
+            dups += len(ids) - sum(keep)
+            frames.append(frame.filter(pl.Series(keep, dtype=pl.Boolean)).drop(ROW_COL))
+    finally:
+        opened.table.close()
     frame = pl.concat(frames) if frames else pl.DataFrame(schema=OUTPUT_COLUMNS)
     rejects.sort(key=lambda r: r.row)
     return ReadResult(frame, rejects, rows, opened.mapping.name, opened.table.encoding, dups)
@@ -245,12 +306,18 @@ def inspect_file(
     mapping: str | Path | dict[str, Any] | Mapping | None = None,
     n: int = 5,
     encoding: str | None = None,
+    config: AnyMapping[str, Any] | None = None,
 ) -> Inspection:
     """What techcurve sees in a file: format, encoding, delimiter, columns, the profile
     that fits (or ``None``), the first ``n`` raw rows and the same rows as records.
 
     Never stores anything; an unreadable file still raises :class:`IngestError`.
+
+    >>> ins = inspect_file("export.ris")                          # doctest: +SKIP
+    >>> ins.format, ins.profile, ins.records.get_column("title")[0]  # doctest: +SKIP
+    ('ris', 'ris', '基于深度学习的图像识别')
     """
+    money = _money(config)
     p = Path(path)
     check_file(p)
     m = load_mapping(mapping) if mapping is not None else None
@@ -277,8 +344,10 @@ def inspect_file(
         k = _check_kind(kind)
         if resolved is not None and raw.height:
             rk = resolved.kind or k or (None if "kind" in resolved.fields else "article")
-            frame, rej = build_records(raw, resolved, path=str(p), kind=rk, as_of=date.today())
-            records, rejects = frame, tuple(rej)
+            frame, rej = build_records(
+                raw, resolved, path=str(p), kind=rk, as_of=date.today(), money=money
+            )
+            records, rejects = frame, tuple(_relabel(rej, table.labels))
         return Inspection(
             path=str(p),
             format=table.format,
@@ -314,20 +383,6 @@ def _transaction(store: Store, dry_run: bool) -> Iterator[None]:
         pass
 
 
-def _existing(store: Store, ids: pl.Series) -> pl.Series:
-    """The ids among ``ids`` already in the store's records table."""
-    if ids.len() == 0:
-        return ids
-    store.con.register("_tc_ids", pl.DataFrame({"record_id": ids}).to_arrow())
-    try:
-        got = store.con.execute(
-            "SELECT r.record_id FROM records r JOIN _tc_ids i USING (record_id)"
-        ).fetchall()
-    finally:
-        store.con.unregister("_tc_ids")
-    return pl.Series("record_id", [g[0] for g in got], dtype=pl.Utf8)
-
-
 def write_rejects(rejects: Sequence[Reject], target: Path) -> Path:
     """Write rejects as CSV (``file,row,column,value,reason``; UTF-8 with BOM for Excel)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -339,6 +394,48 @@ def write_rejects(rejects: Sequence[Reject], target: Path) -> Path:
                 [r.path, r.row, r.column or "", r.value if r.value is not None else "", r.reason]
             )
     return target
+
+
+#: DuckDB's memory limit while a file's records are inserted (it spills beyond it), so
+#: that a file of any size ingests in bounded memory. Raised back afterwards.
+STORE_MEMORY_LIMIT = "512MB"
+
+
+@contextmanager
+def _memory_limit(store: Store, limit: str) -> Iterator[None]:
+    before = store.one("SELECT current_setting('memory_limit')")
+    store.con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        if before is not None:
+            store.con.execute(f"SET memory_limit = '{before[0]}'")
+
+
+def _insert_staged(store: Store, stage: Path, ingest_id: int) -> tuple[int, list[str]]:
+    """Insert the staged records, in file order, leaving out ids already stored and
+    repeats within the file (the first occurrence wins); (rows stored, their kinds)."""
+    cols = ", ".join(f'"{c}"' for c in OUTPUT_COLUMNS)
+    files = str(stage / "*.parquet").replace("'", "''")
+    row = store.one(
+        f"""
+        WITH staged AS (SELECT * FROM read_parquet('{files}')),
+        fresh AS (
+            SELECT * FROM staged
+            WHERE record_id NOT IN (SELECT record_id FROM records)
+            QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY "{ROW_COL}") = 1
+        ),
+        ins AS (
+            INSERT INTO records ({cols}, ingest_id)
+            SELECT {cols}, {int(ingest_id)} FROM fresh ORDER BY "{ROW_COL}"
+            RETURNING kind
+        )
+        SELECT count(*), list(DISTINCT kind ORDER BY kind) FROM ins
+        """
+    )
+    if row is None:
+        return 0, []
+    return int(row[0]), list(row[1] or [])  # type: ignore[call-overload, arg-type]
 
 
 def ingest_records(
@@ -353,6 +450,7 @@ def ingest_records(
     as_of: date | None = None,
     progress: Callable[[int], None] | None = None,
     encoding: str | None = None,
+    config: AnyMapping[str, Any] | None = None,
 ) -> list[IngestSummary]:
     """Parse ``paths`` and store their records; one summary per file.
 
@@ -362,12 +460,17 @@ def ingest_records(
     goes (default: ``rejects/`` beside the store). ``dry_run``: parse and check
     everything inside the transaction, then roll back and write no rejects file
     (unless ``rejects_dir`` is given). ``as_of`` (default today): later dates are
-    rejected. ``progress`` is called with the number of rows read after each batch.
+    rejected. ``progress`` is called with the number of rows read after each batch
+    (at most :data:`~techcurve.ingest.readers.BATCH_ROWS`); an exception it raises
+    (or Ctrl-C) rolls the file back. ``encoding`` overrides the detected encoding;
+    ``config`` is a loaded config whose ``ingest`` section sets the vague-amount table
+    and exchange rates (default: the shipped config).
 
     Each file is one transaction: an error rolls back that file only (files before it
     stay stored). Re-ingesting a file stores nothing new: its rows are duplicates.
     """
     as_of = as_of or date.today()
+    money = _money(config)
     out_dir = Path(rejects_dir) if rejects_dir is not None else Path(store.path).parent / "rejects"
     summaries: list[IngestSummary] = []
     for path in paths:
@@ -384,6 +487,7 @@ def ingest_records(
                 as_of=as_of,
                 progress=progress,
                 encoding=encoding,
+                money=money,
             )  # fmt: skip
         )
     return summaries
@@ -402,67 +506,68 @@ def _ingest_one(
     as_of: date,
     progress: Callable[[int], None] | None,
     encoding: str | None,
+    money: MoneyConfig,
 ) -> IngestSummary:
     started = datetime.now()
     opened = _open(path, kind=kind, profile=profile, mapping=mapping, encoding=encoding)
     m = opened.mapping
     sha = sha256_file(path)
     rejects: list[Reject] = []
-    rows = stored = dups = 0
-    kinds: set[str] = set()
+    rows = staged = stored = 0
     rejects_path: Path | None = None
-    try:
-        with _transaction(store, dry_run):
-            ingest_id = store.next_ingest_id()
-            for batch in opened.table.batches:
+    # Parsed batches go to Parquet files beside the store, not into the transaction:
+    # DuckDB keeps uncommitted appends in memory (1.4 GB for 1M records), while one
+    # INSERT … FROM read_parquet at the end streams under a memory limit. The store is
+    # untouched until then, so an error or Ctrl-C while reading leaves it as it was.
+    stage_root = Path(store.path).resolve().parent
+    with tempfile.TemporaryDirectory(prefix=".techcurve-ingest-", dir=stage_root) as tmp:
+        stage = Path(tmp)
+        try:
+            for i, batch in enumerate(opened.table.batches):
                 rows += batch.rows
                 rejects.extend(batch.rejects)
                 frame, rej = build_records(
-                    batch.frame, m, path=str(path), kind=opened.kind, as_of=as_of
+                    batch.frame, m, path=str(path), kind=opened.kind, as_of=as_of, money=money
                 )
-                rejects.extend(rej)
-                first = frame.get_column("record_id").is_first_distinct()
-                dups += frame.height - int(first.sum())
-                frame = frame.filter(first)
-                old = _existing(store, frame.get_column("record_id"))
-                new = frame.filter(~pl.col("record_id").is_in(old.implode()))
-                dups += frame.height - new.height
-                store.append(
-                    "records",
-                    new.drop(ROW_COL).with_columns(
-                        pl.lit(ingest_id, dtype=pl.Int64).alias("ingest_id")
-                    ),
-                )
-                stored += new.height
-                kinds.update(new.get_column("kind").unique().to_list())
+                rejects.extend(_relabel(rej, opened.table.labels))
+                if frame.height:
+                    frame.write_parquet(stage / f"batch-{i:06d}.parquet", compression="lz4")
+                    staged += frame.height
                 if progress is not None:
                     progress(batch.rows)
-            if rejects and write:
-                rejects.sort(key=lambda r: r.row)
-                rejects_path = write_rejects(rejects, out_dir / f"{path.stem}.rejects.csv")
-            summary = IngestSummary(
-                path=str(path),
-                kind=",".join(sorted(kinds)) or opened.kind or m.kind or "",
-                profile=m.name,
-                rows_read=rows,
-                stored=stored,
-                duplicates=dups,
-                rejected=len(rejects),
-                rejects_path=str(rejects_path) if rejects_path else None,
-            )
-            store.con.execute(
-                "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [ingest_id, str(path), summary.kind, m.name, sha, rows, stored, dups,
-                 len(rejects), summary.rejects_path, started, datetime.now()],
-            )  # fmt: skip
-    except duckdb.Error as e:
-        raise StoreError(
-            f"{path}: the store refused the records ({e}); nothing was stored"
-        ) from None
-    finally:
-        opened.table.close()
+        finally:
+            opened.table.close()
+        try:
+            with _transaction(store, dry_run), _memory_limit(store, STORE_MEMORY_LIMIT):
+                ingest_id = store.next_ingest_id()
+                kinds: list[str] = []
+                if staged:
+                    stored, kinds = _insert_staged(store, stage, ingest_id)
+                if rejects and write:
+                    rejects.sort(key=lambda r: r.row)
+                    rejects_path = write_rejects(rejects, out_dir / f"{path.stem}.rejects.csv")
+                dups = staged - stored
+                summary = IngestSummary(
+                    path=str(path),
+                    kind=",".join(kinds) or opened.kind or m.kind or "",
+                    profile=m.name,
+                    rows_read=rows,
+                    stored=stored,
+                    duplicates=dups,
+                    rejected=len(rejects),
+                    rejects_path=str(rejects_path) if rejects_path else None,
+                )
+                store.con.execute(
+                    "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [ingest_id, str(path), summary.kind, m.name, sha, rows, stored, dups,
+                     len(rejects), summary.rejects_path, started, datetime.now()],
+                )  # fmt: skip
+        except duckdb.Error as e:
+            raise StoreError(
+                f"{path}: the store refused the records ({e}); nothing was stored"
+            ) from None
     log.info(
         "%s: %d rows read, %d stored, %d duplicate, %d rejected%s (%s)",
-        path, rows, stored, dups, len(rejects), " [dry run]" if dry_run else "", m.name,
+        path, rows, stored, summary.duplicates, len(rejects), " [dry run]" if dry_run else "", m.name,
     )  # fmt: skip
     return summary

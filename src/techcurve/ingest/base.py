@@ -8,10 +8,14 @@ from typing import Any
 import polars as pl
 
 # Every row a reader yields carries its position in the file in this column: the line
-# (CSV, JSONL, CNKI) or spreadsheet row (XLSX) where a user finds it, header = 1.
+# (CSV, JSONL) or spreadsheet row (XLSX, XLS) where a user finds it, header = 1; the
+# line a record starts on (tagged bibliographic formats); the record's 1-based position
+# (JSON arrays, Parquet).
 ROW_COL = "_row"
 
-FORMATS = ("csv", "tsv", "jsonl", "xlsx", "cnki")
+#: Every format a reader exists for (``techcurve inspect`` shows which one a file is).
+FORMATS = ("csv", "tsv", "jsonl", "json", "xlsx", "xls", "parquet", "cnki", "ris", "wos",
+           "endnote", "refworks", "estudy")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,9 @@
 """CNKI NoteExpress exports (``.net``): ``{Field}: value`` lines, one record per block.
 
+Wanfang exports the same format (its records carry ``{Database Provider}: 北京万方数据
+股份有限公司`` and wanfangdata URLs); such a file gets the hint ``wanfang`` and with it
+the ``wanfang`` profile (the cnki mapping under the source name ``wanfang``).
+
 What real exports do, all handled here:
 
 * separators after the field name are ``:`` or the full-width ``：``, with or without
@@ -66,7 +70,15 @@ def open_cnki(path: Path, encoding: str) -> Table:
     )
     frame = frame.with_columns(_derived(frame, [rec for _, rec in records]))
     batch = RawBatch(frame.select([*cols, *DERIVED, ROW_COL]), tuple(rejects))
-    return Table(path, "cnki", encoding, None, [*cols, *DERIVED], iter([batch]))
+    hint = "wanfang" if any(_is_wanfang(rec) for _, rec in records[:20]) else None
+    return Table(path, "cnki", encoding, None, [*cols, *DERIVED], iter([batch]), hint=hint)
+
+
+def _is_wanfang(rec: dict[str, list[str]]) -> bool:
+    """Wanfang exports NoteExpress too; its records name the provider or link to it."""
+    provider = " ".join(rec.get("Database Provider", ()))
+    url = " ".join(rec.get("URL", ()))
+    return "万方" in provider or "wanfang" in provider.lower() or "wanfangdata" in url.lower()
 
 
 def parse_noteexpress(

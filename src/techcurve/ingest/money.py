@@ -24,6 +24,11 @@ So 数百万 = 1–10M (point 3M), 数千万 = 10–100M (30M), 数亿 = 100M–
 近亿 = 80–100M (90M), 超亿 / 亿元及以上 = 100M–1B (200M). The points follow IT桔子's own
 exact amounts in 2017Q4: CNY amounts in 1–10M have a geometric mean of 3.4M, in
 10–100M a median of 30M, and at or above 1亿 a median of 2亿.
+
+The multipliers (rows ``several``, ``nearly``, ``about``, ``over``, ``more`` of the table)
+and the exchange rates are settings: :class:`MoneyConfig` holds them, :func:`money_config`
+reads them from the ``ingest`` section of the config (``vague_amounts``, ``fx_rates``,
+``hkd_per_usd``) with the values above as defaults; ``docs/ingest.md`` shows the YAML.
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
+from ..errors import ConfigError
 from .base import Rejection
 
 # Yearly average CNY per USD: World Bank WDI "Official exchange rate (LCU per US$, period
@@ -73,19 +81,116 @@ UNDISCLOSED_WORDS = frozenset(
 )  # fmt: skip
 
 
-def fx_rate(currency: str, year: int | None) -> float:
+#: Vague wordings → (low, high, point) as multiples of the amount X (``several``: of the
+#: bare unit U). The table in the module docstring, as data.
+VAGUE_AMOUNTS: dict[str, tuple[float, float, float]] = {
+    "several": (1.0, 10.0, 3.0),
+    "nearly": (0.8, 1.0, 0.9),
+    "about": (0.8, 1.2, 1.0),
+    "over": (1.0, 10.0, 2.0),
+    "more": (1.0, 1.5, 1.2),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyConfig:
+    """The settings amounts are parsed with: vague-word multipliers and exchange rates.
+
+    ``fx[currency][year]`` is CNY per one unit; a currency without a table (HKD by
+    default) is converted through USD and ``hkd_per_usd``.
+    """
+
+    vague: Mapping[str, tuple[float, float, float]] = field(
+        default_factory=lambda: dict(VAGUE_AMOUNTS)
+    )
+    fx: Mapping[str, Mapping[int, float]] = field(default_factory=lambda: {"USD": dict(USD_CNY)})
+    hkd_per_usd: float = HKD_PER_USD
+
+    def rate(self, currency: str, year: int | None) -> float:
+        """CNY per one unit of ``currency`` in ``year`` (nearest year in the table)."""
+        if currency == "CNY":
+            return 1.0
+        table = self.fx.get(currency)
+        if table is None and currency == "HKD":
+            return self.rate("USD", year) / self.hkd_per_usd
+        if not table:
+            raise ValueError(
+                f"no exchange rate for {currency!r} (supported: {', '.join(CURRENCIES)})"
+            )
+        lo, hi = min(table), max(table)
+        y = hi if year is None else min(max(year, lo), hi)
+        if y not in table:  # a gap in a user's table: the nearest year
+            y = min(table, key=lambda k: (abs(k - y), -k))
+        return table[y]
+
+
+DEFAULT_MONEY = MoneyConfig()
+
+
+def money_config(section: Mapping[str, Any] | None) -> MoneyConfig:
+    """A :class:`MoneyConfig` from the config's ``ingest`` section (defaults for the rest).
+
+    >>> money_config({"fx_rates": {"USD": {2017: 6.5}}}).rate("USD", 2017)
+    6.5
+    """
+    if not section:
+        return DEFAULT_MONEY
+    vague = dict(VAGUE_AMOUNTS)
+    raw_vague = section.get("vague_amounts") or {}
+    if not isinstance(raw_vague, Mapping):
+        raise ConfigError("ingest.vague_amounts must map a wording to {low, high, point}")
+    for name, spec in raw_vague.items():
+        if name not in VAGUE_AMOUNTS:
+            raise ConfigError(
+                f"ingest.vague_amounts.{name}: unknown wording (one of {', '.join(VAGUE_AMOUNTS)})"
+            )
+        try:
+            lo, hi, pt = (float(spec[k]) for k in ("low", "high", "point"))
+        except (TypeError, KeyError, ValueError):
+            raise ConfigError(
+                f"ingest.vague_amounts.{name} must be {{low: …, high: …, point: …}} numbers, "
+                f"not {spec!r}"
+            ) from None
+        if not 0 < lo <= pt <= hi:
+            raise ConfigError(
+                f"ingest.vague_amounts.{name}: need 0 < low <= point <= high, got {lo}, {pt}, {hi}"
+            )
+        vague[name] = (lo, hi, pt)
+    fx: dict[str, dict[int, float]] = {"USD": dict(USD_CNY)}
+    raw_fx = section.get("fx_rates") or {}
+    if not isinstance(raw_fx, Mapping):
+        raise ConfigError("ingest.fx_rates must map a currency to {year: CNY per unit}")
+    for cur, table in raw_fx.items():
+        code = str(cur).upper()
+        if code not in ("USD", "HKD"):
+            raise ConfigError(f"ingest.fx_rates.{cur}: only USD and HKD rates can be set")
+        if not isinstance(table, Mapping) or not table:
+            raise ConfigError(f"ingest.fx_rates.{cur} must map years to CNY per unit")
+        merged = dict(fx.get(code, {}))
+        for y, r in table.items():
+            try:
+                year, rate = int(y), float(r)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"ingest.fx_rates.{cur}: {y!r}: {r!r} is not year: rate"
+                ) from None
+            if not rate > 0:
+                raise ConfigError(f"ingest.fx_rates.{cur}.{y}: the rate must be positive")
+            merged[year] = rate
+        fx[code] = merged
+    hkd = section.get("hkd_per_usd", HKD_PER_USD)
+    try:
+        hkd_f = float(hkd)
+    except (TypeError, ValueError):
+        raise ConfigError(f"ingest.hkd_per_usd must be a number, not {hkd!r}") from None
+    if not hkd_f > 0:
+        raise ConfigError("ingest.hkd_per_usd must be positive")
+    return MoneyConfig(vague=vague, fx=fx, hkd_per_usd=hkd_f)
+
+
+def fx_rate(currency: str, year: int | None, config: MoneyConfig | None = None) -> float:
     """CNY per one unit of ``currency`` in ``year`` (see :data:`USD_CNY`)."""
-    if currency == "CNY":
-        return 1.0
-    if year is None:
-        year = max(USD_CNY)
-    y = min(max(year, min(USD_CNY)), max(USD_CNY))
-    usd = USD_CNY[y]
-    if currency == "USD":
-        return usd
-    if currency == "HKD":
-        return usd / HKD_PER_USD
-    raise ValueError(f"no exchange rate for {currency!r} (supported: {', '.join(CURRENCIES)})")
+    return (config or DEFAULT_MONEY).rate(currency, year)
 
 
 # Longest tokens first so that "hk$" wins over "$" and "美元" over "元".
@@ -127,12 +232,17 @@ _RANGE_SEP = re.compile(r"-|~|至|到|—|–|to")
 
 
 def parse_amount(
-    text: object, *, year: int | None = None, currency: str | None = None
+    text: object,
+    *,
+    year: int | None = None,
+    currency: str | None = None,
+    config: MoneyConfig | None = None,
 ) -> Amount | Rejection:
     """Parse a financing amount into CNY; never raises.
 
     ``year`` picks the exchange rate; ``currency`` is the currency of amounts that
-    name none (a bare ``1750000``), default CNY.
+    name none (a bare ``1750000``), default CNY; ``config`` the vague-word multipliers
+    and exchange rates (default :data:`DEFAULT_MONEY`).
 
     >>> parse_amount("数千万人民币")
     Amount(low_cny=10000000.0, high_cny=100000000.0, point_cny=30000000.0, currency='CNY', undisclosed=False)
@@ -140,13 +250,13 @@ def parse_amount(
     True
     """
     try:
-        return _parse_amount(text, year, currency)
+        return _parse_amount(text, year, currency, config or DEFAULT_MONEY)
     except Exception as e:  # pragma: no cover - defensive: the contract is "never raises"
         return Rejection(str(text), f"{str(text)!r} is not an amount ({e})")
 
 
 def _parse_amount(
-    text: object, year: int | None, default_currency: str | None
+    text: object, year: int | None, default_currency: str | None, cfg: MoneyConfig
 ) -> Amount | Rejection:
     default = (default_currency or "CNY").upper()
     if default not in CURRENCIES:
@@ -161,7 +271,7 @@ def _parse_amount(
         v = float(text)
         if math.isnan(v):
             return Amount(None, None, None, None, undisclosed=True)
-        return _exact(str(text), v, default, year)
+        return _exact(str(text), v, default, year, cfg)
     raw = str(text)
     s = unicodedata.normalize("NFKC", raw).strip().lower()
     s = re.sub(r"\s+", "", s).replace(",", "")
@@ -194,7 +304,7 @@ def _parse_amount(
             lo, hi = float(a["num"]) * unit_a, float(b["num"]) * unit_b
             if lo > hi:
                 return Rejection(raw, f"{raw!r}: the range's low end is above its high end")
-            return _scaled(raw, lo, hi, (lo + hi) / 2, cur, year)
+            return _scaled(raw, lo, hi, (lo + hi) / 2, cur, year, cfg)
     m = _SINGLE.fullmatch(s)
     if not m or not (m["num"] or m["unit"]):
         return Rejection(
@@ -207,36 +317,49 @@ def _parse_amount(
     if pre in _SEVERAL:
         if m["num"] or not m["unit"]:
             return Rejection(raw, f"{raw!r}: '{pre}' must be followed by a unit such as 百万 or 亿")
-        return _scaled(raw, unit, 10 * unit, 3 * unit, cur, year)
+        lo_m, hi_m, pt_m = cfg.vague["several"]
+        return _scaled(raw, lo_m * unit, hi_m * unit, pt_m * unit, cur, year, cfg)
     v = float(m["num"] or 1) * unit
     if pre and post:
         return Rejection(raw, f"{raw!r} qualifies the amount twice ({pre!r} and {post!r})")
     if m["mid"] and (pre or post):
         return Rejection(raw, f"{raw!r} qualifies the amount twice")
+    word = None
     if pre in _NEARLY:
-        return _scaled(raw, 0.8 * v, v, 0.9 * v, cur, year)
-    if pre in _ABOUT or post in _POST_ABOUT:
-        return _scaled(raw, 0.8 * v, 1.2 * v, v, cur, year)
-    if pre in _OVER or post in _POST_OVER:
-        return _scaled(raw, v, 10 * v, 2 * v, cur, year)
-    if m["mid"] or post in _POST_MORE:
-        return _scaled(raw, v, 1.5 * v, 1.2 * v, cur, year)
-    return _exact(raw, v, cur, year)
+        word = "nearly"
+    elif pre in _ABOUT or post in _POST_ABOUT:
+        word = "about"
+    elif pre in _OVER or post in _POST_OVER:
+        word = "over"
+    elif m["mid"] or post in _POST_MORE:
+        word = "more"
+    if word is not None:
+        lo_m, hi_m, pt_m = cfg.vague[word]
+        return _scaled(raw, lo_m * v, hi_m * v, pt_m * v, cur, year, cfg)
+    return _exact(raw, v, cur, year, cfg)
 
 
-def _exact(raw: str, v: float, currency: str, year: int | None) -> Amount | Rejection:
+def _exact(
+    raw: str, v: float, currency: str, year: int | None, cfg: MoneyConfig
+) -> Amount | Rejection:
     if v < 0:
         return Rejection(raw, f"{raw!r} is negative")
     if v == 0:
         # A zero-amount round is a placeholder for "not disclosed", never a real 0.
         return Amount(None, None, None, currency, undisclosed=True)
-    return _scaled(raw, v, v, v, currency, year)
+    return _scaled(raw, v, v, v, currency, year, cfg)
 
 
 def _scaled(
-    raw: str, lo: float, hi: float, point: float, currency: str, year: int | None
+    raw: str,
+    lo: float,
+    hi: float,
+    point: float,
+    currency: str,
+    year: int | None,
+    cfg: MoneyConfig,
 ) -> Amount | Rejection:
-    rate = fx_rate(currency, year)
+    rate = cfg.rate(currency, year)
     values = (lo * rate, hi * rate, point * rate)
     if not all(math.isfinite(x) for x in values):
         return Rejection(raw, f"{raw!r} is too large to be an amount")

@@ -4,7 +4,8 @@ A :class:`Mapping` says, for each store field, where its value comes from: one c
 the first non-empty of several columns, several columns joined, or a constant. The
 built-in profiles are mappings too; a user mapping is a YAML file::
 
-    format: csv                 # optional: csv | tsv | jsonl | xlsx | cnki (sniffed otherwise)
+    format: csv                 # optional: one of FORMATS (csv tsv jsonl json xlsx xls
+                                # parquet cnki ris wos endnote refworks estudy); sniffed otherwise
     source: ruanyf_weekly       # the record_id prefix; default: the mapping file's stem
     kind: article               # patent | paper | article | financing (or map a column)
     encoding: utf-8             # optional, detected otherwise
@@ -23,17 +24,28 @@ as aliases of ``amount`` and ``round``).
 
 Auto-detection (no profile and no mapping given), first rule that fits wins:
 
-1. ``cnki``: the file is NoteExpress (``.net`` or its first line is ``{Field}: value``);
+1. the format says it: NoteExpress → ``cnki`` (``wanfang`` when its records name
+   Wanfang as the provider), RIS → ``ris``, Web of Science → ``wos``, EndNote →
+   ``endnote``, RefWorks → ``refworks``, CNKI E-Study → ``estudy``; JSON/JSONL whose
+   objects are OpenAlex works → ``openalex``;
 2. ``crunchbase``: columns include ``company_permalink``, ``funding_round_type`` and
    ``funded_at``;
-3. ``itjuzi``: columns include a company, an amount and a round column, in English
+3. ``cnipa``: a patent title column (``名称``, ``发明名称``, ``标题`` …) and an
+   application or publication number (``申请号``, ``公开(公告)号`` …); full-width
+   brackets and spaces in headers do not matter;
+4. ``patentsview``: ``patent_id`` (or ``patent_number``) and ``patent_title``;
+5. ``itjuzi``: columns include a company, an amount and a round column, in English
    (``company``/``money``/``rounds``) or Chinese (``公司``/``金额``/``轮次`` …);
-4. ``generic``: a column is literally named ``title`` — columns named after store
+6. ``generic``: a column is literally named ``title`` — columns named after store
    fields are taken as they are (the caller's ``kind`` applies).
+
+``docs/ingest.md`` lists every profile's column → field table.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,20 +315,185 @@ def generic_mapping(columns: Sequence[str]) -> Mapping:
     return Mapping(name="generic", source="generic", fields=fields)
 
 
-PROFILES = ("crunchbase", "itjuzi", "cnki", "generic")
+def _bib(name: str, source: str, fmt: str) -> Mapping:
+    """A bibliographic profile over the derived columns of :mod:`techcurve.ingest.tagged`."""
+    return Mapping(
+        name=name,
+        source=source,
+        kinds=("paper", "patent"),
+        format=fmt,
+        fields={
+            "kind": _f("_kind"),
+            "title": _f("_title"),
+            "abstract": _f("_abstract"),
+            "keywords": _f("_keywords"),
+            "date": _f("_date"),
+            "venue": _f("_venue"),
+            "organization": _f("_organization"),
+            "source_id": _f("_source_id"),
+            "ipc": _f("_ipc"),
+            "url": _f("_url"),
+        },
+    )
+
+
+# E-Study records come from CNKI: same source name as the NoteExpress exports.
+BIB_PROFILES: dict[str, Mapping] = {
+    "ris": _bib("ris", "ris", "ris"),
+    "wos": _bib("wos", "wos", "wos"),
+    "endnote": _bib("endnote", "endnote", "endnote"),
+    "refworks": _bib("refworks", "refworks", "refworks"),
+    "estudy": _bib("estudy", "cnki", "estudy"),
+}
+
+WANFANG = Mapping(
+    name="wanfang",
+    source="wanfang",
+    kinds=CNKI.kinds,
+    format="cnki",
+    fields=dict(CNKI.fields),
+)
+
+OPENALEX = Mapping(
+    name="openalex",
+    source="openalex",
+    kind="paper",
+    kinds=("paper",),
+    fields={
+        "source_id": _f("openalex_id"),
+        "title": _f("title"),
+        "abstract": _f("abstract"),
+        "keywords": _f("keywords"),
+        "date": _f("publication_date", "publication_year"),
+        "venue": _f("venue"),
+        "organization": _f("institution"),
+        "url": _f("url"),
+    },
+)
+
+
+def _key(name: str) -> str:
+    """A header as compared with the names below: NFKC (full-width brackets become
+    ASCII), no spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+
+
+def _find(columns: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The columns (as the file spells them) that match ``names``, in ``names`` order."""
+    by_key: dict[str, str] = {}
+    for c in columns:
+        by_key.setdefault(_key(c), c)
+    out: list[str] = []
+    for n in names:
+        hit = by_key.get(_key(n))
+        if hit is not None and hit not in out:
+            out.append(hit)
+    return out
+
+
+CNIPA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "title": ("名称", "发明名称", "专利名称", "标题", "中文标题", "标题(中文)", "title"),
+    "abstract": ("摘要", "中文摘要", "摘要(中文)", "abstract"),
+    "pub_no": ("公开(公告)号", "公开公告号", "公开号", "公告号", "授权公告号", "公开(公告)号码"),
+    "app_no": ("申请号", "专利申请号", "申请号码"),
+    "app_date": ("申请日", "申请日期"),
+    "pub_date": ("公开(公告)日", "公开公告日", "公开日", "公告日", "公开日期", "授权公告日"),
+    "applicant": ("申请(专利权)人", "申请(专利权)人名称", "申请人", "专利权人", "当前权利人",
+                  "申请人名称", "第一申请人"),
+    "ipc": ("分类号", "IPC", "IPC分类号", "IPC分类", "国际分类号", "主分类号", "IPC主分类号",
+            "IPC主分类"),
+    "url": ("链接", "url", "详情链接"),
+}  # fmt: skip
+
+
+def cnipa_mapping(columns: Sequence[str]) -> Mapping | None:
+    """The CNIPA profile for a patent table with these columns, or None if it has no
+    title and no application/publication number column."""
+    found = {k: _find(columns, names) for k, names in CNIPA_COLUMNS.items()}
+    if not found["title"] or not (found["pub_no"] or found["app_no"]):
+        return None
+    fields: dict[str, FieldSpec] = {
+        "title": _f(found["title"][0]),
+        "source_id": _f(*(found["pub_no"] + found["app_no"])),
+        "venue": FieldSpec(constant="CNIPA"),
+    }
+    if found["abstract"]:
+        fields["abstract"] = _f(found["abstract"][0])
+    # Patent statistics count applications: the application date wins.
+    if found["app_date"] or found["pub_date"]:
+        fields["date"] = _f(*(found["app_date"] + found["pub_date"]))
+    if found["applicant"]:
+        fields["organization"] = _f(*found["applicant"])
+    if found["ipc"]:
+        fields["ipc"] = _f(*found["ipc"])
+    if found["url"]:
+        fields["url"] = _f(found["url"][0])
+    return Mapping(name="cnipa", source="cnipa", kind="patent", kinds=("patent",), fields=fields)
+
+
+PATENTSVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("patent_id", "patent_number"),
+    "title": ("patent_title",),
+    "abstract": ("patent_abstract",),
+    "date": ("filing_date", "application_date", "patent_date", "grant_date"),
+    "organization": ("disambig_assignee_organization", "assignee_organization", "assignee",
+                     "organization", "raw_assignee_organization"),
+    "ipc": ("ipc", "ipcr", "ipc_class", "ipc_code", "cpc_group", "cpc_subgroup_id",
+            "cpc_group_id", "cpc"),
+}  # fmt: skip
+
+
+def patentsview_mapping(columns: Sequence[str]) -> Mapping | None:
+    """The PatentsView profile (USPTO ``g_patent`` joined with assignees), or None."""
+    found = {k: _find(columns, names) for k, names in PATENTSVIEW_COLUMNS.items()}
+    if not found["id"] or not found["title"]:
+        return None
+    fields: dict[str, FieldSpec] = {
+        "source_id": _f(found["id"][0]),
+        "title": _f(found["title"][0]),
+        "venue": FieldSpec(constant="USPTO"),
+    }
+    for key in ("abstract", "date", "organization", "ipc"):
+        if found[key]:
+            fields[key] = _f(*found[key])
+    return Mapping(
+        name="patentsview", source="patentsview", kind="patent", kinds=("patent",), fields=fields
+    )
+
+
+PROFILES = ("crunchbase", "itjuzi", "cnki", "wanfang", "cnipa", "patentsview", "openalex",
+            "ris", "wos", "endnote", "refworks", "estudy", "generic")  # fmt: skip
+
+#: The reader a profile implies (a profile not listed reads whatever format is detected).
+PROFILE_FORMATS = {name: name for name in BIB_PROFILES}
 
 
 def profile_mapping(profile: str, columns: Sequence[str], fmt: str, path: str) -> Mapping:
     """The named profile's mapping for a file with these columns."""
     if profile == "crunchbase":
         return CRUNCHBASE
-    if profile == "cnki":
+    if profile in ("cnki", "wanfang"):
         if fmt != "cnki":
             raise IngestError(
-                f"the cnki profile reads NoteExpress (.net) files, but this file is {fmt}",
+                f"the {profile} profile reads NoteExpress (.net) files, but this file is {fmt}",
                 path=path,
             )
-        return CNKI
+        return CNKI if profile == "cnki" else WANFANG
+    if profile in BIB_PROFILES:
+        if fmt != profile:
+            raise IngestError(
+                f"the {profile} profile reads {profile} exports, but this file is {fmt}",
+                path=path,
+            )
+        return BIB_PROFILES[profile]
+    if profile == "openalex":
+        if "openalex_id" not in columns:
+            raise IngestError(
+                "the openalex profile reads OpenAlex works (JSON from the /works API, "
+                "a JSON array or JSON Lines of works), and this file holds none",
+                path=path,
+            )
+        return OPENALEX
     if profile == "itjuzi":
         m = itjuzi_mapping(columns)
         if m is None:
@@ -326,21 +503,45 @@ def profile_mapping(profile: str, columns: Sequence[str], fmt: str, path: str) -
                 path=path,
             )
         return m
+    if profile == "cnipa":
+        m = cnipa_mapping(columns)
+        if m is None:
+            raise IngestError(
+                "the cnipa profile needs a title column (名称, 发明名称 or 标题) and an "
+                f"application or publication number (申请号, 公开(公告)号); columns: "
+                f"{', '.join(columns)}",
+                path=path,
+            )
+        return m
+    if profile == "patentsview":
+        m = patentsview_mapping(columns)
+        if m is None:
+            raise IngestError(
+                "the patentsview profile needs patent_id (or patent_number) and patent_title "
+                f"columns; columns: {', '.join(columns)}",
+                path=path,
+            )
+        return m
     if profile == "generic":
         return generic_mapping(columns)
     raise IngestError(f"unknown profile {profile!r} (profiles: {', '.join(PROFILES)})", path=path)
 
 
-def detect_profile(columns: Sequence[str], fmt: str, path: str) -> Mapping:
+def detect_profile(columns: Sequence[str], fmt: str, path: str, hint: str | None = None) -> Mapping:
     """The first profile whose rule fits (see the module docstring)."""
     if fmt == "cnki":
-        return CNKI
+        return WANFANG if hint == "wanfang" else CNKI
+    if fmt in BIB_PROFILES:
+        return BIB_PROFILES[fmt]
+    if hint == "openalex":
+        return OPENALEX
     have = set(columns)
     if {"company_permalink", "funding_round_type", "funded_at"} <= have:
         return CRUNCHBASE
-    m = itjuzi_mapping(columns)
-    if m is not None:
-        return m
+    for rule in (cnipa_mapping, patentsview_mapping, itjuzi_mapping):
+        m = rule(columns)
+        if m is not None:
+            return m
     if "title" in have:
         return generic_mapping(columns)
     raise IngestError(

@@ -29,6 +29,7 @@ import polars as pl
 from ..errors import IngestError
 from .base import ROW_COL, Reject
 from .dates import ParsedDate, parse_date
+from .openalex import is_openalex_work, openalex_row
 from .sniff import sniff_delimiter
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,11 @@ class Table:
     batches: Iterator[RawBatch]
     notes: list[str] = field(default_factory=list)
     close: Callable[[], None] = lambda: None
+    # What the content says about its source, for profile detection: "openalex" for
+    # OpenAlex works, "wanfang" for a Wanfang NoteExpress export; None = nothing.
+    hint: str | None = None
+    # Derived column → what the user knows it as (e.g. "_date" → "DA/PY"), for rejects.
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -314,8 +320,13 @@ def _ragged(path: Path, row: int, raw: str, n: int, width: int) -> Reject:
 def open_jsonl(path: Path, encoding: str) -> Table:
     f = path.open("r", encoding=encoding, newline="", errors="strict")
     lines = _Lines(f, path, encoding)
-    gen = _jsonl_batches(path, lines)
-    first = next(gen, None)
+    hint: list[str | None] = [None]
+    try:
+        gen = _jsonl_batches(path, lines, hint)
+        first = next(gen, None)
+    except BaseException:
+        f.close()
+        raise
     cols = [] if first is None else first.frame.columns[:-1]
 
     def batches() -> Iterator[RawBatch]:
@@ -326,10 +337,24 @@ def open_jsonl(path: Path, encoding: str) -> Table:
         finally:
             f.close()
 
-    return Table(path, "jsonl", encoding, None, list(cols), batches(), close=f.close)
+    return Table(path, "jsonl", encoding, None, list(cols), batches(), close=f.close,
+                 hint=hint[0])  # fmt: skip
 
 
-def _jsonl_batches(path: Path, lines: _Lines) -> Iterator[RawBatch]:
+def _object_row(obj: dict[str, Any], hint: list[str | None], first: bool) -> dict[str, str | None]:
+    """One JSON object as a row; OpenAlex works (judged on the first) are flattened."""
+    if first and is_openalex_work(obj):
+        hint[0] = "openalex"
+    if hint[0] == "openalex":
+        return openalex_row(obj)
+    return {str(k): cell_text(v) for k, v in obj.items()}
+
+
+def _jsonl_batches(
+    path: Path, lines: _Lines, hint: list[str | None] | None = None
+) -> Iterator[RawBatch]:
+    hint = hint if hint is not None else [None]
+    seen_object = False
     rows: list[dict[str, str | None]] = []
     numbers: list[int] = []
     rejects: list[Reject] = []
@@ -345,7 +370,8 @@ def _jsonl_batches(path: Path, lines: _Lines) -> Iterator[RawBatch]:
             rejects.append(Reject(str(path), n, None, text[:_SHOW], f"not valid JSON ({msg})"))
         else:
             if isinstance(obj, dict):
-                rows.append({str(k): cell_text(v) for k, v in obj.items()})
+                rows.append(_object_row(obj, hint, not seen_object))
+                seen_object = True
                 numbers.append(n)
             else:
                 rejects.append(
@@ -370,6 +396,144 @@ def _json_frame(
     return RawBatch(
         _frame(names, [[r.get(c) for c in names] for r in rows], numbers), tuple(rejects)
     )
+
+
+# -- JSON documents ------------------------------------------------------------------
+
+#: Keys under which a JSON document keeps its list of records (OpenAlex: ``results``).
+JSON_LIST_KEYS = ("results", "records", "data", "items", "rows", "works")
+
+
+def open_json(path: Path, encoding: str) -> Table:
+    """A JSON document: an array of objects, an object holding one (``{"results": [...]}``,
+    as the OpenAlex API returns) or a single object. Rows are numbered by their 1-based
+    position in the array. The document is parsed whole: use JSON Lines for huge files.
+    A ``.json`` file that is really JSON Lines is read as such."""
+    try:
+        text = path.read_text(encoding=encoding, errors="strict")
+    except UnicodeDecodeError as e:
+        raise IngestError(
+            f"cannot decode the file as {encoding} ({e.reason}): pass encoding= (e.g. utf-8)",
+            path=str(path),
+        ) from None
+    text = text.lstrip("\ufeff")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        if e.msg == "Extra data" and text.lstrip().startswith("{"):
+            return open_jsonl(path, encoding)
+        raise IngestError(
+            f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno}): fix the file "
+            "or export it again",
+            path=str(path),
+            row=e.lineno,
+        ) from None
+    except RecursionError:
+        raise IngestError("the JSON is nested too deeply to read", path=str(path)) from None
+    items = _json_items(doc, path)
+    hint: list[str | None] = [None]
+    rows: list[dict[str, str | None]] = []
+    numbers: list[int] = []
+    rejects: list[Reject] = []
+    batches: list[RawBatch] = []
+    seen_object = False
+    for i, obj in enumerate(items, start=1):
+        if isinstance(obj, dict):
+            rows.append(_object_row(obj, hint, not seen_object))
+            seen_object = True
+            numbers.append(i)
+        else:
+            shown = json.dumps(obj, ensure_ascii=False)[:_SHOW]
+            rejects.append(
+                Reject(str(path), i, None, shown,
+                       f"record {i} is a JSON {type(obj).__name__}, not an object with named fields")
+            )  # fmt: skip
+        if len(rows) + len(rejects) >= BATCH_ROWS:
+            batches.append(_json_frame(rows, numbers, rejects))
+            rows, numbers, rejects = [], [], []
+    if rows or rejects:
+        batches.append(_json_frame(rows, numbers, rejects))
+    cols = batches[0].frame.columns[:-1] if batches else []
+    return Table(path, "json", encoding, None, list(cols), iter(batches), hint=hint[0])
+
+
+def _json_items(doc: Any, path: Path) -> list[Any]:
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        for key in JSON_LIST_KEYS:
+            if isinstance(doc.get(key), list):
+                return list(doc[key])
+        return [doc]
+    raise IngestError(
+        f"the JSON document is a {type(doc).__name__}: expected an array of objects "
+        f"or an object with one of {', '.join(JSON_LIST_KEYS)} holding them",
+        path=str(path),
+    )
+
+
+# -- Parquet -------------------------------------------------------------------------
+
+
+def open_parquet(path: Path) -> Table:
+    """A Parquet file, read in batches of :data:`BATCH_ROWS` (row = 1-based position).
+
+    Every column becomes text as the record stage expects: numbers and dates as
+    printed by polars, lists ``;``-joined, structs as JSON.
+    """
+    import pyarrow.parquet as pq  # noqa: PLC0415 - only Parquet inputs pay for the import
+
+    try:
+        pf = pq.ParquetFile(path)
+        names = list(pf.schema_arrow.names)
+    except Exception as e:  # pyarrow raises ArrowInvalid, OSError … for a broken file
+        raise IngestError(
+            f"not a readable Parquet file ({type(e).__name__}: {e})", path=str(path)
+        ) from None
+    cols = clean_header(names)
+
+    def batches() -> Iterator[RawBatch]:
+        start = 1
+        try:
+            for rb in pf.iter_batches(batch_size=BATCH_ROWS):
+                frame = _text_frame(pl.from_arrow(rb), cols)  # type: ignore[arg-type]
+                n = frame.height
+                yield RawBatch(
+                    frame.with_columns(
+                        pl.int_range(start, start + n, dtype=pl.Int64).alias(ROW_COL)
+                    )
+                )
+                start += n
+        except IngestError:
+            raise
+        except Exception as e:
+            raise IngestError(
+                f"the Parquet file breaks off after row {start - 1:,} ({type(e).__name__}: {e})",
+                path=str(path),
+                row=start,
+            ) from None
+        finally:
+            pf.close()
+
+    return Table(path, "parquet", "parquet", None, cols, batches(), close=pf.close)
+
+
+def _text_frame(df: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    out: list[pl.Series] = []
+    for s, name in zip(df.get_columns(), names, strict=True):
+        dt = s.dtype
+        if dt == pl.Utf8:
+            t = s
+        elif isinstance(dt, pl.List) and not dt.inner.is_nested():
+            t = s.list.eval(pl.element().cast(pl.Utf8)).list.join(";")
+        elif dt.is_nested() or dt == pl.Object or dt == pl.Binary:
+            t = pl.Series([cell_text(v) for v in s.to_list()], dtype=pl.Utf8)
+        elif dt == pl.Boolean:
+            t = s.cast(pl.Utf8).str.to_lowercase()
+        else:
+            t = s.cast(pl.Utf8)
+        out.append(t.alias(name))
+    return pl.DataFrame(out, schema={n: pl.Utf8() for n in names})
 
 
 # -- XLSX ----------------------------------------------------------------------------
@@ -398,14 +562,25 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
     else:
         ws = wb.worksheets[0]
     it = enumerate(ws.iter_rows(values_only=True), start=1)
+    return _sheet_table(path, "xlsx", it, wb.close)
+
+
+def _sheet_table(
+    path: Path, fmt: str, it: Iterator[tuple[int, tuple[Any, ...]]], close: Callable[[], None]
+) -> Table:
+    """A worksheet's rows (number, cell values) → a table: header = first non-empty row."""
     header_raw: list[Any] | None = None
-    for _, cells in it:
-        if any(c is not None and str(c).strip() for c in cells):
-            header_raw = list(cells)
-            break
+    try:
+        for _, cells in it:
+            if any(c is not None and str(c).strip() for c in cells):
+                header_raw = list(cells)
+                break
+    except BaseException:
+        close()
+        raise
     if header_raw is None:
-        wb.close()
-        return Table(path, "xlsx", "xlsx", None, [], iter(()), close=wb.close)
+        close()
+        return Table(path, fmt, fmt, None, [], iter(()), close=close)
     while header_raw and (header_raw[-1] is None or not str(header_raw[-1]).strip()):
         header_raw.pop()
     header = clean_header(header_raw)
@@ -426,9 +601,77 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
                 for b in gen:
                     yield _rename(b, cols)
         finally:
-            wb.close()
+            close()
 
-    return Table(path, "xlsx", "xlsx", None, cols, batches(), notes, close=wb.close)
+    return Table(path, fmt, fmt, None, cols, batches(), notes, close=close)
+
+
+# -- XLS (Excel 97-2003) ---------------------------------------------------------------
+
+
+def open_xls(path: Path, sheet: str | None = None) -> Table:
+    """An old binary Excel workbook through xlrd; cells are read as XLSX cells are
+    (dates as dates, error cells as their text such as ``#NAME?``)."""
+    try:
+        import xlrd  # noqa: PLC0415 - only XLS inputs pay for the import
+    except ImportError:  # pragma: no cover - xlrd is a dependency
+        raise IngestError(
+            "reading .xls needs the xlrd package: pip install xlrd (or save the file as .xlsx)",
+            path=str(path),
+        ) from None
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as e:  # xlrd raises XLRDError, CompDocError, struct.error …
+        raise IngestError(
+            f"not a readable XLS workbook ({type(e).__name__}: {e}): open it in a spreadsheet "
+            "program and save it as .xlsx or .csv",
+            path=str(path),
+        ) from None
+    try:
+        names = book.sheet_names()
+        if sheet is not None and sheet not in names:
+            raise IngestError(
+                f"no sheet {sheet!r} in the workbook (sheets: {', '.join(names)})", path=str(path)
+            )
+        ws = book.sheet_by_name(sheet) if sheet is not None else book.sheet_by_index(0)
+    except IngestError:
+        book.release_resources()
+        raise
+    except Exception as e:
+        book.release_resources()
+        raise IngestError(
+            f"not a readable XLS workbook ({type(e).__name__}: {e})", path=str(path)
+        ) from None
+
+    def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        for i in range(ws.nrows):
+            try:
+                cells = tuple(_xls_value(c, book.datemode) for c in ws.row(i))
+            except Exception as e:
+                raise IngestError(
+                    f"cannot read this row ({type(e).__name__}: {e})", path=str(path), row=i + 1
+                ) from None
+            yield i + 1, cells
+
+    return _sheet_table(path, "xls", rows(), book.release_resources)
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    import xlrd  # noqa: PLC0415
+
+    t = cell.ctype
+    if t in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if t == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
+            return cell.value
+    if t == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if t == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#ERROR")
+    return cell.value
 
 
 def _xlsx_batches(

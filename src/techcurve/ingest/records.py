@@ -16,7 +16,7 @@ import polars as pl
 from ..store import RECORD_COLUMNS
 from .base import ROW_COL, Reject
 from .dates import ParsedDate, parse_date
-from .money import Amount, normalize_round, parse_amount
+from .money import Amount, MoneyConfig, normalize_round, parse_amount
 from .profiles import KINDS, FieldSpec, Mapping
 
 #: The columns a parsed record frame has (the store's, minus the ingest id).
@@ -67,10 +67,12 @@ def build_records(
     path: str,
     kind: str | None,
     as_of: date | None,
+    money: MoneyConfig | None = None,
 ) -> tuple[pl.DataFrame, list[Reject]]:
     """Turn one batch of raw rows into records (:data:`OUTPUT_COLUMNS`) and rejects.
 
-    ``kind`` is used when the mapping fixes none and a row names none.
+    ``kind`` is used when the mapping fixes none and a row names none; ``money`` holds
+    the vague-amount multipliers and exchange rates (default: the shipped ones).
     """
     empty = pl.DataFrame(schema=OUTPUT_COLUMNS | {ROW_COL: pl.Int64()})
     if raw.height == 0:
@@ -158,7 +160,7 @@ def build_records(
         keys = df.select("amount", "_year", "currency").unique()
         rows: list[dict[str, Any]] = []
         for text, year, cur in keys.iter_rows():
-            a = parse_amount(text, year=year, currency=cur or mapping.amount_currency)
+            a = parse_amount(text, year=year, currency=cur or mapping.amount_currency, config=money)
             if isinstance(a, Amount):
                 shown = text
                 if text is None:

@@ -1,8 +1,9 @@
 """Guessing what a file is: its format, text encoding and CSV delimiter.
 
-Encoding, in order: a byte-order mark (UTF-8-BOM, UTF-16, UTF-32); strict UTF-8; then
-charset-normalizer. Two corrections on top of charset-normalizer, both for the data
-techcurve meets:
+Encoding, in order: a byte-order mark (UTF-8-BOM, UTF-16, UTF-32); UTF-16 LE/BE without
+a BOM (told by the zero bytes that every ASCII character leaves at odd or even offsets);
+strict UTF-8; then charset-normalizer. Two corrections on top of charset-normalizer,
+both for the data techcurve meets:
 
 * a CJK answer (cp949, big5, euc-jp …) for bytes that also decode as GB18030 becomes
   GB18030 — short Chinese exports are GBK far more often than Korean;
@@ -16,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import json
 import logging
 import re
 from pathlib import Path
@@ -39,9 +41,17 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _EXTENSIONS = {
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-    ".xlsx": "xlsx", ".xlsm": "xlsx", ".net": "cnki",
+    ".xlsx": "xlsx", ".xlsm": "xlsx", ".net": "cnki", ".xls": "xls", ".parquet": "parquet",
+    ".pq": "parquet", ".ris": "ris", ".enw": "endnote", ".ciw": "wos", ".json": "json",
 }  # fmt: skip
 _CNKI_FIELD = re.compile(r"^\s*\{[^{}\n]{1,40}\}\s*[:：]")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary Excel (and other OLE2 files)
+# First lines of the tagged bibliographic exports (see tagged.py).
+_RIS_LINE = re.compile(r"^[A-Z][A-Z0-9]  - ?")
+_WOS_FIRST = re.compile(r"^(?:FN |VR |PT [A-Z]\b)")
+_ENDNOTE_LINE = re.compile(r"^%0 \S")
+_REFWORKS_LINE = re.compile(r"^RT \S")
+_ESTUDY_LINE = re.compile(r"^(?:DataType|[A-Z][A-Za-z]+-[^\s:：]{1,12})\s*[:：]")
 
 
 def check_file(path: Path) -> None:
@@ -85,6 +95,9 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
             return name
     if not sample:
         return "utf-8"
+    utf16 = _utf16_without_bom(sample)
+    if utf16 is not None:
+        return utf16
     whole = len(sample) < SAMPLE_BYTES
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
@@ -112,6 +125,26 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
     return name
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when zero bytes sit at (almost only) odd/even offsets.
+
+    Every ASCII character (delimiters, digits, line ends) in UTF-16 has a zero high
+    byte; UTF-8 and GB18030 text never contains zero bytes at all.
+    """
+    head = sample[:4096]
+    if len(head) < 4 or head.count(0) < len(head) // 10:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= 8 * max(even, 1) or (even == 0 and odd >= 2):
+        name = "utf-16-le"
+    elif even >= 8 * max(odd, 1) or (odd == 0 and even >= 2):
+        name = "utf-16-be"
+    else:
+        return None
+    cut = len(sample) - len(sample) % 2
+    return name if _decodes(sample[:cut], name, True) else None
+
+
 def _decodes(sample: bytes, encoding: str, final: bool) -> bool:
     try:
         codecs.getincrementaldecoder(encoding)().decode(sample, final=final)
@@ -121,26 +154,58 @@ def _decodes(sample: bytes, encoding: str, final: bool) -> bool:
 
 
 def detect_format(path: Path, sample: bytes, encoding: str) -> str:
-    """``csv``, ``tsv``, ``jsonl``, ``xlsx`` or ``cnki`` from the extension, else the content."""
+    """The reader a file needs (one of :data:`~techcurve.ingest.base.FORMATS`).
+
+    Binary formats by their magic bytes (XLSX ``PK``, XLS ``OLE2``, Parquet ``PAR1``);
+    then the extension (``.csv .tsv .jsonl .json .xlsx .xls .parquet .ris .enw .ciw``);
+    then the first non-blank line: ``{Field}: value`` is NoteExpress (``cnki``),
+    ``TY  - `` RIS, ``FN``/``PT J`` Web of Science, ``%0`` EndNote, ``RT`` RefWorks,
+    ``Title-题名:`` / ``DataType:`` CNKI E-Study, ``[`` a JSON array, ``{`` JSON Lines
+    (or one JSON document when the first line is not a whole object); else CSV.
+    """
     ext = path.suffix.lower()
-    if ext == ".xls":
-        raise IngestError(
-            "old binary Excel (.xls) files are not supported: open it and save as .xlsx or .csv",
-            path=str(path),
-        )
     if sample.startswith(b"PK\x03\x04"):
         return "xlsx"
-    if ext in _EXTENSIONS and ext not in (".net",):
+    if sample.startswith(_OLE2):
+        return "xls"
+    if sample.startswith(b"PAR1"):
+        return "parquet"
+    if ext in (".xls", ".parquet", ".pq"):
+        return _EXTENSIONS[ext]  # the reader says what is wrong with the bytes
+    if ext in _EXTENSIONS and ext != ".net":
         return _EXTENSIONS[ext]
     text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
-    first = next((ln for ln in re.split(r"\r\n|\r|\n", text) if ln.strip()), "")
+    lines = [ln for ln in re.split(r"\r\n|\r|\n", text) if ln.strip()]
+    first = lines[0] if lines else ""
     if _CNKI_FIELD.match(first):
         return "cnki"
     if ext == ".net":
         return "cnki"
-    if first.lstrip().startswith("{"):
+    if _RIS_LINE.match(first):
+        return "ris"
+    if _WOS_FIRST.match(first):
+        return "wos"
+    if _ENDNOTE_LINE.match(first):
+        return "endnote"
+    if _REFWORKS_LINE.match(first):
+        return "refworks"
+    if _ESTUDY_LINE.match(first) and any(_ESTUDY_LINE.match(ln) for ln in lines[1:5]):
+        return "estudy"
+    stripped = first.lstrip()
+    if stripped.startswith("["):
+        return "json"
+    if stripped.startswith("{"):
+        if ext == ".json" or not _is_json_object(stripped):
+            return "json"
         return "jsonl"
     return "csv"
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def sniff_delimiter(sample_text: str, fmt: str) -> str:
