@@ -49,6 +49,7 @@ from .query import Node as QueryNode
 
 __all__ = [
     "DEFAULT_TAXONOMY",
+    "FINDING_KINDS",
     "Finding",
     "Taxonomy",
     "check_taxonomy",
@@ -161,11 +162,31 @@ class Taxonomy:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem :func:`check_taxonomy` found."""
+    """One problem :func:`check_taxonomy` found.
+
+    ``kind`` names the check (see :data:`FINDING_KINDS`), so that tools can count and
+    filter findings; it does not take part in equality.
+    """
 
     level: Literal["error", "warning"]
     subfield: str | None
     message: str
+    kind: str = field(default="", compare=False)
+
+
+FINDING_KINDS = {
+    "duplicate-domain": "a domain id is defined more than once",
+    "duplicate-id": "a sub-field id is defined more than once",
+    "unknown-domain": "a sub-field names a domain that is not defined",
+    "empty-query": "a sub-field has an empty query",
+    "bad-query": "a sub-field's query does not parse",
+    "same-name": "two sub-fields have the same name",
+    "shared-term": "a term is used by more than one sub-field",
+    "shadowed-term": "a term contains another sub-field's term, so its records match both",
+    "empty-domain": "a domain has no sub-fields",
+    "unused-term": "a term matches nothing in the store",
+}
+"""Every :attr:`Finding.kind`, with a one-line description."""
 
 
 def compose_query(terms: list[str], exclude: list[str] | tuple[str, ...] = ()) -> str:
@@ -457,16 +478,16 @@ def check_taxonomy(tax: Taxonomy) -> list[Finding]:
     errors: list[Finding] = []
     warnings: list[Finding] = []
 
-    def error(subfield: str | None, message: str) -> None:
-        errors.append(Finding("error", subfield, message))
+    def error(subfield: str | None, message: str, kind: str) -> None:
+        errors.append(Finding("error", subfield, message, kind))
 
-    def warn(subfield: str | None, message: str) -> None:
-        warnings.append(Finding("warning", subfield, message))
+    def warn(subfield: str | None, message: str, kind: str) -> None:
+        warnings.append(Finding("warning", subfield, message, kind))
 
     seen_domains: set[str] = set()
     for d in tax.domains:
         if d.id in seen_domains:
-            error(None, f"domain id {d.id!r} is defined more than once")
+            error(None, f"domain id {d.id!r} is defined more than once", "duplicate-domain")
         seen_domains.add(d.id)
 
     seen: set[str] = set()
@@ -475,23 +496,23 @@ def check_taxonomy(tax: Taxonomy) -> list[Finding]:
     queries: dict[str, Query] = {}
     for sf in tax.subfields:
         if sf.id in seen:
-            error(sf.id, f"sub-field id {sf.id!r} is defined more than once")
+            error(sf.id, f"sub-field id {sf.id!r} is defined more than once", "duplicate-id")
         seen.add(sf.id)
         if sf.domain not in seen_domains:
-            error(sf.id, f"unknown domain {sf.domain!r}")
+            error(sf.id, f"unknown domain {sf.domain!r}", "unknown-domain")
         used_domains.add(sf.domain)
         for name in (sf.name_zh, sf.name_en):
             key = _name_key(name)
             if key and names.get(key, sf.id) != sf.id:
-                warn(sf.id, f"name {name!r} is also the name of {names[key]!r}")
+                warn(sf.id, f"name {name!r} is also the name of {names[key]!r}", "same-name")
             names.setdefault(key, sf.id)
         if not sf.query.strip():
-            error(sf.id, "the query is empty")
+            error(sf.id, "the query is empty", "empty-query")
             continue
         try:
             queries[sf.id] = tax.queries.get(sf.id) or parse_query(sf.query)
         except QueryError as e:
-            error(sf.id, f"the query does not parse: {e}")
+            error(sf.id, f"the query does not parse: {e}", "bad-query")
 
     # Which sub-fields use each (kind, pattern) as a positive term, in order.
     users: dict[tuple[str, str], dict[str, str]] = {}
@@ -503,7 +524,7 @@ def check_taxonomy(tax: Taxonomy) -> list[Finding]:
         if len(by) > 1:
             ids = list(by)
             shown = next(iter(by.values()))
-            warn(ids[-1], f"term {shown!r} appears in {_and_list(ids)}")
+            warn(ids[-1], f"term {shown!r} appears in {_and_list(ids)}", "shared-term")
 
     # Shadowing: a record holding the longer pattern always holds the shorter one too
     # (for IPC codes: a longer code always starts with the shorter prefix). Reported
@@ -531,9 +552,10 @@ def check_taxonomy(tax: Taxonomy) -> list[Finding]:
                             a,
                             f"term {long_text!r} of {a} contains term {short_text!r} of {b}: "
                             f"records with it also match {b}",
+                            "shadowed-term",
                         )
 
     for d in tax.domains:
         if d.id not in used_domains:
-            warn(None, f"domain {d.id!r} ({d.name_zh}) has no sub-fields")
+            warn(None, f"domain {d.id!r} ({d.name_zh}) has no sub-fields", "empty-domain")
     return errors + warnings
