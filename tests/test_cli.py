@@ -211,3 +211,33 @@ def test_every_command_has_help_text() -> None:
 
     for name, cmd in walk(cli):
         assert getattr(cmd, "help", None), f"`techcurve {name}` has no help text"
+
+
+def test_ingest_inspect_shows_the_records_and_stores_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+    out = run(
+        db, "ingest", "--inspect", str(DATA / "ingest" / "itjuzi_invest_events_excerpt.xlsx")
+    ).stdout
+    assert "profile   itjuzi" in out
+    assert "column A has no header but holds dates" in out
+    assert "first 5 records as they would be stored" in out
+    counts = run_json(
+        db,
+        "ingest-counts",
+        "--dry-run",
+        "--profile",
+        "long-csv",
+        str(DATA / "cli" / "counts_long.csv"),
+    )
+    assert counts[0]["stored"] == 480  # a dry run reports what it would store ...
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM records").fetchall() == [(0,)]
+        assert con.execute("SELECT count(*) FROM counts").fetchall() == [
+            (0,)
+        ]  # ... and stores nothing
+    finally:
+        con.close()

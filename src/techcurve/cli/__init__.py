@@ -208,6 +208,13 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
     help="Text encoding of the files (e.g. utf-8, gb18030, utf-16-le); default: detected.",
 )
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
+@click.option(
+    "--inspect",
+    "inspect_only",
+    is_flag=True,
+    help="Show the detected format, encoding, profile, columns and first records of each "
+    "file (like `techcurve inspect`) and store nothing.",
+)
 @AS_OF
 @click.pass_obj
 def ingest(
@@ -219,9 +226,18 @@ def ingest(
     rejects_dir: str | None,
     encoding: str | None,
     dry_run: bool,
+    inspect_only: bool,
     as_of: str | None,
 ) -> None:
     """Ingest record files (patents, papers, articles, financing events)."""
+    if inspect_only:
+        from .ingest_cmds import inspect as inspect_cmd
+
+        for f in files:
+            click.get_current_context().invoke(
+                inspect_cmd, file=f, profile=profile, mapping=mapping, kind=kind, encoding=encoding
+            )
+        return
     with _progress(ctx, "ingest") as prog:
         summaries = pipeline.ingest(
             ctx.db,
