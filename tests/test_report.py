@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -20,6 +22,7 @@ from scipy.stats import spearmanr
 from techcurve.audit import audit_figures
 from techcurve.errors import ReportError
 from techcurve.models import Phase
+from techcurve.render.charts import GlyphSheet, series_svg
 from techcurve.report import build_report, compute_report_data, data_json_path, largest_remainder
 from techcurve.report.build import fmt_pct, fmt_yi, round_group
 from techcurve.report.figures import round_to_total
@@ -59,6 +62,55 @@ FINANCING = [
     ("f9", date(2022, 11, 25), 9e8, 9e8, 9e8, "a", ["qc"]),  # after the cut-off
     ("f10", date(2022, 5, 5), 1e8, 1e8, 1e8, "b", []),  # matched to no sub-field
 ]
+
+
+def _indicator_rows() -> list[dict[str, object]]:
+    """Yearly series for two sub-fields (the rest have none).
+
+    5g: cumulative patents on a logistic (κ 1,000, midpoint 2012, α 0.6) ending in 2020
+    (the patent records end there too, so later years fall outside the coverage) and an
+    attention bell peaking in 2014. ml: papers growing 50 % a year (still accelerating)
+    and attention still rising.
+    """
+    rows: list[dict[str, object]] = []
+    prev = 0
+    for y in range(2005, 2023):
+        cum = round(1000 / (1 + math.exp(-0.6 * (y - 2012)))) if y <= 2020 else prev
+        rows.append(
+            {
+                "subfield_id": "5g",
+                "year": y,
+                "patents": cum - prev,
+                "patents_cum": cum,
+                "papers": 0,
+                "papers_cum": 0,
+                "articles": 0,
+                "opinion_index": None,
+                "attention": 80 * math.exp(-0.5 * ((y - 2014) / 2.5) ** 2) if y >= 2008 else None,
+            }
+        )
+        prev = cum
+    prev = 0
+    for y in range(2010, 2023):
+        cum = round(10 * 1.5 ** (y - 2010))
+        rows.append(
+            {
+                "subfield_id": "ml",
+                "year": y,
+                "patents": 0,
+                "patents_cum": 0,
+                "papers": cum - prev,
+                "papers_cum": cum,
+                "articles": 0,
+                "opinion_index": None,
+                "attention": 10.0 + 7.5 * (y - 2014) if y >= 2014 else None,
+            }
+        )
+        prev = cum
+    return rows
+
+
+INDICATORS = _indicator_rows()
 
 
 class _Writer:
@@ -193,6 +245,7 @@ def make_store(path: Path, *, with_assessments: bool = True) -> Store:
             ]
         ),
     )
+    st.replace_table("indicators", pl.DataFrame(INDICATORS))
     st.set_meta("taxonomy_version", "2022.1")
     st.set_meta("taxonomy_hash", "ab" * 32)
     store.con.execute("SELECT 1").fetchall()
@@ -286,7 +339,7 @@ def test_hot_words_curve_and_appendix(built: tuple[str, dict]) -> None:
     assert [r["subfield_id"] for r in data["hot_words"]["rows"][:3]] == ["5g", "ml", "cv"]
     assert data["curve"]["n_points"] == 11 and data["curve"]["n_insufficient"] == 1
     assert sum(c["count"] for c in data["curve"]["phase_counts"]) == 11
-    assert len(data["appendix"]) == len(SUBFIELDS)
+    assert len(data["appendix"]) + data["insufficient"]["count"] == len(SUBFIELDS)
     row = next(r for r in data["appendix"] if r["subfield_id"] == "5g")
     assert row["phase"] == Phase.PLATEAU.zh and row["patents_cum"] == 1002391
     assert "累计专利 1002391 件" in row["reasons"]
@@ -509,3 +562,104 @@ def test_pdf_without_chromium_says_run_make_setup(
         pytest.raises(ReportError, match="make setup"),
     ):
         build_report(st, tmp_path / "report.pdf")
+
+
+# -- appendix: series, fitted curves, the insufficient table ---------------------------
+def test_cards_carry_the_series_and_the_fitted_s_curve_and_bell(built: tuple[str, dict]) -> None:
+    html, data = built
+    card = next(r for r in data["appendix"] if r["subfield_id"] == "5g")["chart"]
+    ser = card["series"]
+    assert ser["years"][0] == 2005 and ser["years"][-1] == 2022 and card["as_of_year"] == 2022
+    assert ser["cumulative"] == "patents_cum" and ser["attention"] == "attention"
+    # the patent records end in 2020: later years are left out of the series and the fit
+    assert card["data_end"] == 2020 and ser["cumulative_values"][-2:] == [None, None]
+    assert ser["cumulative_values"][ser["years"].index(2012)] == 500
+    s = card["s_fit"]
+    assert s["identified"] and s["series"] == "patents_cum"
+    assert s["kappa"] == pytest.approx(1000, rel=0.03)
+    assert s["midpoint"] == pytest.approx(2012, abs=0.3)
+    assert s["growth_time"] == pytest.approx(math.log(81) / 0.6, rel=0.1)
+    b = card["bell_fit"]
+    assert b["identified"] and b["peak_year"] == pytest.approx(2014, abs=0.2)
+    assert b["sigma"] == pytest.approx(2.5, abs=0.2)
+    assert "κ ≈ 1," in card["caption"] and "专利数据截至 2020 年" in card["caption"]
+    assert "峰值 2014." in card["caption"]
+    assert [k["label"] for k in card["key"]][-3:] == ["拟合曲线", "κ（饱和值）", "数据截止年份"]
+
+
+def test_no_kappa_while_still_accelerating_and_no_peak_while_rising(
+    built: tuple[str, dict],
+) -> None:
+    _, data = built
+    card = next(r for r in data["appendix"] if r["subfield_id"] == "ml")["chart"]
+    s, b = card["s_fit"], card["bell_fit"]
+    assert s["series"] == "papers_cum" and not s["identified"] and "kappa" not in s
+    assert "仍在加速增长——饱和点尚不可识别" in s["reason"]
+    assert not b["identified"] and "峰值尚不可识别" in b["reason"]
+    assert s["reason"] in card["caption"] and b["reason"] in card["caption"]
+    assert "κ（饱和值）" not in [k["label"] for k in card["key"]]
+
+
+def test_cards_without_indicators_say_so(built: tuple[str, dict]) -> None:
+    html, data = built
+    card = next(r for r in data["appendix"] if r["subfield_id"] == "nlp")["chart"]
+    assert card["series"] is None and card["caption"] == "无逐年指标，无法绘制曲线"
+    one = html[html.index('id="sf-nlp"') :]
+    assert "<svg" not in one[: one.index("</article>")]
+
+
+def test_each_placed_card_has_its_chart_sharing_one_glyph_sheet(built: tuple[str, dict]) -> None:
+    html, data = built
+    for sid in ("5g", "ml"):
+        card = html[html.index(f'id="sf-{sid}"') :]
+        card = card[: card.index("</article>")]
+        assert card.count("<svg") == 1 and '<use href="#tcg' in card and "<defs>" not in card
+    assert html.count('aria-hidden="true" style="position:absolute"><defs>') == 1
+
+
+def test_insufficient_subfields_are_one_table_not_cards(built: tuple[str, dict]) -> None:
+    html, data = built
+    insufficient = {s[0] for s in SUBFIELDS} - {p["subfield_id"] for p in data["curve"]["points"]}
+    assert [r["subfield_id"] for r in data["insufficient"]["rows"]] == sorted(insufficient)
+    assert data["insufficient"]["count"] == 1
+    assert {r["subfield_id"] for r in data["appendix"]} == {s[0] for s in SUBFIELDS} - insufficient
+    table = html[html.index('id="insufficient-table"') :]
+    table = table[: table.index("</table>")]
+    assert '<tr id="sf-pc">' in table and "隐私计算" in table and "<code>" in table
+    assert '<article class="sf" id="sf-pc"' not in html
+    assert html.count("<article") == len(data["appendix"])
+
+
+def test_what_is_missing_is_short() -> None:
+    from techcurve.report.build import _insufficient
+
+    rows = [
+        {
+            "subfield_id": "x",
+            "reason_items": [
+                {"indicator": "evidence_years", "value": 1.0, "text": "only 1 year(s) …"},
+                {"indicator": "patents_cum", "value": 0.0, "text": "no patents …"},
+                {"indicator": "other", "value": None, "text": "something else"},
+            ],
+        }
+    ]
+    out = _insufficient(rows, "zh")
+    assert out["rows"][0]["missing"] == "有证据的年份仅 1 年；无专利与论文；something else"
+
+
+def test_series_svg_stands_alone_without_a_sheet() -> None:
+    svg = series_svg(
+        [2018, 2019, 2020, 2021],
+        patents=[1, 2, None, 4],
+        cumulative=[1, 3, None, 7],
+        attention=[5, 9, 7, None],
+        s_fit=([2018, 2021], [1, 7]),
+        kappa=8.0,
+        as_of_year=2022,
+    )
+    root = ET.fromstring(svg)  # well-formed
+    assert root.tag.endswith("svg") and "<defs>" in svg and 'href="#tcg' in svg
+    sheet = GlyphSheet()
+    shared = series_svg([2018, 2019], cumulative=[1, 2], glyphs=sheet)
+    assert "<defs>" not in shared and sheet.used
+    ET.fromstring(sheet.svg())

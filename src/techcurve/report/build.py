@@ -35,9 +35,11 @@ from .. import __version__
 from ..errors import ReportError
 from ..models import Phase, YearsBand
 from ..render.charts import (
+    GlyphSheet,
     domain_colors,
     donut_chart,
     financing_month_chart,
+    series_svg,
     top_bar_chart,
     treemap_chart,
 )
@@ -47,6 +49,7 @@ from ..store import Store
 from .figures import report_figures, round_to_total
 from .pdf import find_chromium, html_to_pdf
 from .provenance import KINDS, provenance, source_display_name, source_stats
+from .series import coverage_end, fitted_points, subfield_series
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +161,8 @@ TEXT: dict[str, dict[str, str]] = {
         "chart_dom": "{window}融资金额技术领域占比",
         "chart_round": "{window}融资轮次占比（按事件数）",
         "chart_tree": "{window}融资金额分布（按细分技术领域，亿元）",
+        "chart_sf_left": "专利与论文（件/篇）",
+        "chart_sf_right": "关注度",
         "amount_label": "融资金额（亿元）",
         "events_label": "融资事件（起）",
         "round_a": "A轮",
@@ -224,6 +229,8 @@ TEXT: dict[str, dict[str, str]] = {
         "chart_dom": "{window}: financing amount by domain",
         "chart_round": "{window}: events by round",
         "chart_tree": "{window}: financing amount by sub-field (亿 CNY)",
+        "chart_sf_left": "Patents and papers",
+        "chart_sf_right": "Attention",
         "amount_label": "Amount (亿 CNY)",
         "events_label": "Events",
         "round_a": "Series A",
@@ -306,6 +313,13 @@ LABELS: dict[str, dict[str, str]] = {
         "kind_paper": "论文",
         "kind_article": "文章",
         "kind_financing": "融资",
+        "insufficient": "证据不足、未放上曲线的细分技术领域（{n} 个）",
+        "insufficient_note": "以下细分技术领域的证据不足以判断所处阶段，模型不作推测；"
+        "补充所缺数据或调整检索式后重新评估。",
+        "missing": "缺少的证据",
+        "query_samples": "检索式与匹配记录",
+        "n_samples": "检索式 · {n} 条匹配记录",
+        "fits": "逐年指标与拟合曲线",
     },
     "en": {
         "toc": "Contents",
@@ -374,6 +388,13 @@ LABELS: dict[str, dict[str, str]] = {
         "kind_paper": "paper",
         "kind_article": "article",
         "kind_financing": "financing",
+        "insufficient": "Sub-fields with too little evidence to place on the curve ({n})",
+        "insufficient_note": "The evidence for these sub-fields cannot place them on the curve, "
+        "and the model does not guess; add the missing data or refine the query and assess again.",
+        "missing": "Missing evidence",
+        "query_samples": "Query and matched records",
+        "n_samples": "query · {n} matched records",
+        "fits": "Yearly indicators and fitted curves",
     },
 }
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -636,8 +657,15 @@ def _compute(
         "source": tx["source_generic"].format(sources=_join_sources(src_names, lang, tx)),
     }
     data["curve"]["provenance"] = provenance(stats, KINDS, as_of, lang)
-    data["appendix"] = _appendix(sel, srows, sf_rows, sf_name, sf_domain, dom_name, lang)
-    _add_appendix_details(store, data["appendix"], summary, lang)
+    rows = _appendix(sel, srows, sf_rows, sf_name, sf_domain, dom_name, lang)
+    _add_appendix_details(store, rows, summary, lang)
+    # one card (with its chart) per sub-field on the curve; the rest in one table
+    data["appendix"] = [r for r in rows if r["position"] is not None]
+    for r in data["appendix"]:
+        items = r.pop("reason_items")
+        r["reasons_list"] = [str(i.get("text") or i.get("indicator") or "") for i in items]
+    data["insufficient"] = _insufficient([r for r in rows if r["position"] is None], lang)
+    _add_series(store, data["appendix"], as_of, lang)
     data["conclusions"] = _conclusions(data, srows, tx, lang)
     data["conclusions"]["provenance"] = provenance(stats, KINDS, as_of, lang)
     data["labels"] = LABELS[lang]
@@ -1053,6 +1081,15 @@ def _reasons_text(v: Any) -> str:
     return str(items)
 
 
+def _reason_items(v: Any) -> list[dict[str, Any]]:
+    if isinstance(v, str):
+        try:
+            v = json.loads(v)
+        except json.JSONDecodeError:
+            return []
+    return [i for i in v if isinstance(i, dict)] if isinstance(v, list) else []
+
+
 def _appendix(
     sel: pl.DataFrame,
     srows: list[dict[str, Any]],
@@ -1098,6 +1135,7 @@ def _appendix(
                 "years_band": band_names.get(band, "–") if band else "–",
                 "confidence": None if conf is None or _isnan(conf) else round(float(conf), 2),
                 "reasons": _reasons_text(r.get("reasons")),
+                "reason_items": _reason_items(r.get("reasons")),
                 "expert": expert,
                 "patents_cum": s.get("patents_cum"),
                 "birth_year": s.get("birth_year"),
@@ -1111,6 +1149,64 @@ def _appendix(
         key=lambda x: (x["domain"], -1 if x["position"] is None else -x["position"], x["name"])
     )
     return rows
+
+
+MISSING: dict[str, dict[str, str]] = {
+    "zh": {
+        "evidence_years": "有证据的年份仅 {v} 年",
+        "patents_cum": "无专利与论文",
+        "opinion_index": "无媒体、关注度与融资数据",
+        "s_curve": "累计专利/论文年份不足",
+        "attention_bell": "关注度年份不足",
+        "none": "未评估",
+        "sep": "；",
+    },
+    "en": {
+        "evidence_years": "only {v} year(s) with evidence",
+        "patents_cum": "no patents or papers",
+        "opinion_index": "no media, attention or financing data",
+        "s_curve": "too few years of patents/papers",
+        "attention_bell": "too few years of attention",
+        "none": "not assessed",
+        "sep": "; ",
+    },
+}
+
+
+def _insufficient(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """The sub-fields not on the curve, each with a short "what is missing"."""
+    words = MISSING[lang]
+    out = []
+    for r in rows:
+        items = r.pop("reason_items", None) or []
+        missing = []
+        for it in items:
+            ind = str(it.get("indicator") or "")
+            v = it.get("value")
+            if ind in words:
+                num = "–" if v is None else f"{float(v):.0f}"
+                missing.append(words[ind].format(v=num))
+            elif it.get("text"):
+                missing.append(str(it["text"]))
+        out.append({**r, "missing": words["sep"].join(dict.fromkeys(missing)) or words["none"]})
+    return {"count": len(out), "rows": out}
+
+
+def _add_series(store: Store, rows: list[dict[str, Any]], as_of: str | None, lang: str) -> None:
+    """Each card's yearly series, fitted S-curve and bell (see :mod:`.series`)."""
+    year: int | None = int(as_of[:4]) if as_of else None
+    if year is None and store.has_table("indicators"):
+        y = store.sql("SELECT max(year) AS y FROM indicators")["y"][0]
+        year = int(y) if y is not None else None
+    if year is None:
+        for r in rows:
+            r["chart"] = {"series": None, "s_fit": None, "bell_fit": None, "caption": ""}
+        return
+    cards = subfield_series(
+        store, [r["subfield_id"] for r in rows], year, coverage_end(store, year), lang
+    )
+    for r in rows:
+        r["chart"] = cards[r["subfield_id"]]
 
 
 def _conclusions(
@@ -1263,6 +1359,32 @@ def _figures(data: dict[str, Any], tables: _Tables, lang: str) -> dict[str, Mark
                     title=tx["chart_tree"].format(window=w),
                 ),
             )
+    titles = (tx["chart_sf_left"], tx["chart_sf_right"])
+    sheet = GlyphSheet()  # the cards' charts share one set of glyph outlines
+    for r in data["appendix"]:
+        ch = r.get("chart") or {}
+        ser = ch.get("series")
+        if not ser:
+            continue
+        x0, x1 = ser["years"][0], max(ser["years"][-1], ch["as_of_year"])
+        s_fit, b_fit = ch.get("s_fit") or {}, ch.get("bell_fit") or {}
+        svg = series_svg(
+            ser["years"],
+            patents=ser["patents"],
+            papers=ser["papers"],
+            cumulative=ser["cumulative_values"] or (),
+            s_fit=fitted_points(s_fit, x0, x1),
+            kappa=s_fit.get("kappa") if s_fit.get("identified") else None,
+            attention=ser["attention_values"] or (),
+            bell_fit=fitted_points(b_fit, x0, x1),
+            as_of_year=ch["as_of_year"],
+            data_end=ch.get("data_end"),
+            titles=titles,
+            glyphs=sheet,
+        )
+        figs["sf-" + r["subfield_id"]] = Markup(svg)  # noqa: S704 - our SVG, text as paths
+    if sheet.used:
+        figs["glyphs"] = Markup(sheet.svg())  # noqa: S704 - glyph outlines for the cards
     if data["curve"]["n_points"]:
         add(
             "curve",
