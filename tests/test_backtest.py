@@ -161,16 +161,30 @@ def test_backtest_end_to_end(store: Path, tmp_path: Path) -> None:
     )
     before = f.stat().st_mtime
     res = backtest(store, f, models="all")
-    assert [s.model for s in res.scores] == ["snapshot", "timeseries", "majority", "age-only"]
+    assert [s.model for s in res.scores] == [
+        "snapshot",
+        "timeseries",
+        "neighbours",
+        "majority",
+        "age-only",
+    ]
     assert res.labels == 5 and len(res.as_of_dates) == 4
     for s in res.scores:
         assert s.n_labels == 5
         assert sum(map(sum, s.confusion)) == 5
         assert s.n_assessed + sum(r[-1] for r in s.confusion) == 5
-    maj = res.scores[2]
+    maj = res.scores[3]
     assert maj.n_assessed == 5 and maj.exact is not None
-    assert res.predictions.height == 5 * 4
+    assert res.predictions.height == 5 * 5
     assert "steady_ratio" in res.params["timeseries"]
+    assert res.params["neighbours"]["k"] == 5
+    # The label-learnt model is scored leave-one-technology-out: each row's fold holds
+    # the rows of the other technologies only (ar 2×, quantum-computing 2×, iot 1×).
+    nb = res.predictions.filter(pl.col("model") == "neighbours")
+    folds = {sid: note for sid, note in nb.select("subfield_id", "note").iter_rows()}
+    assert all("leave-one-technology-out" in n for n in folds.values())
+    assert "3 rows of 2 other technologies" in folds["ar"]
+    assert "4 rows of 2 other technologies" in folds["iot"]
     d = res.to_dict()
     json.dumps(d)
     assert d["scores"][0]["confusion"]["columns"][-1] == "insufficient"
@@ -218,4 +232,73 @@ def test_cli_backtest_table_and_json(store: Path) -> None:
 
 def test_cli_backtest_needs_labels(store: Path) -> None:
     r = CliRunner().invoke(cli, ["--db", str(store), "backtest"])
+    assert r.exit_code != 0
+
+
+def test_backtest_transfer_fits_on_the_other_label_set(store: Path, tmp_path: Path) -> None:
+    test = tmp_path / "test.csv"
+    test.write_text("technology,year,phase\nar,2015,trough\niot,2014,peak\n", encoding="utf-8")
+    train = tmp_path / "train.csv"
+    train.write_text(
+        "technology,year,phase\nar,2016,slope\nvr,2015,slope\nquantum-computing,2014,trigger\n"
+        "quantum-computing,2016,trigger\n",
+        encoding="utf-8",
+    )
+    res = backtest(store, test, models="neighbours", train_labels=train)
+    assert [s.model for s in res.scores] == ["neighbours", "majority", "age-only"]
+    nb = res.predictions.filter(pl.col("model") == "neighbours")
+    notes = dict(nb.select("subfield_id", "note").iter_rows())
+    assert "fitted on the training labels: 3 rows of 2 other technologies" in notes["ar"]
+    assert "4 rows of 3 other technologies" in notes["iot"]
+    kept = backtest(
+        store, test, models="neighbours", train_labels=train, exclude_same_technology=False
+    )
+    notes = dict(
+        kept.predictions.filter(pl.col("model") == "neighbours")
+        .select("subfield_id", "note")
+        .iter_rows()
+    )
+    assert "4 rows of 3 technologies" in notes["ar"]
+
+
+def test_cli_backtest_transfer(store: Path) -> None:
+    runner = CliRunner()
+    args = ["--db", str(store), "backtest", str(SHIPPED), "--radar", str(RADAR)]
+    r = runner.invoke(cli, [*args, "--model", "neighbours", "--transfer", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert len(data) == 4
+    assert f"{SHIPPED} (fitted on {RADAR})" in data
+    for res in data.values():
+        assert res["scores"][0]["model"] == "neighbours"
+    r = runner.invoke(cli, ["--db", str(store), "backtest", str(SHIPPED), "--transfer"])
+    assert isinstance(r.exception, AssessError) and "--transfer needs both" in str(r.exception)
+
+
+def test_cli_assess_labelled_writes_assessments(store: Path, tmp_path: Path) -> None:
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(store, db)
+    tc.compute(db)
+    runner = CliRunner()
+    r = runner.invoke(
+        cli,
+        ["--db", str(db), "assess-labelled", "--labels", str(SHIPPED), "--radar", str(RADAR)],
+    )
+    assert r.exit_code == 0, r.output
+    assert "assessed:" in r.output
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    models = con.execute("SELECT DISTINCT model FROM assessments").fetchall()
+    reasons = con.execute(
+        "SELECT reasons FROM assessments WHERE status = 'assessed' LIMIT 1"
+    ).fetchone()
+    con.close()
+    assert models == [("neighbours",)]
+    assert reasons is not None and "nearest: " in reasons[0]
+    r = runner.invoke(cli, ["--db", str(db), "assess", "--model", "neighbours"])
+    assert isinstance(r.exception, AssessError) and "assess-labelled --labels" in str(r.exception)
+    r = runner.invoke(cli, ["--db", str(db), "assess-labelled"])
     assert r.exit_code != 0

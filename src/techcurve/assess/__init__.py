@@ -6,7 +6,10 @@ Reads the ``summary`` and ``indicators`` tables, writes the ``assessments`` tabl
 * :class:`SnapshotModel` (``"snapshot"``): the report's method as explicit rules on
   cumulative patents, age, opinion index, financing and the attention series;
 * :class:`TimeSeriesModel` (``"timeseries"``): logistic/Gompertz S-curves of the
-  patent and paper series and a hype bell of attention.
+  patent and paper series and a hype bell of attention;
+* :class:`NeighbourModel` (``"neighbours"``): learnt from labelled rows — the nearest
+  labelled indicator profiles (as of each label's date) vote on the phase
+  (:func:`assess_labelled` fits it on a labels file and assesses the store).
 
 Expert overrides (:func:`load_overrides`, :func:`apply_overrides`) are shown beside
 the model, never instead of it. The rules are documented in ``docs/models.md``.
@@ -28,8 +31,10 @@ import polars as pl
 
 from ..errors import AssessError
 from ._base import ASSESSMENT_SCHEMA, StageModel, assessments_to_frame, check_params, to_date
-from .backtest import BacktestResult, Scores, backtest
+from .backtest import BacktestResult, Scores, backtest, labelled_profiles
+from .labelled import assess_labelled
 from .labels import load_labels, resolve_labels
+from .neighbours import NeighbourModel, profile_features
 from .overrides import Override, apply_overrides, load_overrides
 from .radar import RING_PHASES, radar_labels, read_radar
 from .snapshot import SnapshotModel
@@ -40,17 +45,21 @@ __all__ = [
     "MODELS",
     "RING_PHASES",
     "BacktestResult",
+    "NeighbourModel",
     "Override",
     "Scores",
     "SnapshotModel",
     "TimeSeriesModel",
     "apply_overrides",
     "assess",
+    "assess_labelled",
     "assessments_to_frame",
     "backtest",
+    "labelled_profiles",
     "load_labels",
     "load_overrides",
     "make_model",
+    "profile_features",
     "radar_labels",
     "read_radar",
     "resolve_labels",
@@ -59,14 +68,24 @@ __all__ = [
 MODELS: dict[str, type[StageModel]] = {
     SnapshotModel.name: SnapshotModel,
     TimeSeriesModel.name: TimeSeriesModel,
+    NeighbourModel.name: NeighbourModel,
 }
+
+
+def _expected_models() -> str:
+    plain = [n for n, c in MODELS.items() if not c.requires_labels]
+    learnt = [n for n, c in MODELS.items() if c.requires_labels]
+    text = f"(expected one of: {', '.join(plain)})"
+    if learnt:
+        text += f"; fitted on labels: {', '.join(learnt)} (`techcurve assess-labelled`)"
+    return text
 
 
 def make_model(model: str, params: Mapping[str, Any] | None = None) -> StageModel:
     """A new, unfitted model by name with ``params`` (unknown names raise AssessError)."""
     cls = MODELS.get(model)
     if cls is None:
-        raise AssessError(f"unknown model {model!r} (expected one of: {', '.join(MODELS)})")
+        raise AssessError(f"unknown model {model!r} {_expected_models()}")
     params = dict(params or {})
     check_params(cls, params)
     return cls(**params)
@@ -103,6 +122,7 @@ def assess(
     params: Mapping[str, Any] | None = None,
     overrides: Sequence[Override] | str | Path | None = None,
     as_of: date | str | None = None,
+    labels: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Place every sub-field of ``summary``; returns the ``assessments`` table frame.
 
@@ -111,6 +131,8 @@ def assess(
     ``summary`` and predicts them. ``overrides`` (a list from :func:`load_overrides`,
     or a path to an overrides YAML file) adds the ``expert_*``/``final_*`` columns of
     :func:`apply_overrides`. ``as_of`` must match the summary's own as-of date.
+    ``labels`` is passed to ``fit``: a model fitted on labels (``neighbours``) needs
+    them — the as-of profiles from :func:`labelled_profiles` — the others ignore them.
 
     Columns: subfield_id, model, as_of, status, phase, position, years_band,
     confidence, reasons (JSON list of {indicator, value, text}), one row per sub-field.
@@ -124,7 +146,7 @@ def assess(
     ind = indicators
     if ind is not None and "year" in ind.columns:
         ind = ind.filter(pl.col("year") <= day.year)
-    est.fit(summary, indicators=ind)
+    est.fit(summary, labels, indicators=ind)
     results = est.predict(summary, indicators=ind)
     frame = assessments_to_frame(results, day)
     if overrides is not None:

@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -143,6 +143,9 @@ class StageModel:
     """
 
     name: str = "base"
+    # True for models fitted on labelled rows: the backtest then scores them
+    # leave-one-technology-out (or on a separate label file), never on their own labels.
+    requires_labels: ClassVar[bool] = False
 
     @classmethod
     def _param_names(cls) -> list[str]:

@@ -7,6 +7,16 @@ that summary — every sub-field, no labels — and predicts the labelled sub-fi
 Count rows are cut off strictly: a whole-year row counts only when its year is
 complete at the as-of date (a statement of July 2014 cannot know 2014's patent total).
 
+Models fitted **on labels** (``requires_labels``, e.g. the neighbours model) are never
+scored on a row they were fitted on: each labelled row is predicted by a model fitted
+on the labelled rows of **other technologies only** (leave-one-technology-out — leaving
+out just the row itself would let the same technology's neighbouring years, whose
+profile is nearly identical, leak its label), or, with ``train_labels``, by a model
+fitted on a separate label file (cross-label transfer; rows of the same technology are
+left out of the training set too unless ``exclude_same_technology=False``). Their
+training rows are the **as-of profiles** of :func:`labelled_profiles`: each labelled
+technology's indicators recomputed as of its own label date.
+
 Beside the models, two baselines predict every row, each with **leave-one-out** (they
 are fitted on the labels, so a row never helps predict itself):
 
@@ -43,6 +53,7 @@ from ..models import Phase
 from ..store import Store
 from ._base import num
 from .labels import LABEL_SCHEMA, load_labels, resolve_labels
+from .neighbours import profile_features
 
 log = logging.getLogger(__name__)
 
@@ -323,6 +334,124 @@ class Evidence:
         )
 
 
+class FrameCache:
+    """:meth:`Evidence.frames` per as-of date, computed once per date."""
+
+    def __init__(self, ev: Evidence, params: IndicatorParams | None = None) -> None:
+        self.ev = ev
+        self.params = params
+        self._frames: dict[date, tuple[pl.DataFrame, pl.DataFrame]] = {}
+
+    def __call__(self, day: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+        if day not in self._frames:
+            self._frames[day] = self.ev.frames(day, self.params)
+        return self._frames[day]
+
+
+PROFILE_LABEL_COLUMNS: tuple[str, ...] = (
+    "row",
+    "technology",
+    "subfield_id",
+    "year",
+    "as_of",
+    "phase",
+    "years_band",
+    "uncertain",
+)
+
+
+def labelled_profiles(
+    evidence: Evidence | FrameCache,
+    labels: pl.DataFrame,
+    indicator_params: IndicatorParams | None = None,
+) -> pl.DataFrame:
+    """The as-of profile of every labelled row: what a label-learnt model is fitted on.
+
+    ``labels`` is a labels frame with ``subfield_id`` (:func:`resolve_labels` or
+    :func:`~techcurve.assess.radar.radar_labels`). For each distinct as-of date the
+    indicators and the summary of **all** sub-fields are recomputed as of that date
+    (:meth:`Evidence.frames`; the share features are relative to that date's totals)
+    and :func:`~techcurve.assess.neighbours.profile_features` gives the labelled
+    sub-field's profile. Returns :data:`PROFILE_LABEL_COLUMNS` (``year`` is the label's
+    year) followed by the feature columns, one row per label, in label order.
+    """
+    frames = (
+        evidence if isinstance(evidence, FrameCache) else FrameCache(evidence, indicator_params)
+    )
+    if "subfield_id" not in labels.columns:
+        labels = resolve_labels(labels, frames.ev.subfields)
+    parts = []
+    for day in sorted(set(labels["as_of"].to_list())):
+        _, summ = frames(day)
+        prof = profile_features(summ).drop("year")
+        rows = labels.filter(pl.col("as_of") == day).select(PROFILE_LABEL_COLUMNS)
+        parts.append(rows.join(prof, on="subfield_id", how="left"))
+    if not parts:
+        raise AssessError("no labelled rows to build profiles from")
+    return pl.concat(parts, how="vertical_relaxed").sort("as_of", "row")
+
+
+def held_out_predictions(
+    name: str,
+    params: Mapping[str, Any] | None,
+    test: pl.DataFrame,
+    train: pl.DataFrame | None,
+    *,
+    exclude_same_technology: bool = True,
+) -> dict[int, tuple[str, str | None, str | None, float, str | None]]:
+    """row → (status, phase, band, confidence, note) for a model fitted on labels.
+
+    Without ``train`` the training rows are ``test`` itself minus every row of the same
+    technology (leave-one-technology-out, which also leaves the row itself out). With
+    ``train`` (a separate label file) rows of the same technology are left out as well
+    unless ``exclude_same_technology`` is false.
+    """
+    from . import make_model
+
+    pool = test if train is None else train
+    how = "leave-one-technology-out" if train is None else "fitted on the training labels"
+    out: dict[int, tuple[str, str | None, str | None, float, str | None]] = {}
+    empty = pl.DataFrame()
+    groups = test.partition_by("subfield_id", as_dict=False, maintain_order=True)
+    for group in groups:
+        sid = group["subfield_id"][0]
+        fold = pool
+        if train is None or exclude_same_technology:
+            fold = pool.filter(pl.col("subfield_id") != sid)
+        n_tech = fold["subfield_id"].n_unique() if fold.height else 0
+        rows = group["row"].to_list()
+        if fold.height == 0:
+            for row in rows:
+                out[row] = ("insufficient", None, None, 0.0, f"{how}: no other labelled rows")
+            continue
+        est = make_model(name, params)
+        predict_profiles = getattr(est, "predict_profiles", None)
+        if predict_profiles is None:  # pragma: no cover - every label-learnt model has it
+            raise AssessError(f"the {name} model cannot predict from as-of profiles")
+        try:
+            est.fit(empty, fold)
+            preds = predict_profiles(group)
+        except AssessError as e:
+            for row in rows:
+                out[row] = ("insufficient", None, None, 0.0, f"model failed: {e}")
+            continue
+        other = "other " if train is None or exclude_same_technology else ""
+        for row, a in zip(rows, preds, strict=True):
+            note = f"{how}: {fold.height} rows of {n_tech} {other}technologies"
+            if a.status != "assessed":
+                note += "; " + "; ".join(
+                    r.text for r in a.reasons if r.indicator.startswith("feat")
+                )
+            out[row] = (
+                a.status,
+                a.phase.value if a.phase is not None else None,
+                a.years_band.value if a.years_band is not None else None,
+                float(a.confidence),
+                note,
+            )
+    return out
+
+
 # -- the backtest ------------------------------------------------------------------------------
 def _predict_models(
     models: Sequence[str],
@@ -384,6 +513,8 @@ def backtest(
     params: Mapping[str, Mapping[str, Any]] | None = None,
     indicator_params: IndicatorParams | None = None,
     certain_only: bool = False,
+    train_labels: str | Path | pl.DataFrame | None = None,
+    exclude_same_technology: bool = True,
 ) -> BacktestResult:
     """Assess each labelled technology as of its date with each model; score agreement.
 
@@ -393,51 +524,75 @@ def backtest(
     :func:`~techcurve.assess.radar.radar_labels`). ``models`` is a model name, a list,
     or "all"; ``params`` maps a model name to its parameters (the config's ``assess``
     section). ``certain_only`` drops labels marked uncertain.
+
+    Models fitted on labels (``neighbours``) are scored leave-one-technology-out on
+    ``labels``; with ``train_labels`` (another labels file or frame, e.g. the radar's)
+    they are fitted on those instead — cross-label transfer — leaving out rows of the
+    labelled row's own technology unless ``exclude_same_technology`` is false.
     """
     names = _resolve_models(models)
     plain: dict[str, dict[str, Any]] = {k: dict(v or {}) for k, v in (params or {}).items()}
+    opts = _Options(
+        names, plain, indicator_params, certain_only, train_labels, exclude_same_technology
+    )
     if isinstance(db, Store):
-        return _backtest(db, labels, names, plain, indicator_params, certain_only)
+        return _backtest(db, labels, opts)
     path = Path(db)
     if not path.exists():
         raise AssessError(
             f"store {path} does not exist: run `techcurve init` and the pipeline first"
         )
     with Store.open(path, read_only=True) as st:
-        return _backtest(st, labels, names, plain, indicator_params, certain_only)
+        return _backtest(st, labels, opts)
 
 
-def _backtest(
-    st: Store,
-    labels: str | Path | pl.DataFrame,
-    names: list[str],
-    params: dict[str, dict[str, Any]],
-    indicator_params: IndicatorParams | None,
-    certain_only: bool,
-) -> BacktestResult:
-    ev = Evidence.from_store(st)
+@dataclass(frozen=True, slots=True)
+class _Options:
+    names: list[str]
+    params: dict[str, dict[str, Any]]
+    indicator_params: IndicatorParams | None
+    certain_only: bool
+    train_labels: str | Path | pl.DataFrame | None
+    exclude_same_technology: bool
+
+
+def _prepare_labels(
+    labels: str | Path | pl.DataFrame, ev: Evidence, certain_only: bool, what: str = "labels"
+) -> pl.DataFrame:
     lab = load_labels(labels) if isinstance(labels, str | Path) else labels
     missing = [c for c in LABEL_SCHEMA if c not in lab.columns]
     if missing:
-        raise AssessError(f"the labels frame lacks column(s) {', '.join(missing)}")
+        raise AssessError(f"the {what} frame lacks column(s) {', '.join(missing)}")
     if "subfield_id" not in lab.columns:
         lab = resolve_labels(lab, ev.subfields)
     if certain_only:
         lab = lab.filter(~pl.col("uncertain").fill_null(False))
     if lab.height == 0:
-        raise AssessError("no labelled rows to backtest (all were filtered out)")
-    lab = lab.sort("as_of", "row")
+        raise AssessError(f"no {what} rows to backtest (all were filtered out)")
+    return lab.sort("as_of", "row")
+
+
+def _backtest(st: Store, labels: str | Path | pl.DataFrame, opts: _Options) -> BacktestResult:
+    from . import MODELS
+
+    names, params, indicator_params = opts.names, opts.params, opts.indicator_params
+    ev = Evidence.from_store(st)
+    lab = _prepare_labels(labels, ev, opts.certain_only)
+    frames = FrameCache(ev, indicator_params)
+    plain_names = [n for n in names if not MODELS[n].requires_labels]
+    learnt_names = [n for n in names if MODELS[n].requires_labels]
 
     preds: list[dict[str, Any]] = []
     ages: list[float | None] = []
+    bases: dict[int, dict[str, Any]] = {}
     dates = sorted(set(lab["as_of"].to_list()))
     for day in dates:
         rows = lab.filter(pl.col("as_of") == day)
         ids = sorted(set(rows["subfield_id"].to_list()))
         log.info("backtest: as of %s, %d labels", day, rows.height)
-        ind, summ = ev.frames(day, indicator_params)
+        ind, summ = frames(day)
         birth = dict(summ.select("subfield_id", "birth_year").iter_rows())
-        got = _predict_models(names, params, summ, ind, ids)
+        got = _predict_models(plain_names, params, summ, ind, ids)
         for r in rows.iter_rows(named=True):
             b = num(birth.get(r["subfield_id"]))
             age = float(day.year - b) if b is not None else None
@@ -454,8 +609,36 @@ def _backtest(
                 "source": r["source"],
                 "age": age,
             }
-            for name in names:
+            bases[r["row"]] = base
+            for name in plain_names:
                 status, phase, band, conf, note = got[name][r["subfield_id"]]
+                preds.append(
+                    {
+                        **base,
+                        "model": name,
+                        "status": status,
+                        "phase": phase,
+                        "years_band": band,
+                        "confidence": conf,
+                        "note": note,
+                    }
+                )
+    if learnt_names:
+        test = labelled_profiles(frames, lab)
+        train = None
+        if opts.train_labels is not None:
+            train_lab = _prepare_labels(opts.train_labels, ev, opts.certain_only, "training labels")
+            train = labelled_profiles(frames, train_lab)
+        for name in learnt_names:
+            got_l = held_out_predictions(
+                name,
+                params.get(name),
+                test,
+                train,
+                exclude_same_technology=opts.exclude_same_technology,
+            )
+            for row, base in bases.items():
+                status, phase, band, conf, note = got_l[row]
                 preds.append(
                     {
                         **base,
@@ -560,9 +743,13 @@ def _score(rows: pl.DataFrame, model: str, majority: Mapping[int, str]) -> Score
 __all__ = [
     "BASELINES",
     "BacktestResult",
+    "PROFILE_LABEL_COLUMNS",
     "Evidence",
+    "FrameCache",
     "Scores",
     "backtest",
+    "held_out_predictions",
+    "labelled_profiles",
     "loo_age_only",
     "loo_majority",
     "spearman",

@@ -1,4 +1,5 @@
-"""``techcurve backtest``: score the assessment models against labelled statements."""
+"""``techcurve backtest`` (score the models against labelled statements) and
+``techcurve assess-labelled`` (assess the store with a model fitted on labels)."""
 
 from __future__ import annotations
 
@@ -72,10 +73,23 @@ def _print_result(res: Any, title: str) -> None:
     "--model",
     default="all",
     show_default=True,
-    type=click.Choice(["snapshot", "timeseries", "all"]),
-    help="Model(s) to score beside the majority and age-only baselines.",
+    type=click.Choice(["snapshot", "timeseries", "neighbours", "all"]),
+    help="Model(s) to score beside the majority and age-only baselines "
+    "(neighbours is fitted on the labels and scored leave-one-technology-out).",
 )
 @click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
+@click.option(
+    "--transfer",
+    is_flag=True,
+    help="With LABELS and --radar: also fit the label-learnt models on one label set and "
+    "score them on the other (both directions).",
+)
+@click.option(
+    "--keep-same-technology",
+    is_flag=True,
+    help="With --transfer: let training rows of the scored row's own technology stay in "
+    "(by default they are left out).",
+)
 @click.option(
     "--predictions",
     default=None,
@@ -90,6 +104,8 @@ def backtest(
     radar: str | None,
     model: str,
     certain_only: bool,
+    transfer: bool,
+    keep_same_technology: bool,
     predictions: str | None,
     as_json: bool,
 ) -> None:
@@ -98,9 +114,11 @@ def backtest(
     LABELS is a CSV (technology id or name, year, phase, optional years_to_plateau,
     source, uncertain, as_of); the shipped file is
     src/techcurve/data/labels/public_statements.csv. With --radar the ThoughtWorks
-    Radar's rings are a second, independent series (both can be given).
+    Radar's rings are a second, independent series (both can be given). Models fitted
+    on labels (neighbours) never see the scored row's technology while being fitted.
     """
     from .. import config as _config
+    from ..assess import MODELS
     from ..assess.backtest import backtest as run
     from ..assess.radar import radar_labels, read_radar
     from ..errors import AssessError
@@ -109,6 +127,8 @@ def backtest(
 
     if labels is None and radar is None:
         raise AssessError("give a labels CSV, --radar PATH, or both")
+    if transfer and (labels is None or radar is None):
+        raise AssessError("--transfer needs both a labels CSV and --radar PATH")
     ctx.json = ctx.json or as_json
     cfg = _config.load_config(ctx.config)
     params = {
@@ -136,6 +156,23 @@ def backtest(
             if lab.height == 0:
                 raise AssessError(f"{radar}: no blip name matched any sub-field query")
             results[radar] = run(st, lab, models=models, params=params, indicator_params=ind_params)
+            learnt = [
+                m for m in (MODELS if model == "all" else [model]) if MODELS[m].requires_labels
+            ]
+            if transfer and labels is not None and learnt:
+                common: dict[str, Any] = {
+                    "models": learnt,
+                    "params": params,
+                    "indicator_params": ind_params,
+                    "certain_only": certain_only,
+                    "exclude_same_technology": not keep_same_technology,
+                }
+                results[f"{labels} (fitted on {radar})"] = run(
+                    st, labels, train_labels=lab, **common
+                )
+                results[f"{radar} (fitted on {labels})"] = run(
+                    st, lab, train_labels=labels, **common
+                )
     if predictions:
         import polars as pl
 
@@ -152,6 +189,73 @@ def backtest(
         ctx.say(f"predictions: {predictions}")
 
 
+@click.command("assess-labelled")
+@click.option(
+    "--model",
+    default="neighbours",
+    show_default=True,
+    type=click.Choice(["neighbours"]),
+    help="A model fitted on labels.",
+)
+@click.option(
+    "--labels",
+    "labels",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A labels CSV to learn from (technology, year, phase, …).",
+)
+@click.option(
+    "--radar",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A ThoughtWorks Radar JSON file whose rings are labels to learn from.",
+)
+@click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
+@click.option(
+    "--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML."
+)
+@click.pass_obj
+def assess_labelled(
+    ctx: Ctx,
+    model: str,
+    labels: str | None,
+    radar: str | None,
+    certain_only: bool,
+    overrides: str | None,
+) -> None:
+    """Fit a label-learnt model on labelled profiles and assess every sub-field.
+
+    Each labelled technology's indicators are recomputed as of its label date (the
+    profile the label describes); the model learns from those and places every
+    sub-field of the store's current summary. Writes the assessments table, like
+    `techcurve assess`.
+    """
+    from .. import config as _config
+    from ..assess import assess_labelled as run
+    from ..errors import AssessError
+    from ..indicators import IndicatorParams
+
+    if labels is None and radar is None:
+        raise AssessError("give --labels FILE.csv, --radar PATH, or both")
+    cfg = _config.load_config(ctx.config)
+    params = (_config.section(cfg, "assess") or {}).get(model) or {}
+    ind_params = IndicatorParams.from_config(_config.section(cfg, "indicators"))
+    frame = run(
+        ctx.db,
+        labels=labels,
+        radar=radar,
+        model=model,
+        params=params,
+        indicator_params=ind_params,
+        certain_only=certain_only,
+        overrides=overrides,
+    )
+    counts = frame.group_by("phase").len().sort("phase").rows()
+    ctx.say("assessed: " + ", ".join(f"{p or 'insufficient evidence'} {n}" for p, n in counts))
+    ctx.emit(frame.to_dicts())
+
+
 def register(cli: click.Group) -> None:
     """Add this module's commands to ``cli``."""
     cli.add_command(backtest)
+    cli.add_command(assess_labelled)
