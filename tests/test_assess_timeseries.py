@@ -110,3 +110,33 @@ def test_assess_with_timeseries_model() -> None:
     out = assess(summary(), indicators(), model="timeseries", params={"min_years": 5})
     assert out["model"].to_list() == ["timeseries"] * 4
     assert out.filter(pl.col("subfield_id") == "mature")["phase"].item() == "plateau"
+
+
+def test_s_curve_stops_where_the_source_stops() -> None:
+    """Patents that end in 2015 are not a saturation: the fit ignores the flat tail."""
+    years = np.arange(2000, 2026)
+    yearly = np.diff(logistic(np.arange(1999, 2026).astype(float), 100_000.0, 0.35, 2018.0))
+    yearly[years > 2015] = 0.0  # the source stops covering after 2015
+    cum = np.cumsum(yearly)
+    ind = pl.DataFrame(
+        {
+            "subfield_id": ["x"] * len(years),
+            "year": years,
+            "patents": yearly,
+            "patents_cum": cum,
+            "papers": [0.0] * len(years),
+            "papers_cum": [0.0] * len(years),
+            "attention": 50 * np.exp(-((years - 2017) ** 2) / 8.0),
+            "opinion_index": [None] * len(years),
+            "articles": [0] * len(years),
+        }
+    )
+    summary = pl.DataFrame(
+        {"subfield_id": ["x"], "as_of": [date(2025, 12, 31)], "patents_coverage_end": [2015]}
+    )
+    model = TimeSeriesModel().fit(summary, indicators=ind)
+    fits = model.params_["x"]
+    assert fits["s_until"] == 2015
+    assert fits["s"] is not None and fits["s"].last_year == 2015
+    # Up to 2015 the logistic (midpoint 2018) is still accelerating: no κ may be claimed.
+    assert fits["s"].accelerating

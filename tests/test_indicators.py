@@ -190,7 +190,13 @@ def test_tables_have_exactly_the_documented_columns(store: Store) -> None:
     assert ind.columns == list(INDICATOR_COLUMNS)
     assert summ.columns == list(SUMMARY_COLUMNS)
     # the columns beyond the architecture's list
-    assert summ.columns[-3:] == ["fin_undisclosed", "attention_latest", "attention_latest_year"]
+    assert summ.columns[-5:] == [
+        "fin_undisclosed",
+        "attention_latest",
+        "attention_latest_year",
+        "patents_coverage_end",
+        "papers_coverage_end",
+    ]
     assert res.as_of == AS_OF
     assert (res.subfields, res.summary_rows, res.indicator_rows) == (4, 4, ind.height)
     assert res.without_evidence == 1
@@ -524,3 +530,22 @@ def test_indicator_properties(frames: dict[str, pl.DataFrame], as_of_year: int) 
             assert group["share_of_domain"].null_count() == group.height
     if sh["value"].sum() > 0:
         assert math.isclose(sh["share_of_all"].sum(), 100.0, rel_tol=1e-9)
+
+
+def test_coverage_end_is_the_last_year_a_kind_has_real_volume() -> None:
+    from techcurve.indicators import coverage_end
+
+    records = pl.DataFrame(
+        {"kind": ["paper"] * 4 + ["patent"], "year": [2018, 2019, 2019, 2024, 2010]}
+    )
+    counts = pl.DataFrame(
+        {
+            "kind": ["patent", "patent", "patent"],
+            "year": [2014, 2015, 2016],
+            "count": [900.0, 1000.0, 20.0],
+        }
+    )
+    # papers: 2024 has 1 record (50% of the best year 2019 with 2) → covered;
+    # patents: 2016 holds 2% of 2015's volume → not covered.
+    assert coverage_end(records, counts) == {"paper": 2024, "patent": 2015}
+    assert coverage_end(records.clear(), counts.clear()) == {}

@@ -143,7 +143,15 @@ SUMMARY_COLUMNS: dict[str, pl.DataType] = {
     # across sub-fields because each source is scaled to its maximum over all of them)
     "attention_latest": pl.Float64(),
     "attention_latest_year": pl.Int32(),
+    # the last year the store's patent / paper sources cover (see coverage_end): a
+    # cumulative series is flat after it because the data stop, not the technology
+    "patents_coverage_end": pl.Int32(),
+    "papers_coverage_end": pl.Int32(),
 }
+
+#: A year is covered by an evidence kind when its volume is at least this share of the
+#: kind's best year, so one stray late record does not extend a source that ended.
+COVERAGE_SHARE = 0.1
 
 _AMOUNTS = ("fin_amount_point_cny", "fin_amount_low_cny", "fin_amount_high_cny")
 _RECORD_AMOUNTS = {
@@ -324,6 +332,47 @@ def _mean_growth(
 
 
 # -- the computation ----------------------------------------------------------------------
+
+
+def coverage_end(records: pl.DataFrame, counts: pl.DataFrame) -> dict[str, int]:
+    """The last year each evidence kind's sources cover.
+
+    A kind's volume in a year is its records (matched or not) plus its count-series
+    values; the kind covers a year when that volume is at least :data:`COVERAGE_SHARE`
+    of its best year's. Kinds without evidence are absent. ``records`` needs ``kind,
+    year``; ``counts`` needs ``kind, year, count``.
+
+    >>> r = pl.DataFrame({"kind": ["patent"] * 3, "year": [2014, 2015, 2020]})
+    >>> c = pl.DataFrame({"kind": ["patent"] * 2, "year": [2014, 2015], "count": [50.0, 60.0]})
+    >>> coverage_end(r, c)
+    {'patent': 2015}
+    """
+    parts = []
+    if records.height:
+        parts.append(
+            records.filter(pl.col("year").is_not_null())
+            .group_by("kind", "year")
+            .agg(pl.len().cast(pl.Float64).alias("v"))
+        )
+    if counts.height:
+        parts.append(
+            counts.group_by("kind", "year").agg(pl.col("count").cast(pl.Float64).sum().alias("v"))
+        )
+    if not parts:
+        return {}
+    vol = (
+        pl.concat([p.with_columns(pl.col("year").cast(pl.Int64)) for p in parts])
+        .group_by("kind", "year")
+        .agg(pl.col("v").sum())
+    )
+    best = vol.group_by("kind").agg(pl.col("v").max().alias("best"))
+    ends = (
+        vol.join(best, on="kind")
+        .filter((pl.col("best") > 0) & (pl.col("v") >= COVERAGE_SHARE * pl.col("best")))
+        .group_by("kind")
+        .agg(pl.col("year").max())
+    )
+    return {str(k): int(y) for k, y in ends.iter_rows()}
 
 
 def indicator_frames(
@@ -705,6 +754,11 @@ def indicator_frames(
             .alias(a)
             for a in _AMOUNTS
         ),
+    )
+    cov = coverage_end(recs, cnts)
+    summary = summary.with_columns(
+        pl.lit(cov.get("patent")).alias("patents_coverage_end"),
+        pl.lit(cov.get("paper")).alias("papers_coverage_end"),
     )
     summary = summary.select(pl.col(c).cast(t) for c, t in SUMMARY_COLUMNS.items()).sort(
         "subfield_id"

@@ -310,7 +310,11 @@ class TimeSeriesModel(StageModel):
             rows = indicators.filter(
                 (pl.col("subfield_id") == sid) & (pl.col("year") <= year)
             ).sort("year")
-            self.params_[sid] = self._fit_one(rows)
+            coverage = {
+                "patents_cum": row.get("patents_coverage_end"),
+                "papers_cum": row.get("papers_coverage_end"),
+            }
+            self.params_[sid] = self._fit_one(rows, coverage)
         self.fitted_ = True
         return self
 
@@ -325,11 +329,26 @@ class TimeSeriesModel(StageModel):
                 return name, s["year"].to_numpy().astype(float), s[name].to_numpy().astype(float)
         return None
 
-    def _fit_one(self, rows: pl.DataFrame) -> dict[str, Any]:
-        out: dict[str, Any] = {"s": None, "bell": None, "s_series": None, "a_series": None}
+    def _fit_one(
+        self, rows: pl.DataFrame, coverage: dict[str, int | None] | None = None
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "s": None,
+            "bell": None,
+            "s_series": None,
+            "a_series": None,
+            "s_until": None,
+        }
         s = self._series(rows, tuple(self.s_series))
         if s is not None:
             name, t, y = s
+            # A cumulative series is flat after its source stops (patents and papers of the
+            # demo end in 2015): fitting through that tail would invent a saturation.
+            end = (coverage or {}).get(name)
+            if end is not None and t.size and t[-1] > end:
+                keep = t <= end
+                t, y = t[keep], y[keep]
+                out["s_until"] = int(end)
             # Start the cumulative series at its first non-zero year.
             nz = np.nonzero(y > 0)[0]
             t, y = t[nz[0] :], y[nz[0] :]
@@ -426,6 +445,15 @@ class TimeSeriesModel(StageModel):
                     f"{sf.curve} S-curve of {_words(sf.series)}: κ ≈ {sf.kappa:,.0f}, "
                     f"inflection {sf.t_m:.1f}, 10→90% in {sf.growth_time:.1f} years; "
                     f"{sf.last_year} at {share:.0%} of κ (R² {sf.r2:.2f})",
+                )
+            )
+        if fits.get("s_until") is not None:
+            reasons.append(
+                Reason(
+                    "coverage",
+                    fits["s_until"],
+                    f"{_words(sf.series)} data end in {fits['s_until']}: the fit uses the years "
+                    "up to then, not the flat tail after the source stops",
                 )
             )
         now = bf.last_value

@@ -44,10 +44,10 @@ from ..assess.timeseries import (
     gompertz,
     logistic,
 )
+from ..indicators import coverage_end as indicators_coverage_end
 from ..render.charts import SERIES_COLORS
 from ..store import Store
 
-COVERAGE_SHARE = 0.1  # a year is covered when its volume is ≥ 10 % of the kind's best year
 PLOT_YEARS = 30  # at most this many years before the as-of year are drawn
 BELL_MIN_R2 = 0.5
 S_KINDS = {"patents_cum": "patent", "papers_cum": "paper"}
@@ -129,33 +129,22 @@ TEXTS: dict[str, dict[str, str]] = {
 def coverage_end(store: Store, as_of_year: int) -> dict[str, int]:
     """The last year each evidence kind's sources cover, up to ``as_of_year``.
 
-    A kind's volume in a year is its records plus its count-series values; the kind
-    covers a year when that volume is at least :data:`COVERAGE_SHARE` of its best
-    year's, so one stray late record does not extend a source that ended years ago.
-    Kinds without any evidence are absent.
+    The rule is :func:`techcurve.indicators.coverage_end` (the one the time-series model
+    uses), applied to the store's records and counts up to ``as_of_year``.
     """
-    parts = []
-    if store.has_table("records"):
-        parts.append(
-            "SELECT kind, year, count(*)::DOUBLE AS v FROM records "
-            "WHERE year IS NOT NULL GROUP BY kind, year"
-        )
-    if store.has_table("counts"):
-        parts.append("SELECT kind, year, sum(count)::DOUBLE AS v FROM counts GROUP BY kind, year")
-    if not parts:
-        return {}
-    q = (
-        "SELECT kind, year, sum(v) AS v FROM (" + " UNION ALL ".join(parts) + ") "
-        "WHERE year <= ? GROUP BY kind, year"
+    empty_r = pl.DataFrame(schema={"kind": pl.Utf8, "year": pl.Int64})
+    empty_c = pl.DataFrame(schema={"kind": pl.Utf8, "year": pl.Int64, "count": pl.Float64})
+    recs = (
+        store.sql("SELECT kind, year FROM records WHERE year <= ?", [as_of_year])
+        if store.has_table("records")
+        else empty_r
     )
-    df = store.sql(q, [as_of_year])
-    out: dict[str, int] = {}
-    for kind, g in df.group_by("kind"):
-        best = float(g["v"].max() or 0.0)  # type: ignore[arg-type]
-        covered = g.filter(pl.col("v") >= COVERAGE_SHARE * best)
-        if best > 0 and covered.height:
-            out[str(kind[0])] = int(covered["year"].max())  # type: ignore[arg-type]
-    return out
+    cnts = (
+        store.sql("SELECT kind, year, count FROM counts WHERE year <= ?", [as_of_year])
+        if store.has_table("counts")
+        else empty_c
+    )
+    return indicators_coverage_end(recs, cnts)
 
 
 def _r(v: float | None, digits: int = 4) -> float | None:
