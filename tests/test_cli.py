@@ -241,3 +241,15 @@ def test_ingest_inspect_shows_the_records_and_stores_nothing(tmp_path: Path) -> 
         ]  # ... and stores nothing
     finally:
         con.close()
+
+
+def test_row_estimate_for_the_progress_bar_counts_line_ends(tmp_path: Path) -> None:
+    from techcurve.cli import estimate_rows
+
+    lf = tmp_path / "a.csv"
+    lf.write_bytes(b"h1,h2\n1,2\n3,4\n")
+    cr = tmp_path / "b.csv"
+    cr.write_bytes(b"h1,h2\r1,2\r3,4\r5,6\r")  # old-Mac line ends, like the Crunchbase export
+    assert estimate_rows([str(lf)]) == 2
+    assert estimate_rows([str(lf), str(cr)]) == 5
+    assert estimate_rows([str(DATA / "ingest" / "itjuzi_invest_events_excerpt.xlsx")]) is None

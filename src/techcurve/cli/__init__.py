@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date
@@ -19,8 +19,9 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from .. import pipeline
 from ..errors import TechcurveError
@@ -54,6 +55,17 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+class _CountColumn(ProgressColumn):
+    """'12,345/1,000,000 rows · 48,000 rows/s' (the total only when it is known)."""
+
+    def render(self, task: Task) -> Text:
+        done = f"{int(task.completed):,}"
+        if task.total is not None:
+            done += f"/{int(task.total):,}"
+        speed = f" · {task.speed:,.0f}/s" if task.speed else ""
+        return Text(done + speed)
+
+
 @contextmanager
 def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int | None], None] | None]:
     if ctx.quiet or ctx.json or not err_console.is_terminal:
@@ -62,7 +74,7 @@ def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int | None], None
     with Progress(
         TextColumn(label),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
+        _CountColumn(),
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
@@ -75,7 +87,31 @@ def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int | None], None
         yield update
 
 
-def _rows_read(prog: Callable[[int, int | None], None] | None) -> Callable[[int], None] | None:
+def estimate_rows(paths: Sequence[str]) -> int | None:
+    """Rows in delimited text files, estimated from their line ends (for an ETA).
+
+    None when any file is not line-oriented text (XLSX, Parquet, JSON, tagged exports are
+    shown without a total). Quoted fields spanning lines make this an over-estimate.
+    """
+    total = 0
+    for p in paths:
+        if Path(p).suffix.lower() not in (".csv", ".tsv", ".txt"):
+            return None
+        nl = cr = 0
+        try:
+            with open(p, "rb") as f:
+                while chunk := f.read(1 << 22):
+                    nl += chunk.count(b"\n")
+                    cr += chunk.count(b"\r")
+        except OSError:
+            return None
+        total += max((nl or cr) - 1, 0)
+    return total
+
+
+def _rows_read(
+    prog: Callable[[int, int | None], None] | None, total: int | None = None
+) -> Callable[[int], None] | None:
     """Adapt a progress bar to a callback that reports rows read per batch."""
     if prog is None:
         return None
@@ -84,7 +120,7 @@ def _rows_read(prog: Callable[[int, int | None], None] | None) -> Callable[[int]
     def advance(n: int) -> None:
         nonlocal seen
         seen += n
-        prog(seen, None)
+        prog(seen, max(total, seen) if total is not None else None)
 
     return advance
 
@@ -250,7 +286,7 @@ def ingest(
             as_of=_date(as_of),
             encoding=encoding,
             config=ctx.config,
-            progress=_rows_read(prog),
+            progress=_rows_read(prog, estimate_rows(files) if prog else None),
         )
     _print_ingest(ctx, summaries, dry_run)
 
