@@ -80,7 +80,7 @@ class SourceStat:
 
 def source_stats(store: Store, lang: str = "zh") -> list[SourceStat]:
     """Every source per evidence kind with counts and date range, biggest first per kind."""
-    out: list[SourceStat] = []
+    queries: list[tuple[str, str]] = []  # (level, SQL giving kind, source, n, matched, first, last)
     if store.has_table("records") and store.count("records"):
         matched_sql = (
             "(SELECT count(DISTINCT m.record_id) FROM matches m JOIN records r2 "
@@ -88,24 +88,14 @@ def source_stats(store: Store, lang: str = "zh") -> list[SourceStat]:
             if store.has_table("matches")
             else "0"
         )
-        q = (
-            f"SELECT r.kind, r.source, count(*) AS n, {matched_sql} AS matched, "
-            "CAST(min(r.date) AS VARCHAR) AS first, CAST(max(r.date) AS VARCHAR) AS last "
-            "FROM records r GROUP BY r.kind, r.source ORDER BY r.kind, n DESC"
-        )
-        for r in store.sql(q).iter_rows(named=True):
-            out.append(
-                SourceStat(
-                    kind=str(r["kind"]),
-                    source=str(r["source"]),
-                    name=source_display_name(str(r["source"]), lang),
-                    records=int(r["n"]),
-                    matched=int(r["matched"] or 0),
-                    level="records",
-                    first=r["first"],
-                    last=r["last"],
-                )
+        queries.append(
+            (
+                "records",
+                f"SELECT r.kind, r.source, count(*) AS n, {matched_sql} AS matched, "
+                "CAST(min(r.date) AS VARCHAR) AS first, CAST(max(r.date) AS VARCHAR) AS last "
+                "FROM records r GROUP BY r.kind, r.source ORDER BY r.kind, n DESC",
             )
+        )
     if store.has_table("counts") and store.count("counts"):
         linked = (
             "(SELECT count(DISTINCT cm.term) FROM count_matches cm "
@@ -113,24 +103,28 @@ def source_stats(store: Store, lang: str = "zh") -> list[SourceStat]:
             if store.has_table("count_matches")
             else "0"
         )
-        q = (
-            f"SELECT c.kind, c.source, count(*) AS n, {linked} AS matched, "
-            "CAST(min(c.year) AS VARCHAR) AS first, CAST(max(c.year) AS VARCHAR) AS last "
-            "FROM counts c GROUP BY c.kind, c.source ORDER BY c.kind, n DESC"
-        )
-        for r in store.sql(q).iter_rows(named=True):
-            out.append(
-                SourceStat(
-                    kind=str(r["kind"]),
-                    source=str(r["source"]),
-                    name=source_display_name(str(r["source"]), lang),
-                    records=int(r["n"]),
-                    matched=int(r["matched"] or 0),
-                    level="counts",
-                    first=r["first"],
-                    last=r["last"],
-                )
+        queries.append(
+            (
+                "counts",
+                f"SELECT c.kind, c.source, count(*) AS n, {linked} AS matched, "
+                "CAST(min(c.year) AS VARCHAR) AS first, CAST(max(c.year) AS VARCHAR) AS last "
+                "FROM counts c GROUP BY c.kind, c.source ORDER BY c.kind, n DESC",
             )
+        )
+    out = [
+        SourceStat(
+            kind=str(r["kind"]),
+            source=str(r["source"]),
+            name=source_display_name(str(r["source"]), lang),
+            records=int(r["n"]),
+            matched=int(r["matched"] or 0),
+            level=level,
+            first=r["first"],
+            last=r["last"],
+        )
+        for level, q in queries
+        for r in store.sql(q).iter_rows(named=True)
+    ]
     order = {k: i for i, k in enumerate(KINDS)}
     out.sort(key=lambda s: (order.get(s.kind, 99), s.level, -s.records))
     return out
