@@ -140,3 +140,26 @@ def test_s_curve_stops_where_the_source_stops() -> None:
     assert fits["s"] is not None and fits["s"].last_year == 2015
     # Up to 2015 the logistic (midpoint 2018) is still accelerating: no κ may be claimed.
     assert fits["s"].accelerating
+
+
+def test_a_series_with_nothing_before_its_coverage_end_is_skipped() -> None:
+    """Patents that only start after the source stopped covering give no S-curve (no crash)."""
+    years = np.arange(2010, 2026)
+    ind = pl.DataFrame(
+        {
+            "subfield_id": ["y"] * len(years),
+            "year": years,
+            "patents": [0.0] * 10 + [5.0] * 6,
+            "patents_cum": np.cumsum([0.0] * 10 + [5.0] * 6),
+            "papers": [0.0] * len(years),
+            "papers_cum": [0.0] * len(years),
+            "attention": np.linspace(1, 50, len(years)),
+            "opinion_index": [None] * len(years),
+            "articles": [0] * len(years),
+        }
+    )
+    summary = pl.DataFrame(
+        {"subfield_id": ["y"], "as_of": [date(2025, 12, 31)], "patents_coverage_end": [2015]}
+    )
+    fits = TimeSeriesModel().fit(summary, indicators=ind).params_["y"]
+    assert fits["s"] is None and fits["s_series"] is None

@@ -319,12 +319,19 @@ class TimeSeriesModel(StageModel):
         return self
 
     def _series(
-        self, rows: pl.DataFrame, names: tuple[str, ...]
+        self,
+        rows: pl.DataFrame,
+        names: tuple[str, ...],
+        coverage: dict[str, int | None] | None = None,
     ) -> tuple[str, np.ndarray, np.ndarray] | None:
+        """The first of ``names`` with enough years of data, cut at its coverage end."""
         for name in names:
             if name not in rows.columns:
                 continue
             s = rows.select("year", name).drop_nulls()
+            end = (coverage or {}).get(name)
+            if end is not None:
+                s = s.filter(pl.col("year") <= end)
             if s.height >= self.min_years and float(s[name].max() or 0) > 0:  # type: ignore[arg-type]
                 return name, s["year"].to_numpy().astype(float), s[name].to_numpy().astype(float)
         return None
@@ -339,15 +346,14 @@ class TimeSeriesModel(StageModel):
             "a_series": None,
             "s_until": None,
         }
-        s = self._series(rows, tuple(self.s_series))
+        # A cumulative series is flat after its source stops (patents and papers of the
+        # demo end in 2015): fitting through that tail would invent a saturation, so each
+        # series is cut at its kind's coverage end.
+        s = self._series(rows, tuple(self.s_series), coverage)
         if s is not None:
             name, t, y = s
-            # A cumulative series is flat after its source stops (patents and papers of the
-            # demo end in 2015): fitting through that tail would invent a saturation.
             end = (coverage or {}).get(name)
-            if end is not None and t.size and t[-1] > end:
-                keep = t <= end
-                t, y = t[keep], y[keep]
+            if end is not None and int(rows["year"].max() or 0) > end:  # type: ignore[arg-type]
                 out["s_until"] = int(end)
             # Start the cumulative series at its first non-zero year.
             nz = np.nonzero(y > 0)[0]
