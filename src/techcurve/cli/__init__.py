@@ -482,6 +482,15 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted: nothing half-written was kept", err=True)
         sys.exit(130)
+    except Exception as e:  # a bug in techcurve, not the user's input
+        if "-v" in sys.argv or "--verbose" in sys.argv:
+            raise
+        click.echo(
+            f"internal error: {type(e).__name__}: {e} — this is a techcurve bug; rerun with -v "
+            "for the traceback and report it",
+            err=True,
+        )
+        sys.exit(70)
 
 
 def _register_extensions() -> None:
