@@ -1,27 +1,41 @@
 """Match: every sub-field query over every record in one pass.
 
-How it works (see docs/architecture.md, "Match"):
+How it works (see docs/architecture.md, "Match", and docs/performance.md):
 
 1. The unique leaf patterns of all queries are grouped by field (whole text, title,
    abstract, keywords, IPC).
-2. For each field, polars' Aho–Corasick search (``str.extract_many``, overlapping)
-   finds every pattern in the normalised text column at once. Because text and
-   patterns are normalised alike (ASCII runs wrapped in ``SEP``), a plain substring
-   hit is word-bounded for ASCII and a substring for CJK.
-3. Hits are exploded to (record, pattern) pairs and joined to the leaves of each
-   sub-field, so only records that contain at least one of a sub-field's terms are
-   candidates for it; the boolean structure (AND/OR/NOT) is then evaluated on those
-   candidates with one vectorised polars expression per sub-field.
+2. For each field, polars' Aho–Corasick search (``str.extract_many``, overlapping,
+   run lazily so it uses every core) lists the distinct patterns in each record's
+   normalised text. Because text and patterns are normalised alike (ASCII runs
+   wrapped in ``SEP``), a plain substring hit is word-bounded for ASCII and a
+   substring for CJK.
+3. A record's links depend only on which patterns it holds, so records are grouped
+   by their hit lists and the rest works once per distinct hit set (at 1M records
+   × 1,000 queries: 230k sets for 740k records with hits).
+4. Hits are joined to the leaves of each sub-field; per (hit set, sub-field) the
+   leaves present become one 64-bit mask. Whether a query holds, and which positive
+   terms fired, depend on nothing but (sub-field, mask): each distinct pair is decided
+   once in Python with ``Query.evaluate`` (cached across batches) and joined back.
 
-:func:`match_frame` is a pure function over a polars frame, so the local engine and
-a distributed one can both call it on a batch.
+:func:`match_frame` is a pure function over a polars frame, so the local engine
+(:func:`match_store`, streaming the store in Arrow batches) and the Dask engine
+(:mod:`techcurve.engine`) both call it on batches.
+
+Incremental matching (:func:`match_store`): the ``match_queries`` table (created
+here) records the canonical query each sub-field's links reflect, and the meta keys
+``match_watermark`` / ``match_watermark_records`` / ``match_version`` which records
+(``ingest_id`` ≤ watermark) were matched. A run matches new records against every
+query and older records only against new or edited queries.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -34,7 +48,7 @@ log = logging.getLogger(__name__)
 #: The fields a query term can be scoped to, and how to get their normalised text.
 FIELDS = (None, "title", "abstract", "keywords", "ipc")
 
-_BATCH = 250_000
+_BATCH = 500_000  # records per streamed batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +61,9 @@ class MatchResult:
     count_series: int
     count_links: int
     subfields: int
+    mode: str = "full"  # "full" or "incremental"
+    rematched_records: int = 0  # record rows read and matched by this run
+    rematched_subfields: int = 0  # sub-fields matched over the older records
 
 
 def _leaf_key(term: Term) -> str:
@@ -95,12 +112,110 @@ def _field_column(frame: pl.DataFrame, field: str | None) -> pl.Series:
     return normalize_series(frame[field].fill_null(""))
 
 
+_LINKS_SCHEMA: dict[str, pl.DataType] = {
+    "record_id": pl.Utf8(),
+    "subfield_id": pl.Utf8(),
+    "terms": pl.Utf8(),
+}
+
+#: Sub-fields with more leaves than this get their leaf sets as lists instead of bit masks.
+_MASK_BITS = 63
+_MIN_SLICE = 20_000  # records per thread below which one thread does all the work
+_SID_BITS = 20  # a (row, sub-field) pair is packed into one UInt64: row << 20 | sub-field
+
+
+def _fkey(field: str | None) -> str:
+    return field or ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The queries compiled once for many batches.
+
+    Sub-field ``i`` is ``sids[i]`` (sorted, so sorting by index sorts by id); its
+    leaves are ``leaves[i]`` and leaf ``j`` is bit ``1 << j`` of a record's mask.
+    ``table`` maps each searched ``(field, pattern)`` to every leaf that has it.
+    ``outcomes`` caches, per ``(sub-field, leaf set)``, the ``terms`` text of a match
+    or ``None`` for no match: a record's links depend only on which leaves it holds.
+    """
+
+    patterns: dict[str, list[str]]  # field key ("" = all text) → sorted unique patterns
+    sids: tuple[str, ...]
+    queries: tuple[Query, ...]
+    leaves: tuple[tuple[Term, ...], ...]
+    positive: tuple[frozenset[Term], ...]
+    table: pl.DataFrame  # field, pattern, sidx (UInt32), bit (UInt64), leaf (UInt16)
+    wide: frozenset[int]  # sub-fields with more than _MASK_BITS leaves
+    outcomes: dict[tuple[int, int | tuple[int, ...]], str | None]
+
+    def outcome(self, sidx: int, present: tuple[int, ...]) -> str | None:
+        """``terms`` of a record holding leaves ``present`` of sub-field ``sidx``, or None."""
+        leaves = self.leaves[sidx]
+        hits = {leaves[j] for j in present}
+        if not self.queries[sidx].evaluate(hits):
+            return None
+        pos = self.positive[sidx]
+        return "; ".join(sorted({t.text for t in hits if t in pos}))
+
+
+@functools.lru_cache(maxsize=8)
+def _compile(items: tuple[tuple[str, Query], ...]) -> _Plan:
+    ordered = sorted(items, key=lambda kv: kv[0])
+    if len(ordered) >= 1 << _SID_BITS:
+        raise ValueError(f"at most {1 << _SID_BITS} sub-fields can be matched at once")
+    patterns: dict[str, set[str]] = {}
+    rows: list[tuple[str, str, int, int, int]] = []
+    leaves: list[tuple[Term, ...]] = []
+    wide: set[int] = set()
+    for i, (_, q) in enumerate(ordered):
+        terms = tuple(t for t in q.terms() if t.pattern)
+        leaves.append(terms)
+        if len(terms) > _MASK_BITS:
+            wide.add(i)
+        for j, t in enumerate(terms):
+            patterns.setdefault(_fkey(t.field), set()).add(t.pattern)
+            rows.append((_fkey(t.field), t.pattern, i, (1 << j) if j < _MASK_BITS else 0, j))
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "field": pl.Utf8,
+            "pattern": pl.Utf8,
+            "sidx": pl.UInt32,
+            "bit": pl.UInt64,
+            "leaf": pl.UInt16,
+        },
+        orient="row",
+    )
+    return _Plan(
+        patterns={f: sorted(p) for f, p in patterns.items()},
+        sids=tuple(sid for sid, _ in ordered),
+        queries=tuple(q for _, q in ordered),
+        leaves=tuple(leaves),
+        positive=tuple(frozenset(_positive_terms(q)) for _, q in ordered),
+        table=table,
+        wide=frozenset(wide),
+        outcomes={},
+    )
+
+
+def _extract(column: pl.Series, patterns: list[str]) -> pl.Series:
+    """Each row's distinct patterns (Aho–Corasick, overlapping), as a list column."""
+    return column.str.extract_many(patterns, overlapping=True).list.unique()
+
+
+def _bits(mask: int) -> tuple[int, ...]:
+    return tuple(j for j in range(_MASK_BITS) if mask >> j & 1)
+
+
 def match_frame(frame: pl.DataFrame, queries: Mapping[str, Query]) -> pl.DataFrame:
     """All ``queries`` over the records in ``frame``.
 
     ``frame`` needs ``record_id``, ``text_norm`` and, for scoped terms, ``title_norm``,
     ``abstract``, ``keywords`` and ``ipc``. Returns ``record_id, subfield_id, terms``
-    (the positive terms that fired, ``"; "``-joined), one row per link, sorted.
+    (the positive terms that fired, sorted, ``"; "``-joined), one row per link, in the
+    frame's row order and then by sub-field id. A pure function: the local engine and
+    the Dask engine both call it on batches, and its result on all records is the
+    union of its results on any split of them.
 
     >>> from techcurve.query import parse_query, normalize
     >>> f = pl.DataFrame({"record_id": ["r1", "r2"],
@@ -108,71 +223,107 @@ def match_frame(frame: pl.DataFrame, queries: Mapping[str, Query]) -> pl.DataFra
     >>> match_frame(f, {"ar": parse_query("AR")}).rows()
     [('r2', 'ar', 'AR')]
     """
-    empty = pl.DataFrame(schema={"record_id": pl.Utf8, "subfield_id": pl.Utf8, "terms": pl.Utf8})
     if frame.height == 0 or not queries:
-        return empty
-    leaves: list[tuple[str, str, str, str | None, str]] = []  # subfield, key, text, field, pattern
-    for sid, q in queries.items():
-        for t in q.terms():
-            leaves.append((sid, _leaf_key(t), t.text, t.field, t.pattern))
-    leaf_df = pl.DataFrame(
-        leaves, schema=["subfield_id", "key", "text", "field", "pattern"], orient="row"
-    )
-    hit_frames = []
-    for field in FIELDS:
-        pats = sorted({lf[4] for lf in leaves if lf[3] == field and lf[4]})
-        if not pats:
-            continue
+        return pl.DataFrame(schema=_LINKS_SCHEMA)
+    plan = _compile(tuple(queries.items()))
+    threads = pl.thread_pool_size()
+    if threads < 2 or frame.height < 2 * _MIN_SLICE:
+        return _match_slice(frame, plan)
+    # Slices of the records are independent: one per thread keeps every core busy
+    # through the whole pipeline (polars and Aho–Corasick release the GIL).
+    n = min(threads, frame.height // _MIN_SLICE)
+    size = -(-frame.height // n)
+    slices = [frame.slice(i, size) for i in range(0, frame.height, size)]
+    with ThreadPoolExecutor(len(slices)) as pool:
+        return pl.concat(list(pool.map(lambda f: _match_slice(f, plan), slices)))
+
+
+def _match_slice(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
+    empty = pl.DataFrame(schema=_LINKS_SCHEMA)
+    # 1. every field's distinct hits per row, as one list column per field
+    lists: dict[str, pl.Series] = {}
+    for fkey, pats in plan.patterns.items():
+        field = fkey or None
         if field is not None and field != "title" and field not in frame.columns:
             continue
-        col = _field_column(frame, field)
-        hits = (
-            pl.DataFrame({"record_id": frame["record_id"], "pattern": col})
-            .with_columns(pl.col("pattern").str.extract_many(pats, overlapping=True))
+        lists[f"h{len(lists)}"] = _extract(_field_column(frame, field), pats).alias(fkey)
+    if not lists:
+        return empty
+    # 2. records that hold the same hits have the same links: work once per distinct
+    # hit set (a third of the records at 1M) and hand the links back to the records
+    rows = pl.DataFrame(list(lists.values()), schema=list(lists)).with_row_index("row")
+    cols = list(lists)
+    rows = rows.filter(pl.any_horizontal(pl.col(c).list.len() > 0 for c in cols))
+    groups = rows.group_by(cols).agg(pl.col("row")).with_row_index("set_id")
+    hits = pl.concat(
+        [
+            groups.select("set_id", pl.col(c).alias("pattern"))
             .explode("pattern")
             .drop_nulls("pattern")
-            .unique()
-            .with_columns(pl.lit(f"{field or ''}{SEP}").alias("prefix"))
-            .select("record_id", (pl.col("prefix") + pl.col("pattern")).alias("key"))
+            .with_columns(pl.lit(lists[c].name).alias("field"))
+            for c in cols
+        ]
+    )
+    # 3. the leaves each hit set holds, per sub-field: a bit mask per (set, sub-field)
+    pairs = hits.join(plan.table, on=["field", "pattern"]).select(
+        (pl.col("set_id").cast(pl.UInt64) * (1 << _SID_BITS) + pl.col("sidx")).alias("key"),
+        "sidx",
+        "bit",
+        "leaf",
+    )
+    wide = pl.Series(sorted(plan.wide), dtype=pl.UInt32)
+    narrow = pairs.filter(~pl.col("sidx").is_in(wide.implode())) if plan.wide else pairs
+    sets = narrow.group_by("key").agg(pl.col("sidx").first(), pl.col("bit").sum().alias("set"))
+    # 4. the boolean structure, once per distinct (sub-field, leaf set), in Python
+    decided = [_decide(plan, sets, lambda m: _bits(int(m)), pl.UInt64)]
+    if plan.wide:
+        wsets = (
+            pairs.filter(pl.col("sidx").is_in(wide.implode()))
+            .group_by("key")
+            .agg(pl.col("sidx").first(), pl.col("leaf").unique().sort().alias("set"))
         )
-        hit_frames.append(hits)
-    if not hit_frames:
+        decided.append(_decide(plan, wsets, lambda s: tuple(int(j) for j in s), pl.List(pl.UInt16)))
+    set_links = pl.concat(decided).select(
+        (pl.col("key") // (1 << _SID_BITS)).cast(pl.UInt32).alias("set_id"), "sidx", "terms"
+    )
+    if set_links.height == 0:
         return empty
-    hits = pl.concat(hit_frames)
-    pairs = hits.join(leaf_df.select("subfield_id", "key", "text"), on="key")
-    if pairs.height == 0:
-        return empty
-    grouped = pairs.group_by("record_id", "subfield_id").agg(pl.col("key").unique().alias("keys"))
-    kept = []
-    for (sid,), part in grouped.partition_by("subfield_id", as_dict=True).items():
-        q = queries[str(sid)]
-        if not _is_plain_or(q):
+    out = (
+        groups.select(pl.col("set_id").cast(pl.UInt32), "row")
+        .join(set_links, on="set_id")
+        .explode("row")
+        .sort("row", "sidx")
+    )
+    return out.select(
+        pl.lit(frame["record_id"]).gather(pl.col("row")).alias("record_id"),
+        pl.lit(pl.Series(plan.sids, dtype=pl.Utf8)).gather(pl.col("sidx")).alias("subfield_id"),
+        pl.col("terms"),
+    )
 
-            def present(t: Term) -> pl.Expr:
-                return pl.col("keys").list.contains(_leaf_key(t))
 
-            part = part.filter(q.to_expr(present))
-        kept.append(part.select("record_id", "subfield_id"))
-    links = pl.concat(kept)
-    if links.height == 0:
-        return empty
-    # The terms that fired: the positive leaves (not under NOT) present in the record.
-    positive = pl.DataFrame(
-        [(sid, _leaf_key(t)) for sid, q in queries.items() for t in _positive_terms(q)],
-        schema=["subfield_id", "key"],
+def _decide(
+    plan: _Plan,
+    sets: pl.DataFrame,
+    present: Callable[[Any], tuple[int, ...]],
+    dtype: pl.DataType | type[pl.DataType],
+) -> pl.DataFrame:
+    """Keep the (row, sub-field) sets whose query holds, with their ``terms``."""
+    combos = sets.select("sidx", "set").unique()
+    decided: list[tuple[int, object, str]] = []
+    for sidx, leaf_set in combos.iter_rows():
+        ckey = (sidx, leaf_set if isinstance(leaf_set, int) else tuple(leaf_set))
+        if ckey in plan.outcomes:
+            terms = plan.outcomes[ckey]
+        else:
+            terms = plan.outcomes[ckey] = plan.outcome(sidx, present(leaf_set))
+        if terms is not None:
+            decided.append((sidx, leaf_set, terms))
+    table = pl.DataFrame(
+        decided,
+        schema={"sidx": pl.UInt32, "set": dtype, "terms": pl.Utf8},
         orient="row",
     )
-    fired = (
-        pairs.join(positive, on=["subfield_id", "key"], how="semi")
-        .join(links, on=["record_id", "subfield_id"], how="semi")
-        .group_by("record_id", "subfield_id")
-        .agg(pl.col("text").unique().sort().str.join("; ").alias("terms"))
-    )
-    return (
-        links.join(fired, on=["record_id", "subfield_id"], how="left")
-        .with_columns(pl.col("terms").fill_null(""))
-        .sort("record_id", "subfield_id")
-    )
+    return sets.join(table, on=["sidx", "set"]).select("key", "sidx", "terms")
 
 
 def write_taxonomy(store: Store, taxonomy: Taxonomy) -> None:
@@ -256,58 +407,230 @@ def match_counts(store: Store, queries: Mapping[str, Query]) -> pl.DataFrame:
     return ranked.select(list(schema)).cast(schema)  # type: ignore[arg-type]
 
 
+#: Bumped when a change to the matcher changes which records match: stores matched by
+#: another version are re-matched in full.
+MATCH_VERSION = "2"
+
+_STATE_DDL = """
+CREATE TABLE IF NOT EXISTS match_queries (subfield_id VARCHAR PRIMARY KEY, query VARCHAR);
+"""
+
+
+def needed_columns(queries: Mapping[str, Query]) -> list[str]:
+    """The ``records`` columns :func:`match_frame` reads for these queries."""
+    fields = {t.field for q in queries.values() for t in q.terms()}
+    cols = ["record_id"]
+    if None in fields:
+        cols.append("text_norm")
+    if "title" in fields:
+        cols.append("title_norm")
+    cols.extend(f for f in ("abstract", "keywords", "ipc") if f in fields)
+    return cols
+
+
+def iter_record_batches(
+    store: Store, columns: list[str], where: str = "", rows: int = _BATCH
+) -> Iterator[pl.DataFrame]:
+    """Records as polars frames of at most ``rows`` rows, streamed through Arrow.
+
+    Reads on a cursor of its own (a second connection to the same database), so the
+    caller may write to the store between batches.
+    """
+    cur = store.con.cursor()
+    try:
+        cur.execute("SET enable_progress_bar = false")
+        sql = f"SELECT {', '.join(columns)} FROM records" + (f" WHERE {where}" if where else "")
+        reader = cur.sql(sql).to_arrow_reader(rows)
+        for batch in reader:
+            if batch.num_rows:
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)
+                yield frame
+    finally:
+        cur.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    watermark: int  # every record with ingest_id <= watermark has been matched
+    records: int  # how many such records there were then
+    queries: dict[str, str]  # sub-field → the canonical query its links reflect
+
+
+def _load_state(store: Store) -> _State | None:
+    store.con.execute(_STATE_DDL)
+    if store.get_meta("match_version") != MATCH_VERSION:
+        return None
+    wm, n = store.get_meta("match_watermark"), store.get_meta("match_watermark_records")
+    if wm is None or n is None:
+        return None
+    rows = store.con.execute("SELECT subfield_id, query FROM match_queries").fetchall()
+    return _State(int(wm), int(n), {str(a): str(b) for a, b in rows})
+
+
+def _save_state(store: Store, queries: Mapping[str, Query], watermark: int, records: int) -> None:
+    store.con.execute("DELETE FROM match_queries")
+    store.append(
+        "match_queries",
+        pl.DataFrame(
+            {"subfield_id": list(queries), "query": [str(q) for q in queries.values()]},
+            schema={"subfield_id": pl.Utf8, "query": pl.Utf8},
+        ),
+    )
+    store.set_meta("match_version", MATCH_VERSION)
+    store.set_meta("match_watermark", str(watermark))
+    store.set_meta("match_watermark_records", str(records))
+
+
+def _int(store: Store, sql: str) -> int:
+    row = store.one(sql)
+    return int(row[0]) if row and row[0] is not None else 0  # type: ignore[call-overload]
+
+
+def _recreate_matches(store: Store) -> None:
+    """Empty ``matches``: DuckDB deletes every row of a keyed table slowly (~50 s for 2M
+    links), while dropping it and re-creating it from its own DDL takes no time."""
+    ddl = store.one("SELECT sql FROM duckdb_tables() WHERE table_name = 'matches'")
+    if ddl is None:
+        store.con.execute("DELETE FROM matches")
+        return
+    store.con.execute("DROP TABLE matches")
+    store.con.execute(str(ddl[0]))
+
+
+def _result(
+    store: Store, taxonomy: Taxonomy, count_links: pl.DataFrame, mode: str, done: int, changed: int
+) -> MatchResult:
+    links, matched = store.one("SELECT count(*), count(DISTINCT record_id) FROM matches") or (0, 0)
+    return MatchResult(
+        records=store.count("records"),
+        links=int(links),  # type: ignore[call-overload]
+        matched_records=int(matched),  # type: ignore[call-overload]
+        count_series=count_links.select("source", "term", "kind").unique().height
+        if count_links.height
+        else 0,
+        count_links=count_links.height,
+        subfields=len(taxonomy.queries),
+        mode=mode,
+        rematched_records=done,
+        rematched_subfields=changed,
+    )
+
+
+def replace_matches(
+    store: Store,
+    taxonomy: Taxonomy,
+    links: pl.DataFrame,
+    *,
+    watermark: int | None = None,
+    records: int | None = None,
+) -> MatchResult:
+    """Store ``links`` computed elsewhere (e.g. on a cluster) as the whole ``matches`` table.
+
+    Also writes the taxonomy and re-matches the count series, in one transaction. When
+    ``watermark`` and ``records`` say which records the links cover and they are still
+    the store's records, later ``match_store`` runs can be incremental from there;
+    otherwise the next one is a full run.
+    """
+    queries = taxonomy.queries
+    count_links = match_counts(store, queries)
+    current = _int(store, "SELECT max(ingest_id) FROM records")
+    total = store.count("records")
+    with store.transaction():
+        write_taxonomy(store, taxonomy)
+        _recreate_matches(store)
+        store.append("matches", links.select("record_id", "subfield_id", "terms"))
+        store.con.execute("DELETE FROM count_matches")
+        store.append("count_matches", count_links)
+        store.con.execute(_STATE_DDL)
+        if watermark == current and records == total:
+            _save_state(store, queries, current, total)
+        else:
+            store.set_meta("match_version", "")
+    return _result(store, taxonomy, count_links, "full", links.height, len(queries))
+
+
 def match_store(
     store: Store,
     taxonomy: Taxonomy,
     *,
     progress: Callable[[int, int], None] | None = None,
+    full: bool = False,
 ) -> MatchResult:
-    """Re-match every record and count series in ``store`` against ``taxonomy``.
+    """Match the records and count series in ``store`` against ``taxonomy``.
 
-    Writes the taxonomy, ``matches`` and ``count_matches`` in one transaction.
+    Incremental unless ``full``: records ingested since the last match are matched
+    against every query, and the sub-fields whose query changed (or that are new) are
+    re-matched over the older records; links of removed sub-fields are dropped. What
+    the links reflect is kept in the ``match_queries`` table (sub-field → canonical
+    query) and the meta keys ``match_watermark`` (the highest ``ingest_id`` matched),
+    ``match_watermark_records`` and ``match_version``; when they do not describe the
+    store any more (records removed, a newer matcher), the run is a full one.
+
+    Records are streamed in Arrow batches of ``_BATCH`` rows, so memory stays flat
+    however many records the store holds. Everything is written in one transaction.
     ``progress(done, total)`` is called after each batch of records.
     """
     queries = taxonomy.queries
     total = store.count("records")
-    link_frames: list[pl.DataFrame] = []
-    done = 0
-    cols = "record_id, text_norm, title_norm, abstract, keywords, ipc"
-    for offset in range(0, max(total, 1), _BATCH):
-        if total == 0:
-            break
-        batch = store.sql(
-            f"SELECT {cols} FROM records ORDER BY record_id LIMIT {_BATCH} OFFSET {offset}"
+    watermark = _int(store, "SELECT max(ingest_id) FROM records")
+    state = None if full else _load_state(store)
+    if state is not None:
+        old = _int(store, f"SELECT count(*) FROM records WHERE ingest_id <= {state.watermark}")
+        unknown = _int(store, "SELECT count(*) FROM records WHERE ingest_id IS NULL")
+        if old != state.records or unknown or watermark < state.watermark:
+            state = None
+    store.con.execute(_STATE_DDL)
+    # (which queries, over which records) jobs; each is one streamed pass
+    jobs: list[tuple[dict[str, Query], str]] = []
+    if state is None:
+        mode, changed = "full", dict(queries)
+        jobs.append((changed, ""))
+        drop_sql: list[str] = []
+        rematched = total
+    else:
+        mode = "incremental"
+        changed = {s: q for s, q in queries.items() if state.queries.get(s) != str(q)}
+        gone = [s for s in state.queries if s not in queries]
+        drop = sorted(set(changed) | set(gone))
+        drop_sql = []
+        if drop:
+            ids = ", ".join("'" + s.replace("'", "''") + "'" for s in drop)
+            drop_sql.append(f"DELETE FROM matches WHERE subfield_id IN ({ids})")
+        new_where = f"ingest_id > {state.watermark}"
+        drop_sql.append(
+            f"DELETE FROM matches WHERE record_id IN (SELECT record_id FROM records WHERE {new_where})"
         )
-        link_frames.append(match_frame(batch, queries))
-        done += batch.height
-        if progress:
-            progress(done, total)
-    links = (
-        pl.concat(link_frames)
-        if link_frames
-        else pl.DataFrame(schema={"record_id": pl.Utf8, "subfield_id": pl.Utf8, "terms": pl.Utf8})
-    )
+        if changed:
+            jobs.append((changed, f"ingest_id <= {state.watermark}"))
+        jobs.append((dict(queries), new_where))
+        rematched = total - state.records
+        rematched += state.records if changed else 0
     count_links = match_counts(store, queries)
+    done = 0
     with store.transaction():
         write_taxonomy(store, taxonomy)
-        store.con.execute("DELETE FROM matches")
-        store.append("matches", links)
+        if mode == "full":
+            _recreate_matches(store)
+        for sql in drop_sql:
+            store.con.execute(sql)
+        for qs, where in jobs:
+            if not qs:
+                continue
+            for batch in iter_record_batches(store, needed_columns(qs), where):
+                store.append("matches", match_frame(batch, qs))
+                done += batch.height
+                if progress:
+                    progress(done, rematched)
         store.con.execute("DELETE FROM count_matches")
         store.append("count_matches", count_links)
-    matched = links["record_id"].n_unique() if links.height else 0
+        _save_state(store, queries, watermark, _int(store, "SELECT count(*) FROM records"))
+    result = _result(store, taxonomy, count_links, mode, done, len(changed))
     log.info(
-        "matched %d records: %d links, %d count links", total, links.height, count_links.height
-    )
-    return MatchResult(
-        records=total,
-        links=links.height,
-        matched_records=matched,
-        count_series=count_links.select("source", "term", "kind").unique().height
-        if count_links.height
-        else 0,
-        count_links=count_links.height,
-        subfields=len(queries),
-    )
+        "matched %d records (%s: %d re-matched, %d sub-fields): %d links, %d count links",
+        total, mode, done, len(changed), result.links, count_links.height,
+    )  # fmt: skip
+    return result
 
 
 __all__ = [
@@ -315,6 +638,9 @@ __all__ = [
     "match_counts",
     "match_frame",
     "match_store",
+    "needed_columns",
+    "iter_record_batches",
     "normalize",
+    "replace_matches",
     "write_taxonomy",
 ]

@@ -122,8 +122,13 @@ def match(
     *,
     taxonomy: PathLike | None = None,
     progress: Callable[[int, int], None] | None = None,
+    full: bool = False,
 ) -> MatchResult:
-    """Match every record and count series against the taxonomy's queries."""
+    """Match records and count series against the taxonomy's queries.
+
+    By default only what changed is re-matched: new records, and new or edited
+    queries; ``full`` re-matches everything.
+    """
     tax = taxonomy_for(db, taxonomy)
     with Store.open(db) as st:
         if st.count("records") == 0 and st.count("counts") == 0:
@@ -131,7 +136,7 @@ def match(
                 f"store {db} holds no records or counts: run `techcurve ingest` or "
                 "`techcurve ingest-counts` first"
             )
-        return match_store(st, tax, progress=progress)
+        return match_store(st, tax, progress=progress, full=full)
 
 
 def compute(db: PathLike, *, as_of: date | None = None, config: PathLike | None = None) -> Any:

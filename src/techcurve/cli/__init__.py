@@ -339,17 +339,28 @@ def ingest_counts(
     "--taxonomy",
     default=None,
     type=click.Path(dir_okay=False),
-    help="Taxonomy YAML (default: the shipped one).",
+    help="Taxonomy YAML (default: the one last matched with, else the shipped one).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Re-match every record against every query (default: only new records and new "
+    "or edited queries).",
 )
 @click.pass_obj
-def match(ctx: Ctx, taxonomy: str | None) -> None:
+def match(ctx: Ctx, taxonomy: str | None, full: bool) -> None:
     """Match every sub-field query over every record and count series."""
     with _progress(ctx, "match") as prog:
-        res = pipeline.match(ctx.db, taxonomy=taxonomy, progress=prog)
+        res = pipeline.match(ctx.db, taxonomy=taxonomy, progress=prog, full=full)
     ctx.say(
         f"{res.records:,} records × {res.subfields} sub-fields → {res.links:,} links "
         f"({res.matched_records:,} records matched); {res.count_series:,} count series linked"
     )
+    if res.mode != "full":
+        ctx.say(
+            f"{res.mode}: re-matched {res.rematched_records:,} records and "
+            f"{res.rematched_subfields} edited or new sub-fields"
+        )
     ctx.emit(res)
 
 

@@ -1,0 +1,237 @@
+"""Match and indicators over a partitioned Parquet export, locally or on Dask.
+
+The work is split by Parquet file: each file is one task, so a cluster reads its
+partitions where they lie and only small results travel back.
+
+* **match** — each task runs :func:`techcurve.match.match_frame` on its file's records
+  (in batches) and returns the links; the client stores them in ``matches``
+  (:func:`techcurve.match.replace_matches`).
+* **indicators** — the indicators need every matched record, every article and the
+  latest record of each kind, but nothing else. Each task keeps those records of
+  its file (:func:`techcurve.engine.tasks.indicator_records`); the client hands them
+  to the pure :func:`techcurve.indicators.indicator_frames`, the same function the
+  local ``techcurve indicators`` runs. Aggregating per partition and combining would
+  have meant a second implementation of every indicator rule (opinion index shares,
+  birth year with its evidence record, growth windows) to keep equal; collecting the
+  reduced records keeps one, at the price of moving the matched records (a fraction
+  of the corpus, narrow columns) to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .. import config as _config
+from ..errors import ConfigError, StoreError
+from ..indicators import IndicatorParams, IndicatorsResult, indicator_frames
+from ..match import MatchResult, match_frame, replace_matches
+from ..store import RECORD_COLUMNS, Store
+from .parquet import read_manifest
+from .tasks import INDICATOR_RECORD_COLUMNS, indicator_records, match_file
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleIndicatorsResult:
+    """What :func:`scale_indicators` wrote, and how many records travelled to the client."""
+
+    indicators: IndicatorsResult
+    records_collected: int
+    partitions: int
+
+
+@contextmanager
+def dask_client(
+    scheduler: str | None = None,
+    *,
+    workers: int = 2,
+    threads_per_worker: int = 1,
+    processes: bool = True,
+) -> Iterator[Any]:
+    """A ``distributed.Client``: connected to ``scheduler``, or to a new ``LocalCluster``.
+
+    Raises :class:`ConfigError` when ``dask.distributed`` is not installed or the
+    scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError(
+            "the dask engine needs dask.distributed: pip install 'techcurve[dask]'"
+        ) from None
+    # distributed logs every scheduler and worker step at INFO on its own loggers;
+    # follow the level the application chose for the root logger instead.
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=threads_per_worker,
+        processes=processes,
+        dashboard_address=":0",  # a free port: never collide with a running dashboard
+        silence_logs=logging.WARNING,
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _run(
+    client: Any,
+    fn: Callable[..., pl.DataFrame],
+    files: Sequence[str],
+    progress: Progress | None,
+    **shared: Any,
+) -> list[pl.DataFrame]:
+    """``fn(file, **shared)`` for every file, in file order (on ``client`` if given)."""
+    out: list[pl.DataFrame] = []
+    if client is None:
+        for i, f in enumerate(files, 1):
+            out.append(fn(f, **shared))
+            if progress:
+                progress(i, len(files))
+        return out
+    from distributed import as_completed
+
+    # One copy of the queries / matched ids per worker, not one per task.
+    futures_shared = {k: client.scatter([v], broadcast=True)[0] for k, v in shared.items()}
+    futures = client.map(fn, files, **futures_shared, pure=False)
+    for i, _ in enumerate(as_completed(futures), 1):
+        if progress:
+            progress(i, len(files))
+    return list(client.gather(futures))
+
+
+@contextmanager
+def _engine(engine: str, scheduler: str | None, workers: int, processes: bool) -> Iterator[Any]:
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})")
+    if engine == "local":
+        if scheduler:
+            raise ConfigError("--scheduler needs --engine dask")
+        yield None
+        return
+    with dask_client(scheduler, workers=workers, processes=processes) as client:
+        yield client
+
+
+def _files(parquet_dir: str | Path) -> tuple[list[str], Any]:
+    manifest = read_manifest(parquet_dir)
+    # Joined as strings: the path must mean the same on every worker (shared storage).
+    base = str(parquet_dir).rstrip("/")
+    return [f"{base}/{f}" for f in manifest.files], manifest
+
+
+def scale_match(
+    db: str | Path,
+    parquet_dir: str | Path,
+    *,
+    engine: str = "dask",
+    scheduler: str | None = None,
+    workers: int = 2,
+    processes: bool = True,
+    taxonomy: str | Path | None = None,
+    progress: Progress | None = None,
+) -> MatchResult:
+    """Match the exported records on ``engine`` and store the links in ``db``.
+
+    ``parquet_dir`` is an export (:func:`techcurve.engine.export_parquet`) that every
+    worker can read at the same path. ``scheduler`` is the address of a running Dask
+    scheduler (``tcp://host:8786``); without it a ``LocalCluster`` of ``workers``
+    workers is started for the run. ``progress(done, total)`` counts files.
+    """
+    from ..pipeline import taxonomy_for
+
+    tax = taxonomy_for(db, taxonomy)
+    files, manifest = _files(parquet_dir)
+    with _engine(engine, scheduler, workers, processes) as client:
+        parts = _run(client, match_file, files, progress, queries=tax.queries)
+    links = pl.concat(parts) if parts else match_frame(pl.DataFrame(), tax.queries)
+    log.info("%s engine: %d links from %d files", engine, links.height, len(files))
+    with Store.open(db) as st:
+        return replace_matches(
+            st, tax, links, watermark=manifest.watermark, records=manifest.records
+        )
+
+
+def scale_indicators(
+    db: str | Path,
+    parquet_dir: str | Path,
+    *,
+    engine: str = "dask",
+    scheduler: str | None = None,
+    workers: int = 2,
+    processes: bool = True,
+    as_of: date | None = None,
+    config: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ScaleIndicatorsResult:
+    """Compute ``indicators`` and ``summary`` with the records read on ``engine``.
+
+    Reads the links, counts and taxonomy from ``db`` and the records from the export;
+    writes both tables and the ``as_of`` meta key in one transaction, as
+    ``techcurve indicators`` does.
+    """
+    as_of = as_of or date.today()
+    params = IndicatorParams.from_config(_config.section(_config.load_config(config), "indicators"))
+    files, _ = _files(parquet_dir)
+    with Store.open(db, read_only=True) as st:
+        if st.count("subfields") == 0:
+            raise StoreError(f"store {db} has no taxonomy: run `techcurve match` first")
+        subfields = st.sql("SELECT subfield_id, domain_id FROM subfields")
+        matches = st.sql("SELECT record_id, subfield_id FROM matches")
+        counts = st.sql(
+            "SELECT c.source, c.term, c.kind, c.year, c.month, c.count, c.total FROM counts c "
+            f"SEMI JOIN count_matches m USING (source, term, kind) WHERE c.year <= {as_of.year}"
+        )
+        count_matches = st.sql(
+            "SELECT source, term, kind, subfield_id, is_primary FROM count_matches"
+        )
+    matched_ids = matches.get_column("record_id").unique()
+    with _engine(engine, scheduler, workers, processes) as client:
+        parts = _run(
+            client, indicator_records, files, progress, matched_ids=matched_ids, as_of=as_of
+        )
+    empty = pl.DataFrame(schema={c: RECORD_COLUMNS[c] for c in INDICATOR_RECORD_COLUMNS})
+    records = pl.concat([empty, *parts])
+    indicators, summary = indicator_frames(
+        subfields, records, matches, counts, count_matches, as_of=as_of, params=params
+    )
+    with Store.open(db) as st, st.transaction():
+        st.replace_table("indicators", indicators)
+        st.replace_table("summary", summary)
+        st.set_meta("as_of", as_of.isoformat())
+    result = IndicatorsResult(
+        as_of=as_of,
+        subfields=summary.height,
+        indicator_rows=indicators.height,
+        summary_rows=summary.height,
+        without_evidence=summary.filter(pl.col("evidence_years") == 0).height,
+        params=params,
+    )
+    return ScaleIndicatorsResult(result, records.height, len(files))
