@@ -253,3 +253,11 @@ def test_row_estimate_for_the_progress_bar_counts_line_ends(tmp_path: Path) -> N
     assert estimate_rows([str(lf)]) == 2
     assert estimate_rows([str(lf), str(cr)]) == 5
     assert estimate_rows([str(DATA / "ingest" / "itjuzi_invest_events_excerpt.xlsx")]) is None
+
+
+def test_the_package_exposes_the_stages_as_functions() -> None:
+    import techcurve as tc
+
+    assert callable(tc.assess) and callable(tc.report)
+    assert str(tc.parse_query("AR OR 增强现实")) == "AR OR 增强现实"
+    assert set(tc.__all__) <= set(dir(tc))

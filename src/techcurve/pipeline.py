@@ -162,7 +162,8 @@ def assess(
     config: PathLike | None = None,
 ) -> pl.DataFrame:
     """Place every sub-field on the curve; writes and returns the ``assessments`` table."""
-    from . import assess as _assess
+    from .assess import assess as assess_frame
+    from .assess import load_overrides
 
     cfg = _config.load_config(config)
     with Store.open(db) as st:
@@ -172,8 +173,8 @@ def assess(
         indicators = st.table("indicators")
         params = _config.section(cfg, "assess").get(model, {})
         known = set(summary["subfield_id"].to_list())
-        ovr = _assess.load_overrides(overrides, known_ids=known) if overrides else None
-        frame = _assess.assess(
+        ovr = load_overrides(overrides, known_ids=known) if overrides else None
+        frame = assess_frame(
             summary, indicators, model=model, params=params or None, overrides=ovr, as_of=as_of
         )
         with st.transaction():
