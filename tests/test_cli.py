@@ -256,8 +256,11 @@ def test_row_estimate_for_the_progress_bar_counts_line_ends(tmp_path: Path) -> N
 
 
 def test_the_package_exposes_the_stages_as_functions() -> None:
-    import techcurve as tc
+    import techcurve
+    import techcurve.assess  # a stage package must not shadow the pipeline's functions
+    from techcurve import pipeline
 
-    assert callable(tc.assess) and callable(tc.report)
-    assert str(tc.parse_query("AR OR 增强现实")) == "AR OR 增强现实"
-    assert set(tc.__all__) <= set(dir(tc))
+    assert callable(pipeline.assess) and callable(pipeline.report)
+    assert techcurve.pipeline is pipeline
+    assert str(techcurve.parse_query("AR OR 增强现实")) == "AR OR 增强现实"
+    assert set(techcurve.__all__) <= set(dir(techcurve))

@@ -1,14 +1,20 @@
 """techcurve: evidence-based technology maturity curves.
 
-The stages as functions (each takes the store path), for notebooks and scripts::
+The stages are functions of :mod:`techcurve.pipeline` (each takes the store path), for
+notebooks and scripts::
 
-    import techcurve as tc
+    from techcurve import pipeline as tc
     tc.init("my.duckdb")
     tc.ingest("my.duckdb", ["events.xlsx"], kind="financing", profile="itjuzi")
     tc.match("my.duckdb"); tc.compute("my.duckdb"); tc.assess("my.duckdb")
     tc.curve("my.duckdb", ["curve.png"]); tc.report("my.duckdb", "report.html")
+
+(They are not re-exported here: ``techcurve.assess``, ``.match``, ``.ingest`` and
+``.report`` are the stage packages, and importing one would shadow a function of
+the same name.)
 """
 
+from . import pipeline
 from .errors import (
     AssessError,
     ConfigError,
@@ -20,17 +26,6 @@ from .errors import (
     TechcurveError,
 )
 from .models import Assessment, EvidenceKind, Phase, Reason, YearsBand
-from .pipeline import (
-    assess,
-    compute,
-    curve,
-    explain,
-    ingest,
-    ingest_counts,
-    init,
-    match,
-    report,
-)
 from .query import normalize, parse_query
 from .store import Store
 from .taxonomy import Taxonomy, load_taxonomy
@@ -54,16 +49,8 @@ __all__ = [
     "TechcurveError",
     "YearsBand",
     "__version__",
-    "assess",
-    "compute",
-    "curve",
-    "explain",
-    "ingest",
-    "ingest_counts",
-    "init",
     "load_taxonomy",
-    "match",
     "normalize",
     "parse_query",
-    "report",
+    "pipeline",
 ]
