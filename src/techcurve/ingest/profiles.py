@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -468,6 +468,25 @@ PROFILES = ("crunchbase", "itjuzi", "cnki", "wanfang", "cnipa", "patentsview", "
 PROFILE_FORMATS = {name: name for name in BIB_PROFILES}
 
 
+#: Profiles recognised by their columns: the function that maps them, and what it needs.
+_COLUMN_PROFILES: dict[str, tuple[Callable[[Sequence[str]], Mapping | None], str]] = {
+    "itjuzi": (
+        itjuzi_mapping,
+        "the itjuzi profile needs a company, an amount and a round column "
+        "(e.g. company, money, rounds or 公司, 金额, 轮次)",
+    ),
+    "cnipa": (
+        cnipa_mapping,
+        "the cnipa profile needs a title column (名称, 发明名称 or 标题) and an "
+        "application or publication number (申请号, 公开(公告)号)",
+    ),
+    "patentsview": (
+        patentsview_mapping,
+        "the patentsview profile needs patent_id (or patent_number) and patent_title columns",
+    ),
+}
+
+
 def profile_mapping(profile: str, columns: Sequence[str], fmt: str, path: str) -> Mapping:
     """The named profile's mapping for a file with these columns."""
     if profile == "crunchbase":
@@ -494,33 +513,11 @@ def profile_mapping(profile: str, columns: Sequence[str], fmt: str, path: str) -
                 path=path,
             )
         return OPENALEX
-    if profile == "itjuzi":
-        m = itjuzi_mapping(columns)
+    if profile in _COLUMN_PROFILES:
+        find, needs = _COLUMN_PROFILES[profile]
+        m = find(columns)
         if m is None:
-            raise IngestError(
-                "the itjuzi profile needs a company, an amount and a round column "
-                f"(e.g. company, money, rounds or 公司, 金额, 轮次); columns: {', '.join(columns)}",
-                path=path,
-            )
-        return m
-    if profile == "cnipa":
-        m = cnipa_mapping(columns)
-        if m is None:
-            raise IngestError(
-                "the cnipa profile needs a title column (名称, 发明名称 or 标题) and an "
-                f"application or publication number (申请号, 公开(公告)号); columns: "
-                f"{', '.join(columns)}",
-                path=path,
-            )
-        return m
-    if profile == "patentsview":
-        m = patentsview_mapping(columns)
-        if m is None:
-            raise IngestError(
-                "the patentsview profile needs patent_id (or patent_number) and patent_title "
-                f"columns; columns: {', '.join(columns)}",
-                path=path,
-            )
+            raise IngestError(f"{needs}; columns: {', '.join(columns)}", path=path)
         return m
     if profile == "generic":
         return generic_mapping(columns)
