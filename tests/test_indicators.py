@@ -21,7 +21,7 @@ from techcurve.indicators import (
     last_complete_year,
     shares,
 )
-from techcurve.store import COUNT_COLUMNS, RECORD_COLUMNS, Store
+from techcurve.store import COUNT_COLUMNS, COUNT_MATCH_COLUMNS, RECORD_COLUMNS, Store
 
 AS_OF = date(2021, 6, 30)
 
@@ -100,6 +100,17 @@ COUNT_MATCHES = [
 ]
 
 
+def count_frames(
+    counts: list[tuple[object, ...]], count_matches: list[tuple[object, ...]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``counts`` and ``count_matches`` frames from rows in store column order."""
+    cols = ("source", "term", "kind", "year", "month", "count", "total")
+    return (
+        pl.DataFrame(counts, schema={k: COUNT_COLUMNS[k] for k in cols}, orient="row"),
+        pl.DataFrame(count_matches, schema=COUNT_MATCH_COLUMNS, orient="row"),
+    )
+
+
 def _frames() -> dict[str, pl.DataFrame]:
     subfields = pl.DataFrame(
         {"subfield_id": [s for s, _ in SUBFIELDS], "domain_id": [d for _, d in SUBFIELDS]}
@@ -136,25 +147,7 @@ def _frames() -> dict[str, pl.DataFrame]:
         schema={"record_id": pl.Utf8, "subfield_id": pl.Utf8, "terms": pl.Utf8},
         orient="row",
     )
-    counts = pl.DataFrame(
-        COUNTS,
-        schema={
-            k: COUNT_COLUMNS[k]
-            for k in ("source", "term", "kind", "year", "month", "count", "total")
-        },
-        orient="row",
-    )
-    count_matches = pl.DataFrame(
-        COUNT_MATCHES,
-        schema={
-            "source": pl.Utf8,
-            "term": pl.Utf8,
-            "kind": pl.Utf8,
-            "subfield_id": pl.Utf8,
-            "is_primary": pl.Boolean,
-        },
-        orient="row",
-    )
+    counts, count_matches = count_frames(COUNTS, COUNT_MATCHES)
     return {
         "subfields": subfields,
         "records": records,
@@ -456,25 +449,7 @@ def stores(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
             rows.append(("db", term, kind, year, 3 if monthly else 0, count, total))
         for s in draw(st.sets(st.sampled_from([s for s, _ in SUBS]), max_size=2)):
             cms.append(("db", term, kind, s, draw(st.booleans())))
-    counts = pl.DataFrame(
-        rows,
-        schema={
-            k: COUNT_COLUMNS[k]
-            for k in ("source", "term", "kind", "year", "month", "count", "total")
-        },
-        orient="row",
-    )
-    count_matches = pl.DataFrame(
-        cms,
-        schema={
-            "source": pl.Utf8,
-            "term": pl.Utf8,
-            "kind": pl.Utf8,
-            "subfield_id": pl.Utf8,
-            "is_primary": pl.Boolean,
-        },
-        orient="row",
-    )
+    counts, count_matches = count_frames(rows, cms)
     subfields = pl.DataFrame(
         SUBS, schema={"subfield_id": pl.Utf8, "domain_id": pl.Utf8}, orient="row"
     )

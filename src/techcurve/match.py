@@ -40,7 +40,7 @@ from typing import Any
 import polars as pl
 
 from .query import SEP, Query, Term, normalize, normalize_series
-from .store import Store
+from .store import COUNT_MATCH_COLUMNS, Store
 from .taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
@@ -381,13 +381,7 @@ def match_counts(store: Store, queries: Mapping[str, Query]) -> pl.DataFrame:
     series = store.sql(
         "SELECT source, term, kind, sum(count) AS n FROM counts GROUP BY source, term, kind"
     )
-    schema = {
-        "source": pl.Utf8,
-        "term": pl.Utf8,
-        "kind": pl.Utf8,
-        "subfield_id": pl.Utf8,
-        "is_primary": pl.Boolean,
-    }
+    schema = COUNT_MATCH_COLUMNS
     if series.height == 0:
         return pl.DataFrame(schema=schema)
     series = series.with_row_index("i").with_columns(pl.col("i").cast(pl.Utf8).alias("record_id"))

@@ -82,6 +82,14 @@ COUNT_COLUMNS: dict[str, pl.DataType] = {
     "ingest_id": pl.Int64(),
 }
 
+COUNT_MATCH_COLUMNS: dict[str, pl.DataType] = {
+    "source": pl.Utf8(),
+    "term": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "subfield_id": pl.Utf8(),
+    "is_primary": pl.Boolean(),  # the one series of (sub-field, source, kind) that is used
+}
+
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS ingest_log (
