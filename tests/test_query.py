@@ -96,7 +96,11 @@ def test_normalize_series_empty_and_all_null() -> None:
 
 
 _awkward = st.sampled_from(
-    list("區塊鏈雲計算與頭髮專網ＡＩ５Ｇ　\t\n\r\x0b\x85\u2028\xa0ΣσςİKﬁ²é\u0301") + [SEP]
+    list(
+        "區塊鏈雲計算與頭髮專網ＡＩ５Ｇ　\t\n\r\x0b\x85\u2028\xa0ΣσςİKﬁ²é\u0301"
+        "沈默覆坏藉，。ＡｂAz가\u1161\u11a8\u1c89①丽"
+    )
+    + [SEP]
 )
 _text = st.text(
     alphabet=st.one_of(st.characters(exclude_categories=("Cs",)), _awkward), max_size=25

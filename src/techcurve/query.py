@@ -116,30 +116,100 @@ def normalize(text: str | None) -> str:
     return _ASCII_RUN_RE.sub(_ASCII_RUN_WRAP, text)
 
 
+# -- the vectorised path of normalize_series --------------------------------------------
+#
+# Most text is simplified Chinese and English: NFKC changes only its full-width
+# punctuation (，→ ,), OpenCC changes nothing and lower case touches only A–Z. Such a
+# string is normalised exactly by one polars replace_many (full-width forms → ASCII,
+# A–Z → a–z). Every other string — one that holds a character NFKC maps elsewhere or
+# may compose or reorder, a character OpenCC converts, or a non-ASCII character that
+# lower case changes — takes the reference path (_fold) in Python. The set of those
+# characters is derived at run time from this Python's unicodedata and this OpenCC,
+# so the two paths agree by construction (tests/test_query.py checks them too).
+
+#: NFKC maps U+FF01–U+FF5E to U+0021–U+007E and U+3000 to a space, one to one.
+_FULLWIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
+_FOLD_FROM = _FULLWIDTH + [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+_FOLD_TO = (
+    [chr(c - 0xFEE0).lower() for c in range(0xFF01, 0xFF5F)]
+    + [" "]
+    + [chr(c) for c in range(ord("a"), ord("z") + 1)]
+)
+
+#: Characters OpenCC's t2s leaves alone on their own but changes inside a phrase
+#: (TSPhrases keys such as 沈默 → 沉默 whose every character is unchanged alone).
+#: Read from OpenCC 1.4's TSPhrases dictionary; tests/test_normalize_paths.py
+#: re-derives it from the installed dictionary (with marisa-trie) and fails if it grows.
+T2S_PHRASE_CHARS = "哩坏沈甦瞭藉衹覆"
+
+
+def _composes_with_previous() -> set[int]:
+    """Code points NFC may compose with the character before them (NFC_QC = Maybe)."""
+    out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
+    for cp in range(0x80, 0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<"):
+            parts = d.split()
+            if len(parts) == 2:
+                out.add(int(parts[1], 16))
+    return out
+
+
+@functools.cache
+def _python_path_regex() -> str:
+    """A regex class of the characters that send a string down the reference path."""
+    chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    converted = _t2s(SEP.join(chars)).split(SEP)
+    maybe = _composes_with_previous()
+    easy = set(_FULLWIDTH)
+    special = [
+        ord(c)
+        for c, t in zip(chars, converted, strict=True)
+        if c not in easy
+        and (
+            t != c
+            or c.lower() != c
+            or unicodedata.normalize("NFKC", c) != c
+            or unicodedata.combining(c)
+            or ord(c) in maybe
+        )
+    ]
+    special += [ord(c) for c in T2S_PHRASE_CHARS]
+    special.sort()
+    ranges: list[list[int]] = []
+    for cp in special:
+        if ranges and cp <= ranges[-1][1] + 1:
+            ranges[-1][1] = max(ranges[-1][1], cp)
+        else:
+            ranges.append([cp, cp])
+    body = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
+    return f"[{body}]"
+
+
 def normalize_series(s: pl.Series) -> pl.Series:
     """:func:`normalize` applied to every element of a string series (nulls → ``""``).
 
-    Only rows that are not pure ASCII go through Python (NFKC, OpenCC, lower case),
-    in batches joined by ``SEP`` (which cannot be inside a row any more, and which
-    no conversion rule spans); everything else is vectorised polars string code.
+    Strings made of ASCII, full-width forms and characters that NFKC, OpenCC and
+    lower case all leave alone (most Chinese and English text) are normalised by
+    vectorised polars code; the rest go through Python (NFKC, OpenCC, lower case)
+    in batches joined by ``SEP`` (which cannot be inside a row any more, and which no
+    conversion rule spans). Whitespace and ASCII-run wrapping are polars for all rows.
     """
     name = s.name
     s = s.cast(pl.Utf8).fill_null("").str.replace_all(SEP, "", literal=True)
-    non_ascii = s.str.contains(r"[^\x00-\x7F]")
-    if non_ascii.any():
-        idx = non_ascii.arg_true()
+    slow = s.str.contains(_python_path_regex()) if s.len() else pl.Series([], dtype=pl.Boolean)
+    if slow.any():
+        idx = slow.arg_true()
         rows = s.gather(idx).to_list()
         folded: list[str] = []
         for start in range(0, len(rows), _BATCH):
             folded.extend(_fold(SEP.join(rows[start : start + _BATCH])).split(SEP))
         s = s.scatter(idx, pl.Series(folded, dtype=pl.Utf8))
-    frame = pl.DataFrame({"s": s, "m": non_ascii})
-    # Python already lower-cased the non-ASCII rows; polars lower-cases only ASCII
-    # rows, so the two Unicode case tables never have to agree.
+    frame = pl.DataFrame({"s": s, "m": slow})
     out = frame.select(
         pl.when(pl.col("m"))
         .then(pl.col("s"))
-        .otherwise(pl.col("s").str.to_lowercase())
+        .otherwise(pl.col("s").str.replace_many(_FOLD_FROM, _FOLD_TO))
         .str.replace_all(_WS_RUST, " ")
         .str.strip_chars(" ")
         .str.replace_all("[a-z0-9]+", SEP + "${0}" + SEP)
