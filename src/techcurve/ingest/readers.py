@@ -6,15 +6,19 @@ the row), and the rows it could not even split into fields (ragged CSV rows, inv
 JSON lines) as :class:`~techcurve.ingest.base.Reject`. Batches keep memory flat: at
 most :data:`BATCH_ROWS` rows are Python objects at a time.
 
-CSV goes through the standard library's C parser rather than ``polars.read_csv``:
-it reads CR-only line ends and any encoding, and it tells which physical line each
-record starts on, which is what a rejects file needs to point at a broken row.
+CSV goes through polars' parser when the file is well-formed UTF-8 (:mod:`.fastcsv`
+proves it in one numpy pass and keeps the physical line of every record), and
+through the standard library's C parser otherwise: it reads CR-only line ends, any
+encoding and broken rows, and it tells which physical line each record starts on,
+which is what a rejects file needs to point at a broken row.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
 import logging
 import sys
@@ -27,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from ..errors import IngestError
+from . import fastcsv
 from .base import ROW_COL, Reject
 from .dates import ParsedDate, parse_date
 from .openalex import is_openalex_work, openalex_row
@@ -223,12 +228,28 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
         return Table(path, fmt, encoding, delim, [], iter(()), close=lambda: None)
     header = clean_header(header_raw)
     unnamed = _unnamed(header_raw)
-    first = list(_csv_batches(path, reader, lines, len(header), delim, limit=BATCH_ROWS))
+    fast = None
+    if lines.count == 1 and codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        fast = fastcsv.plan(path, delim, len(header), batch_rows=BATCH_ROWS)
+    if fast is not None:
+        f.close()
+        frames = fastcsv.read_batches(fast, header)
+        first = [RawBatch(fr) for fr in itertools.islice(frames, 1)]
+    else:
+        first = list(_csv_batches(path, reader, lines, len(header), delim, limit=BATCH_ROWS))
     notes: list[str] = []
     if unnamed and first:
         rows = [list(r) for r in first[0].frame.drop(ROW_COL).rows()]
         notes = name_date_columns(header, unnamed, rows, letters=False)
     cols = header
+
+    if fast is not None:
+
+        def fast_batches() -> Iterator[RawBatch]:
+            yield from (_rename(b, cols) for b in first)
+            yield from (_rename(RawBatch(fr), cols) for fr in frames)
+
+        return Table(path, fmt, encoding, delim, cols, fast_batches(), notes, close=frames.close)
 
     def batches() -> Iterator[RawBatch]:
         try:

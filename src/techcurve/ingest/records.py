@@ -15,7 +15,7 @@ import polars as pl
 
 from ..store import RECORD_COLUMNS
 from .base import ROW_COL, Reject
-from .dates import ParsedDate, parse_date
+from .dates import MIN_YEAR, ParsedDate, parse_date
 from .money import Amount, MoneyConfig, normalize_round, parse_amount
 from .profiles import KINDS, FieldSpec, Mapping
 
@@ -132,7 +132,20 @@ def build_records(
     )
 
     # dates -------------------------------------------------------------------------
-    uniq = df.get_column("date").drop_nulls().unique().to_list()
+    # Plain ISO days (most dates) are checked in polars; the rest one by one in Python.
+    distinct = df.get_column("date").drop_nulls().unique()
+    iso = pl.DataFrame({"date": distinct}).with_columns(
+        _d=pl.when(pl.col("date").str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(
+            pl.col("date").str.to_date("%Y-%m-%d", strict=False)
+        )
+    )
+    fine = pl.col("_d").is_not_null() & (pl.col("_d").dt.year() >= MIN_YEAR)
+    if as_of is not None:
+        fine = fine & (pl.col("_d") <= as_of)
+    iso_ok = iso.filter(fine).select(
+        "date", "_d", _dp=pl.lit("day", dtype=pl.Utf8), _de=pl.lit(None, dtype=pl.Utf8)
+    )
+    uniq = iso.filter(~fine).get_column("date").to_list()
     d_vals: list[date | None] = []
     d_prec: list[str | None] = []
     d_err: list[str | None] = []
@@ -146,9 +159,14 @@ def build_records(
             d_vals.append(None)
             d_prec.append(None)
             d_err.append(p.reason)
-    dates = pl.DataFrame(
-        {"date": uniq, "_d": d_vals, "_dp": d_prec, "_de": d_err},
-        schema={"date": pl.Utf8, "_d": pl.Date, "_dp": pl.Utf8, "_de": pl.Utf8},
+    dates = pl.concat(
+        [
+            iso_ok,
+            pl.DataFrame(
+                {"date": uniq, "_d": d_vals, "_dp": d_prec, "_de": d_err},
+                schema={"date": pl.Utf8, "_d": pl.Date, "_dp": pl.Utf8, "_de": pl.Utf8},
+            ),
+        ]
     )
     df = df.join(dates, on="date", how="left", maintain_order="left")
     df = df.with_columns(pl.col("_d").dt.year().cast(pl.Int32).alias("_year"))
