@@ -102,6 +102,12 @@ def test_phrase_characters_cover_every_t2s_phrase() -> None:
     assert missing == {}, "add the changed characters of these phrases to T2S_PHRASE_CHARS"
 
 
+def test_the_cached_character_class_is_the_derived_one() -> None:
+    from techcurve.query import _derive_python_path_regex
+
+    assert _python_path_regex() == _derive_python_path_regex()
+
+
 def test_phrase_characters_are_all_needed() -> None:
     # Each listed character is one that t2s leaves alone on its own.
     assert all(_t2s(c) == c for c in T2S_PHRASE_CHARS)

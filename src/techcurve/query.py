@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import operator
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import polars as pl
@@ -157,7 +160,34 @@ def _composes_with_previous() -> set[int]:
 
 @functools.cache
 def _python_path_regex() -> str:
-    """A regex class of the characters that send a string down the reference path."""
+    """A regex class of the characters that send a string down the reference path.
+
+    Deriving it takes ~0.5 s, so it is kept in the user's cache directory, keyed by
+    the Unicode version, OpenCC's version and the list of phrase characters.
+    """
+    from importlib.metadata import version
+
+    key = hashlib.sha1(
+        f"{unicodedata.unidata_version}|{version('opencc')}|{T2S_PHRASE_CHARS}|1".encode()
+    ).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "techcurve"
+    path = cache / f"normalize-{key}.txt"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    regex = _derive_python_path_regex()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(regex, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:  # a read-only home: derive it again next time
+        pass
+    return regex
+
+
+def _derive_python_path_regex() -> str:
     chars = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF]
     converted = _t2s(SEP.join(chars)).split(SEP)
     maybe = _composes_with_previous()
