@@ -2,9 +2,11 @@
 
 Reads ``subfields``, ``records`` + ``matches`` and ``counts`` + ``count_matches``;
 writes ``indicators`` (:data:`INDICATOR_COLUMNS`) and ``summary``
-(:data:`SUMMARY_COLUMNS`). All work is polars group-bys and joins over whole tables
-(:func:`indicator_frames` is a pure function of frames; :func:`compute_indicators`
-loads them from a store and writes the result).
+(:data:`SUMMARY_COLUMNS`). The records are first reduced to a few rows per sub-field,
+year and kind (:func:`record_stats`); everything after works on those, with polars.
+:func:`compute_indicators` does the reduction in DuckDB SQL over ``matches ⨝ records``,
+so its memory does not grow with the number of records; :func:`indicator_frames` is the
+same computation as a pure function of frames (the Dask engine and the tests use it).
 
 Rules (the defaults live in :class:`IndicatorParams`, overridable from the config
 section ``indicators``):
@@ -298,6 +300,8 @@ def _yearly_series(series_rows: pl.DataFrame) -> pl.DataFrame:
     )
     keys = ["subfield_id", *_SERIES, "year"]
     whole = pl.col("_whole")
+    # sorted, so each group's floats are summed in one order: the same result every run
+    rows = rows.sort(*keys, "month")
     return rows.group_by(keys).agg(
         pl.when(whole.any())
         .then(pl.col("count").filter(whole).sum())
@@ -347,13 +351,20 @@ def coverage_end(records: pl.DataFrame, counts: pl.DataFrame) -> dict[str, int]:
     >>> coverage_end(r, c)
     {'patent': 2015}
     """
+    volumes = (
+        records.filter(pl.col("year").is_not_null())
+        .group_by("kind", "year")
+        .agg(pl.len().cast(pl.Float64).alias("v"))
+    )
+    return volume_coverage_end(volumes, counts)
+
+
+def volume_coverage_end(volumes: pl.DataFrame, counts: pl.DataFrame) -> dict[str, int]:
+    """:func:`coverage_end` from the records' volumes per (kind, year) (column ``v``,
+    the number of records), for callers that count the records in the store."""
     parts = []
-    if records.height:
-        parts.append(
-            records.filter(pl.col("year").is_not_null())
-            .group_by("kind", "year")
-            .agg(pl.len().cast(pl.Float64).alias("v"))
-        )
+    if volumes.height:
+        parts.append(volumes.select("kind", "year", pl.col("v").cast(pl.Float64)))
     if counts.height:
         parts.append(
             counts.group_by("kind", "year").agg(pl.col("count").cast(pl.Float64).sum().alias("v"))
@@ -393,28 +404,106 @@ def indicator_frames(
     subfield_id``; ``counts`` needs ``source, term, kind, year, month, count, total``;
     ``count_matches`` needs ``source, term, kind, subfield_id, is_primary``.
     Rows after ``as_of`` are ignored (see the module docstring).
+
+    The records are first reduced to :func:`record_stats` (what
+    :func:`compute_indicators` computes in SQL instead), so both give the same frames.
     """
+    known = subfields.select(pl.col("subfield_id").cast(pl.Utf8))
+    links, volumes = record_stats(records, matches.join(known, on="subfield_id", how="semi"), as_of)
+    return _indicator_frames(
+        subfields, links, volumes, counts, count_matches, as_of=as_of, params=params
+    )
+
+
+#: :func:`record_stats` ``links``: matched records per (sub-field, year, kind, site).
+LINK_STATS_COLUMNS: dict[str, pl.DataType] = {
+    "subfield_id": pl.Utf8(),
+    "year": pl.Int32(),
+    "kind": pl.Utf8(),
+    "site": pl.Utf8(),  # articles: venue, else source; null for other kinds
+    "n": pl.Int64(),
+    **{c: pl.Float64() for c in _RECORD_AMOUNTS.values()},  # sums of the disclosed amounts
+    **{c + "_n": pl.Int64() for c in _RECORD_AMOUNTS.values()},  # how many are disclosed
+    "undisclosed": pl.Int64(),  # records with none of the three amounts
+    "first_paper": pl.Utf8(),  # papers: the earliest record (by date, then id; no date last)
+}
+
+#: :func:`record_stats` ``volumes``: all records (matched or not) per (kind, year, site).
+VOLUME_COLUMNS: dict[str, pl.DataType] = {
+    "kind": pl.Utf8(),
+    "year": pl.Int32(),
+    "site": pl.Utf8(),
+    "n": pl.Int64(),
+}
+
+
+def record_stats(
+    records: pl.DataFrame, matches: pl.DataFrame, as_of: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Everything the indicators read from records, reduced to a few rows per year.
+
+    Returns ``(links, volumes)``: ``links`` (:data:`LINK_STATS_COLUMNS`) aggregates the
+    matched records counted at ``as_of`` per (sub-field, year, kind, site); ``volumes``
+    (:data:`VOLUME_COLUMNS`) counts all counted records per (kind, year, site). Both
+    have a few rows per sub-field and year however many records there are; this is
+    the polars form of :data:`_LINKS_SQL` and :data:`_VOLUMES_SQL`, which
+    :func:`compute_indicators` runs in DuckDB.
+    """
+    site = pl.when(pl.col("kind") == "article").then(pl.coalesce("venue", "source"))
+    recs = _filter_records(records, as_of).with_columns(site.alias("site"))
+    amounts = list(_RECORD_AMOUNTS.values())
+    links = (
+        matches.select("record_id", "subfield_id")
+        .join(recs, on="record_id", how="inner")
+        .with_columns(pl.when(pl.col("kind") == "paper").then(pl.col("record_id")).alias("_paper"))
+        .group_by("subfield_id", "year", "kind", "site")
+        .agg(
+            pl.len().alias("n"),
+            *(pl.col(c).sum().alias(c) for c in amounts),
+            *(pl.col(c).count().alias(c + "_n") for c in amounts),
+            pl.all_horizontal(pl.col(c).is_null() for c in amounts).sum().alias("undisclosed"),
+            pl.col("_paper")
+            .sort_by("date", "record_id", nulls_last=True)
+            .first()
+            .alias("first_paper"),
+        )
+    )
+    volumes = recs.group_by("kind", "year", "site").agg(pl.len().alias("n"))
+    return (
+        links.select(pl.col(c).cast(t) for c, t in LINK_STATS_COLUMNS.items()),
+        volumes.select(pl.col(c).cast(t) for c, t in VOLUME_COLUMNS.items()),
+    )
+
+
+def _indicator_frames(
+    subfields: pl.DataFrame,
+    links: pl.DataFrame,
+    volumes: pl.DataFrame,
+    counts: pl.DataFrame,
+    count_matches: pl.DataFrame,
+    *,
+    as_of: date,
+    params: IndicatorParams | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`indicator_frames` from the reduced records of :func:`record_stats`."""
     p = params or IndicatorParams()
     subs = subfields.select(pl.col("subfield_id").cast(pl.Utf8), pl.col("domain_id").cast(pl.Utf8))
     known = subs.select("subfield_id")
-
-    recs = _filter_records(records, as_of)
-    matched = (
-        matches.select("record_id", "subfield_id")
-        .join(known, on="subfield_id", how="semi")
-        .join(recs, on="record_id", how="inner")
-    )
+    links = links.join(known, on="subfield_id", how="semi")
 
     cnts = _filter_counts(counts, as_of)
     series = _primary_series(cnts, count_matches.join(known, on="subfield_id", how="semi"))
     series_rows = cnts.join(series, on=_SERIES, how="inner")
-    yearly = _yearly_series(series_rows)
+    # in key order: the sums and means over it below then add up in the same order every
+    # run (a group-by's row order is arbitrary), so repeated runs give identical floats
+    yearly = _yearly_series(series_rows).sort("subfield_id", *_SERIES, "year")
     matched_series = count_matches.select(_SERIES).unique()
 
     # -- per-year counts of patents, papers, articles, financing events ----------------
-    rec_year = matched.group_by("subfield_id", "year").agg(
+    fin = pl.col("kind") == "financing"
+    rec_year = links.group_by("subfield_id", "year").agg(
         *(
-            (pl.col("kind") == k).sum().cast(pl.Float64).alias(name)
+            pl.col("n").filter(pl.col("kind") == k).sum().cast(pl.Float64).alias(name)
             for k, name in (
                 ("patent", "patents"),
                 ("paper", "papers"),
@@ -422,20 +511,12 @@ def indicator_frames(
                 ("financing", "fin_events"),
             )
         ),
+        *(pl.col(src).filter(fin).sum().alias(dst) for dst, src in _RECORD_AMOUNTS.items()),
         *(
-            pl.col(src).filter(pl.col("kind") == "financing").sum().alias(dst)
+            pl.col(src + "_n").filter(fin).sum().alias(dst + "_n")
             for dst, src in _RECORD_AMOUNTS.items()
         ),
-        *(
-            pl.col(src).filter(pl.col("kind") == "financing").count().alias(dst + "_n")
-            for dst, src in _RECORD_AMOUNTS.items()
-        ),
-        (
-            (pl.col("kind") == "financing")
-            & pl.all_horizontal(pl.col(c).is_null() for c in _RECORD_AMOUNTS.values())
-        )
-        .sum()
-        .alias("fin_undisclosed"),
+        pl.col("undisclosed").filter(fin).sum().alias("fin_undisclosed"),
     )
     cnt_year = yearly.group_by("subfield_id", "year").agg(
         *(
@@ -450,7 +531,7 @@ def indicator_frames(
     )
     years = pl.concat(
         [
-            matched.select("subfield_id", "year"),
+            links.select("subfield_id", "year"),
             series_rows.select("subfield_id", pl.col("year").cast(pl.Int32)),
         ]
     ).unique()
@@ -497,15 +578,15 @@ def indicator_frames(
         },
         schema={"_site_key": pl.Utf8, "_w": pl.Float64},
     )
-    articles = recs.filter(pl.col("kind") == "article").with_columns(
-        pl.coalesce(pl.col("venue"), pl.col("source")).alias("site")
+    site_totals = (
+        volumes.filter(pl.col("kind") == "article")
+        .group_by("site", "year")
+        .agg(pl.col("n").sum().alias("_site_n"))
     )
-    site_totals = articles.group_by("site", "year").agg(pl.len().alias("_site_n"))
     rec_shares = (
-        matched.filter(pl.col("kind") == "article")
-        .with_columns(pl.coalesce(pl.col("venue"), pl.col("source")).alias("site"))
+        links.filter(pl.col("kind") == "article")
         .group_by("subfield_id", "site", "year")
-        .agg(pl.len().alias("_n"))
+        .agg(pl.col("n").sum().alias("_n"))
         .join(site_totals, on=["site", "year"], how="inner")
         .select("subfield_id", "site", "year", (pl.col("_n") / pl.col("_site_n")).alias("_share"))
     )
@@ -520,6 +601,7 @@ def indicator_frames(
         pl.concat([rec_shares.with_columns(pl.col("year").cast(pl.Int32)), cnt_shares])
         .with_columns(pl.col("site").str.strip_chars().str.to_lowercase().alias("_site_key"))
         .join(weights, on="_site_key", how="left")
+        .sort("subfield_id", "year", "site", maintain_order=True)  # see `yearly`
         .group_by("subfield_id", "year")
         .agg(
             (
@@ -589,17 +671,16 @@ def indicator_frames(
     )
 
     # birth year
-    paper_recs = matched.filter(pl.col("kind") == "paper")
+    # (papers have no site: one links row per sub-field and year)
     rec_birth = (
-        paper_recs.with_columns(pl.len().over("subfield_id", "year").alias("_n"))
-        .filter(pl.col("_n") >= p.birth_min_count)
-        .sort(["subfield_id", "year", "date", "record_id"], nulls_last=True)
+        links.filter((pl.col("kind") == "paper") & (pl.col("n") >= p.birth_min_count))
+        .sort("subfield_id", "year")
         .group_by("subfield_id", maintain_order=True)
         .first()
         .select(
             "subfield_id",
             pl.col("year").cast(pl.Int32).alias("_ry"),
-            pl.col("record_id").alias("_re"),
+            pl.col("first_paper").alias("_re"),
         )
     )
     cnt_birth = (
@@ -675,10 +756,12 @@ def indicator_frames(
     transitions = (
         src_share.join(prev, on=["subfield_id", "source", "year"], how="inner")
         .filter(pl.col("_prev") > 0)
+        .sort("subfield_id", "year", "source")
         .group_by("subfield_id", "year")
         .agg((pl.col("share") / pl.col("_prev") - 1.0).mean().alias("_g"))
         .join(att_sum.select("subfield_id", "_latest_year"), on="subfield_id", how="inner")
         .filter(pl.col("year") > pl.col("_latest_year") - p.attention_growth_years)
+        .sort("subfield_id", "year")
         .group_by("subfield_id")
         .agg(pl.col("_g").mean().alias("attention_growth"))
     )
@@ -689,7 +772,7 @@ def indicator_frames(
     covered_counts = cnts.join(matched_series, on=_SERIES, how="semi")
     for kind, name in (("patent", "patent_growth"), ("paper", "paper_growth")):
         ends = [
-            cast(int | None, recs.filter(pl.col("kind") == kind)["year"].max()),
+            cast(int | None, volumes.filter(pl.col("kind") == kind)["year"].max()),
             cast(int | None, covered_counts.filter(pl.col("kind") == kind)["year"].max()),
         ]
         data_end = max((int(e) for e in ends if e is not None), default=None)
@@ -721,7 +804,7 @@ def indicator_frames(
     ev_years = (
         pl.concat(
             [
-                matched.select("subfield_id", pl.col("year").cast(pl.Int32)),
+                links.select("subfield_id", pl.col("year").cast(pl.Int32)),
                 series_rows.filter(pl.col("count") > 0).select(
                     "subfield_id", pl.col("year").cast(pl.Int32)
                 ),
@@ -755,7 +838,10 @@ def indicator_frames(
             for a in _AMOUNTS
         ),
     )
-    cov = coverage_end(recs, cnts)
+    cov = volume_coverage_end(
+        volumes.group_by("kind", "year").agg(pl.col("n").sum().cast(pl.Float64).alias("v")),
+        cnts,
+    )
     summary = summary.with_columns(
         pl.lit(cov.get("patent")).alias("patents_coverage_end"),
         pl.lit(cov.get("paper")).alias("papers_coverage_end"),
@@ -764,6 +850,38 @@ def indicator_frames(
         "subfield_id"
     )
     return indicators, summary
+
+
+def _counted_sql(as_of: date) -> str:
+    """The records counted at ``as_of`` (the rule of :func:`_filter_records`), with
+    ``year`` filled from the date and the ``site`` of articles, as a SQL subquery."""
+    return (
+        "SELECT record_id, kind, CAST(coalesce(year, year(date)) AS INTEGER) AS year, "
+        "CASE WHEN kind = 'article' THEN coalesce(venue, source) END AS site, date, "
+        "amount_point_cny, amount_low_cny, amount_high_cny FROM records "
+        f"WHERE coalesce(date <= DATE '{as_of.isoformat()}', year <= {as_of.year})"
+    )
+
+
+#: :func:`record_stats` in SQL: ``links`` (the first paper by date, no date last, then id)
+_LINKS_SQL = """
+SELECT m.subfield_id, r.year, r.kind, r.site, count(*) AS n,
+    sum(r.amount_point_cny) AS amount_point_cny,
+    sum(r.amount_low_cny) AS amount_low_cny,
+    sum(r.amount_high_cny) AS amount_high_cny,
+    count(r.amount_point_cny) AS amount_point_cny_n,
+    count(r.amount_low_cny) AS amount_low_cny_n,
+    count(r.amount_high_cny) AS amount_high_cny_n,
+    count(*) FILTER (WHERE r.amount_point_cny IS NULL AND r.amount_low_cny IS NULL
+                     AND r.amount_high_cny IS NULL) AS undisclosed,
+    arg_min(r.record_id, (r.date IS NULL, r.date, r.record_id))
+        FILTER (WHERE r.kind = 'paper') AS first_paper
+FROM matches m JOIN ({counted}) r USING (record_id)
+GROUP BY m.subfield_id, r.year, r.kind, r.site
+"""
+
+#: :func:`record_stats` in SQL: ``volumes``
+_VOLUMES_SQL = "SELECT kind, year, site, count(*) AS n FROM ({counted}) GROUP BY kind, year, site"
 
 
 def compute_indicators(
@@ -783,13 +901,16 @@ def compute_indicators(
     """
     as_of = as_of or date.today()
     params = IndicatorParams.from_config(section(config, "indicators"))
-    d = as_of.isoformat()
     subfields = store.sql("SELECT subfield_id, domain_id FROM subfields")
-    records = store.sql(
-        "SELECT record_id, kind, source, venue, date, year, amount_point_cny, amount_low_cny, "
-        f"amount_high_cny FROM records WHERE coalesce(date <= DATE '{d}', year <= {as_of.year})"
+    # the library never prints: DuckDB draws a progress bar for queries over ~2 s
+    store.con.execute("SET enable_progress_bar = false")
+    # The records are aggregated in DuckDB (matches ⨝ records, spilling to disk if it
+    # must): only a few rows per sub-field and year reach polars, so memory does not
+    # grow with the number of records.
+    links, volumes = (
+        store.sql(sql.format(counted=_counted_sql(as_of))).cast(schema)  # type: ignore[arg-type]
+        for sql, schema in ((_LINKS_SQL, LINK_STATS_COLUMNS), (_VOLUMES_SQL, VOLUME_COLUMNS))
     )
-    matches = store.sql("SELECT record_id, subfield_id FROM matches")
     counts = store.sql(
         "SELECT c.source, c.term, c.kind, c.year, c.month, c.count, c.total FROM counts c "
         f"SEMI JOIN count_matches m USING (source, term, kind) WHERE c.year <= {as_of.year}"
@@ -797,8 +918,8 @@ def compute_indicators(
     count_matches = store.sql(
         "SELECT source, term, kind, subfield_id, is_primary FROM count_matches"
     )
-    indicators, summary = indicator_frames(
-        subfields, records, matches, counts, count_matches, as_of=as_of, params=params
+    indicators, summary = _indicator_frames(
+        subfields, links, volumes, counts, count_matches, as_of=as_of, params=params
     )
     # Both tables or neither: callers wrap this in ``store.transaction()`` (as
     # ``pipeline.compute`` does); DuckDB has no nested transactions to open one here.
