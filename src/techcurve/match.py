@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -444,6 +446,52 @@ def iter_record_batches(
         cur.close()
 
 
+def _read_ahead(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """``batches``, with the next one read by a thread while the caller works on this one.
+
+    At most one batch waits. When the caller stops early (an error while matching),
+    the reading thread stops too and closes its cursor before this returns.
+    """
+    ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not put(("batch", batch)):
+                    return
+            put(("end", None))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller, re-raised there
+            put(("error", e))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="techcurve-records", daemon=True)
+    reader.start()
+    try:
+        while True:
+            what, item = ready.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
 @dataclass(frozen=True, slots=True)
 class _State:
     watermark: int  # every record with ingest_id <= watermark has been matched
@@ -493,9 +541,19 @@ def _recreate_matches(store: Store) -> None:
 
 
 def _result(
-    store: Store, taxonomy: Taxonomy, count_links: pl.DataFrame, mode: str, done: int, changed: int
+    store: Store,
+    taxonomy: Taxonomy,
+    count_links: pl.DataFrame,
+    mode: str,
+    done: int,
+    changed: int,
+    totals: tuple[int, int] | None = None,
 ) -> MatchResult:
-    links, matched = store.one("SELECT count(*), count(DISTINCT record_id) FROM matches") or (0, 0)
+    """What a run wrote; ``totals`` = (links, matched records) when the run counted
+    them itself (a full run sees every link once), else they are counted in the store."""
+    links, matched = (
+        totals or store.one("SELECT count(*), count(DISTINCT record_id) FROM matches") or (0, 0)
+    )
     return MatchResult(
         records=store.count("records"),
         links=int(links),  # type: ignore[call-overload]
@@ -566,6 +624,7 @@ def match_store(
     ``progress(done, total)`` is called after each batch of records.
     """
     queries = taxonomy.queries
+    store.con.execute("SET enable_progress_bar = false")  # the library never prints
     total = store.count("records")
     watermark = _int(store, "SELECT max(ingest_id) FROM records")
     state = None if full else _load_state(store)
@@ -608,18 +667,34 @@ def match_store(
             _recreate_matches(store)
         for sql in drop_sql:
             store.con.execute(sql)
-        for qs, where in jobs:
-            if not qs:
-                continue
-            for batch in iter_record_batches(store, needed_columns(qs), where):
-                store.append("matches", match_frame(batch, qs))
-                done += batch.height
-                if progress:
-                    progress(done, rematched)
+        # Reading the next batch and writing the last batch's links overlap with
+        # matching: DuckDB releases the GIL while it scans and inserts.
+        with ThreadPoolExecutor(1, thread_name_prefix="techcurve-links") as writer:
+            written: Future[None] | None = None
+            n_links = n_matched = 0  # a record's links all come from its one batch
+            for qs, where in jobs:
+                if not qs:
+                    continue
+                for batch in _read_ahead(iter_record_batches(store, needed_columns(qs), where)):
+                    links = match_frame(batch, qs)
+                    n_links += links.height
+                    n_matched += links["record_id"].n_unique()
+                    if written is not None:
+                        written.result()
+                    written = writer.submit(store.append, "matches", links)
+                    done += batch.height
+                    if progress:
+                        progress(done, rematched)
+                # the next job's reader opens its cursor on store.con: not while it writes
+                if written is not None:
+                    written.result()
+                    written = None
         store.con.execute("DELETE FROM count_matches")
         store.append("count_matches", count_links)
         _save_state(store, queries, watermark, _int(store, "SELECT count(*) FROM records"))
-    result = _result(store, taxonomy, count_links, mode, done, len(changed))
+    # a full run wrote every link itself: no need to count 10M links again
+    totals = (n_links, n_matched) if mode == "full" else None
+    result = _result(store, taxonomy, count_links, mode, done, len(changed), totals)
     log.info(
         "matched %d records (%s: %d re-matched, %d sub-fields): %d links, %d count links",
         total, mode, done, len(changed), result.links, count_links.height,
