@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.optimize import OptimizeWarning, curve_fit
 
 from ..errors import AssessError
 from ..models import Assessment, Phase, Reason, YearsBand
@@ -134,6 +133,10 @@ def fit_s_curve(
     inc = np.diff(y, prepend=0.0)
     tm0 = float(x[int(np.argmax(inc))])
     names = ["logistic", "gompertz"] if curve == "best" else [curve]
+    # imported here: scipy.optimize takes half a second to import, and assessing with
+    # the other models (or a report without cards) never fits a curve
+    from scipy.optimize import OptimizeWarning, curve_fit
+
     best: tuple[float, str, np.ndarray] | None = None
     for name in names:
         f = _CURVES[name]
@@ -193,6 +196,8 @@ def fit_bell(years: np.ndarray, values: np.ndarray, *, series: str = "attention"
     p0 = [float(y[i]), float(x[i]), max(span / 4, 1.0)]
     lower = [0.0, -10.0, 0.5]
     upper = [float(y[i]) * 10.0, float(x[-1]) + 20.0, 30.0]
+    from scipy.optimize import OptimizeWarning, curve_fit  # see fit_s_curve
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
@@ -304,12 +309,15 @@ class TimeSeriesModel(StageModel):
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
         self.params_: dict[str, dict[str, Any]] = {}
+        # one pass to split the indicators by sub-field, not one filter per sub-field
+        by_sid = {
+            str(k[0]): g for k, g in indicators.partition_by("subfield_id", as_dict=True).items()
+        }
+        empty = indicators.clear()
         for row in summary.iter_rows(named=True):
             sid = str(row["subfield_id"])
             year = to_date(row["as_of"]).year
-            rows = indicators.filter(
-                (pl.col("subfield_id") == sid) & (pl.col("year") <= year)
-            ).sort("year")
+            rows = by_sid.get(sid, empty).filter(pl.col("year") <= year).sort("year")
             coverage = {
                 "patents_cum": row.get("patents_coverage_end"),
                 "papers_cum": row.get("papers_coverage_end"),
