@@ -48,7 +48,7 @@ from ..render.fonts import figure_svg, font_face_css
 from ..store import Store
 from .figures import report_figures, round_to_total
 from .pdf import find_chromium, html_to_pdf
-from .provenance import KINDS, provenance, source_display_name, source_stats
+from .provenance import KINDS, SourceStat, provenance, source_display_name, source_stats
 from .series import coverage_end, fitted_points, subfield_series
 
 log = logging.getLogger(__name__)
@@ -434,6 +434,9 @@ def _table(store: Store, name: str) -> pl.DataFrame | None:
 
 def _clean(v: Any) -> Any:
     """JSON-ready: NaN/inf → None, dates → ISO strings, recursively."""
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:  # most leaves: nothing to do
+        return v
     if isinstance(v, float):
         return None if math.isnan(v) or math.isinf(v) else v
     if isinstance(v, dict):
@@ -470,6 +473,8 @@ def _compute(
     store: Store, *, lang: str, as_of: str | None, title: str | None
 ) -> tuple[dict[str, Any], _Tables]:
     tx = TEXT[lang]
+    # the library never prints: DuckDB draws a progress bar for queries over ~2 s
+    store.con.execute("SET enable_progress_bar = false")
     assessments = _table(store, "assessments")
     if assessments is None:
         raise ReportError(
@@ -534,7 +539,8 @@ def _compute(
     }
 
     # -- methods & sources ----------------------------------------------------------
-    kinds = _evidence_counts(store)
+    stats = source_stats(store, lang)
+    kinds = _evidence_counts(stats)
     _label_kinds(kinds, tx)
     src_names = _source_names(store, lang)
     meta = {
@@ -556,7 +562,6 @@ def _compute(
         else []
     )
     n_records = sum(k["records"] for k in kinds)
-    stats = source_stats(store, lang)
     params_raw = store.get_meta("assessed_params")
     try:
         params = json.loads(params_raw) if params_raw else {}
@@ -673,25 +678,19 @@ def _compute(
     return _clean(data), tables
 
 
-def _evidence_counts(store: Store) -> list[dict[str, Any]]:
+def _evidence_counts(stats: list[SourceStat]) -> list[dict[str, Any]]:
+    """Records, matched records and count rows per evidence kind: the sources' sums."""
     tx_kinds = ("patent", "paper", "article", "financing")
     out: list[dict[str, Any]] = []
     rec: dict[str, int] = {}
     matched: dict[str, int] = {}
-    if store.has_table("records"):
-        for r in store.sql("SELECT kind, count(*) AS n FROM records GROUP BY kind").iter_rows():
-            rec[str(r[0])] = int(r[1])
-        if store.has_table("matches"):
-            q = (
-                "SELECT r.kind, count(DISTINCT r.record_id) FROM records r "
-                "JOIN matches m USING (record_id) GROUP BY r.kind"
-            )
-            for r in store.sql(q).iter_rows():
-                matched[str(r[0])] = int(r[1])
     counts: dict[str, int] = {}
-    if store.has_table("counts"):
-        for r in store.sql("SELECT kind, count(*) FROM counts GROUP BY kind").iter_rows():
-            counts[str(r[0])] = int(r[1])
+    for x in stats:
+        if x.level == "records":
+            rec[x.kind] = rec.get(x.kind, 0) + x.records
+            matched[x.kind] = matched.get(x.kind, 0) + x.matched
+        else:
+            counts[x.kind] = counts.get(x.kind, 0) + x.records
     for k in (*tx_kinds, *sorted(set(rec) - set(tx_kinds))):
         out.append(
             {
@@ -1194,6 +1193,8 @@ def _insufficient(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:
 
 def _add_series(store: Store, rows: list[dict[str, Any]], as_of: str | None, lang: str) -> None:
     """Each card's yearly series, fitted S-curve and bell (see :mod:`.series`)."""
+    if not rows:
+        return
     year: int | None = int(as_of[:4]) if as_of else None
     if year is None and store.has_table("indicators"):
         y = store.sql("SELECT max(year) AS y FROM indicators")["y"][0]
@@ -1450,7 +1451,9 @@ def build_report(
         d=data, fig=figs, L=LABELS[lang], version=__version__
     )
     # the text's glyphs travel with the file: it renders without any CJK system font
-    html = html.replace("/*@font-face*/", font_face_css(_visible_text(html)), 1)
+    # (only which characters occur matters: the subsetter need not read the text 1,000×)
+    glyphs = "".join(sorted(set(_visible_text(html))))
+    html = html.replace("/*@font-face*/", font_face_css(glyphs), 1)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "pdf":
@@ -1473,6 +1476,23 @@ def _visible_text(html: str) -> str:
     return re.sub(r"<svg\b.*?</svg>", "", html, flags=re.S)
 
 
+#: Up to 5 matched records per sub-field, the most recent first (then by id). The 5 are
+#: picked by a top-5 aggregate over (record id, year) per sub-field; only they are
+#: joined back to the records for their titles, not every link.
+_SAMPLES_SQL = """
+WITH top AS (
+    SELECT m.subfield_id,
+        unnest(arg_min({'record_id': m.record_id, 'year': r.year, 'terms': m.terms},
+                       (r.year IS NULL, -r.year, m.record_id), 5)) AS s
+    FROM matches m JOIN records r USING (record_id)
+    GROUP BY m.subfield_id
+)
+SELECT t.subfield_id, r.kind, r.source, t.s.year AS year, r.title, t.s.terms AS terms
+FROM top t JOIN records r ON r.record_id = t.s.record_id
+ORDER BY t.subfield_id, t.s.year DESC NULLS LAST, t.s.record_id
+"""
+
+
 def _add_appendix_details(
     store: Store, rows: list[dict[str, Any]], summary: pl.DataFrame | None, lang: str
 ) -> None:
@@ -1486,15 +1506,7 @@ def _add_appendix_details(
         by_sum = {str(r["subfield_id"]): r for r in summary.iter_rows(named=True)}
     samples: dict[str, list[dict[str, Any]]] = {}
     if store.has_table("matches") and store.has_table("records"):
-        q = (
-            "SELECT subfield_id, kind, source, year, title, terms FROM ("
-            " SELECT m.subfield_id, r.kind, r.source, r.year, r.title, m.terms,"
-            " row_number() OVER (PARTITION BY m.subfield_id"
-            "  ORDER BY r.year DESC NULLS LAST, r.record_id) AS k"
-            " FROM matches m JOIN records r USING (record_id)) WHERE k <= 5"
-            " ORDER BY subfield_id, k"
-        )
-        for r in store.sql(q).iter_rows(named=True):
+        for r in store.sql(_SAMPLES_SQL).iter_rows(named=True):
             samples.setdefault(str(r["subfield_id"]), []).append(
                 {
                     "kind": r["kind"],

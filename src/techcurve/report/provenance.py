@@ -82,9 +82,10 @@ def source_stats(store: Store, lang: str = "zh") -> list[SourceStat]:
     """Every source per evidence kind with counts and date range, biggest first per kind."""
     queries: list[tuple[str, str]] = []  # (level, SQL giving kind, source, n, matched, first, last)
     if store.has_table("records") and store.count("records"):
+        # one pass over the records, each tested against the set of matched ids
+        # (record ids are unique, so this counts distinct matched records)
         matched_sql = (
-            "(SELECT count(DISTINCT m.record_id) FROM matches m JOIN records r2 "
-            "USING (record_id) WHERE r2.kind = r.kind AND r2.source = r.source)"
+            "count(*) FILTER (WHERE r.record_id IN (SELECT record_id FROM matches))"
             if store.has_table("matches")
             else "0"
         )

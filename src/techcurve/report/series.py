@@ -44,7 +44,7 @@ from ..assess.timeseries import (
     gompertz,
     logistic,
 )
-from ..indicators import coverage_end as indicators_coverage_end
+from ..indicators import volume_coverage_end
 from ..render.charts import SERIES_COLORS
 from ..store import Store
 
@@ -132,10 +132,14 @@ def coverage_end(store: Store, as_of_year: int) -> dict[str, int]:
     The rule is :func:`techcurve.indicators.coverage_end` (the one the time-series model
     uses), applied to the store's records and counts up to ``as_of_year``.
     """
-    empty_r = pl.DataFrame(schema={"kind": pl.Utf8, "year": pl.Int64})
+    empty_r = pl.DataFrame(schema={"kind": pl.Utf8, "year": pl.Int64, "v": pl.Float64})
     empty_c = pl.DataFrame(schema={"kind": pl.Utf8, "year": pl.Int64, "count": pl.Float64})
-    recs = (
-        store.sql("SELECT kind, year FROM records WHERE year <= ?", [as_of_year])
+    # the records' volume per kind and year, counted in the store (not loaded row by row)
+    volumes = (
+        store.sql(
+            "SELECT kind, year, count(*) AS v FROM records WHERE year <= ? GROUP BY kind, year",
+            [as_of_year],
+        )
         if store.has_table("records")
         else empty_r
     )
@@ -144,7 +148,7 @@ def coverage_end(store: Store, as_of_year: int) -> dict[str, int]:
         if store.has_table("counts")
         else empty_c
     )
-    return indicators_coverage_end(recs, cnts)
+    return volume_coverage_end(volumes, cnts)
 
 
 def _r(v: float | None, digits: int = 4) -> float | None:
