@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import operator
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import polars as pl
@@ -167,23 +164,17 @@ def _python_path_regex() -> str:
     """
     from importlib.metadata import version
 
-    key = hashlib.sha1(
-        f"{unicodedata.unidata_version}|{version('opencc')}|{T2S_PHRASE_CHARS}|1".encode()
-    ).hexdigest()[:16]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "techcurve"
-    path = cache / f"normalize-{key}.txt"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
+    from . import cache
+
+    path = cache.entry(
+        "normalize", unicodedata.unidata_version, version("opencc"), T2S_PHRASE_CHARS, 1,
+        suffix=".txt",
+    )  # fmt: skip
+    data = cache.read(path)
+    if data is not None:
+        return data.decode("utf-8")
     regex = _derive_python_path_regex()
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(regex, encoding="utf-8")
-        tmp.replace(path)
-    except OSError:  # a read-only home: derive it again next time
-        pass
+    cache.write(path, regex.encode("utf-8"))
     return regex
 
 

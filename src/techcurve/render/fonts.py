@@ -179,13 +179,36 @@ def font_face_css(text: str, family: str = WEB_FONT_FAMILY) -> str:
     """
     import base64
 
-    from fontTools import subset
+    import fontTools
+
+    from .. import cache
 
     chars = {c for c in text if not c.isspace() or c == " "} | set(
         "0123456789.,%–-—()（）：；，、 abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     )
     cmap = _cmap()
     unicodes = sorted(ord(c) for c in chars if ord(c) in cmap)
+    font_file = cjk_font_path()
+    stat = font_file.stat()
+    entry = cache.entry(
+        "font-subset", font_file, stat.st_size, stat.st_mtime_ns, fontTools.version,
+        ",".join(map(str, unicodes)), suffix=".woff",
+    )  # fmt: skip
+    woff = cache.read(entry)
+    if woff is None:
+        woff = _subset_woff(font_file, unicodes)
+        cache.write(entry, woff)
+    data = base64.b64encode(woff).decode("ascii")
+    return (
+        f'@font-face {{ font-family: "{family}"; font-weight: 100 900; '
+        f'src: url(data:font/woff;base64,{data}) format("woff"); }}'
+    )
+
+
+def _subset_woff(font_file: Path, unicodes: list[int]) -> bytes:
+    """Noto Sans CJK SC subset to ``unicodes``, as WOFF (a reused subset is cached)."""
+    from fontTools import subset
+
     opts = subset.Options()
     opts.flavor = "woff"
     opts.layout_features = ["*"]
@@ -193,7 +216,7 @@ def font_face_css(text: str, family: str = WEB_FONT_FAMILY) -> str:
     opts.notdef_outline = True
     opts.hinting = False
     try:
-        font = subset.load_font(str(cjk_font_path()), opts, lazy=True)
+        font = subset.load_font(str(font_file), opts, lazy=True)
         sub = subset.Subsetter(opts)
         sub.populate(unicodes=unicodes)
         sub.subset(font)
@@ -204,8 +227,4 @@ def font_face_css(text: str, family: str = WEB_FONT_FAMILY) -> str:
             f"cannot embed the CJK font in the report ({type(e).__name__}: {e}): "
             "reinstall fonttools and mplfonts (`make setup`)"
         ) from None
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (
-        f'@font-face {{ font-family: "{family}"; font-weight: 100 900; '
-        f'src: url(data:font/woff;base64,{data}) format("woff"); }}'
-    )
+    return buf.getvalue()

@@ -1,0 +1,43 @@
+"""A per-user cache of derived data that is slow to derive and cheap to keep.
+
+Entries live in ``$XDG_CACHE_HOME/techcurve`` (default ``~/.cache/techcurve``), named
+by a key that covers everything they are derived from, so a stale entry is never
+read: it simply stops being asked for. Failing to read or write the cache (a
+read-only home, a full disk) only costs the time to derive the value again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/techcurve``, or ``~/.cache/techcurve``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "techcurve"
+
+
+def entry(kind: str, *parts: object, suffix: str = "") -> Path:
+    """The path of the entry of ``kind`` derived from ``parts``."""
+    key = hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:20]
+    return cache_dir() / f"{kind}-{key}{suffix}"
+
+
+def read(path: Path) -> bytes | None:
+    """The entry's bytes, or ``None`` when it is not there (or cannot be read)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def write(path: Path, data: bytes) -> None:
+    """Store an entry atomically (a temporary file renamed); errors are ignored."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        pass

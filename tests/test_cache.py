@@ -1,0 +1,44 @@
+"""The per-user cache: keyed entries, atomic writes, and no failure when unusable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from techcurve import cache
+from techcurve.render.fonts import font_face_css
+
+
+def test_entries_live_under_xdg_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    e = cache.entry("font-subset", "a", 1, suffix=".woff")
+    assert e.parent == tmp_path / "techcurve"
+    assert e.name.startswith("font-subset-") and e.name.endswith(".woff")
+    assert cache.entry("font-subset", "a", 1, suffix=".woff") == e
+    assert cache.entry("font-subset", "a", 2, suffix=".woff") != e
+    assert cache.read(e) is None
+    cache.write(e, b"bytes")
+    assert cache.read(e) == b"bytes"
+    assert [p.name for p in e.parent.iterdir()] == [e.name]  # no temporary file left
+
+
+def test_an_unwritable_cache_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    e = cache.entry("x", 1)
+    cache.write(e, b"data")  # no error
+    assert cache.read(e) is None
+
+
+def test_the_report_font_is_the_same_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cold = font_face_css("技术成熟度曲线 Hype Cycle")
+    assert len(list((tmp_path / "techcurve").glob("font-subset-*.woff"))) == 1
+    assert font_face_css("技术成熟度曲线 Hype Cycle") == cold
+    assert font_face_css("区块链") != cold
