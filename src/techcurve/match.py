@@ -530,8 +530,9 @@ def _int(store: Store, sql: str) -> int:
 
 
 def _recreate_matches(store: Store) -> None:
-    """Empty ``matches``: DuckDB deletes every row of a keyed table slowly (~50 s for 2M
-    links), while dropping it and re-creating it from its own DDL takes no time."""
+    """Empty ``matches``: DuckDB deletes millions of rows slowly (~50 s for 2M links when
+    the table had a key), while dropping it and re-creating it from its own DDL takes
+    no time."""
     ddl = store.one("SELECT sql FROM duckdb_tables() WHERE table_name = 'matches'")
     if ddl is None:
         store.con.execute("DELETE FROM matches")

@@ -20,6 +20,22 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 ``editions``        saved curves (edition name → each sub-field's final phase and position),
                     for ``techcurve diff`` and movement arrows.
 
+``records`` and ``matches`` have no primary key: DuckDB keeps a key's index in memory
+(gigabytes at 10M records), and both are unique by construction: ingest inserts only
+record ids not yet stored, the first occurrence in a file winning, and the matcher
+yields each (record, sub-field) pair once. The small tables keep their keys.
+
+Opening sets DuckDB's memory limit (:func:`resolve_memory_limit`: the argument, else
+``TECHCURVE_MEMORY_LIMIT``, else :data:`DEFAULT_MEMORY_LIMIT`), its thread count
+(``TECHCURVE_THREADS``, default all cores) and a spill folder beside the file
+(``<store>.tmp``), so every stage works in bounded memory, and switches DuckDB's
+progress bar off; ``preserve_insertion_order`` stays on (ingest relies on it).
+docs/performance.md, "Store settings", has the measurements behind the default.
+
+A store of an older schema version is migrated in place when opened for writing (one
+transaction; version 1 → 2 drops the keys of ``records`` and ``matches``); opened
+read-only it is read as it is.
+
 DuckDB allows one writer per file; a second writer gets :class:`StoreError`
 ("store is busy") instead of waiting or corrupting the file.
 """
@@ -27,7 +43,8 @@ DuckDB allows one writer per file; a second writer gets :class:`StoreError`
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,8 +55,17 @@ from .errors import StoreError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "techcurve.duckdb"
+
+#: DuckDB's memory limit when neither ``Store.open(memory_limit=…)`` nor the environment
+#: variable ``TECHCURVE_MEMORY_LIMIT`` sets one; DuckDB spills to ``<store>.tmp`` beyond
+#: it. With DuckDB's own default (80% of RAM) a full match of 10M records peaked at
+#: 5.6 GB; with 1.5GB at 3.1 GB, at the same speed, and 1M records run as fast as
+#: without a limit (docs/performance.md, "Store settings").
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+MEMORY_LIMIT_ENV = "TECHCURVE_MEMORY_LIMIT"
+THREADS_ENV = "TECHCURVE_THREADS"
 
 RECORD_COLUMNS: dict[str, pl.DataType] = {
     "record_id": pl.Utf8(),  # "<source>:<source_id>" or "<source>:h:<content hash>"
@@ -97,7 +123,7 @@ CREATE TABLE IF NOT EXISTS ingest_log (
     rows_read BIGINT, stored BIGINT, duplicates BIGINT, rejected BIGINT,
     rejects_path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS records (
-    record_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, source VARCHAR NOT NULL, source_id VARCHAR,
+    record_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, source VARCHAR NOT NULL, source_id VARCHAR,
     title VARCHAR, abstract VARCHAR, keywords VARCHAR, date DATE, date_precision VARCHAR,
     year INTEGER, venue VARCHAR, organization VARCHAR, ipc VARCHAR, url VARCHAR,
     amount_text VARCHAR, amount_low_cny DOUBLE, amount_high_cny DOUBLE, amount_point_cny DOUBLE,
@@ -113,8 +139,7 @@ CREATE TABLE IF NOT EXISTS subfields (
     subfield_id VARCHAR PRIMARY KEY, domain_id VARCHAR, name_zh VARCHAR, name_en VARCHAR,
     query VARCHAR, definition VARCHAR);
 CREATE TABLE IF NOT EXISTS matches (
-    record_id VARCHAR NOT NULL, subfield_id VARCHAR NOT NULL, terms VARCHAR,
-    PRIMARY KEY (record_id, subfield_id));
+    record_id VARCHAR NOT NULL, subfield_id VARCHAR NOT NULL, terms VARCHAR);
 CREATE TABLE IF NOT EXISTS editions (
     edition VARCHAR NOT NULL, subfield_id VARCHAR NOT NULL, model VARCHAR, as_of VARCHAR,
     phase VARCHAR, position DOUBLE, years_band VARCHAR, saved_at TIMESTAMP,
@@ -124,6 +149,39 @@ CREATE TABLE IF NOT EXISTS count_matches (
     subfield_id VARCHAR NOT NULL, is_primary BOOLEAN,
     PRIMARY KEY (source, term, kind, subfield_id));
 """
+
+
+def _table_ddl(name: str) -> str:
+    """The ``CREATE TABLE`` statement of one table of :data:`_DDL`."""
+    for stmt in _DDL.split(";"):
+        if f"CREATE TABLE IF NOT EXISTS {name} (" in stmt:
+            return stmt.strip()
+    raise KeyError(name)
+
+
+def _sql_str(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def resolve_memory_limit(memory_limit: str | None = None) -> str:
+    """DuckDB's memory limit for a store: ``memory_limit`` if given, else the environment
+    variable ``TECHCURVE_MEMORY_LIMIT``, else :data:`DEFAULT_MEMORY_LIMIT`.
+
+    >>> resolve_memory_limit("1GB")
+    '1GB'
+    """
+    return memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def _v1_to_v2(store: Store) -> None:
+    """records and matches lose their primary keys (their in-memory indexes cost
+    gigabytes at 10M records); the rows are copied once."""
+    store._rebuild("records")
+    store._rebuild("matches")
+
+
+#: schema version → the function that migrates a store of it to the next version.
+_MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _v1_to_v2}
 
 
 class Store:
@@ -136,13 +194,25 @@ class Store:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str) -> None:
         self.con = con
         self.path = path
+        self.memory_limit: str | None = None  # as set by open(), e.g. "2GB"
 
     # -- opening ---------------------------------------------------------------
     @classmethod
     def open(
-        cls, path: str | Path = DEFAULT_DB, *, create: bool = False, read_only: bool = False
+        cls,
+        path: str | Path = DEFAULT_DB,
+        *,
+        create: bool = False,
+        read_only: bool = False,
+        memory_limit: str | None = None,
     ) -> Store:
-        """Open (or with ``create=True`` create) the store at ``path``."""
+        """Open (or with ``create=True`` create) the store at ``path``.
+
+        ``memory_limit`` caps DuckDB's memory, e.g. ``"2GB"`` (default: the environment
+        variable ``TECHCURVE_MEMORY_LIMIT``, else :data:`DEFAULT_MEMORY_LIMIT`); beyond it
+        DuckDB spills to ``<path>.tmp``. A store of an older schema is migrated in place
+        unless ``read_only``.
+        """
         p = Path(path)
         if not create and not p.exists():
             raise StoreError(f"no store at {p}: run `techcurve init` first (or pass --db PATH)")
@@ -160,9 +230,15 @@ class Store:
         except duckdb.Error as e:
             raise StoreError(f"{p} is not a techcurve store ({e})") from None
         st = cls(con, str(p))
-        if create:
-            st._create_schema()
-        st._check_version()
+        try:
+            st.memory_limit = resolve_memory_limit(memory_limit)
+            st._configure(st.memory_limit, os.environ.get(THREADS_ENV))
+            if create:
+                st._create_schema()
+            st._check_version(read_only=read_only)
+        except BaseException:
+            con.close()
+            raise
         return st
 
     def close(self) -> None:
@@ -174,6 +250,35 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _configure(self, limit: str, threads: str | None) -> None:
+        # These are settings of the DuckDB instance, shared by every connection to the
+        # file in this process: the last store opened sets them.
+        try:
+            self.con.execute(f"SET memory_limit = '{_sql_str(limit)}'")
+        except duckdb.Error:
+            raise StoreError(
+                f"memory limit {limit!r} (--memory-limit or {MEMORY_LIMIT_ENV}) is not a "
+                "size DuckDB understands: use e.g. 2GB, 512MB or 4GiB"
+            ) from None
+        if threads:
+            try:
+                self.con.execute(f"SET threads = {int(threads)}")
+            except (ValueError, duckdb.Error):
+                raise StoreError(
+                    f"{THREADS_ENV}={threads!r} is not a thread count (a whole number ≥ 1)"
+                ) from None
+        # The library never prints: no DuckDB progress bar on long statements either.
+        self.con.execute("SET enable_progress_bar = false")
+        # DuckDB's own default is the same folder, but only while the path it was given
+        # is unchanged; naming it keeps spilling beside the store whatever the cwd.
+        spill = str(Path(self.path).resolve()) + ".tmp"
+        row = self.one("SELECT current_setting('temp_directory')")
+        if row is None or str(row[0]) != spill:
+            try:
+                self.con.execute(f"SET temp_directory = '{_sql_str(spill)}'")
+            except duckdb.Error as e:  # already spilling elsewhere in this process
+                log.info("%s: keeping DuckDB's temp_directory (%s)", self.path, e)
+
     def _create_schema(self) -> None:
         self.con.execute(_DDL)
         have = self.one("SELECT value FROM meta WHERE key='schema_version'")
@@ -183,18 +288,74 @@ class Store:
                 [str(SCHEMA_VERSION)],
             )
 
-    def _check_version(self) -> None:
+    def _check_version(self, *, read_only: bool = False) -> None:
         try:
             row = self.one("SELECT value FROM meta WHERE key='schema_version'")
         except duckdb.CatalogException:
             raise StoreError(
                 f"{self.path} is not a techcurve store: run `techcurve init`"
             ) from None
-        if row is None or int(str(row[0])) != SCHEMA_VERSION:
+        have = int(str(row[0])) if row is not None and str(row[0]).isdigit() else None
+        if have == SCHEMA_VERSION:
+            return
+        if have is not None and have > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {have}, written by a newer techcurve; this "
+                f"one reads version {SCHEMA_VERSION}: upgrade techcurve"
+            )
+        if have is None or have not in _MIGRATIONS:
             raise StoreError(
                 f"{self.path} has schema version {row[0] if row else '?'}, this techcurve needs "
                 f"{SCHEMA_VERSION}: re-create it with `techcurve init --force`"
             )
+        if read_only:
+            # Versions differ in keys only, so an older store reads the same.
+            log.info(
+                "%s: schema version %d, read as it is (migrated to %d when next opened "
+                "for writing)", self.path, have, SCHEMA_VERSION,
+            )  # fmt: skip
+            return
+        self._migrate(have)
+
+    def _migrate(self, have: int) -> None:
+        """Bring a store of schema version ``have`` to :data:`SCHEMA_VERSION` in one
+        transaction: an error (or Ctrl-C) leaves it as it was."""
+        with self.transaction():
+            for version in range(have, SCHEMA_VERSION):
+                step = _MIGRATIONS[version]
+                log.warning(
+                    "%s: migrating the store from schema version %d to %d: %s",
+                    self.path, version, version + 1, " ".join(str(step.__doc__).split()),
+                )  # fmt: skip
+                step(self)
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _rebuild(self, name: str) -> None:
+        """Re-create table ``name`` from the current DDL and copy its rows over, in
+        their order (``rowid`` order is file order for ``records``): a plain scan keeps
+        it under ``preserve_insertion_order``, without sorting the table."""
+        if not self.has_table(name):
+            return
+        old = [
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "ORDER BY column_index",
+                [name],
+            ).fetchall()
+        ]
+        tmp = f"{name}_migrating"
+        self.con.execute(_table_ddl(name).replace(f" {name} (", f" {tmp} (", 1))
+        new = {
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [tmp]
+            ).fetchall()
+        }
+        cols = ", ".join(f'"{c}"' for c in old if c in new)
+        self.con.execute(f"INSERT INTO {tmp} ({cols}) SELECT {cols} FROM {name}")
+        self.con.execute(f"DROP TABLE {name}")
+        self.con.execute(f"ALTER TABLE {tmp} RENAME TO {name}")
 
     # -- generic helpers ---------------------------------------------------------
     @contextmanager

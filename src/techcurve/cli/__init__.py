@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from rich.text import Text
 
 from .. import pipeline
 from ..errors import TechcurveError
-from ..store import DEFAULT_DB
+from ..store import DEFAULT_DB, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -154,13 +155,26 @@ AS_OF = click.option(
     type=click.Path(dir_okay=False),
     help="A settings YAML overriding the defaults.",
 )
+@click.option(
+    "--memory-limit",
+    default=None,
+    envvar=MEMORY_LIMIT_ENV,
+    help=f"DuckDB's memory for the store, e.g. 2GB or 512MB; beyond it DuckDB spills to "
+    f"<db>.tmp. [default: {DEFAULT_MEMORY_LIMIT}]",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
 @click.version_option(package_name="techcurve")
 @click.pass_context
 def cli(
-    ctx: click.Context, db: str, config: str | None, quiet: bool, as_json: bool, verbose: bool
+    ctx: click.Context,
+    db: str,
+    config: str | None,
+    memory_limit: str | None,
+    quiet: bool,
+    as_json: bool,
+    verbose: bool,
 ) -> None:
     """techcurve: evidence-based technology maturity curves.
 
@@ -169,7 +183,20 @@ def cli(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s"
     )
+    if memory_limit:
+        # Every Store.open reads the limit from the environment, so the pipeline needs no
+        # parameter for it; restored when the command ends (CliRunner runs in-process).
+        before = os.environ.get(MEMORY_LIMIT_ENV)
+        os.environ[MEMORY_LIMIT_ENV] = memory_limit
+        ctx.call_on_close(lambda: _restore_env(MEMORY_LIMIT_ENV, before))
     ctx.obj = Ctx(db, config, quiet, as_json)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 @cli.command()
