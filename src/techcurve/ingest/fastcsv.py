@@ -68,6 +68,8 @@ def _scan(
 ) -> _Scan:
     """Records of ``seg`` (which starts at a record boundary; ``quotes`` and ``newlines``
     are the offsets of its quotes and ``\\n``) and whether all are well-formed."""
+    if len(quotes) % 2:  # a quoted field still open at the end of the file
+        return _Scan(np.zeros(0, np.int64), np.zeros(0, np.int64), newlines, False)
     inside = np.searchsorted(quotes, newlines) % 2 == 1  # odd quotes before → in a field
     bounds = newlines[~inside]
     n = len(seg)
