@@ -20,6 +20,11 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 ``editions``        saved curves (edition name → each sub-field's final phase and position),
                     for ``techcurve diff`` and movement arrows.
 
+The long text columns of ``records`` (title, abstract and their normalised forms) are
+compressed with zstd rather than DuckDB's default choice (FSST/dictionary): measured
+on 300k benchmark records, the insert is 2× faster and the file 3.7× smaller, for a
+scan of ``text_norm`` that takes 0.07 s more per 300k records (docs/performance.md).
+
 ``records`` and ``matches`` have no primary key: DuckDB keeps a key's index in memory
 (gigabytes at 10M records), and both are unique by construction: ingest inserts only
 record ids not yet stored, the first occurrence in a file winning, and the matcher
@@ -124,11 +129,13 @@ CREATE TABLE IF NOT EXISTS ingest_log (
     rejects_path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS records (
     record_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, source VARCHAR NOT NULL, source_id VARCHAR,
-    title VARCHAR, abstract VARCHAR, keywords VARCHAR, date DATE, date_precision VARCHAR,
+    title VARCHAR USING COMPRESSION zstd, abstract VARCHAR USING COMPRESSION zstd,
+    keywords VARCHAR, date DATE, date_precision VARCHAR,
     year INTEGER, venue VARCHAR, organization VARCHAR, ipc VARCHAR, url VARCHAR,
     amount_text VARCHAR, amount_low_cny DOUBLE, amount_high_cny DOUBLE, amount_point_cny DOUBLE,
     currency VARCHAR, round_raw VARCHAR, round VARCHAR, investors VARCHAR, sector VARCHAR,
-    title_norm VARCHAR, text_norm VARCHAR, ingest_id BIGINT);
+    title_norm VARCHAR USING COMPRESSION zstd, text_norm VARCHAR USING COMPRESSION zstd,
+    ingest_id BIGINT);
 CREATE TABLE IF NOT EXISTS counts (
     source VARCHAR NOT NULL, term VARCHAR NOT NULL, kind VARCHAR NOT NULL, year INTEGER NOT NULL,
     month INTEGER NOT NULL, count DOUBLE NOT NULL, total DOUBLE, term_norm VARCHAR, ingest_id BIGINT,
