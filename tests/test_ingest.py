@@ -18,19 +18,11 @@ from hypothesis import strategies as st
 from techcurve.errors import IngestError
 from techcurve.ingest import ingest_records, inspect_file, read_records, readers
 from techcurve.ingest.money import USD_CNY
-from techcurve.store import RECORD_COLUMNS, Store, init_store
+from techcurve.store import RECORD_COLUMNS, Store
 
 DATA = Path(__file__).parent / "data" / "ingest"
 MAPPINGS = Path(__file__).parent.parent / "demo" / "mappings"
 AS_OF = date(2026, 11, 29)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    init_store(tmp_path / "tc.duckdb")
-    st = Store.open(tmp_path / "tc.duckdb")
-    yield st  # type: ignore[misc]
-    st.close()
 
 
 def rows_by_title(frame: pl.DataFrame) -> dict[str, dict[str, object]]:

@@ -19,21 +19,13 @@ from techcurve.cli import cli
 from techcurve.errors import ConfigError, IngestError
 from techcurve.ingest import amount_stats, ingest_records, read_records, readers
 from techcurve.ingest.money import USD_CNY, money_config, parse_amount
-from techcurve.store import Store, init_store
+from techcurve.store import Store
 
 DATA = Path(__file__).parent / "data" / "ingest"
 AS_OF = date(2026, 11, 29)
 FUZZ = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    init_store(tmp_path / "tc.duckdb")
-    st_ = Store.open(tmp_path / "tc.duckdb")
-    yield st_  # type: ignore[misc]
-    st_.close()
 
 
 def _check(p: Path, kind: str = "paper") -> None:

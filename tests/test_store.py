@@ -97,14 +97,6 @@ def _keys(st: Store) -> dict[str, int]:
     return {str(t): int(n) for t, n in rows}
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    init_store(tmp_path / "tc.duckdb")
-    st_ = Store.open(tmp_path / "tc.duckdb")
-    yield st_  # type: ignore[misc]
-    st_.close()
-
-
 # -- schema and migration -------------------------------------------------------------
 
 
