@@ -17,7 +17,7 @@ the Python reader reads it all (and reports its broken rows as before).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,7 +195,7 @@ def _raise_decode_error(path: Path, data: bytes, b: Batch) -> None:
         ) from None
 
 
-def read_batches(p: Plan, columns: list[str]) -> Iterator[pl.DataFrame]:
+def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame, None, None]:
     """The planned batches as frames of ``columns`` (strings, ``""`` for empty) + row numbers.
 
     Records whose cells are all blank are left out, as the Python reader does.
