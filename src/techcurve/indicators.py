@@ -902,8 +902,6 @@ def compute_indicators(
     as_of = as_of or date.today()
     params = IndicatorParams.from_config(section(config, "indicators"))
     subfields = store.sql("SELECT subfield_id, domain_id FROM subfields")
-    # the library never prints: DuckDB draws a progress bar for queries over ~2 s
-    store.con.execute("SET enable_progress_bar = false")
     # The records are aggregated in DuckDB (matches ⨝ records, spilling to disk if it
     # must): only a few rows per sub-field and year reach polars, so memory does not
     # grow with the number of records.

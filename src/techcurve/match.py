@@ -434,7 +434,7 @@ def iter_record_batches(
     """
     cur = store.con.cursor()
     try:
-        cur.execute("SET enable_progress_bar = false")
+        cur.execute("SET enable_progress_bar = false")  # a cursor has its own settings
         sql = f"SELECT {', '.join(columns)} FROM records" + (f" WHERE {where}" if where else "")
         reader = cur.sql(sql).to_arrow_reader(rows)
         for batch in reader:
@@ -625,7 +625,6 @@ def match_store(
     ``progress(done, total)`` is called after each batch of records.
     """
     queries = taxonomy.queries
-    store.con.execute("SET enable_progress_bar = false")  # the library never prints
     total = store.count("records")
     watermark = _int(store, "SELECT max(ingest_id) FROM records")
     state = None if full else _load_state(store)

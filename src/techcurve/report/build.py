@@ -473,8 +473,6 @@ def _compute(
     store: Store, *, lang: str, as_of: str | None, title: str | None
 ) -> tuple[dict[str, Any], _Tables]:
     tx = TEXT[lang]
-    # the library never prints: DuckDB draws a progress bar for queries over ~2 s
-    store.con.execute("SET enable_progress_bar = false")
     assessments = _table(store, "assessments")
     if assessments is None:
         raise ReportError(
