@@ -17,3 +17,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
     st = Store.open(tmp_path / "tc.duckdb")
     yield st
     st.close()
+
+
+@pytest.fixture(scope="module")
+def compiled_normalisation() -> Iterator[None]:
+    """normalize_series through its compiled pass even for a few strings (it calls the
+    Python reference per string below ``query._SMALL`` strings)."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("techcurve.query._SMALL", 0)
+        yield

@@ -22,6 +22,8 @@ from techcurve.query import (
     normalize_series,
 )
 
+pytestmark = pytest.mark.usefixtures("compiled_normalisation")
+
 # (text, expected normalisation): each exercises one reason for the Python path,
 # or a string the vectorised path handles on its own.
 CASES = [

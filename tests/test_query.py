@@ -25,6 +25,8 @@ from techcurve.query import (
     term_problem,
 )
 
+pytestmark = pytest.mark.usefixtures("compiled_normalisation")
+
 # ------------------------------------------------------------------ normalisation
 
 

@@ -25,7 +25,9 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from .errors import QueryError
 
@@ -67,15 +69,10 @@ _WS = (
 _WS_RE = re.compile("[" + "".join(f"\\u{ord(c):04x}" for c in _WS) + "]+")
 
 
-def _rust_class(chars: str) -> str:
-    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
-
-
-# Leaves single spaces alone (most of them), which makes it ~3x faster than "[ws]+".
-_WS_RUST = _rust_class(_WS) + "{2,}|" + _rust_class(_WS.replace(" ", ""))
 _ASCII_RUN_RE = re.compile("[a-z0-9]+")
 _ASCII_RUN_WRAP = SEP + r"\g<0>" + SEP
 _BATCH = 20_000  # rows per OpenCC call in normalize_series
+_SMALL = 1_000  # normalize_series calls normalize() per string up to this many strings
 
 _converter: opencc.OpenCC | None = None
 
@@ -116,12 +113,12 @@ def normalize(text: str | None) -> str:
     return _ASCII_RUN_RE.sub(_ASCII_RUN_WRAP, text)
 
 
-# -- the vectorised path of normalize_series --------------------------------------------
+# -- the compiled path of normalize_series ----------------------------------------------
 #
 # Most text is simplified Chinese and English: NFKC changes only its full-width
 # punctuation (，→ ,), OpenCC changes nothing and lower case touches only A–Z. Such a
-# string is normalised exactly by one polars replace_many (full-width forms → ASCII,
-# A–Z → a–z). Every other string — one that holds a character NFKC maps elsewhere or
+# string is normalised exactly by techcurve.fastnorm's one pass (full-width forms →
+# ASCII, A–Z → a–z, whitespace, ASCII runs). Every other string — one that holds a character NFKC maps elsewhere or
 # may compose or reorder, a character OpenCC converts, or a non-ASCII character that
 # lower case changes — takes the reference path (_fold) in Python. The set of those
 # characters is derived at run time from this Python's unicodedata and this OpenCC,
@@ -129,12 +126,6 @@ def normalize(text: str | None) -> str:
 
 #: NFKC maps U+FF01–U+FF5E to U+0021–U+007E and U+3000 to a space, one to one.
 _FULLWIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
-_FOLD_FROM = _FULLWIDTH + [chr(c) for c in range(ord("A"), ord("Z") + 1)]
-_FOLD_TO = (
-    [chr(c - 0xFEE0).lower() for c in range(0xFF01, 0xFF5F)]
-    + [" "]
-    + [chr(c) for c in range(ord("a"), ord("z") + 1)]
-)
 
 #: Characters OpenCC's t2s leaves alone on their own but changes inside a phrase
 #: (TSPhrases keys such as 沈默 → 沉默 whose every character is unchanged alone).
@@ -210,33 +201,31 @@ def _derive_python_path_regex() -> str:
 def normalize_series(s: pl.Series) -> pl.Series:
     """:func:`normalize` applied to every element of a string series (nulls → ``""``).
 
-    Strings made of ASCII, full-width forms and characters that NFKC, OpenCC and
-    lower case all leave alone (most Chinese and English text) are normalised by
-    vectorised polars code; the rest go through Python (NFKC, OpenCC, lower case)
-    in batches joined by ``SEP`` (which cannot be inside a row any more, and which no
-    conversion rule spans). Whitespace and ASCII-run wrapping are polars for all rows.
+    One compiled pass (:mod:`techcurve.fastnorm`) folds every string as most Chinese
+    and English text needs (full-width forms → ASCII, A–Z → a–z, whitespace, ASCII-run
+    wrapping) and flags the strings holding any other character NFKC, OpenCC or lower
+    case would change (the class :func:`_python_path_regex`); those go through Python
+    (NFKC, OpenCC, lower case) in batches joined by ``SEP`` (which cannot be inside a
+    row any more, and which no conversion rule spans), then through the pass again.
     """
     name = s.name
-    s = s.cast(pl.Utf8).fill_null("").str.replace_all(SEP, "", literal=True)
-    slow = s.str.contains(_python_path_regex()) if s.len() else pl.Series([], dtype=pl.Boolean)
+    s = s.cast(pl.Utf8).fill_null("")
+    if s.len() <= _SMALL:  # not worth loading the compiled pass (Numba, ~0.3 s)
+        return pl.Series(name, [normalize(t) for t in s.to_list()], dtype=pl.Utf8)
+    from .fastnorm import fold_arrow
+
+    regex = _python_path_regex()
+    folded, slow = fold_arrow(s.to_arrow(), regex)
+    out = pl.Series(name, folded, dtype=pl.Utf8)
     if slow.any():
-        idx = slow.arg_true()
-        rows = s.gather(idx).to_list()
-        folded: list[str] = []
+        idx = np.flatnonzero(slow)
+        rows = s.gather(idx).str.replace_all(SEP, "", literal=True).to_list()
+        again: list[str] = []
         for start in range(0, len(rows), _BATCH):
-            folded.extend(_fold(SEP.join(rows[start : start + _BATCH])).split(SEP))
-        s = s.scatter(idx, pl.Series(folded, dtype=pl.Utf8))
-    frame = pl.DataFrame({"s": s, "m": slow})
-    out = frame.select(
-        pl.when(pl.col("m"))
-        .then(pl.col("s"))
-        .otherwise(pl.col("s").str.replace_many(_FOLD_FROM, _FOLD_TO))
-        .str.replace_all(_WS_RUST, " ")
-        .str.strip_chars(" ")
-        .str.replace_all("[a-z0-9]+", SEP + "${0}" + SEP)
-        .alias(name)
-    )
-    return out.to_series()
+            again.extend(_fold(SEP.join(rows[start : start + _BATCH])).split(SEP))
+        redone, _ = fold_arrow(pa.array(again, pa.large_string()), regex)
+        out = out.scatter(idx, pl.Series(redone, dtype=pl.Utf8))
+    return out
 
 
 # ---------------------------------------------------------------------------- AST
