@@ -20,10 +20,14 @@ from techcurve.ingest import fastcsv, readers
 from techcurve.ingest.readers import open_csv
 
 
-def _read(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch, delim: str = ",") -> tuple:
+def _read(
+    path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch, delim: str = ",", block: int = 0
+) -> tuple:
     with monkeypatch.context() as m:
         if not fast:
             m.setattr(fastcsv, "plan", lambda *a, **k: None)
+        if block:  # the plan scans the file in blocks this small: records span them
+            m.setattr(fastcsv, "BLOCK_BYTES", block)
         m.setattr(readers, "BATCH_ROWS", 3)  # many batches, even for small files
         table = open_csv(path, "csv", "utf-8", delim)
         frames, rejects = [], []
@@ -45,6 +49,7 @@ def _same(path: Path, monkeypatch: pytest.MonkeyPatch, delim: str = ",") -> bool
         return False
     fast = _read(path, fast=True, monkeypatch=monkeypatch, delim=delim)
     assert fast == slow
+    assert _read(path, fast=True, monkeypatch=monkeypatch, delim=delim, block=5) == slow
     width = len(slow[0])
     return fastcsv.plan(path, delim, width, batch_rows=3) is not None
 

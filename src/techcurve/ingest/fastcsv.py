@@ -21,6 +21,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 import polars as pl
 
@@ -53,75 +54,110 @@ class Plan:
     batches: list[Batch]
 
 
-@dataclass
-class _Scan:
-    """Boundaries and checks of one segment of whole records."""
-
-    starts: np.ndarray  # record start offsets within the segment
-    ends: np.ndarray  # record end offsets (before \r\n or \n)
-    newlines: np.ndarray  # every \n offset in the segment
-    ok: bool
-
-
+@numba.njit(cache=True, nogil=True)
 def _scan(
-    seg: np.ndarray, quotes: np.ndarray, newlines: np.ndarray, delim: int, width: int
-) -> _Scan:
-    """Records of ``seg`` (which starts at a record boundary; ``quotes`` and ``newlines``
-    are the offsets of its quotes and ``\\n``) and whether all are well-formed."""
-    if len(quotes) % 2:  # a quoted field still open at the end of the file
-        return _Scan(np.zeros(0, np.int64), np.zeros(0, np.int64), newlines, False)
-    inside = np.searchsorted(quotes, newlines) % 2 == 1  # odd quotes before → in a field
-    bounds = newlines[~inside]
-    n = len(seg)
-    starts = np.concatenate(([0], bounds + 1))
-    ends = np.concatenate((bounds, [n]))
-    if starts[-1] == n:  # the segment ends with a newline: no record after it
-        starts, ends = starts[:-1], ends[:-1]
-    # \r\n line ends: drop the \r; a lone \r anywhere is not well-formed (Python's
-    # reader ends a line there, polars does not)
-    crs = np.flatnonzero(seg == _CR)
-    if len(crs):
-        follows = crs + 1 < n
-        if not np.all(follows) or not np.all(seg[crs + 1] == _NL):
-            return _Scan(starts, ends, newlines, False)
-        has_cr = (ends > starts) & (ends > 0)
-        has_cr[has_cr] = seg[ends[has_cr] - 1] == _CR
-        ends = ends - has_cr
-    # quotes: an opening quote (even count before it, in its record) starts a field;
-    # a closing one is followed by a delimiter, a line end, the end or a doubled quote
-    if len(quotes):
-        rec = np.searchsorted(starts, quotes, side="right") - 1
-        first_q = np.searchsorted(quotes, starts[rec])  # quotes of earlier records
-        k = np.arange(len(quotes)) - first_q
-        opening = k % 2 == 0
-        prev = quotes - 1
-        at_field_start = (quotes == starts[rec]) | (
-            (prev >= 0) & (seg[np.maximum(prev, 0)] == delim)
-        )
-        escaped = np.zeros(len(quotes), dtype=bool)  # the 2nd quote of a doubled ""
-        escaped[1:] = (quotes[1:] == quotes[:-1] + 1) & ~opening[:-1]
-        nxt = np.minimum(quotes + 1, n - 1)
-        after = np.where(quotes + 1 < n, seg[nxt], _NL)
-        closes_ok = (after == delim) | (after == _NL) | (after == _CR) | (after == _QUOTE)
-        if not np.all(np.where(opening, at_field_start | escaped, closes_ok)):
-            return _Scan(starts, ends, newlines, False)
-    # every non-empty record has exactly `width` fields
-    delims = np.flatnonzero(seg == delim)
-    if len(delims):
-        real = delims[np.searchsorted(quotes, delims) % 2 == 0] if len(quotes) else delims
-        fields = np.bincount(np.searchsorted(starts, real, side="right") - 1, minlength=len(starts))
-    else:
-        fields = np.zeros(len(starts), dtype=np.int64)
-    fields = fields + 1
-    empty = ends == starts
-    ok = bool(np.all(empty | (fields == width)))
-    return _Scan(starts, ends, newlines, ok)
+    buf: np.ndarray, delim: int, width: int, final: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, int, bool]:
+    """The whole records at the start of ``buf`` (which starts at a record boundary).
+
+    One pass of an RFC 4180 state machine. Returns (starts, ends, newlines before each
+    start, cut, newlines before cut, first newline, ok): records end at a ``\n``
+    outside quotes (``ends`` leave out a ``\r`` before it); ``cut`` is where the last
+    whole record ends, the end of ``buf`` when ``final``. ``ok`` is false when anything
+    is not well-formed: a quote that neither opens a field nor closes one (before a
+    delimiter, a line end, the end or a doubled quote), a ``\r`` not before ``\n``
+    (Python's reader ends a line there, polars does not), a non-empty record not
+    ``width`` fields wide, or, when ``final``, a quoted field still open at the end.
+    """
+    n = len(buf)
+    cap = 2
+    for i in range(n):
+        if buf[i] == _NL:
+            cap += 1
+    starts = np.empty(cap, np.int64)
+    ends = np.empty(cap, np.int64)
+    nls = np.empty(cap, np.int64)
+    k = 0
+    nl = 0
+    first_nl = -1
+    rec = 0  # start of the current record
+    rec_nl = 0  # newlines before it
+    fields = 1
+    state = 0  # 0 field start, 1 unquoted field, 2 quoted field, 3 just after a quote in one
+    for i in range(n):
+        b = buf[i]
+        if b > _QUOTE and b != delim:  # most bytes: inside a field, nothing to check
+            if state == 0:
+                state = 1
+            elif state == 3:
+                return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+            continue
+        if b == _CR:
+            if i + 1 >= n:
+                if final:
+                    return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+                break  # the next block says whether a \n follows
+            if buf[i + 1] != _NL:
+                return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+            if state == 0:
+                state = 1
+        elif b == _NL:
+            if first_nl < 0:
+                first_nl = i
+            nl += 1
+            if state != 2:
+                end = i
+                if end > rec and buf[end - 1] == _CR:
+                    end -= 1
+                if end > rec and fields != width:
+                    return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+                starts[k] = rec
+                ends[k] = end
+                nls[k] = rec_nl
+                k += 1
+                rec = i + 1
+                rec_nl = nl
+                fields = 1
+                state = 0
+        elif b == _QUOTE:
+            if state == 0:
+                state = 2
+            elif state == 1:
+                return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+            elif state == 2:
+                state = 3
+            else:
+                state = 2  # a doubled quote inside a quoted field
+        elif b == delim:
+            if state != 2:
+                fields += 1
+                state = 0
+        elif state == 0:
+            state = 1
+        elif state == 3:
+            return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+    if not final:
+        return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, True
+    if state == 2:
+        return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+    if rec < n:  # a last record without a line end
+        if fields != width:
+            return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+        starts[k] = rec
+        ends[k] = n
+        nls[k] = rec_nl
+        k += 1
+    return starts[:k], ends[:k], nls[:k], n, nl, first_nl, True
 
 
 def plan(
-    path: Path, delimiter: str, width: int, *, batch_rows: int, block_bytes: int = BLOCK_BYTES
+    path: Path, delimiter: str, width: int, *, batch_rows: int, block_bytes: int | None = None
 ) -> Plan | None:
-    """The batches of a well-formed UTF-8 file whose header is its first line, or ``None``."""
+    """The batches of a well-formed UTF-8 file whose header is its first line, or ``None``.
+
+    The file is scanned in blocks of ``block_bytes`` (default :data:`BLOCK_BYTES`).
+    """
+    block_bytes = block_bytes or BLOCK_BYTES
     if len(delimiter) != 1 or delimiter in '"\r\n' or ord(delimiter) > 127 or width < 1:
         return None
     delim = ord(delimiter)
@@ -141,27 +177,17 @@ def plan(
             if not data:
                 break
             buf = np.frombuffer(data, dtype=np.uint8)
-            quotes = np.flatnonzero(buf == _QUOTE)
-            newlines = np.flatnonzero(buf == _NL)
-            if eof:
-                cut = len(data)
-            else:
-                even = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
-                if not len(even):  # no whole record yet: read more
-                    carry = data
-                    continue
-                cut = int(even[-1]) + 1
-                quotes = quotes[: np.searchsorted(quotes, cut)]
-                newlines = newlines[: np.searchsorted(newlines, cut)]
-            scan = _scan(buf[:cut], quotes, newlines, delim, width)
-            if not scan.ok:
+            starts, ends, nls, cut, cut_nl, first_nl, ok = _scan(buf, delim, width, eof)
+            if not ok:
                 return None
-            lines = line + np.searchsorted(scan.newlines, scan.starts)
-            starts, ends = scan.starts, scan.ends
+            if not len(starts) and not eof:  # no whole record yet: read more
+                carry = data
+                continue
+            lines = line + nls
             if header:
                 if not len(starts) or lines[0] != 1 or ends[0] == 0:
                     return None
-                if len(scan.newlines) and scan.newlines[0] < ends[0]:
+                if 0 <= first_nl < ends[0]:
                     return None  # a header spread over lines: let the Python reader judge
                 starts, ends, lines = starts[1:], ends[1:], lines[1:]
                 header = False
@@ -175,7 +201,7 @@ def plan(
                     continue  # only empty lines
                 end = int(starts[j]) if j < len(starts) else cut
                 batches.append(Batch(offset + int(starts[k]), offset + end, lines[k:j].copy()))
-            line += len(scan.newlines)
+            line += cut_nl
             offset += cut
             carry = data[cut:]
     return Plan(path, delimiter, width, batches)
