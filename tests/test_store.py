@@ -10,9 +10,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
+import techcurve.ingest as ingest_mod
 import techcurve.store as store_mod
 from techcurve.cli import cli
 from techcurve.errors import StoreError
@@ -238,6 +240,33 @@ def test_repeated_ids_in_one_file_keep_the_first_in_file_order(
     assert got == [("5", "a"), ("3", "b"), ("1", "d"), ("9", "f")]
 
 
+@pytest.mark.parametrize("repeats", [False, True])  # the plain insert, or the filtered one
+def test_records_staged_in_row_group_files_keep_file_order(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeats: bool
+) -> None:
+    # batches of 3 parsed rows are staged in files of whole 4-row groups (and a tail)
+    monkeypatch.setattr(readers, "BATCH_ROWS", 3)
+    monkeypatch.setattr(ingest_mod, "ROW_GROUP", 4)
+    staged: list[int] = []
+    insert = ingest_mod._insert_staged
+
+    def spy(st: Store, stage: Path, ingest_id: int) -> tuple[int, list[str]]:
+        staged.extend(pl.scan_parquet(f).select(pl.len()).collect().item() for f in
+                      sorted(stage.glob("*.parquet")))  # fmt: skip
+        return insert(st, stage, ingest_id)
+
+    monkeypatch.setattr(ingest_mod, "_insert_staged", spy)
+    ids = [str(i) for i in range(19)] + (["4", "17"] if repeats else [])
+    rows = [(i, f"t{n}") for n, i in enumerate(ids)]
+    [s] = ingest_records(
+        store, [_csv(tmp_path / "g.csv", rows)], kind="auto", profile="generic", as_of=AS_OF
+    )
+    assert staged == ([4, 4, 4, 4, 4, 1] if repeats else [4, 4, 4, 4, 3])
+    assert (s.stored, s.duplicates) == (19, 2 if repeats else 0)
+    got = store.sql("SELECT source_id, title FROM records ORDER BY rowid").rows()
+    assert got == [(str(i), f"t{i}") for i in range(19)]
+
+
 def test_a_file_overlapping_the_store_adds_only_new_ids_first_occurrence_first(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -299,7 +328,6 @@ def test_a_bad_memory_limit_or_thread_count_is_a_store_error(
 def test_ingest_lowers_the_limit_while_inserting_only_and_never_raises_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import techcurve.ingest as ingest_mod
 
     seen: list[str] = []
     insert = ingest_mod._insert_staged
@@ -352,7 +380,6 @@ def test_an_error_while_inserting_is_reported_as_itself_not_as_an_aborted_transa
 ) -> None:
     # At 10M records the old insert ran out of memory, and restoring the memory limit
     # inside the aborted transaction replaced that error by "transaction is aborted".
-    import techcurve.ingest as ingest_mod
 
     def fail(st: Store, stage: Path, ingest_id: int) -> tuple[int, list[str]]:
         st.con.execute("INSERT INTO meta VALUES ('schema_version', 'again')")  # a key error

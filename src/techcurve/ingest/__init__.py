@@ -419,6 +419,10 @@ def ingest_workers() -> int:
 #: 1.14 GB (docs/performance.md, "Store settings"). The store's limit is restored after.
 STORE_MEMORY_LIMIT = "1GB"
 
+#: Rows in a DuckDB row group (its default). Staged files hold whole row groups, which
+#: DuckDB's order-preserving insert writes in parallel; 1M records 6.7 s → 3.3 s.
+ROW_GROUP = 122_880
+
 _SIZE_UNITS = {
     "": 1, "B": 1, "BYTES": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
     "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40, "PIB": 2**50,
@@ -603,21 +607,34 @@ def _ingest_one(
     rejects_path: Path | None = None
     labels = opened.table.labels
 
-    def parse(i: int, raw: pl.DataFrame) -> tuple[int, list[Reject]]:
-        frame, rej = build_records(
-            raw, m, path=str(path), kind=opened.kind, as_of=as_of, money=money
-        )
-        if frame.height:
-            frame.write_parquet(stage / f"batch-{i:06d}.parquet", compression="lz4")
-        return frame.height, rej
+    def parse(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Reject]]:
+        return build_records(raw, m, path=str(path), kind=opened.kind, as_of=as_of, money=money)
 
-    def settle(done: tuple[int, Future[tuple[int, list[Reject]]]]) -> int:
+    # Parsed records are staged in files of whole DuckDB row groups: the insert then
+    # writes them in parallel and still in order (a smaller batch is merged serially).
+    held: list[pl.DataFrame] = []
+    writes: list[Future[None]] = []
+
+    def stage_file(frame: pl.DataFrame) -> None:
+        name = stage / f"batch-{len(writes):06d}.parquet"
+        writes.append(
+            pool.submit(frame.write_parquet, name, compression="lz4", row_group_size=ROW_GROUP)
+        )
+
+    def settle(done: tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]) -> int:
         n_rows, future = done
-        height, rej = future.result()
+        frame, rej = future.result()
         rejects.extend(_relabel(rej, labels))
+        if frame.height:
+            held.append(frame)
+            if sum(f.height for f in held) >= ROW_GROUP:
+                ready = pl.concat(held, rechunk=False)
+                whole = ready.height - ready.height % ROW_GROUP
+                stage_file(ready.slice(0, whole))
+                held[:] = [ready.slice(whole)] if whole < ready.height else []
         if progress is not None:
             progress(n_rows)
-        return height
+        return frame.height
 
     # Parsed batches go to Parquet files beside the store, not into the transaction:
     # DuckDB keeps uncommitted appends in memory (1.4 GB for 1M records), while one
@@ -633,16 +650,20 @@ def _ingest_one(
     ):
         stage = Path(tmp)
         sha_future = pool.submit(sha256_file, path)
-        pending: deque[tuple[int, Future[tuple[int, list[Reject]]]]] = deque()
+        pending: deque[tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]] = deque()
         try:
-            for i, batch in enumerate(opened.table.batches):
+            for batch in opened.table.batches:
                 rows += batch.rows
                 rejects.extend(batch.rejects)
-                pending.append((batch.rows, pool.submit(parse, i, batch.frame)))
+                pending.append((batch.rows, pool.submit(parse, batch.frame)))
                 while len(pending) >= workers:
                     staged += settle(pending.popleft())
             while pending:
                 staged += settle(pending.popleft())
+            if held:
+                stage_file(pl.concat(held))
+            for w in writes:
+                w.result()
         finally:
             for _, future in pending:
                 future.cancel()
