@@ -173,3 +173,28 @@ def test_files_a_csv_writer_writes_take_the_fast_path(
     csv.writer(buf, lineterminator=eol, delimiter=delim).writerows([["a", "b", "c"], *rows])
     p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
     assert _same(p, monkeypatch, delim)
+
+
+def test_a_file_broken_after_its_first_block_is_read_on_by_the_python_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "late.csv"
+    good = "".join(f"t{i},{2000 + i}\n" for i in range(40))
+    p.write_bytes(f'title,year\n{good}a "stray" quote,2001\nbad,row,wide\n{good}'.encode())
+    resumed: list[fastcsv.Resume] = []
+    resume = readers._resume
+
+    def spy(path: Path, delim: str, cols: list[str], at: fastcsv.Resume):  # type: ignore[no-untyped-def]
+        resumed.append(at)
+        return resume(path, delim, cols, at)
+
+    monkeypatch.setattr(readers, "_resume", spy)
+    slow = _read(p, fast=False, monkeypatch=monkeypatch)
+    assert _read(p, fast=True, monkeypatch=monkeypatch, block=64) == slow
+    # 64-byte blocks: the first ones are well-formed; the Python reader goes on at a
+    # record boundary before the stray quote, on that record's line
+    [at] = resumed
+    assert 0 < at.offset <= len(f"title,year\n{good}".encode())
+    assert p.read_bytes()[at.offset - 1 : at.offset] == b"\n"
+    assert at.line == p.read_bytes()[: at.offset].count(b"\n") + 1
+    assert slow[2][0].row == 43  # the wide row is rejected at its line

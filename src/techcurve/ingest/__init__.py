@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as AnyMapping
@@ -600,108 +601,117 @@ def _ingest_one(
     money: MoneyConfig,
 ) -> IngestSummary:
     started = datetime.now()
-    opened = _open(path, kind=kind, profile=profile, mapping=mapping, encoding=encoding)
-    m = opened.mapping
-    rejects: list[Reject] = []
-    rows = staged = stored = 0
-    rejects_path: Path | None = None
-    labels = opened.table.labels
+    # The file's hash is taken on a thread from the start, meanwhile the file is opened
+    # (for a well-formed CSV, one scan of it) and read.
+    hashing = ThreadPoolExecutor(1, thread_name_prefix="techcurve-sha")
+    stop = threading.Event()
+    sha_future = hashing.submit(sha256_file, path, stop)
+    try:
+        opened = _open(path, kind=kind, profile=profile, mapping=mapping, encoding=encoding)
+        m = opened.mapping
+        rejects: list[Reject] = []
+        rows = staged = stored = 0
+        rejects_path: Path | None = None
+        labels = opened.table.labels
 
-    def parse(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Reject]]:
-        return build_records(raw, m, path=str(path), kind=opened.kind, as_of=as_of, money=money)
+        def parse(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Reject]]:
+            return build_records(raw, m, path=str(path), kind=opened.kind, as_of=as_of, money=money)
 
-    # Parsed records are staged in files of whole DuckDB row groups: the insert then
-    # writes them in parallel and still in order (a smaller batch is merged serially).
-    held: list[pl.DataFrame] = []
-    writes: list[Future[None]] = []
+        # Parsed records are staged in files of whole DuckDB row groups: the insert then
+        # writes them in parallel and still in order (a smaller batch is merged serially).
+        held: list[pl.DataFrame] = []
+        writes: list[Future[None]] = []
 
-    def stage_file(frame: pl.DataFrame) -> None:
-        name = stage / f"batch-{len(writes):06d}.parquet"
-        writes.append(
-            pool.submit(frame.write_parquet, name, compression="lz4", row_group_size=ROW_GROUP)
-        )
+        def stage_file(frame: pl.DataFrame) -> None:
+            name = stage / f"batch-{len(writes):06d}.parquet"
+            writes.append(
+                pool.submit(frame.write_parquet, name, compression="lz4", row_group_size=ROW_GROUP)
+            )
 
-    def settle(done: tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]) -> int:
-        n_rows, future = done
-        frame, rej = future.result()
-        rejects.extend(_relabel(rej, labels))
-        if frame.height:
-            held.append(frame)
-            if sum(f.height for f in held) >= ROW_GROUP:
-                ready = pl.concat(held, rechunk=False)
-                whole = ready.height - ready.height % ROW_GROUP
-                stage_file(ready.slice(0, whole))
-                held[:] = [ready.slice(whole)] if whole < ready.height else []
-        if progress is not None:
-            progress(n_rows)
-        return frame.height
+        def settle(done: tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]) -> int:
+            n_rows, future = done
+            frame, rej = future.result()
+            rejects.extend(_relabel(rej, labels))
+            if frame.height:
+                held.append(frame)
+                if sum(f.height for f in held) >= ROW_GROUP:
+                    ready = pl.concat(held, rechunk=False)
+                    whole = ready.height - ready.height % ROW_GROUP
+                    stage_file(ready.slice(0, whole))
+                    held[:] = [ready.slice(whole)] if whole < ready.height else []
+            if progress is not None:
+                progress(n_rows)
+            return frame.height
 
-    # Parsed batches go to Parquet files beside the store, not into the transaction:
-    # DuckDB keeps uncommitted appends in memory (1.4 GB for 1M records), while one
-    # INSERT … FROM read_parquet at the end streams under a memory limit. The store is
-    # untouched until then, so an error or Ctrl-C while reading leaves it as it was.
-    # Batches are parsed by a few threads (polars and the hash release the GIL), at most
-    # one batch per thread in flight, while this thread reads the next.
-    workers = ingest_workers()
-    stage_root = Path(store.path).resolve().parent
-    with (
-        tempfile.TemporaryDirectory(prefix=".techcurve-ingest-", dir=stage_root) as tmp,
-        ThreadPoolExecutor(workers + 1, thread_name_prefix="techcurve-ingest") as pool,
-    ):
-        stage = Path(tmp)
-        sha_future = pool.submit(sha256_file, path)
-        pending: deque[tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]] = deque()
-        try:
-            for batch in opened.table.batches:
-                rows += batch.rows
-                rejects.extend(batch.rejects)
-                pending.append((batch.rows, pool.submit(parse, batch.frame)))
-                while len(pending) >= workers:
+        # Parsed batches go to Parquet files beside the store, not into the transaction:
+        # DuckDB keeps uncommitted appends in memory (1.4 GB for 1M records), while one
+        # INSERT … FROM read_parquet at the end streams under a memory limit. The store is
+        # untouched until then, so an error or Ctrl-C while reading leaves it as it was.
+        # Batches are parsed by a few threads (polars and the hash release the GIL), at most
+        # one batch per thread in flight, while this thread reads the next.
+        workers = ingest_workers()
+        stage_root = Path(store.path).resolve().parent
+        with (
+            tempfile.TemporaryDirectory(prefix=".techcurve-ingest-", dir=stage_root) as tmp,
+            ThreadPoolExecutor(workers, thread_name_prefix="techcurve-ingest") as pool,
+        ):
+            stage = Path(tmp)
+            pending: deque[tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]] = deque()
+            try:
+                for batch in opened.table.batches:
+                    rows += batch.rows
+                    rejects.extend(batch.rejects)
+                    pending.append((batch.rows, pool.submit(parse, batch.frame)))
+                    while len(pending) >= workers:
+                        staged += settle(pending.popleft())
+                while pending:
                     staged += settle(pending.popleft())
-            while pending:
-                staged += settle(pending.popleft())
-            if held:
-                stage_file(pl.concat(held))
-            for w in writes:
-                w.result()
-        finally:
-            for _, future in pending:
-                future.cancel()
-            opened.table.close()
-        sha = sha_future.result()
-        try:
-            # The limit is restored after the rollback: a SET inside a transaction that an
-            # error aborted fails too ("transaction is aborted"), hiding the error.
-            with _memory_limit(store, STORE_MEMORY_LIMIT), _transaction(store, dry_run):
-                ingest_id = store.next_ingest_id()
-                kinds: list[str] = []
-                if staged:
-                    stored, kinds = _insert_staged(store, stage, ingest_id)
-                if rejects and write:
-                    rejects.sort(key=lambda r: r.row)
-                    rejects_path = write_rejects(rejects, out_dir / f"{path.stem}.rejects.csv")
-                dups = staged - stored
-                summary = IngestSummary(
-                    path=str(path),
-                    kind=",".join(kinds) or opened.kind or m.kind or "",
-                    profile=m.name,
-                    rows_read=rows,
-                    stored=stored,
-                    duplicates=dups,
-                    rejected=len(rejects),
-                    rejects_path=str(rejects_path) if rejects_path else None,
-                )
-                store.con.execute(
-                    "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [ingest_id, str(path), summary.kind, m.name, sha, rows, stored, dups,
-                     len(rejects), summary.rejects_path, started, datetime.now()],
-                )  # fmt: skip
-        except duckdb.Error as e:
-            raise StoreError(
-                f"{path}: the store refused the records ({e}); nothing was stored"
-            ) from None
-    log.info(
-        "%s: %d rows read, %d stored, %d duplicate, %d rejected%s (%s)",
-        path, rows, stored, summary.duplicates, len(rejects), " [dry run]" if dry_run else "", m.name,
-    )  # fmt: skip
-    return summary
+                if held:
+                    stage_file(pl.concat(held))
+                for w in writes:
+                    w.result()
+            finally:
+                for _, future in pending:
+                    future.cancel()
+                opened.table.close()
+            sha = sha_future.result()
+            try:
+                # The limit is restored after the rollback: a SET inside a transaction that an
+                # error aborted fails too ("transaction is aborted"), hiding the error.
+                with _memory_limit(store, STORE_MEMORY_LIMIT), _transaction(store, dry_run):
+                    ingest_id = store.next_ingest_id()
+                    kinds: list[str] = []
+                    if staged:
+                        stored, kinds = _insert_staged(store, stage, ingest_id)
+                    if rejects and write:
+                        rejects.sort(key=lambda r: r.row)
+                        rejects_path = write_rejects(rejects, out_dir / f"{path.stem}.rejects.csv")
+                    dups = staged - stored
+                    summary = IngestSummary(
+                        path=str(path),
+                        kind=",".join(kinds) or opened.kind or m.kind or "",
+                        profile=m.name,
+                        rows_read=rows,
+                        stored=stored,
+                        duplicates=dups,
+                        rejected=len(rejects),
+                        rejects_path=str(rejects_path) if rejects_path else None,
+                    )
+                    store.con.execute(
+                        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [ingest_id, str(path), summary.kind, m.name, sha, rows, stored, dups,
+                         len(rejects), summary.rejects_path, started, datetime.now()],
+                    )  # fmt: skip
+            except duckdb.Error as e:
+                raise StoreError(
+                    f"{path}: the store refused the records ({e}); nothing was stored"
+                ) from None
+        log.info(
+            "%s: %d rows read, %d stored, %d duplicate, %d rejected%s (%s)",
+            path, rows, stored, summary.duplicates, len(rejects), " [dry run]" if dry_run else "", m.name,
+        )  # fmt: skip
+        return summary
+
+    finally:
+        stop.set()  # stops the hash early when the file fails
+        hashing.shutdown()

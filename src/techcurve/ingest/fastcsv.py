@@ -6,20 +6,26 @@ titles and abstracts. For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` 
 ends, every record as wide as the header, quotes only where RFC 4180 puts them —
 polars' parser gives exactly the same fields, and this module uses it instead.
 
-One pass over the bytes (numpy, no Python per record) proves the file well-formed
-and finds record boundaries: a newline ends a record when an even number of quotes
-precede it since the last boundary. The pass also yields, per batch, the byte range
-and the physical line each record starts on — what a rejects file points at.
-A file that is not well-formed anywhere returns ``None`` from :func:`plan`, and
-the Python reader reads it all (and reports its broken rows as before).
+One pass over the bytes (an RFC 4180 state machine compiled with Numba, no Python per
+record) proves the file well-formed and finds record boundaries, block by block. It
+also yields, per batch, the byte range and the physical line each record starts on —
+what a rejects file points at. :func:`stream` scans the first block at once and each
+next one on a thread while the caller parses the last. If the first block is not
+well-formed, the Python reader reads the whole file; if a later block is not, the
+batches end with a :class:`Resume` at that block's first record, and the Python
+reader reads on from there (a block boundary is a record boundary for both readers,
+as everything before it is well-formed). Either way broken rows are reported as the
+Python reader reports them.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Generator
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numba
 import numpy as np
@@ -51,7 +57,16 @@ class Plan:
     path: Path
     delimiter: str
     width: int
-    batches: list[Batch]
+    batches: Iterable[Batch]
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a file stops being well-formed: a record boundary (byte offset and the
+    physical line starting there) from which the Python reader reads the rest."""
+
+    offset: int
+    line: int
 
 
 @numba.njit(cache=True, nogil=True)
@@ -150,18 +165,12 @@ def _scan(
     return starts[:k], ends[:k], nls[:k], n, nl, first_nl, True
 
 
-def plan(
-    path: Path, delimiter: str, width: int, *, batch_rows: int, block_bytes: int | None = None
-) -> Plan | None:
-    """The batches of a well-formed UTF-8 file whose header is its first line, or ``None``.
-
-    The file is scanned in blocks of ``block_bytes`` (default :data:`BLOCK_BYTES`).
-    """
-    block_bytes = block_bytes or BLOCK_BYTES
-    if len(delimiter) != 1 or delimiter in '"\r\n' or ord(delimiter) > 127 or width < 1:
-        return None
-    delim = ord(delimiter)
-    batches: list[Batch] = []
+def _blocks(
+    path: Path, delim: int, width: int, *, batch_rows: int, block_bytes: int
+) -> Generator[list[Batch] | Resume | None, None, None]:
+    """The batches of each block of the file, in order. The first item is ``None`` when
+    the header or the first block is not fit for the fast path; a :class:`Resume`
+    (and nothing after it) marks the first later block that is not well-formed."""
     with path.open("rb") as f:
         head = f.read(3)
         offset = 3 if head == b"\xef\xbb\xbf" else 0
@@ -179,18 +188,22 @@ def plan(
             buf = np.frombuffer(data, dtype=np.uint8)
             starts, ends, nls, cut, cut_nl, first_nl, ok = _scan(buf, delim, width, eof)
             if not ok:
-                return None
+                yield None if header else Resume(offset, line)
+                return
             if not len(starts) and not eof:  # no whole record yet: read more
                 carry = data
                 continue
             lines = line + nls
             if header:
                 if not len(starts) or lines[0] != 1 or ends[0] == 0:
-                    return None
+                    yield None
+                    return
                 if 0 <= first_nl < ends[0]:
-                    return None  # a header spread over lines: let the Python reader judge
+                    yield None  # a header spread over lines: let the Python reader judge
+                    return
                 starts, ends, lines = starts[1:], ends[1:], lines[1:]
                 header = False
+            out: list[Batch] = []
             filled = np.flatnonzero(ends > starts)
             for i in range(0, len(starts), batch_rows):
                 j = min(i + batch_rows, len(starts))
@@ -200,11 +213,74 @@ def plan(
                 if k >= j:
                     continue  # only empty lines
                 end = int(starts[j]) if j < len(starts) else cut
-                batches.append(Batch(offset + int(starts[k]), offset + end, lines[k:j].copy()))
+                out.append(Batch(offset + int(starts[k]), offset + end, lines[k:j].copy()))
+            yield out
             line += cut_nl
             offset += cut
             carry = data[cut:]
+    if header:
+        yield None  # an empty file
+
+
+def _check(delimiter: str, width: int) -> bool:
+    return len(delimiter) == 1 and delimiter not in '"\r\n' and ord(delimiter) < 128 and width > 0
+
+
+def plan(
+    path: Path, delimiter: str, width: int, *, batch_rows: int, block_bytes: int | None = None
+) -> Plan | None:
+    """The batches of a well-formed UTF-8 file whose header is its first line, or ``None``.
+
+    The file is scanned in blocks of ``block_bytes`` (default :data:`BLOCK_BYTES`).
+    """
+    if not _check(delimiter, width):
+        return None
+    batches: list[Batch] = []
+    for block in _blocks(
+        path, ord(delimiter), width, batch_rows=batch_rows, block_bytes=block_bytes or BLOCK_BYTES
+    ):
+        if not isinstance(block, list):
+            return None
+        batches.extend(block)
     return Plan(path, delimiter, width, batches)
+
+
+def stream(path: Path, delimiter: str, width: int, *, batch_rows: int) -> Plan | None:
+    """Like :func:`plan`, but only the first block is scanned now; a thread scans each
+    next block while the caller reads the last one's batches. ``None`` when the header
+    or the first block is not fit; a later block that is not well-formed ends the
+    batches with a :class:`Resume` (see :func:`read_batches`)."""
+    if not _check(delimiter, width):
+        return None
+    blocks = _blocks(path, ord(delimiter), width, batch_rows=batch_rows, block_bytes=BLOCK_BYTES)
+    first = next(blocks)
+    if not isinstance(first, list):
+        blocks.close()
+        return None
+    return Plan(path, delimiter, width, _flatten(first, blocks))
+
+
+def _flatten(
+    first: list[Batch], blocks: Generator[list[Batch] | Resume | None, None, None]
+) -> Iterator[Any]:
+    """The batches of ``first`` and of ``blocks`` (then a :class:`Resume`, if one comes),
+    each next block scanned on a thread while the caller reads this one's batches."""
+    ahead = ThreadPoolExecutor(1, thread_name_prefix="techcurve-csv-scan")
+    pending = ahead.submit(next, blocks, None)
+    try:
+        block = first
+        while True:
+            yield from block
+            nxt = pending.result()
+            if not isinstance(nxt, list):
+                if isinstance(nxt, Resume):
+                    yield nxt
+                return
+            pending = ahead.submit(next, blocks, None)
+            block = nxt
+    finally:
+        ahead.shutdown(wait=True)  # the block being scanned, if any, first
+        blocks.close()
 
 
 def _raise_decode_error(path: Path, data: bytes, b: Batch) -> None:
@@ -221,8 +297,9 @@ def _raise_decode_error(path: Path, data: bytes, b: Batch) -> None:
         ) from None
 
 
-def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame, None, None]:
-    """The planned batches as frames of ``columns`` (strings, ``""`` for empty) + row numbers.
+def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame | Resume, None, None]:
+    """The planned batches as frames of ``columns`` (strings, ``""`` for empty) + row numbers,
+    and a :class:`Resume` last if the plan (a :func:`stream`) ends with one.
 
     Records whose cells are all blank are left out, as the Python reader does.
     """
@@ -230,6 +307,9 @@ def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame, None, N
     schema = {c: pl.Utf8() for c in cols}
     with p.path.open("rb") as f:
         for b in p.batches:
+            if isinstance(b, Resume):
+                yield b
+                return
             f.seek(b.start)
             data = f.read(b.end - b.start)
             try:

@@ -230,11 +230,14 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
     unnamed = _unnamed(header_raw)
     fast = None
     if lines.count == 1 and codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
-        fast = fastcsv.plan(path, delim, len(header), batch_rows=BATCH_ROWS)
+        fast = fastcsv.stream(path, delim, len(header), batch_rows=BATCH_ROWS)
     if fast is not None:
         f.close()
-        frames = fastcsv.read_batches(fast, header)
-        first = [RawBatch(fr) for fr in itertools.islice(frames, 1)]
+        reading = fastcsv.read_batches(fast, header)
+        head = list(itertools.islice(reading, 1))
+        first = [RawBatch(fr) for fr in head if isinstance(fr, pl.DataFrame)]
+        # when the second block is already not well-formed, the Resume comes first
+        frames = itertools.chain(head[len(first) :], reading)
     else:
         first = list(_csv_batches(path, reader, lines, len(header), delim, limit=BATCH_ROWS))
     notes: list[str] = []
@@ -247,9 +250,13 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
 
         def fast_batches() -> Iterator[RawBatch]:
             yield from (_rename(b, cols) for b in first)
-            yield from (_rename(RawBatch(fr), cols) for fr in frames)
+            for fr in frames:
+                if isinstance(fr, fastcsv.Resume):
+                    yield from _resume(path, delim, cols, fr)
+                    return
+                yield _rename(RawBatch(fr), cols)
 
-        return Table(path, fmt, encoding, delim, cols, fast_batches(), notes, close=frames.close)
+        return Table(path, fmt, encoding, delim, cols, fast_batches(), notes, close=reading.close)
 
     def batches() -> Iterator[RawBatch]:
         try:
@@ -262,6 +269,18 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
             f.close()
 
     return Table(path, fmt, encoding, delim, cols, batches(), notes, close=f.close)
+
+
+def _resume(path: Path, delim: str, cols: list[str], at: fastcsv.Resume) -> Iterator[RawBatch]:
+    """The Python reader's batches of a UTF-8 file from a record boundary on."""
+    with path.open("rb") as raw:
+        raw.seek(at.offset)
+        f = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+        lines = _Lines(f, path, "utf-8")
+        lines.count = at.line - 1
+        reader = csv.reader(lines, delimiter=delim)
+        for b in _csv_batches(path, reader, lines, len(cols), delim, limit=None):
+            yield _rename(b, cols)
 
 
 def _rename(b: RawBatch, cols: list[str]) -> RawBatch:

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -70,10 +71,13 @@ def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
         raise IngestError(f"cannot read the file ({e.strerror or e})", path=str(path)) from None
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, stop: threading.Event | None = None) -> str:
+    """The file's SHA-256 (hex); ``""`` when ``stop`` is set before it is done."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
+            if stop is not None and stop.is_set():
+                return ""
             h.update(chunk)
     return h.hexdigest()
 
