@@ -603,6 +603,45 @@ def replace_matches(
     return _result(store, taxonomy, count_links, "full", links.height, len(queries))
 
 
+def in_step(store: Store, taxonomy: Taxonomy) -> bool:
+    """Whether records ingested from now on may be matched while they are read, their
+    links simply added: what an incremental :func:`match_store` would then do anyway.
+
+    True when the store holds no records yet, or when its links reflect exactly the
+    taxonomy's queries over every record it holds (the match state is current).
+    """
+    if store.count("records") == 0:
+        return True
+    state = _load_state(store)
+    if state is None or state.queries != {s: str(q) for s, q in taxonomy.queries.items()}:
+        return False
+    watermark = _int(store, "SELECT max(ingest_id) FROM records")
+    old = _int(store, f"SELECT count(*) FROM records WHERE ingest_id <= {state.watermark}")
+    unknown = _int(store, "SELECT count(*) FROM records WHERE ingest_id IS NULL")
+    return watermark == state.watermark and old == state.records and not unknown
+
+
+def add_ingested_links(store: Store, taxonomy: Taxonomy, insert_links: Callable[[], int]) -> int:
+    """Store the links of the records one ingest just stored, matched while they were
+    read (when :func:`in_step` held before it), and move the match state past them.
+
+    Runs inside the ingest's transaction, after its records are stored;
+    ``insert_links`` inserts the links into ``matches`` and returns how many. With no
+    older records, ``matches`` is emptied first, as a full run would. The taxonomy is
+    written as :func:`match_store` writes it; count series are left to it.
+    """
+    fresh = _int(store, "SELECT count(*) FROM records WHERE ingest_id < "
+                 "(SELECT max(ingest_id) FROM records)") == 0  # fmt: skip
+    write_taxonomy(store, taxonomy)
+    store.con.execute(_STATE_DDL)
+    if fresh:
+        _recreate_matches(store)
+    n = insert_links()
+    watermark = _int(store, "SELECT max(ingest_id) FROM records")
+    _save_state(store, taxonomy.queries, watermark, store.count("records"))
+    return n
+
+
 def match_store(
     store: Store,
     taxonomy: Taxonomy,
@@ -704,6 +743,8 @@ def match_store(
 
 __all__ = [
     "MatchResult",
+    "add_ingested_links",
+    "in_step",
     "match_counts",
     "match_frame",
     "match_store",

@@ -57,11 +57,19 @@ def ingest(
     encoding: str | None = None,
     config: PathLike | None = None,
     progress: Callable[[int], None] | None = None,
+    taxonomy: PathLike | None = None,
 ) -> list[IngestSummary]:
-    """Ingest record files (patents, papers, articles, financing events)."""
+    """Ingest record files (patents, papers, articles, financing events).
+
+    ``taxonomy``: match the records against it while they are read, when the store's
+    links are current for it (no records yet, or last matched with the same queries);
+    follow with :func:`match` with the same taxonomy, which then only has left what
+    could not be matched on the way (the CLI's ``ingest --taxonomy`` does both).
+    """
     from .ingest import ingest_records
 
     cfg = _config.load_config(config)
+    tax = load_taxonomy(taxonomy) if taxonomy is not None else None
     with Store.open(db) as st:
         return ingest_records(
             st,
@@ -75,6 +83,7 @@ def ingest(
             encoding=encoding,
             config=cfg,
             progress=progress,
+            taxonomy=tax,
         )
 
 

@@ -209,8 +209,9 @@ def init(ctx: Ctx, force: bool) -> None:
     ctx.emit({"db": str(path)})
 
 
-def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
-    ctx.emit(summaries)
+def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool, *, emit: bool = True) -> None:
+    if emit:
+        ctx.emit(summaries)
     if ctx.quiet or ctx.json:
         return
     table = Table(
@@ -272,6 +273,14 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
 @click.option(
+    "--taxonomy",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also match: the records are matched against this taxonomy while they are read "
+    "(when the store's links are current for it), then `match --taxonomy` runs for what is "
+    "left. The links are the same as from `ingest` then `match`.",
+)
+@click.option(
     "--inspect",
     "inspect_only",
     is_flag=True,
@@ -289,6 +298,7 @@ def ingest(
     rejects_dir: str | None,
     encoding: str | None,
     dry_run: bool,
+    taxonomy: str | None,
     inspect_only: bool,
     as_of: str | None,
 ) -> None:
@@ -314,8 +324,15 @@ def ingest(
             encoding=encoding,
             config=ctx.config,
             progress=_rows_read(prog, estimate_rows(files) if prog else None),
+            taxonomy=taxonomy,
         )
-    _print_ingest(ctx, summaries, dry_run)
+    matching = taxonomy is not None and not dry_run and any(s.stored for s in summaries)
+    _print_ingest(ctx, summaries, dry_run, emit=not matching)
+    if taxonomy is not None and not dry_run and not matching:
+        ctx.say("no new records: nothing to match")
+    if matching:  # with --json, one document: {"ingest": [...], "match": {...}}
+        res = _match(ctx, taxonomy, full=False)
+        ctx.emit({"ingest": _jsonable(summaries), "match": _jsonable(res)})
 
 
 @cli.command("ingest-counts")
@@ -377,6 +394,10 @@ def ingest_counts(
 @click.pass_obj
 def match(ctx: Ctx, taxonomy: str | None, full: bool) -> None:
     """Match every sub-field query over every record and count series."""
+    ctx.emit(_match(ctx, taxonomy, full))
+
+
+def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> Any:
     with _progress(ctx, "match") as prog:
         res = pipeline.match(ctx.db, taxonomy=taxonomy, progress=prog, full=full)
     ctx.say(
@@ -388,7 +409,7 @@ def match(ctx: Ctx, taxonomy: str | None, full: bool) -> None:
             f"{res.mode}: re-matched {res.rematched_records:,} records and "
             f"{res.rematched_subfields} edited or new sub-fields"
         )
-    ctx.emit(res)
+    return res
 
 
 @cli.command()

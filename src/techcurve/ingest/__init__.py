@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -70,6 +70,10 @@ from .records import OUTPUT_COLUMNS, build_records
 from .sniff import check_file, detect_encoding, detect_format, read_sample, sha256_file
 from .stats import amount_stats
 from .tagged import TAGGED_FORMATS, open_tagged
+
+if TYPE_CHECKING:
+    from ..query import Query
+    from ..taxonomy import Taxonomy
 
 __all__ = [
     "PROFILES",
@@ -401,6 +405,10 @@ def write_rejects(rejects: Sequence[Reject], target: Path) -> Path:
     return target
 
 
+#: A parsed batch: its records, rejects, and links when matched while ingesting.
+_Parsed = tuple[pl.DataFrame, list[Reject], pl.DataFrame | None]
+
+
 def ingest_workers() -> int:
     """Threads that parse batches: ``TECHCURVE_INGEST_THREADS``, else the CPUs (at most 4)."""
     env = os.environ.get("TECHCURVE_INGEST_THREADS", "").strip()
@@ -475,17 +483,12 @@ def _insert_staged(store: Store, stage: Path, ingest_id: int) -> tuple[int, list
     ORDER BY row``: 1M records into an empty store 75 s → 16 s, and it no longer runs
     out of memory at 3M (docs/performance.md, "Store settings").
     """
-    files = sorted(stage.glob("*.parquet"))  # batch-000000 … : file order
+    files = sorted(stage.glob("batch-*.parquet"))  # batch-000000 … : file order
     if not files:
         return 0, []
     cols = ", ".join(f'"{c}"' for c in OUTPUT_COLUMNS)
     row = f'"{ROW_COL}"'
-
-    def scan(paths: Sequence[Path]) -> str:
-        return "read_parquet([{}])".format(
-            ", ".join("'{}'".format(str(p).replace("'", "''")) for p in paths)
-        )
-
+    scan = _read_parquet
     check = store.one(
         f"""
         SELECT count(*), count(DISTINCT record_id),
@@ -524,6 +527,45 @@ def _insert_staged(store: Store, stage: Path, ingest_id: int) -> tuple[int, list
     return stored, [str(k) for (k,) in kinds]
 
 
+def _read_parquet(paths: Sequence[Path]) -> str:
+    return "read_parquet([{}])".format(
+        ", ".join("'{}'".format(str(p).replace("'", "''")) for p in paths)
+    )
+
+
+def _row_links(frame: pl.DataFrame, queries: AnyMapping[str, Query]) -> pl.DataFrame:
+    """The links of a batch of parsed records, each with the row of its record in the
+    file: a record id may repeat in a file, and only its first row is stored."""
+    from ..match import match_frame  # noqa: PLC0415 - only when matching while ingesting
+
+    keyed = frame.with_columns(pl.col(ROW_COL).cast(pl.Utf8).alias("record_id"))
+    links = match_frame(keyed, queries)
+    return links.select(
+        pl.col("record_id").cast(pl.Int64).alias(ROW_COL), "subfield_id", "terms"
+    ).join(frame.select(ROW_COL, "record_id"), on=ROW_COL, how="left", maintain_order="left")
+
+
+def _insert_links(store: Store, stage: Path, ingest_id: int, *, every_row: bool) -> int:
+    """Insert the staged links of the rows this ingest stored, in file order; how many.
+
+    ``every_row``: every staged record was stored (no repeats, none stored before), so
+    every link is kept; otherwise the links of the first row of each record id that
+    this ingest stored."""
+    files = sorted(stage.glob("links-*.parquet"))
+    if not files:
+        return 0
+    row = f'"{ROW_COL}"'
+    sql = f"INSERT INTO matches SELECT record_id, subfield_id, terms FROM {_read_parquet(files)}"
+    if not every_row:
+        batches = _read_parquet(sorted(stage.glob("batch-*.parquet")))
+        sql += f"""
+            WHERE {row} IN (
+                SELECT min(s.{row}) FROM {batches} s
+                WHERE s.record_id IN (SELECT record_id FROM records WHERE ingest_id = {ingest_id})
+                GROUP BY s.record_id)"""
+    return _changed(store, sql)
+
+
 def _changed(store: Store, sql: str) -> int:
     """Run an INSERT and return how many rows it inserted."""
     got = store.con.execute(sql).fetchall()
@@ -543,6 +585,7 @@ def ingest_records(
     progress: Callable[[int], None] | None = None,
     encoding: str | None = None,
     config: AnyMapping[str, Any] | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> list[IngestSummary]:
     """Parse ``paths`` and store their records; one summary per file.
 
@@ -560,6 +603,13 @@ def ingest_records(
 
     Each file is one transaction: an error rolls back that file only (files before it
     stay stored). Re-ingesting a file stores nothing new: its rows are duplicates.
+
+    ``taxonomy``: match each file's records against it while they are read and store
+    their links in the same transaction, when the store's links are current for it
+    (:func:`techcurve.match.in_step`: no records yet, or matched with exactly these
+    queries); the links are those :func:`~techcurve.match.match_store` would make.
+    Files for which that does not hold are left for ``match_store``; run it after
+    (the pipeline's ``ingest(…, taxonomy=…)`` does) and it re-matches only those.
     """
     as_of = as_of or date.today()
     money = _money(config)
@@ -580,6 +630,7 @@ def ingest_records(
                 progress=progress,
                 encoding=encoding,
                 money=money,
+                taxonomy=None if dry_run else taxonomy,
             )  # fmt: skip
         )
     return summaries
@@ -599,6 +650,7 @@ def _ingest_one(
     progress: Callable[[int], None] | None,
     encoding: str | None,
     money: MoneyConfig,
+    taxonomy: Taxonomy | None,
 ) -> IngestSummary:
     started = datetime.now()
     # The file's hash is taken on a thread from the start, meanwhile the file is opened
@@ -613,14 +665,25 @@ def _ingest_one(
         rows = staged = stored = 0
         rejects_path: Path | None = None
         labels = opened.table.labels
+        # Matched while read when the store's links are current for the taxonomy.
+        queries = None
+        if taxonomy is not None:
+            from ..match import in_step  # noqa: PLC0415 - only when matching while ingesting
 
-        def parse(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Reject]]:
-            return build_records(raw, m, path=str(path), kind=opened.kind, as_of=as_of, money=money)
+            queries = taxonomy.queries if in_step(store, taxonomy) else None
+
+        def parse(raw: pl.DataFrame) -> _Parsed:
+            frame, rej = build_records(
+                raw, m, path=str(path), kind=opened.kind, as_of=as_of, money=money
+            )
+            links = _row_links(frame, queries) if queries and frame.height else None
+            return frame, rej, links
 
         # Parsed records are staged in files of whole DuckDB row groups: the insert then
         # writes them in parallel and still in order (a smaller batch is merged serially).
         held: list[pl.DataFrame] = []
         writes: list[Future[None]] = []
+        link_writes: list[Future[None]] = []
 
         def stage_file(frame: pl.DataFrame) -> None:
             name = stage / f"batch-{len(writes):06d}.parquet"
@@ -628,10 +691,13 @@ def _ingest_one(
                 pool.submit(frame.write_parquet, name, compression="lz4", row_group_size=ROW_GROUP)
             )
 
-        def settle(done: tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]) -> int:
+        def settle(done: tuple[int, Future[_Parsed]]) -> int:
             n_rows, future = done
-            frame, rej = future.result()
+            frame, rej, links = future.result()
             rejects.extend(_relabel(rej, labels))
+            if links is not None and links.height:
+                name = stage / f"links-{len(link_writes):06d}.parquet"
+                link_writes.append(pool.submit(links.write_parquet, name, compression="lz4"))
             if frame.height:
                 held.append(frame)
                 if sum(f.height for f in held) >= ROW_GROUP:
@@ -656,7 +722,7 @@ def _ingest_one(
             ThreadPoolExecutor(workers, thread_name_prefix="techcurve-ingest") as pool,
         ):
             stage = Path(tmp)
-            pending: deque[tuple[int, Future[tuple[pl.DataFrame, list[Reject]]]]] = deque()
+            pending: deque[tuple[int, Future[_Parsed]]] = deque()
             try:
                 for batch in opened.table.batches:
                     rows += batch.rows
@@ -668,7 +734,7 @@ def _ingest_one(
                     staged += settle(pending.popleft())
                 if held:
                     stage_file(pl.concat(held))
-                for w in writes:
+                for w in writes + link_writes:
                     w.result()
             finally:
                 for _, future in pending:
@@ -683,6 +749,16 @@ def _ingest_one(
                     kinds: list[str] = []
                     if staged:
                         stored, kinds = _insert_staged(store, stage, ingest_id)
+                    if queries is not None and taxonomy is not None and stored:
+                        from ..match import add_ingested_links  # noqa: PLC0415
+
+                        every = stored == staged
+                        links_stored = add_ingested_links(
+                            store,
+                            taxonomy,
+                            lambda: _insert_links(store, stage, ingest_id, every_row=every),
+                        )
+                        log.info("%s: %d links stored while ingesting", path, links_stored)
                     if rejects and write:
                         rejects.sort(key=lambda r: r.row)
                         rejects_path = write_rejects(rejects, out_dir / f"{path.stem}.rejects.csv")
