@@ -209,7 +209,9 @@ def _bits(mask: int) -> tuple[int, ...]:
     return tuple(j for j in range(_MASK_BITS) if mask >> j & 1)
 
 
-def match_frame(frame: pl.DataFrame, queries: Mapping[str, Query]) -> pl.DataFrame:
+def match_frame(
+    frame: pl.DataFrame, queries: Mapping[str, Query], *, parallel: bool = True
+) -> pl.DataFrame:
     """All ``queries`` over the records in ``frame``.
 
     ``frame`` needs ``record_id``, ``text_norm`` and, for scoped terms, ``title_norm``,
@@ -217,7 +219,8 @@ def match_frame(frame: pl.DataFrame, queries: Mapping[str, Query]) -> pl.DataFra
     (the positive terms that fired, sorted, ``"; "``-joined), one row per link, in the
     frame's row order and then by sub-field id. A pure function: the local engine and
     the Dask engine both call it on batches, and its result on all records is the
-    union of its results on any split of them.
+    union of its results on any split of them. ``parallel``: split a large frame over
+    polars' threads (off for a caller that already runs batches side by side).
 
     >>> from techcurve.query import parse_query, normalize
     >>> f = pl.DataFrame({"record_id": ["r1", "r2"],
@@ -229,7 +232,7 @@ def match_frame(frame: pl.DataFrame, queries: Mapping[str, Query]) -> pl.DataFra
         return pl.DataFrame(schema=_LINKS_SCHEMA)
     plan = _compile(tuple(queries.items()))
     threads = pl.thread_pool_size()
-    if threads < 2 or frame.height < 2 * _MIN_SLICE:
+    if not parallel or threads < 2 or frame.height < 2 * _MIN_SLICE:
         return _match_slice(frame, plan)
     # Slices of the records are independent: one per thread keeps every core busy
     # through the whole pipeline (polars and Aho–Corasick release the GIL).

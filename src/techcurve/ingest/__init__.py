@@ -539,7 +539,7 @@ def _row_links(frame: pl.DataFrame, queries: AnyMapping[str, Query]) -> pl.DataF
     from ..match import match_frame  # noqa: PLC0415 - only when matching while ingesting
 
     keyed = frame.with_columns(pl.col(ROW_COL).cast(pl.Utf8).alias("record_id"))
-    links = match_frame(keyed, queries)
+    links = match_frame(keyed, queries, parallel=False)  # ingest runs batches side by side
     return links.select(
         pl.col("record_id").cast(pl.Int64).alias(ROW_COL), "subfield_id", "terms"
     ).join(frame.select(ROW_COL, "record_id"), on=ROW_COL, how="left", maintain_order="left")
