@@ -687,8 +687,15 @@ def _ingest_one(
 
         def stage_file(frame: pl.DataFrame) -> None:
             name = stage / f"batch-{len(writes):06d}.parquet"
+            # no column statistics: the insert scans whole files (0.24 → 0.20 s per group)
             writes.append(
-                pool.submit(frame.write_parquet, name, compression="lz4", row_group_size=ROW_GROUP)
+                pool.submit(
+                    frame.write_parquet,
+                    name,
+                    compression="lz4",
+                    statistics=False,
+                    row_group_size=ROW_GROUP,
+                )  # fmt: skip
             )
 
         def settle(done: tuple[int, Future[_Parsed]]) -> int:
