@@ -175,23 +175,30 @@ def _blocks(
         head = f.read(3)
         offset = 3 if head == b"\xef\xbb\xbf" else 0
         f.seek(offset)
-        carry = b""
+        # One buffer for every block, the unfinished record carried to its front: fresh
+        # 64 MB buffers per block cost ~300k page faults (~1 CPU s) per 620 MB read.
+        buf = np.empty(2 * block_bytes, np.uint8)
+        have = 0  # bytes carried over, at the front of buf
         line = 1  # physical line of the next record
         header = True
         eof = False
         while not eof:
-            chunk = f.read(block_bytes)
-            eof = not chunk
-            data = carry + chunk
-            if not data:
+            if have + block_bytes > len(buf):  # a record longer than a block: more room
+                bigger = np.empty(2 * (have + block_bytes), np.uint8)
+                bigger[:have] = buf[:have]
+                buf = bigger
+            n = f.readinto(buf[have : have + block_bytes].data)
+            eof = not n
+            total = have + n
+            if not total:
                 break
-            buf = np.frombuffer(data, dtype=np.uint8)
-            starts, ends, nls, cut, cut_nl, first_nl, ok = _scan(buf, delim, width, eof)
+            data = buf[:total]
+            starts, ends, nls, cut, cut_nl, first_nl, ok = _scan(data, delim, width, eof)
             if not ok:
                 yield None if header else Resume(offset, line)
                 return
             if not len(starts) and not eof:  # no whole record yet: read more
-                carry = data
+                have = total
                 continue
             lines = line + nls
             if header:
@@ -217,7 +224,8 @@ def _blocks(
             yield out
             line += cut_nl
             offset += cut
-            carry = data[cut:]
+            have = total - cut
+            buf[:have] = buf[cut:total].copy()
     if header:
         yield None  # an empty file
 
