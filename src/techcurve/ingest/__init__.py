@@ -636,6 +636,70 @@ def ingest_records(
     return summaries
 
 
+@contextmanager
+def _file_hash(path: Path) -> Iterator[Future[str]]:
+    """The file's SHA-256, taken on a thread meanwhile (stopped early if the body fails)."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="techcurve-sha")
+    stop = threading.Event()
+    try:
+        yield pool.submit(sha256_file, path, stop)
+    finally:
+        stop.set()
+        pool.shutdown()
+
+
+class _Stage:
+    """Parsed records and their links, staged as Parquet files in ``folder``, written on
+    ``pool``. Records go to files of whole DuckDB row groups: the insert then writes
+    them in parallel and still in order (a smaller batch is merged serially)."""
+
+    def __init__(self, folder: Path, pool: ThreadPoolExecutor) -> None:
+        self.folder = folder
+        self.pool = pool
+        self.records = 0  # staged so far
+        self._held: list[pl.DataFrame] = []
+        self._files = 0
+        self._link_files = 0
+        self._writes: list[Future[None]] = []
+
+    def add(self, frame: pl.DataFrame, links: pl.DataFrame | None) -> None:
+        if links is not None and links.height:
+            name = self.folder / f"links-{self._link_files:06d}.parquet"
+            self._link_files += 1
+            self._writes.append(self.pool.submit(links.write_parquet, name, compression="lz4"))
+        if not frame.height:
+            return
+        self.records += frame.height
+        self._held.append(frame)
+        if sum(f.height for f in self._held) >= ROW_GROUP:
+            ready = pl.concat(self._held, rechunk=False)
+            whole = ready.height - ready.height % ROW_GROUP
+            self._write(ready.slice(0, whole))
+            self._held = [ready.slice(whole)] if whole < ready.height else []
+
+    def finish(self) -> None:
+        """Write what is held and wait for every file."""
+        if self._held:
+            self._write(pl.concat(self._held))
+            self._held = []
+        for w in self._writes:
+            w.result()
+
+    def _write(self, frame: pl.DataFrame) -> None:
+        name = self.folder / f"batch-{self._files:06d}.parquet"
+        self._files += 1
+        # no column statistics: the insert scans whole files (0.24 → 0.20 s per group)
+        self._writes.append(
+            self.pool.submit(
+                frame.write_parquet,
+                name,
+                compression="lz4",
+                statistics=False,
+                row_group_size=ROW_GROUP,
+            )  # fmt: skip
+        )
+
+
 def _ingest_one(
     store: Store,
     path: Path,
@@ -653,16 +717,11 @@ def _ingest_one(
     taxonomy: Taxonomy | None,
 ) -> IngestSummary:
     started = datetime.now()
-    # The file's hash is taken on a thread from the start, meanwhile the file is opened
-    # (for a well-formed CSV, one scan of it) and read.
-    hashing = ThreadPoolExecutor(1, thread_name_prefix="techcurve-sha")
-    stop = threading.Event()
-    sha_future = hashing.submit(sha256_file, path, stop)
-    try:
+    with _file_hash(path) as sha_future:
         opened = _open(path, kind=kind, profile=profile, mapping=mapping, encoding=encoding)
         m = opened.mapping
         rejects: list[Reject] = []
-        rows = staged = stored = 0
+        rows = stored = 0
         rejects_path: Path | None = None
         labels = opened.table.labels
         # Matched while read when the store's links are current for the taxonomy.
@@ -679,56 +738,27 @@ def _ingest_one(
             links = _row_links(frame, queries) if queries and frame.height else None
             return frame, rej, links
 
-        # Parsed records are staged in files of whole DuckDB row groups: the insert then
-        # writes them in parallel and still in order (a smaller batch is merged serially).
-        held: list[pl.DataFrame] = []
-        writes: list[Future[None]] = []
-        link_writes: list[Future[None]] = []
-
-        def stage_file(frame: pl.DataFrame) -> None:
-            name = stage / f"batch-{len(writes):06d}.parquet"
-            # no column statistics: the insert scans whole files (0.24 → 0.20 s per group)
-            writes.append(
-                pool.submit(
-                    frame.write_parquet,
-                    name,
-                    compression="lz4",
-                    statistics=False,
-                    row_group_size=ROW_GROUP,
-                )  # fmt: skip
-            )
-
-        def settle(done: tuple[int, Future[_Parsed]]) -> int:
+        def settle(done: tuple[int, Future[_Parsed]]) -> None:
             n_rows, future = done
             frame, rej, links = future.result()
             rejects.extend(_relabel(rej, labels))
-            if links is not None and links.height:
-                name = stage / f"links-{len(link_writes):06d}.parquet"
-                link_writes.append(pool.submit(links.write_parquet, name, compression="lz4"))
-            if frame.height:
-                held.append(frame)
-                if sum(f.height for f in held) >= ROW_GROUP:
-                    ready = pl.concat(held, rechunk=False)
-                    whole = ready.height - ready.height % ROW_GROUP
-                    stage_file(ready.slice(0, whole))
-                    held[:] = [ready.slice(whole)] if whole < ready.height else []
+            stage.add(frame, links)
             if progress is not None:
                 progress(n_rows)
-            return frame.height
 
         # Parsed batches go to Parquet files beside the store, not into the transaction:
         # DuckDB keeps uncommitted appends in memory (1.4 GB for 1M records), while one
         # INSERT … FROM read_parquet at the end streams under a memory limit. The store is
         # untouched until then, so an error or Ctrl-C while reading leaves it as it was.
-        # Batches are parsed by a few threads (polars and the hash release the GIL), at most
-        # one batch per thread in flight, while this thread reads the next.
+        # Batches are parsed by a few threads (polars, Numba and the hash release the
+        # GIL), at most one batch per thread in flight, while this thread reads the next.
         workers = ingest_workers()
         stage_root = Path(store.path).resolve().parent
         with (
             tempfile.TemporaryDirectory(prefix=".techcurve-ingest-", dir=stage_root) as tmp,
             ThreadPoolExecutor(workers, thread_name_prefix="techcurve-ingest") as pool,
         ):
-            stage = Path(tmp)
+            stage = _Stage(Path(tmp), pool)
             pending: deque[tuple[int, Future[_Parsed]]] = deque()
             try:
                 for batch in opened.table.batches:
@@ -736,17 +766,15 @@ def _ingest_one(
                     rejects.extend(batch.rejects)
                     pending.append((batch.rows, pool.submit(parse, batch.frame)))
                     while len(pending) >= workers:
-                        staged += settle(pending.popleft())
+                        settle(pending.popleft())
                 while pending:
-                    staged += settle(pending.popleft())
-                if held:
-                    stage_file(pl.concat(held))
-                for w in writes + link_writes:
-                    w.result()
+                    settle(pending.popleft())
+                stage.finish()
             finally:
                 for _, future in pending:
                     future.cancel()
                 opened.table.close()
+            staged = stage.records
             sha = sha_future.result()
             try:
                 # The limit is restored after the rollback: a SET inside a transaction that an
@@ -755,7 +783,7 @@ def _ingest_one(
                     ingest_id = store.next_ingest_id()
                     kinds: list[str] = []
                     if staged:
-                        stored, kinds = _insert_staged(store, stage, ingest_id)
+                        stored, kinds = _insert_staged(store, stage.folder, ingest_id)
                     if queries is not None and taxonomy is not None and stored:
                         from ..match import add_ingested_links  # noqa: PLC0415
 
@@ -763,7 +791,7 @@ def _ingest_one(
                         links_stored = add_ingested_links(
                             store,
                             taxonomy,
-                            lambda: _insert_links(store, stage, ingest_id, every_row=every),
+                            lambda: _insert_links(store, stage.folder, ingest_id, every_row=every),
                         )
                         log.info("%s: %d links stored while ingesting", path, links_stored)
                     if rejects and write:
@@ -794,7 +822,3 @@ def _ingest_one(
             path, rows, stored, summary.duplicates, len(rejects), " [dry run]" if dry_run else "", m.name,
         )  # fmt: skip
         return summary
-
-    finally:
-        stop.set()  # stops the hash early when the file fails
-        hashing.shutdown()
