@@ -513,6 +513,20 @@ def _load_state(store: Store) -> _State | None:
     return _State(int(wm), int(n), {str(a): str(b) for a, b in rows})
 
 
+def _current_state(store: Store, watermark: int) -> _State | None:
+    """The match state if it still describes the store's older records (none removed,
+    none without an ingest id, none newer than ``watermark`` = the highest ingest id
+    now matched over), else ``None``: the next run must be a full one."""
+    state = _load_state(store)
+    if state is None:
+        return None
+    old = _int(store, f"SELECT count(*) FROM records WHERE ingest_id <= {state.watermark}")
+    unknown = _int(store, "SELECT count(*) FROM records WHERE ingest_id IS NULL")
+    if old != state.records or unknown or watermark < state.watermark:
+        return None
+    return state
+
+
 def _save_state(store: Store, queries: Mapping[str, Query], watermark: int, records: int) -> None:
     store.con.execute("DELETE FROM match_queries")
     store.append(
@@ -615,13 +629,13 @@ def in_step(store: Store, taxonomy: Taxonomy) -> bool:
     """
     if store.count("records") == 0:
         return True
-    state = _load_state(store)
-    if state is None or state.queries != {s: str(q) for s, q in taxonomy.queries.items()}:
-        return False
     watermark = _int(store, "SELECT max(ingest_id) FROM records")
-    old = _int(store, f"SELECT count(*) FROM records WHERE ingest_id <= {state.watermark}")
-    unknown = _int(store, "SELECT count(*) FROM records WHERE ingest_id IS NULL")
-    return watermark == state.watermark and old == state.records and not unknown
+    state = _current_state(store, watermark)
+    return (
+        state is not None
+        and state.watermark == watermark  # every record matched
+        and state.queries == {s: str(q) for s, q in taxonomy.queries.items()}
+    )
 
 
 def add_ingested_links(store: Store, taxonomy: Taxonomy, insert_links: Callable[[], int]) -> int:
@@ -669,12 +683,7 @@ def match_store(
     queries = taxonomy.queries
     total = store.count("records")
     watermark = _int(store, "SELECT max(ingest_id) FROM records")
-    state = None if full else _load_state(store)
-    if state is not None:
-        old = _int(store, f"SELECT count(*) FROM records WHERE ingest_id <= {state.watermark}")
-        unknown = _int(store, "SELECT count(*) FROM records WHERE ingest_id IS NULL")
-        if old != state.records or unknown or watermark < state.watermark:
-            state = None
+    state = None if full else _current_state(store, watermark)
     store.con.execute(_STATE_DDL)
     # (which queries, over which records) jobs; each is one streamed pass
     jobs: list[tuple[dict[str, Query], str]] = []
