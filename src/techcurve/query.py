@@ -25,9 +25,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from .errors import QueryError
 
@@ -212,6 +210,9 @@ def normalize_series(s: pl.Series) -> pl.Series:
     s = s.cast(pl.Utf8).fill_null("")
     if s.len() <= _SMALL:  # not worth loading the compiled pass (Numba, ~0.3 s)
         return pl.Series(name, [normalize(t) for t in s.to_list()], dtype=pl.Utf8)
+    import numpy as np  # noqa: PLC0415 - with the compiled pass only (pyarrow: ~25 ms)
+    import pyarrow as pa  # noqa: PLC0415
+
     from .fastnorm import fold_arrow
 
     regex = _python_path_regex()
