@@ -397,13 +397,18 @@ def match(ctx: Ctx, taxonomy: str | None, full: bool) -> None:
     ctx.emit(_match(ctx, taxonomy, full))
 
 
-def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> Any:
-    with _progress(ctx, "match") as prog:
-        res = pipeline.match(ctx.db, taxonomy=taxonomy, progress=prog, full=full)
+def _say_links(ctx: Ctx, res: Any) -> None:
+    """The line every match (local or on an engine) ends with."""
     ctx.say(
         f"{res.records:,} records × {res.subfields} sub-fields → {res.links:,} links "
         f"({res.matched_records:,} records matched); {res.count_series:,} count series linked"
     )
+
+
+def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> Any:
+    with _progress(ctx, "match") as prog:
+        res = pipeline.match(ctx.db, taxonomy=taxonomy, progress=prog, full=full)
+    _say_links(ctx, res)
     if res.mode != "full":
         ctx.say(
             f"{res.mode}: re-matched {res.rematched_records:,} records and "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from . import AS_OF, Ctx, _date, _progress
+from . import AS_OF, Ctx, _date, _progress, _say_links
 
 ENGINE = click.option(
     "--engine",
@@ -100,10 +100,7 @@ def scale_match(
             taxonomy=taxonomy,
             progress=prog,
         )
-    ctx.say(
-        f"{res.records:,} records × {res.subfields} sub-fields → {res.links:,} links "
-        f"({res.matched_records:,} records matched); {res.count_series:,} count series linked"
-    )
+    _say_links(ctx, res)
     ctx.emit(res)
 
 
