@@ -22,6 +22,7 @@ _ALPHABET = list(_WS) + list(
     "aZz09 _-.,:;!~\x7f\x00\x1f"  # ASCII edges, SEP (\x1f) and NUL
     "！～｟￠ＡＺａｚ０９　"  # full-width block ends, a full-width form NFKC maps elsewhere
     "中文區塊鏈沈默ΣİKﬁé\u0301①"  # CJK, traditional, NFKC/lower-case specials
+    "、〿ㄱ…‐\u2fff"  # three-byte characters either side of U+3000, specials among them
     "😀𠀀\U000e0001\U0010fffd"  # four-byte characters
 )
 _text = st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40)
