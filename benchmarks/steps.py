@@ -54,19 +54,25 @@ def duckdb_read_csv(path: str) -> dict[str, Any]:
 def match_vs_grep(db: str, taxonomy: str, work: str, repeat: int = 3) -> dict[str, Any]:
     """``match_frame`` (full boolean evaluation) vs ``grep -F -c -f`` on the same text.
 
-    The text is the store's ``text_norm`` column, one record per line, and the patterns
-    are the queries' normalised leaves: exactly what the matcher searches.
+    The text is the records' normalised text (what unscoped terms search), normalised
+    once beforehand and given to both as ``text_norm``, one record per line; the
+    patterns are the queries' normalised leaves: exactly what the matcher searches.
     """
     import duckdb
+    import polars as pl
 
-    from techcurve.match import match_frame
+    from techcurve.match import TEXT_FIELDS, match_frame
+    from techcurve.query import normalize_series
     from techcurve.taxonomy import load_taxonomy
 
     tax = load_taxonomy(taxonomy)
     con = duckdb.connect(db, read_only=True)
     con.execute("SET enable_progress_bar = false")
-    frame = con.sql("SELECT record_id, text_norm FROM records").pl()
+    raw = con.sql(f"SELECT record_id, {', '.join(TEXT_FIELDS)} FROM records").pl()
     con.close()
+    joined = raw.select(pl.concat_str(TEXT_FIELDS, separator=" ", ignore_nulls=True)).to_series()
+    frame = raw.select("record_id").with_columns(normalize_series(joined).alias("text_norm"))
+    del raw, joined
     text = Path(work) / "text_norm.txt"
     with text.open("w", encoding="utf-8") as f:
         for chunk in frame.iter_slices(200_000):

@@ -15,7 +15,6 @@ from techcurve import pipeline
 from techcurve.cli import cli
 from techcurve.engine import export_parquet, read_manifest, scale_indicators, scale_match
 from techcurve.errors import ConfigError, StoreError
-from techcurve.query import normalize_series
 from techcurve.store import RECORD_COLUMNS, Store
 
 AS_OF = date(2022, 6, 30)
@@ -56,13 +55,7 @@ def make_records(n: int, *, seed: int = 1, start: int = 0, ingest_id: int = 1) -
                 "ingest_id": ingest_id,
             }
         )
-    frame = pl.DataFrame(rows, schema={c: RECORD_COLUMNS[c] for c in rows[0]})
-    text = frame.select(
-        pl.concat_str(["title", "abstract"], separator=" ", ignore_nulls=True)
-    ).to_series()
-    return frame.with_columns(
-        title_norm=normalize_series(frame["title"]), text_norm=normalize_series(text)
-    )
+    return pl.DataFrame(rows, schema={c: RECORD_COLUMNS[c] for c in rows[0]})
 
 
 def make_store(path: Path, n: int = 4000) -> Path:

@@ -1,5 +1,5 @@
-"""The store: schema version 2 (no keys on ``records`` and ``matches``), the in-place
-migration of version-1 stores, uniqueness kept by ingest instead of a key, and the
+"""The store: schema version 3 (no keys on ``records`` and ``matches``, no normalised
+text stored), the in-place migration of version-1 and version-2 stores, uniqueness kept by ingest instead of a key, and the
 DuckDB settings made when a store is opened (memory limit, threads, spill folder)."""
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def test_records_and_matches_have_no_key_and_the_small_tables_keep_theirs(store:
     assert "records" not in keys and "matches" not in keys
     assert {"meta", "ingest_log", "counts", "domains", "subfields", "editions"} <= set(keys)
     assert {"count_matches"} <= set(keys)
-    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "2"
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
     # record_id stays required without the key
     with pytest.raises(duckdb.ConstraintException):
         store.con.execute(
@@ -123,8 +123,10 @@ def test_a_version_1_store_is_migrated_in_place_and_keeps_its_rows(
         st = Store.open(path)
     try:
         assert "migrating the store from schema version 1 to 2" in caplog.text
-        assert st.get_meta("schema_version") == "2"
+        assert "migrating the store from schema version 2 to 3" in caplog.text
+        assert st.get_meta("schema_version") == "3"
         assert "records" not in _keys(st) and "matches" not in _keys(st)
+        assert not {"title_norm", "text_norm"} & set(st.table("records").columns)
         assert "domains" in _keys(st)  # other tables untouched
         # rows kept, in their order (rowid order is file order for records)
         assert st.sql("SELECT record_id, title FROM records ORDER BY rowid").rows() == [
@@ -165,7 +167,53 @@ def test_opening_a_version_1_store_read_only_reads_it_as_it_is(tmp_path: Path) -
         assert st.get_meta("schema_version") == "1"
         assert st.count("records") == 2
     with Store.open(path) as st:
-        assert st.get_meta("schema_version") == "2"
+        assert st.get_meta("schema_version") == "3"
+
+
+def _v2_store(tmp_path: Path) -> Path:
+    """A version-2 store (version 1 without the two keys) holding two records with
+    their normalised text, one link and the match state that describes them."""
+    path = tmp_path / "v2.duckdb"
+    ddl = V1_DDL.replace("record_id VARCHAR PRIMARY KEY,", "record_id VARCHAR NOT NULL,")
+    ddl = ddl.replace(",\n    PRIMARY KEY (record_id, subfield_id))", ")")
+    ddl = ddl.replace("('schema_version', '1')", "('schema_version', '2')")
+    con = duckdb.connect(str(path))
+    con.execute(ddl)
+    con.execute(
+        "INSERT INTO ingest_log (ingest_id, path, stored) VALUES (1, 'old.csv', 2);"
+        "INSERT INTO records (record_id, kind, source, source_id, title, title_norm, "
+        "text_norm, ingest_id) VALUES "
+        "('generic:9', 'paper', 'generic', '9', 'AR nine', '\x1far\x1f \x1fnine\x1f', "
+        "'\x1far\x1f \x1fnine\x1f', 1), "
+        "('generic:1', 'paper', 'generic', '1', 'one', '\x1fone\x1f', '\x1fone\x1f', 1);"
+        "INSERT INTO matches VALUES ('generic:9', 'ar', 'AR');"
+    )
+    con.close()
+    return path
+
+
+def test_a_version_2_store_loses_the_normalised_text_and_keeps_its_rows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _v2_store(tmp_path)
+    with Store.open(path, read_only=True) as st:  # read as it is
+        assert st.get_meta("schema_version") == "2" and st.count("records") == 2
+    with caplog.at_level(logging.WARNING, logger="techcurve.store"):
+        st = Store.open(path)
+    try:
+        assert "migrating the store from schema version 2 to 3" in caplog.text
+        assert "1 to 2" not in caplog.text
+        assert st.get_meta("schema_version") == "3"
+        assert st.table("records").columns == [
+            c for c in store_mod.RECORD_COLUMNS if c not in ("title_norm", "text_norm")
+        ]
+        assert st.sql("SELECT record_id, title FROM records ORDER BY rowid").rows() == [
+            ("generic:9", "AR nine"),
+            ("generic:1", "one"),
+        ]
+        assert st.sql("SELECT * FROM matches").rows() == [("generic:9", "ar", "AR")]
+    finally:
+        st.close()
 
 
 def test_a_failed_migration_leaves_the_store_as_it_was(
@@ -202,7 +250,7 @@ def test_a_store_of_a_newer_or_unknown_version_is_refused(tmp_path: Path) -> Non
     path = tmp_path / "tc.duckdb"
     init_store(path)
     con = duckdb.connect(str(path))
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError, match="newer techcurve"):
         Store.open(path)
@@ -392,4 +440,4 @@ def test_an_error_while_inserting_is_reported_as_itself_not_as_an_aborted_transa
             ingest_records(st, [_csv(tmp_path / "a.csv", [("1", "t")])], kind="auto", as_of=AS_OF)
         assert "aborted" not in str(err.value)
         assert _limit(st) == "953.6 MiB" and st.count("records") == 0
-        assert st.get_meta("schema_version") == "2"
+        assert st.get_meta("schema_version") == "3"

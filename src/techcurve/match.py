@@ -34,16 +34,21 @@ import functools
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
-from .query import SEP, Query, Term, normalize, normalize_series
+from .query import SEP, Query, Term, normalize, normalize_arrow, normalize_series
 from .store import COUNT_MATCH_COLUMNS, Store
 from .taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from .fastmatch import Automaton
 
 log = logging.getLogger(__name__)
 
@@ -102,16 +107,59 @@ def _is_plain_or(query: Query) -> bool:
     return isinstance(root, q.Or) and all(isinstance(i, q.Term) for i in root.items)
 
 
-def _field_column(frame: pl.DataFrame, field: str | None) -> pl.Series:
+#: The record fields unscoped terms search, joined by spaces in this order.
+TEXT_FIELDS = ("title", "abstract", "keywords", "sector")
+
+
+def _field_text(frame: pl.DataFrame, field: str | None) -> pa.Array:
+    """The text terms of ``field`` search (``None``: :data:`TEXT_FIELDS`), normalised.
+
+    Normalised here, as the records are matched: the store keeps the text as ingested.
+    A caller that has the normalised text already passes it as ``text_norm`` (all
+    fields) and ``title_norm``.
+    """
     if field is None:
-        return frame["text_norm"].fill_null("")
-    if field == "title":
-        return frame["title_norm"].fill_null("")
+        if "text_norm" in frame.columns:
+            return frame["text_norm"].fill_null("").to_arrow()
+        have = [c for c in TEXT_FIELDS if c in frame.columns]
+        text = frame.select(pl.concat_str(have, separator=" ", ignore_nulls=True))
+        return normalize_arrow(text.to_series())
+    if field == "title" and "title_norm" in frame.columns:
+        return frame["title_norm"].fill_null("").to_arrow()
     if field == "ipc":
         # ";G06N3/08;H04L29/06;" so that ";G06N" is a prefix match on any code.
         codes = frame["ipc"].fill_null("").str.to_uppercase().str.replace_all(r"[\s]", "")
-        return (";" + codes.str.replace_all(r"[,，;；]+", ";") + ";").alias("ipc")
-    return normalize_series(frame[field].fill_null(""))
+        return (";" + codes.str.replace_all(r"[,，;；]+", ";") + ";").to_arrow()
+    return normalize_arrow(frame[field])
+
+
+def match_text(frame: pl.DataFrame, field: str | None = None) -> pl.Series:
+    """What the matcher searches in each record: the normalised text of ``field``
+    (``None``: :data:`TEXT_FIELDS` joined; ``"title"``, ``"abstract"``, ``"keywords"``;
+    ``"ipc"``: the codes as ``";CODE;CODE;"``).
+
+    >>> match_text(pl.DataFrame({"title": ["5G专网"], "abstract": ["AR眼镜"]}))[0]
+    '\x1f5g\x1f专网 \x1far\x1f眼镜'
+    """
+    return pl.Series(_fkey(field) or "text", _field_text(frame, field), dtype=pl.Utf8)
+
+
+def field_hits(frame: pl.DataFrame, field: str | None, patterns: Sequence[str]) -> pl.Series:
+    """Each record's distinct ``patterns`` in the text of ``field``, as sorted indices
+    into ``patterns`` (a ``list[u32]`` column): the matcher's one search."""
+    from .fastmatch import find_all, string_buffers  # noqa: PLC0415 - Numba, when matching
+
+    data, offsets = string_buffers(_field_text(frame, field))
+    rows, ids = find_all(_automata(tuple(patterns)), data, offsets)
+    lists = pa.LargeListArray.from_arrays(pa.array(rows), pa.array(ids.view(np.uint32)))
+    return pl.Series(_fkey(field), lists, dtype=pl.List(pl.UInt32))
+
+
+@functools.lru_cache(maxsize=16)
+def _automata(patterns: tuple[str, ...]) -> tuple[Automaton, ...]:
+    from .fastmatch import compile_patterns  # noqa: PLC0415
+
+    return compile_patterns(patterns)
 
 
 _LINKS_SCHEMA: dict[str, pl.DataType] = {
@@ -146,7 +194,7 @@ class _Plan:
     queries: tuple[Query, ...]
     leaves: tuple[tuple[Term, ...], ...]
     positive: tuple[frozenset[Term], ...]
-    table: pl.DataFrame  # field, pattern, sidx (UInt32), bit (UInt64), leaf (UInt16)
+    table: pl.DataFrame  # field, pattern (UInt32: index in patterns[field]), sidx, bit, leaf
     wide: frozenset[int]  # sub-fields with more than _MASK_BITS leaves
     outcomes: dict[tuple[int, int | tuple[int, ...]], str | None]
 
@@ -158,6 +206,9 @@ class _Plan:
             return None
         pos = self.positive[sidx]
         return "; ".join(sorted({t.text for t in hits if t in pos}))
+
+
+_COMPILING = threading.Lock()
 
 
 @functools.lru_cache(maxsize=8)
@@ -177,19 +228,23 @@ def _compile(items: tuple[tuple[str, Query], ...]) -> _Plan:
         for j, t in enumerate(terms):
             patterns.setdefault(_fkey(t.field), set()).add(t.pattern)
             rows.append((_fkey(t.field), t.pattern, i, (1 << j) if j < _MASK_BITS else 0, j))
+    ordered_patterns = {f: sorted(p) for f, p in patterns.items()}
+    index = {f: {p: k for k, p in enumerate(ps)} for f, ps in ordered_patterns.items()}
     table = pl.DataFrame(
-        rows,
+        [(f, index[f][p], i, bit, j) for f, p, i, bit, j in rows],
         schema={
             "field": pl.Utf8,
-            "pattern": pl.Utf8,
+            "pattern": pl.UInt32,
             "sidx": pl.UInt32,
             "bit": pl.UInt64,
             "leaf": pl.UInt16,
         },
         orient="row",
     )
+    for _f, ps in ordered_patterns.items():
+        _automata(tuple(ps))  # compiled now, once, not by each thread matching a slice
     return _Plan(
-        patterns={f: sorted(p) for f, p in patterns.items()},
+        patterns=ordered_patterns,
         sids=tuple(sid for sid, _ in ordered),
         queries=tuple(q for _, q in ordered),
         leaves=tuple(leaves),
@@ -198,11 +253,6 @@ def _compile(items: tuple[tuple[str, Query], ...]) -> _Plan:
         wide=frozenset(wide),
         outcomes={},
     )
-
-
-def _extract(column: pl.Series, patterns: list[str]) -> pl.Series:
-    """Each row's distinct patterns (Aho–Corasick, overlapping), as a list column."""
-    return column.str.extract_many(patterns, overlapping=True).list.unique()
 
 
 def _bits(mask: int) -> tuple[int, ...]:
@@ -214,23 +264,24 @@ def match_frame(
 ) -> pl.DataFrame:
     """All ``queries`` over the records in ``frame``.
 
-    ``frame`` needs ``record_id``, ``text_norm`` and, for scoped terms, ``title_norm``,
-    ``abstract``, ``keywords`` and ``ipc``. Returns ``record_id, subfield_id, terms``
+    ``frame`` needs ``record_id``, the text fields (:data:`TEXT_FIELDS`, or their
+    normalised forms as one ``text_norm`` column) and, for scoped terms, ``title`` (or
+    ``title_norm``), ``abstract``, ``keywords`` and ``ipc``; the text is normalised here. Returns ``record_id, subfield_id, terms``
     (the positive terms that fired, sorted, ``"; "``-joined), one row per link, in the
     frame's row order and then by sub-field id. A pure function: the local engine and
     the Dask engine both call it on batches, and its result on all records is the
     union of its results on any split of them. ``parallel``: split a large frame over
     polars' threads (off for a caller that already runs batches side by side).
 
-    >>> from techcurve.query import parse_query, normalize
-    >>> f = pl.DataFrame({"record_id": ["r1", "r2"],
-    ...                   "text_norm": [normalize("ARM chips"), normalize("AR glasses")]})
+    >>> from techcurve.query import parse_query
+    >>> f = pl.DataFrame({"record_id": ["r1", "r2"], "title": ["ARM chips", "AR glasses"]})
     >>> match_frame(f, {"ar": parse_query("AR")}).rows()
     [('r2', 'ar', 'AR')]
     """
     if frame.height == 0 or not queries:
         return pl.DataFrame(schema=_LINKS_SCHEMA)
-    plan = _compile(tuple(queries.items()))
+    with _COMPILING:  # ingest threads ask at once: compiled once, by the first
+        plan = _compile(tuple(queries.items()))
     threads = pl.thread_pool_size()
     if not parallel or threads < 2 or frame.height < 2 * _MIN_SLICE:
         return _match_slice(frame, plan)
@@ -251,7 +302,7 @@ def _match_slice(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
         field = fkey or None
         if field is not None and field != "title" and field not in frame.columns:
             continue
-        lists[f"h{len(lists)}"] = _extract(_field_column(frame, field), pats).alias(fkey)
+        lists[f"h{len(lists)}"] = field_hits(frame, field, pats)
     if not lists:
         return empty
     # 2. records that hold the same hits have the same links: work once per distinct
@@ -418,13 +469,8 @@ CREATE TABLE IF NOT EXISTS match_queries (subfield_id VARCHAR PRIMARY KEY, query
 def needed_columns(queries: Mapping[str, Query]) -> list[str]:
     """The ``records`` columns :func:`match_frame` reads for these queries."""
     fields = {t.field for q in queries.values() for t in q.terms()}
-    cols = ["record_id"]
-    if None in fields:
-        cols.append("text_norm")
-    if "title" in fields:
-        cols.append("title_norm")
-    cols.extend(f for f in ("abstract", "keywords", "ipc") if f in fields)
-    return cols
+    want = set(TEXT_FIELDS) if None in fields else {f for f in fields if f is not None}
+    return ["record_id", *(c for c in (*TEXT_FIELDS, "ipc") if c in want)]
 
 
 def iter_record_batches(
@@ -760,9 +806,11 @@ __all__ = [
     "match_counts",
     "match_frame",
     "match_store",
+    "match_text",
     "needed_columns",
     "iter_record_batches",
     "normalize",
     "replace_matches",
+    "TEXT_FIELDS",
     "write_taxonomy",
 ]

@@ -31,6 +31,7 @@ from .errors import QueryError
 
 if TYPE_CHECKING:
     import opencc
+    import pyarrow as pa
 
 __all__ = [
     "FIELDS",
@@ -43,6 +44,7 @@ __all__ = [
     "Term",
     "format_node",
     "normalize",
+    "normalize_arrow",
     "normalize_series",
     "parse_query",
     "quote_term",
@@ -206,26 +208,31 @@ def normalize_series(s: pl.Series) -> pl.Series:
     (NFKC, OpenCC, lower case) in batches joined by ``SEP`` (which cannot be inside a
     row any more, and which no conversion rule spans), then through the pass again.
     """
-    name = s.name
+    return pl.Series(s.name, normalize_arrow(s), dtype=pl.Utf8)
+
+
+def normalize_arrow(s: pl.Series) -> pa.LargeStringArray:
+    """:func:`normalize_series` as an Arrow ``large_string`` array (what the matcher
+    searches: its buffers go to the compiled search as they are)."""
+    import pyarrow as pa  # noqa: PLC0415 - with the compiled pass only (~25 ms)
+    import pyarrow.compute as pc  # noqa: PLC0415
+
     s = s.cast(pl.Utf8).fill_null("")
     if s.len() <= _SMALL:  # not worth loading the compiled pass (Numba, ~0.3 s)
-        return pl.Series(name, [normalize(t) for t in s.to_list()], dtype=pl.Utf8)
-    import numpy as np  # noqa: PLC0415 - with the compiled pass only (pyarrow: ~25 ms)
-    import pyarrow as pa  # noqa: PLC0415
-
+        return pa.array([normalize(t) for t in s.to_list()], pa.large_string())
     from .fastnorm import fold_arrow
 
     regex = _python_path_regex()
     folded, slow = fold_arrow(s.to_arrow(), regex)
-    out = pl.Series(name, folded, dtype=pl.Utf8)
-    if slow.any():
-        idx = np.flatnonzero(slow)
-        rows = s.gather(idx).str.replace_all(SEP, "", literal=True).to_list()
-        again: list[str] = []
-        for start in range(0, len(rows), _BATCH):
-            again.extend(_fold(SEP.join(rows[start : start + _BATCH])).split(SEP))
-        redone, _ = fold_arrow(pa.array(again, pa.large_string()), regex)
-        out = out.scatter(idx, pl.Series(redone, dtype=pl.Utf8))
+    if not slow.any():
+        return folded
+    rows = s.filter(pl.Series(slow)).str.replace_all(SEP, "", literal=True).to_list()
+    again: list[str] = []
+    for start in range(0, len(rows), _BATCH):
+        again.extend(_fold(SEP.join(rows[start : start + _BATCH])).split(SEP))
+    redone, _ = fold_arrow(pa.array(again, pa.large_string()), regex)
+    out = pc.replace_with_mask(folded, pa.array(slow), redone)
+    assert isinstance(out, pa.LargeStringArray)
     return out
 
 

@@ -4,8 +4,8 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 
 ``meta``            key/value: schema version, created-at, taxonomy hash.
 ``ingest_log``      one row per ingested file: counts of rows read/stored/duplicate/rejected.
-``records``         patent, paper, article and financing records (one table, ``kind`` column),
-                    with the normalised text the matcher searches (``text_norm``, ``title_norm``).
+``records``         patent, paper, article and financing records (one table, ``kind`` column).
+                    The matcher normalises their text as it reads it (not stored: see below).
 ``counts``          count-level evidence: (source, term, kind, year, month) → count, period total.
 ``domains``         the taxonomy's domains.
 ``subfields``       the taxonomy's sub-fields and their queries.
@@ -20,10 +20,13 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 ``editions``        saved curves (edition name → each sub-field's final phase and position),
                     for ``techcurve diff`` and movement arrows.
 
-The long text columns of ``records`` (title, abstract and their normalised forms) are
-compressed with zstd rather than DuckDB's default choice (FSST/dictionary): measured
-on 300k benchmark records, the insert is 2× faster and the file 3.7× smaller, for a
-scan of ``text_norm`` that takes 0.07 s more per 300k records (docs/performance.md).
+The long text columns of ``records`` (title, abstract) are compressed with zstd rather
+than DuckDB's default choice (FSST/dictionary): measured on 300k benchmark records, the
+insert is 2× faster and the file 3.7× smaller, for a scan that takes 0.07 s more per
+300k records (docs/performance.md). The normalised text the matcher searches is not
+stored (it was until schema version 3): normalising as it is read costs a full match
+~1 s per 1M records on two cores, while storing it doubled the text every ingest
+writes, stages and compresses (1M records: ingest 10.2 s → 7.7 s).
 
 ``records`` and ``matches`` have no primary key: DuckDB keeps a key's index in memory
 (gigabytes at 10M records), and both are unique by construction: ingest inserts only
@@ -38,8 +41,8 @@ progress bar off; ``preserve_insertion_order`` stays on (ingest relies on it).
 docs/performance.md, "Store settings", has the measurements behind the default.
 
 A store of an older schema version is migrated in place when opened for writing (one
-transaction; version 1 → 2 drops the keys of ``records`` and ``matches``); opened
-read-only it is read as it is.
+transaction; version 1 → 2 drops the keys of ``records`` and ``matches``, 2 → 3 the
+normalised text columns); opened read-only it is read as it is.
 
 DuckDB allows one writer per file; a second writer gets :class:`StoreError`
 ("store is busy") instead of waiting or corrupting the file.
@@ -60,7 +63,7 @@ from .errors import StoreError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = "techcurve.duckdb"
 
 #: DuckDB's memory limit when neither ``Store.open(memory_limit=…)`` nor the environment
@@ -96,8 +99,6 @@ RECORD_COLUMNS: dict[str, pl.DataType] = {
     "round": pl.Utf8(),  # normalised: seed, angel, pre-a, a, a+, b, ..., ipo, strategic, m&a, other
     "investors": pl.Utf8(),
     "sector": pl.Utf8(),  # the source's own sector/category label
-    "title_norm": pl.Utf8(),
-    "text_norm": pl.Utf8(),
     "ingest_id": pl.Int64(),
 }
 
@@ -134,7 +135,6 @@ CREATE TABLE IF NOT EXISTS records (
     year INTEGER, venue VARCHAR, organization VARCHAR, ipc VARCHAR, url VARCHAR,
     amount_text VARCHAR, amount_low_cny DOUBLE, amount_high_cny DOUBLE, amount_point_cny DOUBLE,
     currency VARCHAR, round_raw VARCHAR, round VARCHAR, investors VARCHAR, sector VARCHAR,
-    title_norm VARCHAR USING COMPRESSION zstd, text_norm VARCHAR USING COMPRESSION zstd,
     ingest_id BIGINT);
 CREATE TABLE IF NOT EXISTS counts (
     source VARCHAR NOT NULL, term VARCHAR NOT NULL, kind VARCHAR NOT NULL, year INTEGER NOT NULL,
@@ -187,8 +187,14 @@ def _v1_to_v2(store: Store) -> None:
     store._rebuild("matches")
 
 
+def _v2_to_v3(store: Store) -> None:
+    """records loses the normalised text columns (title_norm, text_norm): the matcher
+    normalises the text as it reads it; the rows are copied once."""
+    store._rebuild("records")
+
+
 #: schema version → the function that migrates a store of it to the next version.
-_MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _v1_to_v2}
+_MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 class Store:
@@ -316,7 +322,7 @@ class Store:
                 f"{SCHEMA_VERSION}: re-create it with `techcurve init --force`"
             )
         if read_only:
-            # Versions differ in keys only, so an older store reads the same.
+            # Older versions differ in keys and in extra columns: they read the same.
             log.info(
                 "%s: schema version %d, read as it is (migrated to %d when next opened "
                 "for writing)", self.path, have, SCHEMA_VERSION,

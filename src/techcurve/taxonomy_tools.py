@@ -34,7 +34,15 @@ from typing import Any
 import polars as pl
 
 from .errors import QueryError, StoreError, TaxonomyError
-from .match import _BATCH, FIELDS, _count_text, _field_column, _leaf_key, _positive_terms
+from .match import (
+    _BATCH,
+    FIELDS,
+    TEXT_FIELDS,
+    _count_text,
+    _leaf_key,
+    _positive_terms,
+    field_hits,
+)
 from .models import RECORD_KINDS, Domain, SubField
 from .query import SEP, Not, Or, Query, Term, normalize, parse_query, term_problem
 from .query import Node as QueryNode
@@ -136,7 +144,7 @@ class SampleResult:
 
 
 def _where(row: Mapping[str, Any], terms: Sequence[Term]) -> str:
-    title = row.get("title_norm") or ""
+    title = normalize(row.get("title"))
     for t in terms:
         if t.pattern and t.pattern in title:
             return "title"
@@ -144,7 +152,7 @@ def _where(row: Mapping[str, Any], terms: Sequence[Term]) -> str:
         text = normalize(row.get(name))
         if any(t.pattern and t.pattern in text for t in terms):
             return name
-    return "text"  # the source's sector label, which text_norm also holds
+    return "text"  # the source's sector label, which unscoped terms also search
 
 
 def sample_matches(
@@ -195,7 +203,7 @@ def sample_matches(
     if chosen:
         rows = store.sql(
             "SELECT r.record_id, r.kind, r.year, r.source, r.title, r.abstract, r.keywords, "
-            "r.title_norm, m.terms FROM records r JOIN matches m USING (record_id) "
+            "m.terms FROM records r JOIN matches m USING (record_id) "
             "WHERE m.subfield_id = ? AND list_contains(?, r.record_id) ORDER BY r.record_id",
             [subfield_id, chosen],
         )
@@ -362,7 +370,7 @@ def term_hits(store: Store, taxonomy: Taxonomy) -> dict[Term, tuple[int, int]]:
         by_key.setdefault(_leaf_key(t), []).append(t)
     rec: Counter[str] = Counter()
     total = store.count("records")
-    cols = "record_id, text_norm, title_norm, abstract, keywords, ipc"
+    cols = ", ".join(["record_id", *TEXT_FIELDS, "ipc"])
     for offset in range(0, total, _BATCH):
         batch = store.sql(
             f"SELECT {cols} FROM records ORDER BY record_id LIMIT {_BATCH} OFFSET {offset}"
@@ -391,18 +399,10 @@ def _hits_in_frame(frame: pl.DataFrame, leaves: Iterable[Term]) -> Counter[str]:
         pats = sorted({t.pattern for t in leaves if t.field == fld and t.pattern})
         if not pats or (fld not in (None, "title") and fld not in frame.columns):
             continue
-        col = _field_column(frame, fld)
-        found = (
-            pl.DataFrame({"record_id": frame["record_id"], "pattern": col})
-            .with_columns(pl.col("pattern").str.extract_many(pats, overlapping=True))
-            .explode("pattern")
-            .drop_nulls("pattern")
-            .unique()
-            .group_by("pattern")
-            .len()
-        )
-        for pattern, n in found.iter_rows():
-            out[f"{fld or ''}{SEP}{pattern}"] += n  # = match._leaf_key of the term
+        # a record's hits are distinct: count the records each pattern occurs in
+        found = field_hits(frame, fld, pats).explode().drop_nulls().value_counts()
+        for k, n in found.iter_rows():
+            out[f"{fld or ''}{SEP}{pats[k]}"] += n  # = match._leaf_key of the term
     return out
 
 

@@ -38,10 +38,7 @@ def inspection_dict(ins: Any) -> dict[str, Any]:
         "columns": list(ins.columns),
         "notes": list(ins.notes),
         "rows": [{k: _plain(v) for k, v in r.items()} for r in ins.rows],
-        "records": [
-            {k: _plain(v) for k, v in r.items() if k not in ("title_norm", "text_norm")}
-            for r in records
-        ],
+        "records": [{k: _plain(v) for k, v in r.items()} for r in records],
         "rejects": [
             {"row": r.row, "column": r.column, "value": r.value, "reason": r.reason}
             for r in ins.rejects

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 #: Record columns an export holds: the matcher's text and the indicators' fields.
 EXPORT_COLUMNS = (
-    "record_id", "text_norm", "title_norm", "abstract", "keywords", "ipc",
+    "record_id", "title", "abstract", "keywords", "sector", "ipc",
     "kind", "source", "venue", "date", "year",
     "amount_point_cny", "amount_low_cny", "amount_high_cny", "ingest_id",
 )  # fmt: skip
@@ -118,10 +118,17 @@ def read_manifest(directory: str | Path) -> ExportResult:
         ) from None
     except (OSError, ValueError) as e:
         raise StoreError(f"cannot read {path}: {e}") from None
-    return ExportResult(
+    result = ExportResult(
         directory=str(d),
         files=tuple(data["files"]),
         records=int(data["records"]),
         watermark=int(data["watermark"]),
         columns=tuple(data["columns"]),
     )
+    missing = [c for c in EXPORT_COLUMNS if c not in result.columns]
+    if missing:
+        raise StoreError(
+            f"{d} was exported by an older techcurve (no column {', '.join(missing)}): "
+            f"run `techcurve export-parquet {d}` again"
+        )
+    return result

@@ -260,21 +260,16 @@ def build_records(
         pl.when(pl.col(c).str.len_chars() > 0).then(pl.col(c)).alias(c) for c in _LIST_FIELDS
     )
 
-    # normalised text and ids --------------------------------------------------------
-    title_norm = _normalize_series(df.get_column("title"))
-    text = df.select(
-        pl.concat_str(["title", "abstract", "keywords", "sector"], separator=" ", ignore_nulls=True)
-    ).to_series()
-    text_norm = _normalize_series(text)
-    df = df.with_columns(title_norm.alias("title_norm"), text_norm.alias("text_norm"))
+    # ids ------------------------------------------------------------------------------
     # Rows without a source id get a content hash: normalised title | date | organisation | kind.
     need = df.get_column("source_id").is_null()
     hashes = pl.Series("_hash", [None] * df.height, dtype=pl.Utf8)
     if need.any():
         sub = df.filter(need)
+        title_norm = _normalize_series(sub.get_column("title"))
         org_norm = _normalize_series(sub.get_column("organization").fill_null(""))
         key = sub.select(
-            t=pl.col("title_norm"),
+            t=title_norm,
             d=pl.col("_d").cast(pl.Utf8).fill_null(""),
             o=org_norm,
             k=pl.col("kind"),
@@ -314,8 +309,6 @@ def build_records(
         pl.col("_round").alias("round"),
         pl.col("investors"),
         pl.col("sector"),
-        pl.col("title_norm"),
-        pl.col("text_norm"),
         pl.col(ROW_COL),
     )
     schema: dict[Any, Any] = OUTPUT_COLUMNS | {ROW_COL: pl.Int64()}
