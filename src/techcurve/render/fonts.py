@@ -79,13 +79,27 @@ def cjk_font(size: float | None = None) -> FontProperties:
 
 @functools.cache
 def _cmap() -> frozenset[int]:
+    """The code points the CJK font has glyphs for (reading its cmap takes 0.16 s, so
+    the list is kept in the user cache, keyed by the font file)."""
+    from array import array
+
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(cjk_font_path()), lazy=True)
+    from .. import cache
+
+    font_file = cjk_font_path()
+    stat = font_file.stat()
+    entry = cache.entry("font-cmap", font_file, stat.st_size, stat.st_mtime_ns, suffix=".u32")
+    data = cache.read(entry)
+    if data is not None and len(data) % 4 == 0:
+        return frozenset(array("I", data))
+    font = TTFont(str(font_file), lazy=True)
     try:
-        return frozenset(font.getBestCmap())
+        points = frozenset(font.getBestCmap())
     finally:
         font.close()
+    cache.write(entry, array("I", sorted(points)).tobytes())
+    return points
 
 
 def missing_glyphs(text: str) -> set[str]:
