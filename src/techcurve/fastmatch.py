@@ -28,6 +28,7 @@ large taxonomy costs more passes over the text, not unbounded memory.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -82,7 +83,15 @@ def compile_patterns(patterns: Sequence[str]) -> tuple[Automaton, ...]:
             states, used, end = more, used | set(encoded[end]), end + 1
         groups.append((start, end))
         start = end
-    return tuple(_build(encoded[a:b], a) for a, b in groups)
+    # The trie's ~10 Python containers per pattern hold no cycles: without the cyclic
+    # collector meanwhile, the automaton of 6,703 patterns is built in 0.11 s, not 0.18-0.25.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return tuple(_build(encoded[a:b], a) for a, b in groups)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _build(patterns: list[bytes], first: int) -> Automaton:

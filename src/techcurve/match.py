@@ -282,6 +282,34 @@ def match_frame(
         return pl.DataFrame(schema=_LINKS_SCHEMA)
     with _COMPILING:  # ingest threads ask at once: compiled once, by the first
         plan = _compile(tuple(queries.items()))
+    links = _match_rows(frame, plan, parallel=parallel)
+    return links.select(
+        pl.lit(frame["record_id"]).gather(pl.col("row")).alias("record_id"),
+        pl.lit(pl.Series(plan.sids, dtype=pl.Utf8)).gather(pl.col("sidx")).alias("subfield_id"),
+        pl.col("terms"),
+    )
+
+
+def match_rows(
+    frame: pl.DataFrame, queries: Mapping[str, Query], *, parallel: bool = True
+) -> pl.DataFrame:
+    """:func:`match_frame` with each link's record as its row in ``frame`` (``row``,
+    UInt32) instead of its id: ``row, subfield_id, terms``. ``frame`` needs no
+    ``record_id``."""
+    if frame.height == 0 or not queries:
+        return pl.DataFrame(schema={"row": pl.UInt32(), **_LINKS_SCHEMA}).drop("record_id")
+    with _COMPILING:
+        plan = _compile(tuple(queries.items()))
+    links = _match_rows(frame, plan, parallel=parallel)
+    return links.select(
+        "row",
+        pl.lit(pl.Series(plan.sids, dtype=pl.Utf8)).gather(pl.col("sidx")).alias("subfield_id"),
+        pl.col("terms"),
+    )
+
+
+def _match_rows(frame: pl.DataFrame, plan: _Plan, *, parallel: bool) -> pl.DataFrame:
+    """``row, sidx, terms`` of every link, by row and then sub-field."""
     threads = pl.thread_pool_size()
     if not parallel or threads < 2 or frame.height < 2 * _MIN_SLICE:
         return _match_slice(frame, plan)
@@ -289,13 +317,18 @@ def match_frame(
     # through the whole pipeline (polars and Aho–Corasick release the GIL).
     n = min(threads, frame.height // _MIN_SLICE)
     size = -(-frame.height // n)
-    slices = [frame.slice(i, size) for i in range(0, frame.height, size)]
-    with ThreadPoolExecutor(len(slices)) as pool:
-        return pl.concat(list(pool.map(lambda f: _match_slice(f, plan), slices)))
+    starts = range(0, frame.height, size)
+    with ThreadPoolExecutor(len(starts)) as pool:
+        parts = pool.map(lambda i: _match_slice(frame.slice(i, size), plan, first=i), starts)
+        return pl.concat(list(parts))
 
 
-def _match_slice(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
-    empty = pl.DataFrame(schema=_LINKS_SCHEMA)
+_ROWS_SCHEMA: dict[str, pl.DataType] = {"row": pl.UInt32(), "sidx": pl.UInt32(), "terms": pl.Utf8()}
+
+
+def _match_slice(frame: pl.DataFrame, plan: _Plan, first: int = 0) -> pl.DataFrame:
+    """:func:`_match_rows` of one slice; its rows numbered from ``first``."""
+    empty = pl.DataFrame(schema=_ROWS_SCHEMA)
     # 1. every field's distinct hits per row, as one list column per field
     lists: dict[str, pl.Series] = {}
     for fkey, pats in plan.patterns.items():
@@ -350,11 +383,7 @@ def _match_slice(frame: pl.DataFrame, plan: _Plan) -> pl.DataFrame:
         .explode("row")
         .sort("row", "sidx")
     )
-    return out.select(
-        pl.lit(frame["record_id"]).gather(pl.col("row")).alias("record_id"),
-        pl.lit(pl.Series(plan.sids, dtype=pl.Utf8)).gather(pl.col("sidx")).alias("subfield_id"),
-        pl.col("terms"),
-    )
+    return out.select((pl.col("row") + first).cast(pl.UInt32), "sidx", "terms")
 
 
 def _decide(
@@ -805,6 +834,7 @@ __all__ = [
     "in_step",
     "match_counts",
     "match_frame",
+    "match_rows",
     "match_store",
     "match_text",
     "needed_columns",
