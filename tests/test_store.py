@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -289,19 +288,23 @@ def test_repeated_ids_in_one_file_keep_the_first_in_file_order(
 
 
 @pytest.mark.parametrize("repeats", [False, True])  # the plain insert, or the filtered one
-def test_records_staged_in_row_group_files_keep_file_order(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeats: bool
+@pytest.mark.parametrize("memory", [1 << 30, 0, 500])  # held in memory, as files, spilled
+def test_records_staged_in_row_groups_keep_file_order(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeats: bool, memory: int
 ) -> None:
-    # batches of 3 parsed rows are staged in files of whole 4-row groups (and a tail)
+    # batches of 3 parsed rows are staged as whole 4-row groups (and a tail): held in
+    # memory, or written as Parquet files, or held until past the budget, then written
     monkeypatch.setattr(readers, "BATCH_ROWS", 3)
     monkeypatch.setattr(ingest_mod, "ROW_GROUP", 4)
+    monkeypatch.setattr(ingest_mod, "STAGE_MEMORY", memory)
     staged: list[int] = []
+    kinds: set[str] = set()
     insert = ingest_mod._insert_staged
 
-    def spy(st: Store, stage: Path, ingest_id: int) -> tuple[int, list[str]]:
-        staged.extend(pl.scan_parquet(f).select(pl.len()).collect().item() for f in
-                      sorted(stage.glob("*.parquet")))  # fmt: skip
-        return insert(st, stage, ingest_id)
+    def spy(st: Store, scans: ingest_mod._Scans, ingest_id: int) -> tuple[int, list[str]]:
+        kinds.add("files" if "read_parquet" in scans.whole else "memory")
+        staged.extend(int(st.one(f"SELECT count(*) FROM {u}")[0]) for u in scans.units)  # type: ignore[index]
+        return insert(st, scans, ingest_id)
 
     monkeypatch.setattr(ingest_mod, "_insert_staged", spy)
     ids = [str(i) for i in range(19)] + (["4", "17"] if repeats else [])
@@ -310,9 +313,32 @@ def test_records_staged_in_row_group_files_keep_file_order(
         store, [_csv(tmp_path / "g.csv", rows)], kind="auto", profile="generic", as_of=AS_OF
     )
     assert staged == ([4, 4, 4, 4, 4, 1] if repeats else [4, 4, 4, 4, 3])
+    assert kinds == {"memory" if memory > 1 << 20 else "files"}
     assert (s.stored, s.duplicates) == (19, 2 if repeats else 0)
     got = store.sql("SELECT source_id, title FROM records ORDER BY rowid").rows()
     assert got == [(str(i), f"t{i}") for i in range(19)]
+    assert not any(st.startswith("_tc_stage") for (st,) in store.con.execute(
+        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+    ).fetchall())  # fmt: skip
+
+
+def test_the_store_memory_limit_bounds_what_ingest_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    budgets: list[int] = []
+    stage_init = ingest_mod._Stage.__init__
+
+    def spy(self: object, folder: Path, pool: object, memory: int = 0) -> None:
+        budgets.append(memory)
+        stage_init(self, folder, pool, memory)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest_mod._Stage, "__init__", spy)
+    path = init_store(tmp_path / "tc.duckdb")
+    for limit in ("2GB", "512MB"):
+        with Store.open(path, memory_limit=limit) as st:
+            f = _csv(tmp_path / f"{limit}.csv", [(limit, "t")])
+            ingest_records(st, [f], kind="auto", profile="generic", as_of=AS_OF)
+    assert budgets == [ingest_mod.STAGE_MEMORY, 512_000_000]
 
 
 def test_a_file_overlapping_the_store_adds_only_new_ids_first_occurrence_first(
@@ -380,9 +406,9 @@ def test_ingest_lowers_the_limit_while_inserting_only_and_never_raises_it(
     seen: list[str] = []
     insert = ingest_mod._insert_staged
 
-    def spy(st: Store, stage: Path, ingest_id: int) -> tuple[int, list[str]]:
+    def spy(st: Store, scans: ingest_mod._Scans, ingest_id: int) -> tuple[int, list[str]]:
         seen.append(_limit(st))
-        return insert(st, stage, ingest_id)
+        return insert(st, scans, ingest_id)
 
     monkeypatch.setattr(ingest_mod, "_insert_staged", spy)
     path = init_store(tmp_path / "tc.duckdb")

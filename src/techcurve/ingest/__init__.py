@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from ..config import load_config, section
 from ..errors import IngestError, StoreError
@@ -464,7 +465,7 @@ def _memory_limit(store: Store, limit: str) -> Iterator[None]:
         store.con.execute(f"SET memory_limit = '{restore}'")
 
 
-def _insert_staged(store: Store, stage: Path, ingest_id: int) -> tuple[int, list[str]]:
+def _insert_staged(store: Store, staged: _Scans, ingest_id: int) -> tuple[int, list[str]]:
     """Insert the staged records, in file order, leaving out ids already stored and
     repeats within the file (the first occurrence wins); (rows stored, their kinds).
 
@@ -473,27 +474,25 @@ def _insert_staged(store: Store, stage: Path, ingest_id: int) -> tuple[int, list
 
     * every id already stored (a file ingested again): nothing to insert;
     * no repeats and no id stored (the usual first ingest): one plain ``INSERT …
-      SELECT`` from the Parquet files, no join and no sort; a scan keeps file order
+      SELECT`` of everything staged, no join and no sort; a scan keeps file order
       under DuckDB's ``preserve_insertion_order`` (its default, which the store keeps);
     * otherwise the rows to keep (the first of each id not stored) are found on the
-      narrow columns, then each staged file is inserted in turn, filtered to them and
-      sorted by row: files are small (one batch), so no wide sort of the whole file.
+      narrow columns, then each staged row group is inserted in turn, filtered to them
+      and sorted by row: no wide sort of the whole file.
 
     Measured against one ``INSERT … WHERE record_id NOT IN (…) QUALIFY row_number() …
     ORDER BY row``: 1M records into an empty store 75 s → 16 s, and it no longer runs
     out of memory at 3M (docs/performance.md, "Store settings").
     """
-    files = sorted(stage.glob("batch-*.parquet"))  # batch-000000 … : file order
-    if not files:
+    if not staged.units:
         return 0, []
     cols = ", ".join(f'"{c}"' for c in OUTPUT_COLUMNS)
     row = f'"{ROW_COL}"'
-    scan = _read_parquet
     check = store.one(
         f"""
         SELECT count(*), count(DISTINCT record_id),
                count(*) FILTER (WHERE record_id IN (SELECT record_id FROM records))
-        FROM {scan(files)}
+        FROM {staged.whole}
         """
     )
     n, distinct, stored_before = (int(v) for v in check or (0, 0, 0))  # type: ignore[call-overload]
@@ -502,12 +501,12 @@ def _insert_staged(store: Store, stage: Path, ingest_id: int) -> tuple[int, list
     insert = f"INSERT INTO records ({cols}, ingest_id) SELECT {cols}, {int(ingest_id)} FROM "
     ordered = store.one("SELECT current_setting('preserve_insertion_order')") == (True,)
     if distinct == n and stored_before == 0 and ordered:
-        stored = _changed(store, insert + scan(files))
+        stored = _changed(store, insert + staged.whole)
     else:
         store.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _tc_keep AS
-            SELECT min(s.{row}) AS keep_row FROM {scan(files)} s
+            SELECT min(s.{row}) AS keep_row FROM {staged.whole} s
             WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.record_id = s.record_id)
             GROUP BY s.record_id
             """
@@ -515,10 +514,9 @@ def _insert_staged(store: Store, stage: Path, ingest_id: int) -> tuple[int, list
         stored = sum(
             _changed(
                 store,
-                insert + f"{scan([f])} WHERE {row} IN (SELECT keep_row FROM _tc_keep) "
-                f"ORDER BY {row}",
+                insert + f"{unit} WHERE {row} IN (SELECT keep_row FROM _tc_keep) ORDER BY {row}",
             )
-            for f in files
+            for unit in staged.units
         )
         store.con.execute("DROP TABLE _tc_keep")
     kinds = store.con.execute(
@@ -536,16 +534,19 @@ def _read_parquet(paths: Sequence[Path]) -> str:
 def _row_links(frame: pl.DataFrame, queries: AnyMapping[str, Query]) -> pl.DataFrame:
     """The links of a batch of parsed records, each with the row of its record in the
     file: a record id may repeat in a file, and only its first row is stored."""
-    from ..match import match_frame  # noqa: PLC0415 - only when matching while ingesting
+    from ..match import match_rows  # noqa: PLC0415 - only when matching while ingesting
 
-    keyed = frame.with_columns(pl.col(ROW_COL).cast(pl.Utf8).alias("record_id"))
-    links = match_frame(keyed, queries, parallel=False)  # ingest runs batches side by side
-    return links.select(
-        pl.col("record_id").cast(pl.Int64).alias(ROW_COL), "subfield_id", "terms"
-    ).join(frame.select(ROW_COL, "record_id"), on=ROW_COL, how="left", maintain_order="left")
+    links = match_rows(frame, queries, parallel=False)  # ingest runs batches side by side
+    rows = links["row"]
+    return pl.DataFrame(
+        [frame[ROW_COL].gather(rows), frame["record_id"].gather(rows), links["subfield_id"],
+         links["terms"]]
+    )  # fmt: skip
 
 
-def _insert_links(store: Store, stage: Path, ingest_id: int, *, every_row: bool) -> int:
+def _insert_links(
+    store: Store, stage: Path, staged: _Scans, ingest_id: int, *, every_row: bool
+) -> int:
     """Insert the staged links of the rows this ingest stored, in file order; how many.
 
     ``every_row``: every staged record was stored (no repeats, none stored before), so
@@ -557,10 +558,9 @@ def _insert_links(store: Store, stage: Path, ingest_id: int, *, every_row: bool)
     row = f'"{ROW_COL}"'
     sql = f"INSERT INTO matches SELECT record_id, subfield_id, terms FROM {_read_parquet(files)}"
     if not every_row:
-        batches = _read_parquet(sorted(stage.glob("batch-*.parquet")))
         sql += f"""
             WHERE {row} IN (
-                SELECT min(s.{row}) FROM {batches} s
+                SELECT min(s.{row}) FROM {staged.whole} s
                 WHERE s.record_id IN (SELECT record_id FROM records WHERE ingest_id = {ingest_id})
                 GROUP BY s.record_id)"""
     return _changed(store, sql)
@@ -648,17 +648,40 @@ def _file_hash(path: Path) -> Iterator[Future[str]]:
         pool.shutdown()
 
 
-class _Stage:
-    """Parsed records and their links, staged as Parquet files in ``folder``, written on
-    ``pool``. Records go to files of whole DuckDB row groups: the insert then writes
-    them in parallel and still in order (a smaller batch is merged serially)."""
+#: Parsed records a file's ingest holds in memory for the insert, at most (Arrow bytes;
+#: less when the store's memory limit is lower); beyond it they are staged as Parquet
+#: files. Held in memory, 1M benchmark records
+#: (0.8 GB) skip the files' lz4 compression and Parquet encoding and decoding, and the
+#: insert reads Arrow: 1.7 s / 3.2 CPU s → 1.35 s / 2.6 CPU s (docs/performance.md).
+STAGE_MEMORY = 2**30
 
-    def __init__(self, folder: Path, pool: ThreadPoolExecutor) -> None:
+
+@dataclass(frozen=True, slots=True)
+class _Scans:
+    """SQL table expressions of the staged records: all of them, and each row group."""
+
+    whole: str
+    units: list[str]
+
+
+class _Stage:
+    """Parsed records and their links, held until the insert, in file order.
+
+    Records are held in whole DuckDB row groups (the order-preserving insert then writes
+    them in parallel; a smaller batch is merged serially): in memory up to ``memory``
+    bytes, and once past it as Parquet files in ``folder``, the held ones first, written
+    on ``pool``. Links are staged as Parquet files.
+    """
+
+    def __init__(self, folder: Path, pool: ThreadPoolExecutor, memory: int = STAGE_MEMORY) -> None:
         self.folder = folder
         self.pool = pool
+        self.memory = memory  # bytes of row groups held in memory at most
         self.records = 0  # staged so far
-        self._held: list[pl.DataFrame] = []
-        self._files = 0
+        self._held: list[pl.DataFrame] = []  # less than a row group, not yet staged
+        self._memory: list[pl.DataFrame] = []  # row groups held in memory
+        self._memory_bytes = 0
+        self._files: list[Path] = []  # row groups staged as files
         self._link_files = 0
         self._writes: list[Future[None]] = []
 
@@ -674,20 +697,55 @@ class _Stage:
         if sum(f.height for f in self._held) >= ROW_GROUP:
             ready = pl.concat(self._held, rechunk=False)
             whole = ready.height - ready.height % ROW_GROUP
-            self._write(ready.slice(0, whole))
+            self._keep(ready.slice(0, whole).rechunk())
             self._held = [ready.slice(whole)] if whole < ready.height else []
 
     def finish(self) -> None:
-        """Write what is held and wait for every file."""
+        """Stage what is held and wait for every file."""
         if self._held:
-            self._write(pl.concat(self._held))
+            self._keep(pl.concat(self._held))
             self._held = []
         for w in self._writes:
             w.result()
 
+    @contextmanager
+    def scans(self, store: Store) -> Iterator[_Scans]:
+        """The staged records as SQL table expressions, for as long as the block runs
+        (in-memory row groups are registered with the store's connection meanwhile)."""
+        if self._files:
+            yield _Scans(_read_parquet(self._files), [_read_parquet([f]) for f in self._files])
+            return
+        names = [f"_tc_stage_{i}" for i in range(len(self._memory))]
+        # Arrow string views are polars' own strings: handed over without a copy (as
+        # large strings, 0.4 s and 0.8 GB more for 1M records)
+        tables = [f.to_arrow(compat_level=pl.CompatLevel.newest()) for f in self._memory]
+        try:
+            for name, table in zip(names, tables, strict=True):
+                store.con.register(name, table)
+            if tables:
+                store.con.register("_tc_stage", pa.concat_tables(tables))
+            yield _Scans("_tc_stage", names)
+        finally:
+            for name in names:
+                store.con.unregister(name)
+            if tables:
+                store.con.unregister("_tc_stage")
+
+    def _keep(self, frame: pl.DataFrame) -> None:
+        if not self._files:
+            size = int(frame.estimated_size())
+            if self._memory_bytes + size <= self.memory:
+                self._memory.append(frame)
+                self._memory_bytes += size
+                return
+            for held in self._memory:  # past the budget: what is held goes to files first
+                self._write(held)
+            self._memory, self._memory_bytes = [], 0
+        self._write(frame)
+
     def _write(self, frame: pl.DataFrame) -> None:
-        name = self.folder / f"batch-{self._files:06d}.parquet"
-        self._files += 1
+        name = self.folder / f"batch-{len(self._files):06d}.parquet"
+        self._files.append(name)
         # no column statistics: the insert scans whole files (0.24 → 0.20 s per group)
         self._writes.append(
             self.pool.submit(
@@ -746,10 +804,11 @@ def _ingest_one(
             if progress is not None:
                 progress(n_rows)
 
-        # Parsed batches go to Parquet files beside the store, not into the transaction:
-        # DuckDB keeps uncommitted appends in memory (1.4 GB for 1M records), while one
-        # INSERT … FROM read_parquet at the end streams under a memory limit. The store is
-        # untouched until then, so an error or Ctrl-C while reading leaves it as it was.
+        # Parsed batches are held (_Stage: in memory up to a budget, then as Parquet files
+        # beside the store), not inserted as they come: DuckDB keeps a transaction's
+        # appends in memory (1M records: +0.7 GB, and no faster on two cores), while one
+        # INSERT at the end streams under a memory limit. The store is untouched until
+        # then, so an error or Ctrl-C while reading leaves it as it was.
         # Batches are parsed by a few threads (polars, Numba and the hash release the
         # GIL), at most one batch per thread in flight, while this thread reads the next.
         workers = ingest_workers()
@@ -758,7 +817,9 @@ def _ingest_one(
             tempfile.TemporaryDirectory(prefix=".techcurve-ingest-", dir=stage_root) as tmp,
             ThreadPoolExecutor(workers, thread_name_prefix="techcurve-ingest") as pool,
         ):
-            stage = _Stage(Path(tmp), pool)
+            # what the store may use, it may hold: --memory-limit bounds this too
+            limit = _size(store.memory_limit or "") or STAGE_MEMORY
+            stage = _Stage(Path(tmp), pool, memory=int(min(STAGE_MEMORY, limit)))
             pending: deque[tuple[int, Future[_Parsed]]] = deque()
             try:
                 for batch in opened.table.batches:
@@ -779,11 +840,17 @@ def _ingest_one(
             try:
                 # The limit is restored after the rollback: a SET inside a transaction that an
                 # error aborted fails too ("transaction is aborted"), hiding the error.
-                with _memory_limit(store, STORE_MEMORY_LIMIT), _transaction(store, dry_run):
+                # (the staged records are registered before the transaction and dropped
+                # after it: not inside one an error aborted)
+                with (
+                    _memory_limit(store, STORE_MEMORY_LIMIT),
+                    stage.scans(store) as scans,
+                    _transaction(store, dry_run),
+                ):
                     ingest_id = store.next_ingest_id()
                     kinds: list[str] = []
                     if staged:
-                        stored, kinds = _insert_staged(store, stage.folder, ingest_id)
+                        stored, kinds = _insert_staged(store, scans, ingest_id)
                     if queries is not None and taxonomy is not None and stored:
                         from ..match import add_ingested_links  # noqa: PLC0415
 
@@ -791,7 +858,9 @@ def _ingest_one(
                         links_stored = add_ingested_links(
                             store,
                             taxonomy,
-                            lambda: _insert_links(store, stage.folder, ingest_id, every_row=every),
+                            lambda: _insert_links(
+                                store, stage.folder, scans, ingest_id, every_row=every
+                            ),
                         )
                         log.info("%s: %d links stored while ingesting", path, links_stored)
                     if rejects and write:
