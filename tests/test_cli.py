@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from polars.testing import assert_frame_equal
 
 DATA = Path(__file__).parent / "data"
 
@@ -264,3 +265,66 @@ def test_the_package_exposes_the_stages_as_functions() -> None:
     assert techcurve.pipeline is pipeline
     assert str(techcurve.parse_query("AR OR 增强现实")) == "AR OR 增强现实"
     assert set(techcurve.__all__) <= set(dir(techcurve))
+
+
+def test_run_does_every_stage_in_one_command_as_the_stages_do(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+    run(db, "ingest-counts", "--profile", "long-csv", str(DATA / "cli" / "counts_long.csv"))
+    run(
+        db, "ingest-counts", "--profile", "hn-hiring", str(DATA / "cli" / "hn_hiring_quarterly.csv")
+    )
+    xlsx = DATA / "ingest" / "itjuzi_invest_events_excerpt.xlsx"
+    run(db, "ingest", "--kind", "financing", "--profile", "itjuzi", str(xlsx))
+    out = tmp_path / "out"
+    res = run_json(
+        db, "run", "--kind", "article", "--mapping", "demo/mappings/ruanyf_weekly.yaml",
+        str(DATA / "ingest" / "weekly_format_sample.csv"), "--as-of", "2016-12-31", "-o", str(out),
+    )  # fmt: skip
+    assert isinstance(res, dict)
+    assert list(res["seconds"]) == ["ingest", "match", "indicators", "assess", "curve", "report"]
+    assert res["report"] == str(out / "report.html") and (out / "report.html").stat().st_size
+    assert res["curve"] == [str(out / "curve.svg"), str(out / "curve.png")]
+    assert all(Path(p).stat().st_size for p in res["curve"])
+    [summary] = res["ingest"]
+    assert summary["stored"] > 0 and res["match"]["links"] > 0
+    # the same store as init → ingest → match → indicators → assess, stage by stage
+    import duckdb
+
+    same = {
+        "matches": "SELECT * FROM matches ORDER BY ALL",
+        "summary": "SELECT * EXCLUDE (as_of) FROM summary ORDER BY ALL",
+        "assessments": "SELECT subfield_id, phase, position, years_band FROM assessments "
+        "ORDER BY ALL",
+    }
+    with (
+        duckdb.connect(str(db), read_only=True) as a,
+        duckdb.connect(str(demo_store), read_only=True) as b,
+    ):
+        for name, sql in same.items():
+            # (float sums may differ in the last bit: parallel aggregation order)
+            assert_frame_equal(a.sql(sql).pl(), b.sql(sql).pl(), check_exact=False), name
+    # again without files: nothing new to match, the outputs written again
+    again = run_json(db, "run", "--as-of", "2016-12-31", "-o", str(out))
+    assert isinstance(again, dict) and again["ingest"] == []
+    assert again["match"]["mode"] == "incremental" and again["match"]["rematched_records"] == 0
+    assert list(again["seconds"])[0] == "match"
+
+
+def test_run_creates_the_store_and_says_when_there_is_no_curve_to_draw(tmp_path: Path) -> None:
+    db, out = tmp_path / "new.duckdb", tmp_path / "out"
+    titles = ["区块链存证系统", "边缘计算网关", "AR眼镜光学模组", "机器学习训练方法", "云原生容器编排",
+              "5G专网基站", "联邦学习隐私计算"]  # fmt: skip
+    csv = tmp_path / "patents.csv"
+    csv.write_text(
+        "source_id,kind,title,date\n"
+        + "".join(f"p{i},patent,{t},2021-0{1 + i % 9}-01\n" for i, t in enumerate(titles * 3)),
+        encoding="utf-8",
+    )
+    proc = run(db, "run", "--profile", "generic", str(csv), "-o", str(out))
+    assert db.exists() and (out / "report.html").exists()
+    assert "curve: not drawn, no sub-field has a position on it" in proc.stdout
+    assert not (out / "curve.png").exists()
+    assert "done in " in proc.stdout

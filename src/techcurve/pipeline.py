@@ -57,7 +57,7 @@ def ingest(
     encoding: str | None = None,
     config: PathLike | None = None,
     progress: Callable[[int], None] | None = None,
-    taxonomy: PathLike | None = None,
+    taxonomy: PathLike | Taxonomy | None = None,
 ) -> list[IngestSummary]:
     """Ingest record files (patents, papers, articles, financing events).
 
@@ -69,7 +69,7 @@ def ingest(
     from .ingest import ingest_records
 
     cfg = _config.load_config(config)
-    tax = load_taxonomy(taxonomy) if taxonomy is not None else None
+    tax = taxonomy_for(None, taxonomy) if taxonomy is not None else None
     with Store.open(db) as st:
         return ingest_records(
             st,
@@ -114,8 +114,11 @@ def ingest_counts(
         )
 
 
-def taxonomy_for(db: PathLike | None, path: PathLike | None = None) -> Taxonomy:
-    """The taxonomy to use: ``path``, else the one the store last matched with, else the default."""
+def taxonomy_for(db: PathLike | None, path: PathLike | Taxonomy | None = None) -> Taxonomy:
+    """The taxonomy to use: ``path`` (or a loaded one), else the one the store last
+    matched with, else the default."""
+    if isinstance(path, Taxonomy):
+        return path
     if path is not None:
         return load_taxonomy(path)
     if db is not None and Path(db).exists():
@@ -129,7 +132,7 @@ def taxonomy_for(db: PathLike | None, path: PathLike | None = None) -> Taxonomy:
 def match(
     db: PathLike,
     *,
-    taxonomy: PathLike | None = None,
+    taxonomy: PathLike | Taxonomy | None = None,
     progress: Callable[[int, int], None] | None = None,
     full: bool = False,
 ) -> MatchResult:
@@ -226,6 +229,104 @@ def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None =
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
         return build_report(st, Path(out), lang=lang, as_of=st.get_meta("as_of"), title=title)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What :func:`run` did, stage by stage, and how long each stage took."""
+
+    ingest: list[IngestSummary]
+    match: MatchResult
+    indicators: Any  # techcurve.indicators.IndicatorsResult
+    phases: dict[str, int]  # phase ("" = insufficient evidence) → sub-fields
+    curve: list[Path]  # empty when no sub-field has a position to draw
+    report: Path
+    seconds: dict[str, float]  # stage → wall seconds, in the order run
+
+
+def run(
+    db: PathLike,
+    files: Sequence[PathLike] = (),
+    *,
+    out: PathLike,
+    taxonomy: PathLike | None = None,
+    kind: str = "auto",
+    profile: str | None = None,
+    mapping: PathLike | None = None,
+    rejects_dir: PathLike | None = None,
+    encoding: str | None = None,
+    as_of: date | None = None,
+    model: str = "snapshot",
+    overrides: PathLike | None = None,
+    lang: str = "zh",
+    title: str | None = None,
+    config: PathLike | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> RunResult:
+    """The whole pipeline in one call: ingest → match → indicators → assess → curve
+    and report (``out/curve.svg``, ``out/curve.png``, ``out/report.html``).
+
+    The store is created if it does not exist. ``files`` are ingested as
+    :func:`ingest` would (one ``kind``/``profile``/``mapping`` for all; files that need
+    different ones are ingested first, then ``run`` with no files does the rest), matched
+    against ``taxonomy`` while they are read. ``as_of`` is the evidence cut-off of the
+    indicators and the assessment (later records are stored, not used; ingest rejects
+    only dates after today).
+    Re-running with the same files stores nothing new and re-matches nothing.
+    ``progress`` gets the rows read (as for :func:`ingest`), ``on_stage`` the name of
+    each stage as it starts.
+    """
+    import time  # noqa: PLC0415
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(stage: str, following: str | None) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        seconds[stage] = now - started
+        started = now
+        if following and on_stage:
+            on_stage(following)
+
+    if not Path(db).exists():
+        init(db)
+    tax = taxonomy_for(db, taxonomy)
+    summaries: list[IngestSummary] = []
+    if files:
+        summaries = ingest(
+            db, files, kind=kind, profile=profile, mapping=mapping, rejects_dir=rejects_dir,
+            encoding=encoding, config=config, progress=progress, taxonomy=tax,
+        )  # fmt: skip
+        lap("ingest", "match")
+    matched = match(db, taxonomy=tax)
+    lap("match", "indicators")
+    computed = compute(db, as_of=as_of, config=config)
+    lap("indicators", "assess")
+    frame = assess(db, model=model, overrides=overrides, as_of=as_of, config=config)
+    lap("assess", "curve")
+    outdir = Path(out)
+    outdir.mkdir(parents=True, exist_ok=True)
+    drawn: list[Path] = []
+    if frame.height:
+        from .render.curve import select_assessments  # noqa: PLC0415 - matplotlib
+
+        if select_assessments(frame)["plot_position"].is_not_null().any():
+            drawn = curve(db, [outdir / "curve.svg", outdir / "curve.png"], lang=lang, title=title)
+    lap("curve", "report")
+    written = report(db, outdir / "report.html", lang=lang, title=title)
+    lap("report", None)
+    phases = dict(frame.group_by("phase").len().rows()) if frame.height else {}
+    return RunResult(
+        ingest=summaries,
+        match=matched,
+        indicators=computed,
+        phases={str(p or ""): int(n) for p, n in phases.items()},
+        curve=drawn,
+        report=written,
+        seconds=seconds,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,25 +67,35 @@ class _CountColumn(ProgressColumn):
         return Text(done + speed)
 
 
+class _Bar:
+    """A progress bar's update function: ``bar(done, total)``; ``bar.stage(label)``
+    starts a new stage (its label, no count yet)."""
+
+    def __init__(self, progress: Progress, task: Any) -> None:
+        self._progress = progress
+        self._task = task
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def stage(self, label: str) -> None:
+        self._progress.reset(self._task, total=None, description=label)
+
+
 @contextmanager
-def _progress(ctx: Ctx, label: str) -> Iterator[Callable[[int, int | None], None] | None]:
+def _progress(ctx: Ctx, label: str) -> Iterator[_Bar | None]:
     if ctx.quiet or ctx.json or not err_console.is_terminal:
         yield None
         return
     with Progress(
-        TextColumn(label),
+        TextColumn("{task.description}"),
         BarColumn(),
         _CountColumn(),
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+        yield _Bar(bar, bar.add_task(label, total=None))
 
 
 def estimate_rows(paths: Sequence[str]) -> int | None:
@@ -423,11 +433,15 @@ def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> Any:
 def indicators(ctx: Ctx, as_of: str | None) -> None:
     """Compute indicators per sub-field per year and the as-of summary."""
     res = pipeline.compute(ctx.db, as_of=_date(as_of), config=ctx.config)
+    _say_indicators(ctx, res)
+    ctx.emit(res)
+
+
+def _say_indicators(ctx: Ctx, res: Any) -> None:
     ctx.say(
         f"indicators as of {res.as_of}: {res.indicator_rows:,} sub-field-years, "
         f"{res.subfields} sub-fields ({res.without_evidence} without any evidence)"
     )
-    ctx.emit(res)
 
 
 @cli.command()
@@ -442,9 +456,13 @@ def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> No
     frame = pipeline.assess(
         ctx.db, model=model, overrides=overrides, as_of=_date(as_of), config=ctx.config
     )
-    counts = frame.group_by("phase").len().sort("phase").rows()
-    ctx.say("assessed: " + ", ".join(f"{p or 'insufficient evidence'} {n}" for p, n in counts))
+    _say_phases(ctx, dict(frame.group_by("phase").len().rows()))
     ctx.emit(frame.to_dicts())
+
+
+def _say_phases(ctx: Ctx, phases: dict[Any, int]) -> None:
+    counts = sorted(phases.items(), key=lambda kv: kv[0] or "")
+    ctx.say("assessed: " + ", ".join(f"{p or 'insufficient evidence'} {n}" for p, n in counts))
 
 
 @cli.command()
@@ -526,6 +544,93 @@ def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
     path = pipeline.report(ctx.db, output, lang=lang, title=title)
     ctx.say(f"report: {path}")
     ctx.emit(str(path))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--taxonomy",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Taxonomy YAML (default: the one last matched with, else the shipped one).",
+)
+@click.option(
+    "--kind",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "patent", "paper", "article", "financing"]),
+    help="What the records of FILES are (as for `ingest`).",
+)
+@click.option("--profile", default=None, help="Source profile of FILES (as for `ingest`).")
+@click.option(
+    "--mapping", default=None, type=click.Path(dir_okay=False), help="A YAML column mapping."
+)
+@click.option("--rejects-dir", default=None, type=click.Path(file_okay=False))
+@click.option("--encoding", default=None, help="Text encoding of FILES; default: detected.")
+@AS_OF
+@click.option("--model", default="snapshot", show_default=True, help="Assessment model.")
+@click.option(
+    "--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML."
+)
+@click.option(
+    "-o",
+    "--out",
+    default="out",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for curve.svg, curve.png and report.html.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--title", default=None, help="Title of the curve and the report.")
+@click.pass_obj
+def run(
+    ctx: Ctx,
+    files: tuple[str, ...],
+    taxonomy: str | None,
+    kind: str,
+    profile: str | None,
+    mapping: str | None,
+    rejects_dir: str | None,
+    encoding: str | None,
+    as_of: str | None,
+    model: str,
+    overrides: str | None,
+    out: str,
+    lang: str,
+    title: str | None,
+) -> None:
+    """The whole pipeline in one command: ingest FILES (matched while read), match,
+    indicators, assess, curve and report into OUT. --as-of is the evidence cut-off of
+    the indicators and the assessment.
+
+    The store is created if needed. Without FILES, the store's records are matched
+    (only what changed), assessed and reported again: what to run after editing the
+    taxonomy, or after ingesting files that need different options with `ingest`.
+    """
+    with _progress(ctx, "ingest" if files else "match") as prog:
+        res = pipeline.run(
+            ctx.db, files, out=out, taxonomy=taxonomy, kind=kind, profile=profile,
+            mapping=mapping, rejects_dir=rejects_dir, encoding=encoding, as_of=_date(as_of),
+            model=model, overrides=overrides, lang=lang, title=title, config=ctx.config,
+            progress=_rows_read(prog, estimate_rows(files) if prog and files else None),
+            on_stage=prog.stage if prog else None,
+        )  # fmt: skip
+    if files:
+        _print_ingest(ctx, res.ingest, False, emit=False)
+    _say_links(ctx, res.match)
+    _say_indicators(ctx, res.indicators)
+    _say_phases(ctx, res.phases)
+    if res.curve:
+        ctx.say("curve: " + ", ".join(str(p) for p in res.curve))
+    else:
+        ctx.say("curve: not drawn, no sub-field has a position on it")
+    ctx.say(f"report: {res.report}")
+    ctx.say(
+        f"done in {sum(res.seconds.values()):.1f} s ("
+        + ", ".join(f"{stage} {s:.1f}" for stage, s in res.seconds.items())
+        + ")"
+    )
+    ctx.emit(res)
 
 
 def main() -> None:
