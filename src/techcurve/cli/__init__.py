@@ -7,6 +7,8 @@ machine-readable results on stdout instead of tables.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import logging
 import os
@@ -16,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -634,23 +636,34 @@ def run(
 
 
 def main() -> None:
-    """Entry point of the ``techcurve`` console script."""
+    """Entry point of the ``techcurve`` console script.
+
+    The process ends as soon as the command is done and its output flushed, without the
+    interpreter's teardown: once Numba's compiled functions are loaded, that teardown
+    (LLVM's) took 0.4 s of every command, and there is nothing left for it to do (stores
+    are closed, files written and closed, threads joined)."""
+    _exit(_main())
+
+
+def _main() -> int:
+    """Run the command; its exit code (errors printed as one line)."""
+    gc.freeze()  # what the imports made stays: the cyclic collector need not go over it
     try:
         cli(standalone_mode=False)
     except click.exceptions.Abort:
         err_console.print("aborted")
-        sys.exit(130)
+        return 130
     except click.ClickException as e:
         e.show()
-        sys.exit(e.exit_code)
+        return e.exit_code
     except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+        return e.exit_code
     except TechcurveError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(e.exit_code)
+        return e.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted: nothing half-written was kept", err=True)
-        sys.exit(130)
+        return 130
     except Exception as e:  # a bug in techcurve, not the user's input
         if "-v" in sys.argv or "--verbose" in sys.argv:
             raise
@@ -659,7 +672,17 @@ def main() -> None:
             "for the traceback and report it",
             err=True,
         )
-        sys.exit(70)
+        return 70
+    return 0
+
+
+def _exit(code: int) -> NoReturn:
+    """Flush the output and logs, then end the process with ``code`` at once."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)
 
 
 def _register_extensions() -> None:
