@@ -59,7 +59,11 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("small_batches")
-def test_matching_while_ingesting_equals_ingesting_then_matching(tmp_path: Path) -> None:
+@pytest.mark.parametrize("memory", [1 << 30, 0, 3000])  # held in memory, as files, spilled
+def test_matching_while_ingesting_equals_ingesting_then_matching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: int
+) -> None:
+    monkeypatch.setattr(ingest_mod, "STAGE_MEMORY", memory)
     tax = load_taxonomy()
     first = _csv(tmp_path / "a.csv", [*range(60), 5, 17, 40], seed=1)  # repeats in the file
     second = _csv(tmp_path / "b.csv", [*range(50, 90), 55], seed=2)  # overlaps the first

@@ -546,19 +546,16 @@ def _row_links(frame: pl.DataFrame, queries: AnyMapping[str, Query]) -> pl.DataF
     )  # fmt: skip
 
 
-def _insert_links(
-    store: Store, stage: Path, staged: _Scans, ingest_id: int, *, every_row: bool
-) -> int:
+def _insert_links(store: Store, staged: _Scans, ingest_id: int, *, every_row: bool) -> int:
     """Insert the staged links of the rows this ingest stored, in file order; how many.
 
     ``every_row``: every staged record was stored (no repeats, none stored before), so
     every link is kept; otherwise the links of the first row of each record id that
     this ingest stored."""
-    files = sorted(stage.glob("links-*.parquet"))
-    if not files:
+    if staged.links is None:
         return 0
     row = f'"{ROW_COL}"'
-    sql = f"INSERT INTO matches SELECT record_id, subfield_id, terms FROM {_read_parquet(files)}"
+    sql = f"INSERT INTO matches SELECT record_id, subfield_id, terms FROM {staged.links}"
     if not every_row:
         sql += f"""
             WHERE {row} IN (
@@ -660,19 +657,21 @@ STAGE_MEMORY = 2**30
 
 @dataclass(frozen=True, slots=True)
 class _Scans:
-    """SQL table expressions of the staged records: all of them, and each row group."""
+    """SQL table expressions of the staged records (all of them, and each row group)
+    and of their links (``None``: no links were staged)."""
 
     whole: str
     units: list[str]
+    links: str | None = None
 
 
 class _Stage:
     """Parsed records and their links, held until the insert, in file order.
 
     Records are held in whole DuckDB row groups (the order-preserving insert then writes
-    them in parallel; a smaller batch is merged serially): in memory up to ``memory``
-    bytes, and once past it as Parquet files in ``folder``, the held ones first, written
-    on ``pool``. Links are staged as Parquet files.
+    them in parallel; a smaller batch is merged serially), and links as they come: in
+    memory up to ``memory`` bytes, and once past it as Parquet files in ``folder``, the
+    held ones first, written on ``pool``.
     """
 
     def __init__(self, folder: Path, pool: ThreadPoolExecutor, memory: int = STAGE_MEMORY) -> None:
@@ -684,14 +683,17 @@ class _Stage:
         self._memory: list[pl.DataFrame] = []  # row groups held in memory
         self._memory_bytes = 0
         self._files: list[Path] = []  # row groups staged as files
-        self._link_files = 0
+        self._links: list[pl.DataFrame] = []  # links held in memory
+        self._link_files: list[Path] = []
         self._writes: list[Future[None]] = []
 
     def add(self, frame: pl.DataFrame, links: pl.DataFrame | None) -> None:
         if links is not None and links.height:
-            name = self.folder / f"links-{self._link_files:06d}.parquet"
-            self._link_files += 1
-            self._writes.append(self.pool.submit(links.write_parquet, name, compression="lz4"))
+            if self._files:
+                self._write_links(links)
+            else:
+                self._links.append(links)
+                self._memory_bytes += int(links.estimated_size())
         if not frame.height:
             return
         self.records += frame.height
@@ -715,23 +717,31 @@ class _Stage:
         """The staged records as SQL table expressions, for as long as the block runs
         (in-memory row groups are registered with the store's connection meanwhile)."""
         if self._files:
-            yield _Scans(_read_parquet(self._files), [_read_parquet([f]) for f in self._files])
+            links = _read_parquet(self._link_files) if self._link_files else None
+            yield _Scans(
+                _read_parquet(self._files), [_read_parquet([f]) for f in self._files], links
+            )
             return
-        names = [f"_tc_stage_{i}" for i in range(len(self._memory))]
         # Arrow string views are polars' own strings: handed over without a copy (as
         # large strings, 0.4 s and 0.8 GB more for 1M records)
-        tables = [f.to_arrow(compat_level=pl.CompatLevel.newest()) for f in self._memory]
+        views = pl.CompatLevel.newest()
+        tables = {
+            f"_tc_stage_{i}": f.to_arrow(compat_level=views) for i, f in enumerate(self._memory)
+        }
+        if tables:
+            tables["_tc_stage"] = pa.concat_tables(list(tables.values()))
+        if self._links:
+            tables["_tc_links"] = pa.concat_tables(
+                [f.to_arrow(compat_level=views) for f in self._links]
+            )
         try:
-            for name, table in zip(names, tables, strict=True):
+            for name, table in tables.items():
                 store.con.register(name, table)
-            if tables:
-                store.con.register("_tc_stage", pa.concat_tables(tables))
-            yield _Scans("_tc_stage", names)
+            units = [f"_tc_stage_{i}" for i in range(len(self._memory))]
+            yield _Scans("_tc_stage", units, "_tc_links" if self._links else None)
         finally:
-            for name in names:
+            for name in tables:
                 store.con.unregister(name)
-            if tables:
-                store.con.unregister("_tc_stage")
 
     def _keep(self, frame: pl.DataFrame) -> None:
         if not self._files:
@@ -742,8 +752,15 @@ class _Stage:
                 return
             for held in self._memory:  # past the budget: what is held goes to files first
                 self._write(held)
-            self._memory, self._memory_bytes = [], 0
+            for links in self._links:
+                self._write_links(links)
+            self._memory, self._links, self._memory_bytes = [], [], 0
         self._write(frame)
+
+    def _write_links(self, links: pl.DataFrame) -> None:
+        name = self.folder / f"links-{len(self._link_files):06d}.parquet"
+        self._link_files.append(name)
+        self._writes.append(self.pool.submit(links.write_parquet, name, compression="lz4"))
 
     def _write(self, frame: pl.DataFrame) -> None:
         name = self.folder / f"batch-{len(self._files):06d}.parquet"
@@ -860,9 +877,7 @@ def _ingest_one(
                         links_stored = add_ingested_links(
                             store,
                             taxonomy,
-                            lambda: _insert_links(
-                                store, stage.folder, scans, ingest_id, every_row=every
-                            ),
+                            lambda: _insert_links(store, scans, ingest_id, every_row=every),
                         )
                         log.info("%s: %d links stored while ingesting", path, links_stored)
                     if rejects and write:
