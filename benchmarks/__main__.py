@@ -110,15 +110,20 @@ def pipeline(
     return out
 
 
-def run_all(db: Path, csv: Path, taxonomy: Path, out: Path) -> dict[str, Any]:
-    """``techcurve run``: every stage in one process, into a store it creates."""
-    if db.exists():
-        db.unlink()
-    seconds, rss, text = child([*TECHCURVE, "--db", str(db), "--json", "run", "--profile",
-                                "generic", str(csv), "--taxonomy", str(taxonomy), "--as-of",
-                                "2023-12-31", "-o", str(out)])  # fmt: skip
-    stages = json.loads(text)["seconds"]
-    return {"seconds": seconds, "maxrss_mb": rss, "stages": stages}
+def run_all(db: Path, csv: Path, taxonomy: Path, out: Path, repeat: int = 2) -> dict[str, Any]:
+    """``techcurve run``: every stage in one process, into a store it creates; the best
+    of ``repeat`` runs, as ``read_csv`` is timed (both on a machine shared with others)."""
+    best: dict[str, Any] = {}
+    for _ in range(repeat):
+        if db.exists():
+            db.unlink()
+        seconds, rss, text = child([*TECHCURVE, "--db", str(db), "--json", "run", "--profile",
+                                    "generic", str(csv), "--taxonomy", str(taxonomy), "--as-of",
+                                    "2023-12-31", "-o", str(out)])  # fmt: skip
+        if not best or seconds < best["seconds"]:
+            best = {"seconds": seconds, "maxrss_mb": rss, "stages": json.loads(text)["seconds"]}
+        best.setdefault("runs", []).append(round(seconds, 2))
+    return best
 
 
 def edited_taxonomy(src: Path, dst: Path) -> Path:
@@ -240,7 +245,8 @@ def print_table(res: dict[str, Any]) -> None:
             (
                 "end to end, one command (techcurve run) vs read_csv",
                 f"{r['seconds']:.1f} s vs {rc:.2f} s",
-                f"{r['seconds'] / rc:.1f}×  (target ≤ 10×), peak RSS {r['maxrss_mb'] / GB:.2f} GB",
+                f"{r['seconds'] / rc:.1f}×  (target ≤ 10×), peak RSS {r['maxrss_mb'] / GB:.2f} GB"
+                f"; runs {', '.join(f'{x:.1f}' for x in r.get('runs', []))} s",
             )
         )
         lines.append(
