@@ -7,6 +7,7 @@ tests/data, and checks that bad input gets one clear line and a non-zero exit co
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -328,3 +329,26 @@ def test_run_creates_the_store_and_says_when_there_is_no_curve_to_draw(tmp_path:
     assert "curve: not drawn, no sub-field has a position on it" in proc.stdout
     assert not (out / "curve.png").exists()
     assert "done in " in proc.stdout
+
+
+def test_the_console_script_sets_polars_allocator_unless_the_user_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import techcurve.cli
+    from techcurve import console
+
+    seen: list[str | None] = []
+    monkeypatch.setattr(techcurve.cli, "main", lambda: seen.append(os.environ.get(KEY)))
+    KEY = "_RJEM_MALLOC_CONF"
+    monkeypatch.delenv(KEY, raising=False)
+    console.main()
+    monkeypatch.setenv(KEY, "dirty_decay_ms:0")
+    console.main()
+    assert seen == [console.POLARS_ALLOCATOR, "dirty_decay_ms:0"]
+
+
+def test_importing_the_package_loads_no_polars() -> None:
+    # (so that the console script's allocator setting comes first)
+    code = "import sys, techcurve; print('polars' in sys.modules, techcurve.Store.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "Store"]

@@ -14,23 +14,39 @@ notebooks and scripts::
 the same name.)
 """
 
-from . import pipeline
-from .errors import (
-    AssessError,
-    ConfigError,
-    IngestError,
-    QueryError,
-    ReportError,
-    StoreError,
-    TaxonomyError,
-    TechcurveError,
-)
-from .models import Assessment, EvidenceKind, Phase, Reason, YearsBand
-from .query import normalize, parse_query
-from .store import Store
-from .taxonomy import Taxonomy, load_taxonomy
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+# Imported when first used (PEP 562), so that importing the package loads no polars:
+# the console script sets polars' allocator settings before anything loads it.
+_WHERE = {
+    "AssessError": ".errors", "ConfigError": ".errors", "IngestError": ".errors",
+    "QueryError": ".errors", "ReportError": ".errors", "StoreError": ".errors",
+    "TaxonomyError": ".errors", "TechcurveError": ".errors",
+    "Assessment": ".models", "EvidenceKind": ".models", "Phase": ".models",
+    "Reason": ".models", "YearsBand": ".models",
+    "normalize": ".query", "parse_query": ".query",
+    "Store": ".store", "Taxonomy": ".taxonomy", "load_taxonomy": ".taxonomy",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name == "pipeline":
+        return importlib.import_module(".pipeline", __name__)
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE, "pipeline"})
+
 
 __all__ = [
     "AssessError",
