@@ -239,6 +239,37 @@ def _grow(found: np.ndarray, k: int) -> np.ndarray:
     return bigger
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _walk_row(
+    data: np.ndarray,
+    p: int,
+    e: int,
+    x: int,
+    row: int,
+    classes: np.ndarray,
+    delta: np.ndarray,
+    ncls: int,
+    out_ptr: np.ndarray,
+    out_ids: np.ndarray,
+    seen: np.ndarray,
+    found: np.ndarray,
+    k: int,
+    most: int,
+) -> tuple[int, int, int]:
+    """One lane alone to the end of its row (or until its hits need more room):
+    (next byte, state, hits)."""
+    while p < e:
+        y = delta[x + classes[data[p]]]
+        p += 1
+        if y < 0:
+            y = -y
+            k = _hits(y, row, ncls, out_ptr, out_ids, seen, found, k)
+        x = y
+        if k > found.size - most:
+            break  # more room first (at the top)
+    return p, x, k
+
+
 @numba.njit(cache=True, nogil=True)
 def _walk(
     data: np.ndarray,
@@ -328,45 +359,17 @@ def _walk(
         else:
             # some lane has finished: the others walk their current row one by one
             if live0:
-                while p0 < e0:
-                    y = delta[x0 + classes[data[p0]]]
-                    p0 += 1
-                    if y < 0:
-                        y = -y
-                        k0 = _hits(y, r0, ncls, out_ptr, out_ids, s0, f0, k0)
-                    x0 = y
-                    if k0 > f0.size - most:
-                        break  # more room first (at the top)
+                p0, x0, k0 = _walk_row(data, p0, e0, x0, r0, classes, delta, ncls, out_ptr,
+                                       out_ids, s0, f0, k0, most)  # fmt: skip
             if live1:
-                while p1 < e1:
-                    y = delta[x1 + classes[data[p1]]]
-                    p1 += 1
-                    if y < 0:
-                        y = -y
-                        k1 = _hits(y, r1, ncls, out_ptr, out_ids, s1, f1, k1)
-                    x1 = y
-                    if k1 > f1.size - most:
-                        break  # more room first (at the top)
+                p1, x1, k1 = _walk_row(data, p1, e1, x1, r1, classes, delta, ncls, out_ptr,
+                                       out_ids, s1, f1, k1, most)  # fmt: skip
             if live2:
-                while p2 < e2:
-                    y = delta[x2 + classes[data[p2]]]
-                    p2 += 1
-                    if y < 0:
-                        y = -y
-                        k2 = _hits(y, r2, ncls, out_ptr, out_ids, s2, f2, k2)
-                    x2 = y
-                    if k2 > f2.size - most:
-                        break  # more room first (at the top)
+                p2, x2, k2 = _walk_row(data, p2, e2, x2, r2, classes, delta, ncls, out_ptr,
+                                       out_ids, s2, f2, k2, most)  # fmt: skip
             if live3:
-                while p3 < e3:
-                    y = delta[x3 + classes[data[p3]]]
-                    p3 += 1
-                    if y < 0:
-                        y = -y
-                        k3 = _hits(y, r3, ncls, out_ptr, out_ids, s3, f3, k3)
-                    x3 = y
-                    if k3 > f3.size - most:
-                        break  # more room first (at the top)
+                p3, x3, k3 = _walk_row(data, p3, e3, x3, r3, classes, delta, ncls, out_ptr,
+                                       out_ids, s3, f3, k3, most)  # fmt: skip
         # rows that ended: sort their hits, start the next row of the lane
         while live0 and p0 == e0:
             f0[rows[r0] : k0].sort()

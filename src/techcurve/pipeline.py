@@ -10,6 +10,7 @@ The CLI is a thin layer over these; a notebook user calls them directly::
     tc.assess("my.duckdb")
     tc.curve("my.duckdb", ["curve.svg", "curve.png"])
     tc.report("my.duckdb", "report.html")
+    tc.run("my.duckdb", ["patents.csv"], profile="cnipa", out="out/")   # all of it at once
 
 Every function opens the store, does its stage in a transaction where it writes, and
 closes the store again, so stages can be re-run alone and in any later process.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -249,7 +251,7 @@ def run(
     files: Sequence[PathLike] = (),
     *,
     out: PathLike,
-    taxonomy: PathLike | None = None,
+    taxonomy: PathLike | Taxonomy | None = None,
     kind: str = "auto",
     profile: str | None = None,
     mapping: PathLike | None = None,
@@ -277,8 +279,6 @@ def run(
     ``progress`` gets the rows read (as for :func:`ingest`), ``on_stage`` the name of
     each stage as it starts.
     """
-    import time  # noqa: PLC0415
-
     seconds: dict[str, float] = {}
     started = time.perf_counter()
 

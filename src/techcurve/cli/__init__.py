@@ -149,6 +149,21 @@ def _date(value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD or YYYY)") from None
 
 
+TAXONOMY = click.option(
+    "--taxonomy",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Taxonomy YAML (default: the one last matched with, else the shipped one).",
+)
+
+RECORD_KIND = click.option(
+    "--kind",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "patent", "paper", "article", "financing"]),
+    help="What the records are; auto = what the profile or mapping says.",
+)
+
 AS_OF = click.option(
     "--as-of",
     "as_of",
@@ -252,13 +267,7 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool, *, emit: bool =
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--kind",
-    default="auto",
-    show_default=True,
-    type=click.Choice(["auto", "patent", "paper", "article", "financing"]),
-    help="What the records are; auto = what the profile or mapping says.",
-)
+@RECORD_KIND
 @click.option(
     "--profile",
     default=None,
@@ -391,12 +400,7 @@ def ingest_counts(
 
 
 @cli.command()
-@click.option(
-    "--taxonomy",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Taxonomy YAML (default: the one last matched with, else the shipped one).",
-)
+@TAXONOMY
 @click.option(
     "--full",
     is_flag=True,
@@ -550,24 +554,18 @@ def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option(
-    "--taxonomy",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Taxonomy YAML (default: the one last matched with, else the shipped one).",
-)
-@click.option(
-    "--kind",
-    default="auto",
-    show_default=True,
-    type=click.Choice(["auto", "patent", "paper", "article", "financing"]),
-    help="What the records of FILES are (as for `ingest`).",
-)
+@TAXONOMY
+@RECORD_KIND
 @click.option("--profile", default=None, help="Source profile of FILES (as for `ingest`).")
 @click.option(
     "--mapping", default=None, type=click.Path(dir_okay=False), help="A YAML column mapping."
 )
-@click.option("--rejects-dir", default=None, type=click.Path(file_okay=False))
+@click.option(
+    "--rejects-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where rejected rows are written (default: rejects/ beside the store).",
+)
 @click.option("--encoding", default=None, help="Text encoding of FILES; default: detected.")
 @AS_OF
 @click.option("--model", default="snapshot", show_default=True, help="Assessment model.")
