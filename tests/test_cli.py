@@ -6,6 +6,7 @@ tests/data, and checks that bad input gets one clear line and a non-zero exit co
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -352,3 +353,19 @@ def test_importing_the_package_loads_no_polars() -> None:
     code = "import sys, techcurve; print('polars' in sys.modules, techcurve.Store.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "Store"]
+
+
+def test_a_run_s_progress_bar_starts_each_stage_without_the_last_one_s_count() -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from techcurve.cli import _Bar, _CountColumn
+
+    with Progress(console=Console(file=io.StringIO())) as progress:
+        bar = _Bar(progress, progress.add_task("ingest", total=None))
+        bar(120, 200)
+        bar.stage("match")
+        shown = [t for t in progress.tasks if t.visible]
+        assert [(t.description, t.total, t.completed) for t in shown] == [("match", None, 0)]
+        assert _CountColumn().render(shown[0]).plain == ""
+        assert [t.completed for t in progress.tasks if not t.visible] == [120]

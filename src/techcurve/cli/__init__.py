@@ -62,6 +62,8 @@ class _CountColumn(ProgressColumn):
     """'12,345/1,000,000 rows · 48,000 rows/s' (the total only when it is known)."""
 
     def render(self, task: Task) -> Text:
+        if task.total is None and not task.completed:
+            return Text("")  # a stage that counts nothing (run's stages after ingest)
         done = f"{int(task.completed):,}"
         if task.total is not None:
             done += f"/{int(task.total):,}"
@@ -81,7 +83,9 @@ class _Bar:
         self._progress.update(self._task, completed=done, total=total)
 
     def stage(self, label: str) -> None:
-        self._progress.reset(self._task, total=None, description=label)
+        # a task of its own: rich keeps a task's total once set (None = "unchanged")
+        self._progress.update(self._task, visible=False)
+        self._task = self._progress.add_task(label, total=None)
 
 
 @contextmanager
