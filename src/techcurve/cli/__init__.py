@@ -168,6 +168,47 @@ RECORD_KIND = click.option(
     help="What the records are; auto = what the profile or mapping says.",
 )
 
+OVERRIDES = click.option(
+    "--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML."
+)
+
+_READING = (
+    RECORD_KIND,
+    click.option(
+        "--profile",
+        default=None,
+        help="Source profile: crunchbase, itjuzi, cnki, wanfang, cnipa, patentsview, openalex, "
+        "ris, wos, endnote, refworks, estudy, generic; or a format read with the generic "
+        "profile: csv, tsv, jsonl, json, xlsx, xls, parquet (default: detected). See "
+        "docs/ingest.md.",
+    ),
+    click.option(
+        "--mapping",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="A YAML column mapping for other files.",
+    ),
+    click.option(
+        "--rejects-dir",
+        default=None,
+        type=click.Path(file_okay=False),
+        help="Where rejected rows are written (default: rejects/ beside the store).",
+    ),
+    click.option(
+        "--encoding",
+        default=None,
+        help="Text encoding of the files (e.g. utf-8, gb18030, utf-16-le); default: detected.",
+    ),
+)
+
+
+def _reading_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """How record files are read: the options ``ingest`` and ``run`` share."""
+    for option in reversed(_READING):
+        command = option(command)
+    return command
+
+
 AS_OF = click.option(
     "--as-of",
     "as_of",
@@ -271,31 +312,7 @@ def _print_ingest(ctx: Ctx, summaries: list[Any], dry_run: bool, *, emit: bool =
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@RECORD_KIND
-@click.option(
-    "--profile",
-    default=None,
-    help="Source profile: crunchbase, itjuzi, cnki, wanfang, cnipa, patentsview, openalex, ris, wos, "
-    "endnote, refworks, estudy, generic; or a format read with the generic profile: csv, tsv, jsonl, "
-    "json, xlsx, xls, parquet (default: detected). See docs/ingest.md.",
-)
-@click.option(
-    "--mapping",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="A YAML column mapping for other files.",
-)
-@click.option(
-    "--rejects-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Where rejected rows are written.",
-)
-@click.option(
-    "--encoding",
-    default=None,
-    help="Text encoding of the files (e.g. utf-8, gb18030, utf-16-le); default: detected.",
-)
+@_reading_options
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
 @click.option(
     "--taxonomy",
@@ -456,9 +473,7 @@ def _say_indicators(ctx: Ctx, res: Any) -> None:
 
 @cli.command()
 @click.option("--model", default="snapshot", show_default=True, help="Assessment model.")
-@click.option(
-    "--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML."
-)
+@OVERRIDES
 @AS_OF
 @click.pass_obj
 def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> None:
@@ -559,23 +574,10 @@ def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @TAXONOMY
-@RECORD_KIND
-@click.option("--profile", default=None, help="Source profile of FILES (as for `ingest`).")
-@click.option(
-    "--mapping", default=None, type=click.Path(dir_okay=False), help="A YAML column mapping."
-)
-@click.option(
-    "--rejects-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Where rejected rows are written (default: rejects/ beside the store).",
-)
-@click.option("--encoding", default=None, help="Text encoding of FILES; default: detected.")
+@_reading_options
 @AS_OF
 @click.option("--model", default="snapshot", show_default=True, help="Assessment model.")
-@click.option(
-    "--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML."
-)
+@OVERRIDES
 @click.option(
     "-o",
     "--out",

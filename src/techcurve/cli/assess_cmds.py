@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from . import Ctx, out_console
+from . import OVERRIDES, Ctx, out_console
 
 
 def _pct(x: float | None) -> str:
@@ -211,9 +211,7 @@ def backtest(
     help="A ThoughtWorks Radar JSON file whose rings are labels to learn from.",
 )
 @click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
-@click.option(
-    "--overrides", default=None, type=click.Path(dir_okay=False), help="Expert overrides YAML."
-)
+@OVERRIDES
 @click.pass_obj
 def assess_labelled(
     ctx: Ctx,
