@@ -147,7 +147,8 @@ def match_text(frame: pl.DataFrame, field: str | None = None) -> pl.Series:
 def field_hits(frame: pl.DataFrame, field: str | None, patterns: Sequence[str]) -> pl.Series:
     """Each record's distinct ``patterns`` in the text of ``field``, as sorted indices
     into ``patterns`` (a ``list[u32]`` column): the matcher's one search."""
-    from .fastmatch import find_all, string_buffers  # noqa: PLC0415 - Numba, when matching
+    from .fastmatch import find_all  # noqa: PLC0415 - Numba, when matching
+    from .fastnorm import string_buffers  # noqa: PLC0415
 
     data, offsets = string_buffers(_field_text(frame, field))
     rows, ids = find_all(_automata(tuple(patterns)), data, offsets)
@@ -280,13 +281,11 @@ def match_frame(
     """
     if frame.height == 0 or not queries:
         return pl.DataFrame(schema=_LINKS_SCHEMA)
-    with _COMPILING:  # ingest threads ask at once: compiled once, by the first
-        plan = _compile(tuple(queries.items()))
-    links = _match_rows(frame, plan, parallel=parallel)
+    links = match_rows(frame, queries, parallel=parallel)
     return links.select(
         pl.lit(frame["record_id"]).gather(pl.col("row")).alias("record_id"),
-        pl.lit(pl.Series(plan.sids, dtype=pl.Utf8)).gather(pl.col("sidx")).alias("subfield_id"),
-        pl.col("terms"),
+        "subfield_id",
+        "terms",
     )
 
 
@@ -298,7 +297,7 @@ def match_rows(
     ``record_id``."""
     if frame.height == 0 or not queries:
         return pl.DataFrame(schema={"row": pl.UInt32(), **_LINKS_SCHEMA}).drop("record_id")
-    with _COMPILING:
+    with _COMPILING:  # ingest threads ask at once: compiled once, by the first
         plan = _compile(tuple(queries.items()))
     links = _match_rows(frame, plan, parallel=parallel)
     return links.select(
