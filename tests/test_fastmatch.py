@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import techcurve.fastmatch as fm
-from techcurve.fastmatch import compile_patterns, find_all, string_buffers
+from techcurve.fastmatch import compile_patterns, find_all
+from techcurve.fastnorm import string_buffers
 
 
 def _search(texts: list[str], patterns: list[str]) -> list[list[int]]:

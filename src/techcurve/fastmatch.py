@@ -3,9 +3,10 @@
 :func:`compile_patterns` turns a sorted list of patterns into one or more
 :class:`Automaton` (a deterministic Aho–Corasick automaton over the UTF-8 bytes:
 goto and failure links folded into one transition table over byte classes);
-:func:`find_all` runs them over the records of a string column (its Arrow buffers)
-and returns, for every record, the distinct patterns it contains, as sorted pattern
-indices: overlapping occurrences count, so ``"ar"`` and ``"ar glasses"`` both hit.
+:func:`find_all` runs them over the records of a string column (its Arrow buffers, from
+:func:`techcurve.fastnorm.string_buffers`) and returns, for every record, the distinct
+patterns it contains, as sorted pattern indices: overlapping occurrences count, so
+``"ar"`` and ``"ar glasses"`` both hit.
 
 Patterns and text are matched byte by byte. A pattern's UTF-8 bytes start with an
 ASCII or lead byte, never a continuation byte, so a byte-level hit is a character-level
@@ -34,7 +35,6 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-import pyarrow as pa
 
 #: Entries of one automaton's transition table at most (64 MB of int32).
 MAX_TABLE = 16 * 2**20
@@ -150,24 +150,6 @@ def _build(patterns: list[bytes], first: int) -> Automaton:
         first=first,
         count=len(patterns),
     )
-
-
-def string_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(UTF-8 bytes, int64 offsets of each string in them) of a string array without
-    nulls, without copying when it is already a ``large_string`` array."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    arr = values if values.type == pa.large_string() else values.cast(pa.large_string())
-    if arr.null_count:
-        raise ValueError("string_buffers: the array has nulls (fill them first)")
-    n = len(arr)
-    _, off_buf, data_buf = arr.buffers()
-    if off_buf is None or n == 0:
-        return np.zeros(1, np.uint8), np.zeros(n + 1, np.int64)
-    offsets = np.frombuffer(off_buf, np.int64, n + 1, arr.offset * 8)
-    if data_buf is None or data_buf.size == 0:
-        return np.zeros(1, np.uint8), offsets
-    return np.frombuffer(data_buf, np.uint8), offsets
 
 
 def find_all(

@@ -214,23 +214,32 @@ def _special_table(regex: str) -> np.ndarray:
     return table
 
 
+def string_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(UTF-8 bytes, int64 offsets of each string in them) of a string array without
+    nulls, without copying when it is already a ``large_string`` array."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    arr = values if values.type == pa.large_string() else values.cast(pa.large_string())
+    if arr.null_count:
+        raise ValueError("string_buffers: the array has nulls (fill them first)")
+    n = len(arr)
+    _, off_buf, data_buf = arr.buffers()
+    if off_buf is None or n == 0:
+        return np.zeros(1, np.uint8), np.zeros(n + 1, np.int64)
+    offsets = np.frombuffer(off_buf, np.int64, n + 1, arr.offset * 8)
+    if data_buf is None or data_buf.size == 0:
+        return np.zeros(1, np.uint8), offsets
+    return np.frombuffer(data_buf, np.uint8), offsets
+
+
 def fold_arrow(values: pa.Array, special_class: str) -> tuple[pa.LargeStringArray, np.ndarray]:
     """Fold a string array without nulls; (folded strings, which hold a special character).
 
     ``special_class`` is the regex character class of the special characters
     (``query._python_path_regex()``).
     """
-    arr = values.cast(pa.large_string()) if values.type != pa.large_string() else values
-    if arr.null_count:
-        raise ValueError("fold_arrow: the array has nulls (fill them first)")
-    _, off_buf, data_buf = arr.buffers()
-    n = len(arr)
-    offsets = np.frombuffer(off_buf, np.int64, n + 1, arr.offset * 8) if off_buf else None
-    if offsets is None or n == 0:
-        return pa.array([""] * n, pa.large_string()), np.zeros(n, np.bool_)
-    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None and data_buf.size else None
-    if data is None:
-        data = np.zeros(1, np.uint8)
+    data, offsets = string_buffers(values)
+    n = len(offsets) - 1
     out, out_off, flags = _fold_kernel(
         data, offsets, _special_table(special_class), _ASCII_CLASS, _ASCII_LOWER
     )
