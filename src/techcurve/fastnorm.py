@@ -66,9 +66,10 @@ def _fold_kernel(
     """(bytes, offsets, flags): every string of (``data``, ``offsets``) folded, and
     whether it holds a character marked in ``special`` (a table over code points).
 
-    Runs of ASCII letters/digits and of ordinary three-byte characters (CJK: above
-    U+3000, not full-width forms) are copied by tight inner loops; everything else
-    takes the general path one character at a time (0.36 → 0.20 s for 114 MB)."""
+    Each character is classified once; the ASCII letters/digits after a letter or digit,
+    and the ordinary three-byte characters (CJK: above U+3000, not full-width forms)
+    after any other character, are then copied by tight inner loops (0.36 → 0.20 s for
+    114 MB)."""
     n = len(offsets) - 1
     out = np.empty(3 * (offsets[n] - offsets[0]) + 1, np.uint8)  # ≤ 3 bytes per byte in
     out_off = np.empty(n + 1, np.int64)
@@ -87,80 +88,25 @@ def _fold_kernel(
             c = b
             if b < 0x80:
                 cls = ascii_class[b]
-                if cls == _ALNUM:  # a run of ASCII letters and digits
-                    if space:
-                        out[o] = _SPACE
-                        o += 1
-                        space = False
-                    started = True
-                    if not run:
-                        out[o] = _SEP
-                        o += 1
-                        run = True
-                    out[o] = ascii_lower[b]
-                    o += 1
-                    i += 1
-                    while i < end:
-                        b = data[i]
-                        if b >= 0x80 or ascii_class[b] != _ALNUM:
-                            break
-                        out[o] = ascii_lower[b]
-                        o += 1
-                        i += 1
-                    continue
-            elif 0xE0 <= b < 0xF0:
-                width = 3
-                cp = ((b & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
-                if cp > 0x3000 and not 0xFF01 <= cp <= 0xFF5E:
-                    # a run of ordinary three-byte characters (CJK), copied as they are
-                    if run:
-                        out[o] = _SEP
-                        o += 1
-                        run = False
-                    if space:
-                        out[o] = _SPACE
-                        o += 1
-                        space = False
-                    started = True
-                    while True:
-                        if special[cp]:
-                            flags[r] = True
-                        out[o] = data[i]
-                        out[o + 1] = data[i + 1]
-                        out[o + 2] = data[i + 2]
-                        o += 3
-                        i += 3
-                        if i >= end:
-                            break
-                        b = data[i]
-                        if b < 0xE0 or b >= 0xF0:
-                            break
-                        cp = ((b & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
-                        if cp <= 0x3000 or 0xFF01 <= cp <= 0xFF5E:
-                            break
-                    continue
-                if special[cp]:
-                    flags[r] = True
-                cls = _OTHER
-                if 0xFF01 <= cp <= 0xFF5E:  # a full-width form: its ASCII character
-                    c = cp - 0xFEE0
-                    cls = ascii_class[c]
-                elif _non_ascii_space(cp):
-                    cls = _SPACE_CLASS
             else:
                 if b >= 0xF0:
                     width = 4
                     cp = ((b & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12)
                     cp |= ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
+                elif b >= 0xE0:
+                    width = 3
+                    cp = ((b & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
                 else:
                     width = 2
                     cp = ((b & 0x1F) << 6) | (data[i + 1] & 0x3F)
                 if special[cp]:
                     flags[r] = True
                 cls = _OTHER
-                if cp <= 0x3000 and _non_ascii_space(cp):
+                if 0xFF01 <= cp <= 0xFF5E:  # a full-width form: its ASCII character
+                    c = cp - 0xFEE0
+                    cls = ascii_class[c]
+                elif cp <= 0x3000 and _non_ascii_space(cp):
                     cls = _SPACE_CLASS
-            # one character of any other kind
             if cls == _DROP:
                 i += 1
                 continue
@@ -184,19 +130,45 @@ def _fold_kernel(
                     run = True
                 out[o] = ascii_lower[c]
                 o += 1
-            else:
-                if run:
-                    out[o] = _SEP
+                i += width
+                # the ASCII letters and digits after it, in a loop of their own
+                while i < end:
+                    b = data[i]
+                    if b >= 0x80 or ascii_class[b] != _ALNUM:
+                        break
+                    out[o] = ascii_lower[b]
                     o += 1
-                    run = False
-                if cls == _OTHER:
-                    for k in range(width):
-                        out[o + k] = data[i + k]
-                    o += width
-                else:
-                    out[o] = c
-                    o += 1
+                    i += 1
+                continue
+            if run:
+                out[o] = _SEP
+                o += 1
+                run = False
+            if cls != _OTHER:
+                out[o] = c
+                o += 1
+                i += width
+                continue
+            for k in range(width):
+                out[o + k] = data[i + k]
+            o += width
             i += width
+            # the ordinary three-byte characters after it (CJK: above U+3000, not
+            # full-width forms) are copied as they are, in a loop of their own
+            while i < end:
+                b = data[i]
+                if b < 0xE0 or b >= 0xF0:
+                    break
+                cp = ((b & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
+                if cp <= 0x3000 or 0xFF01 <= cp <= 0xFF5E:
+                    break
+                if special[cp]:
+                    flags[r] = True
+                out[o] = data[i]
+                out[o + 1] = data[i + 1]
+                out[o + 2] = data[i + 2]
+                o += 3
+                i += 3
         if run:
             out[o] = _SEP
             o += 1
