@@ -647,11 +647,11 @@ def _file_hash(path: Path) -> Iterator[Future[str]]:
         pool.shutdown()
 
 
-#: Parsed records a file's ingest holds in memory for the insert, at most (Arrow bytes;
-#: less when the store's memory limit is lower); beyond it they are staged as Parquet
-#: files. Held in memory, 1M benchmark records
-#: (0.8 GB) skip the files' lz4 compression and Parquet encoding and decoding, and the
-#: insert reads Arrow: 1.7 s / 3.2 CPU s → 1.35 s / 2.6 CPU s (docs/performance.md).
+#: Parsed records and links a file's ingest holds in memory for the insert, at most
+#: (Arrow bytes; less when the store's memory limit is lower); beyond it they are staged
+#: as Parquet files. Held in memory, 1M benchmark records (0.8 GB) skip the files' lz4
+#: compression and Parquet encoding and decoding, and the insert reads Arrow: 1.7 s /
+#: 3.2 CPU s → 1.35 s / 2.6 CPU s (docs/performance.md).
 STAGE_MEMORY = 2**30
 
 
@@ -677,7 +677,7 @@ class _Stage:
     def __init__(self, folder: Path, pool: ThreadPoolExecutor, memory: int = STAGE_MEMORY) -> None:
         self.folder = folder
         self.pool = pool
-        self.memory = memory  # bytes of row groups held in memory at most
+        self.memory = memory  # bytes of row groups and links held in memory at most
         self.records = 0  # staged so far
         self._held: list[pl.DataFrame] = []  # less than a row group, not yet staged
         self._memory: list[pl.DataFrame] = []  # row groups held in memory
