@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 import yaml
 
-from techcurve.query import normalize
+from techcurve.normalize import normalize
 from techcurve.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
 # ----------------------------------------------------------------------- vocabulary
@@ -303,7 +303,7 @@ def write_taxonomy(path: Path, n_queries: int = 1000, seed: int = 8) -> Path:
 
 def term_pools(taxonomy_path: Path) -> tuple[list[str], list[str]]:
     """The positive terms of a taxonomy, split into (CJK-containing, pure ASCII) lists."""
-    from techcurve.match import _positive_terms
+    from techcurve.match.matcher import _positive_terms
 
     tax = load_taxonomy(taxonomy_path)
     seen: dict[str, None] = {}

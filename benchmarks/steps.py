@@ -62,7 +62,7 @@ def match_vs_grep(db: str, taxonomy: str, work: str, repeat: int = 3) -> dict[st
     import polars as pl
 
     from techcurve.match import TEXT_FIELDS, match_frame
-    from techcurve.query import normalize_series
+    from techcurve.normalize import normalize_series
     from techcurve.taxonomy import load_taxonomy
 
     tax = load_taxonomy(taxonomy)

@@ -22,7 +22,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture(scope="module")
 def compiled_normalisation() -> Iterator[None]:
     """normalize_series through its compiled pass even for a few strings (it calls the
-    Python reference per string below ``query._SMALL`` strings)."""
+    Python reference per string below ``normalize.reference._SMALL`` strings)."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr("techcurve.query._SMALL", 0)
+        m.setattr("techcurve.normalize.reference._SMALL", 0)
         yield

@@ -17,8 +17,8 @@ from techcurve.assess import (
     assessments_to_frame,
     make_model,
 )
+from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
 from techcurve.errors import AssessError
-from techcurve.models import Assessment, Phase, Reason, YearsBand
 
 AS_OF = date(2022, 11, 24)
 

@@ -18,8 +18,8 @@ from techcurve.assess import (
 )
 from techcurve.assess.backtest import held_out_predictions
 from techcurve.assess.neighbours import FEATURES
+from techcurve.datatypes import Phase
 from techcurve.errors import AssessError
-from techcurve.models import Phase
 
 # A typical profile per phase (readable units, as profile_features gives them).
 CENTRES: dict[str, dict[str, float]] = {

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.assess import SnapshotModel
-from techcurve.models import Assessment, Phase, YearsBand
+from techcurve.datatypes import Assessment, Phase, YearsBand
 from test_assess import BACKGROUND, SUMMARY_SCHEMA, row
 
 SCHEMA: dict[str, Any] = {

@@ -16,7 +16,7 @@ import pytest
 
 from techcurve.assess import TimeSeriesModel
 from techcurve.assess.timeseries import fit_bell, fit_s_curve, gompertz, logistic
-from techcurve.models import Phase
+from techcurve.datatypes import Phase
 
 DATA = Path(__file__).parent / "data" / "assess"
 PATENTS = json.loads((DATA / "patent_dict.json").read_text(encoding="utf-8"))

@@ -10,8 +10,8 @@ import pytest
 
 from techcurve.assess import TimeSeriesModel, assess
 from techcurve.assess.timeseries import bell, fit_bell, fit_s_curve, gompertz, logistic
+from techcurve.datatypes import Phase, YearsBand
 from techcurve.errors import AssessError
-from techcurve.models import Phase, YearsBand
 
 YEARS = np.arange(2000, 2023, dtype=float)
 RNG = np.random.default_rng(7)

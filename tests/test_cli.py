@@ -336,7 +336,7 @@ def test_the_console_script_sets_polars_allocator_unless_the_user_did(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import techcurve.cli
-    from techcurve import console
+    from techcurve import __main__ as console
 
     seen: list[str | None] = []
     monkeypatch.setattr(techcurve.cli, "main", lambda: seen.append(os.environ.get(KEY)))

@@ -297,7 +297,7 @@ def queries() -> dict[str, Any]:
 
 def _hits(queries: dict[str, Any], sid: str, text: str) -> bool:
     """True if sub-field ``sid``'s query matches ``text`` (as the matcher does it)."""
-    query_mod = pytest.importorskip("techcurve.query")
+    query_mod = pytest.importorskip("techcurve.normalize.reference")
     norm = query_mod.normalize(text)
     q = queries[sid]
     return bool(q.evaluate({t for t in q.terms() if t.pattern and t.pattern in norm}))
@@ -317,7 +317,7 @@ def test_load_taxonomy_reads_the_default(subfields: list[dict[str, Any]]) -> Non
 
 
 def test_ar_terms_are_word_bounded(by_id: dict[str, dict[str, Any]]) -> None:
-    query_mod = pytest.importorskip("techcurve.query")
+    query_mod = pytest.importorskip("techcurve.normalize.reference")
     for text in ("ARM", "ARM Cortex-A78", "radar", "Radar 雷达", "AR15", "arXiv", "ARPA"):
         norm = query_mod.normalize(text)
         fired = [t for t in by_id["ar"]["terms"] if query_mod.normalize(t) in norm]

@@ -13,8 +13,8 @@ from polars.testing import assert_frame_equal
 
 from techcurve import pipeline
 from techcurve.cli import cli
-from techcurve.engine import export_parquet, read_manifest, scale_indicators, scale_match
 from techcurve.errors import ConfigError, StoreError
+from techcurve.scaleout import export_parquet, read_manifest, scale_indicators, scale_match
 from techcurve.store import RECORD_COLUMNS, Store
 
 AS_OF = date(2022, 6, 30)

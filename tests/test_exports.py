@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from techcurve.datatypes import Phase
 from techcurve.errors import ReportError
 from techcurve.exports import RINGS, export_byor, export_json, export_matrix
-from techcurve.models import Phase
 from techcurve.store import Store, init_store
 
 DOMS = ["ai", "cloud", "data", "net", "xr"]

@@ -1,4 +1,4 @@
-"""The matcher's compiled multi-pattern search (techcurve.fastmatch): a record holds
+"""The matcher's compiled multi-pattern search (techcurve.match.fastmatch): a record holds
 pattern ``i`` exactly when the pattern is a substring of its text."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import techcurve.fastmatch as fm
-from techcurve.fastmatch import compile_patterns, find_all
-from techcurve.fastnorm import string_buffers
+import techcurve.match.fastmatch as fm
+from techcurve.match.fastmatch import compile_patterns, find_all
+from techcurve.normalize.fastnorm import string_buffers
 
 
 def _search(texts: list[str], patterns: list[str]) -> list[list[int]]:

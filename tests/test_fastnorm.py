@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from techcurve.fastnorm import fold_arrow
-from techcurve.query import _WS, SEP, _python_path_regex, normalize, normalize_series
+from techcurve.normalize import SEP, normalize, normalize_series
+from techcurve.normalize.fastnorm import fold_arrow
+from techcurve.normalize.reference import _WS, _python_path_regex
 
 pytestmark = pytest.mark.usefixtures("compiled_normalisation")
 

@@ -17,7 +17,7 @@ from techcurve.ingest.counts import (
     parse_trends_month,
     read_counts,
 )
-from techcurve.query import normalize
+from techcurve.normalize import normalize
 from techcurve.store import Store
 
 DATA = Path(__file__).parent / "data" / "counts"

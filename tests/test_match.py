@@ -7,8 +7,10 @@ import random
 import polars as pl
 
 from techcurve.errors import QueryError
-from techcurve.match import _positive_terms, match_frame
-from techcurve.query import Query, normalize, parse_query
+from techcurve.match import match_frame
+from techcurve.match.matcher import _positive_terms
+from techcurve.normalize import normalize
+from techcurve.taxonomy.query import Query, parse_query
 
 
 def _frame(titles: list[str], **extra: list[str]) -> pl.DataFrame:

@@ -13,14 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from techcurve.query import (
-    SEP,
-    T2S_PHRASE_CHARS,
-    _python_path_regex,
-    _t2s,
-    normalize,
-    normalize_series,
-)
+from techcurve.normalize import SEP, normalize, normalize_series
+from techcurve.normalize.reference import T2S_PHRASE_CHARS, _python_path_regex, _t2s
 
 pytestmark = pytest.mark.usefixtures("compiled_normalisation")
 
@@ -105,7 +99,7 @@ def test_phrase_characters_cover_every_t2s_phrase() -> None:
 
 
 def test_the_cached_character_class_is_the_derived_one() -> None:
-    from techcurve.query import _derive_python_path_regex
+    from techcurve.normalize.reference import _derive_python_path_regex
 
     assert _python_path_regex() == _derive_python_path_regex()
 

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from techcurve.assess import Override, apply_overrides, assess, assessments_to_frame, load_overrides
+from techcurve.datatypes import Assessment, Phase, YearsBand
 from techcurve.errors import AssessError
-from techcurve.models import Assessment, Phase, YearsBand
 
 GOOD = """\
 overrides:

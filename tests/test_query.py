@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from techcurve.errors import QueryError, TaxonomyError
-from techcurve.query import (
-    _WS,
-    SEP,
+from techcurve.normalize import SEP, normalize, normalize_series
+from techcurve.normalize.reference import _WS
+from techcurve.taxonomy.query import (
     And,
     Node,
     Not,
@@ -18,8 +18,6 @@ from techcurve.query import (
     Query,
     Term,
     flatten,
-    normalize,
-    normalize_series,
     parse_query,
     quote_term,
     term_problem,

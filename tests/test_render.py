@@ -13,8 +13,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
 from techcurve.errors import ReportError
-from techcurve.models import PHASE_BOUNDS, Phase, YearsBand
 from techcurve.render import (
     cjk_family,
     cjk_font_path,

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from techcurve.audit import audit_figures
+from techcurve.datatypes import Phase
 from techcurve.errors import ReportError
-from techcurve.models import Phase
 from techcurve.render.charts import GlyphSheet, series_svg
 from techcurve.report import build_report, compute_report_data, data_json_path, largest_remainder
 from techcurve.report.build import fmt_pct, fmt_yi, round_group

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from techcurve.datatypes import Domain, SubField
 from techcurve.errors import QueryError, TaxonomyError
-from techcurve.models import Domain, SubField
-from techcurve.query import Query, Term
 from techcurve.taxonomy import (
     DEFAULT_TAXONOMY,
     Finding,
@@ -18,6 +17,7 @@ from techcurve.taxonomy import (
     compose_query,
     load_taxonomy,
 )
+from techcurve.taxonomy.query import Query, Term
 
 DATA = Path(__file__).parent / "data" / "taxonomy"
 

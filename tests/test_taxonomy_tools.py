@@ -1,4 +1,4 @@
-"""taxonomy_tools: export/import round trips, import errors, terms ↔ queries, diff."""
+"""taxonomy.tools: export/import round trips, import errors, terms ↔ queries, diff."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from techcurve.errors import TaxonomyError
-from techcurve.query import parse_query
 from techcurve.taxonomy import Finding, load_taxonomy
-from techcurve.taxonomy_tools import (
+from techcurve.taxonomy.query import parse_query
+from techcurve.taxonomy.tools import (
     CSV_COLUMNS,
     TaxonomyImportError,
     diff_taxonomies,

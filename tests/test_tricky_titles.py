@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from techcurve.match import match_frame
-from techcurve.query import And, Node, Not, Or, Query, Term, normalize
+from techcurve.normalize import normalize
 from techcurve.taxonomy import load_taxonomy
+from techcurve.taxonomy.query import And, Node, Not, Or, Query, Term
 
 TITLES: list[tuple[str, set[str]]] = [
     # AR is a whole word: never ARM, radar, or an autoregressive model.

@@ -27,9 +27,9 @@ _WHERE = {
     "AssessError": ".errors", "ConfigError": ".errors", "IngestError": ".errors",
     "QueryError": ".errors", "ReportError": ".errors", "StoreError": ".errors",
     "TaxonomyError": ".errors", "TechcurveError": ".errors",
-    "Assessment": ".models", "EvidenceKind": ".models", "Phase": ".models",
-    "Reason": ".models", "YearsBand": ".models",
-    "normalize": ".query", "parse_query": ".query",
+    "Assessment": ".datatypes", "EvidenceKind": ".datatypes", "Phase": ".datatypes",
+    "Reason": ".datatypes", "YearsBand": ".datatypes",
+    "normalize": ".normalize", "parse_query": ".taxonomy.query",
     "Store": ".store", "Taxonomy": ".taxonomy", "load_taxonomy": ".taxonomy",
 }  # fmt: skip
 

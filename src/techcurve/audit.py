@@ -58,7 +58,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ReportError
+from techcurve.errors import ReportError
 
 ERROR = "error"
 WARNING = "warning"

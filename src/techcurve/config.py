@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from techcurve.errors import ConfigError
 
 DEFAULT_CONFIG = Path(__file__).parent / "data" / "config.yaml"
 

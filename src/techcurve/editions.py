@@ -27,10 +27,10 @@ from typing import Any
 
 import polars as pl
 
-from .errors import ReportError
-from .models import Phase
-from .render.curve import select_assessments
-from .store import Store
+from techcurve.datatypes import Phase
+from techcurve.errors import ReportError
+from techcurve.render.curve import select_assessments
+from techcurve.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -42,12 +42,12 @@ from typing import Any
 
 import polars as pl
 
-from . import config as _config
-from .errors import ReportError
-from .models import Phase, YearsBand
-from .render.curve import BAND_NAMES, select_assessments
-from .render.fonts import chart_style, new_figure, save_figure
-from .store import Store
+from techcurve import config as _config
+from techcurve.datatypes import Phase, YearsBand
+from techcurve.errors import ReportError
+from techcurve.render.curve import BAND_NAMES, select_assessments
+from techcurve.render.fonts import chart_style, new_figure, save_figure
+from techcurve.store import Store
 
 RINGS: dict[Phase, str] = {
     Phase.PLATEAU: "Adopt",
@@ -161,7 +161,7 @@ def export_byor(
     quads = byor_quadrants(store, placed, _outputs_cfg(config), lang)
     previous: set[str] | None = None
     if compare:
-        from .editions import load_edition
+        from techcurve.editions import load_edition
 
         previous = set(load_edition(store, compare)["subfield_id"].to_list())
     rows = []

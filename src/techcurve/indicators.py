@@ -97,9 +97,9 @@ from typing import Any, cast
 
 import polars as pl
 
-from .config import section
-from .errors import ConfigError
-from .store import Store
+from techcurve.config import section
+from techcurve.errors import ConfigError
+from techcurve.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -29,12 +29,12 @@ from typing import Any
 
 import polars as pl
 
-from . import config as _config
-from .errors import AssessError, ReportError, StoreError
-from .match import MatchResult, match_store
-from .models import IngestSummary
-from .store import DEFAULT_DB, Store, init_store
-from .taxonomy import Taxonomy, load_taxonomy
+from techcurve import config as _config
+from techcurve.datatypes import IngestSummary
+from techcurve.errors import AssessError, ReportError, StoreError
+from techcurve.match import MatchResult, match_store
+from techcurve.store import DEFAULT_DB, Store, init_store
+from techcurve.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def ingest(
     follow with :func:`match` with the same taxonomy, which then only has left what
     could not be matched on the way (the CLI's ``ingest --taxonomy`` does both).
     """
-    from .ingest import ingest_records
+    from techcurve.ingest import ingest_records
 
     cfg = _config.load_config(config)
     tax = taxonomy_for(None, taxonomy) if taxonomy is not None else None
@@ -101,7 +101,7 @@ def ingest_counts(
     progress: Callable[[int], None] | None = None,
 ) -> list[IngestSummary]:
     """Ingest count-level evidence (search-hit counts per term and year)."""
-    from .ingest.counts import ingest_counts as _ingest_counts
+    from techcurve.ingest.counts import ingest_counts as _ingest_counts
 
     with Store.open(db) as st:
         return _ingest_counts(
@@ -155,7 +155,7 @@ def match(
 
 def compute(db: PathLike, *, as_of: date | None = None, config: PathLike | None = None) -> Any:
     """Compute indicators per sub-field per year and the as-of summary."""
-    from .indicators import compute_indicators
+    from techcurve.indicators import compute_indicators
 
     cfg = _config.load_config(config)
     with Store.open(db) as st:
@@ -176,8 +176,8 @@ def assess(
     config: PathLike | None = None,
 ) -> pl.DataFrame:
     """Place every sub-field on the curve; writes and returns the ``assessments`` table."""
-    from .assess import assess as assess_frame
-    from .assess import load_overrides
+    from techcurve.assess import assess as assess_frame
+    from techcurve.assess import load_overrides
 
     cfg = _config.load_config(config)
     with Store.open(db) as st:
@@ -215,7 +215,7 @@ def curve(
 
     ``compare`` names a saved edition: movement arrows go from its positions.
     """
-    from .render.curve import curve_from_store
+    from techcurve.render.curve import curve_from_store
 
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
@@ -226,7 +226,7 @@ def curve(
 
 def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None = None) -> Path:
     """Write the self-contained HTML report."""
-    from .report import build_report
+    from techcurve.report import build_report
 
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
@@ -310,7 +310,7 @@ def run(
     outdir.mkdir(parents=True, exist_ok=True)
     drawn: list[Path] = []
     if frame.height:
-        from .render.curve import select_assessments  # noqa: PLC0415 - matplotlib
+        from techcurve.render.curve import select_assessments  # noqa: PLC0415 - matplotlib
 
         if select_assessments(frame)["plot_position"].is_not_null().any():
             drawn = curve(db, [outdir / "curve.svg", outdir / "curve.png"], lang=lang, title=title)

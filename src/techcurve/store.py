@@ -59,7 +59,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .errors import StoreError
+from techcurve.errors import StoreError
 
 log = logging.getLogger(__name__)
 

@@ -29,16 +29,22 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import AssessError
-from ._base import ASSESSMENT_SCHEMA, StageModel, assessments_to_frame, check_params, to_date
-from .backtest import BacktestResult, Scores, backtest, labelled_profiles
-from .labelled import assess_labelled
-from .labels import load_labels, resolve_labels
-from .neighbours import NeighbourModel, profile_features
-from .overrides import Override, apply_overrides, load_overrides
-from .radar import RING_PHASES, radar_labels, read_radar
-from .snapshot import SnapshotModel
-from .timeseries import TimeSeriesModel
+from techcurve.assess._base import (
+    ASSESSMENT_SCHEMA,
+    StageModel,
+    assessments_to_frame,
+    check_params,
+    to_date,
+)
+from techcurve.assess.backtest import BacktestResult, Scores, backtest, labelled_profiles
+from techcurve.assess.labelled import assess_labelled
+from techcurve.assess.labels import load_labels, resolve_labels
+from techcurve.assess.neighbours import NeighbourModel, profile_features
+from techcurve.assess.overrides import Override, apply_overrides, load_overrides
+from techcurve.assess.radar import RING_PHASES, radar_labels, read_radar
+from techcurve.assess.snapshot import SnapshotModel
+from techcurve.assess.timeseries import TimeSeriesModel
+from techcurve.errors import AssessError
 
 __all__ = [
     "ASSESSMENT_SCHEMA",

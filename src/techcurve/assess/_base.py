@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from ..errors import AssessError
-from ..models import PHASE_BOUNDS, Assessment, Phase, Reason
+from techcurve.datatypes import PHASE_BOUNDS, Assessment, Phase, Reason
+from techcurve.errors import AssessError
 
 # The `assessments` table (docs/architecture.md), in column order.
 ASSESSMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -112,7 +112,7 @@ def reasons_json(reasons: Iterable[Reason]) -> str:
 def assessments_to_frame(assessments: Iterable[Assessment], as_of: date | str) -> pl.DataFrame:
     """The `assessments` table frame (docs/architecture.md) for a list of assessments.
 
-    >>> from techcurve.models import Assessment
+    >>> from techcurve.datatypes import Assessment
     >>> assessments_to_frame([Assessment("ar", "snapshot", None, None, None, 0.0,
     ...                                   status="insufficient")], "2022-11-24").height
     1

@@ -47,13 +47,13 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import AssessError
-from ..indicators import IndicatorParams, indicator_frames, last_complete_year
-from ..models import Phase
-from ..store import Store
-from ._base import num
-from .labels import LABEL_SCHEMA, load_labels, resolve_labels
-from .neighbours import profile_features
+from techcurve.assess._base import num
+from techcurve.assess.labels import LABEL_SCHEMA, load_labels, resolve_labels
+from techcurve.assess.neighbours import profile_features
+from techcurve.datatypes import Phase
+from techcurve.errors import AssessError
+from techcurve.indicators import IndicatorParams, indicator_frames, last_complete_year
+from techcurve.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -406,7 +406,7 @@ def held_out_predictions(
     ``train`` (a separate label file) rows of the same technology are left out as well
     unless ``exclude_same_technology`` is false.
     """
-    from . import make_model
+    from techcurve.assess import make_model
 
     pool = test if train is None else train
     how = "leave-one-technology-out" if train is None else "fitted on the training labels"
@@ -461,7 +461,7 @@ def _predict_models(
     ids: list[str],
 ) -> dict[str, dict[str, tuple[str, str | None, str | None, float, str | None]]]:
     """model → sub-field → (status, phase, band, confidence, note)."""
-    from . import make_model
+    from techcurve.assess import make_model
 
     out: dict[str, dict[str, tuple[str, str | None, str | None, float, str | None]]] = {}
     wanted = summary.filter(pl.col("subfield_id").is_in(ids))
@@ -491,7 +491,7 @@ def _predict_models(
 
 
 def _resolve_models(models: str | Sequence[str]) -> list[str]:
-    from . import MODELS
+    from techcurve.assess import MODELS
 
     names = [models] if isinstance(models, str) else list(models)
     if names == ["all"]:
@@ -573,7 +573,7 @@ def _prepare_labels(
 
 
 def _backtest(st: Store, labels: str | Path | pl.DataFrame, opts: _Options) -> BacktestResult:
-    from . import MODELS
+    from techcurve.assess import MODELS
 
     names, params, indicator_params = opts.names, opts.params, opts.indicator_params
     ev = Evidence.from_store(st)
@@ -682,7 +682,7 @@ def _backtest(st: Store, labels: str | Path | pl.DataFrame, opts: _Options) -> B
     scores = tuple(
         _score(frame.filter(pl.col("model") == m), m, majority) for m in [*names, *BASELINES]
     )
-    from . import make_model
+    from techcurve.assess import make_model
 
     used = {m: make_model(m, params.get(m)).get_params() for m in names}
     counts = dict(Counter(label_list))

@@ -18,12 +18,12 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import AssessError
-from ..indicators import IndicatorParams
-from ..store import Store
-from .backtest import Evidence, FrameCache, labelled_profiles
-from .labels import load_labels, resolve_labels
-from .radar import radar_labels, read_radar
+from techcurve.assess.backtest import Evidence, FrameCache, labelled_profiles
+from techcurve.assess.labels import load_labels, resolve_labels
+from techcurve.assess.radar import radar_labels, read_radar
+from techcurve.errors import AssessError
+from techcurve.indicators import IndicatorParams
+from techcurve.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def assess_labelled(
 
     >>> assess_labelled("techcurve.duckdb", labels="labels.csv")   # doctest: +SKIP
     """
-    from . import assess, load_overrides, make_model
+    from techcurve.assess import assess, load_overrides, make_model
 
     make_model(model, params)  # unknown model or parameters: fail before the slow part
     path = Path(db)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import AssessError
-from ..models import Phase, YearsBand
+from techcurve.datatypes import Phase, YearsBand
+from techcurve.errors import AssessError
 
 LABEL_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.Int64(),

@@ -58,9 +58,9 @@ from typing import Any, ClassVar
 import numpy as np
 import polars as pl
 
-from ..errors import AssessError
-from ..models import Assessment, Phase, Reason, YearsBand
-from ._base import StageModel, check_columns, num, position_in, to_date
+from techcurve.assess._base import StageModel, check_columns, num, position_in, to_date
+from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.errors import AssessError
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ..errors import AssessError
-from ..models import Phase, YearsBand
-from ._base import phase_middle, phase_range
+from techcurve.assess._base import phase_middle, phase_range
+from techcurve.datatypes import Phase, YearsBand
+from techcurve.errors import AssessError
 
 ALLOWED_KEYS = ("id", "phase", "position", "years", "who", "when", "why")
 

@@ -33,11 +33,12 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import AssessError, QueryError
-from ..match import match_frame
-from ..models import Phase
-from ..query import normalize, parse_query
-from .labels import LABEL_SCHEMA
+from techcurve.assess.labels import LABEL_SCHEMA
+from techcurve.datatypes import Phase
+from techcurve.errors import AssessError, QueryError
+from techcurve.match import match_frame
+from techcurve.normalize import normalize
+from techcurve.taxonomy.query import parse_query
 
 RING_PHASES: dict[str, Phase] = {
     "assess": Phase.TRIGGER,

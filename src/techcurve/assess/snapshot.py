@@ -28,9 +28,9 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import AssessError
-from ..models import Assessment, Phase, Reason, YearsBand
-from ._base import StageModel, check_columns, clip01, num, position_in, to_date
+from techcurve.assess._base import StageModel, check_columns, clip01, num, position_in, to_date
+from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.errors import AssessError
 
 SUMMARY_REQUIRED = (
     "subfield_id",
@@ -324,7 +324,7 @@ class SnapshotModel(StageModel):
     def predict(
         self, summary: pl.DataFrame, *, indicators: pl.DataFrame | None = None
     ) -> list[Assessment]:
-        """One :class:`~techcurve.models.Assessment` per row of ``summary``, in order."""
+        """One :class:`~techcurve.datatypes.Assessment` per row of ``summary``, in order."""
         self._check_fitted()
         check_columns(summary, SUMMARY_REQUIRED, "summary")
         return [self._assess_row(row) for row in summary.iter_rows(named=True)]

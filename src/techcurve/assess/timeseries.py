@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..errors import AssessError
-from ..models import Assessment, Phase, Reason, YearsBand
-from ._base import StageModel, check_columns, clip01, position_in, to_date
+from techcurve.assess._base import StageModel, check_columns, clip01, position_in, to_date
+from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.errors import AssessError
 
 INDICATORS_REQUIRED = ("subfield_id", "year")
 _SERIES_WORDS = {"patents_cum": "cumulative patents", "papers_cum": "cumulative papers"}

@@ -26,9 +26,9 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn,
 from rich.table import Table
 from rich.text import Text
 
-from .. import pipeline
-from ..errors import TechcurveError
-from ..store import DEFAULT_DB, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
+from techcurve import pipeline
+from techcurve.errors import TechcurveError
+from techcurve.store import DEFAULT_DB, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -346,7 +346,7 @@ def ingest(
 ) -> None:
     """Ingest record files (patents, papers, articles, financing events)."""
     if inspect_only:
-        from .ingest_cmds import inspect as inspect_cmd
+        from techcurve.cli.ingest_cmds import inspect as inspect_cmd
 
         for f in files:
             click.get_current_context().invoke(
@@ -691,7 +691,7 @@ def _exit(code: int) -> NoReturn:
 
 def _register_extensions() -> None:
     # Each area's extra commands live in their own module so they can grow apart.
-    from . import assess_cmds, engine_cmds, ingest_cmds, output_cmds, taxonomy_cmds
+    from techcurve.cli import assess_cmds, engine_cmds, ingest_cmds, output_cmds, taxonomy_cmds
 
     for mod in (taxonomy_cmds, ingest_cmds, assess_cmds, output_cmds, engine_cmds):
         mod.register(cli)

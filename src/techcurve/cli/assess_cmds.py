@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from . import OVERRIDES, Ctx, out_console
+from techcurve.cli import OVERRIDES, Ctx, out_console
 
 
 def _pct(x: float | None) -> str:
@@ -21,7 +21,7 @@ def _ci(ci: tuple[float, float] | None) -> str:
 
 
 def _print_result(res: Any, title: str) -> None:
-    from ..assess.backtest import PHASES
+    from techcurve.assess.backtest import PHASES
 
     counts = ", ".join(f"{p} {n}" for p, n in res.label_counts.items())
     out_console.print(
@@ -117,13 +117,13 @@ def backtest(
     Radar's rings are a second, independent series (both can be given). Models fitted
     on labels (neighbours) never see the scored row's technology while being fitted.
     """
-    from .. import config as _config
-    from ..assess import MODELS
-    from ..assess.backtest import backtest as run
-    from ..assess.radar import radar_labels, read_radar
-    from ..errors import AssessError
-    from ..indicators import IndicatorParams
-    from ..store import Store
+    from techcurve import config as _config
+    from techcurve.assess import MODELS
+    from techcurve.assess.backtest import backtest as run
+    from techcurve.assess.radar import radar_labels, read_radar
+    from techcurve.errors import AssessError
+    from techcurve.indicators import IndicatorParams
+    from techcurve.store import Store
 
     if labels is None and radar is None:
         raise AssessError("give a labels CSV, --radar PATH, or both")
@@ -228,10 +228,10 @@ def assess_labelled(
     sub-field of the store's current summary. Writes the assessments table, like
     `techcurve assess`.
     """
-    from .. import config as _config
-    from ..assess import assess_labelled as run
-    from ..errors import AssessError
-    from ..indicators import IndicatorParams
+    from techcurve import config as _config
+    from techcurve.assess import assess_labelled as run
+    from techcurve.errors import AssessError
+    from techcurve.indicators import IndicatorParams
 
     if labels is None and radar is None:
         raise AssessError("give --labels FILE.csv, --radar PATH, or both")

@@ -4,14 +4,14 @@
 ``techcurve scale match|indicators --parquet DIR [--engine dask] [--scheduler ADDR]``
 runs the stage there and writes the result into the store, exactly as the local
 ``techcurve match`` / ``techcurve indicators`` would. The library side is
-:mod:`techcurve.engine`; ``docs/scale-out.md`` explains running on a real cluster.
+:mod:`techcurve.scaleout`; ``docs/scale-out.md`` explains running on a real cluster.
 """
 
 from __future__ import annotations
 
 import click
 
-from . import AS_OF, Ctx, _date, _progress, _say_links
+from techcurve.cli import AS_OF, Ctx, _date, _progress, _say_links
 
 ENGINE = click.option(
     "--engine",
@@ -54,7 +54,7 @@ PARQUET = click.option(
 @click.pass_obj
 def export_parquet(ctx: Ctx, directory: str, rows_per_file: int) -> None:
     """Write the store's records as partitioned Parquet for `techcurve scale`."""
-    from ..engine import export_parquet as _export
+    from techcurve.scaleout import export_parquet as _export
 
     with _progress(ctx, "export") as prog:
         res = _export(ctx.db, directory, rows_per_file=rows_per_file, progress=prog)
@@ -88,7 +88,7 @@ def scale_match(
     taxonomy: str | None,
 ) -> None:
     """Match every sub-field query over the exported records; store the links."""
-    from ..engine import scale_match as _scale_match
+    from techcurve.scaleout import scale_match as _scale_match
 
     with _progress(ctx, f"match ({engine})") as prog:
         res = _scale_match(
@@ -120,7 +120,7 @@ def scale_indicators(
     as_of: str | None,
 ) -> None:
     """Compute indicators per sub-field per year from the exported records."""
-    from ..engine import scale_indicators as _scale_indicators
+    from techcurve.scaleout import scale_indicators as _scale_indicators
 
     with _progress(ctx, f"indicators ({engine})") as prog:
         res = _scale_indicators(

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from . import Ctx, out_console
+from techcurve.cli import Ctx, out_console
 
 # Record fields shown per record when not null (``--json`` gives every field).
 _SHOWN = ("title", "date", "year", "venue", "organization", "keywords", "ipc", "url",
@@ -88,7 +88,7 @@ def inspect(
 ) -> None:
     """Show what techcurve sees in FILE: format, encoding, profile, columns, notes
     (quirks it fixed) and the first records as they would be stored. Stores nothing."""
-    from ..ingest import inspect_file  # noqa: PLC0415 - keep `techcurve --help` fast
+    from techcurve.ingest import inspect_file  # noqa: PLC0415 - keep `techcurve --help` fast
 
     ins = inspect_file(
         file,

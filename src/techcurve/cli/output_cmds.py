@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import Ctx, out_console
+from techcurve.cli import Ctx, out_console
 
 AUDIT_FAILED_EXIT = 1
 
@@ -32,8 +32,8 @@ def edition() -> None:
 @click.pass_obj
 def edition_save(ctx: Ctx, name: str, model: str | None, replace: bool) -> None:
     """Store every sub-field's final phase and position as edition NAME (e.g. 2022)."""
-    from ..editions import save_edition
-    from ..store import Store
+    from techcurve.editions import save_edition
+    from techcurve.store import Store
 
     with Store.open(ctx.db) as st:
         info = save_edition(st, name, model=model, replace=replace)
@@ -49,8 +49,8 @@ def edition_list(ctx: Ctx) -> None:
     """List saved editions."""
     from rich.table import Table
 
-    from ..editions import list_editions
-    from ..store import Store
+    from techcurve.editions import list_editions
+    from techcurve.store import Store
 
     with Store.open(ctx.db, read_only=True) as st:
         eds = list_editions(st)
@@ -71,8 +71,8 @@ def edition_list(ctx: Ctx) -> None:
 @click.pass_obj
 def edition_delete(ctx: Ctx, name: str) -> None:
     """Delete a saved edition."""
-    from ..editions import delete_edition
-    from ..store import Store
+    from techcurve.editions import delete_edition
+    from techcurve.store import Store
 
     with Store.open(ctx.db) as st:
         n = delete_edition(st, name)
@@ -97,8 +97,8 @@ def diff(ctx: Ctx, old: str, new: str, threshold: float) -> None:
     Lists sub-fields that appeared, disappeared, changed phase, or moved more than
     --threshold within their phase. Use the global --json for machine output.
     """
-    from ..editions import diff_editions
-    from ..store import Store
+    from techcurve.editions import diff_editions
+    from techcurve.store import Store
 
     with Store.open(ctx.db, read_only=True) as st:
         d = diff_editions(st, old, new, threshold=threshold)
@@ -144,8 +144,8 @@ def audit(ctx: Ctx, report_data: str | None, figures: str | None) -> None:
     --figures checks any report's published figures (e.g.
     src/techcurve/data/figures/infoq_2022.yaml). Exits 1 when anything is found.
     """
-    from ..audit import audit_file
-    from ..errors import ReportError
+    from techcurve.audit import audit_file
+    from techcurve.errors import ReportError
 
     if bool(report_data) == bool(figures):
         raise ReportError("give either a report's .data.json or --figures FILE (one of them)")
@@ -180,8 +180,8 @@ LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", sho
 @click.pass_obj
 def export_byor_cmd(ctx: Ctx, out: str, lang: str, compare: str | None) -> None:
     """A ThoughtWorks Build-Your-Own-Radar CSV (name, ring, quadrant, isNew, description)."""
-    from ..exports import export_byor
-    from ..store import Store
+    from techcurve.exports import export_byor
+    from techcurve.store import Store
 
     with Store.open(ctx.db, read_only=True) as st:
         p = export_byor(st, Path(out), lang=lang, compare=compare, config=ctx.config)
@@ -195,8 +195,8 @@ def export_byor_cmd(ctx: Ctx, out: str, lang: str, compare: str | None) -> None:
 @click.pass_obj
 def export_matrix_cmd(ctx: Ctx, out: str, lang: str) -> None:
     """A Gartner-style priority matrix (benefit × years to plateau) as .png, .svg or .pdf."""
-    from ..exports import export_matrix
-    from ..store import Store
+    from techcurve.exports import export_matrix
+    from techcurve.store import Store
 
     with Store.open(ctx.db, read_only=True) as st:
         p = export_matrix(st, Path(out), lang=lang, config=ctx.config)
@@ -209,8 +209,8 @@ def export_matrix_cmd(ctx: Ctx, out: str, lang: str) -> None:
 @click.pass_obj
 def export_json_cmd(ctx: Ctx, out: str) -> None:
     """All assessments (every model) with their reasons, as JSON."""
-    from ..exports import export_json
-    from ..store import Store
+    from techcurve.exports import export_json
+    from techcurve.store import Store
 
     with Store.open(ctx.db, read_only=True) as st:
         p = export_json(st, Path(out))

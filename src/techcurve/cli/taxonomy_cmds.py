@@ -1,7 +1,7 @@
 """``techcurve taxonomy …``: lint, review and edit the taxonomy.
 
 check · sample · stats · export · import · diff — the library side is
-:mod:`techcurve.taxonomy_tools`; ``docs/taxonomy.md`` ("Tools") documents them.
+:mod:`techcurve.taxonomy.tools`; ``docs/taxonomy.md`` ("Tools") documents them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 from rich.cells import cell_len
 
-from . import Ctx
+from techcurve.cli import Ctx
 
 DB_OPTION = click.option(
     "--db",
@@ -98,9 +98,9 @@ def taxonomy_check(
     counted by kind unless --details. With a store (--db here or the global --db),
     terms that occur in no record and no count series are reported too.
     """
-    from ..store import Store
-    from ..taxonomy import check_taxonomy, load_taxonomy
-    from ..taxonomy_tools import check_against_store, summarize_findings
+    from techcurve.store import Store
+    from techcurve.taxonomy import check_taxonomy, load_taxonomy
+    from techcurve.taxonomy.tools import check_against_store, summarize_findings
 
     tax = load_taxonomy(path)
     findings = check_taxonomy(tax)
@@ -157,8 +157,8 @@ def taxonomy_sample(
     Read them to judge the sub-field's precision: a record that is not about the
     sub-field shows which term to drop or which exclusion to add.
     """
-    from ..store import Store
-    from ..taxonomy_tools import sample_matches
+    from techcurve.store import Store
+    from techcurve.taxonomy.tools import sample_matches
 
     with Store.open(_store_path(ctx, db), read_only=True) as st:
         res = sample_matches(st, subfield_id, n, seed=seed, kind=kind)
@@ -203,8 +203,8 @@ def taxonomy_stats(ctx: Ctx, top: int | None, db: str | None) -> None:
     Also shows the taxonomy version and hash the store was matched with. The "shared"
     column is how many of a sub-field's records match another sub-field too.
     """
-    from ..store import Store
-    from ..taxonomy_tools import KINDS, match_stats
+    from techcurve.store import Store
+    from techcurve.taxonomy.tools import KINDS, match_stats
 
     with Store.open(_store_path(ctx, db), read_only=True) as st:
         res = match_stats(st)
@@ -267,8 +267,8 @@ def taxonomy_export(ctx: Ctx, file: str, taxonomy_path: str | None) -> None:
     Edit it in a spreadsheet and bring it back with `techcurve taxonomy import`.
     Terms and exclusions are joined with " | ".
     """
-    from ..taxonomy import load_taxonomy
-    from ..taxonomy_tools import export_taxonomy
+    from techcurve.taxonomy import load_taxonomy
+    from techcurve.taxonomy.tools import export_taxonomy
 
     tax = load_taxonomy(taxonomy_path)
     out = export_taxonomy(tax, file)
@@ -292,8 +292,8 @@ def taxonomy_import(ctx: Ctx, file: str, output: str | None) -> None:
     Every row is checked first; a problem names the file, row and column, and
     nothing is written.
     """
-    from ..taxonomy import check_taxonomy
-    from ..taxonomy_tools import import_taxonomy
+    from techcurve.taxonomy import check_taxonomy
+    from techcurve.taxonomy.tools import import_taxonomy
 
     out = Path(output) if output else Path(file).with_suffix(".yaml")
     if out.resolve() == Path(file).resolve():
@@ -324,8 +324,8 @@ def taxonomy_diff(ctx: Ctx, old: str, new: str) -> None:
     queries, with the canonical query before and after and the terms added/removed.
     Exit code 0 either way.
     """
-    from ..taxonomy import load_taxonomy
-    from ..taxonomy_tools import diff_taxonomies, resolve_taxonomy_path
+    from techcurve.taxonomy import load_taxonomy
+    from techcurve.taxonomy.tools import diff_taxonomies, resolve_taxonomy_path
 
     d = diff_taxonomies(
         load_taxonomy(resolve_taxonomy_path(old)), load_taxonomy(resolve_taxonomy_path(new))

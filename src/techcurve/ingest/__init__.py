@@ -49,15 +49,14 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from ..config import load_config, section
-from ..errors import IngestError, StoreError
-from ..models import EvidenceKind, IngestSummary
-from ..store import Store
-from .base import ROW_COL, Inspection, ReadResult, Reject, Rejection
-from .cnki import open_cnki
-from .dates import ParsedDate, parse_date
-from .money import Amount, MoneyConfig, money_config, normalize_round, parse_amount
-from .profiles import (
+from techcurve.config import load_config, section
+from techcurve.datatypes import EvidenceKind, IngestSummary
+from techcurve.errors import IngestError, StoreError
+from techcurve.ingest.base import ROW_COL, Inspection, ReadResult, Reject, Rejection
+from techcurve.ingest.cnki import open_cnki
+from techcurve.ingest.dates import ParsedDate, parse_date
+from techcurve.ingest.money import Amount, MoneyConfig, money_config, normalize_round, parse_amount
+from techcurve.ingest.profiles import (
     KINDS,
     PROFILE_FORMATS,
     PROFILES,
@@ -66,15 +65,30 @@ from .profiles import (
     load_mapping,
     profile_mapping,
 )
-from .readers import Table, open_csv, open_json, open_jsonl, open_parquet, open_xls, open_xlsx
-from .records import OUTPUT_COLUMNS, build_records
-from .sniff import check_file, detect_encoding, detect_format, read_sample, sha256_file
-from .stats import amount_stats
-from .tagged import TAGGED_FORMATS, open_tagged
+from techcurve.ingest.readers import (
+    Table,
+    open_csv,
+    open_json,
+    open_jsonl,
+    open_parquet,
+    open_xls,
+    open_xlsx,
+)
+from techcurve.ingest.records import OUTPUT_COLUMNS, build_records
+from techcurve.ingest.sniff import (
+    check_file,
+    detect_encoding,
+    detect_format,
+    read_sample,
+    sha256_file,
+)
+from techcurve.ingest.stats import amount_stats
+from techcurve.ingest.tagged import TAGGED_FORMATS, open_tagged
+from techcurve.store import Store
 
 if TYPE_CHECKING:
-    from ..query import Query
-    from ..taxonomy import Taxonomy
+    from techcurve.taxonomy import Taxonomy
+    from techcurve.taxonomy.query import Query
 
 __all__ = [
     "PROFILES",
@@ -536,7 +550,7 @@ def _read_parquet(paths: Sequence[Path]) -> str:
 def _row_links(frame: pl.DataFrame, queries: AnyMapping[str, Query]) -> pl.DataFrame:
     """The links of a batch of parsed records, each with the row of its record in the
     file: a record id may repeat in a file, and only its first row is stored."""
-    from ..match import match_rows  # noqa: PLC0415 - only when matching while ingesting
+    from techcurve.match import match_rows  # noqa: PLC0415 - only when matching while ingesting
 
     links = match_rows(frame, queries, parallel=False)  # ingest runs batches side by side
     rows = links["row"]
@@ -804,7 +818,7 @@ def _ingest_one(
         # Matched while read when the store's links are current for the taxonomy.
         queries = None
         if taxonomy is not None:
-            from ..match import in_step  # noqa: PLC0415 - only when matching while ingesting
+            from techcurve.match import in_step  # noqa: PLC0415 - only when matching while ingesting
 
             queries = taxonomy.queries if in_step(store, taxonomy) else None
 
@@ -871,7 +885,7 @@ def _ingest_one(
                     if staged:
                         stored, kinds = _insert_staged(store, scans, ingest_id)
                     if queries is not None and taxonomy is not None and stored:
-                        from ..match import add_ingested_links  # noqa: PLC0415
+                        from techcurve.match import add_ingested_links  # noqa: PLC0415
 
                         every = stored == staged
                         links_stored = add_ingested_links(

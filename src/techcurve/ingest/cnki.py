@@ -30,9 +30,9 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import IngestError
-from .base import ROW_COL, Reject
-from .readers import RawBatch, Table
+from techcurve.errors import IngestError
+from techcurve.ingest.base import ROW_COL, Reject
+from techcurve.ingest.readers import RawBatch, Table
 
 _FIELD = re.compile(r"^\s*\{(?P<name>[^{}]{1,60})\}\s*[:：]\s?(?P<value>.*)$")
 _PUBNO = re.compile(r"^[A-Z]{2}\d{5,}[A-Z]?\d?$")

@@ -70,9 +70,9 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import IngestError
-from ..models import EvidenceKind, IngestSummary
-from ..store import COUNT_COLUMNS, Store
+from techcurve.datatypes import EvidenceKind, IngestSummary
+from techcurve.errors import IngestError
+from techcurve.store import COUNT_COLUMNS, Store
 
 log = logging.getLogger(__name__)
 
@@ -634,7 +634,7 @@ def read_counts(
 
 
 def _term_norm(terms: pl.Series) -> pl.Series:
-    from ..query import normalize
+    from techcurve.normalize import normalize
 
     uniq = terms.unique().to_list()
     mapping = {t: normalize(t) for t in uniq}

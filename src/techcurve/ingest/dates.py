@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .base import Rejection
+from techcurve.ingest.base import Rejection
 
 MIN_YEAR = 1900
 EXPECTED = (

@@ -31,8 +31,8 @@ import numba
 import numpy as np
 import polars as pl
 
-from ..errors import IngestError
-from .base import ROW_COL
+from techcurve.errors import IngestError
+from techcurve.ingest.base import ROW_COL
 
 BLOCK_BYTES = 64 * 1024 * 1024
 _NL, _CR, _QUOTE = 10, 13, 34

@@ -40,8 +40,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConfigError
-from .base import Rejection
+from techcurve.errors import ConfigError
+from techcurve.ingest.base import Rejection
 
 # Yearly average CNY per USD: World Bank WDI "Official exchange rate (LCU per US$, period
 # average)", series PA.NUS.FCRF (IMF International Financial Statistics), rounded to

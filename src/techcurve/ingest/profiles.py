@@ -53,9 +53,9 @@ from typing import Any
 
 import yaml
 
-from ..errors import IngestError
-from ..models import RECORD_KINDS
-from .base import FORMATS
+from techcurve.datatypes import RECORD_KINDS
+from techcurve.errors import IngestError
+from techcurve.ingest.base import FORMATS
 
 KINDS = tuple(k.value for k in RECORD_KINDS)
 MAPPABLE = ("kind", "source_id", "title", "abstract", "keywords", "date", "year", "venue",

@@ -30,12 +30,12 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import IngestError
-from . import fastcsv
-from .base import ROW_COL, Reject
-from .dates import ParsedDate, parse_date
-from .openalex import is_openalex_work, openalex_row
-from .sniff import sniff_delimiter
+from techcurve.errors import IngestError
+from techcurve.ingest import fastcsv
+from techcurve.ingest.base import ROW_COL, Reject
+from techcurve.ingest.dates import ParsedDate, parse_date
+from techcurve.ingest.openalex import is_openalex_work, openalex_row
+from techcurve.ingest.sniff import sniff_delimiter
 
 log = logging.getLogger(__name__)
 

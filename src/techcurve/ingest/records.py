@@ -13,11 +13,11 @@ from typing import Any
 
 import polars as pl
 
-from ..store import RECORD_COLUMNS
-from .base import ROW_COL, Reject
-from .dates import MIN_YEAR, ParsedDate, parse_date
-from .money import Amount, MoneyConfig, normalize_round, parse_amount
-from .profiles import KINDS, FieldSpec, Mapping
+from techcurve.ingest.base import ROW_COL, Reject
+from techcurve.ingest.dates import MIN_YEAR, ParsedDate, parse_date
+from techcurve.ingest.money import Amount, MoneyConfig, normalize_round, parse_amount
+from techcurve.ingest.profiles import KINDS, FieldSpec, Mapping
+from techcurve.store import RECORD_COLUMNS
 
 #: The columns a parsed record frame has (the store's, minus the ingest id).
 OUTPUT_COLUMNS: dict[str, pl.DataType] = {
@@ -51,7 +51,9 @@ def _field(spec: FieldSpec, have: set[str]) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _normalize_series(s: pl.Series) -> pl.Series:
-    from ..query import normalize_series  # the matcher's normalisation; see architecture.md
+    from techcurve.normalize import (
+        normalize_series,  # the matcher's normalisation; see architecture.md
+    )
 
     return normalize_series(s)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from ..errors import IngestError
+from techcurve.errors import IngestError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import Store
+from techcurve.store import Store
 
 _SQL = """
 SELECT source,

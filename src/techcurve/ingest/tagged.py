@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from ..errors import IngestError
-from . import readers
-from .base import Reject
-from .readers import RawBatch, Table, _json_frame, _Lines
+from techcurve.errors import IngestError
+from techcurve.ingest import readers
+from techcurve.ingest.base import Reject
+from techcurve.ingest.readers import RawBatch, Table, _json_frame, _Lines
 
 BIB_COLUMNS = ("_kind", "_title", "_abstract", "_keywords", "_date", "_venue",
                "_organization", "_source_id", "_url", "_ipc")  # fmt: skip

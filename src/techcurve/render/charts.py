@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from .fonts import chart_style, cjk_font, cjk_font_path, new_figure
+from techcurve.render.fonts import chart_style, cjk_font, cjk_font_path, new_figure
 
 # Colour-blind-friendly first (Okabe–Ito), then distinct extras; yellow is avoided
 # because markers and text in it vanish on white.

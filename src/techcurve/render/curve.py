@@ -2,7 +2,7 @@
 
 The curve is a function ``y = curve_y(x)`` on x ∈ [0, 1] — a bell (the peak of inflated
 expectations near x ≈ 0.24) plus a logistic S (the slope rising to the plateau) — drawn
-over the same x range as :data:`techcurve.models.PHASE_BOUNDS`, so a sub-field's
+over the same x range as :data:`techcurve.datatypes.PHASE_BOUNDS`, so a sub-field's
 ``position`` is a point on the curve. Colour shows the domain, marker shape the
 years-to-plateau band (Gartner style), and every dot has its name as a label.
 
@@ -33,11 +33,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
-from ..errors import ReportError
-from ..models import PHASE_BOUNDS, Phase, YearsBand
-from ..store import Store
-from .charts import domain_colors
-from .fonts import SUPPORTED_FORMATS, chart_style, new_figure, save_figure
+from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
+from techcurve.errors import ReportError
+from techcurve.render.charts import domain_colors
+from techcurve.render.fonts import SUPPORTED_FORMATS, chart_style, new_figure, save_figure
+from techcurve.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -1044,8 +1044,8 @@ def curve_from_store(
     ``compare`` is the name of a saved edition (``techcurve edition save``) whose
     positions become movement arrows.
     """
-    from ..editions import load_edition
-    from ..report.provenance import source_line
+    from techcurve.editions import load_edition
+    from techcurve.report.provenance import source_line
 
     if not store.has_table("assessments") or store.count("assessments") == 0:
         raise ReportError(f"store {store.path} has no assessments: run `techcurve assess` first")

@@ -28,7 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
-from ..errors import ReportError
+from techcurve.errors import ReportError
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FONT_FAMILY = "Noto Sans CJK SC"
@@ -85,7 +85,7 @@ def _cmap() -> frozenset[int]:
 
     from fontTools.ttLib import TTFont
 
-    from .. import cache
+    from techcurve import cache
 
     font_file = cjk_font_path()
     stat = font_file.stat()
@@ -195,7 +195,7 @@ def font_face_css(text: str, family: str = WEB_FONT_FAMILY) -> str:
 
     import fontTools
 
-    from .. import cache
+    from techcurve import cache
 
     chars = {c for c in text if not c.isspace() or c == " "} | set(
         "0123456789.,%–-—()（）：；，、 abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -31,10 +31,10 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .. import __version__
-from ..errors import ReportError
-from ..models import Phase, YearsBand
-from ..render.charts import (
+from techcurve import __version__
+from techcurve.datatypes import Phase, YearsBand
+from techcurve.errors import ReportError
+from techcurve.render.charts import (
     GlyphSheet,
     domain_colors,
     donut_chart,
@@ -43,13 +43,19 @@ from ..render.charts import (
     top_bar_chart,
     treemap_chart,
 )
-from ..render.curve import BAND_NAMES, curve_points, draw_curve, select_assessments
-from ..render.fonts import figure_svg, font_face_css
-from ..store import Store
-from .figures import report_figures, round_to_total
-from .pdf import find_chromium, html_to_pdf
-from .provenance import KINDS, SourceStat, provenance, source_display_name, source_stats
-from .series import coverage_end, fitted_points, subfield_series
+from techcurve.render.curve import BAND_NAMES, curve_points, draw_curve, select_assessments
+from techcurve.render.fonts import figure_svg, font_face_css
+from techcurve.report.figures import report_figures, round_to_total
+from techcurve.report.pdf import find_chromium, html_to_pdf
+from techcurve.report.provenance import (
+    KINDS,
+    SourceStat,
+    provenance,
+    source_display_name,
+    source_stats,
+)
+from techcurve.report.series import coverage_end, fitted_points, subfield_series
+from techcurve.store import Store
 
 log = logging.getLogger(__name__)
 

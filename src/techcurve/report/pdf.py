@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import ReportError
+from techcurve.errors import ReportError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..store import Store
+from techcurve.store import Store
 
 KINDS = ("patent", "paper", "article", "financing", "attention")
 

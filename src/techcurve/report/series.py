@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..assess.timeseries import (
+from techcurve.assess.timeseries import (
     BellFit,
     SFit,
     TimeSeriesModel,
@@ -44,9 +44,9 @@ from ..assess.timeseries import (
     gompertz,
     logistic,
 )
-from ..indicators import volume_coverage_end
-from ..render.charts import SERIES_COLORS
-from ..store import Store
+from techcurve.indicators import volume_coverage_end
+from techcurve.render.charts import SERIES_COLORS
+from techcurve.store import Store
 
 PLOT_YEARS = 30  # at most this many years before the as-of year are drawn
 BELL_MIN_R2 = 0.5

@@ -1,4 +1,4 @@
-"""The bulk path of :func:`techcurve.query.normalize_series`: one compiled pass.
+"""The bulk path of :func:`techcurve.normalize.normalize_series`: one compiled pass.
 
 Most stored text (simplified Chinese and English) needs only this of normalisation:
 ``SEP`` removed, full-width forms mapped to ASCII, A–Z lower-cased, whitespace runs
@@ -6,7 +6,7 @@ collapsed to one space and stripped, and every ASCII run ``[a-z0-9]+`` wrapped i
 ``SEP``. :func:`fold_arrow` does all of it in one pass over a string array's UTF-8
 bytes (Numba-compiled, no Python per string, releasing the GIL so ingest threads run
 it side by side), and flags the strings that hold a character NFKC, OpenCC or lower
-case treat otherwise: those take the Python reference path (``query._fold``) and then
+case treat otherwise: those take the Python reference path (``reference._fold``) and then
 this pass again, which leaves folded text's characters as they are.
 
 Done as five polars string kernels instead (replace_many, two regex replaces, a strip,
@@ -34,7 +34,7 @@ _ASCII_CLASS = np.zeros(128, np.uint8)
 _ASCII_CLASS[[ord(c) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"]] = (
     _ALNUM
 )
-# query._WS: str.isspace() minus SEP (U+001F), which is removed (dropped) instead.
+# reference._WS: str.isspace() minus SEP (U+001F), which is removed (dropped) instead.
 _ASCII_CLASS[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x20]] = _SPACE_CLASS
 _ASCII_CLASS[_SEP] = _DROP
 _ASCII_LOWER = np.array([c + 32 if 65 <= c <= 90 else c for c in range(128)], np.uint8)
@@ -208,7 +208,7 @@ def fold_arrow(values: pa.Array, special_class: str) -> tuple[pa.LargeStringArra
     """Fold a string array without nulls; (folded strings, which hold a special character).
 
     ``special_class`` is the regex character class of the special characters
-    (``query._python_path_regex()``).
+    (``reference._python_path_regex()``).
     """
     data, offsets = string_buffers(values)
     n = len(offsets) - 1

@@ -33,21 +33,15 @@ from typing import Any
 
 import polars as pl
 
-from .errors import QueryError, StoreError, TaxonomyError
-from .match import (
-    _BATCH,
-    FIELDS,
-    TEXT_FIELDS,
-    _count_text,
-    _leaf_key,
-    _positive_terms,
-    field_hits,
-)
-from .models import RECORD_KINDS, Domain, SubField
-from .query import SEP, Not, Or, Query, Term, normalize, parse_query, term_problem
-from .query import Node as QueryNode
-from .store import Store
-from .taxonomy import FINDING_KINDS, Finding, Taxonomy, load_taxonomy
+from techcurve.datatypes import RECORD_KINDS, Domain, SubField
+from techcurve.errors import QueryError, StoreError, TaxonomyError
+from techcurve.match import FIELDS, TEXT_FIELDS, field_hits
+from techcurve.match.matcher import _BATCH, _count_text, _leaf_key, _positive_terms
+from techcurve.normalize import SEP, normalize
+from techcurve.store import Store
+from techcurve.taxonomy import FINDING_KINDS, Finding, Taxonomy, load_taxonomy
+from techcurve.taxonomy.query import Node as QueryNode
+from techcurve.taxonomy.query import Not, Or, Query, Term, parse_query, term_problem
 
 __all__ = [
     "CSV_COLUMNS",
@@ -505,7 +499,7 @@ def split_terms(query: Query) -> tuple[list[str], list[str]] | None:
     >>> split_terms(parse_query('(AR OR "augmented reality") AND NOT ("AR model")'))
     (['AR', 'augmented reality'], ['AR model'])
     """
-    from .query import And
+    from techcurve.taxonomy.query import And
 
     root = query.root
     terms = _literal_or(root)

@@ -19,7 +19,7 @@ How it works (see docs/architecture.md, "Match", and docs/performance.md):
 
 :func:`match_frame` is a pure function over a polars frame, so the local engine
 (:func:`match_store`, streaming the store in Arrow batches) and the Dask engine
-(:mod:`techcurve.engine`) both call it on batches.
+(:mod:`techcurve.scaleout`) both call it on batches.
 
 Incremental matching (:func:`match_store`): the ``match_queries`` table (created
 here) records the canonical query each sub-field's links reflect, and the meta keys
@@ -43,12 +43,13 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .query import SEP, Query, Term, normalize, normalize_arrow, normalize_series
-from .store import COUNT_MATCH_COLUMNS, Store
-from .taxonomy import Taxonomy
+from techcurve.normalize import SEP, normalize, normalize_arrow, normalize_series
+from techcurve.store import COUNT_MATCH_COLUMNS, Store
+from techcurve.taxonomy import Taxonomy
+from techcurve.taxonomy.query import Query, Term
 
 if TYPE_CHECKING:
-    from .fastmatch import Automaton
+    from techcurve.match.fastmatch import Automaton
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def _leaf_key(term: Term) -> str:
 
 def _positive_terms(query: Query) -> set[Term]:
     """Leaves that can make the query true by being present (not under an odd number of NOTs)."""
-    from . import query as q
+    from techcurve.taxonomy import query as q
 
     out: set[Term] = set()
 
@@ -99,7 +100,7 @@ def _positive_terms(query: Query) -> set[Term]:
 
 def _is_plain_or(query: Query) -> bool:
     """True if the query is a single term or an OR of terms: every candidate matches."""
-    from . import query as q
+    from techcurve.taxonomy import query as q
 
     root = query.root
     if isinstance(root, q.Term):
@@ -147,8 +148,8 @@ def match_text(frame: pl.DataFrame, field: str | None = None) -> pl.Series:
 def field_hits(frame: pl.DataFrame, field: str | None, patterns: Sequence[str]) -> pl.Series:
     """Each record's distinct ``patterns`` in the text of ``field``, as sorted indices
     into ``patterns`` (a ``list[u32]`` column): the matcher's one search."""
-    from .fastmatch import find_all  # noqa: PLC0415 - Numba, when matching
-    from .fastnorm import string_buffers  # noqa: PLC0415
+    from techcurve.match.fastmatch import find_all  # noqa: PLC0415 - Numba, when matching
+    from techcurve.normalize.fastnorm import string_buffers  # noqa: PLC0415
 
     data, offsets = string_buffers(_field_text(frame, field))
     rows, ids = find_all(_automata(tuple(patterns)), data, offsets)
@@ -158,7 +159,7 @@ def field_hits(frame: pl.DataFrame, field: str | None, patterns: Sequence[str]) 
 
 @functools.lru_cache(maxsize=16)
 def _automata(patterns: tuple[str, ...]) -> tuple[Automaton, ...]:
-    from .fastmatch import compile_patterns  # noqa: PLC0415
+    from techcurve.match.fastmatch import compile_patterns  # noqa: PLC0415
 
     return compile_patterns(patterns)
 
@@ -274,7 +275,7 @@ def match_frame(
     union of its results on any split of them. ``parallel``: split a large frame over
     polars' threads (off for a caller that already runs batches side by side).
 
-    >>> from techcurve.query import parse_query
+    >>> from techcurve.taxonomy.query import parse_query
     >>> f = pl.DataFrame({"record_id": ["r1", "r2"], "title": ["ARM chips", "AR glasses"]})
     >>> match_frame(f, {"ar": parse_query("AR")}).rows()
     [('r2', 'ar', 'AR')]

@@ -4,7 +4,7 @@
 :class:`Automaton` (a deterministic Aho–Corasick automaton over the UTF-8 bytes:
 goto and failure links folded into one transition table over byte classes);
 :func:`find_all` runs them over the records of a string column (its Arrow buffers, from
-:func:`techcurve.fastnorm.string_buffers`) and returns, for every record, the distinct
+:func:`techcurve.normalize.fastnorm.string_buffers`) and returns, for every record, the distinct
 patterns it contains, as sorted pattern indices: overlapping occurrences count, so
 ``"ar"`` and ``"ar glasses"`` both hit.
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import StoreError
-from ..match import iter_record_batches
-from ..store import Store
+from techcurve.errors import StoreError
+from techcurve.match import iter_record_batches
+from techcurve.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -32,20 +32,19 @@ from typing import Literal, NoReturn
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import QueryError, TaxonomyError
-from .models import Domain, SubField
-from .query import (
-    SEP,
+from techcurve.datatypes import Domain, SubField
+from techcurve.errors import QueryError, TaxonomyError
+from techcurve.normalize import SEP, normalize
+from techcurve.taxonomy.query import Node as QueryNode
+from techcurve.taxonomy.query import (
     Not,
     Query,
     Term,
-    normalize,
     parse_query,
     quote_term,
     requalify,
     term_problem,
 )
-from .query import Node as QueryNode
 
 __all__ = [
     "DEFAULT_TAXONOMY",
@@ -57,7 +56,7 @@ __all__ = [
     "load_taxonomy",
 ]
 
-DEFAULT_TAXONOMY = Path(__file__).parent / "data" / "taxonomy.yaml"
+DEFAULT_TAXONOMY = Path(__file__).parent.parent / "data" / "taxonomy.yaml"
 
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _TOP_KEYS = {"version": True, "domains": True, "subfields": True}  # key → required
@@ -86,7 +85,7 @@ def _name_key(name: str) -> str:
 class Taxonomy:
     """Domains and sub-fields, with each sub-field's parsed query.
 
-    ``queries`` maps sub-field id → :class:`~techcurve.query.Query`; it is built from
+    ``queries`` maps sub-field id → :class:`~techcurve.taxonomy.query.Query`; it is built from
     ``SubField.query`` when not given (sub-fields whose query does not parse are left
     out there and reported by :func:`check_taxonomy`).
     """
@@ -278,7 +277,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Read and validate a taxonomy file (``None``: the one shipped with techcurve).
 
     Every sub-field's query is parsed; ``SubField.query`` holds its canonical form
-    and ``Taxonomy.queries`` the parsed :class:`~techcurve.query.Query`.
+    and ``Taxonomy.queries`` the parsed :class:`~techcurve.taxonomy.query.Query`.
 
     Raises :class:`~techcurve.errors.TaxonomyError` (``path``, ``line``, ``subfield``)
     for malformed files and :class:`~techcurve.errors.QueryError` (a subclass, with

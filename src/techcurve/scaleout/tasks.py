@@ -12,8 +12,8 @@ from datetime import date
 
 import polars as pl
 
-from ..match import match_frame, needed_columns
-from ..query import Query
+from techcurve.match import match_frame, needed_columns
+from techcurve.taxonomy.query import Query
 
 #: The record columns :func:`techcurve.indicators.indicator_frames` reads.
 INDICATOR_RECORD_COLUMNS = (

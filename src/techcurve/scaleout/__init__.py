@@ -17,8 +17,8 @@ it). ``docs/scale-out.md`` explains running on a real cluster.
 
 from __future__ import annotations
 
-from .parquet import ExportResult, export_parquet, read_manifest
-from .scale import ENGINES, ScaleIndicatorsResult, scale_indicators, scale_match
+from techcurve.scaleout.parquet import ExportResult, export_parquet, read_manifest
+from techcurve.scaleout.scale import ENGINES, ScaleIndicatorsResult, scale_indicators, scale_match
 
 __all__ = [
     "ENGINES",

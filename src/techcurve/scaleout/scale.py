@@ -8,7 +8,7 @@ partitions where they lie and only small results travel back.
   (:func:`techcurve.match.replace_matches`).
 * **indicators** — the indicators need every matched record, every article and the
   latest record of each kind, but nothing else. Each task keeps those records of
-  its file (:func:`techcurve.engine.tasks.indicator_records`); the client hands them
+  its file (:func:`techcurve.scaleout.tasks.indicator_records`); the client hands them
   to the pure :func:`techcurve.indicators.indicator_frames`, the same function the
   local ``techcurve indicators`` runs. Aggregating per partition and combining would
   have meant a second implementation of every indicator rule (opinion index shares,
@@ -29,13 +29,13 @@ from typing import Any
 
 import polars as pl
 
-from .. import config as _config
-from ..errors import ConfigError, StoreError
-from ..indicators import IndicatorParams, IndicatorsResult, indicator_frames
-from ..match import MatchResult, match_frame, replace_matches
-from ..store import RECORD_COLUMNS, Store
-from .parquet import read_manifest
-from .tasks import INDICATOR_RECORD_COLUMNS, indicator_records, match_file
+from techcurve import config as _config
+from techcurve.errors import ConfigError, StoreError
+from techcurve.indicators import IndicatorParams, IndicatorsResult, indicator_frames
+from techcurve.match import MatchResult, match_frame, replace_matches
+from techcurve.scaleout.parquet import read_manifest
+from techcurve.scaleout.tasks import INDICATOR_RECORD_COLUMNS, indicator_records, match_file
+from techcurve.store import RECORD_COLUMNS, Store
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +160,12 @@ def scale_match(
 ) -> MatchResult:
     """Match the exported records on ``engine`` and store the links in ``db``.
 
-    ``parquet_dir`` is an export (:func:`techcurve.engine.export_parquet`) that every
+    ``parquet_dir`` is an export (:func:`techcurve.scaleout.export_parquet`) that every
     worker can read at the same path. ``scheduler`` is the address of a running Dask
     scheduler (``tcp://host:8786``); without it a ``LocalCluster`` of ``workers``
     workers is started for the run. ``progress(done, total)`` counts files.
     """
-    from ..pipeline import taxonomy_for
+    from techcurve.pipeline import taxonomy_for
 
     tax = taxonomy_for(db, taxonomy)
     files, manifest = _files(parquet_dir)
