@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from techcurve.version import __version__
 
 # Imported when first used (PEP 562), so that importing the package loads no polars:
 # the console script sets polars' allocator settings before anything loads it.

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from techcurve.text import Lang, t
+
 
 class EvidenceKind(StrEnum):
     """What a record or a count row is evidence of."""
@@ -50,11 +52,15 @@ class Phase(StrEnum):
 
     @property
     def zh(self) -> str:
-        return _PHASE_ZH[self]
+        return self.label("zh")
 
     @property
     def en(self) -> str:
-        return _PHASE_EN[self]
+        return self.label("en")
+
+    def label(self, lang: Lang) -> str:
+        """The phase's name in ``lang``, from the text catalogue."""
+        return t(f"common.phase.{self.value}", lang)
 
     @property
     def order(self) -> int:
@@ -82,21 +88,6 @@ class Phase(StrEnum):
         allowed = ", ".join(f"{p.value} ({p.zh})" for p in cls)
         raise ValueError(f"unknown phase {value!r} (expected one of: {allowed})")
 
-
-_PHASE_ZH = {
-    Phase.TRIGGER: "技术萌芽期",
-    Phase.PEAK: "期望膨胀期",
-    Phase.TROUGH: "泡沫破裂低谷期",
-    Phase.SLOPE: "稳步爬升复苏期",
-    Phase.PLATEAU: "生产成熟期",
-}
-_PHASE_EN = {
-    Phase.TRIGGER: "Innovation Trigger",
-    Phase.PEAK: "Peak of Inflated Expectations",
-    Phase.TROUGH: "Trough of Disillusionment",
-    Phase.SLOPE: "Slope of Enlightenment",
-    Phase.PLATEAU: "Plateau of Productivity",
-}
 
 # Positions along the curve (x from 0 to 1) that belong to each phase. The render
 # stage draws the curve over the same x range, so a position is a point on it.

@@ -31,7 +31,6 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from techcurve import __version__
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.errors import ReportError
 from techcurve.render.charts import (
@@ -56,6 +55,7 @@ from techcurve.report.provenance import (
 )
 from techcurve.report.series import coverage_end, fitted_points, subfield_series
 from techcurve.store import Store
+from techcurve.version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,90 @@
+"""The zh/en text catalogue: every sentence a user reads comes from here.
+
+The catalogue is the YAML files beside this module, one per area (``common.yaml``,
+``report.yaml``, ``curve.yaml``, ``reasons.yaml``, ``cli.yaml`` …). Each key is
+``<area>.<name>`` and maps to its Chinese and English text; the text is a
+:meth:`str.format` template whose ``{fields}`` are the same in both languages::
+
+    report.cover_title:
+      zh: "{year}年中国技术成熟度评估曲线"
+      en: "China technology maturity curve {year}"
+
+:func:`t` looks a key up and fills it; a key that is missing, or missing in one
+language, is a bug, and ``tests/test_text.py`` fails on it (as on fields that differ
+between the languages, or a Chinese text holding an English sentence).
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeAlias, get_args
+
+import yaml
+
+__all__ = ["LANGS", "Lang", "catalogue", "check_lang", "fields", "t"]
+
+Lang: TypeAlias = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
+
+_FOLDER = Path(__file__).parent
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice (YAML would keep the last)."""
+
+
+def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+@functools.cache
+def catalogue() -> Mapping[str, Mapping[str, str]]:
+    """Every key of every catalogue file → ``{"zh": …, "en": …}``."""
+    out: dict[str, Mapping[str, str]] = {}
+    for path in sorted(_FOLDER.glob("*.yaml")):
+        with path.open(encoding="utf-8") as fh:
+            entries = yaml.load(fh, Loader=_UniqueKeyLoader) or {}
+        for key, value in entries.items():
+            if key in out:
+                raise ValueError(f"{path.name}: key {key!r} is also in another catalogue file")
+            out[key] = value
+    return out
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` as a :data:`Lang`, or a ValueError naming the languages there are."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (expected one of: {', '.join(LANGS)})")
+    return lang  # type: ignore[return-value]
+
+
+def t(key: str, lang: Lang, /, **values: Any) -> str:
+    """The text of ``key`` in ``lang``, its ``{fields}`` filled from ``values``."""
+    try:
+        template = catalogue()[key][lang]
+    except KeyError:
+        raise KeyError(f"text catalogue has no {lang!r} text for {key!r}") from None
+    return template.format(**values) if values else template
+
+
+def fields(template: str) -> set[str]:
+    """The names of the ``{fields}`` a template fills."""
+    return {
+        name.split(".")[0].split("[")[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
