@@ -6,7 +6,6 @@ the defaults for anything missing in code, so a user file only lists what it cha
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,6 @@ import yaml
 from techcurve.errors import ConfigError
 
 DEFAULT_CONFIG = Path(__file__).parent / "data" / "config.yaml"
-
-
-def data_dir() -> Path:
-    """The real-data folder: ``$TECHCURVE_DATA``, else ``../shared/data``."""
-    return Path(os.environ.get("TECHCURVE_DATA", "../shared/data"))
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
