@@ -46,7 +46,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: back-edges still being removed (issue 14); each entry is (importer, imported)
 KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("techcurve.editions", "techcurve.render.curve"),
-    ("techcurve.ingest", "techcurve.match"),
     ("techcurve.render.curve", "techcurve.report.provenance"),
     ("techcurve.scaleout.scale", "techcurve.pipeline"),
     ("techcurve.taxonomy.tools", "techcurve.match"),
@@ -211,9 +210,7 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.assess.snapshot",
     "techcurve.cli",
     "techcurve.indicators",
-    "techcurve.ingest",
     "techcurve.ingest.counts",
-    "techcurve.ingest.readers",
     "techcurve.match.matcher",
     "techcurve.render.charts",
     "techcurve.render.curve",
@@ -233,7 +230,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.audit._check_table",
     "techcurve.cli.assess_cmds.backtest",
     "techcurve.indicators._indicator_frames",
-    "techcurve.ingest._ingest_one",
     "techcurve.ingest.counts._validate",
     "techcurve.ingest.counts.ingest_counts",
     "techcurve.ingest.counts.read_counts",

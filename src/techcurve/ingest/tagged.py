@@ -39,7 +39,8 @@ from urllib.parse import parse_qs, urlparse
 from techcurve.errors import IngestError
 from techcurve.ingest import readers
 from techcurve.ingest.base import Reject
-from techcurve.ingest.readers import RawBatch, Table, _json_frame, _Lines
+from techcurve.ingest.jsonfiles import json_batch
+from techcurve.ingest.readers import Lines, RawBatch, Table
 
 BIB_COLUMNS = ("_kind", "_title", "_abstract", "_keywords", "_date", "_venue",
                "_organization", "_source_id", "_url", "_ipc")  # fmt: skip
@@ -114,7 +115,7 @@ _SYNTAX: dict[str, _Syntax] = {
 
 
 def _chunks(
-    lines: _Lines, fmt: str, path: str
+    lines: Lines, fmt: str, path: str
 ) -> Iterator[tuple[int, list[str] | None, Reject | None]]:
     """(first line, the record's lines) per record, or a reject for stray text."""
     syn = _SYNTAX[fmt]
@@ -427,7 +428,7 @@ def open_tagged(path: Path, encoding: str, fmt: str) -> Table:
     if fmt not in _SYNTAX:
         raise IngestError(f"no tagged reader for {fmt!r}", path=str(path))
     f = path.open("r", encoding=encoding, newline="", errors="strict")
-    lines = _Lines(f, path, encoding)
+    lines = Lines(f, path, encoding)
     try:
         gen = _batches(path, lines, fmt)
         first = next(gen, None)
@@ -447,7 +448,7 @@ def open_tagged(path: Path, encoding: str, fmt: str) -> Table:
     return Table(path, fmt, encoding, None, cols, batches(), close=f.close, labels=LABELS[fmt])
 
 
-def _batches(path: Path, lines: _Lines, fmt: str) -> Iterator[RawBatch]:
+def _batches(path: Path, lines: Lines, fmt: str) -> Iterator[RawBatch]:
     parse = _rispy_record if fmt in ("ris", "wos") else _tag_record
     rows: list[dict[str, str | None]] = []
     numbers: list[int] = []
@@ -469,7 +470,7 @@ def _batches(path: Path, lines: _Lines, fmt: str) -> Iterator[RawBatch]:
                 rows.append(empty | _row(rec, fmt))
                 numbers.append(start)
         if len(rows) + len(rejects) >= readers.BATCH_ROWS:
-            yield _json_frame(rows, numbers, rejects)
+            yield json_batch(rows, numbers, rejects)
             rows, numbers, rejects = [], [], []
     if rows or rejects:
-        yield _json_frame(rows, numbers, rejects)
+        yield json_batch(rows, numbers, rejects)
