@@ -231,7 +231,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.indicators._indicator_frames",
     "techcurve.ingest.fastcsv._scan",
     "techcurve.ingest.money._parse_amount",
-    "techcurve.ingest.records.build_records",
     "techcurve.ingest.tagged._derive",
     "techcurve.match.fastmatch._walk",
     "techcurve.match.matcher.match_store",

@@ -25,7 +25,6 @@ publication number, else the DOI) and ``_keywords``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -164,10 +163,3 @@ def _derived(frame: pl.DataFrame, recs: list[dict[str, list[str]]]) -> list[pl.S
         pl.Series("_keywords", kws, dtype=pl.Utf8()),
         pl.Series("_ipc", ipcs, dtype=pl.Utf8()),
     ]
-
-
-def iter_records(path: Path, encoding: str = "utf-8") -> Iterator[dict[str, list[str]]]:
-    """The raw NoteExpress records of a file (for inspection and debugging)."""
-    text = path.read_text(encoding=encoding)
-    for _, rec in parse_noteexpress(text, str(path))[0]:
-        yield rec

@@ -40,7 +40,7 @@ from techcurve.errors import IngestError
 from techcurve.ingest import readers
 from techcurve.ingest.base import Reject
 from techcurve.ingest.jsonfiles import json_batch
-from techcurve.ingest.readers import Lines, RawBatch, Table
+from techcurve.ingest.readers import SHOWN_CHARS, Lines, RawBatch, Table
 
 BIB_COLUMNS = ("_kind", "_title", "_abstract", "_keywords", "_date", "_venue",
                "_organization", "_source_id", "_url", "_ipc")  # fmt: skip
@@ -59,7 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
                "_abstract": "Summary-摘要", "_keywords": "Keyword-关键词", "_venue": "Source-刊名",
                "_source_id": "Link-链接"},
 }  # fmt: skip
-_SHOW = 200
+
 _PUBNO = re.compile(r"^(?:CN|US|EP|WO|JP|KR|DE)\d{5,}[A-Z]?\d?$")
 _LIST_SEP = re.compile(r"\s*(?:;;|；|;)\s*")
 _MONTHS = {m: i for i, m in enumerate(
@@ -142,7 +142,7 @@ def _chunks(
             if syn.ignore(line) or syn.end(line):
                 continue
             yield n, None, Reject(
-                path, n, None, line.strip()[:_SHOW],
+                path, n, None, line.strip()[:SHOWN_CHARS],
                 f"text outside any record: {_FORMAT_NAMES[fmt]} records start with "
                 f"{_STARTS[fmt]!r}",
             )  # fmt: skip
@@ -462,7 +462,7 @@ def _batches(path: Path, lines: Lines, fmt: str) -> Iterator[RawBatch]:
                 rec = parse(chunk, fmt)
             except Exception as e:  # rispy and friends raise KeyError, AttributeError …
                 rejects.append(
-                    Reject(str(path), start, None, " | ".join(chunk)[:_SHOW],
+                    Reject(str(path), start, None, " | ".join(chunk)[:SHOWN_CHARS],
                            f"cannot read this {_FORMAT_NAMES[fmt]} record ({type(e).__name__}: "
                            f"{e}): fix the record or export it again")
                 )  # fmt: skip
