@@ -1,8 +1,8 @@
 """The fast path for well-formed UTF-8 CSV/TSV: polars' native parser, in batches.
 
 Python's ``csv`` module (the reader in :mod:`.readers`) reads anything a spreadsheet
-writes, but it turns every field into a Python object: ~7 s per million records of
-titles and abstracts. For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` line
+writes, but it turns every field into a Python object, which is slow for millions of
+titles and abstracts (docs/performance.md). For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` line
 ends, every record as wide as the header, quotes only where RFC 4180 puts them —
 polars' parser gives exactly the same fields, and this module uses it instead.
 
@@ -69,6 +69,8 @@ class Resume:
     line: int
 
 
+# long on purpose: one compiled pass over every byte of the file, the whole RFC 4180 state
+# machine in one loop; measured in docs/performance.md ("The CSV scan compiled and streamed").
 @numba.njit(cache=True, nogil=True)
 def _scan(
     buf: np.ndarray, delim: int, width: int, final: bool
@@ -175,8 +177,8 @@ def _blocks(
         head = f.read(3)
         offset = 3 if head == b"\xef\xbb\xbf" else 0
         f.seek(offset)
-        # One buffer for every block, the unfinished record carried to its front: fresh
-        # 64 MB buffers per block cost ~300k page faults (~1 CPU s) per 620 MB read.
+        # One buffer for every block, the unfinished record carried to its front: a fresh
+        # buffer per block costs page faults on every block (docs/performance.md).
         buf = np.empty(2 * block_bytes, np.uint8)
         have = 0  # bytes carried over, at the front of buf
         line = 1  # physical line of the next record
