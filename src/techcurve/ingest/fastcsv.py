@@ -69,8 +69,8 @@ class Resume:
     line: int
 
 
-# long on purpose: one compiled pass over every byte of the file, the whole RFC 4180 state
-# machine in one loop; measured in docs/performance.md ("The CSV scan compiled and streamed").
+# One compiled pass over every byte of the file: the whole RFC 4180 state machine in one loop.
+# long on purpose: a hot loop, measured in docs/performance.md ("The CSV scan compiled …")
 @numba.njit(cache=True, nogil=True)
 def _scan(
     buf: np.ndarray, delim: int, width: int, final: bool
