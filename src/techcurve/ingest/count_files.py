@@ -260,12 +260,12 @@ def parse_trends_month(text: str | None) -> tuple[int, int] | None:
     """``12-Jan`` → (2012, 1); ``Jan-04`` → (2004, 1); ``2012-01[-01]`` → (2012, 1); else None."""
     if not text:
         return None
-    t = text.strip()
-    if m := re.fullmatch(r"(\d{2})-([A-Za-z]{3})", t):
+    stripped = text.strip()
+    if m := re.fullmatch(r"(\d{2})-([A-Za-z]{3})", stripped):
         yy, mon = m.group(1), m.group(2)
-    elif m := re.fullmatch(r"([A-Za-z]{3})-(\d{2})", t):
+    elif m := re.fullmatch(r"([A-Za-z]{3})-(\d{2})", stripped):
         mon, yy = m.group(1), m.group(2)
-    elif m := re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", t):
+    elif m := re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", stripped):
         month = int(m.group(2))
         return (int(m.group(1)), month) if 1 <= month <= 12 else None
     else:

@@ -33,6 +33,7 @@ import polars as pl
 
 from techcurve.errors import IngestError
 from techcurve.ingest.base import ROW_COL
+from techcurve.text import t
 
 BLOCK_BYTES = 64 * 1024 * 1024
 _NL, _CR, _QUOTE = 10, 13, 34
@@ -300,8 +301,7 @@ def _raise_decode_error(path: Path, data: bytes, b: Batch) -> None:
     except UnicodeDecodeError as e:
         line = int(b.lines[0]) + data.count(b"\n", 0, e.start)
         raise IngestError(
-            f"cannot decode line {line:,} as utf-8 ({e.reason}): pass the right encoding "
-            "(e.g. encoding='gb18030' or 'utf-8')",
+            t("ingest.undecodable_line", "en", line=line, encoding="utf-8", reason=e.reason),
             path=str(path),
             row=line,
         ) from None

@@ -16,6 +16,7 @@ from techcurve.ingest import readers
 from techcurve.ingest.base import ROW_COL, Reject
 from techcurve.ingest.openalex import is_openalex_work, openalex_row
 from techcurve.ingest.readers import SHOWN_CHARS, Lines, RawBatch, Table, cell_text, raw_frame
+from techcurve.text import t
 
 # -- JSONL ---------------------------------------------------------------------------
 
@@ -71,7 +72,13 @@ def _jsonl_batches(
         except (json.JSONDecodeError, RecursionError) as e:
             msg = f"{e.msg} at column {e.colno}" if isinstance(e, json.JSONDecodeError) else str(e)
             rejects.append(
-                Reject(str(path), n, None, text[:SHOWN_CHARS], f"not valid JSON ({msg})")
+                Reject(
+                    str(path),
+                    n,
+                    None,
+                    text[:SHOWN_CHARS],
+                    t("ingest.reject_bad_json", "en", error=msg),
+                )
             )
         else:
             if isinstance(obj, dict):
@@ -81,7 +88,7 @@ def _jsonl_batches(
             else:
                 rejects.append(
                     Reject(str(path), n, None, text[:SHOWN_CHARS],
-                           f"a JSON {type(obj).__name__}, not an object with named fields")
+                           t("ingest.reject_json_not_object", "en", type=type(obj).__name__))
                 )  # fmt: skip
         if len(rows) + len(rejects) >= readers.BATCH_ROWS:
             yield json_batch(rows, numbers, rejects)
@@ -118,7 +125,7 @@ def open_json(path: Path, encoding: str) -> Table:
         text = path.read_text(encoding=encoding, errors="strict")
     except UnicodeDecodeError as e:
         raise IngestError(
-            f"cannot decode the file as {encoding} ({e.reason}): pass encoding= (e.g. utf-8)",
+            t("ingest.undecodable_json", "en", encoding=encoding, reason=e.reason),
             path=str(path),
         ) from None
     text = text.lstrip("\ufeff")
@@ -128,13 +135,12 @@ def open_json(path: Path, encoding: str) -> Table:
         if e.msg == "Extra data" and text.lstrip().startswith("{"):
             return open_jsonl(path, encoding)
         raise IngestError(
-            f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno}): fix the file "
-            "or export it again",
+            t("ingest.bad_json", "en", error=e.msg, line=e.lineno, column=e.colno),
             path=str(path),
             row=e.lineno,
         ) from None
     except RecursionError:
-        raise IngestError("the JSON is nested too deeply to read", path=str(path)) from None
+        raise IngestError(t("ingest.json_too_deep", "en"), path=str(path)) from None
     items = _json_items(doc, path)
     hint: list[str | None] = [None]
     rows: list[dict[str, str | None]] = []
@@ -151,7 +157,8 @@ def open_json(path: Path, encoding: str) -> Table:
             shown = json.dumps(obj, ensure_ascii=False)[:SHOWN_CHARS]
             rejects.append(
                 Reject(str(path), i, None, shown,
-                       f"record {i} is a JSON {type(obj).__name__}, not an object with named fields")
+                       t("ingest.reject_json_record_not_object", "en", record=i,
+                         type=type(obj).__name__))
             )  # fmt: skip
         if len(rows) + len(rejects) >= readers.BATCH_ROWS:
             batches.append(json_batch(rows, numbers, rejects))
@@ -171,7 +178,6 @@ def _json_items(doc: Any, path: Path) -> list[Any]:
                 return list(doc[key])
         return [doc]
     raise IngestError(
-        f"the JSON document is a {type(doc).__name__}: expected an array of objects "
-        f"or an object with one of {', '.join(JSON_LIST_KEYS)} holding them",
+        t("ingest.json_not_records", "en", type=type(doc).__name__, keys=", ".join(JSON_LIST_KEYS)),
         path=str(path),
     )

@@ -37,6 +37,7 @@ from techcurve.ingest import fastcsv
 from techcurve.ingest.base import ROW_COL, Reject
 from techcurve.ingest.dates import ParsedDate, parse_date
 from techcurve.ingest.sniff import sniff_delimiter
+from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,7 @@ def name_date_columns(
         )
         if ok >= 0.8 * len(values):
             where = column_letter(i) if letters else str(i + 1)
-            notes.append(
-                f"column {where} has no header but holds dates (e.g. {values[0]!r}): named it 'date'"
-            )
+            notes.append(t("ingest.note_date_column", "en", column=where, example=values[0]))
             header[i] = "date"
             break
     return notes
@@ -189,8 +188,13 @@ class Lines:
             line = next(self.f)
         except UnicodeDecodeError as e:
             raise IngestError(
-                f"cannot decode line {self.count + 1:,} as {self.encoding} ({e.reason}): "
-                "pass the right encoding (e.g. encoding='gb18030' or 'utf-8')",
+                t(
+                    "ingest.undecodable_line",
+                    "en",
+                    line=self.count + 1,
+                    encoding=self.encoding,
+                    reason=e.reason,
+                ),
                 path=str(self.path),
                 row=self.count + 1,
             ) from None
@@ -206,8 +210,7 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
     except UnicodeDecodeError as e:
         f.close()
         raise IngestError(
-            f"cannot decode the file as {encoding} ({e.reason}): pass encoding= "
-            "(e.g. gb18030, utf-16, mac_roman)",
+            t("ingest.undecodable_csv", "en", encoding=encoding, reason=e.reason),
             path=str(path),
         ) from None
     f.seek(0)
@@ -223,7 +226,9 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
                 break
     except csv.Error as e:
         f.close()
-        raise IngestError(f"cannot read the header: {e}", path=str(path), row=lines.count) from None
+        raise IngestError(
+            t("ingest.bad_header", "en", error=e), path=str(path), row=lines.count
+        ) from None
     if header_raw is None:
         f.close()
         return Table(path, fmt, encoding, delim, [], iter(()), close=lambda: None)
@@ -306,7 +311,7 @@ def _csv_batches(
             break
         except csv.Error as e:
             raise IngestError(
-                f"the CSV cannot be parsed here ({e}): fix or remove this row",
+                t("ingest.csv_unparsable", "en", error=e),
                 path=str(path),
                 row=lines.count,
             ) from None
@@ -371,7 +376,7 @@ def open_parquet(path: Path) -> Table:
         names = list(pf.schema_arrow.names)
     except Exception as e:  # pyarrow raises ArrowInvalid, OSError … for a broken file
         raise IngestError(
-            f"not a readable Parquet file ({type(e).__name__}: {e})", path=str(path)
+            t("ingest.bad_parquet", "en", error=f"{type(e).__name__}: {e}"), path=str(path)
         ) from None
     cols = clean_header(names)
 
@@ -391,7 +396,12 @@ def open_parquet(path: Path) -> Table:
             raise
         except Exception as e:
             raise IngestError(
-                f"the Parquet file breaks off after row {start - 1:,} ({type(e).__name__}: {e})",
+                t(
+                    "ingest.parquet_breaks_off",
+                    "en",
+                    row=start - 1,
+                    error=f"{type(e).__name__}: {e}",
+                ),
                 path=str(path),
                 row=start,
             ) from None
@@ -406,14 +416,14 @@ def _text_frame(df: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     for s, name in zip(df.get_columns(), names, strict=True):
         dt = s.dtype
         if dt == pl.Utf8:
-            t = s
+            text = s
         elif isinstance(dt, pl.List) and not dt.inner.is_nested():
-            t = s.list.eval(pl.element().cast(pl.Utf8)).list.join(";")
+            text = s.list.eval(pl.element().cast(pl.Utf8)).list.join(";")
         elif dt.is_nested() or dt == pl.Object or dt == pl.Binary:
-            t = pl.Series([cell_text(v) for v in s.to_list()], dtype=pl.Utf8)
+            text = pl.Series([cell_text(v) for v in s.to_list()], dtype=pl.Utf8)
         elif dt == pl.Boolean:
-            t = s.cast(pl.Utf8).str.to_lowercase()
+            text = s.cast(pl.Utf8).str.to_lowercase()
         else:
-            t = s.cast(pl.Utf8)
-        out.append(t.alias(name))
+            text = s.cast(pl.Utf8)
+        out.append(text.alias(name))
     return pl.DataFrame(out, schema={n: pl.Utf8() for n in names})

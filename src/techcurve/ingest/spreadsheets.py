@@ -25,6 +25,7 @@ from techcurve.ingest.readers import (
     rename_batch,
     unnamed_columns,
 )
+from techcurve.text import t
 
 # -- XLSX ----------------------------------------------------------------------------
 
@@ -36,16 +37,16 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as e:
-        raise IngestError(f"not a readable XLSX workbook ({e})", path=str(path)) from None
+        raise IngestError(t("ingest.bad_xlsx", "en", error=e), path=str(path)) from None
     except Exception as e:  # zipfile.BadZipFile and friends
         raise IngestError(
-            f"not a readable XLSX workbook ({type(e).__name__}: {e})", path=str(path)
+            t("ingest.bad_xlsx", "en", error=f"{type(e).__name__}: {e}"), path=str(path)
         ) from None
     if sheet is not None:
         if sheet not in wb.sheetnames:
             wb.close()
             raise IngestError(
-                f"no sheet {sheet!r} in the workbook (sheets: {', '.join(wb.sheetnames)})",
+                t("ingest.no_sheet", "en", sheet=sheet, sheets=", ".join(wb.sheetnames)),
                 path=str(path),
             )
         ws = wb[sheet]
@@ -106,22 +107,21 @@ def open_xls(path: Path, sheet: str | None = None) -> Table:
         import xlrd  # noqa: PLC0415 - only XLS inputs pay for the import
     except ImportError:  # pragma: no cover - xlrd is a dependency
         raise IngestError(
-            "reading .xls needs the xlrd package: pip install xlrd (or save the file as .xlsx)",
+            t("ingest.xls_needs_xlrd", "en", command="pip install xlrd"),
             path=str(path),
         ) from None
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)
     except Exception as e:  # xlrd raises XLRDError, CompDocError, struct.error …
         raise IngestError(
-            f"not a readable XLS workbook ({type(e).__name__}: {e}): open it in a spreadsheet "
-            "program and save it as .xlsx or .csv",
+            t("ingest.bad_xls_resave", "en", error=f"{type(e).__name__}: {e}"),
             path=str(path),
         ) from None
     try:
         names = book.sheet_names()
         if sheet is not None and sheet not in names:
             raise IngestError(
-                f"no sheet {sheet!r} in the workbook (sheets: {', '.join(names)})", path=str(path)
+                t("ingest.no_sheet", "en", sheet=sheet, sheets=", ".join(names)), path=str(path)
             )
         ws = book.sheet_by_name(sheet) if sheet is not None else book.sheet_by_index(0)
     except IngestError:
@@ -130,7 +130,7 @@ def open_xls(path: Path, sheet: str | None = None) -> Table:
     except Exception as e:
         book.release_resources()
         raise IngestError(
-            f"not a readable XLS workbook ({type(e).__name__}: {e})", path=str(path)
+            t("ingest.bad_xls", "en", error=f"{type(e).__name__}: {e}"), path=str(path)
         ) from None
 
     def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -139,7 +139,9 @@ def open_xls(path: Path, sheet: str | None = None) -> Table:
                 cells = tuple(_xls_value(c, book.datemode) for c in ws.row(i))
             except Exception as e:
                 raise IngestError(
-                    f"cannot read this row ({type(e).__name__}: {e})", path=str(path), row=i + 1
+                    t("ingest.bad_sheet_row", "en", error=f"{type(e).__name__}: {e}"),
+                    path=str(path),
+                    row=i + 1,
                 ) from None
             yield i + 1, cells
 
@@ -149,17 +151,17 @@ def open_xls(path: Path, sheet: str | None = None) -> Table:
 def _xls_value(cell: Any, datemode: int) -> Any:
     import xlrd  # noqa: PLC0415
 
-    t = cell.ctype
-    if t in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+    ctype = cell.ctype
+    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return None
-    if t == xlrd.XL_CELL_DATE:
+    if ctype == xlrd.XL_CELL_DATE:
         try:
             return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
         except (xlrd.xldate.XLDateError, ValueError, OverflowError):
             return cell.value
-    if t == xlrd.XL_CELL_BOOLEAN:
+    if ctype == xlrd.XL_CELL_BOOLEAN:
         return bool(cell.value)
-    if t == xlrd.XL_CELL_ERROR:
+    if ctype == xlrd.XL_CELL_ERROR:
         return xlrd.error_text_from_code.get(cell.value, "#ERROR")
     return cell.value
 
@@ -180,8 +182,7 @@ def _xlsx_batches(
             if extra:
                 rejects.append(
                     Reject(str(path), n, None, " | ".join(v or "" for v in values)[:SHOWN_CHARS],
-                           f"row has values beyond the {width} columns the header names "
-                           "(a shifted row?): fix the row and ingest the file again")
+                           t("ingest.reject_values_beyond_header", "en", width=width))
                 )  # fmt: skip
                 continue
             values = values[:width]

@@ -41,6 +41,7 @@ from techcurve.ingest import readers
 from techcurve.ingest.base import Reject
 from techcurve.ingest.jsonfiles import json_batch
 from techcurve.ingest.readers import SHOWN_CHARS, Lines, RawBatch, Table
+from techcurve.text import t
 
 BIB_COLUMNS = ("_kind", "_title", "_abstract", "_keywords", "_date", "_venue",
                "_organization", "_source_id", "_url", "_ipc")  # fmt: skip
@@ -143,8 +144,8 @@ def _chunks(
                 continue
             yield n, None, Reject(
                 path, n, None, line.strip()[:SHOWN_CHARS],
-                f"text outside any record: {_FORMAT_NAMES[fmt]} records start with "
-                f"{_STARTS[fmt]!r}",
+                t("ingest.reject_outside_tagged", "en", format=_FORMAT_NAMES[fmt],
+                  start=_STARTS[fmt]),
             )  # fmt: skip
             continue
         if syn.end(line):
@@ -285,9 +286,9 @@ def _first_address(text: str | None) -> str | None:
     """WoS ``C1`` starts with ``[Authors] Address``: the first address without names."""
     if not text:
         return None
-    t = re.sub(r"^\[[^\]]*\]\s*", "", text.strip())
-    t = re.split(r"\s*\[", t, maxsplit=1)[0].strip()
-    return t.split(";")[0].strip() or None
+    rest = re.sub(r"^\[[^\]]*\]\s*", "", text.strip())
+    rest = re.split(r"\s*\[", rest, maxsplit=1)[0].strip()
+    return rest.split(";")[0].strip() or None
 
 
 def _fields(
@@ -444,7 +445,7 @@ def _row(rec: Raw, fmt: str) -> dict[str, str | None]:
 def open_tagged(path: Path, encoding: str, fmt: str) -> Table:
     """Read a tagged export (``fmt`` in :data:`TAGGED_FORMATS`) in batches."""
     if fmt not in _SYNTAX:
-        raise IngestError(f"no tagged reader for {fmt!r}", path=str(path))
+        raise IngestError(t("ingest.no_tagged_reader", "en", format=fmt), path=str(path))
     f = path.open("r", encoding=encoding, newline="", errors="strict")
     lines = Lines(f, path, encoding)
     try:
@@ -481,8 +482,8 @@ def _batches(path: Path, lines: Lines, fmt: str) -> Iterator[RawBatch]:
             except Exception as e:  # rispy and friends raise KeyError, AttributeError …
                 rejects.append(
                     Reject(str(path), start, None, " | ".join(chunk)[:SHOWN_CHARS],
-                           f"cannot read this {_FORMAT_NAMES[fmt]} record ({type(e).__name__}: "
-                           f"{e}): fix the record or export it again")
+                           t("ingest.reject_bad_tagged_record", "en", format=_FORMAT_NAMES[fmt],
+                             error=f"{type(e).__name__}: {e}"))
                 )  # fmt: skip
             else:
                 rows.append(empty | _row(rec, fmt))
