@@ -116,8 +116,9 @@ class MoneyConfig:
             return self.rate("USD", year) / self.hkd_per_usd
         if not table:
             raise ValueError(
-                f"no exchange rate for {currency!r} (supported: {', '.join(CURRENCIES)})"
-            )
+                t("ingest.no_exchange_rate", "en", currency=currency,
+                  currencies=", ".join(CURRENCIES))
+            )  # fmt: skip
         lo, hi = min(table), max(table)
         y = hi if year is None else min(max(year, lo), hi)
         if y not in table:  # a gap in a user's table: the nearest year
@@ -139,53 +140,58 @@ def money_config(section: Mapping[str, Any] | None) -> MoneyConfig:
     vague = dict(VAGUE_AMOUNTS)
     raw_vague = section.get("vague_amounts") or {}
     if not isinstance(raw_vague, Mapping):
-        raise ConfigError("ingest.vague_amounts must map a wording to {low, high, point}")
+        raise ConfigError(t("ingest.config_vague_not_a_mapping", "en", shape="{low, high, point}"))
     for name, spec in raw_vague.items():
         if name not in VAGUE_AMOUNTS:
             raise ConfigError(
-                f"ingest.vague_amounts.{name}: unknown wording (one of {', '.join(VAGUE_AMOUNTS)})"
+                t("ingest.config_vague_unknown", "en", name=name, words=", ".join(VAGUE_AMOUNTS))
             )
         try:
             lo, hi, pt = (float(spec[k]) for k in ("low", "high", "point"))
         except (TypeError, KeyError, ValueError):
             raise ConfigError(
-                f"ingest.vague_amounts.{name} must be {{low: …, high: …, point: …}} numbers, "
-                f"not {spec!r}"
+                t(
+                    "ingest.config_vague_not_numbers",
+                    "en",
+                    name=name,
+                    shape="{low: …, high: …, point: …}",
+                    spec=spec,
+                )
             ) from None
         if not 0 < lo <= pt <= hi:
             raise ConfigError(
-                f"ingest.vague_amounts.{name}: need 0 < low <= point <= high, got {lo}, {pt}, {hi}"
+                t("ingest.config_vague_order", "en", name=name, low=lo, point=pt, high=hi)
             )
         vague[name] = (lo, hi, pt)
     fx: dict[str, dict[int, float]] = {"USD": dict(USD_CNY)}
     raw_fx = section.get("fx_rates") or {}
     if not isinstance(raw_fx, Mapping):
-        raise ConfigError("ingest.fx_rates must map a currency to {year: CNY per unit}")
+        raise ConfigError(t("ingest.config_fx_not_a_mapping", "en", shape="{year: CNY per unit}"))
     for cur, table in raw_fx.items():
         code = str(cur).upper()
         if code not in ("USD", "HKD"):
-            raise ConfigError(f"ingest.fx_rates.{cur}: only USD and HKD rates can be set")
+            raise ConfigError(t("ingest.config_fx_currency", "en", currency=cur))
         if not isinstance(table, Mapping) or not table:
-            raise ConfigError(f"ingest.fx_rates.{cur} must map years to CNY per unit")
+            raise ConfigError(t("ingest.config_fx_not_years", "en", currency=cur))
         merged = dict(fx.get(code, {}))
         for y, r in table.items():
             try:
                 year, rate = int(y), float(r)
             except (TypeError, ValueError):
                 raise ConfigError(
-                    f"ingest.fx_rates.{cur}: {y!r}: {r!r} is not year: rate"
+                    t("ingest.config_fx_not_year_rate", "en", currency=cur, year=y, rate=r)
                 ) from None
             if not rate > 0:
-                raise ConfigError(f"ingest.fx_rates.{cur}.{y}: the rate must be positive")
+                raise ConfigError(t("ingest.config_fx_not_positive", "en", currency=cur, year=y))
             merged[year] = rate
         fx[code] = merged
     hkd = section.get("hkd_per_usd", HKD_PER_USD)
     try:
         hkd_f = float(hkd)
     except (TypeError, ValueError):
-        raise ConfigError(f"ingest.hkd_per_usd must be a number, not {hkd!r}") from None
+        raise ConfigError(t("ingest.config_hkd_not_a_number", "en", value=hkd)) from None
     if not hkd_f > 0:
-        raise ConfigError("ingest.hkd_per_usd must be positive")
+        raise ConfigError(t("ingest.config_hkd_not_positive", "en"))
     return MoneyConfig(vague=vague, fx=fx, hkd_per_usd=hkd_f)
 
 
