@@ -355,8 +355,12 @@ def _ragged(path: Path, row: int, raw: str, n: int, width: int) -> Reject:
         row,
         None,
         text[:SHOWN_CHARS],
-        f"row has {n} field{'s' if n != 1 else ''} but the header has {width} "
-        "(a stray delimiter or quote?): fix the row and ingest the file again",
+        t(
+            "ingest.reject_ragged_row" if n != 1 else "ingest.reject_ragged_row_one",
+            "en",
+            n=n,
+            width=width,
+        ),
     )
 
 

@@ -184,7 +184,7 @@ def _rispy_record(lines: list[str], fmt: str) -> Raw:
         body = [re.sub(r"^([A-Z][A-Z0-9])  -(?=\S)", r"\1  - ", ln) for ln in body]
     got = parser.parse_lines(iter(body))
     if len(got) != 1:
-        raise ValueError(f"found {len(got)} records")
+        raise ValueError(t("ingest.tagged_found_records", "en", n=len(got)))
     rec: Raw = {}
     for k, v in got[0].items():
         if isinstance(v, dict):  # rispy's unknown_tag: {tag: [values]}
@@ -217,7 +217,7 @@ def _tag_record(lines: list[str], fmt: str) -> Raw:
             else:
                 vals.append(line.strip())
         else:
-            raise ValueError(f"the record starts with an untagged line {line.strip()[:60]!r}")
+            raise ValueError(t("ingest.tagged_untagged_line", "en", line=line.strip()[:60]))
     return {k: v for k, v in rec.items()}
 
 
