@@ -4,6 +4,7 @@ DuckDB's memory limit; the stage's memory budget; links made while ingesting."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import date, datetime
@@ -39,7 +40,7 @@ AS_OF = date(2026, 11, 29)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     st = Store.open(init_store(tmp_path / "tc.duckdb"))
     yield st
     st.close()
@@ -50,7 +51,7 @@ def _records(ids: list[str], first_row: int = 2) -> pl.DataFrame:
     n = len(ids)
     data: dict[str, list[object]] = {c: [None] * n for c in RECORD_INSERT_COLUMNS}
     data |= {"record_id": [f"t:{i}" for i in ids], "kind": ["paper"] * n, "source": ["t"] * n,
-             "source_id": ids, "title": [f"title {i}" for i in ids]}  # fmt: skip
+             "source_id": list[object](ids), "title": [f"title {i}" for i in ids]}  # fmt: skip
     schema = {c: RECORD_COLUMNS[c] for c in RECORD_INSERT_COLUMNS} | {ROW_COL: pl.Int64()}
     return pl.DataFrame(data | {ROW_COL: list(range(first_row, first_row + n))}, schema=schema)
 
