@@ -9,7 +9,7 @@ JSON lines) as :class:`~techcurve.ingest.base.Reject`. Batches keep memory flat:
 most :data:`BATCH_ROWS` rows are Python objects at a time.
 
 CSV goes through polars' parser when the file is well-formed UTF-8 (:mod:`.fastcsv`
-proves it in one numpy pass and keeps the physical line of every record), and
+proves it in one compiled pass and keeps the physical line of every record), and
 through the standard library's C parser otherwise: it reads CR-only line ends, any
 encoding and broken rows, and it tells which physical line each record starts on,
 which is what a rejects file needs to point at a broken row.
