@@ -10,13 +10,8 @@ import polars as pl
 import pytest
 
 from techcurve.errors import IngestError
-from techcurve.ingest.counts import (
-    FRAME_COLUMNS,
-    detect_profile,
-    ingest_counts,
-    parse_trends_month,
-    read_counts,
-)
+from techcurve.ingest.count_files import detect_profile, parse_trends_month
+from techcurve.ingest.counts import FRAME_COLUMNS, ingest_counts, read_counts
 from techcurve.normalize import normalize
 from techcurve.store import Store
 
@@ -312,7 +307,8 @@ def test_ingest_writes_rejects_file(store: Store) -> None:
     (s,) = ingest_counts(store, [BROKEN])
     assert (s.rows_read, s.stored, s.duplicates, s.rejected) == (12, 3, 1, 8)
     assert s.rejects_path == str(Path(store.path).parent / "rejects" / "long_broken.rejects.csv")
-    with open(s.rejects_path, encoding="utf-8", newline="") as fh:
+    assert Path(s.rejects_path).read_bytes().startswith(b"\xef\xbb\xbffile,row,")  # BOM
+    with open(s.rejects_path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["file", "row", "column", "value", "reason"]
     assert rows[1] == [str(BROKEN), "4", "year", "20x1", "not a year between 1800 and 2100"]

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import techcurve.ingest as ingest_mod
+import techcurve.ingest.staging as staging
 from techcurve.cli import cli
 from techcurve.ingest import ingest_records, readers
 from techcurve.match import in_step, match_store
+from techcurve.pipeline.linking import TaxonomyMatcher
 from techcurve.store import Store, init_store
 from techcurve.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 from test_engine import _NOISE, _TERMS
@@ -55,7 +56,7 @@ def _state(st: Store) -> dict[str, object]:
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     # many batches, staged in several files of whole (tiny) row groups
     monkeypatch.setattr(readers, "BATCH_ROWS", 7)
-    monkeypatch.setattr(ingest_mod, "ROW_GROUP", 16)
+    monkeypatch.setattr(staging, "ROW_GROUP", 16)
 
 
 @pytest.mark.usefixtures("small_batches")
@@ -63,7 +64,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_matching_while_ingesting_equals_ingesting_then_matching(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: int
 ) -> None:
-    monkeypatch.setattr(ingest_mod, "STAGE_MEMORY", memory)
+    monkeypatch.setattr(staging, "STAGE_MEMORY", memory)
     tax = load_taxonomy()
     first = _csv(tmp_path / "a.csv", [*range(60), 5, 17, 40], seed=1)  # repeats in the file
     second = _csv(tmp_path / "b.csv", [*range(50, 90), 55], seed=2)  # overlaps the first
@@ -72,10 +73,10 @@ def test_matching_while_ingesting_equals_ingesting_then_matching(
         path = init_store(tmp_path / f"{fused}.duckdb")
         with Store.open(path) as st:
             sums = ingest_records(st, [first], kind="auto", profile="generic", as_of=AS_OF,
-                                  taxonomy=tax if fused else None)  # fmt: skip
+                                  matcher=TaxonomyMatcher(tax) if fused else None)  # fmt: skip
             assert in_step(st, tax) is fused
             sums += ingest_records(st, [second], kind="auto", profile="generic", as_of=AS_OF,
-                                   taxonomy=tax if fused else None)  # fmt: skip
+                                   matcher=TaxonomyMatcher(tax) if fused else None)  # fmt: skip
             res = match_store(st, tax)
             results.append((_state(st), [(s.stored, s.duplicates, s.rejected) for s in sums]))
             # matched while ingested: nothing was left for match_store
@@ -99,7 +100,7 @@ def test_a_store_matched_with_other_queries_is_not_matched_while_ingesting(
         match_store(st, other)
         assert not in_step(st, tax)
         ingest_records(st, [_csv(tmp_path / "b.csv", list(range(40, 80)), seed=4)],
-                       kind="auto", profile="generic", as_of=AS_OF, taxonomy=tax)  # fmt: skip
+                       kind="auto", profile="generic", as_of=AS_OF, matcher=TaxonomyMatcher(tax))  # fmt: skip
         assert st.one("SELECT count(*) FROM matches m JOIN records r USING (record_id) "
                       "WHERE r.ingest_id = 2") == (0,)  # fmt: skip
         res = match_store(st, tax)
@@ -114,7 +115,7 @@ def test_a_dry_run_matches_nothing(tmp_path: Path) -> None:
     path = init_store(tmp_path / "tc.duckdb")
     with Store.open(path) as st:
         ingest_records(st, [_csv(tmp_path / "a.csv", list(range(20)), seed=5)], kind="auto",
-                       profile="generic", as_of=AS_OF, dry_run=True, taxonomy=tax)  # fmt: skip
+                       profile="generic", as_of=AS_OF, dry_run=True, matcher=TaxonomyMatcher(tax))  # fmt: skip
         assert st.count("records") == 0 and st.count("matches") == 0
         assert st.get_meta("match_watermark") is None
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from techcurve.cli import cli
 from techcurve.errors import ConfigError, IngestError
-from techcurve.ingest import amount_stats, ingest_records, read_records, readers
+from techcurve.ingest import AmountCounts, amount_stats, ingest_records, read_records, readers
 from techcurve.ingest.money import USD_CNY, money_config, parse_amount
 from techcurve.store import Store
 
@@ -170,12 +170,12 @@ def test_interrupt_mid_file_leaves_the_store_unchanged(
 def test_failure_while_storing_rolls_back(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import techcurve.ingest as ingest_mod
+    import techcurve.ingest.files as ingest_files
 
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ingest_mod, "write_rejects", boom)  # runs inside the transaction
+    monkeypatch.setattr(ingest_files, "write_rejects", boom)  # runs inside the transaction
     with pytest.raises(KeyboardInterrupt):
         ingest_records(store, [DATA / "broken_rows.csv"], kind="paper", as_of=AS_OF)
     assert store.count("records") == 0 and store.count("ingest_log") == 0
@@ -251,15 +251,16 @@ def test_amount_stats_per_source(store: Store) -> None:
     ingest_records(store, [DATA / "crunchbase_rounds_excerpt.csv"], kind="financing", as_of=AS_OF)
     ingest_records(store, [DATA / "gbk_papers.csv"], kind="paper", as_of=AS_OF)
     stats = amount_stats(store)
-    assert stats["sources"]["crunchbase"] == {
-        "events": 13, "exact": 12, "vague": 0, "undisclosed": 1,
-        "vague_share": 0.0, "undisclosed_share": round(1 / 13, 4),
-    }  # fmt: skip
-    it = stats["sources"]["itjuzi"]
-    assert (it["events"], it["exact"] + it["vague"] + it["undisclosed"]) == (19, 19)
-    assert it["vague"] > 0 and it["undisclosed"] > 0
-    assert stats["total"]["events"] == 32  # papers are not financing events
-    assert amount_stats(store, where="source = 'none'")["total"]["vague_share"] is None
+    crunchbase = stats.sources["crunchbase"]
+    assert crunchbase == AmountCounts(events=13, exact=12, vague=0, undisclosed=1)
+    assert (crunchbase.vague_share, crunchbase.undisclosed_share) == (0.0, round(1 / 13, 4))
+    it = stats.sources["itjuzi"]
+    assert (it.events, it.exact + it.vague + it.undisclosed) == (19, 19)
+    assert it.vague > 0 and it.undisclosed > 0
+    assert list(stats.sources) == ["crunchbase", "itjuzi"]
+    assert stats.total == AmountCounts(32, 12 + it.exact, it.vague, 1 + it.undisclosed)
+    assert stats.total.events == 32  # papers are not financing events
+    assert amount_stats(store, where="source = 'none'").total.vague_share is None
 
 
 # -- techcurve inspect ------------------------------------------------------------------------------

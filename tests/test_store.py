@@ -13,13 +13,15 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-import techcurve.ingest as ingest_mod
+import techcurve.ingest.files as ingest_files
+import techcurve.ingest.staging as staging
 import techcurve.store as store_mod
 from techcurve.cli import cli
 from techcurve.errors import StoreError
-from techcurve.ingest import _size, ingest_records, readers
+from techcurve.ingest import ingest_records, readers
 from techcurve.match import match_store
 from techcurve.store import SCHEMA_VERSION, Store, init_store
+from techcurve.store.ingest import StagedScans, memory_bytes
 from techcurve.taxonomy import load_taxonomy
 
 AS_OF = date(2026, 11, 29)
@@ -295,18 +297,18 @@ def test_records_staged_in_row_groups_keep_file_order(
     # batches of 3 parsed rows are staged as whole 4-row groups (and a tail): held in
     # memory, or written as Parquet files, or held until past the budget, then written
     monkeypatch.setattr(readers, "BATCH_ROWS", 3)
-    monkeypatch.setattr(ingest_mod, "ROW_GROUP", 4)
-    monkeypatch.setattr(ingest_mod, "STAGE_MEMORY", memory)
+    monkeypatch.setattr(staging, "ROW_GROUP", 4)
+    monkeypatch.setattr(staging, "STAGE_MEMORY", memory)
     staged: list[int] = []
     kinds: set[str] = set()
-    insert = ingest_mod._insert_staged
+    insert = ingest_files.insert_staged_records
 
-    def spy(st: Store, scans: ingest_mod._Scans, ingest_id: int) -> tuple[int, list[str]]:
+    def spy(st: Store, scans: StagedScans, ingest_id: int) -> tuple[int, list[str]]:
         kinds.add("files" if "read_parquet" in scans.whole else "memory")
         staged.extend(int(st.one(f"SELECT count(*) FROM {u}")[0]) for u in scans.units)  # type: ignore[index]
         return insert(st, scans, ingest_id)
 
-    monkeypatch.setattr(ingest_mod, "_insert_staged", spy)
+    monkeypatch.setattr(ingest_files, "insert_staged_records", spy)
     ids = [str(i) for i in range(19)] + (["4", "17"] if repeats else [])
     rows = [(i, f"t{n}") for n, i in enumerate(ids)]
     [s] = ingest_records(
@@ -326,19 +328,19 @@ def test_the_store_memory_limit_bounds_what_ingest_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     budgets: list[int] = []
-    stage_init = ingest_mod._Stage.__init__
+    stage_init = staging.Stage.__init__
 
     def spy(self: object, folder: Path, pool: object, memory: int = 0) -> None:
         budgets.append(memory)
         stage_init(self, folder, pool, memory)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ingest_mod._Stage, "__init__", spy)
+    monkeypatch.setattr(staging.Stage, "__init__", spy)
     path = init_store(tmp_path / "tc.duckdb")
     for limit in ("2GB", "512MB"):
         with Store.open(path, memory_limit=limit) as st:
             f = _csv(tmp_path / f"{limit}.csv", [(limit, "t")])
             ingest_records(st, [f], kind="auto", profile="generic", as_of=AS_OF)
-    assert budgets == [ingest_mod.STAGE_MEMORY, 512_000_000]
+    assert budgets == [staging.STAGE_MEMORY, 512_000_000]
 
 
 def test_a_file_overlapping_the_store_adds_only_new_ids_first_occurrence_first(
@@ -404,13 +406,13 @@ def test_ingest_lowers_the_limit_while_inserting_only_and_never_raises_it(
 ) -> None:
 
     seen: list[str] = []
-    insert = ingest_mod._insert_staged
+    insert = ingest_files.insert_staged_records
 
-    def spy(st: Store, scans: ingest_mod._Scans, ingest_id: int) -> tuple[int, list[str]]:
+    def spy(st: Store, scans: StagedScans, ingest_id: int) -> tuple[int, list[str]]:
         seen.append(_limit(st))
         return insert(st, scans, ingest_id)
 
-    monkeypatch.setattr(ingest_mod, "_insert_staged", spy)
+    monkeypatch.setattr(ingest_files, "insert_staged_records", spy)
     path = init_store(tmp_path / "tc.duckdb")
     f = _csv(tmp_path / "a.csv", [("1", "t")])
     with Store.open(path, memory_limit="2GB") as st:
@@ -420,8 +422,8 @@ def test_ingest_lowers_the_limit_while_inserting_only_and_never_raises_it(
         ingest_records(st, [f], kind="auto", profile="generic", as_of=AS_OF)
         assert _limit(st) == "244.1 MiB"
     assert seen == ["953.6 MiB", "244.1 MiB"]  # ingest's 1GB, then the lower store limit
-    assert _size("1.8 GiB") == pytest.approx(1.8 * 2**30)
-    assert _size("512MB") == 512e6 and _size("80%") is None
+    assert memory_bytes("1.8 GiB") == pytest.approx(1.8 * 2**30)
+    assert memory_bytes("512MB") == 512e6 and memory_bytes("80%") is None
 
 
 def test_cli_memory_limit_option_reaches_the_store_and_is_restored(
@@ -459,7 +461,7 @@ def test_an_error_while_inserting_is_reported_as_itself_not_as_an_aborted_transa
         st.con.execute("INSERT INTO meta VALUES ('schema_version', 'again')")  # a key error
         raise AssertionError("unreachable")
 
-    monkeypatch.setattr(ingest_mod, "_insert_staged", fail)
+    monkeypatch.setattr(ingest_files, "insert_staged_records", fail)
     path = init_store(tmp_path / "tc.duckdb")
     with Store.open(path, memory_limit="1GB") as st:
         with pytest.raises(StoreError, match="(?i)duplicate key") as err:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
 
 from techcurve.cli import Ctx, out_console
+
+if TYPE_CHECKING:
+    from techcurve.ingest import Inspection
 
 # Record fields shown per record when not null (``--json`` gives every field).
 _SHOWN = ("title", "date", "year", "venue", "organization", "keywords", "ipc", "url",
@@ -25,7 +28,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def inspection_dict(ins: Any) -> dict[str, Any]:
+def inspection_dict(ins: Inspection) -> dict[str, Any]:
     """An :class:`~techcurve.ingest.Inspection` as JSON-ready data."""
     records = ins.records.to_dicts() if ins.records is not None else []
     return {

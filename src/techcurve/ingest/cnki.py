@@ -25,14 +25,14 @@ publication number, else the DOI) and ``_keywords``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
 from techcurve.errors import IngestError
 from techcurve.ingest.base import ROW_COL, Reject
-from techcurve.ingest.readers import RawBatch, Table
+from techcurve.ingest.readers import SHOWN_CHARS, RawBatch, Table
+from techcurve.text import t
 
 _FIELD = re.compile(r"^\s*\{(?P<name>[^{}]{1,60})\}\s*[:：]\s?(?P<value>.*)$")
 _PUBNO = re.compile(r"^[A-Z]{2}\d{5,}[A-Z]?\d?$")
@@ -51,7 +51,7 @@ def open_cnki(path: Path, encoding: str) -> Table:
             text = f.read()
     except UnicodeDecodeError as e:
         raise IngestError(
-            f"cannot decode the file as {encoding} ({e.reason}): pass encoding= (e.g. gb18030)",
+            t("ingest.undecodable_cnki", "en", encoding=encoding, reason=e.reason),
             path=str(path),
         ) from None
     records, rejects = parse_noteexpress(text, str(path))
@@ -113,8 +113,8 @@ def parse_noteexpress(
                 values.append(line.strip())
         else:
             rejects.append(
-                Reject(path, n, None, line.strip()[:200],
-                       "text outside any record: NoteExpress records are '{Field}: value' lines")
+                Reject(path, n, None, line.strip()[:SHOWN_CHARS],
+                       t("ingest.reject_outside_noteexpress", "en", field="{Field}"))
             )  # fmt: skip
         blank = False
     return records, rejects
@@ -164,10 +164,3 @@ def _derived(frame: pl.DataFrame, recs: list[dict[str, list[str]]]) -> list[pl.S
         pl.Series("_keywords", kws, dtype=pl.Utf8()),
         pl.Series("_ipc", ipcs, dtype=pl.Utf8()),
     ]
-
-
-def iter_records(path: Path, encoding: str = "utf-8") -> Iterator[dict[str, list[str]]]:
-    """The raw NoteExpress records of a file (for inspection and debugging)."""
-    text = path.read_text(encoding=encoding)
-    for _, rec in parse_noteexpress(text, str(path))[0]:
-        yield rec

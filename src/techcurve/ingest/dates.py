@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from techcurve.ingest.base import Rejection
+from techcurve.text import t
 
 MIN_YEAR = 1900
-EXPECTED = (
-    "expected YYYY, YYYY-MM, YYYY-MM-DD, YYYY.M.D, YYYY/MM/DD, YYYYMMDD, "
-    "2022年11月24日, 2022年11月 or an Excel serial number"
-)
+#: The date layouts read, as a rejection names them.
+DATE_FORMATS = ("YYYY, YYYY-MM, YYYY-MM-DD, YYYY.M.D, YYYY/MM/DD, YYYYMMDD, 2022年11月24日, "
+                "2022年11月")  # fmt: skip
+EXPECTED = t("ingest.date_expected", "en", formats=DATE_FORMATS)
 # Excel's day 0 (the 1900 leap-year bug makes 1899-12-30 the working epoch).
 _EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -70,15 +71,19 @@ def parse_date(value: object, *, as_of: date | None = None) -> ParsedDate | Reje
     try:
         parsed = _parse(value)
     except Exception as e:  # pragma: no cover - defensive: the contract is "never raises"
-        return Rejection(_show(value), f"{_show(value)!r} is not a date ({e})")
+        return Rejection(_show(value), t("ingest.date_error", "en", text=_show(value), error=e))
     if isinstance(parsed, Rejection) or parsed.date is None:
         return parsed
     d = parsed.date
     if d.year < MIN_YEAR:
-        return Rejection(_show(value), f"year {d.year} in {_show(value)!r} is before {MIN_YEAR}")
+        return Rejection(
+            _show(value),
+            t("ingest.date_too_early", "en", year=d.year, text=_show(value), min_year=MIN_YEAR),
+        )
     if as_of is not None and d > as_of:
         return Rejection(
-            _show(value), f"{_show(value)!r} is after the as-of date {as_of.isoformat()}"
+            _show(value),
+            t("ingest.date_after_as_of", "en", text=_show(value), as_of=as_of.isoformat()),
         )
     return parsed
 
@@ -95,14 +100,18 @@ def _parse(value: object) -> ParsedDate | Rejection:
     if isinstance(value, date):
         return ParsedDate(value, "day")
     if isinstance(value, bool):
-        return Rejection(str(value), f"{value!r} is not a date ({EXPECTED})")
+        return Rejection(
+            str(value), t("ingest.date_not_a_date", "en", text=value, expected=EXPECTED)
+        )
     if isinstance(value, int):
         if 1000 <= value <= 9999:
             return _build(str(value), value, None, None)
         return _from_serial(str(value), float(value))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            return Rejection(str(value), f"{value!r} is not a date ({EXPECTED})")
+            return Rejection(
+                str(value), t("ingest.date_not_a_date", "en", text=value, expected=EXPECTED)
+            )
         if value.is_integer() and 1000 <= value <= 9999:
             return _build(str(value), int(value), None, None)
         return _from_serial(str(value), value)
@@ -119,22 +128,27 @@ def _parse(value: object) -> ParsedDate | Rejection:
             return _build(str(value), y, mo, dd)
     if _SERIAL.fullmatch(text):
         return _from_serial(str(value), float(text))
-    return Rejection(str(value), f"{str(value)!r} is not a date ({EXPECTED})")
+    return Rejection(
+        str(value), t("ingest.date_not_a_date", "en", text=str(value), expected=EXPECTED)
+    )
 
 
 def _build(raw: str, year: int, month: int | None, day: int | None) -> ParsedDate | Rejection:
     if year < 1:
-        return Rejection(raw, f"year {year} in {raw!r} is before {MIN_YEAR}")
+        return Rejection(
+            raw, t("ingest.date_too_early", "en", year=year, text=raw, min_year=MIN_YEAR)
+        )
     if month is None:
         return ParsedDate(date(year, 1, 1), "year")
     if not 1 <= month <= 12:
-        return Rejection(raw, f"month {month} in {raw!r} is impossible (months are 1-12)")
+        return Rejection(raw, t("ingest.date_bad_month", "en", month=month, text=raw))
     if day is None:
         return ParsedDate(date(year, month, 1), "month")
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
         return Rejection(
-            raw, f"day {day} in {raw!r} is impossible ({year}-{month:02d} has {last} days)"
+            raw,
+            t("ingest.date_bad_day", "en", day=day, text=raw, year=year, month=month, last=last),
         )
     return ParsedDate(date(year, month, day), "day")
 
@@ -143,5 +157,5 @@ def _from_serial(raw: str, serial: float) -> ParsedDate | Rejection:
     # 10000 = 1927-05-18 … 2958465 = 9999-12-31; smaller numbers are not plausible
     # record dates (and 1000-9999 are years).
     if not 10000 <= serial <= 2958465:
-        return Rejection(raw, f"{raw!r} is not a date ({EXPECTED})")
+        return Rejection(raw, t("ingest.date_not_a_date", "en", text=raw, expected=EXPECTED))
     return ParsedDate(_EXCEL_EPOCH + timedelta(days=int(serial)), "day")

@@ -1,8 +1,8 @@
 """The fast path for well-formed UTF-8 CSV/TSV: polars' native parser, in batches.
 
 Python's ``csv`` module (the reader in :mod:`.readers`) reads anything a spreadsheet
-writes, but it turns every field into a Python object: ~7 s per million records of
-titles and abstracts. For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` line
+writes, but it turns every field into a Python object, which is slow for millions of
+titles and abstracts (docs/performance.md). For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` line
 ends, every record as wide as the header, quotes only where RFC 4180 puts them —
 polars' parser gives exactly the same fields, and this module uses it instead.
 
@@ -33,6 +33,7 @@ import polars as pl
 
 from techcurve.errors import IngestError
 from techcurve.ingest.base import ROW_COL
+from techcurve.text import t
 
 BLOCK_BYTES = 64 * 1024 * 1024
 _NL, _CR, _QUOTE = 10, 13, 34
@@ -69,6 +70,8 @@ class Resume:
     line: int
 
 
+# One compiled pass over every byte of the file: the whole RFC 4180 state machine in one loop.
+# long on purpose: a hot loop, measured in docs/performance.md ("The CSV scan compiled …")
 @numba.njit(cache=True, nogil=True)
 def _scan(
     buf: np.ndarray, delim: int, width: int, final: bool
@@ -175,8 +178,8 @@ def _blocks(
         head = f.read(3)
         offset = 3 if head == b"\xef\xbb\xbf" else 0
         f.seek(offset)
-        # One buffer for every block, the unfinished record carried to its front: fresh
-        # 64 MB buffers per block cost ~300k page faults (~1 CPU s) per 620 MB read.
+        # One buffer for every block, the unfinished record carried to its front: a fresh
+        # buffer per block costs page faults on every block (docs/performance.md).
         buf = np.empty(2 * block_bytes, np.uint8)
         have = 0  # bytes carried over, at the front of buf
         line = 1  # physical line of the next record
@@ -298,8 +301,7 @@ def _raise_decode_error(path: Path, data: bytes, b: Batch) -> None:
     except UnicodeDecodeError as e:
         line = int(b.lines[0]) + data.count(b"\n", 0, e.start)
         raise IngestError(
-            f"cannot decode line {line:,} as utf-8 ({e.reason}): pass the right encoding "
-            "(e.g. encoding='gb18030' or 'utf-8')",
+            t("ingest.undecodable_line", "en", line=line, encoding="utf-8", reason=e.reason),
             path=str(path),
             row=line,
         ) from None

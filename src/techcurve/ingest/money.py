@@ -42,6 +42,7 @@ from typing import Any
 
 from techcurve.errors import ConfigError
 from techcurve.ingest.base import Rejection
+from techcurve.text import t
 
 # Yearly average CNY per USD: World Bank WDI "Official exchange rate (LCU per US$, period
 # average)", series PA.NUS.FCRF (IMF International Financial Statistics), rounded to
@@ -115,8 +116,9 @@ class MoneyConfig:
             return self.rate("USD", year) / self.hkd_per_usd
         if not table:
             raise ValueError(
-                f"no exchange rate for {currency!r} (supported: {', '.join(CURRENCIES)})"
-            )
+                t("ingest.no_exchange_rate", "en", currency=currency,
+                  currencies=", ".join(CURRENCIES))
+            )  # fmt: skip
         lo, hi = min(table), max(table)
         y = hi if year is None else min(max(year, lo), hi)
         if y not in table:  # a gap in a user's table: the nearest year
@@ -138,53 +140,58 @@ def money_config(section: Mapping[str, Any] | None) -> MoneyConfig:
     vague = dict(VAGUE_AMOUNTS)
     raw_vague = section.get("vague_amounts") or {}
     if not isinstance(raw_vague, Mapping):
-        raise ConfigError("ingest.vague_amounts must map a wording to {low, high, point}")
+        raise ConfigError(t("ingest.config_vague_not_a_mapping", "en", shape="{low, high, point}"))
     for name, spec in raw_vague.items():
         if name not in VAGUE_AMOUNTS:
             raise ConfigError(
-                f"ingest.vague_amounts.{name}: unknown wording (one of {', '.join(VAGUE_AMOUNTS)})"
+                t("ingest.config_vague_unknown", "en", name=name, words=", ".join(VAGUE_AMOUNTS))
             )
         try:
             lo, hi, pt = (float(spec[k]) for k in ("low", "high", "point"))
         except (TypeError, KeyError, ValueError):
             raise ConfigError(
-                f"ingest.vague_amounts.{name} must be {{low: …, high: …, point: …}} numbers, "
-                f"not {spec!r}"
+                t(
+                    "ingest.config_vague_not_numbers",
+                    "en",
+                    name=name,
+                    shape="{low: …, high: …, point: …}",
+                    spec=spec,
+                )
             ) from None
         if not 0 < lo <= pt <= hi:
             raise ConfigError(
-                f"ingest.vague_amounts.{name}: need 0 < low <= point <= high, got {lo}, {pt}, {hi}"
+                t("ingest.config_vague_order", "en", name=name, low=lo, point=pt, high=hi)
             )
         vague[name] = (lo, hi, pt)
     fx: dict[str, dict[int, float]] = {"USD": dict(USD_CNY)}
     raw_fx = section.get("fx_rates") or {}
     if not isinstance(raw_fx, Mapping):
-        raise ConfigError("ingest.fx_rates must map a currency to {year: CNY per unit}")
+        raise ConfigError(t("ingest.config_fx_not_a_mapping", "en", shape="{year: CNY per unit}"))
     for cur, table in raw_fx.items():
         code = str(cur).upper()
         if code not in ("USD", "HKD"):
-            raise ConfigError(f"ingest.fx_rates.{cur}: only USD and HKD rates can be set")
+            raise ConfigError(t("ingest.config_fx_currency", "en", currency=cur))
         if not isinstance(table, Mapping) or not table:
-            raise ConfigError(f"ingest.fx_rates.{cur} must map years to CNY per unit")
+            raise ConfigError(t("ingest.config_fx_not_years", "en", currency=cur))
         merged = dict(fx.get(code, {}))
         for y, r in table.items():
             try:
                 year, rate = int(y), float(r)
             except (TypeError, ValueError):
                 raise ConfigError(
-                    f"ingest.fx_rates.{cur}: {y!r}: {r!r} is not year: rate"
+                    t("ingest.config_fx_not_year_rate", "en", currency=cur, year=y, rate=r)
                 ) from None
             if not rate > 0:
-                raise ConfigError(f"ingest.fx_rates.{cur}.{y}: the rate must be positive")
+                raise ConfigError(t("ingest.config_fx_not_positive", "en", currency=cur, year=y))
             merged[year] = rate
         fx[code] = merged
     hkd = section.get("hkd_per_usd", HKD_PER_USD)
     try:
         hkd_f = float(hkd)
     except (TypeError, ValueError):
-        raise ConfigError(f"ingest.hkd_per_usd must be a number, not {hkd!r}") from None
+        raise ConfigError(t("ingest.config_hkd_not_a_number", "en", value=hkd)) from None
     if not hkd_f > 0:
-        raise ConfigError("ingest.hkd_per_usd must be positive")
+        raise ConfigError(t("ingest.config_hkd_not_positive", "en"))
     return MoneyConfig(vague=vague, fx=fx, hkd_per_usd=hkd_f)
 
 
@@ -252,7 +259,7 @@ def parse_amount(
     try:
         return _parse_amount(text, year, currency, config or DEFAULT_MONEY)
     except Exception as e:  # pragma: no cover - defensive: the contract is "never raises"
-        return Rejection(str(text), f"{str(text)!r} is not an amount ({e})")
+        return Rejection(str(text), t("ingest.amount_error", "en", text=str(text), error=e))
 
 
 def _parse_amount(
@@ -261,39 +268,37 @@ def _parse_amount(
     default = (default_currency or "CNY").upper()
     if default not in CURRENCIES:
         return Rejection(
-            str(text), f"currency {default!r} is not supported ({', '.join(CURRENCIES)})"
-        )
+            str(text),
+            t("ingest.amount_currency_unsupported", "en", currency=default,
+              currencies=", ".join(CURRENCIES)),
+        )  # fmt: skip
     if text is None:
         return Amount(None, None, None, None, undisclosed=True)
     if isinstance(text, bool):
-        return Rejection(str(text), f"{text!r} is not an amount")
+        return Rejection(str(text), t("ingest.amount_not_an_amount", "en", text=text))
     if isinstance(text, int | float):
         v = float(text)
         if math.isnan(v):
             return Amount(None, None, None, None, undisclosed=True)
         return _exact(str(text), v, default, year, cfg)
-    raw = str(text)
+    return _parse_text(str(text), default, year, cfg)
+
+
+def _parse_text(raw: str, default: str, year: int | None, cfg: MoneyConfig) -> Amount | Rejection:
+    """An amount as printed: undisclosed, a range, or a single (maybe vague) value."""
     s = unicodedata.normalize("NFKC", raw).strip().lower()
     s = re.sub(r"\s+", "", s).replace(",", "")
     if not s or s in UNDISCLOSED_WORDS:
         return Amount(None, None, None, None, undisclosed=True)
-    for bad in _UNSUPPORTED:
-        if bad in s:
-            return Rejection(
-                raw, f"{raw!r}: currency {bad!r} is not supported (CNY, USD or HKD amounts only)"
-            )
-    found: set[str] = set()
-    for token, code in _CURRENCY_TOKENS:
-        if token in s:
-            found.add(code)
-            s = s.replace(token, "")
-    if len(found) > 1:
-        return Rejection(raw, f"{raw!r} names more than one currency ({', '.join(sorted(found))})")
-    cur = found.pop() if found else default
+    found = _currency(raw, s)
+    if isinstance(found, Rejection):
+        return found
+    s, named = found
+    cur = named or default
     # "元" is the generic money word ("亿元及以上美元", "1.5亿元"): drop it after the currency.
     s = s.replace("元", "")
     if not s:
-        return Rejection(raw, f"{raw!r} holds a currency but no amount")
+        return Rejection(raw, t("ingest.amount_no_number", "en", text=raw))
     # A range: "1000万-2000万", "1-2亿".
     parts = _RANGE_SEP.split(s)
     if len(parts) == 2 and parts[0] and parts[1]:
@@ -303,27 +308,49 @@ def _parse_amount(
             unit_a = _UNITS[a["unit"]] if a["unit"] else unit_b
             lo, hi = float(a["num"]) * unit_a, float(b["num"]) * unit_b
             if lo > hi:
-                return Rejection(raw, f"{raw!r}: the range's low end is above its high end")
+                return Rejection(raw, t("ingest.amount_range_reversed", "en", text=raw))
             return _scaled(raw, lo, hi, (lo + hi) / 2, cur, year, cfg)
+    return _parse_single(raw, s, cur, year, cfg)
+
+
+def _currency(raw: str, s: str) -> tuple[str, str | None] | Rejection:
+    """``s`` without its currency words, and the currency they name (None: none)."""
+    for bad in _UNSUPPORTED:
+        if bad in s:
+            return Rejection(raw, t("ingest.amount_currency_word_unsupported", "en", text=raw,
+                                    word=bad))  # fmt: skip
+    found: set[str] = set()
+    for token, code in _CURRENCY_TOKENS:
+        if token in s:
+            found.add(code)
+            s = s.replace(token, "")
+    if len(found) > 1:
+        return Rejection(
+            raw, t("ingest.amount_two_currencies", "en", text=raw, found=", ".join(sorted(found)))
+        )
+    return s, (found.pop() if found else None)
+
+
+def _parse_single(
+    raw: str, s: str, cur: str, year: int | None, cfg: MoneyConfig
+) -> Amount | Rejection:
+    """One value, maybe qualified: 数千万, 近亿, 超过1亿, 5000万以上, 1000多万."""
     m = _SINGLE.fullmatch(s)
     if not m or not (m["num"] or m["unit"]):
-        return Rejection(
-            raw,
-            f"{raw!r} is not an amount (expected e.g. 1.5亿元, 5000万元, 数千万人民币, 近亿元, "
-            "US$5M, $1.2B or 未透露)",
-        )
+        return Rejection(raw, t("ingest.amount_not_an_amount_expected", "en", text=raw))
     pre, post = m["pre"] or "", m["post"] or ""
     unit = _UNITS[m["unit"]] if m["unit"] else 1.0
     if pre in _SEVERAL:
         if m["num"] or not m["unit"]:
-            return Rejection(raw, f"{raw!r}: '{pre}' must be followed by a unit such as 百万 or 亿")
+            return Rejection(raw, t("ingest.amount_several_needs_unit", "en", text=raw, word=pre))
         lo_m, hi_m, pt_m = cfg.vague["several"]
         return _scaled(raw, lo_m * unit, hi_m * unit, pt_m * unit, cur, year, cfg)
     v = float(m["num"] or 1) * unit
     if pre and post:
-        return Rejection(raw, f"{raw!r} qualifies the amount twice ({pre!r} and {post!r})")
+        return Rejection(raw, t("ingest.amount_qualified_twice_by", "en", text=raw, pre=pre,
+                                post=post))  # fmt: skip
     if m["mid"] and (pre or post):
-        return Rejection(raw, f"{raw!r} qualifies the amount twice")
+        return Rejection(raw, t("ingest.amount_qualified_twice", "en", text=raw))
     word = None
     if pre in _NEARLY:
         word = "nearly"
@@ -343,7 +370,7 @@ def _exact(
     raw: str, v: float, currency: str, year: int | None, cfg: MoneyConfig
 ) -> Amount | Rejection:
     if v < 0:
-        return Rejection(raw, f"{raw!r} is negative")
+        return Rejection(raw, t("ingest.amount_negative", "en", text=raw))
     if v == 0:
         # A zero-amount round is a placeholder for "not disclosed", never a real 0.
         return Amount(None, None, None, currency, undisclosed=True)
@@ -362,7 +389,7 @@ def _scaled(
     rate = cfg.rate(currency, year)
     values = (lo * rate, hi * rate, point * rate)
     if not all(math.isfinite(x) for x in values):
-        return Rejection(raw, f"{raw!r} is too large to be an amount")
+        return Rejection(raw, t("ingest.amount_too_large", "en", text=raw))
     if values[2] == 0:
         return Amount(None, None, None, currency, undisclosed=True)
     return Amount(values[0], values[1], values[2], currency)

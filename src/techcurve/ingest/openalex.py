@@ -27,9 +27,6 @@ from __future__ import annotations
 
 from typing import Any
 
-OPENALEX_COLUMNS = ("openalex_id", "doi", "title", "abstract", "publication_date",
-                    "publication_year", "venue", "keywords", "institution", "type", "url")  # fmt: skip
-
 
 def is_openalex_work(obj: dict[str, Any]) -> bool:
     """Whether a JSON object is an OpenAlex work."""

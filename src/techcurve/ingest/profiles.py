@@ -56,6 +56,7 @@ import yaml
 from techcurve.datatypes import RECORD_KINDS
 from techcurve.errors import IngestError
 from techcurve.ingest.base import FORMATS
+from techcurve.text import t
 
 KINDS = tuple(k.value for k in RECORD_KINDS)
 MAPPABLE = ("kind", "source_id", "title", "abstract", "keywords", "date", "year", "venue",
@@ -124,8 +125,13 @@ def _spec(value: Any, where: str, name: str) -> FieldSpec | None:
         if isinstance(cols, list) and cols and all(isinstance(v, str) for v in cols):
             return FieldSpec(columns=tuple(cols), join=str(value.get("sep", " ")))
     raise IngestError(
-        f'field {name!r} maps to {value!r}: expected a column name, "=constant", a list of '
-        "columns (first non-empty wins), {join: [columns], sep: ' '} or null",
+        t(
+            "ingest.mapping_bad_field",
+            "en",
+            name=name,
+            value=value,
+            join="{join: [columns], sep: ' '}",
+        ),
         path=where,
     )
 
@@ -135,27 +141,36 @@ def mapping_from_dict(
 ) -> Mapping:
     """Validate a mapping given as a dict (the parsed YAML)."""
     if not isinstance(data, dict):
-        raise IngestError("a mapping must be a YAML mapping with a 'fields' section", path=origin)
+        raise IngestError(t("ingest.mapping_not_a_mapping", "en"), path=origin)
     unknown = sorted(set(data) - set(_TOP_KEYS))
     if unknown:
         raise IngestError(
-            f"unknown key(s) {', '.join(map(repr, unknown))} in the mapping "
-            f"(allowed: {', '.join(_TOP_KEYS)})",
+            t(
+                "ingest.mapping_unknown_keys",
+                "en",
+                keys=", ".join(map(repr, unknown)),
+                allowed=", ".join(_TOP_KEYS),
+            ),
             path=origin,
         )
     fmt = data.get("format")
     if fmt is not None and fmt not in FORMATS:
-        raise IngestError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", path=origin)
+        raise IngestError(
+            t("ingest.mapping_unknown_format", "en", format=fmt, formats=", ".join(FORMATS)),
+            path=origin,
+        )
     kind = data.get("kind")
     if kind is not None:
         kind = str(kind).strip().lower()
         if kind not in KINDS:
-            raise IngestError(f"kind {kind!r} is not one of {', '.join(KINDS)}", path=origin)
+            raise IngestError(
+                t("ingest.mapping_unknown_kind", "en", kind=kind, kinds=", ".join(KINDS)),
+                path=origin,
+            )
     raw_fields = data.get("fields")
     if not isinstance(raw_fields, dict) or not raw_fields:
         raise IngestError(
-            "the mapping has no 'fields' section: map store fields to columns, e.g. "
-            "fields: {title: title, date: date}",
+            t("ingest.mapping_no_fields", "en", example="fields: {title: title, date: date}"),
             path=origin,
         )
     fields: dict[str, FieldSpec] = {}
@@ -163,16 +178,16 @@ def mapping_from_dict(
         name = _ALIASES.get(str(key), str(key))
         if name not in MAPPABLE:
             raise IngestError(
-                f"unknown field {key!r} in the mapping (fields: {', '.join(MAPPABLE)})",
+                t("ingest.mapping_unknown_field", "en", field=key, fields=", ".join(MAPPABLE)),
                 path=origin,
             )
         spec = _spec(value, origin, name)
         if spec is not None:
             fields[name] = spec
     if "title" not in fields:
-        raise IngestError("the mapping must map 'title' (every record needs one)", path=origin)
+        raise IngestError(t("ingest.mapping_no_title", "en"), path=origin)
     if "kind" in fields and kind is not None:
-        raise IngestError("give either 'kind:' or fields.kind, not both", path=origin)
+        raise IngestError(t("ingest.mapping_kind_twice", "en"), path=origin)
     cur = data.get("amount_currency")
     source = str(data.get("source") or stem)
     return Mapping(
@@ -200,17 +215,19 @@ def load_mapping(mapping: str | Path | dict[str, Any] | Mapping) -> Mapping:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise IngestError("mapping file does not exist", path=str(p)) from None
+        raise IngestError(t("ingest.mapping_file_missing", "en"), path=str(p)) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise IngestError(f"cannot read the mapping file ({e})", path=str(p)) from None
+        raise IngestError(t("ingest.mapping_unreadable", "en", error=e), path=str(p)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise IngestError(
-            f"not valid YAML{where} ({getattr(e, 'problem', e)})", path=str(p)
-        ) from None
+        problem = getattr(e, "problem", e)
+        if mark is not None:
+            message = t("ingest.mapping_bad_yaml_at", "en", line=mark.line + 1, problem=problem)
+        else:
+            message = t("ingest.mapping_bad_yaml", "en", problem=problem)
+        raise IngestError(message, path=str(p)) from None
     return mapping_from_dict(data, origin=str(p), stem=p.stem)
 
 
@@ -468,21 +485,20 @@ PROFILES = ("crunchbase", "itjuzi", "cnki", "wanfang", "cnipa", "patentsview", "
 PROFILE_FORMATS = {name: name for name in BIB_PROFILES}
 
 
-#: Profiles recognised by their columns: the function that maps them, and what it needs.
+#: Profiles recognised by their columns: the function that maps them, and the catalogue
+#: key of what it needs.
 _COLUMN_PROFILES: dict[str, tuple[Callable[[Sequence[str]], Mapping | None], str]] = {
     "itjuzi": (
         itjuzi_mapping,
-        "the itjuzi profile needs a company, an amount and a round column "
-        "(e.g. company, money, rounds or 公司, 金额, 轮次)",
+        "ingest.profile_needs_itjuzi",
     ),
     "cnipa": (
         cnipa_mapping,
-        "the cnipa profile needs a title column (名称, 发明名称 or 标题) and an "
-        "application or publication number (申请号, 公开(公告)号)",
+        "ingest.profile_needs_cnipa",
     ),
     "patentsview": (
         patentsview_mapping,
-        "the patentsview profile needs patent_id (or patent_number) and patent_title columns",
+        "ingest.profile_needs_patentsview",
     ),
 }
 
@@ -494,22 +510,21 @@ def profile_mapping(profile: str, columns: Sequence[str], fmt: str, path: str) -
     if profile in ("cnki", "wanfang"):
         if fmt != "cnki":
             raise IngestError(
-                f"the {profile} profile reads NoteExpress (.net) files, but this file is {fmt}",
+                t("ingest.profile_reads_noteexpress", "en", profile=profile, fmt=fmt),
                 path=path,
             )
         return CNKI if profile == "cnki" else WANFANG
     if profile in BIB_PROFILES:
         if fmt != profile:
             raise IngestError(
-                f"the {profile} profile reads {profile} exports, but this file is {fmt}",
+                t("ingest.profile_wrong_format", "en", profile=profile, wanted=profile, fmt=fmt),
                 path=path,
             )
         return BIB_PROFILES[profile]
     if profile == "openalex":
         if "openalex_id" not in columns:
             raise IngestError(
-                "the openalex profile reads OpenAlex works (JSON from the /works API, "
-                "a JSON array or JSON Lines of works), and this file holds none",
+                t("ingest.profile_no_openalex_works", "en"),
                 path=path,
             )
         return OPENALEX
@@ -517,11 +532,22 @@ def profile_mapping(profile: str, columns: Sequence[str], fmt: str, path: str) -
         find, needs = _COLUMN_PROFILES[profile]
         m = find(columns)
         if m is None:
-            raise IngestError(f"{needs}; columns: {', '.join(columns)}", path=path)
+            raise IngestError(
+                t(
+                    "ingest.profile_needs_columns",
+                    "en",
+                    needs=t(needs, "en"),
+                    columns=", ".join(columns),
+                ),
+                path=path,
+            )
         return m
     if profile == "generic":
         return generic_mapping(columns)
-    raise IngestError(f"unknown profile {profile!r} (profiles: {', '.join(PROFILES)})", path=path)
+    raise IngestError(
+        t("ingest.unknown_record_profile", "en", profile=profile, profiles=", ".join(PROFILES)),
+        path=path,
+    )
 
 
 def detect_profile(columns: Sequence[str], fmt: str, path: str, hint: str | None = None) -> Mapping:
@@ -542,7 +568,11 @@ def detect_profile(columns: Sequence[str], fmt: str, path: str, hint: str | None
     if "title" in have:
         return generic_mapping(columns)
     raise IngestError(
-        f"cannot tell which profile fits this file (columns: {', '.join(columns) or 'none'}): "
-        f"pass profile= ({', '.join(PROFILES)}) or a mapping file",
+        t(
+            "ingest.no_profile_fits",
+            "en",
+            columns=", ".join(columns) or "none",
+            profiles=", ".join(PROFILES),
+        ),
         path=path,
     )

@@ -18,6 +18,7 @@ from techcurve.ingest.dates import MIN_YEAR, ParsedDate, parse_date
 from techcurve.ingest.money import Amount, MoneyConfig, normalize_round, parse_amount
 from techcurve.ingest.profiles import KINDS, FieldSpec, Mapping
 from techcurve.store import RECORD_COLUMNS
+from techcurve.text import t
 
 #: The columns a parsed record frame has (the store's, minus the ingest id).
 OUTPUT_COLUMNS: dict[str, pl.DataType] = {
@@ -79,6 +80,26 @@ def build_records(
     empty = pl.DataFrame(schema=OUTPUT_COLUMNS | {ROW_COL: pl.Int64()})
     if raw.height == 0:
         return empty, []
+    df = _mapped_fields(raw, mapping)
+    df, reasons = _with_kind(df, mapping, kind)
+    df = _with_dates(df, as_of)
+    reasons.append((pl.col("_de"), pl.col("date@"), pl.col("date")))
+    df = _with_amounts(df, mapping, money)
+    if "amount" in mapping.fields:
+        reasons.append((pl.col("_ae"), pl.col("amount@"), pl.col("amount")))
+    df, rejects = _split_rejects(df, reasons, path)
+    if df.height == 0:
+        return empty, rejects
+    df = _with_ids(_with_lists(_with_rounds(df)), mapping.source)
+    return _output(df, mapping.source), rejects
+
+
+#: Why a row is rejected, the column it names and the value shown (null: no reason).
+_Reason = tuple[pl.Expr, pl.Expr, pl.Expr]
+
+
+def _mapped_fields(raw: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
+    """Each field's value and (as ``<field>@``) the input column that supplied it."""
     have = set(raw.columns)
     exprs: list[pl.Expr] = [pl.col(ROW_COL)]
     for name in ("kind", "date", "year", "amount", "currency", "round", *_TEXT_FIELDS):
@@ -93,7 +114,7 @@ def build_records(
         exprs += [val.alias(name), col.alias(f"{name}@")]
     df = raw.select(exprs)
     # A date column wins; a year column fills in where it is empty.
-    df = df.with_columns(
+    return df.with_columns(
         pl.when(pl.col("date").is_null() & pl.col("year").is_not_null())
         .then(pl.col("year@"))
         .otherwise(pl.col("date@"))
@@ -101,39 +122,40 @@ def build_records(
         pl.coalesce("date", "year").alias("date"),
     )
 
-    # kind --------------------------------------------------------------------------
+
+def _with_kind(
+    df: pl.DataFrame, mapping: Mapping, kind: str | None
+) -> tuple[pl.DataFrame, list[_Reason]]:
+    """Each row's kind; and the reasons to reject a row for its kind or missing title."""
     if mapping.kind is not None:
         df = df.with_columns(pl.lit(mapping.kind, dtype=pl.Utf8).alias("kind"))
     else:
         default = pl.lit(kind, dtype=pl.Utf8)
         df = df.with_columns(pl.coalesce(pl.col("kind").str.to_lowercase(), default).alias("kind"))
     allowed = list(mapping.kinds if mapping.kind is None else (mapping.kind,))
-    reasons: list[tuple[pl.Expr, pl.Expr, pl.Expr]] = []  # (reason, column, value)
-    reasons.append(
+    no_kind = t("ingest.reject_no_kind", "en", kinds=", ".join(KINDS))
+    not_allowed = t("ingest.reject_kind_not_allowed", "en", kind="{}", allowed=", ".join(allowed))
+    reasons: list[_Reason] = [
         (
             pl.when(pl.col("kind").is_null())
-            .then(
-                pl.lit(
-                    f"no kind: the row names none and none was given (one of {', '.join(KINDS)})"
-                )
-            )
+            .then(pl.lit(no_kind))
             .when(~pl.col("kind").is_in(allowed))
-            .then(pl.format("kind '{}' is not one of " + ", ".join(allowed), pl.col("kind"))),
+            .then(pl.format(not_allowed, pl.col("kind"))),
             pl.col("kind@"),
             pl.col("kind"),
-        )
-    )
-    reasons.append(
+        ),
         (
-            pl.when(pl.col("title").is_null()).then(
-                pl.lit("no title: every record needs one (fill it in or drop the row)")
-            ),
+            pl.when(pl.col("title").is_null()).then(pl.lit(t("ingest.reject_no_title", "en"))),
             pl.col("title@"),
             pl.col("title"),
-        )
-    )
+        ),
+    ]
+    return df, reasons
 
-    # dates -------------------------------------------------------------------------
+
+def _with_dates(df: pl.DataFrame, as_of: date | None) -> pl.DataFrame:
+    """Each row's date (``_d``), its precision (``_dp``), year (``_year``) and why it is
+    not a date (``_de``), parsed once per distinct value."""
     # Plain ISO days (most dates) are checked in polars; the rest one by one in Python.
     distinct = df.get_column("date").drop_nulls().unique()
     iso = pl.DataFrame({"date": distinct}).with_columns(
@@ -171,56 +193,54 @@ def build_records(
         ]
     )
     df = df.join(dates, on="date", how="left", maintain_order="left")
-    df = df.with_columns(pl.col("_d").dt.year().cast(pl.Int32).alias("_year"))
-    reasons.append((pl.col("_de"), pl.col("date@"), pl.col("date")))
+    return df.with_columns(pl.col("_d").dt.year().cast(pl.Int32).alias("_year"))
 
-    # amounts -----------------------------------------------------------------------
-    has_amount = "amount" in mapping.fields
-    if has_amount:
-        keys = df.select("amount", "_year", "currency").unique()
-        rows: list[dict[str, Any]] = []
-        for text, year, cur in keys.iter_rows():
-            a = parse_amount(text, year=year, currency=cur or mapping.amount_currency, config=money)
-            if isinstance(a, Amount):
-                shown = text
-                if text is None:
-                    shown = "undisclosed"
-                elif mapping.amount_currency and a.currency and not cur and _is_number(text):
-                    shown = f"{a.currency} {text}"
-                rows.append({"amount": text, "_year": year, "currency": cur, "_at": shown,
-                             "_lo": a.low_cny, "_hi": a.high_cny, "_pt": a.point_cny,
-                             "_cur": a.currency, "_ae": None})  # fmt: skip
-            else:
-                rows.append({"amount": text, "_year": year, "currency": cur, "_at": text,
-                             "_lo": None, "_hi": None, "_pt": None, "_cur": None,
-                             "_ae": a.reason})  # fmt: skip
-        amounts = pl.DataFrame(
-            rows,
-            schema={
-                "amount": pl.Utf8,
-                "_year": pl.Int32,
-                "currency": pl.Utf8,
-                "_at": pl.Utf8,
-                "_lo": pl.Float64,
-                "_hi": pl.Float64,
-                "_pt": pl.Float64,
-                "_cur": pl.Utf8,
-                "_ae": pl.Utf8,
-            },  # fmt: skip
-        )
-        df = df.join(amounts, on=["amount", "_year", "currency"], how="left", nulls_equal=True,
-                     maintain_order="left")  # fmt: skip
-        reasons.append((pl.col("_ae"), pl.col("amount@"), pl.col("amount")))
-    else:
-        df = df.with_columns(
+
+_AMOUNT_SCHEMA: dict[str, pl.DataType] = {
+    "amount": pl.Utf8(), "_year": pl.Int32(), "currency": pl.Utf8(), "_at": pl.Utf8(),
+    "_lo": pl.Float64(), "_hi": pl.Float64(), "_pt": pl.Float64(), "_cur": pl.Utf8(),
+    "_ae": pl.Utf8(),
+}  # fmt: skip
+
+
+def _with_amounts(df: pl.DataFrame, mapping: Mapping, money: MoneyConfig | None) -> pl.DataFrame:
+    """Each row's amount as shown (``_at``), in CNY (``_lo``, ``_hi``, ``_pt``), its
+    currency (``_cur``) and why it is not an amount (``_ae``), parsed once per
+    distinct (text, year, currency)."""
+    if "amount" not in mapping.fields:
+        return df.with_columns(
             pl.lit(None, dtype=pl.Utf8).alias("_at"),
             pl.lit(None, dtype=pl.Float64).alias("_lo"),
             pl.lit(None, dtype=pl.Float64).alias("_hi"),
             pl.lit(None, dtype=pl.Float64).alias("_pt"),
             pl.lit(None, dtype=pl.Utf8).alias("_cur"),
         )
+    keys = df.select("amount", "_year", "currency").unique()
+    rows: list[dict[str, Any]] = []
+    for text, year, cur in keys.iter_rows():
+        a = parse_amount(text, year=year, currency=cur or mapping.amount_currency, config=money)
+        if isinstance(a, Amount):
+            shown = text
+            if text is None:
+                shown = "undisclosed"
+            elif mapping.amount_currency and a.currency and not cur and _is_number(text):
+                shown = f"{a.currency} {text}"
+            rows.append({"amount": text, "_year": year, "currency": cur, "_at": shown,
+                         "_lo": a.low_cny, "_hi": a.high_cny, "_pt": a.point_cny,
+                         "_cur": a.currency, "_ae": None})  # fmt: skip
+        else:
+            rows.append({"amount": text, "_year": year, "currency": cur, "_at": text,
+                         "_lo": None, "_hi": None, "_pt": None, "_cur": None,
+                         "_ae": a.reason})  # fmt: skip
+    amounts = pl.DataFrame(rows, schema=_AMOUNT_SCHEMA)
+    return df.join(amounts, on=["amount", "_year", "currency"], how="left", nulls_equal=True,
+                   maintain_order="left")  # fmt: skip
 
-    # the first reason per row ----------------------------------------------------------
+
+def _split_rejects(
+    df: pl.DataFrame, reasons: list[_Reason], path: str
+) -> tuple[pl.DataFrame, list[Reject]]:
+    """The rows no reason applies to, and a reject for each other row (its first reason)."""
     why: Any = pl
     wcol: Any = pl
     wval: Any = pl
@@ -238,20 +258,22 @@ def build_records(
         Reject(path, int(n), c, v, w)
         for n, c, v, w in bad.select(ROW_COL, "_wcol", "_wval", "_why").iter_rows()
     ]
-    df = df.filter(pl.col("_why").is_null())
-    if df.height == 0:
-        return empty, rejects
+    return df.filter(pl.col("_why").is_null()), rejects
 
-    # rounds ------------------------------------------------------------------------
+
+def _with_rounds(df: pl.DataFrame) -> pl.DataFrame:
+    """Each row's normalised financing round (``_round``), once per distinct round."""
     r_uniq = df.get_column("round").drop_nulls().unique().to_list()
     rounds = pl.DataFrame(
         {"round": r_uniq, "_round": [normalize_round(r) for r in r_uniq]},
         schema={"round": pl.Utf8, "_round": pl.Utf8},
     )
-    df = df.join(rounds, on="round", how="left", maintain_order="left")
+    return df.join(rounds, on="round", how="left", maintain_order="left")
 
-    # lists: ";"-joined, whatever separators the source used --------------------------
-    df = df.with_columns(
+
+def _with_lists(df: pl.DataFrame) -> pl.DataFrame:
+    """List fields ``;``-joined, whatever separators the source used."""
+    return df.with_columns(
         pl.col(c)
         .str.replace_all(r"\s*(?:;;|；|;)\s*", ";")
         .str.replace_all(r";{2,}", ";")
@@ -262,8 +284,10 @@ def build_records(
         pl.when(pl.col(c).str.len_chars() > 0).then(pl.col(c)).alias(c) for c in _LIST_FIELDS
     )
 
-    # ids ------------------------------------------------------------------------------
-    # Rows without a source id get a content hash: normalised title | date | organisation | kind.
+
+def _with_ids(df: pl.DataFrame, source: str) -> pl.DataFrame:
+    """Each row's ``record_id``: ``<source>:<source id>``, or for rows without a source
+    id a content hash of the normalised title | date | organisation | kind."""
     need = df.get_column("source_id").is_null()
     hashes = pl.Series("_hash", [None] * df.height, dtype=pl.Utf8)
     if need.any():
@@ -277,16 +301,19 @@ def build_records(
             k=pl.col("kind"),
         )
         digests = pl.Series(
-            [_sha(f"{t}|{d}|{o}|{k}") for t, d, o, k in key.iter_rows()], dtype=pl.Utf8
+            [_sha(f"{ti}|{d}|{o}|{k}") for ti, d, o, k in key.iter_rows()], dtype=pl.Utf8
         )
         hashes = hashes.scatter(need.arg_true(), digests)
-    source = mapping.source
-    df = df.with_columns(hashes).with_columns(
+    return df.with_columns(hashes).with_columns(
         pl.when(pl.col("source_id").is_not_null())
         .then(pl.lit(f"{source}:") + pl.col("source_id"))
         .otherwise(pl.lit(f"{source}:h:") + pl.col("_hash"))
         .alias("record_id")
     )
+
+
+def _output(df: pl.DataFrame, source: str) -> pl.DataFrame:
+    """The record columns (:data:`OUTPUT_COLUMNS`) and the row, typed."""
     out = df.select(
         pl.col("record_id"),
         pl.col("kind"),
@@ -314,7 +341,7 @@ def build_records(
         pl.col(ROW_COL),
     )
     schema: dict[Any, Any] = OUTPUT_COLUMNS | {ROW_COL: pl.Int64()}
-    return out.cast(schema), rejects
+    return out.cast(schema)
 
 
 def _is_number(text: str) -> bool:

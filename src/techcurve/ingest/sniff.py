@@ -26,6 +26,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from techcurve.errors import IngestError
+from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,9 @@ _ESTUDY_LINE = re.compile(r"^(?:DataType|[A-Z][A-Za-z]+-[^\s:：]{1,12})\s*[:：
 def check_file(path: Path) -> None:
     """Raise :class:`IngestError` unless ``path`` is a readable file."""
     if not path.exists():
-        raise IngestError("file does not exist", path=str(path))
+        raise IngestError(t("ingest.file_does_not_exist", "en"), path=str(path))
     if path.is_dir():
-        raise IngestError("is a folder, not a file: name the files to ingest", path=str(path))
+        raise IngestError(t("ingest.is_a_folder", "en"), path=str(path))
 
 
 def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
@@ -68,7 +69,9 @@ def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
         with path.open("rb") as f:
             return f.read(n)
     except OSError as e:
-        raise IngestError(f"cannot read the file ({e.strerror or e})", path=str(path)) from None
+        raise IngestError(
+            t("ingest.cannot_read", "en", error=e.strerror or e), path=str(path)
+        ) from None
 
 
 def sha256_file(path: Path, stop: threading.Event | None = None) -> str:
@@ -89,7 +92,7 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
             return codecs.lookup(override).name
         except LookupError:
             raise IngestError(
-                f"unknown encoding {override!r} (try utf-8, utf-8-sig, gb18030, utf-16)",
+                t("ingest.unknown_encoding", "en", encoding=override),
                 path=str(path),
             ) from None
     if sample is None:
@@ -111,8 +114,7 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
     best = from_bytes(sample).best()
     if best is None:
         raise IngestError(
-            "cannot tell the file's text encoding: save it as UTF-8 or pass encoding= "
-            "(e.g. gb18030, utf-16)",
+            t("ingest.unknown_text_encoding", "en"),
             path=str(path),
         )
     name = codecs.lookup(best.encoding).name

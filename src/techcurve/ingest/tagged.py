@@ -39,7 +39,9 @@ from urllib.parse import parse_qs, urlparse
 from techcurve.errors import IngestError
 from techcurve.ingest import readers
 from techcurve.ingest.base import Reject
-from techcurve.ingest.readers import RawBatch, Table, _json_frame, _Lines
+from techcurve.ingest.jsonfiles import json_batch
+from techcurve.ingest.readers import SHOWN_CHARS, Lines, RawBatch, Table
+from techcurve.text import t
 
 BIB_COLUMNS = ("_kind", "_title", "_abstract", "_keywords", "_date", "_venue",
                "_organization", "_source_id", "_url", "_ipc")  # fmt: skip
@@ -58,7 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
                "_abstract": "Summary-摘要", "_keywords": "Keyword-关键词", "_venue": "Source-刊名",
                "_source_id": "Link-链接"},
 }  # fmt: skip
-_SHOW = 200
+
 _PUBNO = re.compile(r"^(?:CN|US|EP|WO|JP|KR|DE)\d{5,}[A-Z]?\d?$")
 _LIST_SEP = re.compile(r"\s*(?:;;|；|;)\s*")
 _MONTHS = {m: i for i, m in enumerate(
@@ -114,7 +116,7 @@ _SYNTAX: dict[str, _Syntax] = {
 
 
 def _chunks(
-    lines: _Lines, fmt: str, path: str
+    lines: Lines, fmt: str, path: str
 ) -> Iterator[tuple[int, list[str] | None, Reject | None]]:
     """(first line, the record's lines) per record, or a reject for stray text."""
     syn = _SYNTAX[fmt]
@@ -141,9 +143,9 @@ def _chunks(
             if syn.ignore(line) or syn.end(line):
                 continue
             yield n, None, Reject(
-                path, n, None, line.strip()[:_SHOW],
-                f"text outside any record: {_FORMAT_NAMES[fmt]} records start with "
-                f"{_STARTS[fmt]!r}",
+                path, n, None, line.strip()[:SHOWN_CHARS],
+                t("ingest.reject_outside_tagged", "en", format=_FORMAT_NAMES[fmt],
+                  start=_STARTS[fmt]),
             )  # fmt: skip
             continue
         if syn.end(line):
@@ -182,7 +184,7 @@ def _rispy_record(lines: list[str], fmt: str) -> Raw:
         body = [re.sub(r"^([A-Z][A-Z0-9])  -(?=\S)", r"\1  - ", ln) for ln in body]
     got = parser.parse_lines(iter(body))
     if len(got) != 1:
-        raise ValueError(f"found {len(got)} records")
+        raise ValueError(t("ingest.tagged_found_records", "en", n=len(got)))
     rec: Raw = {}
     for k, v in got[0].items():
         if isinstance(v, dict):  # rispy's unknown_tag: {tag: [values]}
@@ -215,7 +217,7 @@ def _tag_record(lines: list[str], fmt: str) -> Raw:
             else:
                 vals.append(line.strip())
         else:
-            raise ValueError(f"the record starts with an untagged line {line.strip()[:60]!r}")
+            raise ValueError(t("ingest.tagged_untagged_line", "en", line=line.strip()[:60]))
     return {k: v for k, v in rec.items()}
 
 
@@ -284,96 +286,16 @@ def _first_address(text: str | None) -> str | None:
     """WoS ``C1`` starts with ``[Authors] Address``: the first address without names."""
     if not text:
         return None
-    t = re.sub(r"^\[[^\]]*\]\s*", "", text.strip())
-    t = re.split(r"\s*\[", t, maxsplit=1)[0].strip()
-    return t.split(";")[0].strip() or None
+    rest = re.sub(r"^\[[^\]]*\]\s*", "", text.strip())
+    rest = re.split(r"\s*\[", rest, maxsplit=1)[0].strip()
+    return rest.split(";")[0].strip() or None
 
 
-def _derive(rec: Raw, fmt: str) -> dict[str, str | None]:
-    kind = "paper"
-    ipc = None
-    if fmt == "ris":
-        kind = "patent" if (_one(rec, "type_of_reference") or "").upper() == "PAT" else "paper"
-        title = _one(rec, "title", "primary_title", "translated_title")
-        abstract = _one(rec, "abstract", "notes_abstract")
-        keywords = _all(rec, "keywords")
-        date = _ris_date(_one(rec, "date")) or _ris_date(_one(rec, "year", "publication_year"))
-        if date and len(date) == 4 and (full := _ris_date(_one(rec, "publication_year"))):
-            date = full if full.startswith(date) else date
-        venue = _one(rec, "journal_name", "secondary_title", "alternate_title3",
-                     "alternate_title1", "alternate_title2", "publisher")  # fmt: skip
-        org = _one(rec, "author_address")
-        doi = _doi(rec, "doi")
-        urls = _all(rec, "urls")
-        url = urls[0] if urls else (f"https://doi.org/{doi}" if doi else None)
-        sid = f"doi:{doi}" if doi else None
-        if kind == "patent":
-            org = _one(rec, "publisher", "author_address", "custom1")
-            pubno = next((v for v in _all(rec, "number", "issn", "custom2", "note", "id")
-                          if _PUBNO.match(v)), None)  # fmt: skip
-            sid = pubno or sid
-            ipc = _one(rec, "custom3", "call_number")
-    elif fmt == "wos":
-        kind = "patent" if (_one(rec, "publication_type") or "").upper() == "P" else "paper"
-        title = _one(rec, "document_title")
-        abstract = _one(rec, "abstract")
-        keywords = _all(rec, "author_keywords") or _all(rec, "keywords_plus")
-        date = _wos_date(_one(rec, "publication_year"), _one(rec, "publication_date"))
-        venue = _one(rec, "publication_name", "conference_title", "book_series_title")
-        org = _first_address(_one(rec, "author_address"))
-        doi = _doi(rec, "doi")
-        acc = _one(rec, "accession_number")
-        sid = acc or (f"doi:{doi}" if doi else None)
-        url = f"https://doi.org/{doi}" if doi else None
-    elif fmt == "endnote":
-        kind = "patent" if (_one(rec, "0") or "").lower() == "patent" else "paper"
-        title = _one(rec, "T")
-        abstract = _one(rec, "X")
-        keywords = _all(rec, "K")
-        date = _one(rec, "8") if _one(rec, "8") and _starts_year(_one(rec, "8"), _one(rec, "D")) \
-            else _one(rec, "D")  # fmt: skip
-        venue = _one(rec, "J", "B", "I") if kind == "paper" else _one(rec, "W", "J")
-        org = _one(rec, "+") if kind == "paper" else _one(rec, "I", "+")
-        doi = _doi(rec, "R")
-        sid = f"doi:{doi}" if doi else None
-        if kind == "patent":
-            sid = next((v for v in _all(rec, "@", "M", "N", "1") if _PUBNO.match(v)), None) or sid
-        url = _one(rec, "U") or (f"https://doi.org/{doi}" if doi else None)
-    elif fmt == "refworks":
-        rt = (_one(rec, "RT") or "").lower()
-        kind = "patent" if rt == "patent" else "paper"
-        title = _one(rec, "T1", "TI")
-        abstract = _one(rec, "AB")
-        keywords = _all(rec, "K1", "KW")
-        full = _one(rec, "FD")
-        date = full if full and _starts_year(full, _one(rec, "YR")) else _one(rec, "YR") or full
-        venue = _one(rec, "JF", "JO", "T2", "PB") if kind == "paper" else _one(rec, "DS", "PB")
-        org = _one(rec, "AD") if kind == "paper" else _one(rec, "PB", "AD")
-        doi = _doi(rec, "DO")
-        sid = f"doi:{doi}" if doi else None
-        if kind == "patent":
-            sid = (
-                next((v for v in _all(rec, "ID", "SN", "IS", "NO") if _PUBNO.match(v)), None) or sid
-            )
-            ipc = _one(rec, "CL")
-        url = _one(rec, "UL", "LK") or (f"https://doi.org/{doi}" if doi else None)
-    else:  # estudy
-        db = _one(rec, "SrcDatabase") or ""
-        kind = "patent" if "专利" in db or db.lower() == "patent" else "paper"
-        title = _one(rec, "Title")
-        abstract = _one(rec, "Summary")
-        keywords = _all(rec, "Keyword")
-        year, pub = _one(rec, "Year"), _one(rec, "PubTime")
-        date = pub if pub and _starts_year(pub, year) else year or pub
-        venue = _one(rec, "Source")
-        organs = _all(rec, "Organ")
-        org = organs[0] if organs else None
-        url = _one(rec, "Link")
-        sid = _cnki_filename(url)
-        if kind == "patent":
-            sid = next((v for v in _all(rec, "PubNo", "PublicationNo") if _PUBNO.match(v)), sid)
-            org = _one(rec, "Applicant") or org
-            ipc = _one(rec, "CLC", "IPC")
+def _fields(
+    kind: str, title: str | None, abstract: str | None, keywords: list[str], date: str | None,
+    venue: str | None, org: str | None, sid: str | None, url: str | None, ipc: str | None = None,
+) -> dict[str, str | None]:  # fmt: skip
+    """The derived columns (:data:`BIB_COLUMNS`) of one record."""
     return {
         "_kind": kind,
         "_title": title,
@@ -386,6 +308,104 @@ def _derive(rec: Raw, fmt: str) -> dict[str, str | None]:
         "_url": url,
         "_ipc": ipc,
     }
+
+
+def _derive_ris(rec: Raw) -> dict[str, str | None]:
+    kind = "patent" if (_one(rec, "type_of_reference") or "").upper() == "PAT" else "paper"
+    date = _ris_date(_one(rec, "date")) or _ris_date(_one(rec, "year", "publication_year"))
+    if date and len(date) == 4 and (full := _ris_date(_one(rec, "publication_year"))):
+        date = full if full.startswith(date) else date
+    venue = _one(rec, "journal_name", "secondary_title", "alternate_title3",
+                 "alternate_title1", "alternate_title2", "publisher")  # fmt: skip
+    org = _one(rec, "author_address")
+    doi = _doi(rec, "doi")
+    urls = _all(rec, "urls")
+    url = urls[0] if urls else (f"https://doi.org/{doi}" if doi else None)
+    sid = f"doi:{doi}" if doi else None
+    ipc = None
+    if kind == "patent":
+        org = _one(rec, "publisher", "author_address", "custom1")
+        pubno = next((v for v in _all(rec, "number", "issn", "custom2", "note", "id")
+                      if _PUBNO.match(v)), None)  # fmt: skip
+        sid = pubno or sid
+        ipc = _one(rec, "custom3", "call_number")
+    title = _one(rec, "title", "primary_title", "translated_title")
+    abstract = _one(rec, "abstract", "notes_abstract")
+    return _fields(kind, title, abstract, _all(rec, "keywords"), date, venue, org, sid, url, ipc)
+
+
+def _derive_wos(rec: Raw) -> dict[str, str | None]:
+    kind = "patent" if (_one(rec, "publication_type") or "").upper() == "P" else "paper"
+    keywords = _all(rec, "author_keywords") or _all(rec, "keywords_plus")
+    date = _wos_date(_one(rec, "publication_year"), _one(rec, "publication_date"))
+    venue = _one(rec, "publication_name", "conference_title", "book_series_title")
+    org = _first_address(_one(rec, "author_address"))
+    doi = _doi(rec, "doi")
+    sid = _one(rec, "accession_number") or (f"doi:{doi}" if doi else None)
+    url = f"https://doi.org/{doi}" if doi else None
+    title, abstract = _one(rec, "document_title"), _one(rec, "abstract")
+    return _fields(kind, title, abstract, keywords, date, venue, org, sid, url)
+
+
+def _derive_endnote(rec: Raw) -> dict[str, str | None]:
+    kind = "patent" if (_one(rec, "0") or "").lower() == "patent" else "paper"
+    date = _one(rec, "8") if _one(rec, "8") and _starts_year(_one(rec, "8"), _one(rec, "D")) \
+        else _one(rec, "D")  # fmt: skip
+    venue = _one(rec, "J", "B", "I") if kind == "paper" else _one(rec, "W", "J")
+    org = _one(rec, "+") if kind == "paper" else _one(rec, "I", "+")
+    doi = _doi(rec, "R")
+    sid = f"doi:{doi}" if doi else None
+    if kind == "patent":
+        sid = next((v for v in _all(rec, "@", "M", "N", "1") if _PUBNO.match(v)), None) or sid
+    url = _one(rec, "U") or (f"https://doi.org/{doi}" if doi else None)
+    title, abstract = _one(rec, "T"), _one(rec, "X")
+    return _fields(kind, title, abstract, _all(rec, "K"), date, venue, org, sid, url)
+
+
+def _derive_refworks(rec: Raw) -> dict[str, str | None]:
+    kind = "patent" if (_one(rec, "RT") or "").lower() == "patent" else "paper"
+    full = _one(rec, "FD")
+    date = full if full and _starts_year(full, _one(rec, "YR")) else _one(rec, "YR") or full
+    venue = _one(rec, "JF", "JO", "T2", "PB") if kind == "paper" else _one(rec, "DS", "PB")
+    org = _one(rec, "AD") if kind == "paper" else _one(rec, "PB", "AD")
+    doi = _doi(rec, "DO")
+    sid = f"doi:{doi}" if doi else None
+    ipc = None
+    if kind == "patent":
+        sid = next((v for v in _all(rec, "ID", "SN", "IS", "NO") if _PUBNO.match(v)), None) or sid
+        ipc = _one(rec, "CL")
+    url = _one(rec, "UL", "LK") or (f"https://doi.org/{doi}" if doi else None)
+    title, abstract, keywords = _one(rec, "T1", "TI"), _one(rec, "AB"), _all(rec, "K1", "KW")
+    return _fields(kind, title, abstract, keywords, date, venue, org, sid, url, ipc)
+
+
+def _derive_estudy(rec: Raw) -> dict[str, str | None]:
+    db = _one(rec, "SrcDatabase") or ""
+    kind = "patent" if "专利" in db or db.lower() == "patent" else "paper"
+    year, pub = _one(rec, "Year"), _one(rec, "PubTime")
+    date = pub if pub and _starts_year(pub, year) else year or pub
+    organs = _all(rec, "Organ")
+    org = organs[0] if organs else None
+    url = _one(rec, "Link")
+    sid = _cnki_filename(url)
+    ipc = None
+    if kind == "patent":
+        sid = next((v for v in _all(rec, "PubNo", "PublicationNo") if _PUBNO.match(v)), sid)
+        org = _one(rec, "Applicant") or org
+        ipc = _one(rec, "CLC", "IPC")
+    title, abstract, keywords = _one(rec, "Title"), _one(rec, "Summary"), _all(rec, "Keyword")
+    return _fields(kind, title, abstract, keywords, date, _one(rec, "Source"), org, sid, url, ipc)
+
+
+#: Format → the function deriving a record's columns from its tags.
+_DERIVE: dict[str, Callable[[Raw], dict[str, str | None]]] = {
+    "ris": _derive_ris, "wos": _derive_wos, "endnote": _derive_endnote,
+    "refworks": _derive_refworks, "estudy": _derive_estudy,
+}  # fmt: skip
+
+
+def _derive(rec: Raw, fmt: str) -> dict[str, str | None]:
+    return _DERIVE[fmt](rec)
 
 
 def _starts_year(full: str | None, year: str | None) -> bool:
@@ -425,9 +445,9 @@ def _row(rec: Raw, fmt: str) -> dict[str, str | None]:
 def open_tagged(path: Path, encoding: str, fmt: str) -> Table:
     """Read a tagged export (``fmt`` in :data:`TAGGED_FORMATS`) in batches."""
     if fmt not in _SYNTAX:
-        raise IngestError(f"no tagged reader for {fmt!r}", path=str(path))
+        raise IngestError(t("ingest.no_tagged_reader", "en", format=fmt), path=str(path))
     f = path.open("r", encoding=encoding, newline="", errors="strict")
-    lines = _Lines(f, path, encoding)
+    lines = Lines(f, path, encoding)
     try:
         gen = _batches(path, lines, fmt)
         first = next(gen, None)
@@ -447,7 +467,7 @@ def open_tagged(path: Path, encoding: str, fmt: str) -> Table:
     return Table(path, fmt, encoding, None, cols, batches(), close=f.close, labels=LABELS[fmt])
 
 
-def _batches(path: Path, lines: _Lines, fmt: str) -> Iterator[RawBatch]:
+def _batches(path: Path, lines: Lines, fmt: str) -> Iterator[RawBatch]:
     parse = _rispy_record if fmt in ("ris", "wos") else _tag_record
     rows: list[dict[str, str | None]] = []
     numbers: list[int] = []
@@ -461,15 +481,15 @@ def _batches(path: Path, lines: _Lines, fmt: str) -> Iterator[RawBatch]:
                 rec = parse(chunk, fmt)
             except Exception as e:  # rispy and friends raise KeyError, AttributeError …
                 rejects.append(
-                    Reject(str(path), start, None, " | ".join(chunk)[:_SHOW],
-                           f"cannot read this {_FORMAT_NAMES[fmt]} record ({type(e).__name__}: "
-                           f"{e}): fix the record or export it again")
+                    Reject(str(path), start, None, " | ".join(chunk)[:SHOWN_CHARS],
+                           t("ingest.reject_bad_tagged_record", "en", format=_FORMAT_NAMES[fmt],
+                             error=f"{type(e).__name__}: {e}"))
                 )  # fmt: skip
             else:
                 rows.append(empty | _row(rec, fmt))
                 numbers.append(start)
         if len(rows) + len(rejects) >= readers.BATCH_ROWS:
-            yield _json_frame(rows, numbers, rejects)
+            yield json_batch(rows, numbers, rejects)
             rows, numbers, rejects = [], [], []
     if rows or rejects:
-        yield _json_frame(rows, numbers, rejects)
+        yield json_batch(rows, numbers, rejects)

@@ -68,7 +68,8 @@ def ingest(
     follow with :func:`match` with the same taxonomy, which then only has left what
     could not be matched on the way (the CLI's ``ingest --taxonomy`` does both).
     """
-    from techcurve.ingest import ingest_records
+    from techcurve.ingest.files import ingest_records
+    from techcurve.pipeline.linking import TaxonomyMatcher
 
     cfg = _config.load_config(config)
     tax = taxonomy_for(None, taxonomy) if taxonomy is not None else None
@@ -85,7 +86,7 @@ def ingest(
             encoding=encoding,
             config=cfg,
             progress=progress,
-            taxonomy=tax,
+            matcher=TaxonomyMatcher(tax) if tax is not None else None,
         )
 
 
