@@ -49,9 +49,6 @@ KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("techcurve.ingest", "techcurve.match"),
     ("techcurve.render.curve", "techcurve.report.provenance"),
     ("techcurve.scaleout.scale", "techcurve.pipeline"),
-    ("techcurve.taxonomy.tools", "techcurve.match"),
-    ("techcurve.taxonomy.tools", "techcurve.match.matcher"),
-    ("techcurve.taxonomy.tools", "techcurve.store"),
 }
 
 #: import cycles still being removed (issue 14): each as the sorted set of its modules
@@ -214,11 +211,9 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.ingest",
     "techcurve.ingest.counts",
     "techcurve.ingest.readers",
-    "techcurve.match.matcher",
     "techcurve.render.charts",
     "techcurve.render.curve",
     "techcurve.report.build",
-    "techcurve.taxonomy.tools",
 }
 KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.assess.backtest._backtest",
@@ -241,9 +236,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.ingest.money._parse_amount",
     "techcurve.ingest.records.build_records",
     "techcurve.ingest.tagged._derive",
-    "techcurve.match.fastmatch._walk",
-    "techcurve.match.matcher.match_store",
-    "techcurve.normalize.fastnorm._fold_kernel",
     "techcurve.pipeline.stages.run",
     "techcurve.render.charts.series_svg",
     "techcurve.render.curve._place_labels",
@@ -253,7 +245,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.report.build._financing",
     "techcurve.report.figures.report_figures",
     "techcurve.taxonomy.model.check_taxonomy",
-    "techcurve.taxonomy.tools.sample_matches",
 }
 
 

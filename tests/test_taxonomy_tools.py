@@ -1,4 +1,4 @@
-"""taxonomy.tools: export/import round trips, import errors, terms ↔ queries, diff."""
+"""taxonomy.sheets, .write, .diff: export/import round trips, import errors, terms ↔ queries, diff."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ from openpyxl import load_workbook
 from techcurve.errors import TaxonomyError
 from techcurve.taxonomy import Finding, load_taxonomy
 from techcurve.taxonomy.query import parse_query
-from techcurve.taxonomy.tools import (
+from techcurve.taxonomy.diff import diff_taxonomies
+from techcurve.taxonomy.review import summarize_findings
+from techcurve.taxonomy.sheets import (
     CSV_COLUMNS,
     TaxonomyImportError,
-    diff_taxonomies,
     export_taxonomy,
     import_taxonomy,
+)
+from techcurve.taxonomy.write import (
     split_terms,
     subfield_notes,
-    summarize_findings,
     taxonomy_content,
     taxonomy_to_yaml,
 )

@@ -35,9 +35,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from techcurve.datatypes import Domain, SubField
 from techcurve.errors import QueryError, TaxonomyError
 from techcurve.normalize import SEP, normalize
-from techcurve.taxonomy.query import Node as QueryNode
 from techcurve.taxonomy.query import (
-    Not,
     Query,
     Term,
     parse_query,
@@ -72,7 +70,7 @@ _SUBFIELD_KEYS = {
     "query": False,
 }
 _NULL_TAG = "tag:yaml.org,2002:null"
-# libyaml's parser when PyYAML was built with it (10x faster on a 1,000-query file).
+# libyaml's parser when PyYAML was built with it (much faster: docs/performance.md).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -455,15 +453,6 @@ def _literals(r: _Loader, node: Node, what: str, sid: str) -> list[str]:
 # ------------------------------------------------------------------------- linting
 
 
-def _positive_terms(node: QueryNode, negated: bool = False) -> list[Term]:
-    """Leaves under an even number of NOTs: those whose presence makes a match."""
-    if isinstance(node, Term):
-        return [] if negated else [node]
-    if isinstance(node, Not):
-        return _positive_terms(node.item, not negated)
-    return [t for item in node.items for t in _positive_terms(item, negated)]
-
-
 def _and_list(ids: list[str]) -> str:
     return ", ".join(ids[:-1]) + " and " + ids[-1] if len(ids) > 1 else ids[0]
 
@@ -518,7 +507,7 @@ def check_taxonomy(tax: Taxonomy) -> list[Finding]:
     # Which sub-fields use each (kind, pattern) as a positive term, in order.
     users: dict[tuple[str, str], dict[str, str]] = {}
     for sid, query in queries.items():
-        for term in _positive_terms(query.root):
+        for term in query.positive_terms():
             kind = "ipc" if term.field == "ipc" else "text"
             users.setdefault((kind, term.pattern), {}).setdefault(sid, term.text)
     for (_, _), by in users.items():
