@@ -244,7 +244,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.report.build._figures",
     "techcurve.report.build._financing",
     "techcurve.report.figures.report_figures",
-    "techcurve.taxonomy.model.check_taxonomy",
 }
 
 

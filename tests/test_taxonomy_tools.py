@@ -1,4 +1,4 @@
-"""taxonomy.sheets, .write, .diff: export/import round trips, import errors, terms ↔ queries, diff."""
+"""taxonomy.sheets, .write and .diff: export/import round trips, import errors, terms ↔ queries."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from techcurve.errors import TaxonomyError
 from techcurve.taxonomy import Finding, load_taxonomy
-from techcurve.taxonomy.query import parse_query
 from techcurve.taxonomy.diff import diff_taxonomies
+from techcurve.taxonomy.query import parse_query
 from techcurve.taxonomy.review import summarize_findings
 from techcurve.taxonomy.sheets import (
     CSV_COLUMNS,

@@ -25,6 +25,7 @@ from techcurve.ingest.readers import Table, _letter, open_xlsx
 from techcurve.taxonomy.model import Taxonomy, load_taxonomy
 from techcurve.taxonomy.query import Term, parse_query, term_problem
 from techcurve.taxonomy.write import JOIN, render_yaml, split_cell, table_rows
+from techcurve.text import t
 
 __all__ = [
     "CSV_COLUMNS",
@@ -74,7 +75,7 @@ def export_taxonomy(taxonomy: Taxonomy, path: str | Path) -> Path:
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise TaxonomyError(f"cannot export to {out.name}: the file name must end in .csv or .xlsx")
+        raise TaxonomyError(t("taxonomy.export.suffix", "en", name=out.name))
     header, domains, subs = table_rows(taxonomy)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
@@ -170,7 +171,12 @@ def _header(
             continue
         if name not in allowed:
             raise TaxonomyImportError(
-                f"unknown column {raw!r} (allowed: {', '.join(allowed)})",
+                t(
+                    "taxonomy.import.unknown_column",
+                    "en",
+                    column=repr(raw),
+                    allowed=", ".join(allowed),
+                ),
                 path=path,
                 row=1,
                 column=_letter(i),
@@ -178,13 +184,22 @@ def _header(
             )
         if name in seen:
             raise TaxonomyImportError(
-                f"column {name!r} appears twice", path=path, row=1, column=_letter(i), sheet=sheet
+                t("taxonomy.import.column_twice", "en", column=repr(name)),
+                path=path,
+                row=1,
+                column=_letter(i),
+                sheet=sheet,
             )
         seen[name] = _letter(i)
     for name in required:
         if name not in seen:
             raise TaxonomyImportError(
-                f"the header row lacks the column {name!r} (columns: {', '.join(allowed)})",
+                t(
+                    "taxonomy.import.lacks_column",
+                    "en",
+                    column=repr(name),
+                    allowed=", ".join(allowed),
+                ),
                 path=path,
                 row=1,
                 sheet=sheet,
@@ -204,9 +219,7 @@ def _decode(path: Path) -> str:
     try:  # Excel on Chinese Windows saves "CSV" as GBK
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise TaxonomyImportError(
-            "neither UTF-8 nor GB18030 text; save the file as CSV UTF-8", path=str(path)
-        ) from None
+        raise TaxonomyImportError(t("taxonomy.import.encoding", "en"), path=str(path)) from None
 
 
 def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
@@ -215,14 +228,12 @@ def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
     p = Path(path)
     name = str(p)
     if not p.exists():
-        raise TaxonomyImportError("the file does not exist", path=name)
+        raise TaxonomyImportError(t("taxonomy.import.no_file", "en"), path=name)
     suffix = p.suffix.lower()
     if suffix == ".xlsx":
         return _read_xlsx(p), name
     if suffix not in (".csv", ".tsv", ".txt"):
-        raise TaxonomyImportError(
-            "cannot import this file: the name must end in .csv or .xlsx", path=name
-        )
+        raise TaxonomyImportError(t("taxonomy.import.suffix", "en"), path=name)
     text = _decode(p)
     first = text.split("\n", 1)[0]
     delim = max(",;\t", key=first.count)
@@ -230,7 +241,7 @@ def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
     try:
         head = next(reader)
     except StopIteration:
-        raise TaxonomyImportError("the file is empty", path=name) from None
+        raise TaxonomyImportError(t("taxonomy.import.empty", "en"), path=name) from None
     letters = _header(name, head, CSV_COLUMNS, ("kind", "id"), None)
     index = {n.strip().lower(): i for i, n in enumerate(head) if n.strip()}
     rows: list[SheetRow] = []
@@ -241,7 +252,7 @@ def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
         kind = values.pop("kind", "").lower()
         if kind not in ("version", "domain", "subfield"):
             raise TaxonomyImportError(
-                f"kind {kind!r} is not one of version, domain, subfield",
+                t("taxonomy.import.bad_kind", "en", kind=repr(kind)),
                 path=name,
                 row=number,
                 column="kind",
@@ -279,7 +290,13 @@ def _open_sheet(p: Path, sheet: str) -> Table:
     except IngestError as e:
         reason = str(e).removeprefix(f"{e.path}: ") if e.path else str(e)
         raise TaxonomyImportError(
-            f"{reason}; start from `techcurve taxonomy export FILE.xlsx`", path=str(p)
+            t(
+                "taxonomy.import.workbook",
+                "en",
+                reason=reason,
+                command="`techcurve taxonomy export FILE.xlsx`",
+            ),  # fmt: skip
+            path=str(p),
         ) from None
 
 
@@ -303,7 +320,7 @@ def _sheet_rows(name: str, sheet: str, table: Table) -> list[SheetRow]:
             key = values.get("key", "").lower()
             if key not in ("version", "notes"):
                 raise TaxonomyImportError(
-                    f"unknown key {values.get('key')!r} (expected version or notes)",
+                    t("taxonomy.import.unknown_key", "en", key=repr(values.get("key"))),
                     path=name,
                     row=number,
                     column=f"key ({letters['key']})",
@@ -346,30 +363,35 @@ def _check_row(name: str, row: SheetRow, domain_ids: dict[str, int]) -> None:
     v = row.values
     for col in _REQUIRED.get(row.kind, ()):
         if not v.get(col):
-            what = "sub-field" if row.kind == "subfield" else row.kind
+            what = t("taxonomy.import.subfield", "en") if row.kind == "subfield" else row.kind
             sid = (v.get("id") or None) if row.kind == "subfield" else None
-            _fail(name, row, col, f"the {what} has no {col}", sid)
+            _fail(name, row, col, t("taxonomy.import.missing", "en", what=what, column=col), sid)
     sid = v["id"] if row.kind == "subfield" else None
     if row.kind != "version" and not _ID_RE.match(v["id"]):
         _fail(
             name,
             row,
             "id",
-            f"id {v['id']!r} may only hold lowercase ASCII letters, digits and '-' "
-            "(and must start with a letter or digit)",
+            t("taxonomy.import.bad_id", "en", id=repr(v["id"])),
         )
     if row.kind != "subfield":
         for col in ("domain", "definition", "terms", "exclude", "query"):
             if v.get(col):
-                _fail(name, row, col, f"a {row.kind} row has no {col}: leave the cell empty")
+                _fail(
+                    name,
+                    row,
+                    col,
+                    t("taxonomy.import.no_such_cell", "en", kind=row.kind, column=col),
+                )
         if row.kind == "version" and v.get("aliases"):
-            _fail(name, row, "aliases", "a version row has no aliases: leave the cell empty")
+            _fail(name, row, "aliases", t("taxonomy.import.version_aliases", "en"))
         return
     if v.get("aliases"):
-        _fail(name, row, "aliases", "sub-fields have no aliases: leave the cell empty", sid)
+        _fail(name, row, "aliases", t("taxonomy.import.subfield_aliases", "en"), sid)
     if v["domain"] not in domain_ids:
         known = ", ".join(domain_ids)
-        _fail(name, row, "domain", f"unknown domain {v['domain']!r} (known: {known})", sid)
+        message = t("taxonomy.import.unknown_domain", "en", domain=repr(v["domain"]), known=known)
+        _fail(name, row, "domain", message, sid)
     terms, exclude, query = v.get("terms", ""), v.get("exclude", ""), v.get("query", "")
     if query and (terms or exclude):
         col = "terms" if terms else "exclude"
@@ -377,23 +399,26 @@ def _check_row(name: str, row: SheetRow, domain_ids: dict[str, int]) -> None:
             name,
             row,
             col,
-            "fill either terms/exclude or query, not both: write NOT … inside the query, "
-            "or clear the query cell",
+            t("taxonomy.import.terms_and_query", "en"),
             sid,
         )
     if not query and not terms:
-        _fail(name, row, "terms", "needs terms (separated by ' | ') or a query", sid)
+        _fail(name, row, "terms", t("taxonomy.import.no_terms", "en"), sid)
     for col in ("terms", "exclude"):
-        for i, t in enumerate(split_cell(v.get(col, "")), 1):
-            problem = "the item is empty" if not t else term_problem(Term(t))
+        for i, item in enumerate(split_cell(v.get(col, "")), 1):
+            problem = (
+                t("taxonomy.import.empty_item", "en") if not item else term_problem(Term(item))
+            )
             if problem:
-                _fail(name, row, col, f"item {i} ({t!r}): {problem}", sid)
+                message = t("taxonomy.import.bad_item", "en", i=i, item=repr(item), problem=problem)
+                _fail(name, row, col, message, sid)
     if query:
         try:
             parse_query(query)
         except QueryError as e:
             reason = str(e).removesuffix(f" at column {e.column} of query {e.query!r}")
-            _fail(name, row, "query", f"{reason} at column {e.column} of the query", sid)
+            message = t("taxonomy.import.bad_query", "en", reason=reason, column=e.column)
+            _fail(name, row, "query", message, sid)
 
 
 def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
@@ -409,12 +434,12 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
     versions = [r for r in versions if r.values.get("id")]
     if not versions:
         raise TaxonomyImportError(
-            "no version: add a row of kind 'version' with the version in the id column "
-            "(XLSX: key 'version' in the 'taxonomy' sheet)",
+            t("taxonomy.import.no_version", "en"),
             path=name,
         )
     if len(versions) > 1:
-        _fail(name, versions[1], "id", f"a second version (the first is on row {versions[0].row})")
+        message = t("taxonomy.import.second_version", "en", row=versions[0].row)
+        _fail(name, versions[1], "id", message)
     domain_ids: dict[str, int] = {}
     sub_ids: dict[str, int] = {}
     for row in rows:
@@ -425,21 +450,26 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
                     name,
                     row,
                     "id",
-                    f"duplicate domain id {row.values['id']!r} "
-                    f"(first on row {domain_ids[row.values['id']]})",
+                    t(
+                        "taxonomy.import.duplicate_domain",
+                        "en",
+                        id=repr(row.values["id"]),
+                        row=domain_ids[row.values["id"]],
+                    ),  # fmt: skip
                 )
             domain_ids[row.values["id"]] = row.row
     if not domain_ids:
-        raise TaxonomyImportError("no domains: add at least one domain row", path=name)
+        raise TaxonomyImportError(t("taxonomy.import.no_domains", "en"), path=name)
     for row in rows:
         if row.kind == "subfield":
             _check_row(name, row, domain_ids)
             sid = row.values["id"]
             if sid in sub_ids:
-                _fail(name, row, "id", f"duplicate sub-field id (first on row {sub_ids[sid]})", sid)
+                message = t("taxonomy.import.duplicate_subfield", "en", row=sub_ids[sid])
+                _fail(name, row, "id", message, sid)
             sub_ids[sid] = row.row
     if not sub_ids:
-        raise TaxonomyImportError("no sub-fields: add at least one sub-field row", path=name)
+        raise TaxonomyImportError(t("taxonomy.import.no_subfields", "en"), path=name)
     text = _yaml_from_rows(versions[0].values["id"], header, rows, Path(name).name)
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -485,5 +515,5 @@ def _yaml_from_rows(version: str, header: str, rows: list[SheetRow], source: str
         )
         subs.append((sf, terms, split_cell(v.get("exclude", "")), v.get("notes", "")))
     return render_yaml(
-        version, header or f"techcurve taxonomy (imported from {source})", domains, subs
+        version, header or t("taxonomy.import.header", "en", source=source), domains, subs
     )
