@@ -10,12 +10,17 @@ import polars as pl
 import pytest
 
 from techcurve import pipeline
-from techcurve.errors import TaxonomyError
+from techcurve.errors import StoreError, TaxonomyError
 from techcurve.match import write_taxonomy
 from techcurve.store import RECORD_COLUMNS, Meta, Store, init_store
 from techcurve.store import taxonomy as stored
 from techcurve.taxonomy import check_taxonomy, load_taxonomy
-from techcurve.taxonomy.review import match_stats, sample_matches
+from techcurve.taxonomy.review import (
+    NotMatchedError,
+    UnknownSubfieldError,
+    match_stats,
+    sample_matches,
+)
 
 GOOD = Path(__file__).parent / "data" / "taxonomy" / "good.yaml"
 
@@ -139,8 +144,11 @@ def test_sample_and_stats_of_the_hand_made_store(db: Path) -> None:
 def test_pipeline_sample_stats_and_check(db: Path) -> None:
     assert pipeline.taxonomy_sample(db, "ar", 1, seed=3).matched == 2
     assert pipeline.taxonomy_stats(db).matched_records == 2
-    with pytest.raises(TaxonomyError, match="unknown sub-field 'arr'.*did you mean 'ar'"):
+    with pytest.raises(UnknownSubfieldError) as unknown:
         pipeline.taxonomy_sample(db, "arr")
+    # the library names no command: the CLI adds the one that lists the ids
+    assert str(unknown.value) == f"unknown sub-field 'arr' in store {db}; did you mean 'ar'?"
+    assert isinstance(unknown.value, TaxonomyError)
     alone = pipeline.taxonomy_check(GOOD)
     assert alone.findings == tuple(check_taxonomy(load_taxonomy(GOOD))) and alone.store is None
     checked = pipeline.taxonomy_check(GOOD, db=db)
@@ -167,3 +175,12 @@ def test_pipeline_export_import_and_diff(tmp_path: Path) -> None:
     ]
     assert pipeline.taxonomy_diff(str(GOOD), str(imported.path)).empty
     assert pipeline.taxonomy_diff("default", "default").empty
+
+
+def test_an_unmatched_store_has_nothing_to_review(tmp_path: Path) -> None:
+    db = init_store(tmp_path / "new.duckdb")
+    for review in (pipeline.taxonomy_stats, lambda d: pipeline.taxonomy_sample(d, "ar")):
+        with pytest.raises(NotMatchedError) as e:
+            review(db)
+        assert str(e.value) == f"store {db} has not been matched yet"
+        assert isinstance(e.value, StoreError)

@@ -8,7 +8,8 @@ documents them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rich.cells import cell_len
 from techcurve import pipeline
 from techcurve.cli import Ctx
 from techcurve.taxonomy.diff import TaxonomyDiff
-from techcurve.taxonomy.review import KINDS
+from techcurve.taxonomy.review import KINDS, NotMatchedError, UnknownSubfieldError
 from techcurve.text import t
 
 DB_OPTION = click.option(
@@ -59,6 +60,21 @@ def _clip(text: str, width: int) -> str:
     while cell_len(text) > width - 1:
         text = text[:-1]
     return text + "…"
+
+
+@contextmanager
+def _commands_named() -> Iterator[None]:
+    """The library's errors name no command: here the one to run is added."""
+    try:
+        yield
+    except NotMatchedError as e:
+        raise NotMatchedError(
+            t("taxonomy.cli.run_first", "en", error=e, command="`techcurve match`")
+        ) from None
+    except UnknownSubfieldError as e:
+        raise UnknownSubfieldError(
+            t("taxonomy.cli.ids_listed_by", "en", error=e, command="`techcurve taxonomy stats`")
+        ) from None
 
 
 def _store_path(ctx: Ctx, db: str | None) -> str:
@@ -154,7 +170,8 @@ def taxonomy_sample(
     Read them to judge the sub-field's precision: a record that is not about the
     sub-field shows which term to drop or which exclusion to add.
     """
-    res = pipeline.taxonomy_sample(_store_path(ctx, db), subfield_id, n, seed=seed, kind=kind)
+    with _commands_named():
+        res = pipeline.taxonomy_sample(_store_path(ctx, db), subfield_id, n, seed=seed, kind=kind)
     ctx.emit(res)
     if ctx.json or ctx.quiet:
         return
@@ -199,7 +216,8 @@ def taxonomy_stats(ctx: Ctx, top: int | None, db: str | None) -> None:
     Also shows the taxonomy version and hash the store was matched with. The "shared"
     column is how many of a sub-field's records match another sub-field too.
     """
-    res = pipeline.taxonomy_stats(_store_path(ctx, db))
+    with _commands_named():
+        res = pipeline.taxonomy_stats(_store_path(ctx, db))
     ctx.emit(res)
     if ctx.json or ctx.quiet:
         return

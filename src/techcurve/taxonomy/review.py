@@ -39,9 +39,11 @@ from techcurve.text import t
 __all__ = [
     "KINDS",
     "MatchStats",
+    "NotMatchedError",
     "SampleResult",
     "SampledRecord",
     "SubfieldStats",
+    "UnknownSubfieldError",
     "check_against_store",
     "match_stats",
     "sample_matches",
@@ -53,14 +55,20 @@ __all__ = [
 KINDS = tuple(k.value for k in RECORD_KINDS)
 
 
+class NotMatchedError(StoreError):
+    """The store holds no match yet, so there is nothing to sample or count."""
+
+
+class UnknownSubfieldError(TaxonomyError):
+    """No stored sub-field has the id asked for; the message suggests close ids."""
+
+
 def _matched_store(store: Store) -> None:
     if store.count("subfields") == 0:
-        raise StoreError(
-            t("taxonomy.review.not_matched", "en", store=store.path, command="`techcurve match`")
-        )
+        raise NotMatchedError(t("taxonomy.review.not_matched", "en", store=store.path))
 
 
-def _unknown_subfield(store: Store, subfield_id: str) -> TaxonomyError:
+def _unknown_subfield(store: Store, subfield_id: str) -> UnknownSubfieldError:
     rows = stored.subfield_names(store)
     ids = rows["subfield_id"].to_list()
     typed = subfield_id.strip().lower()
@@ -78,14 +86,13 @@ def _unknown_subfield(store: Store, subfield_id: str) -> TaxonomyError:
                  ids=", ".join(quoted[:-1]), last=quoted[-1])  # fmt: skip
     elif quoted:
         hint = t("taxonomy.review.did_you_mean", "en", id=quoted[0])
-    return TaxonomyError(
+    return UnknownSubfieldError(
         t(
             "taxonomy.review.unknown_subfield",
             "en",
             id=repr(subfield_id),
             store=store.path,
             hint=hint,
-            command="`techcurve taxonomy stats`",
         )  # fmt: skip
     )
 
