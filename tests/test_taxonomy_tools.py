@@ -326,7 +326,7 @@ def test_diff_domains_and_query_terms(tmp_path: Path) -> None:
     text = text.replace("  - {id: blockchain, zh: 区块链, en: Blockchain}\n", "")
     new.write_text(text, encoding="utf-8")
     d = diff_taxonomies(load_taxonomy(GOOD), load_taxonomy(new))
-    assert [x["id"] for x in d.domains_removed] == ["blockchain"]
+    assert [x.id for x in d.domains_removed] == ["blockchain"]
     assert [
         (c.id, [(f.field, f.before, f.after) for f in c.changes]) for c in d.domains_changed
     ] == [("network", [("aliases", "通信网络", "通信网络 | 通信")])]

@@ -349,8 +349,8 @@ def taxonomy_diff(ctx: Ctx, old: str, new: str) -> None:
 def _print_domain_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
     for sign, doms in (("+", d.domains_added), ("-", d.domains_removed)):
         for dom in doms:
-            _out(ctx, t("taxonomy.cli.diff_domain", "en", sign=sign, id=dom["id"],
-                        zh=dom["zh"], en=dom["en"]))  # fmt: skip
+            _out(ctx, t("taxonomy.cli.diff_domain", "en", sign=sign, id=dom.id,
+                        zh=dom.zh, en=dom.en))  # fmt: skip
     for c in d.domains_changed:
         _out(ctx, t("taxonomy.cli.diff_domain_changed", "en", id=c.id))
         for ch in c.changes:
@@ -359,10 +359,10 @@ def _print_domain_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
 
 def _print_subfield_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
     for s in d.subfields_added:
-        _out(ctx, f"+ {s['id']} ({s['domain']}): {s['zh']} / {s['en']}")
-        _out(ctx, "    " + t("taxonomy.cli.query", "en", query=s["query"]))
+        _out(ctx, f"+ {s.id} ({s.domain}): {s.zh} / {s.en}")
+        _out(ctx, "    " + t("taxonomy.cli.query", "en", query=s.query))
     for s in d.subfields_removed:
-        _out(ctx, f"- {s['id']} ({s['domain']}): {s['zh']} / {s['en']}")
+        _out(ctx, f"- {s.id} ({s.domain}): {s.zh} / {s.en}")
     for c in d.subfields_changed:
         _out(ctx, f"~ {c.id}")
         for ch in c.changes:

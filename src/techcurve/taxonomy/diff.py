@@ -10,8 +10,10 @@ from techcurve.taxonomy.query import Query, Term
 from techcurve.taxonomy.write import JOIN
 
 __all__ = [
+    "DomainEntry",
     "FieldChange",
     "SubfieldChange",
+    "SubfieldEntry",
     "TaxonomyDiff",
     "diff_taxonomies",
     "term_label",
@@ -21,6 +23,27 @@ __all__ = [
 def term_label(t: Term) -> str:
     """A leaf as an analyst reads it: ``field:text`` when scoped, else its text."""
     return f"{t.field}:{t.text}" if t.field else t.text
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEntry:
+    """A domain as the diff lists it (aliases joined with ``" | "``)."""
+
+    id: str
+    zh: str
+    en: str
+    aliases: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubfieldEntry:
+    """A sub-field as the diff lists it, with its canonical query."""
+
+    id: str
+    domain: str
+    zh: str
+    en: str
+    query: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +77,11 @@ class TaxonomyDiff:
     new_version: str
     old_hash: str
     new_hash: str
-    domains_added: tuple[dict[str, str], ...]
-    domains_removed: tuple[dict[str, str], ...]
+    domains_added: tuple[DomainEntry, ...]
+    domains_removed: tuple[DomainEntry, ...]
     domains_changed: tuple[SubfieldChange, ...]
-    subfields_added: tuple[dict[str, str], ...]
-    subfields_removed: tuple[dict[str, str], ...]
+    subfields_added: tuple[SubfieldEntry, ...]
+    subfields_removed: tuple[SubfieldEntry, ...]
     subfields_changed: tuple[SubfieldChange, ...]
 
     @property
@@ -82,14 +105,8 @@ def _leaf_texts(q: Query | None) -> tuple[set[str], set[str]]:
     return pos, {term_label(t) for t in q.terms()} - pos
 
 
-def _sf_summary(sf: SubField) -> dict[str, str]:
-    return {
-        "id": sf.id,
-        "domain": sf.domain,
-        "zh": sf.name_zh,
-        "en": sf.name_en,
-        "query": sf.query,
-    }
+def _sf_summary(sf: SubField) -> SubfieldEntry:
+    return SubfieldEntry(sf.id, sf.domain, sf.name_zh, sf.name_en, sf.query)
 
 
 def diff_taxonomies(old: Taxonomy, new: Taxonomy) -> TaxonomyDiff:
@@ -104,13 +121,14 @@ def diff_taxonomies(old: Taxonomy, new: Taxonomy) -> TaxonomyDiff:
     od, nd = {d.id: d for d in old.domains}, {d.id: d for d in new.domains}
     os_, ns = {s.id: s for s in old.subfields}, {s.id: s for s in new.subfields}
 
-    def dom(d: Domain) -> dict[str, str]:
-        return {"id": d.id, "zh": d.name_zh, "en": d.name_en, "aliases": JOIN.join(d.aliases)}
+    def dom(d: Domain) -> DomainEntry:
+        return DomainEntry(d.id, d.name_zh, d.name_en, JOIN.join(d.aliases))
 
     domains_changed = []
     for i in od.keys() & nd.keys():
         da, db = dom(od[i]), dom(nd[i])
-        ch = tuple(FieldChange(k, da[k], db[k]) for k in ("zh", "en", "aliases") if da[k] != db[k])
+        pairs = [(k, getattr(da, k), getattr(db, k)) for k in ("zh", "en", "aliases")]
+        ch = tuple(FieldChange(k, x, y) for k, x, y in pairs if x != y)
         if ch:
             domains_changed.append(SubfieldChange(i, ch))
     changed = []
