@@ -311,7 +311,7 @@ def match_store(
         done, n_links, n_matched = _stream_links(store, run, progress)
         stored.replace_count_matches(store, count_links)
         _save_state(store, queries, run.watermark, store.count("records"))
-    # a full run wrote every link itself: no need to count 10M links again
+    # a full run wrote every link itself: no need to count them all again
     totals = (n_links, n_matched) if run.mode == "full" else None
     result = _result(store, taxonomy, count_links, run.mode, done, len(run.changed), totals)
     log.info(
