@@ -20,7 +20,12 @@ from rich.cells import cell_len
 from techcurve import pipeline
 from techcurve.cli import Ctx
 from techcurve.taxonomy.diff import TaxonomyDiff
-from techcurve.taxonomy.review import KINDS, NotMatchedError, UnknownSubfieldError
+from techcurve.taxonomy.review import (
+    KINDS,
+    NotMatchedError,
+    UnknownSubfieldError,
+    summarize_findings,
+)
 from techcurve.text import t
 
 DB_OPTION = click.option(
@@ -119,8 +124,6 @@ def taxonomy_check(
     counted by kind unless --details. With a store (--db here or the global --db),
     terms that occur in no record and no count series are reported too.
     """
-    from techcurve.taxonomy.review import summarize_findings
-
     res = pipeline.taxonomy_check(path, db=db or _explicit_root_db(ctx))
     errors, warnings = res.errors, res.warnings
     shown = errors if errors_only else res.findings
@@ -157,7 +160,7 @@ def taxonomy_check(
 @click.option(
     "--kind",
     default=None,
-    type=click.Choice(["patent", "paper", "article", "financing"]),
+    type=click.Choice(list(KINDS)),
     help="Only records of this kind.",
 )
 @DB_OPTION

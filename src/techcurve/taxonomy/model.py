@@ -57,7 +57,8 @@ __all__ = [
 
 DEFAULT_TAXONOMY = Path(__file__).parent.parent / "data" / "taxonomy.yaml"
 
-_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+#: what a domain or sub-field id may look like
+ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _TOP_KEYS = {"version": True, "domains": True, "subfields": True}  # key → required
 _DOMAIN_KEYS = {"id": True, "zh": True, "en": True, "aliases": False}
 _SUBFIELD_KEYS = {
@@ -262,7 +263,7 @@ class _Loader:
 
     def identifier(self, node: Node, what: str, subfield: str | None = None) -> str:
         value = self.text(node, what, subfield)
-        if not _ID_RE.match(value):
+        if not ID_RE.match(value):
             self.fail(
                 f"{what} {value!r} may only hold lowercase ASCII letters, digits and '-' "
                 "(and must start with a letter or digit)",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from techcurve.datatypes import Domain, SubField
 from techcurve.errors import IngestError, QueryError, TaxonomyError
 from techcurve.ingest.base import ROW_COL
 from techcurve.ingest.readers import Table, _letter, open_xlsx
-from techcurve.taxonomy.model import Taxonomy, load_taxonomy
+from techcurve.taxonomy.model import ID_RE, Taxonomy, load_taxonomy
 from techcurve.taxonomy.query import Term, parse_query, term_problem
 from techcurve.taxonomy.write import JOIN, render_yaml, split_cell, table_rows
 from techcurve.text import t
@@ -58,7 +57,6 @@ CSV_COLUMNS = (
 )
 """Columns of an exported CSV: ``kind`` is ``version``, ``domain`` or ``subfield``."""
 
-_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _REQUIRED = {"domain": ("id", "zh", "en"), "subfield": ("id", "domain", "zh", "en")}
 
 
@@ -367,7 +365,7 @@ def _check_row(name: str, row: SheetRow, domain_ids: dict[str, int]) -> None:
             sid = (v.get("id") or None) if row.kind == "subfield" else None
             _fail(name, row, col, t("taxonomy.import.missing", "en", what=what, column=col), sid)
     sid = v["id"] if row.kind == "subfield" else None
-    if row.kind != "version" and not _ID_RE.match(v["id"]):
+    if row.kind != "version" and not ID_RE.match(v["id"]):
         _fail(
             name,
             row,
