@@ -303,12 +303,10 @@ def write_taxonomy(path: Path, n_queries: int = 1000, seed: int = 8) -> Path:
 
 def term_pools(taxonomy_path: Path) -> tuple[list[str], list[str]]:
     """The positive terms of a taxonomy, split into (CJK-containing, pure ASCII) lists."""
-    from techcurve.match.matcher import _positive_terms
-
     tax = load_taxonomy(taxonomy_path)
     seen: dict[str, None] = {}
     for q in tax.queries.values():
-        for t in sorted(_positive_terms(q), key=lambda t: (t.text, t.field or "")):
+        for t in sorted(q.positive_terms(), key=lambda t: (t.text, t.field or "")):
             if t.field in (None, "title", "abstract"):
                 seen.setdefault(t.text, None)
     zh = [t for t in seen if any(ord(c) > 127 for c in t)]

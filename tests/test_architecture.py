@@ -48,9 +48,6 @@ KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("techcurve.editions", "techcurve.render.curve"),
     ("techcurve.render.curve", "techcurve.report.provenance"),
     ("techcurve.scaleout.scale", "techcurve.pipeline"),
-    ("techcurve.taxonomy.tools", "techcurve.match"),
-    ("techcurve.taxonomy.tools", "techcurve.match.matcher"),
-    ("techcurve.taxonomy.tools", "techcurve.store"),
 }
 
 #: import cycles still being removed (issue 14): each as the sorted set of its modules
@@ -210,11 +207,9 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.assess.snapshot",
     "techcurve.cli",
     "techcurve.indicators",
-    "techcurve.match.matcher",
     "techcurve.render.charts",
     "techcurve.render.curve",
     "techcurve.report.build",
-    "techcurve.taxonomy.tools",
 }
 KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.assess.backtest._backtest",
@@ -229,9 +224,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.audit._check_table",
     "techcurve.cli.assess_cmds.backtest",
     "techcurve.indicators._indicator_frames",
-    "techcurve.match.fastmatch._walk",
-    "techcurve.match.matcher.match_store",
-    "techcurve.normalize.fastnorm._fold_kernel",
     "techcurve.pipeline.stages.run",
     "techcurve.render.charts.series_svg",
     "techcurve.render.curve._place_labels",
@@ -240,8 +232,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.report.build._figures",
     "techcurve.report.build._financing",
     "techcurve.report.figures.report_figures",
-    "techcurve.taxonomy.model.check_taxonomy",
-    "techcurve.taxonomy.tools.sample_matches",
 }
 
 

@@ -19,7 +19,7 @@ from techcurve import pipeline
 from techcurve.cli import cli
 from techcurve.errors import StoreError, TaxonomyError
 from techcurve.taxonomy import check_taxonomy, load_taxonomy
-from techcurve.taxonomy.tools import summarize_findings
+from techcurve.taxonomy.review import summarize_findings
 
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "taxonomy" / "good.yaml"

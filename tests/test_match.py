@@ -8,7 +8,6 @@ import polars as pl
 
 from techcurve.errors import QueryError
 from techcurve.match import match_frame
-from techcurve.match.matcher import _positive_terms
 from techcurve.normalize import normalize
 from techcurve.taxonomy.query import Query, parse_query
 
@@ -117,7 +116,7 @@ def _reference(frame: pl.DataFrame, queries: dict[str, Query]) -> list[tuple[str
         for sid, q in sorted(queries.items()):
             hits = {t for t in q.terms() if t.pattern in text[t.field]}
             if q.evaluate(hits):
-                fired = sorted({t.text for t in hits if t in _positive_terms(q)})
+                fired = sorted({t.text for t in hits if t in q.positive_terms()})
                 out.append((row["record_id"], sid, "; ".join(fired)))
     return sorted(out)
 

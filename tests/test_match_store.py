@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import techcurve.match.matcher as match_mod
+import techcurve.match.incremental as match_mod
 from techcurve.match import match_frame, match_store, needed_columns
 from techcurve.store import Store
 from techcurve.taxonomy import load_taxonomy

@@ -349,3 +349,19 @@ def test_evaluate_agrees_with_to_expr(node: Node, data: st.DataObject) -> None:
         query.evaluate({leaf for leaf, hit in zip(leaves, row, strict=True) if hit}) for row in rows
     ]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AR", [Term("AR")]),
+        ('(AR OR 增强现实) AND NOT ("AR model")', [Term("AR"), Term("增强现实")]),
+        ("a AND NOT (b AND NOT c)", [Term("a"), Term("c")]),
+        ("b NOT a OR a", [Term("b"), Term("a")]),  # a is positive where it is not negated
+        ("title:x NOT (y OR NOT z)", [Term("x", "title"), Term("z")]),
+    ],
+)
+def test_positive_terms_are_the_leaves_not_under_an_odd_number_of_nots(
+    text: str, expected: list[Term]
+) -> None:
+    assert list(parse_query(text).positive_terms()) == expected

@@ -1,26 +1,34 @@
-"""taxonomy.tools: export/import round trips, import errors, terms ↔ queries, diff."""
+"""taxonomy.sheets, .write and .diff: export/import round trips, import errors, terms ↔ queries."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from techcurve.datatypes import Domain, SubField
 from techcurve.errors import TaxonomyError
 from techcurve.taxonomy import Finding, load_taxonomy
+from techcurve.taxonomy.diff import diff_taxonomies
 from techcurve.taxonomy.query import parse_query
-from techcurve.taxonomy.tools import (
+from techcurve.taxonomy.review import summarize_findings
+from techcurve.taxonomy.sheets import (
     CSV_COLUMNS,
     TaxonomyImportError,
-    diff_taxonomies,
     export_taxonomy,
     import_taxonomy,
+)
+from techcurve.taxonomy.write import (
+    render_yaml,
+    split_cell,
     split_terms,
     subfield_notes,
-    summarize_findings,
+    table_rows,
     taxonomy_content,
     taxonomy_to_yaml,
 )
@@ -212,6 +220,92 @@ def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
     )
 
 
+def _edited_workbook(tmp_path: Path, edit: Callable[[Any], None]) -> Path:
+    sheet = export_taxonomy(load_taxonomy(GOOD), tmp_path / "t.xlsx")
+    wb = load_workbook(sheet)
+    edit(wb)
+    wb.save(sheet)
+    return sheet
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda wb: wb["subfields"].cell(1, 3, "id"),
+            "sheet 'subfields', row 1, column C: column 'id' appears twice",
+        ),
+        (
+            lambda wb: wb["domains"].cell(1, 2, "colour"),
+            "sheet 'domains', row 1, column B: unknown column 'colour' (allowed: id, zh, en, aliases)",
+        ),
+        (
+            lambda wb: wb["taxonomy"].cell(2, 1, "owner"),
+            "sheet 'taxonomy', row 2, column key (A): unknown key 'owner' (expected version or notes)",
+        ),
+        (
+            lambda wb: wb.remove(wb["domains"]),
+            "no sheet 'domains' in the workbook (sheets: subfields, taxonomy); "
+            "start from `techcurve taxonomy export FILE.xlsx`",
+        ),
+        (
+            lambda wb: wb["subfields"].cell(4, 12, "stray"),
+            "sheet 'subfields', row 4: row has values beyond the 9 columns the header names",
+        ),
+    ],
+)
+def test_xlsx_header_and_row_errors(
+    tmp_path: Path, edit: Callable[[Any], None], message: str
+) -> None:
+    sheet = _edited_workbook(tmp_path, edit)
+    with pytest.raises(TaxonomyImportError) as e:
+        import_taxonomy(sheet, tmp_path / "o.yaml")
+    assert str(e.value).startswith(
+        f"{sheet}: {message}" if "no sheet" in message else f"{sheet} {message}"
+    ), str(e.value)
+    assert not (tmp_path / "o.yaml").exists()
+
+
+def test_xlsx_columns_without_a_header_are_ignored(tmp_path: Path) -> None:
+    def edit(wb: Any) -> None:
+        wb["subfields"]["E1"] = None  # the header of the definitions
+
+    back = import_taxonomy(_edited_workbook(tmp_path, edit), tmp_path / "o.yaml")
+    good = load_taxonomy(GOOD)
+    assert good.subfield("ar").definition and not back.subfield("ar").definition
+    assert [s.query for s in back.subfields] == [s.query for s in good.subfields]
+
+
+def test_table_rows_split_cell_and_render_yaml() -> None:
+    header, domains, subs = table_rows(load_taxonomy(GOOD))
+    assert header == "A small valid taxonomy used by tests/test_taxonomy.py."
+    assert domains[0] == {"id": "network", "zh": "网络", "en": "Network", "aliases": "通信网络"}
+    by_id = {s["id"]: s for s in subs}
+    assert (by_id["ar"]["terms"], by_id["ar"]["exclude"], by_id["ar"]["query"]) == (
+        "AR | 增强现实 | augmented reality",
+        "AR model | autoregressive",
+        "",
+    )
+    assert (by_id["5g"]["terms"], by_id["5g"]["exclude"]) == ("5G", "5G专网 | private network")
+    assert by_id["edge-ai"]["terms"] == "" and by_id["edge-ai"]["query"]
+    assert split_cell(" a |b|| c ") == ["a", "b", "", "c"] and split_cell("  ") == []
+    text = render_yaml(
+        "1",
+        "head",
+        [Domain("n", "网", "Net", ("x",))],
+        [
+            (SubField("a", "n", "甲", "A", "a OR b", ""), ["a", "b"], [], "note"),
+            (SubField("q", "n", "乙", "Q", "title:x", ""), None, [], ""),
+        ],
+    )
+    assert text == (
+        '# head\nversion: "1"\n\ndomains:\n  - {id: "n", zh: "网", en: "Net", aliases: ["x"]}\n'
+        '\nsubfields:\n  # ── 网 n ──\n  - id: "a"\n    domain: "n"\n    zh: "甲"\n    en: "A"\n'
+        '    # note\n    terms: ["a", "b"]\n\n  - id: "q"\n    domain: "n"\n    zh: "乙"\n'
+        '    en: "Q"\n    query: "title:x"\n'
+    )
+
+
 # -------------------------------------------------------------------- diff, lint
 
 
@@ -232,7 +326,7 @@ def test_diff_domains_and_query_terms(tmp_path: Path) -> None:
     text = text.replace("  - {id: blockchain, zh: 区块链, en: Blockchain}\n", "")
     new.write_text(text, encoding="utf-8")
     d = diff_taxonomies(load_taxonomy(GOOD), load_taxonomy(new))
-    assert [x["id"] for x in d.domains_removed] == ["blockchain"]
+    assert [x.id for x in d.domains_removed] == ["blockchain"]
     assert [
         (c.id, [(f.field, f.before, f.after) for f in c.changes]) for c in d.domains_changed
     ] == [("network", [("aliases", "通信网络", "通信网络 | 通信")])]

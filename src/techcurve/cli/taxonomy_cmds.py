@@ -1,13 +1,15 @@
 """``techcurve taxonomy …``: lint, review and edit the taxonomy.
 
-check · sample · stats · export · import · diff — the library side is
-:mod:`techcurve.taxonomy.tools`; ``docs/taxonomy.md`` ("Tools") documents them.
+check · sample · stats · export · import · diff — each calls one function of
+:mod:`techcurve.pipeline.taxonomy` and prints its result; ``docs/taxonomy.md`` ("Tools")
+documents them.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -15,7 +17,16 @@ import click
 from click.core import ParameterSource
 from rich.cells import cell_len
 
+from techcurve import pipeline
 from techcurve.cli import Ctx
+from techcurve.taxonomy.diff import TaxonomyDiff
+from techcurve.taxonomy.review import (
+    KINDS,
+    NotMatchedError,
+    UnknownSubfieldError,
+    summarize_findings,
+)
+from techcurve.text import t
 
 DB_OPTION = click.option(
     "--db",
@@ -54,6 +65,21 @@ def _clip(text: str, width: int) -> str:
     while cell_len(text) > width - 1:
         text = text[:-1]
     return text + "…"
+
+
+@contextmanager
+def _commands_named() -> Iterator[None]:
+    """The library's errors name no command: here the one to run is added."""
+    try:
+        yield
+    except NotMatchedError as e:
+        raise NotMatchedError(
+            t("taxonomy.cli.run_first", "en", error=e, command="`techcurve match`")
+        ) from None
+    except UnknownSubfieldError as e:
+        raise UnknownSubfieldError(
+            t("taxonomy.cli.ids_listed_by", "en", error=e, command="`techcurve taxonomy stats`")
+        ) from None
 
 
 def _store_path(ctx: Ctx, db: str | None) -> str:
@@ -98,36 +124,26 @@ def taxonomy_check(
     counted by kind unless --details. With a store (--db here or the global --db),
     terms that occur in no record and no count series are reported too.
     """
-    from techcurve.store import Store
-    from techcurve.taxonomy import check_taxonomy, load_taxonomy
-    from techcurve.taxonomy.tools import check_against_store, summarize_findings
-
-    tax = load_taxonomy(path)
-    findings = check_taxonomy(tax)
-    store_path = db or _explicit_root_db(ctx)
-    if store_path:
-        with Store.open(store_path, read_only=True) as st:
-            findings += check_against_store(tax, st)
-    errors = [f for f in findings if f.level == "error"]
-    warnings = [f for f in findings if f.level == "warning"]
-    shown = errors if errors_only else findings
+    res = pipeline.taxonomy_check(path, db=db or _explicit_root_db(ctx))
+    errors, warnings = res.errors, res.warnings
+    shown = errors if errors_only else res.findings
     ctx.emit([asdict(f) for f in shown])
     if not ctx.json:
         for f in errors:
-            click.echo(f"error: {f.subfield or '-'}: {f.message}", err=True)
+            click.echo(t("taxonomy.cli.error", "en", subfield=f.subfield or "-", message=f.message),
+                       err=True)  # fmt: skip
         if details and not errors_only:
             for f in warnings:
-                _out(ctx, f"warning: {f.subfield or '-'}: {f.message}")
+                _out(ctx, t("taxonomy.cli.warning", "en", subfield=f.subfield or "-",
+                            message=f.message))  # fmt: skip
         elif warnings and not errors_only:
-            _out(ctx, "warnings by kind (--details lists them):")
+            _out(ctx, t("taxonomy.cli.warnings_by_kind", "en"))
             for _level, kind, n, text in summarize_findings(warnings):
                 _out(ctx, f"  {n:>5}  {kind:<14} {text}")
-        store_note = f"; terms checked against {store_path}" if store_path else ""
-        _out(
-            ctx,
-            f"{len(tax.subfields)} sub-fields in {len(tax.domains)} domains; "
-            f"{len(errors)} errors, {len(warnings)} warnings{store_note}",
-        )
+        store_note = t("taxonomy.cli.checked_against", "en", store=res.store) if res.store else ""
+        _out(ctx, t("taxonomy.cli.check_summary", "en", subfields=len(res.taxonomy.subfields),
+                    domains=len(res.taxonomy.domains), errors=len(errors),
+                    warnings=len(warnings), store_note=store_note))  # fmt: skip
     if errors:
         sys.exit(3)
 
@@ -144,7 +160,7 @@ def taxonomy_check(
 @click.option(
     "--kind",
     default=None,
-    type=click.Choice(["patent", "paper", "article", "financing"]),
+    type=click.Choice(list(KINDS)),
     help="Only records of this kind.",
 )
 @DB_OPTION
@@ -157,33 +173,33 @@ def taxonomy_sample(
     Read them to judge the sub-field's precision: a record that is not about the
     sub-field shows which term to drop or which exclusion to add.
     """
-    from techcurve.store import Store
-    from techcurve.taxonomy.tools import sample_matches
-
-    with Store.open(_store_path(ctx, db), read_only=True) as st:
-        res = sample_matches(st, subfield_id, n, seed=seed, kind=kind)
+    with _commands_named():
+        res = pipeline.taxonomy_sample(_store_path(ctx, db), subfield_id, n, seed=seed, kind=kind)
     ctx.emit(res)
     if ctx.json or ctx.quiet:
         return
-    kinds = ", ".join(f"{k} {v:,}" for k, v in res.by_kind.items()) or "none"
+    kinds = ", ".join(f"{k} {v:,}" for k, v in res.by_kind.items()) or t("taxonomy.cli.none", "en")
     _out(ctx, f"{res.subfield_id}  {res.name_zh} / {res.name_en}")
-    _out(ctx, f"query: {res.query}")
-    what = f"{kind} records" if kind else "records"
-    _out(ctx, f"matched {what}: {res.matched:,} ({kinds}); count series: {len(res.count_series)}")
+    _out(ctx, t("taxonomy.cli.query", "en", query=res.query))
+    what = (
+        t("taxonomy.cli.kind_records", "en", kind=kind) if kind else t("taxonomy.cli.records", "en")
+    )
+    _out(ctx, t("taxonomy.cli.sample_matched", "en", what=what, matched=f"{res.matched:,}",
+                kinds=kinds, series=len(res.count_series)))  # fmt: skip
     if not res.records:
-        _out(ctx, f"no {what} match {res.subfield_id}")
+        _out(ctx, t("taxonomy.cli.sample_none", "en", what=what, subfield=res.subfield_id))
     else:
-        _out(
-            ctx,
-            f"\n{len(res.records)} random {what}"
-            + (f" (seed {seed})" if seed is not None else "")
-            + ":",
-        )
+        seed_note = t("taxonomy.cli.seed", "en", seed=seed) if seed is not None else ""
+        _out(ctx, "\n" + t("taxonomy.cli.sample_head", "en", n=len(res.records), what=what,
+                           seed_note=seed_note))  # fmt: skip
         rows = [(r.year or "", r.kind, r.terms, r.where, r.title) for r in res.records]
-        for line in _table(("year", "kind", "terms fired", "in", "title"), rows, {0}):
+        headers = tuple(
+            t(f"taxonomy.cli.col.{c}", "en") for c in ("year", "kind", "terms", "in", "title")
+        )
+        for line in _table(headers, rows, {0}):
             _out(ctx, line)
     if res.count_series:
-        _out(ctx, "\ncount series:")
+        _out(ctx, "\n" + t("taxonomy.cli.count_series", "en"))
         for s in res.count_series:
             _out(ctx, f"  {s}")
 
@@ -203,30 +219,20 @@ def taxonomy_stats(ctx: Ctx, top: int | None, db: str | None) -> None:
     Also shows the taxonomy version and hash the store was matched with. The "shared"
     column is how many of a sub-field's records match another sub-field too.
     """
-    from techcurve.store import Store
-    from techcurve.taxonomy.tools import KINDS, match_stats
-
-    with Store.open(_store_path(ctx, db), read_only=True) as st:
-        res = match_stats(st)
+    with _commands_named():
+        res = pipeline.taxonomy_stats(_store_path(ctx, db))
     ctx.emit(res)
     if ctx.json or ctx.quiet:
         return
     short = (res.taxonomy_hash or "?")[:12]
-    _out(
-        ctx,
-        f"taxonomy {res.taxonomy_version or '?'} (sha256 {short}…) {res.taxonomy_path or ''}".rstrip(),
-    )
+    _out(ctx, t("taxonomy.cli.stats_taxonomy", "en", version=res.taxonomy_version or "?",
+                hash=short, path=res.taxonomy_path or "").rstrip())  # fmt: skip
     pct = f"{res.matched_records / res.records:.1%}" if res.records else "-"
-    _out(
-        ctx,
-        f"records: {res.records:,}; matched: {res.matched_records:,} ({pct}); "
-        f"matched by more than one sub-field: {res.multi_matched_records:,} "
-        f"({res.multi_share:.1%} of matched)",
-    )
-    _out(
-        ctx,
-        f"count series: {res.count_series:,}; linked to a sub-field: {res.matched_count_series:,}",
-    )
+    _out(ctx, t("taxonomy.cli.stats_records", "en", records=f"{res.records:,}",
+                matched=f"{res.matched_records:,}", pct=pct,
+                multi=f"{res.multi_matched_records:,}", share=f"{res.multi_share:.1%}"))  # fmt: skip
+    _out(ctx, t("taxonomy.cli.stats_series", "en", series=f"{res.count_series:,}",
+                linked=f"{res.matched_count_series:,}"))  # fmt: skip
     subs = res.subfields[:top] if top else res.subfields
     rows = [
         (
@@ -241,11 +247,16 @@ def taxonomy_stats(ctx: Ctx, top: int | None, db: str | None) -> None:
         for s in subs
     ]
     _out(ctx)
-    headers = ("sub-field", "domain", "name", *KINDS, "records", "shared", "series")
+    headers = (
+        *(t(f"taxonomy.cli.col.{c}", "en") for c in ("subfield", "domain", "name")),
+        *KINDS,
+        *(t(f"taxonomy.cli.col.{c}", "en") for c in ("records", "shared", "series")),
+    )
     for line in _table(headers, rows, set(range(3, len(headers)))):
         _out(ctx, line)
     silent = sum(1 for s in res.subfields if not s.records and not s.count_series)
-    _out(ctx, f"\n{len(res.subfields)} sub-fields; {silent} with no record and no count series")
+    _out(ctx, "\n" + t("taxonomy.cli.stats_silent", "en", subfields=len(res.subfields),
+                       silent=silent))  # fmt: skip
 
 
 # ---------------------------------------------------------------- export / import
@@ -267,13 +278,11 @@ def taxonomy_export(ctx: Ctx, file: str, taxonomy_path: str | None) -> None:
     Edit it in a spreadsheet and bring it back with `techcurve taxonomy import`.
     Terms and exclusions are joined with " | ".
     """
-    from techcurve.taxonomy import load_taxonomy
-    from techcurve.taxonomy.tools import export_taxonomy
-
-    tax = load_taxonomy(taxonomy_path)
-    out = export_taxonomy(tax, file)
-    _out(ctx, f"{len(tax.subfields)} sub-fields and {len(tax.domains)} domains → {out}")
-    ctx.emit({"path": str(out), "subfields": len(tax.subfields), "domains": len(tax.domains)})
+    res = pipeline.taxonomy_export(file, taxonomy_path)
+    tax = res.taxonomy
+    _out(ctx, t("taxonomy.cli.exported", "en", subfields=len(tax.subfields),
+                domains=len(tax.domains), path=res.path))  # fmt: skip
+    ctx.emit({"path": str(res.path), "subfields": len(tax.subfields), "domains": len(tax.domains)})
 
 
 @taxonomy.command("import")
@@ -292,21 +301,15 @@ def taxonomy_import(ctx: Ctx, file: str, output: str | None) -> None:
     Every row is checked first; a problem names the file, row and column, and
     nothing is written.
     """
-    from techcurve.taxonomy import check_taxonomy
-    from techcurve.taxonomy.tools import import_taxonomy
-
     out = Path(output) if output else Path(file).with_suffix(".yaml")
     if out.resolve() == Path(file).resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="-o")
-    tax = import_taxonomy(file, out)
-    findings = check_taxonomy(tax)
-    n_err = sum(1 for f in findings if f.level == "error")
-    _out(
-        ctx,
-        f"{len(tax.subfields)} sub-fields and {len(tax.domains)} domains → {out} "
-        f"(version {tax.version}, sha256 {tax.hash[:12]}…); "
-        f"`techcurve taxonomy check {out}`: {n_err} errors, {len(findings) - n_err} warnings",
-    )
+        raise click.BadParameter(t("taxonomy.cli.overwrite_input", "en"), param_hint="-o")
+    res = pipeline.taxonomy_import(file, out)
+    tax = res.taxonomy
+    _out(ctx, t("taxonomy.cli.imported", "en", subfields=len(tax.subfields),
+                domains=len(tax.domains), path=out, version=tax.version, hash=tax.hash[:12],
+                command=f"`techcurve taxonomy check {out}`", errors=res.errors,
+                warnings=res.warnings))  # fmt: skip
     ctx.emit({"path": str(out), "version": tax.version, "hash": tax.hash})
 
 
@@ -324,55 +327,61 @@ def taxonomy_diff(ctx: Ctx, old: str, new: str) -> None:
     queries, with the canonical query before and after and the terms added/removed.
     Exit code 0 either way.
     """
-    from techcurve.taxonomy import load_taxonomy
-    from techcurve.taxonomy.tools import diff_taxonomies, resolve_taxonomy_path
-
-    d = diff_taxonomies(
-        load_taxonomy(resolve_taxonomy_path(old)), load_taxonomy(resolve_taxonomy_path(new))
-    )
+    d = pipeline.taxonomy_diff(old, new)
     ctx.emit(d)
     if ctx.json or ctx.quiet:
         return
-    _out(ctx, f"--- {d.old_path} (version {d.old_version}, sha256 {d.old_hash[:12]}…)")
-    _out(ctx, f"+++ {d.new_path} (version {d.new_version}, sha256 {d.new_hash[:12]}…)")
+    for sign, path, version, digest in (
+        ("---", d.old_path, d.old_version, d.old_hash),
+        ("+++", d.new_path, d.new_version, d.new_hash),
+    ):
+        _out(ctx, t("taxonomy.cli.diff_file", "en", sign=sign, path=path, version=version,
+                    hash=digest[:12]))  # fmt: skip
     if d.empty:
-        _out(ctx, "no differences in domains or sub-fields")
+        _out(ctx, t("taxonomy.cli.diff_none", "en"))
         return
-    for dom in d.domains_added:
-        _out(ctx, f"+ domain {dom['id']}: {dom['zh']} / {dom['en']}")
-    for dom in d.domains_removed:
-        _out(ctx, f"- domain {dom['id']}: {dom['zh']} / {dom['en']}")
+    _print_domain_changes(ctx, d)
+    _print_subfield_changes(ctx, d)
+    _out(ctx, t("taxonomy.cli.diff_summary", "en",
+                added=len(d.subfields_added), removed=len(d.subfields_removed),
+                changed=len(d.subfields_changed), domains_added=len(d.domains_added),
+                domains_removed=len(d.domains_removed),
+                domains_changed=len(d.domains_changed)))  # fmt: skip
+
+
+def _print_domain_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
+    for sign, doms in (("+", d.domains_added), ("-", d.domains_removed)):
+        for dom in doms:
+            _out(ctx, t("taxonomy.cli.diff_domain", "en", sign=sign, id=dom.id,
+                        zh=dom.zh, en=dom.en))  # fmt: skip
     for c in d.domains_changed:
-        _out(ctx, f"~ domain {c.id}")
+        _out(ctx, t("taxonomy.cli.diff_domain_changed", "en", id=c.id))
         for ch in c.changes:
             _out(ctx, f"    {ch.field}: {ch.before!r} → {ch.after!r}")
+
+
+def _print_subfield_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
     for s in d.subfields_added:
-        _out(ctx, f"+ {s['id']} ({s['domain']}): {s['zh']} / {s['en']}")
-        _out(ctx, f"    query: {s['query']}")
+        _out(ctx, f"+ {s.id} ({s.domain}): {s.zh} / {s.en}")
+        _out(ctx, "    " + t("taxonomy.cli.query", "en", query=s.query))
     for s in d.subfields_removed:
-        _out(ctx, f"- {s['id']} ({s['domain']}): {s['zh']} / {s['en']}")
+        _out(ctx, f"- {s.id} ({s.domain}): {s.zh} / {s.en}")
     for c in d.subfields_changed:
         _out(ctx, f"~ {c.id}")
         for ch in c.changes:
             if ch.field == "query":
-                _out(ctx, f"    query before: {ch.before}")
-                _out(ctx, f"    query after:  {ch.after}")
+                _out(ctx, "    " + t("taxonomy.cli.query_before", "en", query=ch.before))
+                _out(ctx, "    " + t("taxonomy.cli.query_after", "en", query=ch.after))
             else:
                 _out(ctx, f"    {ch.field}: {ch.before!r} → {ch.after!r}")
         for label, items in (
-            ("terms added", c.terms_added),
-            ("terms removed", c.terms_removed),
-            ("exclusions added", c.exclude_added),
-            ("exclusions removed", c.exclude_removed),
+            ("terms_added", c.terms_added),
+            ("terms_removed", c.terms_removed),
+            ("exclusions_added", c.exclude_added),
+            ("exclusions_removed", c.exclude_removed),
         ):
             if items:
-                _out(ctx, f"    {label}: {', '.join(items)}")
-    _out(
-        ctx,
-        f"{len(d.subfields_added)} added, {len(d.subfields_removed)} removed, "
-        f"{len(d.subfields_changed)} changed sub-fields; {len(d.domains_added)} added, "
-        f"{len(d.domains_removed)} removed, {len(d.domains_changed)} changed domains",
-    )
+                _out(ctx, "    " + t(f"taxonomy.cli.{label}", "en", items=", ".join(items)))
 
 
 def register(cli: click.Group) -> None:

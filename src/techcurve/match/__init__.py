@@ -1,26 +1,30 @@
 """Matching: every sub-field query over every record and count series.
 
-The matcher is :mod:`techcurve.match.matcher`; its compiled multi-pattern search is
-:mod:`techcurve.match.fastmatch`.
+:mod:`~techcurve.match.matcher` matches a frame of records (no store; its compiled
+multi-pattern search is :mod:`~techcurve.match.fastmatch`);
+:mod:`~techcurve.match.batches` streams the records to match out of the store;
+:mod:`~techcurve.match.incremental` matches the store, re-matching only what changed.
 """
 
-from techcurve.match.matcher import (
-    FIELDS,
+from techcurve.match.batches import iter_record_batches
+from techcurve.match.incremental import (
     MATCH_VERSION,
-    TEXT_FIELDS,
     MatchResult,
     add_ingested_links,
-    field_hits,
     in_step,
-    iter_record_batches,
     match_counts,
-    match_frame,
-    match_rows,
     match_store,
-    match_text,
-    needed_columns,
     replace_matches,
     write_taxonomy,
+)
+from techcurve.match.matcher import (
+    FIELDS,
+    TEXT_FIELDS,
+    field_hits,
+    match_frame,
+    match_rows,
+    match_text,
+    needed_columns,
 )
 
 __all__ = [

@@ -10,17 +10,15 @@ patterns it contains, as sorted pattern indices: overlapping occurrences count, 
 
 Patterns and text are matched byte by byte. A pattern's UTF-8 bytes start with an
 ASCII or lead byte, never a continuation byte, so a byte-level hit is a character-level
-substring hit, as with polars' ``str.extract_many`` (which this replaces; a Hypothesis
+substring hit, as with polars' ``str.extract_many`` (which this replaced; a Hypothesis
 test holds the two equal).
 
 Why not ``str.extract_many``: it returns each record's hits as a list of strings,
-which the matcher then grouped and joined as strings; this kernel returns pattern
+which would then be grouped and joined as strings; this kernel returns pattern
 indices. A walk of the table is a chain of dependent loads (the next state needs
 this one), so the kernel walks four stretches of records at once, each with its own
-state, letting the processor overlap the four chains' memory latency. On the 1M
-benchmark corpus (1,000 queries, 6,703 patterns, 114 MB of normalised text per
-200,000 records), one core: ``extract_many`` + ``list.unique`` 0.60 s, one walk 0.89 s,
-four walks at once 0.36 s (docs/performance.md, "Fourth session").
+state, letting the processor overlap the four chains' memory latency (measured in
+docs/performance.md, "Fourth session").
 
 A table has ``states × classes`` entries (``int32``); patterns are split into groups
 whose table stays under :data:`MAX_TABLE` entries, each group one automaton, so a very
@@ -83,8 +81,8 @@ def compile_patterns(patterns: Sequence[str]) -> tuple[Automaton, ...]:
             states, used, end = more, used | set(encoded[end]), end + 1
         groups.append((start, end))
         start = end
-    # The trie's ~10 Python containers per pattern hold no cycles: without the cyclic
-    # collector meanwhile, the automaton of 6,703 patterns is built in 0.11 s, not 0.18-0.25.
+    # The trie's Python containers hold no cycles: without the cyclic collector
+    # meanwhile the automata are built markedly faster (docs/performance.md).
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -252,6 +250,9 @@ def _walk_row(
     return p, x, k
 
 
+# One loop with no calls walks four stretches of records at once (docs/performance.md,
+# "Fourth session", measures it against one walk at a time).
+# long on purpose: a Numba hot loop; four interleaved walks measured faster than one
 @numba.njit(cache=True, nogil=True)
 def _walk(
     data: np.ndarray,

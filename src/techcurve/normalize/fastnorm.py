@@ -10,9 +10,9 @@ case treat otherwise: those take the Python reference path (``reference._fold``)
 this pass again, which leaves folded text's characters as they are.
 
 Done as five polars string kernels instead (replace_many, two regex replaces, a strip,
-a regex test), the same work on the text of 100,000 benchmark records (57 MB) took
-0.53 s, half of it the ASCII-run regex; this pass took 0.18 s, and 0.10 s once runs of
-ASCII letters and of CJK characters got loops of their own (docs/performance.md).
+a regex test), the same work took several times as long, half of it the ASCII-run
+regex; runs of ASCII letters and of CJK characters have loops of their own
+(docs/performance.md has the measurements).
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ def _non_ascii_space(cp: int) -> bool:
     )
 
 
+# The one compiled pass over every byte; its inner loops for ASCII and CJK runs are
+# inline (docs/performance.md has the measurements).
+# long on purpose: a Numba hot loop, its inline run loops measured faster than calls
 @numba.njit(cache=True, nogil=True)
 def _fold_kernel(
     data: np.ndarray,
@@ -68,8 +71,8 @@ def _fold_kernel(
 
     Each character is classified once; the ASCII letters/digits after a letter or digit,
     and the ordinary three-byte characters (CJK: above U+3000, not full-width forms)
-    after any other character, are then copied by tight inner loops (0.36 → 0.20 s for
-    114 MB)."""
+    after any other character, are then copied by tight inner loops (measured in
+    docs/performance.md)."""
     n = len(offsets) - 1
     out = np.empty(3 * (offsets[n] - offsets[0]) + 1, np.uint8)  # ≤ 3 bytes per byte in
     out_off = np.empty(n + 1, np.int64)

@@ -119,7 +119,7 @@ def _composes_with_previous() -> set[int]:
 def _python_path_regex() -> str:
     """A regex class of the characters that send a string down the reference path.
 
-    Deriving it takes ~0.5 s, so it is kept in the user's cache directory, keyed by
+    Deriving it is slow (docs/performance.md), so it is kept in the user's cache directory, keyed by
     the Unicode version, OpenCC's version and the list of phrase characters.
     """
     from importlib.metadata import version
@@ -183,11 +183,11 @@ def normalize_series(s: pl.Series) -> pl.Series:
 def normalize_arrow(s: pl.Series) -> pa.LargeStringArray:
     """:func:`normalize_series` as an Arrow ``large_string`` array (what the matcher
     searches: its buffers go to the compiled search as they are)."""
-    import pyarrow as pa  # noqa: PLC0415 - with the compiled pass only (~25 ms)
+    import pyarrow as pa  # noqa: PLC0415 - with the compiled pass only
     import pyarrow.compute as pc  # noqa: PLC0415
 
     s = s.cast(pl.Utf8).fill_null("")
-    if s.len() <= _SMALL:  # not worth loading the compiled pass (Numba, ~0.3 s)
+    if s.len() <= _SMALL:  # not worth loading the compiled pass (Numba)
         return pa.array([normalize(t) for t in s.to_list()], pa.large_string())
     from techcurve.normalize.fastnorm import fold_arrow
 

@@ -31,6 +31,17 @@ from techcurve.pipeline.stages import (
     run,
     taxonomy_for,
 )
+from techcurve.pipeline.taxonomy import (
+    TaxonomyCheck,
+    TaxonomyExport,
+    TaxonomyImport,
+    taxonomy_check,
+    taxonomy_diff,
+    taxonomy_export,
+    taxonomy_import,
+    taxonomy_sample,
+    taxonomy_stats,
+)
 
 __all__ = [
     "ExplainResult",
@@ -45,5 +56,14 @@ __all__ = [
     "match",
     "report",
     "run",
+    "TaxonomyCheck",
+    "TaxonomyExport",
+    "TaxonomyImport",
+    "taxonomy_check",
+    "taxonomy_diff",
+    "taxonomy_export",
     "taxonomy_for",
+    "taxonomy_import",
+    "taxonomy_sample",
+    "taxonomy_stats",
 ]

@@ -33,7 +33,7 @@ from techcurve import config as _config
 from techcurve.datatypes import IngestSummary
 from techcurve.errors import AssessError, ReportError, StoreError
 from techcurve.match import MatchResult, match_store
-from techcurve.store import DEFAULT_DB, Store, init_store
+from techcurve.store import DEFAULT_DB, Meta, Store, init_store
 from techcurve.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def taxonomy_for(db: PathLike | None, path: PathLike | Taxonomy | None = None) -
         return load_taxonomy(path)
     if db is not None and Path(db).exists():
         with Store.open(db, read_only=True) as st:
-            stored = st.get_meta("taxonomy_path")
+            stored = st.get_meta(Meta.TAXONOMY_PATH)
         if stored and Path(stored).exists():
             return load_taxonomy(stored)
     return load_taxonomy(None)

@@ -11,8 +11,8 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 ``subfields``       the taxonomy's sub-fields and their queries.
 ``matches``         record ↔ sub-field links with the terms that fired.
 ``count_matches``   count-series term ↔ sub-field links (``is_primary`` marks the series used).
-``match_queries``   (created by match.py) each sub-field's query as last matched, for
-                    incremental re-matching.
+``match_queries``   each sub-field's query as last matched, for incremental re-matching
+                    (:mod:`techcurve.store.matches`).
 ``indicators``      per sub-field per year (wide).
 ``summary``         per sub-field at the as-of date: the inputs of the assessment.
 ``assessments``     per sub-field per model: phase, position, band, confidence, reasons (JSON),
@@ -155,6 +155,7 @@ CREATE TABLE IF NOT EXISTS count_matches (
     source VARCHAR NOT NULL, term VARCHAR NOT NULL, kind VARCHAR NOT NULL,
     subfield_id VARCHAR NOT NULL, is_primary BOOLEAN,
     PRIMARY KEY (source, term, kind, subfield_id));
+CREATE TABLE IF NOT EXISTS match_queries (subfield_id VARCHAR PRIMARY KEY, query VARCHAR);
 """
 
 

@@ -1,8 +1,11 @@
 """The taxonomy: domains, sub-fields and their queries.
 
 :mod:`~techcurve.taxonomy.model` loads and checks a taxonomy file;
-:mod:`~techcurve.taxonomy.query` is the query language; the tools (review against a
-store, spreadsheets, diff) are modules of their own, imported where they are used.
+:mod:`~techcurve.taxonomy.query` is the query language; :mod:`~techcurve.taxonomy.write`
+writes a taxonomy as rows and YAML, :mod:`~techcurve.taxonomy.diff` compares two. The
+tools of higher layers are imported where they are used, never from here:
+:mod:`~techcurve.taxonomy.sheets` (CSV/XLSX export and import, with ingest's reader)
+and :mod:`~techcurve.taxonomy.review` (sampling, stats and term checks on a store).
 """
 
 from techcurve.taxonomy.model import (

@@ -35,9 +35,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from techcurve.datatypes import Domain, SubField
 from techcurve.errors import QueryError, TaxonomyError
 from techcurve.normalize import SEP, normalize
-from techcurve.taxonomy.query import Node as QueryNode
 from techcurve.taxonomy.query import (
-    Not,
     Query,
     Term,
     parse_query,
@@ -45,6 +43,7 @@ from techcurve.taxonomy.query import (
     requalify,
     term_problem,
 )
+from techcurve.text import t
 
 __all__ = [
     "DEFAULT_TAXONOMY",
@@ -58,7 +57,8 @@ __all__ = [
 
 DEFAULT_TAXONOMY = Path(__file__).parent.parent / "data" / "taxonomy.yaml"
 
-_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+#: what a domain or sub-field id may look like
+ID_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _TOP_KEYS = {"version": True, "domains": True, "subfields": True}  # key → required
 _DOMAIN_KEYS = {"id": True, "zh": True, "en": True, "aliases": False}
 _SUBFIELD_KEYS = {
@@ -72,7 +72,7 @@ _SUBFIELD_KEYS = {
     "query": False,
 }
 _NULL_TAG = "tag:yaml.org,2002:null"
-# libyaml's parser when PyYAML was built with it (10x faster on a 1,000-query file).
+# libyaml's parser when PyYAML was built with it (much faster: docs/performance.md).
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -176,16 +176,16 @@ class Finding:
 
 
 FINDING_KINDS = {
-    "duplicate-domain": "a domain id is defined more than once",
-    "duplicate-id": "a sub-field id is defined more than once",
-    "unknown-domain": "a sub-field names a domain that is not defined",
-    "empty-query": "a sub-field has an empty query",
-    "bad-query": "a sub-field's query does not parse",
-    "same-name": "two sub-fields have the same name",
-    "shared-term": "a term is used by more than one sub-field",
-    "shadowed-term": "a term contains another sub-field's term, so its records match both",
-    "empty-domain": "a domain has no sub-fields",
-    "unused-term": "a term matches nothing in the store",
+    "duplicate-domain": t("taxonomy.kind.duplicate-domain", "en"),
+    "duplicate-id": t("taxonomy.kind.duplicate-id", "en"),
+    "unknown-domain": t("taxonomy.kind.unknown-domain", "en"),
+    "empty-query": t("taxonomy.kind.empty-query", "en"),
+    "bad-query": t("taxonomy.kind.bad-query", "en"),
+    "same-name": t("taxonomy.kind.same-name", "en"),
+    "shared-term": t("taxonomy.kind.shared-term", "en"),
+    "shadowed-term": t("taxonomy.kind.shadowed-term", "en"),
+    "empty-domain": t("taxonomy.kind.empty-domain", "en"),
+    "unused-term": t("taxonomy.kind.unused-term", "en"),
 }
 """Every :attr:`Finding.kind`, with a one-line description."""
 
@@ -263,7 +263,7 @@ class _Loader:
 
     def identifier(self, node: Node, what: str, subfield: str | None = None) -> str:
         value = self.text(node, what, subfield)
-        if not _ID_RE.match(value):
+        if not ID_RE.match(value):
             self.fail(
                 f"{what} {value!r} may only hold lowercase ASCII letters, digits and '-' "
                 "(and must start with a letter or digit)",
@@ -455,17 +455,26 @@ def _literals(r: _Loader, node: Node, what: str, sid: str) -> list[str]:
 # ------------------------------------------------------------------------- linting
 
 
-def _positive_terms(node: QueryNode, negated: bool = False) -> list[Term]:
-    """Leaves under an even number of NOTs: those whose presence makes a match."""
-    if isinstance(node, Term):
-        return [] if negated else [node]
-    if isinstance(node, Not):
-        return _positive_terms(node.item, not negated)
-    return [t for item in node.items for t in _positive_terms(item, negated)]
-
-
 def _and_list(ids: list[str]) -> str:
-    return ", ".join(ids[:-1]) + " and " + ids[-1] if len(ids) > 1 else ids[0]
+    if len(ids) < 2:
+        return ids[0]
+    return t("taxonomy.check.and_list", "en", items=", ".join(ids[:-1]), last=ids[-1])
+
+
+@dataclass
+class _Lint:
+    """The findings of one :func:`check_taxonomy` run, errors and warnings apart."""
+
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    def error(self, subfield: str | None, kind: str, /, **values: object) -> None:
+        message = t(f"taxonomy.check.{kind}", "en", **values)
+        self.errors.append(Finding("error", subfield, message, kind))
+
+    def warn(self, subfield: str | None, kind: str, /, **values: object) -> None:
+        message = t(f"taxonomy.check.{kind}", "en", **values)
+        self.warnings.append(Finding("warning", subfield, message, kind))
 
 
 def check_taxonomy(tax: Taxonomy) -> list[Finding]:
@@ -476,87 +485,89 @@ def check_taxonomy(tax: Taxonomy) -> list[Finding]:
     by more than one sub-field, a term that contains another sub-field's term (so
     every record it matches also hits the other one), domains without sub-fields.
     """
-    errors: list[Finding] = []
-    warnings: list[Finding] = []
-
-    def error(subfield: str | None, message: str, kind: str) -> None:
-        errors.append(Finding("error", subfield, message, kind))
-
-    def warn(subfield: str | None, message: str, kind: str) -> None:
-        warnings.append(Finding("warning", subfield, message, kind))
-
-    seen_domains: set[str] = set()
+    lint = _Lint()
+    domains: set[str] = set()
     for d in tax.domains:
-        if d.id in seen_domains:
-            error(None, f"domain id {d.id!r} is defined more than once", "duplicate-domain")
-        seen_domains.add(d.id)
+        if d.id in domains:
+            lint.error(None, "duplicate-domain", id=repr(d.id))
+        domains.add(d.id)
+    queries = _check_subfields(tax, domains, lint)
+    users = _term_users(queries)
+    for by in users.values():
+        if len(by) > 1:
+            ids = list(by)
+            lint.warn(ids[-1], "shared-term", term=repr(next(iter(by.values()))),
+                      subfields=_and_list(ids))  # fmt: skip
+    _check_shadowing(users, queries, lint)
+    used = {sf.domain for sf in tax.subfields}
+    for d in tax.domains:
+        if d.id not in used:
+            lint.warn(None, "empty-domain", id=repr(d.id), name=d.name_zh)
+    return lint.errors + lint.warnings
 
+
+def _check_subfields(tax: Taxonomy, domains: set[str], lint: _Lint) -> dict[str, Query]:
+    """Ids, domains, names and queries of the sub-fields; the queries that parse."""
     seen: set[str] = set()
     names: dict[str, str] = {}
-    used_domains: set[str] = set()
     queries: dict[str, Query] = {}
     for sf in tax.subfields:
         if sf.id in seen:
-            error(sf.id, f"sub-field id {sf.id!r} is defined more than once", "duplicate-id")
+            lint.error(sf.id, "duplicate-id", id=repr(sf.id))
         seen.add(sf.id)
-        if sf.domain not in seen_domains:
-            error(sf.id, f"unknown domain {sf.domain!r}", "unknown-domain")
-        used_domains.add(sf.domain)
+        if sf.domain not in domains:
+            lint.error(sf.id, "unknown-domain", domain=repr(sf.domain))
         for name in (sf.name_zh, sf.name_en):
             key = _name_key(name)
             if key and names.get(key, sf.id) != sf.id:
-                warn(sf.id, f"name {name!r} is also the name of {names[key]!r}", "same-name")
+                lint.warn(sf.id, "same-name", name=repr(name), other=repr(names[key]))
             names.setdefault(key, sf.id)
         if not sf.query.strip():
-            error(sf.id, "the query is empty", "empty-query")
+            lint.error(sf.id, "empty-query")
             continue
         try:
             queries[sf.id] = tax.queries.get(sf.id) or parse_query(sf.query)
         except QueryError as e:
-            error(sf.id, f"the query does not parse: {e}", "bad-query")
+            lint.error(sf.id, "bad-query", error=str(e))
+    return queries
 
-    # Which sub-fields use each (kind, pattern) as a positive term, in order.
+
+def _term_users(queries: dict[str, Query]) -> dict[tuple[str, str], dict[str, str]]:
+    """Which sub-fields use each (kind, pattern) as a positive term, in order, with the
+    term as each wrote it."""
     users: dict[tuple[str, str], dict[str, str]] = {}
     for sid, query in queries.items():
-        for term in _positive_terms(query.root):
+        for term in query.positive_terms():
             kind = "ipc" if term.field == "ipc" else "text"
             users.setdefault((kind, term.pattern), {}).setdefault(sid, term.text)
-    for (_, _), by in users.items():
-        if len(by) > 1:
-            ids = list(by)
-            shown = next(iter(by.values()))
-            warn(ids[-1], f"term {shown!r} appears in {_and_list(ids)}", "shared-term")
+    return users
 
-    # Shadowing: a record holding the longer pattern always holds the shorter one too
-    # (for IPC codes: a longer code always starts with the shorter prefix). Reported
-    # only when the other sub-field's query then matches, so a deliberate
-    # `5G NOT 5G专网` stays quiet.
-    def contains(kind: str, long: str, short: str) -> bool:
-        return long.startswith(short) if kind == "ipc" else short in long
 
+def _contains(kind: str, long: str, short: str) -> bool:
+    return long.startswith(short) if kind == "ipc" else short in long
+
+
+def _check_shadowing(
+    users: dict[tuple[str, str], dict[str, str]], queries: dict[str, Query], lint: _Lint
+) -> None:
+    """Shadowing: a record holding the longer pattern always holds the shorter one too
+    (for IPC codes: a longer code always starts with the shorter prefix). Reported only
+    when the other sub-field's query then matches, so a deliberate `5G NOT 5G专网` stays
+    quiet."""
     keys = sorted(users, key=lambda k: len(k[1]))
     for i, (kind, short) in enumerate(keys):
         for kind2, long in keys[i + 1 :]:
-            if kind2 != kind or len(long) == len(short) or not contains(kind, long, short):
+            if kind2 != kind or len(long) == len(short) or not _contains(kind, long, short):
                 continue
             for a, long_text in users[(kind, long)].items():
                 for b, short_text in users[(kind, short)].items():
                     query = queries[b]
                     hits = [
-                        t
-                        for t in query.terms()
-                        if ("ipc" if t.field == "ipc" else "text") == kind
-                        and contains(kind, long, t.pattern)
+                        x
+                        for x in query.terms()
+                        if ("ipc" if x.field == "ipc" else "text") == kind
+                        and _contains(kind, long, x.pattern)
                     ]
                     if a != b and query.evaluate(hits):
-                        warn(
-                            a,
-                            f"term {long_text!r} of {a} contains term {short_text!r} of {b}: "
-                            f"records with it also match {b}",
-                            "shadowed-term",
-                        )
-
-    for d in tax.domains:
-        if d.id not in used_domains:
-            warn(None, f"domain {d.id!r} ({d.name_zh}) has no sub-fields", "empty-domain")
-    return errors + warnings
+                        lint.warn(a, "shadowed-term", term=repr(long_text), subfield=a,
+                                  other_term=repr(short_text), other=b)  # fmt: skip

@@ -105,6 +105,17 @@ def _walk(node: Node) -> Iterator[Term]:
             yield from _walk(item)
 
 
+def _walk_positive(node: Node, *, negated: bool) -> Iterator[Term]:
+    if isinstance(node, Term):
+        if not negated:
+            yield node
+    elif isinstance(node, Not):
+        yield from _walk_positive(node.item, negated=not negated)
+    else:
+        for item in node.items:
+            yield from _walk_positive(item, negated=negated)
+
+
 def _evaluate(node: Node, hits: Collection[Term]) -> bool:
     if isinstance(node, Term):
         return node in hits
@@ -199,6 +210,11 @@ class Query:
     def terms(self) -> tuple[Term, ...]:
         """The unique leaves, in order of first appearance."""
         return tuple(dict.fromkeys(_walk(self.root)))
+
+    def positive_terms(self) -> tuple[Term, ...]:
+        """The unique leaves that can make the query true by being present (those under
+        an even number of NOTs), in order of first such appearance."""
+        return tuple(dict.fromkeys(_walk_positive(self.root, negated=False)))
 
     def evaluate(self, hits: Collection[Term]) -> bool:
         """Whether a record whose present terms are ``hits`` matches."""
