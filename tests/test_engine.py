@@ -14,7 +14,8 @@ from polars.testing import assert_frame_equal
 from techcurve import pipeline
 from techcurve.cli import cli
 from techcurve.errors import ConfigError, StoreError
-from techcurve.scaleout import export_parquet, read_manifest, scale_indicators, scale_match
+from techcurve.pipeline import export_parquet, scale_indicators, scale_match
+from techcurve.scaleout import read_manifest
 from techcurve.store import RECORD_COLUMNS, Store
 
 AS_OF = date(2022, 6, 30)
@@ -87,7 +88,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[st
     d = tmp_path_factory.mktemp("engine")
     db = make_store(d / "tc.duckdb")
     pipeline.match(db)
-    pipeline.compute(db, as_of=AS_OF)
+    pipeline.indicators(db, as_of=AS_OF)
     with Store.open(db, read_only=True) as st:
         tables = {t: st.table(t) for t in ("matches", "count_matches", "indicators", "summary")}
     export_parquet(db, d / "export", rows_per_file=700)
