@@ -47,7 +47,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("techcurve.editions", "techcurve.render.curve"),
     ("techcurve.render.curve", "techcurve.report.provenance"),
-    ("techcurve.scaleout.scale", "techcurve.pipeline"),
 }
 
 #: import cycles still being removed (issue 14): each as the sorted set of its modules
@@ -206,7 +205,6 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.assess.backtest",
     "techcurve.assess.snapshot",
     "techcurve.cli",
-    "techcurve.indicators",
     "techcurve.render.charts",
     "techcurve.render.curve",
     "techcurve.report.build",
@@ -223,7 +221,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.assess.timeseries._assess",
     "techcurve.audit._check_table",
     "techcurve.cli.assess_cmds.backtest",
-    "techcurve.indicators._indicator_frames",
     "techcurve.pipeline.stages.run",
     "techcurve.render.charts.series_svg",
     "techcurve.render.curve._place_labels",

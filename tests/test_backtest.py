@@ -280,7 +280,7 @@ def test_cli_assess_labelled_writes_assessments(store: Path, tmp_path: Path) -> 
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(store, db)
-    tc.compute(db)
+    tc.indicators(db)
     runner = CliRunner()
     r = runner.invoke(
         cli,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +16,8 @@ from polars.testing import assert_frame_equal
 from techcurve import pipeline
 from techcurve.cli import cli
 from techcurve.errors import ConfigError, StoreError
-from techcurve.scaleout import export_parquet, read_manifest, scale_indicators, scale_match
+from techcurve.pipeline import export_parquet, scale_indicators, scale_match
+from techcurve.scaleout import read_manifest
 from techcurve.store import RECORD_COLUMNS, Store
 
 AS_OF = date(2022, 6, 30)
@@ -87,7 +90,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[st
     d = tmp_path_factory.mktemp("engine")
     db = make_store(d / "tc.duckdb")
     pipeline.match(db)
-    pipeline.compute(db, as_of=AS_OF)
+    pipeline.indicators(db, as_of=AS_OF)
     with Store.open(db, read_only=True) as st:
         tables = {t: st.table(t) for t in ("matches", "count_matches", "indicators", "summary")}
     export_parquet(db, d / "export", rows_per_file=700)
@@ -172,5 +175,60 @@ def test_cli_export_and_scale_local(local: tuple[Path, Path, dict], tmp_path: Pa
                   "--engine", "local", "--as-of", "2022-06-30"])  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "indicators as of 2022-06-30" in r.output
+    ind = want["indicators"]
+    line = (
+        f"indicators as of 2022-06-30: {ind.height:,} sub-field-years, "
+        f"{want['summary'].height} sub-fields ("
+    )
+    assert line in " ".join(r.output.split())
+    assert re.search(
+        r"without any evidence\); [\d,]+ records collected from 3 partitions",
+        " ".join(r.output.split()),
+    )
     for name in ("export-parquet", "scale"):
         assert cli.commands[name].help
+
+
+def test_scale_out_errors_keep_their_text(local: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    db, export, _ = local
+    with pytest.raises(ConfigError) as err:
+        scale_match(db, export, engine="spark")
+    assert str(err.value) == "unknown engine 'spark' (engines: local, dask)"
+    with pytest.raises(ConfigError) as err:
+        scale_indicators(db, export, engine="local", scheduler="tcp://nowhere:1")
+    assert str(err.value) == "--scheduler needs --engine dask"
+    missing = tmp_path / "no-such-export"
+    with pytest.raises(StoreError) as err:
+        scale_indicators(db, missing, engine="local")
+    assert str(err.value) == (
+        f"{missing} is not a techcurve Parquet export (no manifest.json): "
+        "run `techcurve export-parquet DIR` first"
+    )
+    with pytest.raises(StoreError) as err:
+        export_parquet(db, tmp_path / "x", rows_per_file=0)
+    assert str(err.value) == "rows_per_file must be at least 1, not 0"
+    old = tmp_path / "old-export"
+    old.mkdir()
+    manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
+    manifest["columns"] = [c for c in manifest["columns"] if c not in ("ingest_id", "ipc")]
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(StoreError) as err:
+        read_manifest(old)
+    assert str(err.value) == (
+        f"{old} was exported by an older techcurve (no column ipc, ingest_id): "
+        f"run `techcurve export-parquet {old}` again"
+    )
+    (old / "manifest.json").write_text("{", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"^cannot read .*manifest\.json: "):
+        read_manifest(old)
+
+
+def test_pipeline_scale_indicators_without_taxonomy_is_a_store_error(
+    local: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    _, export, _ = local
+    db = tmp_path / "bare.duckdb"
+    pipeline.init(db)
+    with pytest.raises(StoreError) as err:
+        scale_indicators(db, export, engine="local", as_of=AS_OF)
+    assert str(err.value) == f"store {db} has no taxonomy: run `techcurve match` first"

@@ -22,6 +22,7 @@ from techcurve.indicators import (
     shares,
 )
 from techcurve.store import COUNT_COLUMNS, COUNT_MATCH_COLUMNS, RECORD_COLUMNS, Store
+from techcurve.store import indicators as tables
 
 AS_OF = date(2021, 6, 30)
 
@@ -179,7 +180,7 @@ def _row(df: pl.DataFrame, sub: str, year: int | None = None) -> dict:
 
 def test_tables_have_exactly_the_documented_columns(store: Store) -> None:
     res = compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    ind, summ = store.table("indicators"), store.table("summary")
+    ind, summ = tables.indicators(store), tables.summary(store)
     assert ind.columns == list(INDICATOR_COLUMNS)
     assert summ.columns == list(SUMMARY_COLUMNS)
     # the columns beyond the architecture's list
@@ -197,7 +198,7 @@ def test_tables_have_exactly_the_documented_columns(store: Store) -> None:
 
 def test_yearly_counts_records_plus_primary_series(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    ind = store.table("indicators")
+    ind = tables.indicators(store)
     ar = ind.filter(pl.col("subfield_id") == "ar").sort("year")
     # 2011 comes only from the non-primary "AR" series: no row; 2013 is a zero count row
     assert ar["year"].to_list() == [2012, 2013, 2015, 2016, 2017, 2018, 2019, 2020, 2021]
@@ -212,7 +213,7 @@ def test_yearly_counts_records_plus_primary_series(store: Store) -> None:
 
 def test_birth_year_and_evidence(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    summ = store.table("summary")
+    summ = tables.summary(store)
     # ar: the primary count series reaches back to 2012 (the umbrella "AR" 2011 does not count)
     assert (_row(summ, "ar")["birth_year"], _row(summ, "ar")["birth_evidence"]) == (
         2012,
@@ -225,15 +226,15 @@ def test_birth_year_and_evidence(store: Store) -> None:
 
 def test_birth_min_count_is_configurable(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config={"indicators": {"birth_min_count": 3}})
-    ar = _row(store.table("summary"), "ar")
+    ar = _row(tables.summary(store), "ar")
     assert (ar["birth_year"], ar["birth_evidence"]) == (2017, "counts:mag:Augmented reality:2017")
-    vr = _row(store.table("summary"), "vr")
+    vr = _row(tables.summary(store), "vr")
     assert vr["birth_year"] is None  # one paper record in 2016 < 3
 
 
 def test_opinion_index_is_weighted_site_share(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    ind, summ = store.table("indicators"), store.table("summary")
+    ind, summ = tables.indicators(store), tables.summary(store)
     # ar 2020: 36kr 1 of 4 articles (weight 2), GeekPark 1 of 2 (weight 1) → 100·(0.5 + 0.5)
     assert _row(ind, "ar", 2020)["opinion_index"] == pytest.approx(100.0)
     assert _row(ind, "vr", 2020)["opinion_index"] == pytest.approx(50.0)
@@ -247,15 +248,15 @@ def test_opinion_index_is_weighted_site_share(store: Store) -> None:
 
 def test_opinion_default_weights_and_window(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config={"indicators": {}})
-    assert _row(store.table("indicators"), "ar", 2020)["opinion_index"] == pytest.approx(75.0)
+    assert _row(tables.indicators(store), "ar", 2020)["opinion_index"] == pytest.approx(75.0)
     # 2020 is outside a one-year window ending 2021: no article evidence → null for all
     compute_indicators(store, as_of=AS_OF, config={"indicators": {"opinion_window": 1}})
-    assert store.table("summary")["opinion_index"].null_count() == 4
+    assert tables.summary(store)["opinion_index"].null_count() == 4
 
 
 def test_financing_undisclosed_amounts_are_not_zero(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    ind, summ = store.table("indicators"), store.table("summary")
+    ind, summ = tables.indicators(store), tables.summary(store)
     bc = _row(ind, "bc", 2020)
     assert bc["fin_events"] == 2
     assert (bc["fin_amount_point_cny"], bc["fin_amount_low_cny"], bc["fin_amount_high_cny"]) == (
@@ -287,7 +288,7 @@ def test_financing_undisclosed_amounts_are_not_zero(store: Store) -> None:
 
 def test_attention_shares_scaled_per_source(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    ind, summ = store.table("indicators"), store.table("summary")
+    ind, summ = tables.indicators(store), tables.summary(store)
     # hn shares: ar 2019 mean(0.01, 0.03)=0.02, 2020 0.04, 2021 0.02 (July is after as_of);
     # vr 2020 0.08 = hn's maximum → 25, 50, 25 and 100. stackoverflow: 0.01, 0.02 → 50, 100.
     ar = ind.filter(pl.col("subfield_id") == "ar").sort("year")
@@ -312,7 +313,7 @@ def test_attention_shares_scaled_per_source(store: Store) -> None:
 
 def test_growth_of_patents_and_papers(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    s = _row(store.table("summary"), "ar")
+    s = _row(tables.summary(store), "ar")
     # raw patents 2017..2020 = 0, 1, 2, 1: 2018 skipped (zero base), 2019 +100 %, 2020 −50 %
     assert s["patent_growth"] == pytest.approx(0.25)
     # paper shares 2017..2020 = 0.05, 0.05, 0.1, 0.1 → 0, +1, 0
@@ -323,7 +324,7 @@ def test_growth_of_patents_and_papers(store: Store) -> None:
 
 def test_subfield_without_evidence_gets_a_row(store: Store) -> None:
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
-    s = _row(store.table("summary"), "empty")
+    s = _row(tables.summary(store), "empty")
     assert s["domain_id"] == "network"
     assert s["as_of"] == AS_OF
     assert (s["patents_cum"], s["papers_cum"], s["evidence_years"]) == (0, 0, 0)
@@ -333,7 +334,7 @@ def test_subfield_without_evidence_gets_a_row(store: Store) -> None:
 
 def test_as_of_filters_records_and_counts(store: Store) -> None:
     compute_indicators(store, as_of=date(2016, 12, 31), config=CONFIG)
-    ind, summ = store.table("indicators"), store.table("summary")
+    ind, summ = tables.indicators(store), tables.summary(store)
     assert ind["year"].max() == 2016
     ar = _row(summ, "ar")
     assert (ar["patents_cum"], ar["papers_cum"], ar["fin_events"]) == (0, 4, 0)
@@ -348,7 +349,7 @@ def test_recompute_replaces_tables(store: Store) -> None:
     n = store.count("indicators")
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
     assert store.count("indicators") == n
-    with store.transaction():  # inside a caller's transaction, as pipeline.compute does
+    with store.transaction():  # inside a caller's transaction, as pipeline.indicators does
         compute_indicators(store, as_of=AS_OF, config=CONFIG)
     assert store.count("summary") == 4
 

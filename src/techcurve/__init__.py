@@ -6,7 +6,7 @@ notebooks and scripts::
     from techcurve import pipeline as tc
     tc.init("my.duckdb")
     tc.ingest("my.duckdb", ["events.xlsx"], kind="financing", profile="itjuzi")
-    tc.match("my.duckdb"); tc.compute("my.duckdb"); tc.assess("my.duckdb")
+    tc.match("my.duckdb"); tc.indicators("my.duckdb"); tc.assess("my.duckdb")
     tc.curve("my.duckdb", ["curve.png"]); tc.report("my.duckdb", "report.html")
 
 (They are not re-exported here: ``techcurve.assess``, ``.match``, ``.ingest`` and

@@ -459,7 +459,7 @@ def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> Any:
 @click.pass_obj
 def indicators(ctx: Ctx, as_of: str | None) -> None:
     """Compute indicators per sub-field per year and the as-of summary."""
-    res = pipeline.compute(ctx.db, as_of=_date(as_of), config=ctx.config)
+    res = pipeline.indicators(ctx.db, as_of=_date(as_of), config=ctx.config)
     _say_indicators(ctx, res)
     ctx.emit(res)
 

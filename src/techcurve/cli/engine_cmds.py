@@ -4,14 +4,17 @@
 ``techcurve scale match|indicators --parquet DIR [--engine dask] [--scheduler ADDR]``
 runs the stage there and writes the result into the store, exactly as the local
 ``techcurve match`` / ``techcurve indicators`` would. The library side is
-:mod:`techcurve.scaleout`; ``docs/scale-out.md`` explains running on a real cluster.
+:mod:`techcurve.pipeline.scaleout`; ``docs/scale-out.md`` explains running on a real
+cluster.
 """
 
 from __future__ import annotations
 
 import click
 
+from techcurve import pipeline
 from techcurve.cli import AS_OF, Ctx, _date, _progress, _say_links
+from techcurve.text import t
 
 ENGINE = click.option(
     "--engine",
@@ -54,11 +57,17 @@ PARQUET = click.option(
 @click.pass_obj
 def export_parquet(ctx: Ctx, directory: str, rows_per_file: int) -> None:
     """Write the store's records as partitioned Parquet for `techcurve scale`."""
-    from techcurve.scaleout import export_parquet as _export
-
-    with _progress(ctx, "export") as prog:
-        res = _export(ctx.db, directory, rows_per_file=rows_per_file, progress=prog)
-    ctx.say(f"{res.records:,} records → {len(res.files)} Parquet files in {res.directory}")
+    with _progress(ctx, t("indicators.scaleout.progress_export", "en")) as prog:
+        res = pipeline.export_parquet(ctx.db, directory, rows_per_file=rows_per_file, progress=prog)
+    ctx.say(
+        t(
+            "indicators.scaleout.exported",
+            "en",
+            records=res.records,
+            files=len(res.files),
+            directory=res.directory,
+        )
+    )
     ctx.emit(res)
 
 
@@ -88,10 +97,8 @@ def scale_match(
     taxonomy: str | None,
 ) -> None:
     """Match every sub-field query over the exported records; store the links."""
-    from techcurve.scaleout import scale_match as _scale_match
-
-    with _progress(ctx, f"match ({engine})") as prog:
-        res = _scale_match(
+    with _progress(ctx, t("indicators.scaleout.progress_match", "en", engine=engine)) as prog:
+        res = pipeline.scale_match(
             ctx.db,
             parquet_dir,
             engine=engine,
@@ -120,10 +127,8 @@ def scale_indicators(
     as_of: str | None,
 ) -> None:
     """Compute indicators per sub-field per year from the exported records."""
-    from techcurve.scaleout import scale_indicators as _scale_indicators
-
-    with _progress(ctx, f"indicators ({engine})") as prog:
-        res = _scale_indicators(
+    with _progress(ctx, t("indicators.scaleout.progress_indicators", "en", engine=engine)) as prog:
+        res = pipeline.scale_indicators(
             ctx.db,
             parquet_dir,
             engine=engine,
@@ -135,9 +140,20 @@ def scale_indicators(
         )
     ind = res.indicators
     ctx.say(
-        f"indicators as of {ind.as_of}: {ind.indicator_rows:,} sub-field-years, "
-        f"{ind.subfields} sub-fields ({ind.without_evidence} without any evidence); "
-        f"{res.records_collected:,} records collected from {res.partitions} partitions"
+        t(
+            "indicators.done",
+            "en",
+            as_of=ind.as_of,
+            rows=ind.indicator_rows,
+            subfields=ind.subfields,
+            without=ind.without_evidence,
+        )
+        + t(
+            "indicators.scaleout.collected",
+            "en",
+            records=res.records_collected,
+            partitions=res.partitions,
+        )
     )
     ctx.emit(
         {

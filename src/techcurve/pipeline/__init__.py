@@ -6,23 +6,27 @@ The CLI is a thin layer over these; a notebook user calls them directly::
     tc.init("my.duckdb")
     tc.ingest("my.duckdb", ["rounds.csv"], kind="financing", profile="crunchbase")
     tc.match("my.duckdb")
-    tc.compute("my.duckdb")            # indicators
+    tc.indicators("my.duckdb")
     tc.assess("my.duckdb")
     tc.curve("my.duckdb", ["curve.svg", "curve.png"])
     tc.report("my.duckdb", "report.html")
     tc.run("my.duckdb", ["patents.csv"], profile="cnipa", out="out/")   # all of it at once
 
+The scale-out of match and indicators over a Parquet export (``tc.export_parquet``,
+``tc.scale_match``, ``tc.scale_indicators``) is :mod:`techcurve.pipeline.scaleout`.
+
 Every function opens the store, does its stage in a transaction where it writes, and
 closes the store again, so stages can be re-run alone and in any later process.
 """
 
+from techcurve.pipeline.scaleout import export_parquet, scale_indicators, scale_match
 from techcurve.pipeline.stages import (
     ExplainResult,
     RunResult,
     assess,
-    compute,
     curve,
     explain,
+    indicators,
     ingest,
     ingest_counts,
     init,
@@ -47,9 +51,10 @@ __all__ = [
     "ExplainResult",
     "RunResult",
     "assess",
-    "compute",
     "curve",
     "explain",
+    "export_parquet",
+    "indicators",
     "ingest",
     "ingest_counts",
     "init",
@@ -62,6 +67,8 @@ __all__ = [
     "taxonomy_check",
     "taxonomy_diff",
     "taxonomy_export",
+    "scale_indicators",
+    "scale_match",
     "taxonomy_for",
     "taxonomy_import",
     "taxonomy_sample",

@@ -6,7 +6,7 @@ The CLI is a thin layer over these; a notebook user calls them directly::
     tc.init("my.duckdb")
     tc.ingest("my.duckdb", ["rounds.csv"], kind="financing", profile="crunchbase")
     tc.match("my.duckdb")
-    tc.compute("my.duckdb")            # indicators
+    tc.indicators("my.duckdb")
     tc.assess("my.duckdb")
     tc.curve("my.duckdb", ["curve.svg", "curve.png"])
     tc.report("my.duckdb", "report.html")
@@ -32,9 +32,12 @@ import polars as pl
 from techcurve import config as _config
 from techcurve.datatypes import IngestSummary
 from techcurve.errors import AssessError, ReportError, StoreError
+from techcurve.indicators import IndicatorsResult, compute_indicators
 from techcurve.match import MatchResult, match_store
 from techcurve.store import DEFAULT_DB, Meta, Store, init_store
+from techcurve.store.indicators import has_subfields
 from techcurve.taxonomy import Taxonomy, load_taxonomy
+from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -154,18 +157,17 @@ def match(
         return match_store(st, tax, progress=progress, full=full)
 
 
-def compute(db: PathLike, *, as_of: date | None = None, config: PathLike | None = None) -> Any:
-    """Compute indicators per sub-field per year and the as-of summary."""
-    from techcurve.indicators import compute_indicators
-
+def indicators(
+    db: PathLike, *, as_of: date | None = None, config: PathLike | None = None
+) -> IndicatorsResult:
+    """Compute indicators per sub-field per year and the as-of summary; writes the
+    ``indicators`` and ``summary`` tables and the as-of date in one transaction."""
     cfg = _config.load_config(config)
     with Store.open(db) as st:
-        if st.count("subfields") == 0:
-            raise StoreError(f"store {db} has no taxonomy: run `techcurve match` first")
+        if not has_subfields(st):
+            raise StoreError(t("indicators.no_taxonomy", "en", db=db))
         with st.transaction():
-            result = compute_indicators(st, as_of=as_of, config=cfg)
-            st.set_meta("as_of", result.as_of.isoformat())
-        return result
+            return compute_indicators(st, as_of=as_of, config=cfg)
 
 
 def assess(
@@ -240,7 +242,7 @@ class RunResult:
 
     ingest: list[IngestSummary]
     match: MatchResult
-    indicators: Any  # techcurve.indicators.IndicatorsResult
+    indicators: IndicatorsResult
     phases: dict[str, int]  # phase ("" = insufficient evidence) → sub-fields
     curve: list[Path]  # empty when no sub-field has a position to draw
     report: Path
@@ -303,7 +305,7 @@ def run(
         lap("ingest", "match")
     matched = match(db, taxonomy=tax)
     lap("match", "indicators")
-    computed = compute(db, as_of=as_of, config=config)
+    computed = indicators(db, as_of=as_of, config=config)
     lap("indicators", "assess")
     frame = assess(db, model=model, overrides=overrides, as_of=as_of, config=config)
     lap("assess", "curve")

@@ -1,18 +1,19 @@
-"""Engines: where the match and indicator stages run.
+"""Scale-out: the match and indicator stages over a partitioned Parquet export.
 
-* ``local`` — this process: polars over the store (the default path, ``techcurve
-  match`` / ``techcurve indicators``), or over a partitioned Parquet export.
+* ``local`` — this process, over the export (for comparison with a cluster run).
 * ``dask`` — a ``dask.distributed`` cluster (an existing scheduler, or a
-  ``LocalCluster`` started for the run) over a partitioned Parquet export.
+  ``LocalCluster`` started for the run) over the export.
 
-Both engines run the same pure functions: :func:`techcurve.match.match_frame` on each
-batch or partition of records, and :func:`techcurve.indicators.indicator_frames` on
-the collected inputs, so they produce the same links and indicators (a test checks
-it). ``docs/scale-out.md`` explains running on a real cluster.
+Both engines run the same pure functions as the local stages:
+:func:`techcurve.match.match_frame` on each partition of records, and
+:func:`techcurve.indicators.indicator_frames` on the collected inputs, so they produce
+the same links and indicators (a test checks it). The library API is
+:mod:`techcurve.pipeline` (``export_parquet``, ``scale_match``, ``scale_indicators``,
+taking the store path); ``docs/scale-out.md`` explains running on a real cluster.
 
 >>> export_parquet("big.duckdb", "/data/export")                      # doctest: +SKIP
->>> scale_match("big.duckdb", "/data/export", engine="dask",           # doctest: +SKIP
-...             scheduler="tcp://scheduler:8786")
+>>> scale_match("big.duckdb", "/data/export", load_taxonomy(None),    # doctest: +SKIP
+...             engine="dask", scheduler="tcp://scheduler:8786")
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ import polars as pl
 from techcurve.errors import StoreError
 from techcurve.match import iter_record_batches
 from techcurve.store import Store
+from techcurve.store.indicators import record_watermark
+from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def export_parquet(
     opened read-only and records are streamed, so memory stays flat.
     """
     if rows_per_file < 1:
-        raise StoreError(f"rows_per_file must be at least 1, not {rows_per_file}")
+        raise StoreError(t("indicators.scaleout.rows_per_file", "en", rows=rows_per_file))
     out = Path(out_dir)
     rec_dir = out / "records"
     rec_dir.mkdir(parents=True, exist_ok=True)
@@ -70,8 +72,7 @@ def export_parquet(
     done = 0
     with Store.open(db, read_only=True) as st:
         total = st.count("records")
-        row = st.one("SELECT max(ingest_id) FROM records")
-        watermark = int(row[0]) if row and row[0] is not None else 0  # type: ignore[call-overload]
+        watermark = record_watermark(st)
         cols = list(EXPORT_COLUMNS)
         pending: list[pl.DataFrame] = []
         held = 0
@@ -113,11 +114,18 @@ def read_manifest(directory: str | Path) -> ExportResult:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StoreError(
-            f"{d} is not a techcurve Parquet export (no {MANIFEST}): "
-            "run `techcurve export-parquet DIR` first"
+            t(
+                "indicators.scaleout.not_an_export",
+                "en",
+                directory=d,
+                manifest=MANIFEST,
+                command="`techcurve export-parquet DIR`",
+            )
         ) from None
     except (OSError, ValueError) as e:
-        raise StoreError(f"cannot read {path}: {e}") from None
+        raise StoreError(
+            t("indicators.scaleout.unreadable_manifest", "en", path=path, error=e)
+        ) from None
     result = ExportResult(
         directory=str(d),
         files=tuple(data["files"]),
@@ -128,7 +136,12 @@ def read_manifest(directory: str | Path) -> ExportResult:
     missing = [c for c in EXPORT_COLUMNS if c not in result.columns]
     if missing:
         raise StoreError(
-            f"{d} was exported by an older techcurve (no column {', '.join(missing)}): "
-            f"run `techcurve export-parquet {d}` again"
+            t(
+                "indicators.scaleout.older_export",
+                "en",
+                directory=d,
+                columns=", ".join(missing),
+                command=f"`techcurve export-parquet {d}`",
+            )
         )
     return result

@@ -29,13 +29,16 @@ from typing import Any
 
 import polars as pl
 
-from techcurve import config as _config
+from techcurve.config import section
 from techcurve.errors import ConfigError, StoreError
 from techcurve.indicators import IndicatorParams, IndicatorsResult, indicator_frames
 from techcurve.match import MatchResult, match_frame, replace_matches
-from techcurve.scaleout.parquet import read_manifest
+from techcurve.scaleout.parquet import ExportResult, read_manifest
 from techcurve.scaleout.tasks import INDICATOR_RECORD_COLUMNS, indicator_records, match_file
 from techcurve.store import RECORD_COLUMNS, Store
+from techcurve.store import indicators as tables
+from techcurve.taxonomy import Taxonomy
+from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,11 @@ def dask_client(
         from distributed import Client, LocalCluster
     except ImportError:
         raise ConfigError(
-            "the dask engine needs dask.distributed: pip install 'techcurve[dask]'"
+            t(
+                "indicators.scaleout.needs_distributed",
+                "en",
+                install="pip install 'techcurve[dask]'",
+            )
         ) from None
     # distributed logs every scheduler and worker step at INFO on its own loggers;
     # follow the level the application chose for the root logger instead.
@@ -80,7 +87,9 @@ def dask_client(
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as e:
-            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+            raise ConfigError(
+                t("indicators.scaleout.unreachable_scheduler", "en", scheduler=scheduler, error=e)
+            ) from None
         try:
             yield client
         finally:
@@ -130,17 +139,19 @@ def _run(
 @contextmanager
 def _engine(engine: str, scheduler: str | None, workers: int, processes: bool) -> Iterator[Any]:
     if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})")
+        raise ConfigError(
+            t("indicators.scaleout.unknown_engine", "en", engine=engine, engines=", ".join(ENGINES))
+        )
     if engine == "local":
         if scheduler:
-            raise ConfigError("--scheduler needs --engine dask")
+            raise ConfigError(t("indicators.scaleout.scheduler_needs_dask", "en"))
         yield None
         return
     with dask_client(scheduler, workers=workers, processes=processes) as client:
         yield client
 
 
-def _files(parquet_dir: str | Path) -> tuple[list[str], Any]:
+def _files(parquet_dir: str | Path) -> tuple[list[str], ExportResult]:
     manifest = read_manifest(parquet_dir)
     # Joined as strings: the path must mean the same on every worker (shared storage).
     base = str(parquet_dir).rstrip("/")
@@ -150,32 +161,30 @@ def _files(parquet_dir: str | Path) -> tuple[list[str], Any]:
 def scale_match(
     db: str | Path,
     parquet_dir: str | Path,
+    taxonomy: Taxonomy,
     *,
     engine: str = "dask",
     scheduler: str | None = None,
     workers: int = 2,
     processes: bool = True,
-    taxonomy: str | Path | None = None,
     progress: Progress | None = None,
 ) -> MatchResult:
-    """Match the exported records on ``engine`` and store the links in ``db``.
+    """Match the exported records against ``taxonomy`` on ``engine`` and store the
+    links in ``db``.
 
     ``parquet_dir`` is an export (:func:`techcurve.scaleout.export_parquet`) that every
     worker can read at the same path. ``scheduler`` is the address of a running Dask
     scheduler (``tcp://host:8786``); without it a ``LocalCluster`` of ``workers``
     workers is started for the run. ``progress(done, total)`` counts files.
     """
-    from techcurve.pipeline import taxonomy_for
-
-    tax = taxonomy_for(db, taxonomy)
     files, manifest = _files(parquet_dir)
     with _engine(engine, scheduler, workers, processes) as client:
-        parts = _run(client, match_file, files, progress, queries=tax.queries)
-    links = pl.concat(parts) if parts else match_frame(pl.DataFrame(), tax.queries)
+        parts = _run(client, match_file, files, progress, queries=taxonomy.queries)
+    links = pl.concat(parts) if parts else match_frame(pl.DataFrame(), taxonomy.queries)
     log.info("%s engine: %d links from %d files", engine, links.height, len(files))
     with Store.open(db) as st:
         return replace_matches(
-            st, tax, links, watermark=manifest.watermark, records=manifest.records
+            st, taxonomy, links, watermark=manifest.watermark, records=manifest.records
         )
 
 
@@ -188,30 +197,26 @@ def scale_indicators(
     workers: int = 2,
     processes: bool = True,
     as_of: date | None = None,
-    config: str | Path | None = None,
+    config: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> ScaleIndicatorsResult:
     """Compute ``indicators`` and ``summary`` with the records read on ``engine``.
 
     Reads the links, counts and taxonomy from ``db`` and the records from the export;
-    writes both tables and the ``as_of`` meta key in one transaction, as
-    ``techcurve indicators`` does.
+    writes both tables and the as-of date in one transaction, as
+    :func:`techcurve.indicators.compute_indicators` does. ``config`` is a loaded config
+    (None = the shipped one).
     """
     as_of = as_of or date.today()
-    params = IndicatorParams.from_config(_config.section(_config.load_config(config), "indicators"))
+    params = IndicatorParams.from_config(section(config, "indicators"))
     files, _ = _files(parquet_dir)
     with Store.open(db, read_only=True) as st:
-        if st.count("subfields") == 0:
-            raise StoreError(f"store {db} has no taxonomy: run `techcurve match` first")
-        subfields = st.sql("SELECT subfield_id, domain_id FROM subfields")
-        matches = st.sql("SELECT record_id, subfield_id FROM matches")
-        counts = st.sql(
-            "SELECT c.source, c.term, c.kind, c.year, c.month, c.count, c.total FROM counts c "
-            f"SEMI JOIN count_matches m USING (source, term, kind) WHERE c.year <= {as_of.year}"
-        )
-        count_matches = st.sql(
-            "SELECT source, term, kind, subfield_id, is_primary FROM count_matches"
-        )
+        if not tables.has_subfields(st):
+            raise StoreError(t("indicators.no_taxonomy", "en", db=db))
+        subfields = tables.subfield_domains(st)
+        matches = tables.record_links(st)
+        counts = tables.linked_counts(st, as_of.year)
+        count_matches = tables.count_links(st)
     matched_ids = matches.get_column("record_id").unique()
     with _engine(engine, scheduler, workers, processes) as client:
         parts = _run(
@@ -223,15 +228,6 @@ def scale_indicators(
         subfields, records, matches, counts, count_matches, as_of=as_of, params=params
     )
     with Store.open(db) as st, st.transaction():
-        st.replace_table("indicators", indicators)
-        st.replace_table("summary", summary)
-        st.set_meta("as_of", as_of.isoformat())
-    result = IndicatorsResult(
-        as_of=as_of,
-        subfields=summary.height,
-        indicator_rows=indicators.height,
-        summary_rows=summary.height,
-        without_evidence=summary.filter(pl.col("evidence_years") == 0).height,
-        params=params,
-    )
+        tables.write_indicators(st, indicators, summary, as_of=as_of)
+    result = IndicatorsResult.of(indicators, summary, as_of, params)
     return ScaleIndicatorsResult(result, records.height, len(files))

@@ -12,6 +12,7 @@ from datetime import date
 
 import polars as pl
 
+from techcurve.indicators.records import counted
 from techcurve.match import match_frame, needed_columns
 from techcurve.taxonomy.query import Query
 
@@ -35,15 +36,6 @@ def match_file(path: str, queries: Mapping[str, Query], batch_rows: int = 500_00
     return pl.concat(parts)
 
 
-def _in_as_of(as_of: date) -> pl.Expr:
-    """The records the indicators count at ``as_of`` (the rule of ``indicators.py``)."""
-    return (
-        pl.when(pl.col("date").is_not_null())
-        .then(pl.col("date") <= as_of)
-        .otherwise(pl.col("year").is_not_null() & (pl.col("year") <= as_of.year))
-    )
-
-
 def indicator_records(path: str, matched_ids: pl.Series, as_of: date) -> pl.DataFrame:
     """The records of one file that the indicators can read.
 
@@ -52,7 +44,7 @@ def indicator_records(path: str, matched_ids: pl.Series, as_of: date) -> pl.Data
     series end). Everything else cannot change an indicator, so it stays on the worker:
     this keeps what travels to the client to a fraction of the records.
     """
-    recs = pl.read_parquet(path, columns=list(INDICATOR_RECORD_COLUMNS)).filter(_in_as_of(as_of))
+    recs = pl.read_parquet(path, columns=list(INDICATOR_RECORD_COLUMNS)).filter(counted(as_of))
     if recs.height == 0:
         return recs
     year = pl.coalesce(pl.col("year"), pl.col("date").dt.year())
