@@ -16,8 +16,8 @@ from techcurve.assess import (
     make_model,
     profile_features,
 )
-from techcurve.assess.backtest import held_out_predictions
 from techcurve.assess.neighbours import FEATURES
+from techcurve.assess.profiles import held_out_predictions
 from techcurve.datatypes import Phase
 from techcurve.errors import AssessError
 

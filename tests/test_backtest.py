@@ -10,10 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 import techcurve.pipeline as tc
-from techcurve.assess import backtest, load_labels, radar_labels, read_radar, resolve_labels
-from techcurve.assess.backtest import loo_age_only, loo_majority, spearman, wilson_interval
+from techcurve.assess import BacktestResult, load_labels, radar_labels, read_radar, resolve_labels
+from techcurve.assess import backtest as backtest_evidence
+from techcurve.assess.evidence import Evidence
+from techcurve.assess.scoring import loo_age_only, loo_majority, spearman, wilson_interval
 from techcurve.cli import cli
 from techcurve.errors import AssessError
+from techcurve.store import Store
 from techcurve.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parent / "data" / "assess"
@@ -21,6 +24,13 @@ SHIPPED = (
     Path(__file__).parents[1] / "src" / "techcurve" / "data" / "labels" / "public_statements.csv"
 )
 RADAR = DATA / "radar_excerpt.json"
+
+
+def backtest(db: Path, labels: Path, **kw: object) -> BacktestResult:
+    """The library backtest on the evidence of the store at ``db`` (opened read-only)."""
+    with Store.open(db, read_only=True) as st:
+        evidence = Evidence.from_store(st)
+    return backtest_evidence(evidence, labels, **kw)  # type: ignore[arg-type]
 
 
 def taxonomy_subfields() -> pl.DataFrame:

@@ -88,6 +88,19 @@ def to_date(value: Any, what: str = "as_of") -> date:
     raise AssessError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)")
 
 
+#: what a library error may say is missing, for a caller to tell how to get it
+NEEDS = ("store", "match", "indicators", "labels")
+
+
+def needing(what: str, error: AssessError) -> AssessError:
+    """``error`` marked with what is missing (one of :data:`NEEDS`) as ``error.needs``:
+    the message speaks of the library, the CLI adds the command that provides it."""
+    if what not in NEEDS:  # pragma: no cover - a bug in the caller
+        raise ValueError(f"unknown need {what!r}")
+    error.needs = what  # type: ignore[attr-defined]
+    return error
+
+
 def check_columns(frame: pl.DataFrame, required: Iterable[str], name: str) -> None:
     """Raise AssessError naming the missing columns of ``frame``."""
     missing = [c for c in required if c not in frame.columns]

@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from techcurve.assess.labels import LABEL_SCHEMA
+from techcurve.assess.label_files import LABEL_SCHEMA
 from techcurve.datatypes import Phase
 from techcurve.errors import AssessError, QueryError
 from techcurve.match import match_frame
@@ -119,7 +119,7 @@ def radar_labels(
     *,
     ring_phases: Mapping[str, Phase] | None = None,
 ) -> pl.DataFrame:
-    """Labels (:data:`~techcurve.assess.labels.LABEL_SCHEMA` plus ``subfield_id``) from
+    """Labels (:data:`~techcurve.assess.label_files.LABEL_SCHEMA` plus ``subfield_id``) from
     radar blips.
 
     ``subfields`` needs ``subfield_id`` and ``query`` (the store's ``subfields`` table).

@@ -16,6 +16,7 @@ Every function opens the store, does its stage in a transaction where it writes,
 closes the store again, so stages can be re-run alone and in any later process.
 """
 
+from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
 from techcurve.pipeline.stages import (
     ExplainResult,
     RunResult,
@@ -33,9 +34,12 @@ from techcurve.pipeline.stages import (
 )
 
 __all__ = [
+    "BacktestRun",
     "ExplainResult",
     "RunResult",
     "assess",
+    "assess_labelled",
+    "backtest",
     "compute",
     "curve",
     "explain",
