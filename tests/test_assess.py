@@ -17,7 +17,7 @@ from techcurve.assess import (
     assessments_to_frame,
     make_model,
 )
-from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
 
 AS_OF = date(2022, 11, 24)
@@ -195,7 +195,7 @@ def test_archetypes_land_in_their_phase(
 ) -> None:
     a = placed[sid]
     assert a.status == "assessed"
-    assert a.phase is phase, [r.text for r in a.reasons]
+    assert a.phase is phase, [r.text() for r in a.reasons]
 
 
 def test_positions_lie_inside_their_phase(placed: dict[str, Assessment]) -> None:
@@ -213,7 +213,7 @@ def test_empty_evidence_is_insufficient_with_reasons(placed: dict[str, Assessmen
     a = placed["empty"]
     assert a.status == "insufficient"
     assert (a.phase, a.position, a.years_band, a.confidence) == (None, None, None, 0.0)
-    texts = [r.text for r in a.reasons]
+    texts = [r.text() for r in a.reasons]
     assert texts == [
         "only 0 year(s) with any evidence, at least 3 needed: ingest a longer history",
         "no patents and no papers matched: maturity cannot be judged "
@@ -233,17 +233,17 @@ def test_short_history_alone_is_insufficient() -> None:
 def test_reasons_state_numbers(placed: dict[str, Assessment]) -> None:
     old = {r.indicator: r for r in placed["old"].reasons}
     assert old["patents_cum"].value == 80000
-    assert old["patents_cum"].text.startswith(
+    assert old["patents_cum"].text().startswith(
         "cumulative patents 80,000 — top 20% of sub-fields (≥ "
     )
-    assert old["birth_year"].text.startswith("born 1990, 32 years before 2022 (first record: cnki:")
+    assert old["birth_year"].text().startswith("born 1990, 32 years before 2022 (first record: cnki:")
     fallen = {r.indicator: r for r in placed["fallen"].reasons}
     assert (
-        fallen["attention_vs_peak"].text
+        fallen["attention_vs_peak"].text()
         == "attention at 40% of its 2017 peak — fallen below 60% of it"
     )
     assert fallen["rule"].value == "trough"
-    assert "→ trough" in fallen["rule"].text
+    assert "→ trough" in fallen["rule"].text()
 
 
 def test_years_bands_follow_phase(placed: dict[str, Assessment]) -> None:
@@ -281,15 +281,15 @@ def test_fixed_thresholds_need_no_background() -> None:
         "assess more sub-fields together or set patents_low= and patents_high= explicitly"
     )
     m = SnapshotModel(patents_low=1000, patents_high=10000, opinion_hot=60).fit(s)
-    assert m.thresholds_["patents_high"] == 10000
+    assert m.thresholds_.patents_high == 10000
     assert m.predict(s)[0].phase is Phase.PLATEAU
 
 
 def test_thresholds_are_learnt_quantiles() -> None:
     m = SnapshotModel().fit(summary(BACKGROUND))
-    assert m.thresholds_["patents_low"] == pytest.approx(1560.0)  # 40% of 10 values
-    assert m.thresholds_["patents_high"] == pytest.approx(13600.0)
-    assert m.thresholds_["opinion_hot"] == pytest.approx(41.5)  # 70% quantile
+    assert m.thresholds_.patents_low == pytest.approx(1560.0)  # 40% of 10 values
+    assert m.thresholds_.patents_high == pytest.approx(13600.0)
+    assert m.thresholds_.opinion_hot == pytest.approx(41.5)  # 70% quantile
 
 
 def test_unfitted_model_raises() -> None:
@@ -340,7 +340,9 @@ def test_assess_returns_the_assessments_table() -> None:
     assert by["old"]["phase"] == "plateau" and by["old"]["years_band"] == "<2"
     assert by["empty"]["status"] == "insufficient" and by["empty"]["phase"] is None
     reasons = json.loads(by["old"]["reasons"])
-    assert {"indicator", "value", "text"} == set(reasons[0])
+    assert ["indicator", "value", "text", "key", "values"] == list(reasons[0])
+    first = Reason.from_json(reasons[0])
+    assert first.text() == reasons[0]["text"] and first.key == "reasons.snapshot.patents_cum"
     assert reasons[0]["indicator"] == "patents_cum"
 
 
@@ -355,15 +357,13 @@ def test_assess_params_and_as_of() -> None:
 
 
 def test_assessments_to_frame_serialises_reasons() -> None:
-    a = Assessment(
-        "ar",
-        "snapshot",
-        Phase.TROUGH,
-        0.4,
-        YearsBand.Y5_10,
-        0.6,
-        (Reason("opinion_index", 12.5, "舆论指数 12.5"),),
+    why = Reason(
+        "opinion_index",
+        12.5,
+        "reasons.snapshot.opinion_index",
+        {"opinion": 12.5, "state": Phrase("reasons.snapshot.hot_state.below", {"hot": 40.0})},
     )
+    a = Assessment("ar", "snapshot", Phase.TROUGH, 0.4, YearsBand.Y5_10, 0.6, (why,))
     f = assessments_to_frame([a], "2022-11-24")
     assert f.row(0) == (
         "ar",
@@ -374,8 +374,13 @@ def test_assessments_to_frame_serialises_reasons() -> None:
         0.4,
         "5-10",
         0.6,
-        '[{"indicator": "opinion_index", "value": 12.5, "text": "舆论指数 12.5"}]',
+        '[{"indicator": "opinion_index", "value": 12.5, '
+        '"text": "opinion index 12.5 — below the hot mark 40.0", '
+        '"key": "reasons.snapshot.opinion_index", "values": {"opinion": 12.5, '
+        '"state": {"key": "reasons.snapshot.hot_state.below", "values": {"hot": 40.0}}}}]',
     )
+    assert why.text("zh") == "舆论指数 12.5 — 低于热门线 40.0"
+    assert Reason.from_json(json.loads(f["reasons"][0])[0]) == why
     assert assessments_to_frame([], AS_OF).schema == pl.Schema(ASSESSMENT_SCHEMA)
 
 

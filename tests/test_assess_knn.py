@@ -127,7 +127,7 @@ def test_band_comes_from_the_neighbours_labels() -> None:
 def test_reasons_name_the_nearest_labelled_technologies_and_years() -> None:
     model = NeighbourModel(k=3, show=2).fit(pl.DataFrame(), training())
     (a,) = model.predict_profiles(query(CENTRES["trough"]))
-    texts = [r.text for r in a.reasons]
+    texts = [r.text() for r in a.reasons]
     nearest = next(t for t in texts if t.startswith("nearest: "))
     assert nearest.count("(trough, d ") == 2 and "and 1 more" in nearest
     assert any(f"trough-{i} 201{i} (trough" in nearest for i in range(4))
@@ -151,7 +151,7 @@ def test_missing_is_not_zero() -> None:
     model = NeighbourModel(k=1, features=feats).fit(pl.DataFrame(), train)
     (a,) = model.predict_profiles(query({**base, "attention_latest": None}))
     assert a.phase is Phase.SLOPE  # matched to the other missing row, not to the 0
-    assert "missing indicator" in a.reasons[3].text and a.reasons[3].value is None
+    assert "missing indicator" in a.reasons[3].text() and a.reasons[3].value is None
     (b,) = model.predict_profiles(query({**base, "attention_latest": 0.0}))
     assert b.phase is Phase.TRIGGER
 
@@ -161,7 +161,7 @@ def test_too_few_features_is_insufficient() -> None:
     (a,) = model.predict_profiles(query({"age": 5.0, "attention_latest": 3.0}))
     assert a.status == "insufficient" and a.phase is None and a.position is None
     assert a.confidence == 0.0
-    assert "only 2 of 7 features known" in a.reasons[-1].text
+    assert "only 2 of 7 features known" in a.reasons[-1].text()
 
 
 def test_training_rows_with_too_few_features_are_dropped() -> None:

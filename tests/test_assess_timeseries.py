@@ -90,7 +90,7 @@ def test_model_phases_on_synthetic_subfields() -> None:
     assert res["fallen"].phase is Phase.TROUGH
     assert res["young"].phase is Phase.TRIGGER
     assert any(
-        "still accelerating — saturation not yet identifiable" in r.text
+        "still accelerating — saturation not yet identifiable" in r.text()
         for r in res["young"].reasons
     )
     assert res["thin"].status == "insufficient" and res["thin"].phase is None

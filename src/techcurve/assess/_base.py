@@ -112,14 +112,15 @@ def check_columns(frame: pl.DataFrame, required: Iterable[str], name: str) -> No
 
 
 def reasons_json(reasons: Iterable[Reason]) -> str:
-    """Reasons as the JSON list stored in the `reasons` column."""
-    out = []
-    for r in reasons:
-        value: Any = r.value
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        out.append({"indicator": r.indicator, "value": value, "text": r.text})
-    return json.dumps(out, ensure_ascii=False)
+    """Reasons as the JSON list stored in the `reasons` column (:meth:`Reason.to_json`)."""
+    return json.dumps([r.to_json() for r in reasons], ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (for json.dumps)."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def assessments_to_frame(assessments: Iterable[Assessment], as_of: date | str) -> pl.DataFrame:

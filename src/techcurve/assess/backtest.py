@@ -182,7 +182,7 @@ def _predict_models(
             for a in est.predict(wanted, indicators=indicators):
                 note = None
                 if a.status != "assessed":
-                    note = "; ".join(r.text for r in a.reasons)
+                    note = "; ".join(r.text() for r in a.reasons)
                 res[a.subfield_id] = (
                     a.status,
                     a.phase.value if a.phase is not None else None,

@@ -53,13 +53,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
 
 from techcurve.assess._base import StageModel, check_columns, num, position_in, to_date
-from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ WEIGHTINGS: tuple[str, ...] = ("distance", "uniform")
 _LOG1P = {"patents_share", "papers_share", "attention_latest"}
 _CLIP = {"attention_growth": (-1.0, 2.0), "patent_vs_paper_growth": (-2.0, 2.0)}
 _EPS = 1e-3  # keeps 1/distance finite for an identical profile
+_R = "reasons.neighbours."
 
 
 def _share(col: str) -> pl.Expr:
@@ -158,18 +160,19 @@ def _transform(name: str, value: float | None) -> float:
     return value
 
 
-def _fmt(name: str, value: float | None) -> str:
+def _fmt(name: str, value: float | None) -> Phrase:
+    """A feature's value in words (``reasons.neighbours.value.*``)."""
     if value is None:
-        return "missing"
+        return Phrase(_R + "value.missing")
     if name in ("patents_share", "papers_share"):
-        return f"{value:,.3g} per 10,000"
+        return Phrase(_R + "value.share", {"value": value})
     if name == "age":
-        return f"{value:.0f} years"
+        return Phrase(_R + "value.age", {"value": value})
     if name in ("attention_growth", "patent_vs_paper_growth"):
-        return f"{value:+.0%}"
+        return Phrase(_R + "value.change", {"value": value})
     if name == "attention_vs_peak":
-        return f"{value:.0%} of its peak"
-    return f"{value:.1f}"
+        return Phrase(_R + "value.of_peak", {"value": value})
+    return Phrase(_R + "value.level", {"value": value})
 
 
 class NeighbourModel(StageModel):
@@ -359,34 +362,25 @@ class NeighbourModel(StageModel):
         return out
 
     def _feature_reasons(self, raw: Sequence[float | None]) -> list[Reason]:
-        return [
-            Reason(
-                f,
-                v,
-                f"{f.replace('_', ' ')}: {_fmt(f, v)}"
-                + (
-                    " (compared through its missing indicator, not as 0)"
-                    if v is None
-                    else f" ({FEATURES[f]})"
-                ),
-            )
-            for f, v in zip(self.features_, raw, strict=True)
-        ]
+        out = []
+        for f, v in zip(self.features_, raw, strict=True):
+            about = Phrase(_R + "missing_indicator") if v is None else Phrase(_R + "feature." + f)
+            values = {"name": Phrase(_R + "name." + f), "value": _fmt(f, v), "about": about}
+            out.append(Reason(f, v, _R + "feature", values))
+        return out
 
     def _predict_one(self, sid: str, raw: Sequence[float | None]) -> Assessment:
         reasons = self._feature_reasons(raw)
         present = sum(v is not None for v in raw)
         if present < self.min_features:
             missing = [f for f, v in zip(self.features_, raw, strict=True) if v is None]
-            reasons.append(
-                Reason(
-                    "features_present",
-                    float(present),
-                    f"only {present} of {len(raw)} features known (missing: "
-                    f"{', '.join(missing)}); at least {self.min_features} needed to compare "
-                    "with the labelled profiles",
-                )
-            )
+            values = {
+                "present": present,
+                "total": len(raw),
+                "missing": ", ".join(missing),
+                "needed": self.min_features,
+            }
+            reasons.append(Reason("features_present", float(present), _R + "too_few", values))
             return Assessment(sid, self.name, None, None, None, 0.0, tuple(reasons), "insufficient")
         x = np.array([_transform(f, v) for f, v in zip(self.features_, raw, strict=True)])
         e = self._embed(x[None, :])[0]
@@ -394,59 +388,87 @@ class NeighbourModel(StageModel):
         order = np.argsort(dist, kind="stable")[: self.k]
         near = [(self.train_[i], float(dist[i])) for i in order]
         w = [1.0 / (d + _EPS) if self.weights == "distance" else 1.0 for _, d in near]
-        total = sum(w)
-        votes: dict[Phase, float] = {}
-        for (t, _), wi in zip(near, w, strict=True):
-            votes[t["phase"]] = votes.get(t["phase"], 0.0) + wi
-        best = max(votes.values())
-        # A tie goes to the phase of the nearest neighbour among the tied phases.
-        phase = next(t["phase"] for t, _ in near if math.isclose(votes[t["phase"]], best))
-        share = votes[phase] / total
-        mean_order = sum(t["phase"].order * wi for (t, _), wi in zip(near, w, strict=True)) / total
-        fraction = 0.5 + (mean_order - phase.order) / 2
-        position = position_in(phase, fraction)
-        bands: dict[YearsBand, float] = {}
-        for (t, _), wi in zip(near, w, strict=True):
-            if t["band"] is not None:
-                bands[t["band"]] = bands.get(t["band"], 0.0) + wi
-        band = max(bands, key=lambda b: bands[b]) if bands else None
+        vote = _vote(near, w)
+        position = position_in(vote.phase, vote.fraction)
+        reasons += [
+            self._neighbours_reason(near),
+            self._vote_reason(near, vote, position),
+        ]
+        if vote.band is not None:
+            values = {"band": vote.band.value}
+            reasons.append(Reason("years_band", vote.band.value, _R + "band", values))
+        return Assessment(
+            sid,
+            self.name,
+            vote.phase,
+            position,
+            vote.band,
+            round(vote.share, 3),
+            tuple(reasons),
+            "assessed",
+        )
 
+    def _neighbours_reason(self, near: Sequence[tuple[Mapping[str, Any], float]]) -> Reason:
         def who(t: Mapping[str, Any], d: float) -> str:
             year = f" {t['year']}" if t["year"] is not None else ""
             return f"{t['subfield_id']}{year} ({t['phase'].value}, d {d:.2f})"
 
         shown = [who(t, d) for t, d in near[: max(self.show, 1)]]
         more = len(near) - len(shown)
-        reasons.append(
-            Reason(
-                "neighbours",
-                "; ".join(f"{t['subfield_id']} {t['year']} {t['phase'].value}" for t, _ in near),
-                "nearest: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""),
-            )
-        )
-        n_agree = sum(t["phase"] is phase for t, _ in near)
-        how = "distance-weighted vote" if self.weights == "distance" else "vote"
-        reasons.append(
-            Reason(
-                "vote",
-                round(share, 3),
-                f"{n_agree} of {len(near)} nearest labelled profiles say {phase.value} "
-                f"({share:.0%} of the {how}); mean phase order of the neighbours "
-                f"{mean_order:.2f} puts it at {position:.2f} within {phase.value}",
-            )
-        )
-        if band is not None:
-            reasons.append(
-                Reason(
-                    "years_band",
-                    band.value,
-                    f"years to plateau {band.value}: the heaviest band among the neighbours "
-                    "whose labels give one",
-                )
-            )
-        return Assessment(
-            sid, self.name, phase, position, band, round(share, 3), tuple(reasons), "assessed"
-        )
+        values = {
+            "shown": ", ".join(shown),
+            "more": Phrase(_R + "more", {"n": more}) if more > 0 else "",
+        }
+        value = "; ".join(f"{t['subfield_id']} {t['year']} {t['phase'].value}" for t, _ in near)
+        return Reason("neighbours", value, _R + "nearest", values)
+
+    def _vote_reason(
+        self, near: Sequence[tuple[Mapping[str, Any], float]], vote: _Vote, position: float
+    ) -> Reason:
+        how = "vote.weighted" if self.weights == "distance" else "vote.plain"
+        values = {
+            "agree": sum(t["phase"] is vote.phase for t, _ in near),
+            "n": len(near),
+            "phase": vote.phase.value,
+            "share": vote.share,
+            "how": Phrase(_R + how),
+            "mean_order": vote.mean_order,
+            "position": position,
+        }
+        return Reason("vote", round(vote.share, 3), _R + "vote", values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vote:
+    """What the nearest labelled profiles say."""
+
+    phase: Phase
+    share: float  # the phase's share of the (weighted) vote
+    mean_order: float  # the neighbours' mean phase order, weighted
+    fraction: float  # where in the phase the mean order puts it
+    band: YearsBand | None  # the heaviest years band among those the labels give
+
+
+def _vote(near: Sequence[tuple[Mapping[str, Any], float]], w: Sequence[float]) -> _Vote:
+    total = sum(w)
+    votes: dict[Phase, float] = {}
+    for (t, _), wi in zip(near, w, strict=True):
+        votes[t["phase"]] = votes.get(t["phase"], 0.0) + wi
+    best = max(votes.values())
+    # A tie goes to the phase of the nearest neighbour among the tied phases.
+    phase = next(t["phase"] for t, _ in near if math.isclose(votes[t["phase"]], best))
+    mean_order = sum(t["phase"].order * wi for (t, _), wi in zip(near, w, strict=True)) / total
+    bands: dict[YearsBand, float] = {}
+    for (t, _), wi in zip(near, w, strict=True):
+        if t["band"] is not None:
+            bands[t["band"]] = bands.get(t["band"], 0.0) + wi
+    return _Vote(
+        phase=phase,
+        share=votes[phase] / total,
+        mean_order=mean_order,
+        fraction=0.5 + (mean_order - phase.order) / 2,
+        band=max(bands, key=lambda b: bands[b]) if bands else None,
+    )
 
 
 __all__ = ["DEFAULT_FEATURES", "FEATURES", "NeighbourModel", "profile_features"]

@@ -110,7 +110,7 @@ def held_out_predictions(
             note = f"{how}: {fold.height} rows of {n_tech} {other}technologies"
             if a.status != "assessed":
                 note += "; " + "; ".join(
-                    r.text for r in a.reasons if r.indicator.startswith("feat")
+                    r.text() for r in a.reasons if r.indicator.startswith("feat")
                 )
             out[row] = (
                 a.status,
