@@ -233,10 +233,14 @@ def test_short_history_alone_is_insufficient() -> None:
 def test_reasons_state_numbers(placed: dict[str, Assessment]) -> None:
     old = {r.indicator: r for r in placed["old"].reasons}
     assert old["patents_cum"].value == 80000
-    assert old["patents_cum"].text().startswith(
-        "cumulative patents 80,000 — top 20% of sub-fields (≥ "
+    assert (
+        old["patents_cum"]
+        .text()
+        .startswith("cumulative patents 80,000 — top 20% of sub-fields (≥ ")
     )
-    assert old["birth_year"].text().startswith("born 1990, 32 years before 2022 (first record: cnki:")
+    assert (
+        old["birth_year"].text().startswith("born 1990, 32 years before 2022 (first record: cnki:")
+    )
     fallen = {r.indicator: r for r in placed["fallen"].reasons}
     assert (
         fallen["attention_vs_peak"].text()
@@ -340,7 +344,7 @@ def test_assess_returns_the_assessments_table() -> None:
     assert by["old"]["phase"] == "plateau" and by["old"]["years_band"] == "<2"
     assert by["empty"]["status"] == "insufficient" and by["empty"]["phase"] is None
     reasons = json.loads(by["old"]["reasons"])
-    assert ["indicator", "value", "text", "key", "values"] == list(reasons[0])
+    assert list(reasons[0]) == ["indicator", "value", "text", "key", "values"]
     first = Reason.from_json(reasons[0])
     assert first.text() == reasons[0]["text"] and first.key == "reasons.snapshot.patents_cum"
     assert reasons[0]["indicator"] == "patents_cum"
