@@ -218,9 +218,6 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.taxonomy.tools",
 }
 KNOWN_LONG_FUNCTIONS: set[str] = {
-    "techcurve.assess.label_files.load_labels",
-    "techcurve.assess.neighbours.fit",
-    "techcurve.assess.overrides._parse_entry",
     "techcurve.audit._check_table",
     "techcurve.indicators._indicator_frames",
     "techcurve.ingest._ingest_one",

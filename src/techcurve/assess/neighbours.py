@@ -59,9 +59,17 @@ from typing import Any, ClassVar
 import numpy as np
 import polars as pl
 
-from techcurve.assess._base import StageModel, check_columns, num, position_in, to_date
+from techcurve.assess._base import (
+    StageModel,
+    check_columns,
+    needing,
+    num,
+    position_in,
+    to_date,
+)
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +183,61 @@ def _fmt(name: str, value: float | None) -> Phrase:
     return Phrase(_R + "value.level", {"value": value})
 
 
+def _training_frame(summary: pl.DataFrame, labels: pl.DataFrame, feats: list[str]) -> pl.DataFrame:
+    """The labelled rows with their features: ``labels`` itself when it holds them (as-of
+    profiles), else the labels joined to the profiles of ``summary``."""
+    if all(f in labels.columns for f in feats):
+        return labels
+    prof = profile_features(summary)
+    keep = [c for c in ("year", "years_band") if c in labels.columns]
+    return labels.select("subfield_id", "phase", *keep).join(
+        prof.drop("year") if "year" in keep else prof, on="subfield_id", how="left"
+    )
+
+
+def _training_rows(train: pl.DataFrame, feats: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for r in train.iter_rows(named=True):
+        try:
+            phase = Phase.parse(str(r["phase"] or ""))
+        except ValueError as e:
+            raise AssessError(f"labels: {r['subfield_id']}: {e}") from None
+        band = r.get("years_band")
+        rows.append(
+            {
+                "subfield_id": str(r["subfield_id"]),
+                "year": r.get("year"),
+                "phase": phase,
+                "band": YearsBand.parse(band) if band else None,
+                "raw": [num(r.get(f)) for f in feats],
+            }
+        )
+    return rows
+
+
+def _centre_and_scale(raw: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's centre and scale over the training rows' known values."""
+    n = raw.shape[1]
+    center = np.zeros(n)
+    scale = np.ones(n)
+    for j in range(n):
+        col = raw[:, j][~np.isnan(raw[:, j])]
+        if col.size == 0:
+            continue
+        if scaling == "robust":
+            center[j] = float(np.median(col))
+            q1, q3 = np.percentile(col, [25, 75])
+            spread = float(q3 - q1) or float(np.std(col))
+        elif scaling == "standard":
+            center[j] = float(np.mean(col))
+            spread = float(np.std(col))
+        else:
+            center[j] = float(np.median(col))  # only where a value is missing
+            spread = 1.0
+        scale[j] = spread if spread > 0 else 1.0
+    return center, scale
+
+
 class NeighbourModel(StageModel):
     """k nearest labelled profiles vote on the phase (Gao et al. 2013).
 
@@ -265,66 +328,25 @@ class NeighbourModel(StageModel):
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
             delattr(self, attr)
         if labels is None:
-            raise AssessError(
-                "the neighbours model learns from labelled rows: pass labels= (a labels file; "
-                "on the command line `techcurve assess-labelled --labels FILE.csv`)"
-            )
+            raise needing("labels", AssessError(t("assess.neighbours.needs_labels", "en")))
         check_columns(labels, ("subfield_id", "phase"), "labels")
-        if all(f in labels.columns for f in feats):
-            train = labels
-        else:
-            prof = profile_features(summary)
-            keep = [c for c in ("year", "years_band") if c in labels.columns]
-            train = labels.select("subfield_id", "phase", *keep).join(
-                prof.drop("year") if "year" in keep else prof, on="subfield_id", how="left"
-            )
-        rows: list[dict[str, Any]] = []
-        for r in train.iter_rows(named=True):
-            try:
-                phase = Phase.parse(str(r["phase"] or ""))
-            except ValueError as e:
-                raise AssessError(f"labels: {r['subfield_id']}: {e}") from None
-            band = r.get("years_band")
-            rows.append(
-                {
-                    "subfield_id": str(r["subfield_id"]),
-                    "year": r.get("year"),
-                    "phase": phase,
-                    "band": YearsBand.parse(band) if band else None,
-                    "raw": [num(r.get(f)) for f in feats],
-                }
-            )
+        rows = _training_rows(_training_frame(summary, labels, feats), feats)
         kept = [r for r in rows if sum(v is not None for v in r["raw"]) >= self.min_features]
         if not kept:
             raise AssessError(
-                f"no labelled row has at least {self.min_features} of the features "
-                f"{', '.join(feats)}: the store lacks evidence for the labelled years "
-                "(lower min_features or add evidence)"
+                t(
+                    "assess.neighbours.no_row_with_features",
+                    "en",
+                    n=self.min_features,
+                    features=", ".join(feats),
+                )
             )
         raw = np.array(
             [[_transform(f, v) for f, v in zip(feats, r["raw"], strict=True)] for r in kept],
             dtype=float,
         )
-        center = np.zeros(len(feats))
-        scale = np.ones(len(feats))
-        for j in range(len(feats)):
-            col = raw[:, j][~np.isnan(raw[:, j])]
-            if col.size == 0:
-                continue
-            if self.scaling == "robust":
-                center[j] = float(np.median(col))
-                q1, q3 = np.percentile(col, [25, 75])
-                spread = float(q3 - q1) or float(np.std(col))
-            elif self.scaling == "standard":
-                center[j] = float(np.mean(col))
-                spread = float(np.std(col))
-            else:
-                center[j] = float(np.median(col))  # only where a value is missing
-                spread = 1.0
-            scale[j] = spread if spread > 0 else 1.0
         self.features_ = feats
-        self.center_ = center
-        self.scale_ = scale
+        self.center_, self.scale_ = _centre_and_scale(raw, self.scaling)
         self.train_ = kept
         self.n_dropped_ = len(rows) - len(kept)
         self.matrix_ = self._embed(raw)
@@ -409,17 +431,17 @@ class NeighbourModel(StageModel):
         )
 
     def _neighbours_reason(self, near: Sequence[tuple[Mapping[str, Any], float]]) -> Reason:
-        def who(t: Mapping[str, Any], d: float) -> str:
-            year = f" {t['year']}" if t["year"] is not None else ""
-            return f"{t['subfield_id']}{year} ({t['phase'].value}, d {d:.2f})"
+        def who(nb: Mapping[str, Any], d: float) -> str:
+            year = f" {nb['year']}" if nb["year"] is not None else ""
+            return f"{nb['subfield_id']}{year} ({nb['phase'].value}, d {d:.2f})"
 
-        shown = [who(t, d) for t, d in near[: max(self.show, 1)]]
+        shown = [who(nb, d) for nb, d in near[: max(self.show, 1)]]
         more = len(near) - len(shown)
         values = {
             "shown": ", ".join(shown),
             "more": Phrase(_R + "more", {"n": more}) if more > 0 else "",
         }
-        value = "; ".join(f"{t['subfield_id']} {t['year']} {t['phase'].value}" for t, _ in near)
+        value = "; ".join(f"{nb['subfield_id']} {nb['year']} {nb['phase'].value}" for nb, _ in near)
         return Reason("neighbours", value, _R + "nearest", values)
 
     def _vote_reason(
@@ -427,7 +449,7 @@ class NeighbourModel(StageModel):
     ) -> Reason:
         how = "vote.weighted" if self.weights == "distance" else "vote.plain"
         values = {
-            "agree": sum(t["phase"] is vote.phase for t, _ in near),
+            "agree": sum(nb["phase"] is vote.phase for nb, _ in near),
             "n": len(near),
             "phase": vote.phase.value,
             "share": vote.share,
@@ -452,16 +474,16 @@ class _Vote:
 def _vote(near: Sequence[tuple[Mapping[str, Any], float]], w: Sequence[float]) -> _Vote:
     total = sum(w)
     votes: dict[Phase, float] = {}
-    for (t, _), wi in zip(near, w, strict=True):
-        votes[t["phase"]] = votes.get(t["phase"], 0.0) + wi
+    for (nb, _), wi in zip(near, w, strict=True):
+        votes[nb["phase"]] = votes.get(nb["phase"], 0.0) + wi
     best = max(votes.values())
     # A tie goes to the phase of the nearest neighbour among the tied phases.
-    phase = next(t["phase"] for t, _ in near if math.isclose(votes[t["phase"]], best))
-    mean_order = sum(t["phase"].order * wi for (t, _), wi in zip(near, w, strict=True)) / total
+    phase = next(nb["phase"] for nb, _ in near if math.isclose(votes[nb["phase"]], best))
+    mean_order = sum(nb["phase"].order * wi for (nb, _), wi in zip(near, w, strict=True)) / total
     bands: dict[YearsBand, float] = {}
-    for (t, _), wi in zip(near, w, strict=True):
-        if t["band"] is not None:
-            bands[t["band"]] = bands.get(t["band"], 0.0) + wi
+    for (nb, _), wi in zip(near, w, strict=True):
+        if nb["band"] is not None:
+            bands[nb["band"]] = bands.get(nb["band"], 0.0) + wi
     return _Vote(
         phase=phase,
         share=votes[phase] / total,
