@@ -13,6 +13,7 @@ import polars as pl
 
 from techcurve.datatypes import PHASE_BOUNDS, Assessment, Phase, Reason
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 # The `assessments` table (docs/architecture.md), in column order.
 ASSESSMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -85,7 +86,7 @@ def to_date(value: Any, what: str = "as_of") -> date:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
             pass
-    raise AssessError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)")
+    raise AssessError(t("assess.not_a_date", "en", what=what, value=value))
 
 
 #: what a library error may say is missing, for a caller to tell how to get it
@@ -105,10 +106,10 @@ def check_columns(frame: pl.DataFrame, required: Iterable[str], name: str) -> No
     """Raise AssessError naming the missing columns of ``frame``."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise AssessError(
-            f"the {name} table lacks column(s) {', '.join(missing)}: "
-            "re-run `techcurve indicators` with this version of techcurve"
+        error = AssessError(
+            t("assess.table_lacks_columns", "en", table=name, columns=", ".join(missing))
         )
+        raise needing("indicators", error)
 
 
 def reasons_json(reasons: Iterable[Reason]) -> str:
@@ -197,9 +198,7 @@ class StageModel:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "fitted_"):
-            raise AssessError(
-                f"this {type(self).__name__} is not fitted yet: call fit() first, then predict()"
-            )
+            raise AssessError(t("assess.not_fitted", "en", model=type(self).__name__))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -212,6 +211,11 @@ def check_params(cls: type[StageModel], params: Mapping[str, Any]) -> None:
     unknown = sorted(k for k in params if k not in allowed)
     if unknown:
         raise AssessError(
-            f"unknown parameter(s) {', '.join(unknown)} for the {cls.name} model "
-            f"(allowed: {', '.join(allowed)})"
+            t(
+                "assess.unknown_params",
+                "en",
+                params=", ".join(unknown),
+                model=cls.name,
+                allowed=", ".join(allowed),
+            )
         )

@@ -47,7 +47,7 @@ import polars as pl
 from techcurve.assess._base import num
 from techcurve.assess.evidence import Evidence, FrameCache
 from techcurve.assess.label_files import LABEL_SCHEMA, load_labels, resolve_labels
-from techcurve.assess.profiles import held_out_predictions, labelled_profiles
+from techcurve.assess.profiles import Prediction, held_out_predictions, labelled_profiles
 from techcurve.assess.registry import make_model, requires_labels, resolve_models
 from techcurve.assess.scoring import (
     BASELINES,
@@ -63,9 +63,6 @@ from techcurve.indicators import IndicatorParams
 from techcurve.text import t
 
 log = logging.getLogger(__name__)
-
-#: one prediction: (status, phase, years band, confidence, note)
-Prediction = tuple[str, str | None, str | None, float, str | None]
 
 
 @dataclass(frozen=True, slots=True)

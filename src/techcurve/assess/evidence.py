@@ -11,6 +11,7 @@ from datetime import date
 
 import polars as pl
 
+from techcurve.assess._base import needing
 from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams, indicator_frames, last_complete_year
 from techcurve.store import Store
@@ -33,10 +34,11 @@ class Evidence:
         """Read the evidence of an opened store (nothing is written)."""
         missing = missing_evidence_tables(st)
         if missing:
-            raise AssessError(t("assess.no_evidence_table", "en", table=missing[0]))
+            error = AssessError(t("assess.no_evidence_table", "en", table=missing[0]))
+            raise needing("match", error)
         tables = evidence_tables(st)
         if tables.subfields.height == 0:
-            raise AssessError(t("assess.no_taxonomy", "en"))
+            raise needing("match", AssessError(t("assess.no_taxonomy", "en")))
         return cls(
             subfields=tables.subfields,
             records=tables.records,

@@ -19,6 +19,10 @@ from techcurve.assess.neighbours import profile_features
 from techcurve.assess.registry import make_model
 from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams
+from techcurve.text import t
+
+#: one prediction: (status, phase, years band, confidence, note)
+Prediction = tuple[str, str | None, str | None, float, str | None]
 
 PROFILE_LABEL_COLUMNS: tuple[str, ...] = (
     "row",
@@ -59,7 +63,7 @@ def labelled_profiles(
         rows = labels.filter(pl.col("as_of") == day).select(PROFILE_LABEL_COLUMNS)
         parts.append(rows.join(prof, on="subfield_id", how="left"))
     if not parts:
-        raise AssessError("no labelled rows to build profiles from")
+        raise AssessError(t("assess.held_out.no_labels", "en"))
     return pl.concat(parts, how="vertical_relaxed").sort("as_of", "row")
 
 
@@ -70,7 +74,7 @@ def held_out_predictions(
     train: pl.DataFrame | None,
     *,
     exclude_same_technology: bool = True,
-) -> dict[int, tuple[str, str | None, str | None, float, str | None]]:
+) -> dict[int, Prediction]:
     """row → (status, phase, band, confidence, note) for a model fitted on labels.
 
     Without ``train`` the training rows are ``test`` itself minus every row of the same
@@ -79,8 +83,8 @@ def held_out_predictions(
     unless ``exclude_same_technology`` is false.
     """
     pool = test if train is None else train
-    how = "leave-one-technology-out" if train is None else "fitted on the training labels"
-    out: dict[int, tuple[str, str | None, str | None, float, str | None]] = {}
+    how = t("assess.held_out.loo" if train is None else "assess.held_out.transfer", "en")
+    out: dict[int, Prediction] = {}
     empty = pl.DataFrame()
     groups = test.partition_by("subfield_id", as_dict=False, maintain_order=True)
     for group in groups:
@@ -92,22 +96,30 @@ def held_out_predictions(
         rows = group["row"].to_list()
         if fold.height == 0:
             for row in rows:
-                out[row] = ("insufficient", None, None, 0.0, f"{how}: no other labelled rows")
+                note = t("assess.held_out.no_rows", "en", how=how)
+                out[row] = ("insufficient", None, None, 0.0, note)
             continue
         est = make_model(name, params)
         predict_profiles = getattr(est, "predict_profiles", None)
         if predict_profiles is None:  # pragma: no cover - every label-learnt model has it
-            raise AssessError(f"the {name} model cannot predict from as-of profiles")
+            raise AssessError(t("assess.held_out.no_profiles", "en", model=name))
         try:
             est.fit(empty, fold)
             preds = predict_profiles(group)
         except AssessError as e:
             for row in rows:
-                out[row] = ("insufficient", None, None, 0.0, f"model failed: {e}")
+                out[row] = (
+                    "insufficient",
+                    None,
+                    None,
+                    0.0,
+                    t("assess.model_failed", "en", error=e),
+                )
             continue
-        other = "other " if train is None or exclude_same_technology else ""
+        other = train is None or exclude_same_technology
+        key = "assess.held_out.fold_other" if other else "assess.held_out.fold"
         for row, a in zip(rows, preds, strict=True):
-            note = f"{how}: {fold.height} rows of {n_tech} {other}technologies"
+            note = t(key, "en", how=how, rows=fold.height, n=n_tech)
             if a.status != "assessed":
                 note += "; " + "; ".join(
                     r.text() for r in a.reasons if r.indicator.startswith("feat")

@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from techcurve.assess._base import StageModel, check_columns, position_in
+from techcurve.assess._base import StageModel, check_columns, needing, position_in
 from techcurve.assess.snapshot_place import confidence, place, years_band
 from techcurve.assess.snapshot_reasons import evidence_reasons
 from techcurve.assess.snapshot_settings import SnapshotSettings
@@ -46,6 +46,7 @@ from techcurve.assess.snapshot_signals import (
 )
 from techcurve.datatypes import Assessment, Reason
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 
 class SnapshotModel(StageModel):
@@ -62,7 +63,7 @@ class SnapshotModel(StageModel):
 
     def __init__(self, settings: SnapshotSettings | None = None, /, **params: Any) -> None:
         base = settings if settings is not None else SnapshotSettings()
-        check_params_known(params)
+        SnapshotSettings.check_names(params)
         self.settings = replace(base, **params) if params else base
 
     @classmethod
@@ -75,7 +76,7 @@ class SnapshotModel(StageModel):
 
     def set_params(self, **params: Any) -> SnapshotModel:
         """Change parameters; the model must be fitted again."""
-        check_params_known(params)
+        SnapshotSettings.check_names(params)
         self.settings = replace(self.settings, **params)
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
             delattr(self, attr)
@@ -98,7 +99,7 @@ class SnapshotModel(StageModel):
         self.settings.validate()
         check_summary(summary)
         if summary.height == 0:
-            raise AssessError("the summary table is empty: run `techcurve indicators` first")
+            raise needing("indicators", AssessError(t("assess.empty_summary", "en")))
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
         self.thresholds_: Thresholds = learn_thresholds(summary, self.settings)
@@ -136,17 +137,6 @@ class SnapshotModel(StageModel):
             years_band=band,
             confidence=confidence(s, p.margin),
             reasons=tuple(reasons),
-        )
-
-
-def check_params_known(params: dict[str, Any]) -> None:
-    """Raise AssessError for names that are not snapshot settings."""
-    allowed = SnapshotSettings.names()
-    unknown = sorted(k for k in params if k not in allowed)
-    if unknown:
-        raise AssessError(
-            f"unknown parameter(s) {', '.join(unknown)} for the snapshot model "
-            f"(allowed: {', '.join(allowed)})"
         )
 
 

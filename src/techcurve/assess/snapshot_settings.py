@@ -8,6 +8,7 @@ from typing import Any
 
 from techcurve.assess._base import num
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +90,23 @@ class SnapshotSettings:
         """The settings of a config's ``assess.snapshot`` section (unknown names raise
         AssessError; missing ones keep their defaults)."""
         given = dict(section or {})
-        unknown = sorted(k for k in given if k not in cls.names())
+        cls.check_names(given)
+        return cls(**given)
+
+    @classmethod
+    def check_names(cls, params: Mapping[str, Any]) -> None:
+        """Raise AssessError for names that are not snapshot settings."""
+        unknown = sorted(k for k in params if k not in cls.names())
         if unknown:
             raise AssessError(
-                f"unknown parameter(s) {', '.join(unknown)} for the snapshot model "
-                f"(allowed: {', '.join(cls.names())})"
+                t(
+                    "assess.unknown_params",
+                    "en",
+                    params=", ".join(unknown),
+                    model="snapshot",
+                    allowed=", ".join(cls.names()),
+                )
             )
-        return cls(**given)
 
     def as_dict(self) -> dict[str, Any]:
         """Every setting by name (what the report prints)."""
@@ -110,7 +121,9 @@ class SnapshotSettings:
     def _between(self, name: str, lo: float, hi: float) -> None:
         v = getattr(self, name)
         if not isinstance(v, int | float) or isinstance(v, bool) or not lo <= v <= hi:
-            raise AssessError(f"snapshot parameter {name}={v!r} must be a number in {lo}–{hi}")
+            raise AssessError(
+                t("assess.param.range", "en", model="snapshot", name=name, value=v, lo=lo, hi=hi)
+            )
 
     def _check_ranges(self) -> None:
         for name in ("patents_low_q", "patents_high_q", "opinion_hot_q", "fin_hot_q"):
@@ -120,10 +133,7 @@ class SnapshotSettings:
             self._between(name, 0.0, 1.0)
         self._between("attention_weight", 0.0, 10.0)
         if self.faded_ratio > self.trough_ratio:
-            raise AssessError(
-                f"snapshot parameters faded_ratio={self.faded_ratio} must not exceed "
-                f"trough_ratio={self.trough_ratio}"
-            )
+            raise self._order_error("faded_ratio", "trough_ratio", "assess.param.not_above")
         self._between("slope_maturity", 0.0, 1.0)
         self._between("plateau_maturity", 0.0, 1.0)
         self._between("mature_age", 1.0, 500.0)
@@ -134,35 +144,30 @@ class SnapshotSettings:
 
     def _check_order(self) -> None:
         if self.patents_low_q >= self.patents_high_q:
-            raise AssessError(
-                f"snapshot parameters patents_low_q={self.patents_low_q} must be below "
-                f"patents_high_q={self.patents_high_q}"
-            )
+            raise self._order_error("patents_low_q", "patents_high_q", "assess.param.below")
         if self.slope_maturity >= self.plateau_maturity:
-            raise AssessError(
-                f"snapshot parameters slope_maturity={self.slope_maturity} must be below "
-                f"plateau_maturity={self.plateau_maturity}"
-            )
+            raise self._order_error("slope_maturity", "plateau_maturity", "assess.param.below")
         if self.rising_growth > self.fast_growth:
-            raise AssessError(
-                f"snapshot parameters rising_growth={self.rising_growth} must not exceed "
-                f"fast_growth={self.fast_growth}"
-            )
+            raise self._order_error("rising_growth", "fast_growth", "assess.param.not_above")
 
     def _check_fixed(self) -> None:
         for name in ("patents_low", "patents_high", "opinion_hot", "fin_hot", "attention_hot"):
             v = getattr(self, name)
             if v is not None and (num(v) is None or v <= 0):
-                raise AssessError(f"snapshot parameter {name}={v!r} must be a positive number")
+                raise AssessError(
+                    t("assess.param.positive", "en", model="snapshot", name=name, value=v)
+                )
         if (
             self.patents_low is not None
             and self.patents_high is not None
             and self.patents_low >= self.patents_high
         ):
-            raise AssessError(
-                f"snapshot parameters patents_low={self.patents_low} must be below "
-                f"patents_high={self.patents_high}"
-            )
+            raise self._order_error("patents_low", "patents_high", "assess.param.below")
+
+    def _order_error(self, low: str, high: str, key: str) -> AssessError:
+        values = {"low": low, "low_value": getattr(self, low)}
+        values |= {"high": high, "high_value": getattr(self, high)}
+        return AssessError(t(key, "en", model="snapshot", **values))
 
 
 __all__ = ["SnapshotSettings"]

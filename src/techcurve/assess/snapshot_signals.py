@@ -14,6 +14,7 @@ from techcurve.assess._base import check_columns, clip01, num, to_date
 from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.datatypes import Reason
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 SUMMARY_REQUIRED = (
     "subfield_id",
@@ -78,9 +79,7 @@ def learn_thresholds(summary: pl.DataFrame, cfg: SnapshotSettings) -> Thresholds
     need_learnt = cfg.patents_low is None or cfg.patents_high is None
     if need_learnt and len(patents) < cfg.min_fit_subfields:
         raise AssessError(
-            f"fit() needs at least {cfg.min_fit_subfields} sub-fields with patents to learn "
-            f"the patent thresholds, got {len(patents)}: assess more sub-fields together or "
-            "set patents_low= and patents_high= explicitly"
+            t("assess.snapshot.too_few_to_fit", "en", n=cfg.min_fit_subfields, got=len(patents))
         )
     low = cfg.patents_low if cfg.patents_low is not None else _quantile(patents, cfg.patents_low_q)
     high = (
@@ -239,7 +238,7 @@ def _quantile(values: list[float], q: float) -> float:
     """Linear-interpolated quantile (numpy's default)."""
     xs = sorted(values)
     if not xs:
-        raise AssessError("cannot take a quantile of no values")
+        raise AssessError(t("assess.snapshot.no_values", "en"))
     pos = q * (len(xs) - 1)
     i = int(math.floor(pos))
     j = min(i + 1, len(xs) - 1)

@@ -9,10 +9,11 @@ from typing import Any
 
 import polars as pl
 
-from techcurve.assess._base import assessments_to_frame, to_date
+from techcurve.assess._base import assessments_to_frame, needing, to_date
 from techcurve.assess.overrides import Override, apply_overrides, load_overrides
 from techcurve.assess.registry import make_model
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 
 def _summary_as_of(summary: pl.DataFrame, as_of: date | str | None) -> date:
@@ -20,21 +21,17 @@ def _summary_as_of(summary: pl.DataFrame, as_of: date | str | None) -> date:
     if "as_of" in summary.columns and summary.height:
         values = {to_date(v) for v in summary["as_of"].drop_nulls().to_list()}
         if len(values) > 1:
-            raise AssessError(
-                f"the summary mixes as-of dates ({', '.join(sorted(map(str, values)))}): "
-                "re-run `techcurve indicators` with one --as-of date"
-            )
+            dates = ", ".join(sorted(map(str, values)))
+            raise needing("indicators", AssessError(t("assess.mixed_as_of", "en", dates=dates)))
         have = values.pop() if values else None
     if as_of is None:
         if have is None:
-            raise AssessError("the summary has no as_of date: pass as_of= or re-run indicators")
+            raise needing("indicators", AssessError(t("assess.no_as_of", "en")))
         return have
     want = to_date(as_of)
     if have is not None and have != want:
-        raise AssessError(
-            f"the summary was computed as of {have} but as_of={want} was asked for: "
-            f"re-run `techcurve indicators --as-of {want}` first"
-        )
+        error = AssessError(t("assess.other_as_of", "en", have=have, want=want))
+        raise needing("indicators", error)
     return want
 
 
@@ -62,7 +59,7 @@ def assess(
     confidence, reasons (JSON list of {indicator, value, text}), one row per sub-field.
     """
     if summary.height == 0:
-        raise AssessError("the summary table is empty: run `techcurve indicators` first")
+        raise needing("indicators", AssessError(t("assess.empty_summary", "en")))
     day = _summary_as_of(summary, as_of)
     if "as_of" not in summary.columns:
         summary = summary.with_columns(pl.lit(day).alias("as_of"))

@@ -30,9 +30,17 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from techcurve.assess._base import StageModel, check_columns, clip01, position_in, to_date
+from techcurve.assess._base import (
+    StageModel,
+    check_columns,
+    clip01,
+    needing,
+    position_in,
+    to_date,
+)
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 INDICATORS_REQUIRED = ("subfield_id", "year")
 _R = "reasons.timeseries."
@@ -278,20 +286,20 @@ class TimeSeriesModel(StageModel):
 
     def _validate_params(self) -> None:
         if self.curve not in ("best", *_CURVES):
-            raise AssessError(
-                f"timeseries parameter curve={self.curve!r} must be one of: best, logistic, gompertz"
-            )
+            raise AssessError(t("assess.timeseries.bad_curve", "en", curve=self.curve))
         if not 0 < self.slope_share < self.plateau_share < 1:
             raise AssessError(
-                "timeseries parameters need 0 < slope_share < plateau_share < 1, got "
-                f"{self.slope_share} and {self.plateau_share}"
+                t(
+                    "assess.timeseries.bad_shares",
+                    "en",
+                    slope=self.slope_share,
+                    plateau=self.plateau_share,
+                )
             )
         if not 0 < self.trough_ratio < 1:
-            raise AssessError(
-                f"timeseries parameter trough_ratio={self.trough_ratio} must be in 0–1"
-            )
+            raise AssessError(t("assess.timeseries.bad_trough", "en", value=self.trough_ratio))
         if int(self.min_years) < 4:
-            raise AssessError(f"timeseries parameter min_years={self.min_years} must be at least 4")
+            raise AssessError(t("assess.timeseries.bad_min_years", "en", value=self.min_years))
 
     def fit(
         self,
@@ -304,10 +312,8 @@ class TimeSeriesModel(StageModel):
         self._validate_params()
         check_columns(summary, ("subfield_id", "as_of"), "summary")
         if indicators is None:
-            raise AssessError(
-                "the timeseries model needs the indicators table (per sub-field per year): "
-                "pass indicators= or run `techcurve indicators` first"
-            )
+            error = AssessError(t("assess.timeseries.needs_indicators", "en"))
+            raise needing("indicators", error)
         check_columns(indicators, INDICATORS_REQUIRED, "indicators")
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
@@ -397,10 +403,7 @@ class TimeSeriesModel(StageModel):
             fits = self.params_.get(sid)
             if fits is None:
                 if indicators is None:
-                    raise AssessError(
-                        f"sub-field {sid!r} was not in the summary given to fit(): fit again "
-                        "or pass indicators= to predict()"
-                    )
+                    raise AssessError(t("assess.timeseries.not_fitted_for", "en", id=sid))
                 year = to_date(row["as_of"]).year
                 fits = self._fit_one(
                     indicators.filter(
