@@ -201,7 +201,9 @@ def _training_rows(train: pl.DataFrame, feats: list[str]) -> list[dict[str, Any]
         try:
             phase = Phase.parse(str(r["phase"] or ""))
         except ValueError as e:
-            raise AssessError(f"labels: {r['subfield_id']}: {e}") from None
+            raise AssessError(
+                t("assess.neighbours.bad_label", "en", id=r["subfield_id"], error=e)
+            ) from None
         band = r.get("years_band")
         rows.append(
             {
@@ -282,30 +284,48 @@ class NeighbourModel(StageModel):
         feats = [self.features] if isinstance(self.features, str) else list(self.features)
         unknown = [f for f in feats if f not in FEATURES]
         if unknown or not feats:
+            given = ", ".join(unknown) or t("assess.neighbours.none_given", "en")
             raise AssessError(
-                f"neighbours: unknown feature(s) {', '.join(unknown) or '(none given)'} "
-                f"(allowed: {', '.join(FEATURES)})"
+                t(
+                    "assess.neighbours.unknown_features",
+                    "en",
+                    given=given,
+                    allowed=", ".join(FEATURES),
+                )
             )
         if len(set(feats)) != len(feats):
-            raise AssessError(f"neighbours: a feature is listed twice in {feats}")
+            raise AssessError(t("assess.neighbours.feature_twice", "en", features=feats))
         if not isinstance(self.k, int) or self.k < 1:
-            raise AssessError(f"neighbours: k={self.k!r} must be a whole number ≥ 1")
+            raise AssessError(t("assess.neighbours.bad_k", "en", k=self.k))
         if self.scaling not in SCALINGS:
             raise AssessError(
-                f"neighbours: scaling={self.scaling!r} (expected one of: {', '.join(SCALINGS)})"
+                t(
+                    "assess.neighbours.bad_choice",
+                    "en",
+                    name="scaling",
+                    value=self.scaling,
+                    allowed=", ".join(SCALINGS),
+                )
             )
         if self.weights not in WEIGHTINGS:
             raise AssessError(
-                f"neighbours: weights={self.weights!r} (expected one of: {', '.join(WEIGHTINGS)})"
+                t(
+                    "assess.neighbours.bad_choice",
+                    "en",
+                    name="weights",
+                    value=self.weights,
+                    allowed=", ".join(WEIGHTINGS),
+                )
             )
         if self.clip is not None and (num(self.clip) is None or self.clip <= 0):
-            raise AssessError(f"neighbours: clip={self.clip!r} must be > 0 (or None)")
+            raise AssessError(t("assess.neighbours.bad_clip", "en", clip=self.clip))
         if num(self.missing_weight) is None or self.missing_weight < 0:
-            raise AssessError(f"neighbours: missing_weight={self.missing_weight!r} must be ≥ 0")
+            raise AssessError(
+                t("assess.neighbours.bad_missing_weight", "en", value=self.missing_weight)
+            )
         if not isinstance(self.min_features, int) or not 1 <= self.min_features <= len(feats):
             raise AssessError(
-                f"neighbours: min_features={self.min_features!r} must be between 1 and the "
-                f"number of features ({len(feats)})"
+                t("assess.neighbours.bad_min_features", "en", value=self.min_features, n=len(feats))
             )
         return feats
 
