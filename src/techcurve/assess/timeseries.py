@@ -144,8 +144,8 @@ def fit_s_curve(
     inc = np.diff(y, prepend=0.0)
     tm0 = float(x[int(np.argmax(inc))])
     names = ["logistic", "gompertz"] if curve == "best" else [curve]
-    # imported here: scipy.optimize takes half a second to import, and assessing with
-    # the other models (or a report without cards) never fits a curve
+    # imported here: scipy.optimize is slow to import (docs/performance.md), and assessing
+    # with the other models (or a report without cards) never fits a curve
     from scipy.optimize import OptimizeWarning, curve_fit
 
     best: tuple[float, str, np.ndarray] | None = None
