@@ -17,6 +17,8 @@ from techcurve.assess import (
     assessments_to_frame,
     make_model,
 )
+from techcurve.assess.registry import requires_labels, resolve_models
+from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
 
@@ -393,3 +395,43 @@ def test_models_share_one_interface() -> None:
         m = cls()
         assert callable(m.fit) and callable(m.predict)
         assert cls(**m.get_params()).get_params() == m.get_params()
+
+
+def test_snapshot_settings_from_config_and_as_one_object() -> None:
+    cfg = SnapshotSettings.from_config({"trough_ratio": 0.5, "mature_age": 15})
+    assert (cfg.trough_ratio, cfg.mature_age, cfg.faded_ratio) == (0.5, 15, 0.3)
+    assert SnapshotSettings.from_config(None) == SnapshotSettings()
+    m = SnapshotModel(cfg)
+    assert m.settings is cfg and m.get_params() == cfg.as_dict()
+    assert SnapshotModel(cfg, mature_age=25).settings.mature_age == 25
+    with pytest.raises(AssessError, match="unknown parameter.s. trough for the snapshot model"):
+        SnapshotSettings.from_config({"trough": 0.5})
+    with pytest.raises(AssessError, match="slope_maturity=0.8 must be below plateau_maturity"):
+        SnapshotSettings(slope_maturity=0.8).validate()
+    with pytest.raises(AssessError, match="faded_ratio=0.7 must not exceed trough_ratio=0.6"):
+        SnapshotSettings(faded_ratio=0.7).validate()
+
+
+def test_registry_resolves_model_names() -> None:
+    assert resolve_models("all") == ["snapshot", "timeseries", "neighbours"]
+    assert resolve_models(["timeseries"]) == ["timeseries"] and resolve_models("snapshot") == [
+        "snapshot"
+    ]
+    assert requires_labels("neighbours") and not requires_labels("timeseries")
+    with pytest.raises(AssessError, match=r"unknown model\(s\) \(none\) for the backtest"):
+        resolve_models([])
+    with pytest.raises(AssessError, match=r"unknown model\(s\) magic .*snapshot, timeseries"):
+        resolve_models(["snapshot", "magic"])
+
+
+def test_every_reason_reads_in_both_languages(placed: dict[str, Assessment]) -> None:
+    assert placed
+    for a in placed.values():
+        for r in a.reasons:
+            en, zh = r.text("en"), r.text("zh")
+            assert en and zh and en != zh and "{" not in en + zh, (r.key, en, zh)
+            assert Reason.from_json(json.loads(json.dumps(r.to_json()))).text("zh") == zh
+    fallen = {r.indicator: r for r in placed["fallen"].reasons}
+    assert (
+        fallen["attention_vs_peak"].text("zh") == "关注度为其 2017 年峰值的 40% — 已跌破峰值的 60%"
+    )

@@ -135,6 +135,10 @@ def test_reasons_name_the_nearest_labelled_technologies_and_years() -> None:
     # one reason per feature, with its value
     assert [r.indicator for r in a.reasons[: len(FEATURES)]] == list(FEATURES)
     assert a.reasons[2].value == pytest.approx(CENTRES["trough"]["age"])
+    assert a.reasons[2].text("zh") == "年龄：12 年（自诞生年份起的年数）"
+    zh = [r.text("zh") for r in a.reasons]
+    assert any(z.startswith("最近邻：") and "，另有 1 个" in z for z in zh)
+    assert any(z.startswith("3 个最近的已标注画像中有 3 个判为 trough") for z in zh)
 
 
 # -- missing values ------------------------------------------------------------------------
@@ -162,6 +166,7 @@ def test_too_few_features_is_insufficient() -> None:
     assert a.status == "insufficient" and a.phase is None and a.position is None
     assert a.confidence == 0.0
     assert "only 2 of 7 features known" in a.reasons[-1].text()
+    assert a.reasons[-1].text("zh").startswith("7 个特征中仅知 2 个（缺失：patents_share")
 
 
 def test_training_rows_with_too_few_features_are_dropped() -> None:

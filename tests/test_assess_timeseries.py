@@ -97,6 +97,9 @@ def test_model_phases_on_synthetic_subfields() -> None:
     for a in res.values():
         if a.phase is not None:
             assert a.position is not None and Phase.at(a.position) is a.phase
+        for r in a.reasons:  # every reason reads in Chinese too
+            assert r.text("zh") != r.text("en") and "{" not in r.text("zh")
+    assert res["young"].reasons[0].text("zh").startswith("累计专利 ")
 
 
 def test_timeseries_needs_indicators_and_fit() -> None:
