@@ -25,25 +25,23 @@ def _ci(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f" ({ci[0] * 100:.0f}–{ci[1] * 100:.0f})"
 
 
+_COLUMNS = ("model", "assessed", "exact", "within_one", "rho", "majority", "gain", "band")
+
+
 def _print_result(res: BacktestResult, title: str) -> None:
     counts = ", ".join(f"{p} {n}" for p, n in res.label_counts.items())
-    out_console.print(
-        f"[bold]{title}[/bold]: {res.labels} labels ({counts}) at {len(res.as_of_dates)} "
-        "as-of dates",
-        highlight=False,
+    head = t(
+        "assess.cli.result_head",
+        "en",
+        labels=res.labels,
+        counts=counts,
+        dates=len(res.as_of_dates),
     )
+    out_console.print(f"[bold]{title}[/bold]: {head}", highlight=False)
     table = Table(
-        "model",
-        "assessed/n",
-        "exact (95% CI)",
-        "within 1 (95% CI)",
-        "ρ",
-        "majority*",
-        "gain",
-        "band (n)",
-        title="agreement with the labels (baselines: leave-one-out)",
-        caption="ρ: Spearman rank correlation with the phase order; *majority baseline's "
-        "exact agreement on the same rows; gain = exact − that",
+        *(t(f"assess.cli.column.{c}", "en") for c in _COLUMNS),
+        title=t("assess.cli.agreement_title", "en"),
+        caption=t("assess.cli.agreement_caption", "en"),
     )
     for s in res.scores:
         table.add_row(
@@ -58,7 +56,12 @@ def _print_result(res: BacktestResult, title: str) -> None:
         )
     out_console.print(table)
     for s in res.scores:
-        cm = Table("label ↓ predicted →", *PHASES, "n/a", title=f"confusion matrix: {s.model}")
+        cm = Table(
+            t("assess.cli.confusion_corner", "en"),
+            *PHASES,
+            "n/a",
+            title=t("assess.cli.confusion_title", "en", model=s.model),
+        )
         for phase, row in zip(PHASES, s.confusion, strict=True):
             cm.add_row(phase, *(str(v) if v else "·" for v in row))
         out_console.print(cm)
@@ -145,7 +148,7 @@ def backtest(
     for k, r in run.results.items():
         _print_result(r, k)
     if run.predictions:
-        ctx.say(f"predictions: {predictions}")
+        ctx.say(t("assess.cli.predictions", "en", path=predictions))
 
 
 @click.command("assess-labelled")
@@ -200,7 +203,8 @@ def assess_labelled(
             config=ctx.config,
         )
     counts = frame.group_by("phase").len().sort("phase").rows()
-    ctx.say("assessed: " + ", ".join(f"{p or 'insufficient evidence'} {n}" for p, n in counts))
+    none = t("assess.cli.insufficient", "en")
+    ctx.say(t("assess.cli.assessed", "en", counts=", ".join(f"{p or none} {n}" for p, n in counts)))
     ctx.emit(frame.to_dicts())
 
 
