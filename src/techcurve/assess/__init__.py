@@ -1,7 +1,9 @@
 """Assess: place every sub-field on the maturity curve.
 
-Reads the ``summary`` and ``indicators`` tables, writes the ``assessments`` table
-(docs/architecture.md). Two interchangeable stage models (scikit-learn style):
+Works on frames: the ``summary`` and ``indicators`` tables in, the ``assessments``
+table out (docs/architecture.md); :mod:`techcurve.store.assessments` reads and writes
+them, :mod:`techcurve.pipeline` wires the two. Three interchangeable stage models
+(scikit-learn style, built by name from :mod:`~techcurve.assess.registry`):
 
 * :class:`SnapshotModel` (``"snapshot"``): the report's method as explicit rules on
   cumulative patents, age, opinion index, financing and the attention series;
@@ -9,13 +11,17 @@ Reads the ``summary`` and ``indicators`` tables, writes the ``assessments`` tabl
   patent and paper series and a hype bell of attention;
 * :class:`NeighbourModel` (``"neighbours"``): learnt from labelled rows — the nearest
   labelled indicator profiles (as of each label's date) vote on the phase
-  (:func:`assess_labelled` fits it on a labels file and assesses the store).
+  (:func:`assess_labelled` fits it on the labels' as-of profiles and assesses every
+  sub-field).
 
 Expert overrides (:func:`load_overrides`, :func:`apply_overrides`) are shown beside
 the model, never instead of it. The rules are documented in ``docs/models.md``.
 :func:`backtest` scores the models against labelled statements (a labels CSV, or the
 ThoughtWorks Radar through :func:`read_radar` and :func:`radar_labels`) as of each
 statement's date; see ``docs/backtest.md``.
+
+This module only re-exports; the code lives in its submodules, which import each other
+by their module path (never through this face).
 
 >>> frame = assess(summary, indicators, model="snapshot")          # doctest: +SKIP
 """
@@ -31,6 +37,7 @@ from techcurve.assess.overrides import Override, apply_overrides, load_overrides
 from techcurve.assess.radar import RING_PHASES, radar_labels, read_radar
 from techcurve.assess.registry import MODELS, make_model
 from techcurve.assess.snapshot import SnapshotModel
+from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.assess.stage import assess
 from techcurve.assess.timeseries import TimeSeriesModel
 
@@ -43,6 +50,7 @@ __all__ = [
     "Override",
     "Scores",
     "SnapshotModel",
+    "SnapshotSettings",
     "TimeSeriesModel",
     "apply_overrides",
     "assess",
