@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -422,3 +423,11 @@ def test_cli_adds_the_command_to_a_library_error() -> None:
         raise needing("indicators", AssessError("x"))
     with pytest.raises(AssessError, match=r"^y$"), hint_command():
         raise AssessError("y")
+    day = date(2021, 11, 24)
+    with (
+        pytest.raises(
+            AssessError, match=r"^z: run `techcurve indicators --as-of 2021-11-24` first$"
+        ),
+        hint_command(),
+    ):
+        raise needing("indicators", AssessError("z"), as_of=day)

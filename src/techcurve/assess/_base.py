@@ -93,12 +93,14 @@ def to_date(value: Any, what: str = "as_of") -> date:
 NEEDS = ("store", "match", "indicators", "labels")
 
 
-def needing(what: str, error: AssessError) -> AssessError:
-    """``error`` marked with what is missing (one of :data:`NEEDS`) as ``error.needs``:
-    the message speaks of the library, the CLI adds the command that provides it."""
+def needing(what: str, error: AssessError, *, as_of: date | None = None) -> AssessError:
+    """``error`` marked with what is missing (one of :data:`NEEDS`) as ``error.needs``,
+    and the as-of date it is needed for as ``error.needs_as_of``: the message speaks of
+    the library, the CLI adds the command that provides it."""
     if what not in NEEDS:  # pragma: no cover - a bug in the caller
         raise ValueError(f"unknown need {what!r}")
     error.needs = what  # type: ignore[attr-defined]
+    error.needs_as_of = as_of  # type: ignore[attr-defined]
     return error
 
 

@@ -31,7 +31,7 @@ def _summary_as_of(summary: pl.DataFrame, as_of: date | str | None) -> date:
     want = to_date(as_of)
     if have is not None and have != want:
         error = AssessError(t("assess.other_as_of", "en", have=have, want=want))
-        raise needing("indicators", error)
+        raise needing("indicators", error, as_of=want)
     return want
 
 

@@ -227,7 +227,11 @@ def hint_command() -> Iterator[None]:
         needs = getattr(e, "needs", None)
         if needs is None:
             raise
-        hint = t(f"assess.cli.hint.{needs}", "en", command=HINT_COMMANDS[needs])
+        command = HINT_COMMANDS[needs]
+        as_of = getattr(e, "needs_as_of", None)
+        if as_of is not None:
+            command += f" --as-of {as_of}"
+        hint = t(f"assess.cli.hint.{needs}", "en", command=command)
         raise AssessError(f"{e}: {hint}") from None
 
 
