@@ -139,10 +139,10 @@ def test_s_curve_stops_where_the_source_stops() -> None:
     )
     model = TimeSeriesModel().fit(summary, indicators=ind)
     fits = model.params_["x"]
-    assert fits["s_until"] == 2015
-    assert fits["s"] is not None and fits["s"].last_year == 2015
+    assert fits.s_until == 2015 and fits.s_series == "patents_cum"
+    assert fits.s is not None and fits.s.last_year == 2015
     # Up to 2015 the logistic (midpoint 2018) is still accelerating: no κ may be claimed.
-    assert fits["s"].accelerating
+    assert fits.s.accelerating
 
 
 def test_a_series_with_nothing_before_its_coverage_end_is_skipped() -> None:
@@ -165,4 +165,4 @@ def test_a_series_with_nothing_before_its_coverage_end_is_skipped() -> None:
         {"subfield_id": ["y"], "as_of": [date(2025, 12, 31)], "patents_coverage_end": [2015]}
     )
     fits = TimeSeriesModel().fit(summary, indicators=ind).params_["y"]
-    assert fits["s"] is None and fits["s_series"] is None
+    assert fits.s is None and fits.s_series is None

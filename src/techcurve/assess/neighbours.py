@@ -52,9 +52,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
@@ -195,8 +195,20 @@ def _training_frame(summary: pl.DataFrame, labels: pl.DataFrame, feats: list[str
     )
 
 
-def _training_rows(train: pl.DataFrame, feats: list[str]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+@dataclass(frozen=True, slots=True)
+class LabelledProfile:
+    """One labelled row the model keeps (``train_``): whose, when, what it was labelled,
+    and its features' raw values (None = missing)."""
+
+    subfield_id: str
+    year: int | None
+    phase: Phase
+    band: YearsBand | None
+    raw: tuple[float | None, ...]
+
+
+def _training_rows(train: pl.DataFrame, feats: list[str]) -> list[LabelledProfile]:
+    rows: list[LabelledProfile] = []
     for r in train.iter_rows(named=True):
         try:
             phase = Phase.parse(str(r["phase"] or ""))
@@ -206,13 +218,13 @@ def _training_rows(train: pl.DataFrame, feats: list[str]) -> list[dict[str, Any]
             ) from None
         band = r.get("years_band")
         rows.append(
-            {
-                "subfield_id": str(r["subfield_id"]),
-                "year": r.get("year"),
-                "phase": phase,
-                "band": YearsBand.parse(band) if band else None,
-                "raw": [num(r.get(f)) for f in feats],
-            }
+            LabelledProfile(
+                subfield_id=str(r["subfield_id"]),
+                year=r.get("year"),
+                phase=phase,
+                band=YearsBand.parse(band) if band else None,
+                raw=tuple(num(r.get(f)) for f in feats),
+            )
         )
     return rows
 
@@ -351,7 +363,7 @@ class NeighbourModel(StageModel):
             raise needing("labels", AssessError(t("assess.neighbours.needs_labels", "en")))
         check_columns(labels, ("subfield_id", "phase"), "labels")
         rows = _training_rows(_training_frame(summary, labels, feats), feats)
-        kept = [r for r in rows if sum(v is not None for v in r["raw"]) >= self.min_features]
+        kept = [r for r in rows if sum(v is not None for v in r.raw) >= self.min_features]
         if not kept:
             raise AssessError(
                 t(
@@ -362,7 +374,7 @@ class NeighbourModel(StageModel):
                 )
             )
         raw = np.array(
-            [[_transform(f, v) for f, v in zip(feats, r["raw"], strict=True)] for r in kept],
+            [[_transform(f, v) for f, v in zip(feats, r.raw, strict=True)] for r in kept],
             dtype=float,
         )
         self.features_ = feats
@@ -450,10 +462,10 @@ class NeighbourModel(StageModel):
             "assessed",
         )
 
-    def _neighbours_reason(self, near: Sequence[tuple[Mapping[str, Any], float]]) -> Reason:
-        def who(nb: Mapping[str, Any], d: float) -> str:
-            year = f" {nb['year']}" if nb["year"] is not None else ""
-            return f"{nb['subfield_id']}{year} ({nb['phase'].value}, d {d:.2f})"
+    def _neighbours_reason(self, near: Sequence[tuple[LabelledProfile, float]]) -> Reason:
+        def who(nb: LabelledProfile, d: float) -> str:
+            year = f" {nb.year}" if nb.year is not None else ""
+            return f"{nb.subfield_id}{year} ({nb.phase.value}, d {d:.2f})"
 
         shown = [who(nb, d) for nb, d in near[: max(self.show, 1)]]
         more = len(near) - len(shown)
@@ -461,15 +473,15 @@ class NeighbourModel(StageModel):
             "shown": ", ".join(shown),
             "more": Phrase(_R + "more", {"n": more}) if more > 0 else "",
         }
-        value = "; ".join(f"{nb['subfield_id']} {nb['year']} {nb['phase'].value}" for nb, _ in near)
+        value = "; ".join(f"{nb.subfield_id} {nb.year} {nb.phase.value}" for nb, _ in near)
         return Reason("neighbours", value, _R + "nearest", values)
 
     def _vote_reason(
-        self, near: Sequence[tuple[Mapping[str, Any], float]], vote: _Vote, position: float
+        self, near: Sequence[tuple[LabelledProfile, float]], vote: _Vote, position: float
     ) -> Reason:
         how = "vote.weighted" if self.weights == "distance" else "vote.plain"
         values = {
-            "agree": sum(nb["phase"] is vote.phase for nb, _ in near),
+            "agree": sum(nb.phase is vote.phase for nb, _ in near),
             "n": len(near),
             "phase": vote.phase.value,
             "share": vote.share,
@@ -491,19 +503,19 @@ class _Vote:
     band: YearsBand | None  # the heaviest years band among those the labels give
 
 
-def _vote(near: Sequence[tuple[Mapping[str, Any], float]], w: Sequence[float]) -> _Vote:
+def _vote(near: Sequence[tuple[LabelledProfile, float]], w: Sequence[float]) -> _Vote:
     total = sum(w)
     votes: dict[Phase, float] = {}
     for (nb, _), wi in zip(near, w, strict=True):
-        votes[nb["phase"]] = votes.get(nb["phase"], 0.0) + wi
+        votes[nb.phase] = votes.get(nb.phase, 0.0) + wi
     best = max(votes.values())
     # A tie goes to the phase of the nearest neighbour among the tied phases.
-    phase = next(nb["phase"] for nb, _ in near if math.isclose(votes[nb["phase"]], best))
-    mean_order = sum(nb["phase"].order * wi for (nb, _), wi in zip(near, w, strict=True)) / total
+    phase = next(nb.phase for nb, _ in near if math.isclose(votes[nb.phase], best))
+    mean_order = sum(nb.phase.order * wi for (nb, _), wi in zip(near, w, strict=True)) / total
     bands: dict[YearsBand, float] = {}
     for (nb, _), wi in zip(near, w, strict=True):
-        if nb["band"] is not None:
-            bands[nb["band"]] = bands.get(nb["band"], 0.0) + wi
+        if nb.band is not None:
+            bands[nb.band] = bands.get(nb.band, 0.0) + wi
     return _Vote(
         phase=phase,
         share=votes[phase] / total,

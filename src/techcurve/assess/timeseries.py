@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -118,6 +117,17 @@ class BellFit:
     last_value: float
     observed_peak: float
     observed_peak_year: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesFits:
+    """What :meth:`TimeSeriesModel.fit` learnt for one sub-field."""
+
+    s: SFit | None  # the S-curve, None when no series had enough years or no fit converged
+    bell: BellFit | None  # the hype bell, likewise
+    s_series: str | None  # the cumulative series the S-curve was tried on
+    a_series: str | None  # the attention series the bell was tried on
+    s_until: int | None  # the year the S-curve's series was cut at (its source's coverage end)
 
 
 def fit_s_curve(
@@ -317,7 +327,7 @@ class TimeSeriesModel(StageModel):
         check_columns(indicators, INDICATORS_REQUIRED, "indicators")
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
-        self.params_: dict[str, dict[str, Any]] = {}
+        self.params_: dict[str, SeriesFits] = {}
         # one pass to split the indicators by sub-field, not one filter per sub-field
         by_sid = {
             str(k[0]): g for k, g in indicators.partition_by("subfield_id", as_dict=True).items()
@@ -355,14 +365,10 @@ class TimeSeriesModel(StageModel):
 
     def _fit_one(
         self, rows: pl.DataFrame, coverage: dict[str, int | None] | None = None
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "s": None,
-            "bell": None,
-            "s_series": None,
-            "a_series": None,
-            "s_until": None,
-        }
+    ) -> SeriesFits:
+        s_fit: SFit | None = None
+        s_name: str | None = None
+        until: int | None = None
         # A cumulative series is flat after its source stops (patents and papers of the
         # demo end in 2015): fitting through that tail would invent a saturation, so each
         # series is cut at its kind's coverage end.
@@ -371,13 +377,13 @@ class TimeSeriesModel(StageModel):
             name, t, y = s
             end = (coverage or {}).get(name)
             if end is not None and int(rows["year"].max() or 0) > end:  # type: ignore[arg-type]
-                out["s_until"] = int(end)
+                until = int(end)
             # Start the cumulative series at its first non-zero year.
             nz = np.nonzero(y > 0)[0]
             t, y = t[nz[0] :], y[nz[0] :]
-            out["s_series"] = name
+            s_name = name
             if len(t) >= self.min_years:
-                out["s"] = fit_s_curve(
+                s_fit = fit_s_curve(
                     t,
                     y,
                     curve=self.curve,
@@ -386,11 +392,10 @@ class TimeSeriesModel(StageModel):
                     steady_ratio=self.steady_ratio,
                 )
         a = self._series(rows, tuple(self.attention_series))
-        if a is not None:
-            name, t, y = a
-            out["a_series"] = name
-            out["bell"] = fit_bell(t, y, series=name)
-        return out
+        if a is None:
+            return SeriesFits(s_fit, None, s_name, None, until)
+        name, t, y = a
+        return SeriesFits(s_fit, fit_bell(t, y, series=name), s_name, name, until)
 
     def predict(
         self, summary: pl.DataFrame, *, indicators: pl.DataFrame | None = None
@@ -413,16 +418,15 @@ class TimeSeriesModel(StageModel):
             out.append(self._assess(sid, to_date(row["as_of"]).year, fits))
         return out
 
-    def _assess(self, sid: str, year: int, fits: dict[str, Any]) -> Assessment:
-        sf: SFit | None = fits["s"]
-        bf: BellFit | None = fits["bell"]
+    def _assess(self, sid: str, year: int, fits: SeriesFits) -> Assessment:
+        sf, bf = fits.s, fits.bell
         if sf is None or bf is None:
             missing = self._missing_fits(sf, bf)
             return Assessment(sid, self.name, None, None, None, 0.0, tuple(missing), "insufficient")
         share = None if sf.accelerating else sf.last_value / sf.kappa
         reasons = [self._s_curve_reason(sf, share)]
-        if fits.get("s_until") is not None:
-            until = fits["s_until"]
+        if fits.s_until is not None:
+            until = fits.s_until
             values = {"series": _words(sf.series), "until": until}
             reasons.append(Reason("coverage", until, _R + "coverage", values))
         ratio = bf.last_value / bf.observed_peak if bf.observed_peak > 0 else 0.0
@@ -537,6 +541,7 @@ def _bell_reason(bf: BellFit, ratio: float) -> Reason:
 __all__ = [
     "BellFit",
     "SFit",
+    "SeriesFits",
     "TimeSeriesModel",
     "bell",
     "fit_bell",
