@@ -435,3 +435,53 @@ def test_every_reason_reads_in_both_languages(placed: dict[str, Assessment]) -> 
     assert (
         fallen["attention_vs_peak"].text("zh") == "关注度为其 2017 年峰值的 40% — 已跌破峰值的 60%"
     )
+
+
+def test_every_reason_key_the_models_name_is_in_the_catalogue() -> None:
+    """Reason and phrase keys are built as ``_R + "name"`` (``_R`` the module's prefix,
+    e.g. "reasons.snapshot."); each one must be in text/reasons.yaml in both languages.
+    Keys joined from a conditional (``_R + ("a" if x else "b")``) count both branches."""
+    import ast
+    from pathlib import Path
+
+    from techcurve.text import catalogue
+
+    folder = Path(__file__).resolve().parent.parent / "src" / "techcurve" / "assess"
+    named: set[str] = set()
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        prefix = next(
+            (
+                n.value.value
+                for n in tree.body
+                if isinstance(n, ast.Assign)
+                and any(isinstance(x, ast.Name) and x.id == "_R" for x in n.targets)
+                and isinstance(n.value, ast.Constant)
+            ),
+            None,
+        )
+        if prefix is None:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.left, ast.Name):
+                if node.left.id != "_R":
+                    continue
+                right = node.right
+                parts = [right.body, right.orelse] if isinstance(right, ast.IfExp) else [right]
+                named |= {prefix + p.value for p in parts if isinstance(p, ast.Constant)}
+    assert len(named) > 60
+    dynamic = {
+        k
+        for k in catalogue()
+        if k.startswith(
+            (
+                "reasons.neighbours.name.",
+                "reasons.neighbours.feature.",
+                "reasons.timeseries.series.",
+            )
+        )
+    }
+    complete = {k for k in named if not k.endswith(".")}
+    assert not sorted(complete - set(catalogue())), sorted(complete - set(catalogue()))
+    unused = {k for k in catalogue() if k.startswith("reasons.")} - named - dynamic
+    assert not sorted(unused), sorted(unused)

@@ -479,13 +479,12 @@ class NeighbourModel(StageModel):
     def _vote_reason(
         self, near: Sequence[tuple[LabelledProfile, float]], vote: _Vote, position: float
     ) -> Reason:
-        how = "vote.weighted" if self.weights == "distance" else "vote.plain"
         values = {
             "agree": sum(nb.phase is vote.phase for nb, _ in near),
             "n": len(near),
             "phase": vote.phase.value,
             "share": vote.share,
-            "how": Phrase(_R + how),
+            "how": Phrase(_R + ("vote.weighted" if self.weights == "distance" else "vote.plain")),
             "mean_order": vote.mean_order,
             "position": position,
         }

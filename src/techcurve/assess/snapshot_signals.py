@@ -16,6 +16,8 @@ from techcurve.datatypes import Reason
 from techcurve.errors import AssessError
 from techcurve.text import t
 
+_R = "reasons.snapshot."
+
 SUMMARY_REQUIRED = (
     "subfield_id",
     "as_of",
@@ -129,16 +131,16 @@ def missing_evidence(row: Mapping[str, Any], cfg: SnapshotSettings) -> list[Reas
             Reason(
                 "evidence_years",
                 years,
-                "reasons.snapshot.too_few_years",
+                _R + "too_few_years",
                 {"years": years, "needed": cfg.min_evidence_years},
             )
         )
     patents = num(row.get("patents_cum")) or 0.0
     papers = num(row.get("papers_cum")) or 0.0
     if patents <= 0 and papers <= 0:
-        out.append(Reason("patents_cum", 0.0, "reasons.snapshot.no_patents_or_papers"))
+        out.append(Reason("patents_cum", 0.0, _R + "no_patents_or_papers"))
     if cfg.require_attention and not _has_attention(row):
-        out.append(Reason("opinion_index", None, "reasons.snapshot.no_attention"))
+        out.append(Reason("opinion_index", None, _R + "no_attention"))
     return out
 
 
