@@ -416,7 +416,7 @@ def test_training_labels_join_csv_and_radar() -> None:
 
 
 def test_cli_adds_the_command_to_a_library_error() -> None:
-    from techcurve.assess._base import needing
+    from techcurve.assess import needing
     from techcurve.cli.assess_cmds import hint_command
 
     with pytest.raises(AssessError, match=r"^x: run `techcurve indicators` first$"), hint_command():

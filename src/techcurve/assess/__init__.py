@@ -28,7 +28,7 @@ by their module path (never through this face).
 
 from __future__ import annotations
 
-from techcurve.assess._base import ASSESSMENT_SCHEMA, assessments_to_frame
+from techcurve.assess._base import ASSESSMENT_SCHEMA, assessments_to_frame, needing
 from techcurve.assess.backtest import BacktestResult, Scores, backtest, labelled_profiles
 from techcurve.assess.label_files import load_labels, resolve_labels
 from techcurve.assess.label_learnt import assess_labelled
@@ -61,6 +61,7 @@ __all__ = [
     "load_labels",
     "load_overrides",
     "make_model",
+    "needing",
     "profile_features",
     "radar_labels",
     "read_radar",

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from techcurve import config as _config
-from techcurve.assess._base import needing
+from techcurve.assess import needing
 from techcurve.assess.backtest import BacktestResult
 from techcurve.assess.backtest import backtest as _backtest
 from techcurve.assess.evidence import Evidence, FrameCache

@@ -177,8 +177,7 @@ def assess(
 ) -> pl.DataFrame:
     """Place every sub-field on the curve; writes and returns the ``assessments`` table."""
     from techcurve.assess import assess as assess_frame
-    from techcurve.assess import load_overrides
-    from techcurve.assess._base import needing
+    from techcurve.assess import load_overrides, needing
     from techcurve.store import assessments as stored
 
     cfg = _config.load_config(config)
