@@ -17,7 +17,9 @@ from techcurve.assess import (
     assessments_to_frame,
     make_model,
 )
-from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.assess.registry import requires_labels, resolve_models
+from techcurve.assess.snapshot_settings import SnapshotSettings
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
 
 AS_OF = date(2022, 11, 24)
@@ -195,7 +197,7 @@ def test_archetypes_land_in_their_phase(
 ) -> None:
     a = placed[sid]
     assert a.status == "assessed"
-    assert a.phase is phase, [r.text for r in a.reasons]
+    assert a.phase is phase, [r.text() for r in a.reasons]
 
 
 def test_positions_lie_inside_their_phase(placed: dict[str, Assessment]) -> None:
@@ -213,7 +215,7 @@ def test_empty_evidence_is_insufficient_with_reasons(placed: dict[str, Assessmen
     a = placed["empty"]
     assert a.status == "insufficient"
     assert (a.phase, a.position, a.years_band, a.confidence) == (None, None, None, 0.0)
-    texts = [r.text for r in a.reasons]
+    texts = [r.text() for r in a.reasons]
     assert texts == [
         "only 0 year(s) with any evidence, at least 3 needed: ingest a longer history",
         "no patents and no papers matched: maturity cannot be judged "
@@ -233,17 +235,21 @@ def test_short_history_alone_is_insufficient() -> None:
 def test_reasons_state_numbers(placed: dict[str, Assessment]) -> None:
     old = {r.indicator: r for r in placed["old"].reasons}
     assert old["patents_cum"].value == 80000
-    assert old["patents_cum"].text.startswith(
-        "cumulative patents 80,000 — top 20% of sub-fields (≥ "
+    assert (
+        old["patents_cum"]
+        .text()
+        .startswith("cumulative patents 80,000 — top 20% of sub-fields (≥ ")
     )
-    assert old["birth_year"].text.startswith("born 1990, 32 years before 2022 (first record: cnki:")
+    assert (
+        old["birth_year"].text().startswith("born 1990, 32 years before 2022 (first record: cnki:")
+    )
     fallen = {r.indicator: r for r in placed["fallen"].reasons}
     assert (
-        fallen["attention_vs_peak"].text
+        fallen["attention_vs_peak"].text()
         == "attention at 40% of its 2017 peak — fallen below 60% of it"
     )
     assert fallen["rule"].value == "trough"
-    assert "→ trough" in fallen["rule"].text
+    assert "→ trough" in fallen["rule"].text()
 
 
 def test_years_bands_follow_phase(placed: dict[str, Assessment]) -> None:
@@ -281,15 +287,15 @@ def test_fixed_thresholds_need_no_background() -> None:
         "assess more sub-fields together or set patents_low= and patents_high= explicitly"
     )
     m = SnapshotModel(patents_low=1000, patents_high=10000, opinion_hot=60).fit(s)
-    assert m.thresholds_["patents_high"] == 10000
+    assert m.thresholds_.patents_high == 10000
     assert m.predict(s)[0].phase is Phase.PLATEAU
 
 
 def test_thresholds_are_learnt_quantiles() -> None:
     m = SnapshotModel().fit(summary(BACKGROUND))
-    assert m.thresholds_["patents_low"] == pytest.approx(1560.0)  # 40% of 10 values
-    assert m.thresholds_["patents_high"] == pytest.approx(13600.0)
-    assert m.thresholds_["opinion_hot"] == pytest.approx(41.5)  # 70% quantile
+    assert m.thresholds_.patents_low == pytest.approx(1560.0)  # 40% of 10 values
+    assert m.thresholds_.patents_high == pytest.approx(13600.0)
+    assert m.thresholds_.opinion_hot == pytest.approx(41.5)  # 70% quantile
 
 
 def test_unfitted_model_raises() -> None:
@@ -340,7 +346,9 @@ def test_assess_returns_the_assessments_table() -> None:
     assert by["old"]["phase"] == "plateau" and by["old"]["years_band"] == "<2"
     assert by["empty"]["status"] == "insufficient" and by["empty"]["phase"] is None
     reasons = json.loads(by["old"]["reasons"])
-    assert {"indicator", "value", "text"} == set(reasons[0])
+    assert list(reasons[0]) == ["indicator", "value", "text", "key", "values"]
+    first = Reason.from_json(reasons[0])
+    assert first.text() == reasons[0]["text"] and first.key == "reasons.snapshot.patents_cum"
     assert reasons[0]["indicator"] == "patents_cum"
 
 
@@ -355,15 +363,13 @@ def test_assess_params_and_as_of() -> None:
 
 
 def test_assessments_to_frame_serialises_reasons() -> None:
-    a = Assessment(
-        "ar",
-        "snapshot",
-        Phase.TROUGH,
-        0.4,
-        YearsBand.Y5_10,
-        0.6,
-        (Reason("opinion_index", 12.5, "舆论指数 12.5"),),
+    why = Reason(
+        "opinion_index",
+        12.5,
+        "reasons.snapshot.opinion_index",
+        {"opinion": 12.5, "state": Phrase("reasons.snapshot.hot_state.below", {"hot": 40.0})},
     )
+    a = Assessment("ar", "snapshot", Phase.TROUGH, 0.4, YearsBand.Y5_10, 0.6, (why,))
     f = assessments_to_frame([a], "2022-11-24")
     assert f.row(0) == (
         "ar",
@@ -374,8 +380,13 @@ def test_assessments_to_frame_serialises_reasons() -> None:
         0.4,
         "5-10",
         0.6,
-        '[{"indicator": "opinion_index", "value": 12.5, "text": "舆论指数 12.5"}]',
+        '[{"indicator": "opinion_index", "value": 12.5, '
+        '"text": "opinion index 12.5 — below the hot mark 40.0", '
+        '"key": "reasons.snapshot.opinion_index", "values": {"opinion": 12.5, '
+        '"state": {"key": "reasons.snapshot.hot_state.below", "values": {"hot": 40.0}}}}]',
     )
+    assert why.text("zh") == "舆论指数 12.5 — 低于热门线 40.0"
+    assert Reason.from_json(json.loads(f["reasons"][0])[0]) == why
     assert assessments_to_frame([], AS_OF).schema == pl.Schema(ASSESSMENT_SCHEMA)
 
 
@@ -384,3 +395,93 @@ def test_models_share_one_interface() -> None:
         m = cls()
         assert callable(m.fit) and callable(m.predict)
         assert cls(**m.get_params()).get_params() == m.get_params()
+
+
+def test_snapshot_settings_from_config_and_as_one_object() -> None:
+    cfg = SnapshotSettings.from_config({"trough_ratio": 0.5, "mature_age": 15})
+    assert (cfg.trough_ratio, cfg.mature_age, cfg.faded_ratio) == (0.5, 15, 0.3)
+    assert SnapshotSettings.from_config(None) == SnapshotSettings()
+    m = SnapshotModel(cfg)
+    assert m.settings is cfg and m.get_params() == cfg.as_dict()
+    assert SnapshotModel(cfg, mature_age=25).settings.mature_age == 25
+    with pytest.raises(AssessError, match="unknown parameter.s. trough for the snapshot model"):
+        SnapshotSettings.from_config({"trough": 0.5})
+    with pytest.raises(AssessError, match="slope_maturity=0.8 must be below plateau_maturity"):
+        SnapshotSettings(slope_maturity=0.8).validate()
+    with pytest.raises(AssessError, match="faded_ratio=0.7 must not exceed trough_ratio=0.6"):
+        SnapshotSettings(faded_ratio=0.7).validate()
+
+
+def test_registry_resolves_model_names() -> None:
+    assert resolve_models("all") == ["snapshot", "timeseries", "neighbours"]
+    assert resolve_models(["timeseries"]) == ["timeseries"] and resolve_models("snapshot") == [
+        "snapshot"
+    ]
+    assert requires_labels("neighbours") and not requires_labels("timeseries")
+    with pytest.raises(AssessError, match=r"unknown model\(s\) \(none\) for the backtest"):
+        resolve_models([])
+    with pytest.raises(AssessError, match=r"unknown model\(s\) magic .*snapshot, timeseries"):
+        resolve_models(["snapshot", "magic"])
+
+
+def test_every_reason_reads_in_both_languages(placed: dict[str, Assessment]) -> None:
+    assert placed
+    for a in placed.values():
+        for r in a.reasons:
+            en, zh = r.text("en"), r.text("zh")
+            assert en and zh and en != zh and "{" not in en + zh, (r.key, en, zh)
+            assert Reason.from_json(json.loads(json.dumps(r.to_json()))).text("zh") == zh
+    fallen = {r.indicator: r for r in placed["fallen"].reasons}
+    assert (
+        fallen["attention_vs_peak"].text("zh") == "关注度为其 2017 年峰值的 40% — 已跌破峰值的 60%"
+    )
+
+
+def test_every_reason_key_the_models_name_is_in_the_catalogue() -> None:
+    """Reason and phrase keys are built as ``_R + "name"`` (``_R`` the module's prefix,
+    e.g. "reasons.snapshot."); each one must be in text/reasons.yaml in both languages.
+    Keys joined from a conditional (``_R + ("a" if x else "b")``) count both branches."""
+    import ast
+    from pathlib import Path
+
+    from techcurve.text import catalogue
+
+    folder = Path(__file__).resolve().parent.parent / "src" / "techcurve" / "assess"
+    named: set[str] = set()
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        prefix = next(
+            (
+                n.value.value
+                for n in tree.body
+                if isinstance(n, ast.Assign)
+                and any(isinstance(x, ast.Name) and x.id == "_R" for x in n.targets)
+                and isinstance(n.value, ast.Constant)
+            ),
+            None,
+        )
+        if prefix is None:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.left, ast.Name):
+                if node.left.id != "_R":
+                    continue
+                right = node.right
+                parts = [right.body, right.orelse] if isinstance(right, ast.IfExp) else [right]
+                named |= {prefix + p.value for p in parts if isinstance(p, ast.Constant)}
+    assert len(named) > 60
+    dynamic = {
+        k
+        for k in catalogue()
+        if k.startswith(
+            (
+                "reasons.neighbours.name.",
+                "reasons.neighbours.feature.",
+                "reasons.timeseries.series.",
+            )
+        )
+    }
+    complete = {k for k in named if not k.endswith(".")}
+    assert not sorted(complete - set(catalogue())), sorted(complete - set(catalogue()))
+    unused = {k for k in catalogue() if k.startswith("reasons.")} - named - dynamic
+    assert not sorted(unused), sorted(unused)

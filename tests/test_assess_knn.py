@@ -16,8 +16,8 @@ from techcurve.assess import (
     make_model,
     profile_features,
 )
-from techcurve.assess.backtest import held_out_predictions
 from techcurve.assess.neighbours import FEATURES
+from techcurve.assess.profiles import held_out_predictions
 from techcurve.datatypes import Phase
 from techcurve.errors import AssessError
 
@@ -127,7 +127,7 @@ def test_band_comes_from_the_neighbours_labels() -> None:
 def test_reasons_name_the_nearest_labelled_technologies_and_years() -> None:
     model = NeighbourModel(k=3, show=2).fit(pl.DataFrame(), training())
     (a,) = model.predict_profiles(query(CENTRES["trough"]))
-    texts = [r.text for r in a.reasons]
+    texts = [r.text() for r in a.reasons]
     nearest = next(t for t in texts if t.startswith("nearest: "))
     assert nearest.count("(trough, d ") == 2 and "and 1 more" in nearest
     assert any(f"trough-{i} 201{i} (trough" in nearest for i in range(4))
@@ -135,6 +135,10 @@ def test_reasons_name_the_nearest_labelled_technologies_and_years() -> None:
     # one reason per feature, with its value
     assert [r.indicator for r in a.reasons[: len(FEATURES)]] == list(FEATURES)
     assert a.reasons[2].value == pytest.approx(CENTRES["trough"]["age"])
+    assert a.reasons[2].text("zh") == "年龄：12 年（自诞生年份起的年数）"
+    zh = [r.text("zh") for r in a.reasons]
+    assert any(z.startswith("最近邻：") and "，另有 1 个" in z for z in zh)
+    assert any(z.startswith("3 个最近的已标注画像中有 3 个判为 trough") for z in zh)
 
 
 # -- missing values ------------------------------------------------------------------------
@@ -151,7 +155,7 @@ def test_missing_is_not_zero() -> None:
     model = NeighbourModel(k=1, features=feats).fit(pl.DataFrame(), train)
     (a,) = model.predict_profiles(query({**base, "attention_latest": None}))
     assert a.phase is Phase.SLOPE  # matched to the other missing row, not to the 0
-    assert "missing indicator" in a.reasons[3].text and a.reasons[3].value is None
+    assert "missing indicator" in a.reasons[3].text() and a.reasons[3].value is None
     (b,) = model.predict_profiles(query({**base, "attention_latest": 0.0}))
     assert b.phase is Phase.TRIGGER
 
@@ -161,7 +165,8 @@ def test_too_few_features_is_insufficient() -> None:
     (a,) = model.predict_profiles(query({"age": 5.0, "attention_latest": 3.0}))
     assert a.status == "insufficient" and a.phase is None and a.position is None
     assert a.confidence == 0.0
-    assert "only 2 of 7 features known" in a.reasons[-1].text
+    assert "only 2 of 7 features known" in a.reasons[-1].text()
+    assert a.reasons[-1].text("zh").startswith("7 个特征中仅知 2 个（缺失：patents_share")
 
 
 def test_training_rows_with_too_few_features_are_dropped() -> None:

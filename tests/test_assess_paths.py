@@ -25,7 +25,7 @@ def place(*rows: dict[str, Any]) -> dict[str, Assessment]:
 
 
 def texts(a: Assessment) -> str:
-    return " | ".join(r.text for r in a.reasons)
+    return " | ".join(r.text() for r in a.reasons)
 
 
 def test_faded_is_trough_and_obsolete_before_the_plateau() -> None:

@@ -90,13 +90,16 @@ def test_model_phases_on_synthetic_subfields() -> None:
     assert res["fallen"].phase is Phase.TROUGH
     assert res["young"].phase is Phase.TRIGGER
     assert any(
-        "still accelerating — saturation not yet identifiable" in r.text
+        "still accelerating — saturation not yet identifiable" in r.text()
         for r in res["young"].reasons
     )
     assert res["thin"].status == "insufficient" and res["thin"].phase is None
     for a in res.values():
         if a.phase is not None:
             assert a.position is not None and Phase.at(a.position) is a.phase
+        for r in a.reasons:  # every reason reads in Chinese too
+            assert r.text("zh") != r.text("en") and "{" not in r.text("zh")
+    assert res["young"].reasons[0].text("zh").startswith("累计专利 ")
 
 
 def test_timeseries_needs_indicators_and_fit() -> None:
@@ -136,10 +139,10 @@ def test_s_curve_stops_where_the_source_stops() -> None:
     )
     model = TimeSeriesModel().fit(summary, indicators=ind)
     fits = model.params_["x"]
-    assert fits["s_until"] == 2015
-    assert fits["s"] is not None and fits["s"].last_year == 2015
+    assert fits.s_until == 2015 and fits.s_series == "patents_cum"
+    assert fits.s is not None and fits.s.last_year == 2015
     # Up to 2015 the logistic (midpoint 2018) is still accelerating: no κ may be claimed.
-    assert fits["s"].accelerating
+    assert fits.s.accelerating
 
 
 def test_a_series_with_nothing_before_its_coverage_end_is_skipped() -> None:
@@ -162,4 +165,4 @@ def test_a_series_with_nothing_before_its_coverage_end_is_skipped() -> None:
         {"subfield_id": ["y"], "as_of": [date(2025, 12, 31)], "patents_coverage_end": [2015]}
     )
     fits = TimeSeriesModel().fit(summary, indicators=ind).params_["y"]
-    assert fits["s"] is None and fits["s_series"] is None
+    assert fits.s is None and fits.s_series is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -10,10 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 import techcurve.pipeline as tc
-from techcurve.assess import backtest, load_labels, radar_labels, read_radar, resolve_labels
-from techcurve.assess.backtest import loo_age_only, loo_majority, spearman, wilson_interval
+from techcurve.assess import BacktestResult, load_labels, radar_labels, read_radar, resolve_labels
+from techcurve.assess import backtest as backtest_evidence
+from techcurve.assess.evidence import Evidence
+from techcurve.assess.scoring import loo_age_only, loo_majority, spearman, wilson_interval
 from techcurve.cli import cli
 from techcurve.errors import AssessError
+from techcurve.store import Store
 from techcurve.taxonomy import load_taxonomy
 
 DATA = Path(__file__).parent / "data" / "assess"
@@ -21,6 +25,13 @@ SHIPPED = (
     Path(__file__).parents[1] / "src" / "techcurve" / "data" / "labels" / "public_statements.csv"
 )
 RADAR = DATA / "radar_excerpt.json"
+
+
+def backtest(db: Path, labels: Path, **kw: object) -> BacktestResult:
+    """The library backtest on the evidence of the store at ``db`` (opened read-only)."""
+    with Store.open(db, read_only=True) as st:
+        evidence = Evidence.from_store(st)
+    return backtest_evidence(evidence, labels, **kw)  # type: ignore[arg-type]
 
 
 def taxonomy_subfields() -> pl.DataFrame:
@@ -302,3 +313,121 @@ def test_cli_assess_labelled_writes_assessments(store: Path, tmp_path: Path) -> 
     assert isinstance(r.exception, AssessError) and "assess-labelled --labels" in str(r.exception)
     r = runner.invoke(cli, ["--db", str(db), "assess-labelled"])
     assert r.exit_code != 0
+
+
+# -- the library behind the commands ----------------------------------------------------------
+def test_pipeline_backtest_runs_each_label_set_and_writes_predictions(
+    store: Path, tmp_path: Path
+) -> None:
+    test = tmp_path / "test.csv"
+    test.write_text("technology,year,phase\nar,2015,trough\niot,2014,peak\n", encoding="utf-8")
+    out = tmp_path / "pred.csv"
+    run = tc.backtest(store, test, radar=RADAR, model="neighbours", transfer=True, predictions=out)
+    assert isinstance(run, tc.BacktestRun)
+    assert list(run.results) == [
+        str(test),
+        str(RADAR),
+        f"{test} (fitted on {RADAR})",
+        f"{RADAR} (fitted on {test})",
+    ]
+    assert run.predictions == out
+    written = pl.read_csv(out)
+    assert written["labels"].unique(maintain_order=True).to_list() == list(run.results)
+    assert written.height == sum(r.predictions.height for r in run.results.values())
+    assert list(run.to_dict()) == list(run.results)
+    assert [s.model for s in run.results[str(test)].scores] == [
+        "neighbours",
+        "majority",
+        "age-only",
+    ]
+
+
+def test_pipeline_backtest_errors_speak_of_the_library(store: Path, tmp_path: Path) -> None:
+    with pytest.raises(AssessError, match="give a labels CSV, a radar file, or both"):
+        tc.backtest(store)
+    with pytest.raises(AssessError, match="a transfer needs both a labels CSV and a radar file"):
+        tc.backtest(store, SHIPPED, transfer=True)
+    with pytest.raises(AssessError, match="does not exist") as e:
+        tc.backtest(tmp_path / "none.duckdb", SHIPPED)
+    assert e.value.needs == "store"  # type: ignore[attr-defined]
+    with pytest.raises(AssessError, match="indicators of store .* have not been computed") as e:
+        tc.assess_labelled(store, labels=SHIPPED)
+    assert e.value.needs == "indicators"  # type: ignore[attr-defined]
+
+
+def test_pipeline_assess_labelled_writes_only_when_asked(store: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from techcurve.store import Meta
+    from techcurve.store import assessments as stored
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(store, db)
+    tc.indicators(db)
+    frame = tc.assess_labelled(db, labels=SHIPPED, write=False)
+    assert frame["model"].unique().to_list() == ["neighbours"]
+    with Store.open(db, read_only=True) as st:
+        assert not stored.has_assessments(st)
+        assert stored.summary(st) is not None and stored.indicators(st) is not None
+    again = tc.assess_labelled(db, labels=SHIPPED)
+    assert again.equals(frame)
+    with Store.open(db, read_only=True) as st:
+        assert stored.has_assessments(st)
+        assert st.get_meta(Meta.ASSESSED_MODEL) == "neighbours"
+        params = json.loads(st.get_meta(Meta.ASSESSED_PARAMS) or "{}")
+        assert params["labels"] == str(SHIPPED) and params["radar"] is None
+        assert params["labelled_rows"] == load_labels(SHIPPED).height
+        row = stored.subfield_rows(st, "ar", n_records=2)
+        assert row is not None and row.subfield["subfield_id"] == "ar"
+        assert [a["model"] for a in row.assessments] == ["neighbours"]
+        assert row.summary["subfield_id"] == "ar" and len(row.sample_records) <= 2
+
+
+def test_store_reads_what_the_assess_stage_needs(store: Path) -> None:
+    from techcurve.store import assessments as stored
+
+    with Store.open(store, read_only=True) as st:
+        assert stored.missing_evidence_tables(st) == []
+        ev = stored.evidence_tables(st)
+        assert ev.subfields.height == st.count("subfields")
+        assert ev.matches.height == st.count("matches")
+        assert ev.count_matches.height == st.count("count_matches")
+        assert ev.subfields["subfield_id"].is_sorted()
+        assert stored.summary(st) is None and stored.indicators(st) is None
+        assert not stored.has_assessments(st)
+        assert "quantum-computing" in stored.similar_subfield_ids(st, "quantum")
+        assert stored.subfield_rows(st, "nonesuch") is None
+
+
+def test_training_labels_join_csv_and_radar() -> None:
+    from techcurve.assess.label_learnt import radar_training_labels, training_labels
+
+    subs = taxonomy_subfields()
+    lab = training_labels(subs, SHIPPED, radar=RADAR)
+    n_csv = load_labels(SHIPPED).height
+    assert lab.height == n_csv + radar_labels(read_radar(RADAR), subs).height
+    assert lab["row"].to_list() == list(range(1, lab.height + 1))
+    with pytest.raises(AssessError, match="give a labels CSV, a radar file, or both"):
+        training_labels(subs)
+    with pytest.raises(AssessError, match="no blip name matched any sub-field query"):
+        radar_training_labels(
+            RADAR, subs.with_columns(pl.lit("nothing-matches-this").alias("query"))
+        )
+
+
+def test_cli_adds_the_command_to_a_library_error() -> None:
+    from techcurve.assess import needing
+    from techcurve.cli.assess_cmds import hint_command
+
+    with pytest.raises(AssessError, match=r"^x: run `techcurve indicators` first$"), hint_command():
+        raise needing("indicators", AssessError("x"))
+    with pytest.raises(AssessError, match=r"^y$"), hint_command():
+        raise AssessError("y")
+    day = date(2021, 11, 24)
+    with (
+        pytest.raises(
+            AssessError, match=r"^z: run `techcurve indicators --as-of 2021-11-24` first$"
+        ),
+        hint_command(),
+    ):
+        raise needing("indicators", AssessError("z"), as_of=day)

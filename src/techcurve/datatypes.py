@@ -7,8 +7,11 @@ polars DataFrames whose columns are named in :mod:`techcurve.store`.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeAlias
 
 from techcurve.text import Lang, t
 
@@ -174,12 +177,88 @@ class IngestSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class Phrase:
+    """A part of a reason's text that is itself a catalogue entry (e.g. "still falling").
+
+    >>> Phrase("reasons.snapshot.trend.falling").text("en")
+    'still falling'
+    """
+
+    key: str
+    values: Mapping[str, ReasonValue] = field(default_factory=dict)
+
+    def text(self, lang: Lang = "en") -> str:
+        """The phrase in ``lang``, from the text catalogue."""
+        return t(self.key, lang, **_filled(self.values, lang))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "values": _values_json(self.values)}
+
+
+#: a value a reason's text is filled with: a number, a word that needs no translation
+#: (an id, a year, a list of ids), or a :class:`Phrase` rendered in the reason's language
+ReasonValue: TypeAlias = float | int | str | Phrase | None
+
+
+def _filled(values: Mapping[str, ReasonValue], lang: Lang) -> dict[str, Any]:
+    return {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in values.items()}
+
+
+def _values_json(values: Mapping[str, ReasonValue]) -> dict[str, Any]:
+    return {k: v.to_json() if isinstance(v, Phrase) else v for k, v in values.items()}
+
+
+def _values_from_json(values: Mapping[str, Any]) -> dict[str, ReasonValue]:
+    return {
+        k: Phrase(v["key"], _values_from_json(v.get("values") or {})) if isinstance(v, dict) else v
+        for k, v in values.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class Reason:
-    """One indicator that drove a placement: what it is, its value, what it implied."""
+    """One indicator that drove a placement: what it is, its value, what it implied.
+
+    What it implied is a catalogue entry (``key``, in ``text/reasons.yaml``) filled with
+    ``values``, so the reason reads in either language:
+
+    >>> r = Reason("hype", 0.5, "reasons.snapshot.hype", {"hype": 0.5, "hot": 0.7})
+    >>> r.text("en")
+    'hype level 0.50 (hot from 0.7)'
+    """
 
     indicator: str
     value: float | str | None
-    text: str
+    key: str
+    values: Mapping[str, ReasonValue] = field(default_factory=dict)
+
+    def text(self, lang: Lang = "en") -> str:
+        """The reason in ``lang``, from the text catalogue."""
+        return t(self.key, lang, **_filled(self.values, lang))
+
+    def to_json(self) -> dict[str, Any]:
+        """The reason as stored in the ``reasons`` column: ``indicator``, ``value``, its
+        English ``text``, and the ``key`` and ``values`` to render it in another language."""
+        value: Any = self.value
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        return {
+            "indicator": self.indicator,
+            "value": value,
+            "text": self.text("en"),
+            "key": self.key,
+            "values": _values_json(self.values),
+        }
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> Reason:
+        """A reason from its :meth:`to_json` form."""
+        return cls(
+            str(item["indicator"]),
+            item.get("value"),
+            str(item["key"]),
+            _values_from_json(item.get("values") or {}),
+        )
 
 
 @dataclass(frozen=True, slots=True)

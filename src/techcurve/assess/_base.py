@@ -13,6 +13,7 @@ import polars as pl
 
 from techcurve.datatypes import PHASE_BOUNDS, Assessment, Phase, Reason
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 # The `assessments` table (docs/architecture.md), in column order.
 ASSESSMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -85,28 +86,44 @@ def to_date(value: Any, what: str = "as_of") -> date:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
             pass
-    raise AssessError(f"{what} {value!r} is not a date (expected YYYY-MM-DD)")
+    raise AssessError(t("assess.not_a_date", "en", what=what, value=value))
+
+
+#: what a library error may say is missing, for a caller to tell how to get it
+NEEDS = ("store", "match", "indicators", "labels")
+
+
+def needing(what: str, error: AssessError, *, as_of: date | None = None) -> AssessError:
+    """``error`` marked with what is missing (one of :data:`NEEDS`) as ``error.needs``,
+    and the as-of date it is needed for as ``error.needs_as_of``: the message speaks of
+    the library, the CLI adds the command that provides it."""
+    if what not in NEEDS:  # pragma: no cover - a bug in the caller
+        raise ValueError(f"unknown need {what!r}")
+    error.needs = what  # type: ignore[attr-defined]
+    error.needs_as_of = as_of  # type: ignore[attr-defined]
+    return error
 
 
 def check_columns(frame: pl.DataFrame, required: Iterable[str], name: str) -> None:
     """Raise AssessError naming the missing columns of ``frame``."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise AssessError(
-            f"the {name} table lacks column(s) {', '.join(missing)}: "
-            "re-run `techcurve indicators` with this version of techcurve"
+        error = AssessError(
+            t("assess.table_lacks_columns", "en", table=name, columns=", ".join(missing))
         )
+        raise needing("indicators", error)
 
 
 def reasons_json(reasons: Iterable[Reason]) -> str:
-    """Reasons as the JSON list stored in the `reasons` column."""
-    out = []
-    for r in reasons:
-        value: Any = r.value
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        out.append({"indicator": r.indicator, "value": value, "text": r.text})
-    return json.dumps(out, ensure_ascii=False)
+    """Reasons as the JSON list stored in the `reasons` column (:meth:`Reason.to_json`)."""
+    return json.dumps([r.to_json() for r in reasons], ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (for json.dumps)."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def assessments_to_frame(assessments: Iterable[Assessment], as_of: date | str) -> pl.DataFrame:
@@ -183,9 +200,7 @@ class StageModel:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "fitted_"):
-            raise AssessError(
-                f"this {type(self).__name__} is not fitted yet: call fit() first, then predict()"
-            )
+            raise AssessError(t("assess.not_fitted", "en", model=type(self).__name__))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -198,6 +213,11 @@ def check_params(cls: type[StageModel], params: Mapping[str, Any]) -> None:
     unknown = sorted(k for k in params if k not in allowed)
     if unknown:
         raise AssessError(
-            f"unknown parameter(s) {', '.join(unknown)} for the {cls.name} model "
-            f"(allowed: {', '.join(allowed)})"
+            t(
+                "assess.unknown_params",
+                "en",
+                params=", ".join(unknown),
+                model=cls.name,
+                allowed=", ".join(allowed),
+            )
         )

@@ -52,15 +52,24 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import polars as pl
 
-from techcurve.assess._base import StageModel, check_columns, num, position_in, to_date
-from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.assess._base import (
+    StageModel,
+    check_columns,
+    needing,
+    num,
+    position_in,
+    to_date,
+)
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +103,7 @@ WEIGHTINGS: tuple[str, ...] = ("distance", "uniform")
 _LOG1P = {"patents_share", "papers_share", "attention_latest"}
 _CLIP = {"attention_growth": (-1.0, 2.0), "patent_vs_paper_growth": (-2.0, 2.0)}
 _EPS = 1e-3  # keeps 1/distance finite for an identical profile
+_R = "reasons.neighbours."
 
 
 def _share(col: str) -> pl.Expr:
@@ -158,18 +168,88 @@ def _transform(name: str, value: float | None) -> float:
     return value
 
 
-def _fmt(name: str, value: float | None) -> str:
+def _fmt(name: str, value: float | None) -> Phrase:
+    """A feature's value in words (``reasons.neighbours.value.*``)."""
     if value is None:
-        return "missing"
+        return Phrase(_R + "value.missing")
     if name in ("patents_share", "papers_share"):
-        return f"{value:,.3g} per 10,000"
+        return Phrase(_R + "value.share", {"value": value})
     if name == "age":
-        return f"{value:.0f} years"
+        return Phrase(_R + "value.age", {"value": value})
     if name in ("attention_growth", "patent_vs_paper_growth"):
-        return f"{value:+.0%}"
+        return Phrase(_R + "value.change", {"value": value})
     if name == "attention_vs_peak":
-        return f"{value:.0%} of its peak"
-    return f"{value:.1f}"
+        return Phrase(_R + "value.of_peak", {"value": value})
+    return Phrase(_R + "value.level", {"value": value})
+
+
+def _training_frame(summary: pl.DataFrame, labels: pl.DataFrame, feats: list[str]) -> pl.DataFrame:
+    """The labelled rows with their features: ``labels`` itself when it holds them (as-of
+    profiles), else the labels joined to the profiles of ``summary``."""
+    if all(f in labels.columns for f in feats):
+        return labels
+    prof = profile_features(summary)
+    keep = [c for c in ("year", "years_band") if c in labels.columns]
+    return labels.select("subfield_id", "phase", *keep).join(
+        prof.drop("year") if "year" in keep else prof, on="subfield_id", how="left"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledProfile:
+    """One labelled row the model keeps (``train_``): whose, when, what it was labelled,
+    and its features' raw values (None = missing)."""
+
+    subfield_id: str
+    year: int | None
+    phase: Phase
+    band: YearsBand | None
+    raw: tuple[float | None, ...]
+
+
+def _training_rows(train: pl.DataFrame, feats: list[str]) -> list[LabelledProfile]:
+    rows: list[LabelledProfile] = []
+    for r in train.iter_rows(named=True):
+        try:
+            phase = Phase.parse(str(r["phase"] or ""))
+        except ValueError as e:
+            raise AssessError(
+                t("assess.neighbours.bad_label", "en", id=r["subfield_id"], error=e)
+            ) from None
+        band = r.get("years_band")
+        rows.append(
+            LabelledProfile(
+                subfield_id=str(r["subfield_id"]),
+                year=r.get("year"),
+                phase=phase,
+                band=YearsBand.parse(band) if band else None,
+                raw=tuple(num(r.get(f)) for f in feats),
+            )
+        )
+    return rows
+
+
+def _centre_and_scale(raw: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's centre and scale over the training rows' known values."""
+    n = raw.shape[1]
+    center = np.zeros(n)
+    scale = np.ones(n)
+    for j in range(n):
+        col = raw[:, j][~np.isnan(raw[:, j])]
+        if col.size == 0:
+            continue
+        if scaling == "robust":
+            center[j] = float(np.median(col))
+            q1, q3 = np.percentile(col, [25, 75])
+            spread = float(q3 - q1) or float(np.std(col))
+        elif scaling == "standard":
+            center[j] = float(np.mean(col))
+            spread = float(np.std(col))
+        else:
+            center[j] = float(np.median(col))  # only where a value is missing
+            spread = 1.0
+        scale[j] = spread if spread > 0 else 1.0
+    return center, scale
 
 
 class NeighbourModel(StageModel):
@@ -216,30 +296,48 @@ class NeighbourModel(StageModel):
         feats = [self.features] if isinstance(self.features, str) else list(self.features)
         unknown = [f for f in feats if f not in FEATURES]
         if unknown or not feats:
+            given = ", ".join(unknown) or t("assess.neighbours.none_given", "en")
             raise AssessError(
-                f"neighbours: unknown feature(s) {', '.join(unknown) or '(none given)'} "
-                f"(allowed: {', '.join(FEATURES)})"
+                t(
+                    "assess.neighbours.unknown_features",
+                    "en",
+                    given=given,
+                    allowed=", ".join(FEATURES),
+                )
             )
         if len(set(feats)) != len(feats):
-            raise AssessError(f"neighbours: a feature is listed twice in {feats}")
+            raise AssessError(t("assess.neighbours.feature_twice", "en", features=feats))
         if not isinstance(self.k, int) or self.k < 1:
-            raise AssessError(f"neighbours: k={self.k!r} must be a whole number ≥ 1")
+            raise AssessError(t("assess.neighbours.bad_k", "en", k=self.k))
         if self.scaling not in SCALINGS:
             raise AssessError(
-                f"neighbours: scaling={self.scaling!r} (expected one of: {', '.join(SCALINGS)})"
+                t(
+                    "assess.neighbours.bad_choice",
+                    "en",
+                    name="scaling",
+                    value=self.scaling,
+                    allowed=", ".join(SCALINGS),
+                )
             )
         if self.weights not in WEIGHTINGS:
             raise AssessError(
-                f"neighbours: weights={self.weights!r} (expected one of: {', '.join(WEIGHTINGS)})"
+                t(
+                    "assess.neighbours.bad_choice",
+                    "en",
+                    name="weights",
+                    value=self.weights,
+                    allowed=", ".join(WEIGHTINGS),
+                )
             )
         if self.clip is not None and (num(self.clip) is None or self.clip <= 0):
-            raise AssessError(f"neighbours: clip={self.clip!r} must be > 0 (or None)")
+            raise AssessError(t("assess.neighbours.bad_clip", "en", clip=self.clip))
         if num(self.missing_weight) is None or self.missing_weight < 0:
-            raise AssessError(f"neighbours: missing_weight={self.missing_weight!r} must be ≥ 0")
+            raise AssessError(
+                t("assess.neighbours.bad_missing_weight", "en", value=self.missing_weight)
+            )
         if not isinstance(self.min_features, int) or not 1 <= self.min_features <= len(feats):
             raise AssessError(
-                f"neighbours: min_features={self.min_features!r} must be between 1 and the "
-                f"number of features ({len(feats)})"
+                t("assess.neighbours.bad_min_features", "en", value=self.min_features, n=len(feats))
             )
         return feats
 
@@ -262,66 +360,25 @@ class NeighbourModel(StageModel):
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
             delattr(self, attr)
         if labels is None:
-            raise AssessError(
-                "the neighbours model learns from labelled rows: pass labels= (a labels file; "
-                "on the command line `techcurve assess-labelled --labels FILE.csv`)"
-            )
+            raise needing("labels", AssessError(t("assess.neighbours.needs_labels", "en")))
         check_columns(labels, ("subfield_id", "phase"), "labels")
-        if all(f in labels.columns for f in feats):
-            train = labels
-        else:
-            prof = profile_features(summary)
-            keep = [c for c in ("year", "years_band") if c in labels.columns]
-            train = labels.select("subfield_id", "phase", *keep).join(
-                prof.drop("year") if "year" in keep else prof, on="subfield_id", how="left"
-            )
-        rows: list[dict[str, Any]] = []
-        for r in train.iter_rows(named=True):
-            try:
-                phase = Phase.parse(str(r["phase"] or ""))
-            except ValueError as e:
-                raise AssessError(f"labels: {r['subfield_id']}: {e}") from None
-            band = r.get("years_band")
-            rows.append(
-                {
-                    "subfield_id": str(r["subfield_id"]),
-                    "year": r.get("year"),
-                    "phase": phase,
-                    "band": YearsBand.parse(band) if band else None,
-                    "raw": [num(r.get(f)) for f in feats],
-                }
-            )
-        kept = [r for r in rows if sum(v is not None for v in r["raw"]) >= self.min_features]
+        rows = _training_rows(_training_frame(summary, labels, feats), feats)
+        kept = [r for r in rows if sum(v is not None for v in r.raw) >= self.min_features]
         if not kept:
             raise AssessError(
-                f"no labelled row has at least {self.min_features} of the features "
-                f"{', '.join(feats)}: the store lacks evidence for the labelled years "
-                "(lower min_features or add evidence)"
+                t(
+                    "assess.neighbours.no_row_with_features",
+                    "en",
+                    n=self.min_features,
+                    features=", ".join(feats),
+                )
             )
         raw = np.array(
-            [[_transform(f, v) for f, v in zip(feats, r["raw"], strict=True)] for r in kept],
+            [[_transform(f, v) for f, v in zip(feats, r.raw, strict=True)] for r in kept],
             dtype=float,
         )
-        center = np.zeros(len(feats))
-        scale = np.ones(len(feats))
-        for j in range(len(feats)):
-            col = raw[:, j][~np.isnan(raw[:, j])]
-            if col.size == 0:
-                continue
-            if self.scaling == "robust":
-                center[j] = float(np.median(col))
-                q1, q3 = np.percentile(col, [25, 75])
-                spread = float(q3 - q1) or float(np.std(col))
-            elif self.scaling == "standard":
-                center[j] = float(np.mean(col))
-                spread = float(np.std(col))
-            else:
-                center[j] = float(np.median(col))  # only where a value is missing
-                spread = 1.0
-            scale[j] = spread if spread > 0 else 1.0
         self.features_ = feats
-        self.center_ = center
-        self.scale_ = scale
+        self.center_, self.scale_ = _centre_and_scale(raw, self.scaling)
         self.train_ = kept
         self.n_dropped_ = len(rows) - len(kept)
         self.matrix_ = self._embed(raw)
@@ -359,34 +416,25 @@ class NeighbourModel(StageModel):
         return out
 
     def _feature_reasons(self, raw: Sequence[float | None]) -> list[Reason]:
-        return [
-            Reason(
-                f,
-                v,
-                f"{f.replace('_', ' ')}: {_fmt(f, v)}"
-                + (
-                    " (compared through its missing indicator, not as 0)"
-                    if v is None
-                    else f" ({FEATURES[f]})"
-                ),
-            )
-            for f, v in zip(self.features_, raw, strict=True)
-        ]
+        out = []
+        for f, v in zip(self.features_, raw, strict=True):
+            about = Phrase(_R + "missing_indicator") if v is None else Phrase(_R + "feature." + f)
+            values = {"name": Phrase(_R + "name." + f), "value": _fmt(f, v), "about": about}
+            out.append(Reason(f, v, _R + "feature", values))
+        return out
 
     def _predict_one(self, sid: str, raw: Sequence[float | None]) -> Assessment:
         reasons = self._feature_reasons(raw)
         present = sum(v is not None for v in raw)
         if present < self.min_features:
             missing = [f for f, v in zip(self.features_, raw, strict=True) if v is None]
-            reasons.append(
-                Reason(
-                    "features_present",
-                    float(present),
-                    f"only {present} of {len(raw)} features known (missing: "
-                    f"{', '.join(missing)}); at least {self.min_features} needed to compare "
-                    "with the labelled profiles",
-                )
-            )
+            values = {
+                "present": present,
+                "total": len(raw),
+                "missing": ", ".join(missing),
+                "needed": self.min_features,
+            }
+            reasons.append(Reason("features_present", float(present), _R + "too_few", values))
             return Assessment(sid, self.name, None, None, None, 0.0, tuple(reasons), "insufficient")
         x = np.array([_transform(f, v) for f, v in zip(self.features_, raw, strict=True)])
         e = self._embed(x[None, :])[0]
@@ -394,59 +442,86 @@ class NeighbourModel(StageModel):
         order = np.argsort(dist, kind="stable")[: self.k]
         near = [(self.train_[i], float(dist[i])) for i in order]
         w = [1.0 / (d + _EPS) if self.weights == "distance" else 1.0 for _, d in near]
-        total = sum(w)
-        votes: dict[Phase, float] = {}
-        for (t, _), wi in zip(near, w, strict=True):
-            votes[t["phase"]] = votes.get(t["phase"], 0.0) + wi
-        best = max(votes.values())
-        # A tie goes to the phase of the nearest neighbour among the tied phases.
-        phase = next(t["phase"] for t, _ in near if math.isclose(votes[t["phase"]], best))
-        share = votes[phase] / total
-        mean_order = sum(t["phase"].order * wi for (t, _), wi in zip(near, w, strict=True)) / total
-        fraction = 0.5 + (mean_order - phase.order) / 2
-        position = position_in(phase, fraction)
-        bands: dict[YearsBand, float] = {}
-        for (t, _), wi in zip(near, w, strict=True):
-            if t["band"] is not None:
-                bands[t["band"]] = bands.get(t["band"], 0.0) + wi
-        band = max(bands, key=lambda b: bands[b]) if bands else None
-
-        def who(t: Mapping[str, Any], d: float) -> str:
-            year = f" {t['year']}" if t["year"] is not None else ""
-            return f"{t['subfield_id']}{year} ({t['phase'].value}, d {d:.2f})"
-
-        shown = [who(t, d) for t, d in near[: max(self.show, 1)]]
-        more = len(near) - len(shown)
-        reasons.append(
-            Reason(
-                "neighbours",
-                "; ".join(f"{t['subfield_id']} {t['year']} {t['phase'].value}" for t, _ in near),
-                "nearest: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""),
-            )
-        )
-        n_agree = sum(t["phase"] is phase for t, _ in near)
-        how = "distance-weighted vote" if self.weights == "distance" else "vote"
-        reasons.append(
-            Reason(
-                "vote",
-                round(share, 3),
-                f"{n_agree} of {len(near)} nearest labelled profiles say {phase.value} "
-                f"({share:.0%} of the {how}); mean phase order of the neighbours "
-                f"{mean_order:.2f} puts it at {position:.2f} within {phase.value}",
-            )
-        )
-        if band is not None:
-            reasons.append(
-                Reason(
-                    "years_band",
-                    band.value,
-                    f"years to plateau {band.value}: the heaviest band among the neighbours "
-                    "whose labels give one",
-                )
-            )
+        vote = _vote(near, w)
+        position = position_in(vote.phase, vote.fraction)
+        reasons += [
+            self._neighbours_reason(near),
+            self._vote_reason(near, vote, position),
+        ]
+        if vote.band is not None:
+            values = {"band": vote.band.value}
+            reasons.append(Reason("years_band", vote.band.value, _R + "band", values))
         return Assessment(
-            sid, self.name, phase, position, band, round(share, 3), tuple(reasons), "assessed"
+            sid,
+            self.name,
+            vote.phase,
+            position,
+            vote.band,
+            round(vote.share, 3),
+            tuple(reasons),
+            "assessed",
         )
+
+    def _neighbours_reason(self, near: Sequence[tuple[LabelledProfile, float]]) -> Reason:
+        def who(nb: LabelledProfile, d: float) -> str:
+            year = f" {nb.year}" if nb.year is not None else ""
+            return f"{nb.subfield_id}{year} ({nb.phase.value}, d {d:.2f})"
+
+        shown = [who(nb, d) for nb, d in near[: max(self.show, 1)]]
+        more = len(near) - len(shown)
+        values = {
+            "shown": ", ".join(shown),
+            "more": Phrase(_R + "more", {"n": more}) if more > 0 else "",
+        }
+        value = "; ".join(f"{nb.subfield_id} {nb.year} {nb.phase.value}" for nb, _ in near)
+        return Reason("neighbours", value, _R + "nearest", values)
+
+    def _vote_reason(
+        self, near: Sequence[tuple[LabelledProfile, float]], vote: _Vote, position: float
+    ) -> Reason:
+        values = {
+            "agree": sum(nb.phase is vote.phase for nb, _ in near),
+            "n": len(near),
+            "phase": vote.phase.value,
+            "share": vote.share,
+            "how": Phrase(_R + ("vote.weighted" if self.weights == "distance" else "vote.plain")),
+            "mean_order": vote.mean_order,
+            "position": position,
+        }
+        return Reason("vote", round(vote.share, 3), _R + "vote", values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vote:
+    """What the nearest labelled profiles say."""
+
+    phase: Phase
+    share: float  # the phase's share of the (weighted) vote
+    mean_order: float  # the neighbours' mean phase order, weighted
+    fraction: float  # where in the phase the mean order puts it
+    band: YearsBand | None  # the heaviest years band among those the labels give
+
+
+def _vote(near: Sequence[tuple[LabelledProfile, float]], w: Sequence[float]) -> _Vote:
+    total = sum(w)
+    votes: dict[Phase, float] = {}
+    for (nb, _), wi in zip(near, w, strict=True):
+        votes[nb.phase] = votes.get(nb.phase, 0.0) + wi
+    best = max(votes.values())
+    # A tie goes to the phase of the nearest neighbour among the tied phases.
+    phase = next(nb.phase for nb, _ in near if math.isclose(votes[nb.phase], best))
+    mean_order = sum(nb.phase.order * wi for (nb, _), wi in zip(near, w, strict=True)) / total
+    bands: dict[YearsBand, float] = {}
+    for (nb, _), wi in zip(near, w, strict=True):
+        if nb.band is not None:
+            bands[nb.band] = bands.get(nb.band, 0.0) + wi
+    return _Vote(
+        phase=phase,
+        share=votes[phase] / total,
+        mean_order=mean_order,
+        fraction=0.5 + (mean_order - phase.order) / 2,
+        band=max(bands, key=lambda b: bands[b]) if bands else None,
+    )
 
 
 __all__ = ["DEFAULT_FEATURES", "FEATURES", "NeighbourModel", "profile_features"]

@@ -29,6 +29,7 @@ import yaml
 from techcurve.assess._base import phase_middle, phase_range
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 ALLOWED_KEYS = ("id", "phase", "position", "years", "who", "when", "why")
 
@@ -73,9 +74,10 @@ def _error(
     where = path + (f":{line}" if line else "")
     ctx = []
     if entry is not None:
-        ctx.append(f"override #{entry}" + (f" ({subfield})" if subfield else ""))
+        which = t("assess.overrides.entry", "en", entry=entry)
+        ctx.append(which + (f" ({subfield})" if subfield else ""))
     if field is not None:
-        ctx.append(f"field {field!r}")
+        ctx.append(t("assess.overrides.field", "en", field=field))
     err = AssessError(f"{where}: " + (", ".join(ctx) + ": " if ctx else "") + message)
     # Context for callers and tests, as the other techcurve errors carry it.
     err.path = path  # type: ignore[attr-defined]
@@ -101,29 +103,27 @@ def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise AssessError(f"overrides file {ps} does not exist") from None
+        raise AssessError(t("assess.overrides.no_file", "en", path=ps)) from None
     except UnicodeDecodeError:
-        raise AssessError(f"overrides file {ps} is not UTF-8 text: save it as UTF-8") from None
+        raise AssessError(t("assess.overrides.not_utf8", "en", path=ps)) from None
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise _error(
-            f"not valid YAML ({getattr(e, 'problem', None) or e})",
+            t("assess.overrides.bad_yaml", "en", problem=getattr(e, "problem", None) or e),
             path=ps,
             line=mark.line + 1 if mark is not None else None,
         ) from None
     if data is None:
         return []
     if not isinstance(data, dict) or "overrides" not in data:
-        raise _error(
-            "expected a top-level key 'overrides:' holding a list of entries", path=ps, line=1
-        )
+        raise _error(t("assess.overrides.no_top_key", "en"), path=ps, line=1)
     extra = sorted(str(k) for k in data if k != "overrides")
     if extra:
         raise _error(
-            f"unknown top-level key(s) {', '.join(extra)} (only 'overrides' is allowed)",
+            t("assess.overrides.extra_top_keys", "en", keys=", ".join(extra)),
             path=ps,
             line=1,
         )
@@ -133,7 +133,7 @@ def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None
     seq_node = _value_node(root, "overrides")
     if not isinstance(entries, list):
         raise _error(
-            "'overrides' must be a list of entries (each starting with '- id: …')",
+            t("assess.overrides.not_list", "en"),
             path=ps,
             line=_line(seq_node),
         )
@@ -147,8 +147,7 @@ def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None
         if ov.subfield_id in seen:
             j, jline = seen[ov.subfield_id]
             raise _error(
-                f"sub-field {ov.subfield_id!r} is overridden twice (entries #{j} at line "
-                f"{jline} and #{i}): keep one",
+                t("assess.overrides.twice", "en", id=ov.subfield_id, first=j, line=jline, i=i),
                 path=ps,
                 line=ov.line,
                 entry=i,
@@ -172,6 +171,25 @@ def _line(node: Any) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
+class _EntryError:
+    """Builds the error of one entry: file, line of the field, entry number, sub-field."""
+
+    def __init__(self, node: Any, i: int, path: str, sid: str) -> None:
+        self.node, self.i, self.path, self.sid = node, i, path, sid
+        self.line = _line(node)
+
+    def __call__(self, field: str | None, key: str, **values: Any) -> AssessError:
+        line = (_line(_value_node(self.node, field)) or self.line) if field else self.line
+        return _error(
+            t(key, "en", **values),
+            path=self.path,
+            line=line,
+            entry=self.i,
+            field=field,
+            subfield=self.sid or None,
+        )
+
+
 def _parse_entry(
     entry: Any,
     node: Any,
@@ -179,104 +197,97 @@ def _parse_entry(
     path: str,
     known_ids: Collection[str] | None,
 ) -> Override:
-    line = _line(node)
     if not isinstance(entry, dict):
-        raise _error(
-            "each entry must be a mapping such as '- id: …\\n  phase: …\\n  why: …'",
-            path=path,
-            line=line,
-            entry=i,
-        )
-
-    def fline(field: str) -> int | None:
-        return _line(_value_node(node, field)) or line
-
+        raise _error(t("assess.overrides.not_mapping", "en"), path=path, line=_line(node), entry=i)
     raw_id = entry.get("id")
     sid = str(raw_id).strip() if raw_id is not None else ""
-
-    def err(message: str, field: str | None) -> AssessError:
-        return _error(
-            message,
-            path=path,
-            line=fline(field) if field else line,
-            entry=i,
-            field=field,
-            subfield=sid or None,
-        )
-
+    err = _EntryError(node, i, path, sid)
     unknown = sorted(str(k) for k in entry if k not in ALLOWED_KEYS)
     if unknown:
         raise err(
-            f"unknown key(s) {', '.join(unknown)} (allowed: {', '.join(ALLOWED_KEYS)})",
             unknown[0],
+            "assess.overrides.unknown_keys",
+            keys=", ".join(unknown),
+            allowed=", ".join(ALLOWED_KEYS),
         )
     if not sid:
-        raise err("missing 'id' (the sub-field id this override is for)", "id")
+        raise err("id", "assess.overrides.missing_id")
     if known_ids is not None and sid not in known_ids:
         close = difflib.get_close_matches(sid, sorted(known_ids), n=3)
-        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-        raise err(f"unknown sub-field id {sid!r}{hint}", "id")
-
-    phase: Phase | None = None
-    if entry.get("phase") is not None:
-        try:
-            phase = Phase.parse(str(entry["phase"]))
-        except ValueError as e:
-            raise err(str(e), "phase") from None
-
-    position: float | None = None
-    if entry.get("position") is not None:
-        v = entry["position"]
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise err(f"position {v!r} is not a number (expected 0–1)", "position")
-        position = float(v)
-        if not 0.0 <= position <= 1.0:
-            raise err(f"position {position:g} is outside 0–1", "position")
-        at = Phase.at(position)
-        if phase is not None and at is not phase:
-            lo, hi = phase_range(phase)
-            alo, ahi = phase_range(at)
-            raise err(
-                f"position {position:g} lies in {at.value} ({alo:.2f}–{ahi:.2f}), not in "
-                f"{phase.value} ({lo:.2f}–{hi:.2f}): change one so they agree",
-                "position",
-            )
-        phase = at
-
+        hint = t("assess.overrides.did_you_mean", "en", ids=", ".join(close)) if close else ""
+        raise err("id", "assess.overrides.unknown_id", id=sid, hint=hint)
+    phase, position = _entry_placement(entry, err)
     band: YearsBand | None = None
     if entry.get("years") is not None:
         try:
             band = YearsBand.parse(str(entry["years"]))
         except ValueError as e:
-            raise err(str(e), "years") from None
-
+            raise err("years", "assess.overrides.plain", message=e) from None
     if phase is None and band is None:
-        raise err("give at least one of 'phase', 'position' or 'years'", None)
-
-    who = entry.get("who")
-    if who is None or not str(who).strip():
-        raise err("missing 'who' (the expert's name)", "who")
-    when_raw = entry.get("when")
-    if when_raw is None:
-        raise err("missing 'when' (date of the judgement, YYYY-MM-DD)", "when")
-    when = _to_date(when_raw)
-    if when is None:
-        raise err(f"when {when_raw!r} is not a date (expected YYYY-MM-DD)", "when")
-    why = entry.get("why")
-    if why is None or not str(why).strip():
-        raise err("missing 'why': every override needs its rationale", "why")
-
+        raise err(None, "assess.overrides.no_placement")
+    who, when, why = _entry_provenance(entry, err)
     return Override(
         subfield_id=sid,
         phase=phase,
         position=position,
         years_band=band,
-        who=str(who).strip(),
+        who=who,
         when=when,
-        why=str(why).strip(),
+        why=why,
         path=path,
-        line=line,
+        line=err.line,
     )
+
+
+def _entry_placement(entry: dict[str, Any], err: _EntryError) -> tuple[Phase | None, float | None]:
+    """The entry's phase (given, or implied by its position) and position."""
+    phase: Phase | None = None
+    if entry.get("phase") is not None:
+        try:
+            phase = Phase.parse(str(entry["phase"]))
+        except ValueError as e:
+            raise err("phase", "assess.overrides.plain", message=e) from None
+    if entry.get("position") is None:
+        return phase, None
+    v = entry["position"]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise err("position", "assess.overrides.position_not_number", value=v)
+    position = float(v)
+    if not 0.0 <= position <= 1.0:
+        raise err("position", "assess.overrides.position_outside", position=position)
+    at = Phase.at(position)
+    if phase is not None and at is not phase:
+        lo, hi = phase_range(phase)
+        alo, ahi = phase_range(at)
+        raise err(
+            "position",
+            "assess.overrides.position_elsewhere",
+            position=position,
+            at=at.value,
+            at_lo=alo,
+            at_hi=ahi,
+            phase=phase.value,
+            lo=lo,
+            hi=hi,
+        )
+    return at, position
+
+
+def _entry_provenance(entry: dict[str, Any], err: _EntryError) -> tuple[str, date, str]:
+    """Who judged, when, and why."""
+    who = entry.get("who")
+    if who is None or not str(who).strip():
+        raise err("who", "assess.overrides.missing_who")
+    when_raw = entry.get("when")
+    if when_raw is None:
+        raise err("when", "assess.overrides.missing_when")
+    when = _to_date(when_raw)
+    if when is None:
+        raise err("when", "assess.overrides.bad_when", value=when_raw)
+    why = entry.get("why")
+    if why is None or not str(why).strip():
+        raise err("why", "assess.overrides.missing_why")
+    return str(who).strip(), when, str(why).strip()
 
 
 def _to_date(value: Any) -> date | None:
@@ -308,17 +319,14 @@ def apply_overrides(
     """
     for col in ("subfield_id", "phase", "position", "years_band"):
         if col not in assessments.columns:
-            raise AssessError(f"the assessments frame lacks column {col!r}: run assess() first")
+            raise AssessError(t("assess.overrides.frame_lacks", "en", column=col))
     by_id = {o.subfield_id: o for o in overrides}
     if strict:
         present = set(assessments["subfield_id"].to_list())
         for unused in by_id.values():
             if unused.subfield_id not in present:
                 where = f"{unused.path}:{unused.line}: " if unused.path else ""
-                raise AssessError(
-                    f"{where}override for sub-field {unused.subfield_id!r}, which is not among the "
-                    "assessed sub-fields: fix the id or remove the entry"
-                )
+                raise AssessError(where + t("assess.overrides.unused", "en", id=unused.subfield_id))
     rows = []
     for sid, m_phase, m_pos, m_band in assessments.select(
         "subfield_id", "phase", "position", "years_band"

@@ -33,12 +33,13 @@ from typing import Any
 
 import polars as pl
 
-from techcurve.assess.labels import LABEL_SCHEMA
+from techcurve.assess.label_files import LABEL_SCHEMA
 from techcurve.datatypes import Phase
 from techcurve.errors import AssessError, QueryError
 from techcurve.match import match_frame
 from techcurve.normalize import normalize
 from techcurve.taxonomy.query import parse_query
+from techcurve.text import t
 
 RING_PHASES: dict[str, Phase] = {
     "assess": Phase.TRIGGER,
@@ -77,36 +78,52 @@ def read_radar(path: str | Path) -> pl.DataFrame:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AssessError(f"radar file {p} does not exist") from None
+        raise AssessError(t("assess.radar.no_file", "en", path=p)) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise AssessError(f"{p}: not a JSON radar file ({e})") from None
+        raise AssessError(t("assess.radar.not_json", "en", path=p, error=e)) from None
     if isinstance(data, Mapping):
         data = data.get("blips", data.get("data"))
     if not isinstance(data, list):
-        raise AssessError(f"{p}: expected a JSON list of blips (name, ring, volume, publishedDate)")
+        raise AssessError(t("assess.radar.not_list", "en", path=p))
     rows = []
     for i, b in enumerate(data):
         if not isinstance(b, Mapping):
-            raise AssessError(f"{p}: blip #{i + 1} is not an object")
+            raise AssessError(t("assess.radar.not_object", "en", path=p, n=i + 1))
         missing = [k for k in ("name", "ring", "volume", "publishedDate") if k not in b]
         if missing:
-            raise AssessError(f"{p}: blip #{i + 1} lacks {', '.join(missing)}")
+            raise AssessError(
+                t("assess.radar.lacks", "en", path=p, n=i + 1, keys=", ".join(missing))
+            )
         ring = str(b["ring"]).strip().lower()
         if ring not in RING_PHASES:
             raise AssessError(
-                f"{p}: blip #{i + 1} ({b['name']!r}) has ring {b['ring']!r} "
-                f"(expected one of: {', '.join(RING_PHASES)})"
+                t(
+                    "assess.radar.bad_ring",
+                    "en",
+                    path=p,
+                    n=i + 1,
+                    name=b["name"],
+                    ring=b["ring"],
+                    rings=", ".join(RING_PHASES),
+                )
             )
         when = _month(b["publishedDate"])
         if when is None:
             raise AssessError(
-                f"{p}: blip #{i + 1} ({b['name']!r}) has publishedDate {b['publishedDate']!r} "
-                "(expected e.g. 'Jan 2010')"
+                t(
+                    "assess.radar.bad_date",
+                    "en",
+                    path=p,
+                    n=i + 1,
+                    name=b["name"],
+                    value=b["publishedDate"],
+                )
             )
         try:
             volume = int(b["volume"])
         except (TypeError, ValueError):
-            raise AssessError(f"{p}: blip #{i + 1} has volume {b['volume']!r}") from None
+            error = t("assess.radar.bad_volume", "en", path=p, n=i + 1, value=b["volume"])
+            raise AssessError(error) from None
         rows.append(
             {"name": str(b["name"]).strip(), "ring": ring, "volume": volume, "published": when}
         )
@@ -119,7 +136,7 @@ def radar_labels(
     *,
     ring_phases: Mapping[str, Phase] | None = None,
 ) -> pl.DataFrame:
-    """Labels (:data:`~techcurve.assess.labels.LABEL_SCHEMA` plus ``subfield_id``) from
+    """Labels (:data:`~techcurve.assess.label_files.LABEL_SCHEMA` plus ``subfield_id``) from
     radar blips.
 
     ``subfields`` needs ``subfield_id`` and ``query`` (the store's ``subfields`` table).

@@ -25,21 +25,31 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
 
-from techcurve.assess._base import StageModel, check_columns, clip01, position_in, to_date
-from techcurve.datatypes import Assessment, Phase, Reason, YearsBand
+from techcurve.assess._base import (
+    StageModel,
+    check_columns,
+    clip01,
+    needing,
+    position_in,
+    to_date,
+)
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 INDICATORS_REQUIRED = ("subfield_id", "year")
-_SERIES_WORDS = {"patents_cum": "cumulative patents", "papers_cum": "cumulative papers"}
+_R = "reasons.timeseries."
 
 
-def _words(series: str) -> str:
-    return _SERIES_WORDS.get(series, series.replace("_", " "))
+def _words(series: str) -> Phrase | str:
+    """A cumulative series in words (``text/reasons.yaml``), else its name spelt out."""
+    if series in ("patents_cum", "papers_cum"):
+        return Phrase(_R + "series." + series)
+    return series.replace("_", " ")
 
 
 def logistic(t: np.ndarray, kappa: float, alpha: float, t_m: float) -> np.ndarray:
@@ -109,6 +119,17 @@ class BellFit:
     observed_peak_year: int
 
 
+@dataclass(frozen=True, slots=True)
+class SeriesFits:
+    """What :meth:`TimeSeriesModel.fit` learnt for one sub-field."""
+
+    s: SFit | None  # the S-curve, None when no series had enough years or no fit converged
+    bell: BellFit | None  # the hype bell, likewise
+    s_series: str | None  # the cumulative series the S-curve was tried on
+    a_series: str | None  # the attention series the bell was tried on
+    s_until: int | None  # the year the S-curve's series was cut at (its source's coverage end)
+
+
 def fit_s_curve(
     years: np.ndarray,
     values: np.ndarray,
@@ -133,8 +154,8 @@ def fit_s_curve(
     inc = np.diff(y, prepend=0.0)
     tm0 = float(x[int(np.argmax(inc))])
     names = ["logistic", "gompertz"] if curve == "best" else [curve]
-    # imported here: scipy.optimize takes half a second to import, and assessing with
-    # the other models (or a report without cards) never fits a curve
+    # imported here: scipy.optimize is slow to import (docs/performance.md), and assessing
+    # with the other models (or a report without cards) never fits a curve
     from scipy.optimize import OptimizeWarning, curve_fit
 
     best: tuple[float, str, np.ndarray] | None = None
@@ -275,20 +296,20 @@ class TimeSeriesModel(StageModel):
 
     def _validate_params(self) -> None:
         if self.curve not in ("best", *_CURVES):
-            raise AssessError(
-                f"timeseries parameter curve={self.curve!r} must be one of: best, logistic, gompertz"
-            )
+            raise AssessError(t("assess.timeseries.bad_curve", "en", curve=self.curve))
         if not 0 < self.slope_share < self.plateau_share < 1:
             raise AssessError(
-                "timeseries parameters need 0 < slope_share < plateau_share < 1, got "
-                f"{self.slope_share} and {self.plateau_share}"
+                t(
+                    "assess.timeseries.bad_shares",
+                    "en",
+                    slope=self.slope_share,
+                    plateau=self.plateau_share,
+                )
             )
         if not 0 < self.trough_ratio < 1:
-            raise AssessError(
-                f"timeseries parameter trough_ratio={self.trough_ratio} must be in 0–1"
-            )
+            raise AssessError(t("assess.timeseries.bad_trough", "en", value=self.trough_ratio))
         if int(self.min_years) < 4:
-            raise AssessError(f"timeseries parameter min_years={self.min_years} must be at least 4")
+            raise AssessError(t("assess.timeseries.bad_min_years", "en", value=self.min_years))
 
     def fit(
         self,
@@ -301,14 +322,12 @@ class TimeSeriesModel(StageModel):
         self._validate_params()
         check_columns(summary, ("subfield_id", "as_of"), "summary")
         if indicators is None:
-            raise AssessError(
-                "the timeseries model needs the indicators table (per sub-field per year): "
-                "pass indicators= or run `techcurve indicators` first"
-            )
+            error = AssessError(t("assess.timeseries.needs_indicators", "en"))
+            raise needing("indicators", error)
         check_columns(indicators, INDICATORS_REQUIRED, "indicators")
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
-        self.params_: dict[str, dict[str, Any]] = {}
+        self.params_: dict[str, SeriesFits] = {}
         # one pass to split the indicators by sub-field, not one filter per sub-field
         by_sid = {
             str(k[0]): g for k, g in indicators.partition_by("subfield_id", as_dict=True).items()
@@ -346,14 +365,10 @@ class TimeSeriesModel(StageModel):
 
     def _fit_one(
         self, rows: pl.DataFrame, coverage: dict[str, int | None] | None = None
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "s": None,
-            "bell": None,
-            "s_series": None,
-            "a_series": None,
-            "s_until": None,
-        }
+    ) -> SeriesFits:
+        s_fit: SFit | None = None
+        s_name: str | None = None
+        until: int | None = None
         # A cumulative series is flat after its source stops (patents and papers of the
         # demo end in 2015): fitting through that tail would invent a saturation, so each
         # series is cut at its kind's coverage end.
@@ -362,13 +377,13 @@ class TimeSeriesModel(StageModel):
             name, t, y = s
             end = (coverage or {}).get(name)
             if end is not None and int(rows["year"].max() or 0) > end:  # type: ignore[arg-type]
-                out["s_until"] = int(end)
+                until = int(end)
             # Start the cumulative series at its first non-zero year.
             nz = np.nonzero(y > 0)[0]
             t, y = t[nz[0] :], y[nz[0] :]
-            out["s_series"] = name
+            s_name = name
             if len(t) >= self.min_years:
-                out["s"] = fit_s_curve(
+                s_fit = fit_s_curve(
                     t,
                     y,
                     curve=self.curve,
@@ -377,11 +392,10 @@ class TimeSeriesModel(StageModel):
                     steady_ratio=self.steady_ratio,
                 )
         a = self._series(rows, tuple(self.attention_series))
-        if a is not None:
-            name, t, y = a
-            out["a_series"] = name
-            out["bell"] = fit_bell(t, y, series=name)
-        return out
+        if a is None:
+            return SeriesFits(s_fit, None, s_name, None, until)
+        name, t, y = a
+        return SeriesFits(s_fit, fit_bell(t, y, series=name), s_name, name, until)
 
     def predict(
         self, summary: pl.DataFrame, *, indicators: pl.DataFrame | None = None
@@ -394,10 +408,7 @@ class TimeSeriesModel(StageModel):
             fits = self.params_.get(sid)
             if fits is None:
                 if indicators is None:
-                    raise AssessError(
-                        f"sub-field {sid!r} was not in the summary given to fit(): fit again "
-                        "or pass indicators= to predict()"
-                    )
+                    raise AssessError(t("assess.timeseries.not_fitted_for", "en", id=sid))
                 year = to_date(row["as_of"]).year
                 fits = self._fit_one(
                     indicators.filter(
@@ -407,126 +418,23 @@ class TimeSeriesModel(StageModel):
             out.append(self._assess(sid, to_date(row["as_of"]).year, fits))
         return out
 
-    def _assess(self, sid: str, year: int, fits: dict[str, Any]) -> Assessment:
-        sf: SFit | None = fits["s"]
-        bf: BellFit | None = fits["bell"]
-        missing: list[Reason] = []
-        if sf is None:
-            what = "cumulative patents or papers"
-            missing.append(
-                Reason(
-                    "s_curve",
-                    None,
-                    f"no S-curve: {what} need at least {self.min_years} years with data "
-                    "(or the fit did not converge)",
-                )
-            )
-        if bf is None:
-            missing.append(
-                Reason(
-                    "attention_bell",
-                    None,
-                    f"no hype bell: an attention series ({', '.join(self.attention_series)}) "
-                    f"needs at least {self.min_years} years with data (or the fit did not converge)",
-                )
-            )
+    def _assess(self, sid: str, year: int, fits: SeriesFits) -> Assessment:
+        sf, bf = fits.s, fits.bell
         if sf is None or bf is None:
+            missing = self._missing_fits(sf, bf)
             return Assessment(sid, self.name, None, None, None, 0.0, tuple(missing), "insufficient")
-
-        reasons: list[Reason] = []
-        share: float | None = None
-        if sf.accelerating:
-            reasons.append(
-                Reason(
-                    sf.series,
-                    sf.last_value,
-                    f"{_words(sf.series)} {sf.last_value:,.0f} and "
-                    + (
-                        f"still growing steadily (yearly increments within "
-                        f"{1 - self.steady_ratio:.0%} of their fastest)"
-                        if sf.steady
-                        else "still accelerating"
-                    )
-                    + " — saturation not yet identifiable",
-                )
-            )
-        else:
-            share = sf.last_value / sf.kappa
-            reasons.append(
-                Reason(
-                    sf.series,
-                    round(share, 3),
-                    f"{sf.curve} S-curve of {_words(sf.series)}: κ ≈ {sf.kappa:,.0f}, "
-                    f"inflection {sf.t_m:.1f}, 10→90% in {sf.growth_time:.1f} years; "
-                    f"{sf.last_year} at {share:.0%} of κ (R² {sf.r2:.2f})",
-                )
-            )
-        if fits.get("s_until") is not None:
-            reasons.append(
-                Reason(
-                    "coverage",
-                    fits["s_until"],
-                    f"{_words(sf.series)} data end in {fits['s_until']}: the fit uses the years "
-                    "up to then, not the flat tail after the source stops",
-                )
-            )
-        now = bf.last_value
-        ratio = now / bf.observed_peak if bf.observed_peak > 0 else 0.0
-        z = (year - bf.mu) / bf.sigma
-        reasons.append(
-            Reason(
-                "attention_bell",
-                round(bf.mu, 1),
-                f"hype bell of {bf.series}: peak {bf.mu:.1f} (σ {bf.sigma:.1f} years, R² "
-                f"{bf.r2:.2f}); {bf.last_year} at {ratio:.0%} of the {bf.observed_peak_year} peak",
-            )
-        )
-
-        past_peak = bf.observed_peak_year < bf.last_year and year > bf.mu
-        if share is not None and share >= self.plateau_share:
-            phase = Phase.PLATEAU
-            f = (share - self.plateau_share) / (1 - self.plateau_share)
-            rule = f"{share:.0%} of κ ≥ {self.plateau_share:.0%} → plateau"
-        elif share is not None and share >= self.slope_share:
-            phase = Phase.SLOPE
-            f = (share - self.slope_share) / (self.plateau_share - self.slope_share)
-            rule = f"{share:.0%} of κ in {self.slope_share:.0%}–{self.plateau_share:.0%} → slope"
-        elif past_peak and ratio < self.trough_ratio:
-            phase = Phase.TROUGH
-            f = 0.5 * clip01((self.trough_ratio - ratio) / self.trough_ratio + 0.3)
-            if share is not None:
-                f = max(f, 0.5 + 0.5 * clip01((share - 0.1) / (self.slope_share - 0.1)))
-            rule = (
-                f"attention fell to {ratio:.0%} of its peak (< {self.trough_ratio:.0%}) before "
-                f"the S-curve reached {self.slope_share:.0%} of κ → trough"
-            )
-        elif z < -self.trigger_z:
-            phase = Phase.TRIGGER
-            f = clip01((z + 3.0) / (3.0 - self.trigger_z))
-            rule = f"{year} is {-z:.1f} σ before the attention peak (> {self.trigger_z}) → trigger"
-        else:
-            phase = Phase.PEAK
-            if z < 0:
-                f = 0.5 * clip01((z + self.trigger_z) / self.trigger_z)
-            else:
-                f = 0.5 + 0.5 * clip01((1 - ratio) / (1 - self.trough_ratio))
-            rule = (
-                f"{year} within {self.trigger_z} σ before the attention peak or just past it → peak"
-            )
-        reasons.append(Reason("rule", phase.value, rule))
-
-        if phase is Phase.PLATEAU:
-            band, btxt = YearsBand.LT2, "at ≥ 90% of κ already → <2 years"
-        elif share is not None:
-            left = max(sf.t90 - year, 0.0)
-            band = YearsBand.from_years(left)
-            btxt = (
-                f"90% of κ expected in {sf.t90:.1f}, {left:.1f} years after {year} → {band.value}"
-            )
-        else:
-            band = YearsBand.GT10 if phase in (Phase.TRIGGER, Phase.PEAK) else YearsBand.Y5_10
-            btxt = f"saturation not identifiable yet; {phase.value} → {band.value} years"
-        reasons.append(Reason("years_band", band.value, btxt))
+        share = None if sf.accelerating else sf.last_value / sf.kappa
+        reasons = [self._s_curve_reason(sf, share)]
+        if fits.s_until is not None:
+            until = fits.s_until
+            values = {"series": _words(sf.series), "until": until}
+            reasons.append(Reason("coverage", until, _R + "coverage", values))
+        ratio = bf.last_value / bf.observed_peak if bf.observed_peak > 0 else 0.0
+        reasons.append(_bell_reason(bf, ratio))
+        phase, f, rule = self._rule(year, share, ratio, bf)
+        reasons.append(Reason("rule", phase.value, rule.key, rule.values))
+        band, why = self._band(phase, year, share, sf)
+        reasons.append(Reason("years_band", band.value, why.key, why.values))
         fit_quality = clip01(min(sf.r2, bf.r2))
         conf = 0.2 + 0.5 * fit_quality + (0.2 if share is not None else 0.0)
         return Assessment(
@@ -539,10 +447,101 @@ class TimeSeriesModel(StageModel):
             reasons=tuple(reasons),
         )
 
+    def _missing_fits(self, sf: SFit | None, bf: BellFit | None) -> list[Reason]:
+        missing: list[Reason] = []
+        if sf is None:
+            values = {"min_years": self.min_years}
+            missing.append(Reason("s_curve", None, _R + "no_s_curve", values))
+        if bf is None:
+            values = {"series": ", ".join(self.attention_series), "min_years": self.min_years}
+            missing.append(Reason("attention_bell", None, _R + "no_bell", values))
+        return missing
+
+    def _s_curve_reason(self, sf: SFit, share: float | None) -> Reason:
+        if share is None:
+            key = _R + ("steady" if sf.steady else "accelerating")
+            values = {
+                "series": _words(sf.series),
+                "value": sf.last_value,
+                "within": 1 - self.steady_ratio,
+            }
+            return Reason(sf.series, sf.last_value, key, values)
+        values = {
+            "curve": sf.curve,
+            "series": _words(sf.series),
+            "kappa": sf.kappa,
+            "t_m": sf.t_m,
+            "growth_time": sf.growth_time,
+            "year": sf.last_year,
+            "share": share,
+            "r2": sf.r2,
+        }
+        return Reason(sf.series, round(share, 3), _R + "s_curve", values)
+
+    def _rule(
+        self, year: int, share: float | None, ratio: float, bf: BellFit
+    ) -> tuple[Phase, float, Phrase]:
+        """The phase, the fraction through it, and the rule that decided."""
+        z = (year - bf.mu) / bf.sigma
+        past_peak = bf.observed_peak_year < bf.last_year and year > bf.mu
+        if share is not None and share >= self.plateau_share:
+            f = (share - self.plateau_share) / (1 - self.plateau_share)
+            values = {"share": share, "plateau": self.plateau_share}
+            return Phase.PLATEAU, f, Phrase(_R + "rule.plateau", values)
+        if share is not None and share >= self.slope_share:
+            f = (share - self.slope_share) / (self.plateau_share - self.slope_share)
+            values = {"share": share, "slope": self.slope_share, "plateau": self.plateau_share}
+            return Phase.SLOPE, f, Phrase(_R + "rule.slope", values)
+        if past_peak and ratio < self.trough_ratio:
+            f = 0.5 * clip01((self.trough_ratio - ratio) / self.trough_ratio + 0.3)
+            if share is not None:
+                f = max(f, 0.5 + 0.5 * clip01((share - 0.1) / (self.slope_share - 0.1)))
+            values = {"ratio": ratio, "trough": self.trough_ratio, "slope": self.slope_share}
+            return Phase.TROUGH, f, Phrase(_R + "rule.trough", values)
+        if z < -self.trigger_z:
+            f = clip01((z + 3.0) / (3.0 - self.trigger_z))
+            values = {"year": year, "z": -z, "trigger_z": self.trigger_z}
+            return Phase.TRIGGER, f, Phrase(_R + "rule.trigger", values)
+        if z < 0:
+            f = 0.5 * clip01((z + self.trigger_z) / self.trigger_z)
+        else:
+            f = 0.5 + 0.5 * clip01((1 - ratio) / (1 - self.trough_ratio))
+        values = {"year": year, "trigger_z": self.trigger_z}
+        return Phase.PEAK, f, Phrase(_R + "rule.peak", values)
+
+    def _band(
+        self, phase: Phase, year: int, share: float | None, sf: SFit
+    ) -> tuple[YearsBand, Phrase]:
+        """The years-to-plateau band, and why."""
+        if phase is Phase.PLATEAU:
+            return YearsBand.LT2, Phrase(_R + "band.plateau")
+        if share is not None:
+            left = max(sf.t90 - year, 0.0)
+            band = YearsBand.from_years(left)
+            values = {"t90": sf.t90, "left": left, "year": year, "band": band.value}
+            return band, Phrase(_R + "band.expected", values)
+        band = YearsBand.GT10 if phase in (Phase.TRIGGER, Phase.PEAK) else YearsBand.Y5_10
+        values = {"phase": phase.value, "band": band.value}
+        return band, Phrase(_R + "band.not_identifiable", values)
+
+
+def _bell_reason(bf: BellFit, ratio: float) -> Reason:
+    values = {
+        "series": bf.series,
+        "mu": bf.mu,
+        "sigma": bf.sigma,
+        "r2": bf.r2,
+        "year": bf.last_year,
+        "ratio": ratio,
+        "peak_year": bf.observed_peak_year,
+    }
+    return Reason("attention_bell", round(bf.mu, 1), _R + "bell", values)
+
 
 __all__ = [
     "BellFit",
     "SFit",
+    "SeriesFits",
     "TimeSeriesModel",
     "bell",
     "fit_bell",

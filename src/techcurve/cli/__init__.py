@@ -478,9 +478,12 @@ def _say_indicators(ctx: Ctx, res: Any) -> None:
 @click.pass_obj
 def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> None:
     """Place every sub-field in a phase with a position and reasons."""
-    frame = pipeline.assess(
-        ctx.db, model=model, overrides=overrides, as_of=_date(as_of), config=ctx.config
-    )
+    from techcurve.cli.assess_cmds import hint_command
+
+    with hint_command():
+        frame = pipeline.assess(
+            ctx.db, model=model, overrides=overrides, as_of=_date(as_of), config=ctx.config
+        )
     _say_phases(ctx, dict(frame.group_by("phase").len().rows()))
     ctx.emit(frame.to_dicts())
 

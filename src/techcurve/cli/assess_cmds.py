@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from rich.table import Table
 
+from techcurve import pipeline
+from techcurve.assess.backtest import BacktestResult
+from techcurve.assess.scoring import PHASES
 from techcurve.cli import OVERRIDES, Ctx, out_console
+from techcurve.errors import AssessError
+from techcurve.text import t
 
 
 def _pct(x: float | None) -> str:
@@ -20,27 +25,23 @@ def _ci(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f" ({ci[0] * 100:.0f}–{ci[1] * 100:.0f})"
 
 
-def _print_result(res: Any, title: str) -> None:
-    from techcurve.assess.backtest import PHASES
+_COLUMNS = ("model", "assessed", "exact", "within_one", "rho", "majority", "gain", "band")
 
+
+def _print_result(res: BacktestResult, title: str) -> None:
     counts = ", ".join(f"{p} {n}" for p, n in res.label_counts.items())
-    out_console.print(
-        f"[bold]{title}[/bold]: {res.labels} labels ({counts}) at {len(res.as_of_dates)} "
-        "as-of dates",
-        highlight=False,
+    head = t(
+        "assess.cli.result_head",
+        "en",
+        labels=res.labels,
+        counts=counts,
+        dates=len(res.as_of_dates),
     )
+    out_console.print(f"[bold]{title}[/bold]: {head}", highlight=False)
     table = Table(
-        "model",
-        "assessed/n",
-        "exact (95% CI)",
-        "within 1 (95% CI)",
-        "ρ",
-        "majority*",
-        "gain",
-        "band (n)",
-        title="agreement with the labels (baselines: leave-one-out)",
-        caption="ρ: Spearman rank correlation with the phase order; *majority baseline's "
-        "exact agreement on the same rows; gain = exact − that",
+        *(t(f"assess.cli.column.{c}", "en") for c in _COLUMNS),
+        title=t("assess.cli.agreement_title", "en"),
+        caption=t("assess.cli.agreement_caption", "en"),
     )
     for s in res.scores:
         table.add_row(
@@ -55,7 +56,12 @@ def _print_result(res: Any, title: str) -> None:
         )
     out_console.print(table)
     for s in res.scores:
-        cm = Table("label ↓ predicted →", *PHASES, "n/a", title=f"confusion matrix: {s.model}")
+        cm = Table(
+            t("assess.cli.confusion_corner", "en"),
+            *PHASES,
+            "n/a",
+            title=t("assess.cli.confusion_title", "en", model=s.model),
+        )
         for phase, row in zip(PHASES, s.confusion, strict=True):
             cm.add_row(phase, *(str(v) if v else "·" for v in row))
         out_console.print(cm)
@@ -117,76 +123,32 @@ def backtest(
     Radar's rings are a second, independent series (both can be given). Models fitted
     on labels (neighbours) never see the scored row's technology while being fitted.
     """
-    from techcurve import config as _config
-    from techcurve.assess import MODELS
-    from techcurve.assess.backtest import backtest as run
-    from techcurve.assess.radar import radar_labels, read_radar
-    from techcurve.errors import AssessError
-    from techcurve.indicators import IndicatorParams
-    from techcurve.store import Store
-
     if labels is None and radar is None:
-        raise AssessError("give a labels CSV, --radar PATH, or both")
+        raise AssessError(t("assess.cli.backtest_needs_labels", "en"))
     if transfer and (labels is None or radar is None):
-        raise AssessError("--transfer needs both a labels CSV and --radar PATH")
+        raise AssessError(t("assess.cli.transfer_needs_both", "en"))
     ctx.json = ctx.json or as_json
-    cfg = _config.load_config(ctx.config)
-    params = {
-        k: v for k, v in (_config.section(cfg, "assess") or {}).items() if isinstance(v, dict)
-    }
-    ind_params = IndicatorParams.from_config(_config.section(cfg, "indicators"))
-    models = "all" if model == "all" else [model]
-    results: dict[str, Any] = {}
-    if not Path(ctx.db).exists():
-        raise AssessError(
-            f"store {ctx.db} does not exist: run the pipeline (e.g. `make demo`) first"
+    with hint_command():
+        run = pipeline.backtest(
+            ctx.db,
+            labels,
+            radar=radar,
+            model=model,
+            certain_only=certain_only,
+            transfer=transfer,
+            keep_same_technology=keep_same_technology,
+            predictions=predictions,
+            config=ctx.config,
         )
-    with Store.open(ctx.db, read_only=True) as st:
-        if labels is not None:
-            results[labels] = run(
-                st,
-                labels,
-                models=models,
-                params=params,
-                indicator_params=ind_params,
-                certain_only=certain_only,
-            )
-        if radar is not None:
-            lab = radar_labels(read_radar(radar), st.table("subfields"))
-            if lab.height == 0:
-                raise AssessError(f"{radar}: no blip name matched any sub-field query")
-            results[radar] = run(st, lab, models=models, params=params, indicator_params=ind_params)
-            learnt = [
-                m for m in (MODELS if model == "all" else [model]) if MODELS[m].requires_labels
-            ]
-            if transfer and labels is not None and learnt:
-                common: dict[str, Any] = {
-                    "models": learnt,
-                    "params": params,
-                    "indicator_params": ind_params,
-                    "certain_only": certain_only,
-                    "exclude_same_technology": not keep_same_technology,
-                }
-                results[f"{labels} (fitted on {radar})"] = run(
-                    st, labels, train_labels=lab, **common
-                )
-                results[f"{radar} (fitted on {labels})"] = run(
-                    st, lab, train_labels=labels, **common
-                )
-    if predictions:
-        import polars as pl
-
-        frames = [r.predictions.with_columns(pl.lit(k).alias("labels")) for k, r in results.items()]
-        pl.concat(frames).write_csv(predictions)
     if ctx.json:
-        ctx.emit({k: r.to_dict() for k, r in results.items()})
+        ctx.emit(run.to_dict())
         return
     if ctx.quiet:
         return
-    for k, r in results.items():
+    for k, r in run.results.items():
         _print_result(r, k)
-    if predictions:
-        ctx.say(f"predictions: {predictions}")
+    if run.predictions:
+        ctx.say(t("assess.cli.predictions", "en", path=predictions))
 
 
 @click.command("assess-labelled")
@@ -228,29 +190,49 @@ def assess_labelled(
     sub-field of the store's current summary. Writes the assessments table, like
     `techcurve assess`.
     """
-    from techcurve import config as _config
-    from techcurve.assess import assess_labelled as run
-    from techcurve.errors import AssessError
-    from techcurve.indicators import IndicatorParams
-
     if labels is None and radar is None:
-        raise AssessError("give --labels FILE.csv, --radar PATH, or both")
-    cfg = _config.load_config(ctx.config)
-    params = (_config.section(cfg, "assess") or {}).get(model) or {}
-    ind_params = IndicatorParams.from_config(_config.section(cfg, "indicators"))
-    frame = run(
-        ctx.db,
-        labels=labels,
-        radar=radar,
-        model=model,
-        params=params,
-        indicator_params=ind_params,
-        certain_only=certain_only,
-        overrides=overrides,
-    )
+        raise AssessError(t("assess.cli.assess_labelled_needs_labels", "en"))
+    with hint_command():
+        frame = pipeline.assess_labelled(
+            ctx.db,
+            labels=labels,
+            radar=radar,
+            model=model,
+            certain_only=certain_only,
+            overrides=overrides,
+            config=ctx.config,
+        )
     counts = frame.group_by("phase").len().sort("phase").rows()
-    ctx.say("assessed: " + ", ".join(f"{p or 'insufficient evidence'} {n}" for p, n in counts))
+    none = t("assess.cli.insufficient", "en")
+    ctx.say(t("assess.cli.assessed", "en", counts=", ".join(f"{p or none} {n}" for p, n in counts)))
     ctx.emit(frame.to_dicts())
+
+
+#: what a library error says is missing (``error.needs``) → the command that provides it
+HINT_COMMANDS: dict[str, str] = {
+    "store": "make demo",
+    "match": "techcurve match",
+    "indicators": "techcurve indicators",
+    "labels": "techcurve assess-labelled --labels FILE.csv",
+}
+
+
+@contextmanager
+def hint_command() -> Iterator[None]:
+    """Add to an :class:`AssessError` of the library the command that provides what it
+    says is missing (``error.needs``)."""
+    try:
+        yield
+    except AssessError as e:
+        needs = getattr(e, "needs", None)
+        if needs is None:
+            raise
+        command = HINT_COMMANDS[needs]
+        as_of = getattr(e, "needs_as_of", None)
+        if as_of is not None:
+            command += f" --as-of {as_of}"
+        hint = t(f"assess.cli.hint.{needs}", "en", command=command)
+        raise AssessError(f"{e}: {hint}") from None
 
 
 def register(cli: click.Group) -> None:

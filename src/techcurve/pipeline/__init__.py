@@ -20,6 +20,7 @@ closes the store again, so stages can be re-run alone and in any later process.
 """
 
 from techcurve.pipeline.scaleout import export_parquet, scale_indicators, scale_match
+from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
 from techcurve.pipeline.stages import (
     ExplainResult,
     RunResult,
@@ -48,9 +49,12 @@ from techcurve.pipeline.taxonomy import (
 )
 
 __all__ = [
+    "BacktestRun",
     "ExplainResult",
     "RunResult",
     "assess",
+    "assess_labelled",
+    "backtest",
     "curve",
     "explain",
     "export_parquet",

@@ -18,7 +18,6 @@ closes the store again, so stages can be re-run alone and in any later process.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -180,24 +179,22 @@ def assess(
 ) -> pl.DataFrame:
     """Place every sub-field on the curve; writes and returns the ``assessments`` table."""
     from techcurve.assess import assess as assess_frame
-    from techcurve.assess import load_overrides
+    from techcurve.assess import load_overrides, needing
+    from techcurve.store import assessments as stored
 
     cfg = _config.load_config(config)
     with Store.open(db) as st:
-        if not st.has_table("summary"):
-            raise AssessError(f"store {db} has no indicators: run `techcurve indicators` first")
-        summary = st.table("summary")
-        indicators = st.table("indicators")
+        summary = stored.summary(st)
+        if summary is None:
+            raise needing("indicators", AssessError(t("assess.no_indicators", "en", db=db)))
+        indicators = stored.indicators(st)
         params = _config.section(cfg, "assess").get(model, {})
         known = set(summary["subfield_id"].to_list())
         ovr = load_overrides(overrides, known_ids=known) if overrides else None
         frame = assess_frame(
             summary, indicators, model=model, params=params or None, overrides=ovr, as_of=as_of
         )
-        with st.transaction():
-            st.replace_table("assessments", frame)
-            st.set_meta("assessed_model", model)
-            st.set_meta("assessed_params", json.dumps(params, ensure_ascii=False, default=str))
+        stored.write_assessments(st, frame, model=model, params=params)
         return frame
 
 
@@ -344,28 +341,18 @@ class ExplainResult:
 
 def explain(db: PathLike, subfield_id: str, *, n_records: int = 5) -> ExplainResult:
     """The placement of one sub-field with its reasons, indicators and sample records."""
+    from techcurve.store import assessments as stored
+
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
-        sf = st.sql("SELECT * FROM subfields WHERE subfield_id = ?", [subfield_id])
-        if sf.height == 0:
-            close = st.sql(
-                "SELECT subfield_id FROM subfields WHERE subfield_id ILIKE ? OR name_zh LIKE ? "
-                "OR name_en ILIKE ? LIMIT 5",
-                [f"%{subfield_id}%"] * 3,
-            )["subfield_id"].to_list()
-            hint = f" (did you mean: {', '.join(close)}?)" if close else ""
-            raise AssessError(f"no sub-field with id {subfield_id!r}{hint}")
-        summ = st.sql("SELECT * FROM summary WHERE subfield_id = ?", [subfield_id])
-        asmt = st.sql("SELECT * FROM assessments WHERE subfield_id = ?", [subfield_id])
-        recs = st.sql(
-            "SELECT r.record_id, r.kind, r.year, r.title, m.terms FROM matches m "
-            "JOIN records r USING (record_id) WHERE m.subfield_id = ? "
-            "ORDER BY r.year DESC NULLS LAST, r.record_id LIMIT ?",
-            [subfield_id, n_records],
-        )
+        rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
+        if rows is None:
+            close = stored.similar_subfield_ids(st, subfield_id)
+            hint = t("assess.did_you_mean", "en", ids=", ".join(close)) if close else ""
+            raise AssessError(t("assess.unknown_subfield", "en", id=subfield_id, hint=hint))
         return ExplainResult(
-            subfield=sf.row(0, named=True),
-            summary=summ.row(0, named=True) if summ.height else {},
-            assessments=asmt.to_dicts(),
-            sample_records=recs.to_dicts(),
+            subfield=rows.subfield,
+            summary=rows.summary,
+            assessments=rows.assessments,
+            sample_records=rows.sample_records,
         )

@@ -23,11 +23,13 @@ import difflib
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.errors import AssessError
+from techcurve.text import t
 
 LABEL_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.Int64(),
@@ -62,11 +64,11 @@ def load_labels(path: str | Path) -> pl.DataFrame:
     """
     p = Path(path)
     if not p.is_file():
-        raise AssessError(f"labels file {p} does not exist")
+        raise AssessError(t("assess.labels.no_file", "en", path=p))
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise AssessError(f"{p}: not UTF-8 text ({e}); save the labels as UTF-8 CSV") from None
+        raise AssessError(t("assess.labels.not_utf8", "en", path=p, error=e)) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -74,67 +76,72 @@ def load_labels(path: str | Path) -> pl.DataFrame:
     missing = [c for c in ("year", "phase") if c not in header]
     if tech_col is None:
         missing.insert(0, "technology")
-    if missing:
+    if missing or tech_col is None:
         raise AssessError(
-            f"{p}: missing column(s) {', '.join(missing)} (a labels file needs technology "
-            "(a sub-field id or name), year, phase; optional years_to_plateau, source, "
-            f"uncertain, as_of); found: {', '.join(header) or 'no header'}"
+            t(
+                "assess.labels.missing_columns",
+                "en",
+                path=p,
+                columns=", ".join(missing),
+                found=", ".join(header) or "no header",
+            )
         )
-    assert tech_col is not None
-    rows = []
-    for i, rec in enumerate(reader, start=2):
-        if not any((v or "").strip() for v in rec.values() if isinstance(v, str)):
-            continue
-
-        def where(col: str, rec_line: int = i) -> str:
-            return f"{p}:{rec_line}: column {col!r}"
-
-        tech = (rec.get(tech_col) or "").strip()
-        if not tech:
-            raise AssessError(f"{where(tech_col)} is empty: name the technology (id or name)")
-        ytext = (rec.get("year") or "").strip()
-        if not re.fullmatch(r"\d{4}", ytext):
-            raise AssessError(f"{where('year')} holds {ytext!r}, which is not a year (YYYY)")
-        year = int(ytext)
-        try:
-            phase = Phase.parse(rec.get("phase") or "")
-        except ValueError as e:
-            raise AssessError(f"{where('phase')}: {e}") from None
-        band: YearsBand | None = None
-        btext = (rec.get("years_to_plateau") or "").strip()
-        if btext:
-            try:
-                band = YearsBand.parse(btext)
-            except ValueError as e:
-                raise AssessError(f"{where('years_to_plateau')}: {e}") from None
-        utext = (rec.get("uncertain") or "").strip().lower()
-        if utext not in _TRUE | _FALSE:
-            raise AssessError(f"{where('uncertain')} holds {utext!r}: write yes or no")
-        atext = (rec.get("as_of") or "").strip()
-        if atext:
-            try:
-                as_of = date.fromisoformat(atext)
-            except ValueError:
-                raise AssessError(
-                    f"{where('as_of')} holds {atext!r}, which is not a date (YYYY-MM-DD)"
-                ) from None
-        else:
-            as_of = default_as_of(year)
-        rows.append(
-            {
-                "row": i,
-                "technology": tech,
-                "year": year,
-                "as_of": as_of,
-                "phase": phase.value,
-                "years_band": band.value if band is not None else None,
-                "source": (rec.get("source") or "").strip() or None,
-                "uncertain": utext in _TRUE,
-            }
-        )
+    rows = [
+        _label_row(rec, i, p, tech_col)
+        for i, rec in enumerate(reader, start=2)
+        if any((v or "").strip() for v in rec.values() if isinstance(v, str))
+    ]
     if not rows:
-        raise AssessError(f"{p}: no labelled rows")
+        raise AssessError(t("assess.labels.no_rows", "en", path=p))
     return pl.DataFrame(rows, schema=LABEL_SCHEMA, orient="row")
+
+
+def _label_row(rec: dict[str, str | None], line: int, p: Path, tech_col: str) -> dict[str, Any]:
+    """One labels CSV line as a row of :data:`LABEL_SCHEMA`."""
+
+    def bad(col: str, key: str, **values: Any) -> AssessError:
+        where = t("assess.labels.where", "en", path=p, line=line, column=col)
+        return AssessError(where + t(key, "en", **values))
+
+    tech = (rec.get(tech_col) or "").strip()
+    if not tech:
+        raise bad(tech_col, "assess.labels.empty_technology")
+    ytext = (rec.get("year") or "").strip()
+    if not re.fullmatch(r"\d{4}", ytext):
+        raise bad("year", "assess.labels.bad_year", value=ytext)
+    year = int(ytext)
+    try:
+        phase = Phase.parse(rec.get("phase") or "")
+    except ValueError as e:
+        raise bad("phase", "assess.labels.bad_value", error=e) from None
+    band: YearsBand | None = None
+    btext = (rec.get("years_to_plateau") or "").strip()
+    if btext:
+        try:
+            band = YearsBand.parse(btext)
+        except ValueError as e:
+            raise bad("years_to_plateau", "assess.labels.bad_value", error=e) from None
+    utext = (rec.get("uncertain") or "").strip().lower()
+    if utext not in _TRUE | _FALSE:
+        raise bad("uncertain", "assess.labels.bad_uncertain", value=utext)
+    atext = (rec.get("as_of") or "").strip()
+    if atext:
+        try:
+            as_of = date.fromisoformat(atext)
+        except ValueError:
+            raise bad("as_of", "assess.labels.bad_date", value=atext) from None
+    else:
+        as_of = default_as_of(year)
+    return {
+        "row": line,
+        "technology": tech,
+        "year": year,
+        "as_of": as_of,
+        "phase": phase.value,
+        "years_band": band.value if band is not None else None,
+        "source": (rec.get("source") or "").strip() or None,
+        "uncertain": utext in _TRUE,
+    }
 
 
 def _name_keys(name: str | None) -> set[str]:
@@ -168,21 +175,21 @@ def resolve_labels(labels: pl.DataFrame, subfields: pl.DataFrame) -> pl.DataFram
     out: list[str | None] = []
     bad: list[str] = []
     for tech, line in labels.select("technology", "row").iter_rows():
-        t = str(tech).strip()
-        sid = t if t in known else lookup.get(t.casefold())
+        name = str(tech).strip()
+        sid = name if name in known else lookup.get(name.casefold())
         if sid is None:
-            close = difflib.get_close_matches(t.casefold(), [*known, *lookup], n=3, cutoff=0.6)
-            hint = f" (closest: {', '.join(close)})" if close else ""
-            bad.append(f"row {line}: {t!r}{hint}")
+            close = difflib.get_close_matches(name.casefold(), [*known, *lookup], n=3, cutoff=0.6)
+            hint = t("assess.labels.closest", "en", names=", ".join(close)) if close else ""
+            bad.append(t("assess.labels.bad_row", "en", line=line, name=name, hint=hint))
         out.append(sid)
     if bad:
-        raise AssessError(
-            f"{len(bad)} labelled technolog{'y is' if len(bad) == 1 else 'ies are'} not a "
-            "sub-field id or name of the store's taxonomy: "
-            + "; ".join(bad[:10])
-            + ("; …" if len(bad) > 10 else "")
-            + " — use a sub-field id of the taxonomy the store was matched with"
+        key = (
+            "assess.labels.unknown_technology"
+            if len(bad) == 1
+            else "assess.labels.unknown_technologies"
         )
+        listed = "; ".join(bad[:10]) + ("; …" if len(bad) > 10 else "")
+        raise AssessError(t(key, "en", n=len(bad), listed=listed))
     return labels.with_columns(pl.Series("subfield_id", out, dtype=pl.Utf8))
 
 

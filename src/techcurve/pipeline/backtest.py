@@ -1,0 +1,176 @@
+"""Score the models against labelled statements, and assess with a model fitted on labels.
+
+:func:`backtest` and :func:`assess_labelled` take the store path (and the config file
+whose ``assess`` and ``indicators`` sections hold the model and indicator settings),
+like every :mod:`techcurve.pipeline` function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from techcurve import config as _config
+from techcurve.assess import needing
+from techcurve.assess.backtest import BacktestResult
+from techcurve.assess.backtest import backtest as _backtest
+from techcurve.assess.evidence import Evidence, FrameCache
+from techcurve.assess.label_learnt import assess_labelled as _assess_labelled
+from techcurve.assess.label_learnt import radar_training_labels
+from techcurve.assess.registry import make_model, requires_labels, resolve_models
+from techcurve.errors import AssessError
+from techcurve.indicators import IndicatorParams
+from techcurve.store import Store
+from techcurve.store import assessments as stored
+from techcurve.text import t
+
+PathLike = str | Path
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    """The backtests :func:`backtest` ran, by the label set scored (its path, or
+    "A (fitted on B)" for a cross-label transfer), in the order they ran."""
+
+    results: Mapping[str, BacktestResult]
+    predictions: Path | None  # the CSV of every prediction, when one was asked for
+
+    def to_dict(self) -> dict[str, Any]:
+        """Each result's :meth:`~techcurve.assess.backtest.BacktestResult.to_dict`."""
+        return {k: r.to_dict() for k, r in self.results.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    params: dict[str, Any]  # model name → its parameters (the config's assess section)
+    indicator_params: IndicatorParams
+
+
+def _settings(config: PathLike | None) -> _Settings:
+    cfg = _config.load_config(config)
+    params = {
+        k: v for k, v in (_config.section(cfg, "assess") or {}).items() if isinstance(v, dict)
+    }
+    return _Settings(params, IndicatorParams.from_config(_config.section(cfg, "indicators")))
+
+
+def _require_store(db: PathLike) -> Path:
+    path = Path(db)
+    if not path.exists():
+        raise needing("store", AssessError(t("assess.no_store", "en", path=path)))
+    return path
+
+
+def backtest(
+    db: PathLike,
+    labels: PathLike | None = None,
+    *,
+    radar: PathLike | None = None,
+    model: str = "all",
+    certain_only: bool = False,
+    transfer: bool = False,
+    keep_same_technology: bool = False,
+    predictions: PathLike | None = None,
+    config: PathLike | None = None,
+) -> BacktestRun:
+    """Assess labelled technologies as of each label's date and score the agreement.
+
+    ``labels`` is a labels CSV, ``radar`` a ThoughtWorks Radar JSON file whose rings are
+    a second, independent label series (one or both). ``model`` is a model name or
+    "all". With ``transfer`` (needs both) the label-learnt models are also fitted on
+    one label set and scored on the other, both directions, leaving out the scored
+    row's own technology unless ``keep_same_technology``. ``predictions`` names a CSV
+    that gets every prediction (one row per label per model, column ``labels`` naming
+    the result). The store is only read.
+    """
+    if labels is None and radar is None:
+        raise AssessError(t("assess.no_labels_given", "en"))
+    if transfer and (labels is None or radar is None):
+        raise AssessError(t("assess.transfer_needs_both", "en"))
+    settings = _settings(config)
+    models = resolve_models(model)
+    common: dict[str, Any] = {"models": models, "params": settings.params}
+    results: dict[str, BacktestResult] = {}
+    with Store.open(_require_store(db), read_only=True) as st:
+        frames = FrameCache(Evidence.from_store(st), settings.indicator_params)
+    if labels is not None:
+        results[str(labels)] = _backtest(frames, labels, certain_only=certain_only, **common)
+    if radar is not None:
+        lab = radar_training_labels(radar, frames.ev.subfields)
+        results[str(radar)] = _backtest(frames, lab, **common)
+        learnt = [m for m in models if requires_labels(m)]
+        if transfer and labels is not None and learnt:
+            common = {
+                "models": learnt,
+                "params": settings.params,
+                "certain_only": certain_only,
+                "exclude_same_technology": not keep_same_technology,
+            }
+            results[f"{labels} (fitted on {radar})"] = _backtest(
+                frames, labels, train_labels=lab, **common
+            )
+            results[f"{radar} (fitted on {labels})"] = _backtest(
+                frames, lab, train_labels=labels, **common
+            )
+    written = None
+    if predictions:
+        written = Path(predictions)
+        frames_out = [
+            r.predictions.with_columns(pl.lit(k).alias("labels")) for k, r in results.items()
+        ]
+        pl.concat(frames_out).write_csv(written)
+    return BacktestRun(results=results, predictions=written)
+
+
+def assess_labelled(
+    db: PathLike,
+    *,
+    labels: PathLike | None = None,
+    radar: PathLike | None = None,
+    model: str = "neighbours",
+    certain_only: bool = False,
+    overrides: PathLike | None = None,
+    config: PathLike | None = None,
+    write: bool = True,
+) -> pl.DataFrame:
+    """Fit a label-learnt model on the labels' as-of profiles and assess every sub-field.
+
+    ``labels`` is a labels CSV, ``radar`` a ThoughtWorks Radar JSON file (its rings
+    become labels); one or both. The model's parameters come from the config's
+    ``assess.<model>`` section, the indicator settings of the as-of profiles from its
+    ``indicators`` section. With ``write`` the result replaces the ``assessments``
+    table (and the store's assessed model and parameters). Returns the
+    ``assessments`` frame.
+    """
+    if labels is None and radar is None:
+        raise AssessError(t("assess.no_labels_given", "en"))
+    settings = _settings(config)
+    params = settings.params.get(model) or {}
+    make_model(model, params)  # unknown model or parameters: fail before the slow part
+    path = _require_store(db)
+    with Store.open(path, read_only=not write) as st:
+        summary = stored.summary(st)
+        if summary is None or summary.height == 0:
+            raise needing("indicators", AssessError(t("assess.no_indicators", "en", db=db)))
+        done = _assess_labelled(
+            Evidence.from_store(st),
+            summary,
+            stored.indicators(st),
+            labels=labels,
+            radar=radar,
+            model=model,
+            params=params,
+            indicator_params=settings.indicator_params,
+            certain_only=certain_only,
+            overrides=overrides,
+        )
+        if write:
+            stored.write_assessments(st, done.assessments, model=model, params=done.params)
+        return done.assessments
+
+
+__all__ = ["BacktestRun", "assess_labelled", "backtest"]
