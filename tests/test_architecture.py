@@ -217,7 +217,6 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.match.matcher",
     "techcurve.render.charts",
     "techcurve.render.curve",
-    "techcurve.report.build",
     "techcurve.taxonomy.tools",
 }
 KNOWN_LONG_FUNCTIONS: set[str] = {
@@ -230,7 +229,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.assess.snapshot._signals",
     "techcurve.assess.snapshot.fit",
     "techcurve.assess.timeseries._assess",
-    "techcurve.audit._check_table",
     "techcurve.cli.assess_cmds.backtest",
     "techcurve.indicators._indicator_frames",
     "techcurve.ingest._ingest_one",
@@ -248,10 +246,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.render.charts.series_svg",
     "techcurve.render.curve._place_labels",
     "techcurve.render.curve.draw_curve",
-    "techcurve.report.build._compute",
-    "techcurve.report.build._figures",
-    "techcurve.report.build._financing",
-    "techcurve.report.figures.report_figures",
     "techcurve.taxonomy.model.check_taxonomy",
     "techcurve.taxonomy.tools.sample_matches",
 }

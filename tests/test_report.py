@@ -24,8 +24,9 @@ from techcurve.datatypes import Phase
 from techcurve.errors import ReportError
 from techcurve.render.charts import GlyphSheet, series_svg
 from techcurve.report import build_report, compute_report_data, data_json_path, largest_remainder
-from techcurve.report.build import fmt_pct, fmt_yi, round_group
-from techcurve.report.figures import round_to_total
+from techcurve.report.appendix import missing_evidence
+from techcurve.report.financing import round_group
+from techcurve.report.format import fmt_pct, fmt_yi, round_to_total
 from techcurve.store import Store
 
 DOMAINS = [
@@ -631,20 +632,13 @@ def test_insufficient_subfields_are_one_table_not_cards(built: tuple[str, dict])
 
 
 def test_what_is_missing_is_short() -> None:
-    from techcurve.report.build import _insufficient
-
-    rows = [
-        {
-            "subfield_id": "x",
-            "reason_items": [
-                {"indicator": "evidence_years", "value": 1.0, "text": "only 1 year(s) …"},
-                {"indicator": "patents_cum", "value": 0.0, "text": "no patents …"},
-                {"indicator": "other", "value": None, "text": "something else"},
-            ],
-        }
+    items = [
+        {"indicator": "evidence_years", "value": 1.0, "text": "only 1 year(s) …"},
+        {"indicator": "patents_cum", "value": 0.0, "text": "no patents …"},
+        {"indicator": "other", "value": None, "text": "something else"},
     ]
-    out = _insufficient(rows, "zh")
-    assert out["rows"][0]["missing"] == "有证据的年份仅 1 年；无专利与论文；something else"
+    assert missing_evidence(items, "zh") == "有证据的年份仅 1 年；无专利与论文；something else"
+    assert missing_evidence([], "en") == "not assessed"
 
 
 def test_series_svg_stands_alone_without_a_sheet() -> None:

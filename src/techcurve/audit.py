@@ -227,99 +227,121 @@ def _fmt(x: float) -> str:
     return f"{x:,.4f}".rstrip("0").rstrip(".")
 
 
-def _check_table(t: _Table) -> list[Finding]:
+def _check_shares(t: _Table, name: str) -> list[Finding]:
+    """Shares sum to 100 %; given a ``base``, each is a whole number of it."""
     out: list[Finding] = []
-    name = t.id + (f" ({t.title})" if t.title else "")
     s = sum(v.value for _, v in t.parts)
     bound = sum(v.half_unit for _, v in t.parts)
+    unit = max(v.half_unit for _, v in t.parts)
+    diff = s - 100.0
+    if abs(diff) > unit + 1e-9:
+        level = ERROR if abs(diff) > bound + 1e-9 else WARNING
+        out.append(
+            Finding(
+                level,
+                "shares_sum",
+                t.id,
+                f"{name}: the shares sum to {_fmt(s)}%, not 100% (off by {_fmt(diff)} pt; "
+                f"rounding of {len(t.parts)} parts explains at most ±{_fmt(bound)})",
+                100.0,
+                s,
+            )
+        )
+    if not t.base:
+        return out
+    for k, v in t.parts:
+        # a share of `base` things is k / base for a whole k; printed shares that
+        # are made to sum to 100 (largest remainder) may be off by under one unit
+        exact = v.value / 100 * t.base
+        k_int = round(exact)
+        if abs(k_int / t.base * 100 - v.value) >= 2 * v.half_unit - 1e-9:
+            near = [c / t.base * 100 for c in (math.floor(exact), math.ceil(exact))]
+            out.append(
+                Finding(
+                    ERROR,
+                    "share_base",
+                    t.id,
+                    f"{name}: {k} {v.text}% is not a whole number of {t.base} "
+                    f"({_fmt(exact)} of {t.base}); the nearest shares are "
+                    + " or ".join(f"{x:.{_decimals(v)}f}%" for x in near),
+                    v.value,
+                    k_int / t.base * 100,
+                )
+            )
+    return out
+
+
+def _check_total(t: _Table, total: Num, name: str) -> list[Finding]:
+    """The stated total equals the sum of the parts."""
+    s = sum(v.value for _, v in t.parts)
+    diff = s - total.value
+    if abs(diff) <= total.half_unit + 1e-9:
+        return []
+    lim = sum(v.half_unit for _, v in t.parts) + total.half_unit
+    level = ERROR if abs(diff) > lim + 1e-9 else WARNING
+    return [
+        Finding(
+            level,
+            "total",
+            t.id,
+            f"{name}: the parts sum to {_fmt(s)} but the stated total is {total.text} "
+            f"(off by {_fmt(diff)}; rounding explains at most ±{_fmt(lim)})",
+            total.value,
+            s,
+        )
+    ]
+
+
+def _check_growth(t: _Table, name: str) -> list[Finding]:
+    """Each stated growth rate follows from the part before it in the series."""
+    out: list[Finding] = []
+    labels = [k for k, _ in t.parts]
+    for k, g in t.growth:
+        if k not in labels or labels.index(k) == 0:
+            out.append(
+                Finding(
+                    ERROR,
+                    "growth",
+                    t.id,
+                    f"{name}: growth for {k!r} has no previous value in the series",
+                    g.value,
+                )
+            )
+            continue
+        i = labels.index(k)
+        prev, cur = t.parts[i - 1][1], t.parts[i][1]
+        if prev.value == 0:
+            continue
+        computed = (cur.value / prev.value - 1) * 100
+        # rounding of the two values moves the ratio by about this much
+        prop = 100 * (
+            cur.half_unit / abs(prev.value) + abs(cur.value) * prev.half_unit / prev.value**2
+        )
+        diff = g.value - computed
+        if abs(diff) > g.half_unit + prop + 1e-9:
+            out.append(
+                Finding(
+                    ERROR,
+                    "growth",
+                    t.id,
+                    f"{name}: growth {k} is printed as {g.text}% but "
+                    f"{cur.text} / {prev.text} − 1 = {computed:.2f}%",
+                    g.value,
+                    computed,
+                )
+            )
+    return out
+
+
+def _check_table(t: _Table) -> list[Finding]:
+    name = t.id + (f" ({t.title})" if t.title else "")
+    out: list[Finding] = []
     if t.shares:
-        unit = max(v.half_unit for _, v in t.parts)
-        diff = s - 100.0
-        if abs(diff) > unit + 1e-9:
-            level = ERROR if abs(diff) > bound + 1e-9 else WARNING
-            out.append(
-                Finding(
-                    level,
-                    "shares_sum",
-                    t.id,
-                    f"{name}: the shares sum to {_fmt(s)}%, not 100% (off by {_fmt(diff)} pt; "
-                    f"rounding of {len(t.parts)} parts explains at most ±{_fmt(bound)})",
-                    100.0,
-                    s,
-                )
-            )
-        if t.base:
-            for k, v in t.parts:
-                # a share of `base` things is k / base for a whole k; printed shares that
-                # are made to sum to 100 (largest remainder) may be off by under one unit
-                exact = v.value / 100 * t.base
-                k_int = round(exact)
-                if abs(k_int / t.base * 100 - v.value) >= 2 * v.half_unit - 1e-9:
-                    near = [c / t.base * 100 for c in (math.floor(exact), math.ceil(exact))]
-                    out.append(
-                        Finding(
-                            ERROR,
-                            "share_base",
-                            t.id,
-                            f"{name}: {k} {v.text}% is not a whole number of {t.base} "
-                            f"({_fmt(exact)} of {t.base}); the nearest shares are "
-                            + " or ".join(f"{x:.{_decimals(v)}f}%" for x in near),
-                            v.value,
-                            k_int / t.base * 100,
-                        )
-                    )
+        out += _check_shares(t, name)
     if t.total is not None:
-        diff = s - t.total.value
-        if abs(diff) > t.total.half_unit + 1e-9:
-            lim = bound + t.total.half_unit
-            level = ERROR if abs(diff) > lim + 1e-9 else WARNING
-            out.append(
-                Finding(
-                    level,
-                    "total",
-                    t.id,
-                    f"{name}: the parts sum to {_fmt(s)} but the stated total is {t.total.text} "
-                    f"(off by {_fmt(diff)}; rounding explains at most ±{_fmt(lim)})",
-                    t.total.value,
-                    s,
-                )
-            )
+        out += _check_total(t, t.total, name)
     if t.growth:
-        labels = [k for k, _ in t.parts]
-        for k, g in t.growth:
-            if k not in labels or labels.index(k) == 0:
-                out.append(
-                    Finding(
-                        ERROR,
-                        "growth",
-                        t.id,
-                        f"{name}: growth for {k!r} has no previous value in the series",
-                        g.value,
-                    )
-                )
-                continue
-            i = labels.index(k)
-            prev, cur = t.parts[i - 1][1], t.parts[i][1]
-            if prev.value == 0:
-                continue
-            computed = (cur.value / prev.value - 1) * 100
-            # rounding of the two values moves the ratio by about this much
-            prop = 100 * (
-                cur.half_unit / abs(prev.value) + abs(cur.value) * prev.half_unit / prev.value**2
-            )
-            diff = g.value - computed
-            if abs(diff) > g.half_unit + prop + 1e-9:
-                out.append(
-                    Finding(
-                        ERROR,
-                        "growth",
-                        t.id,
-                        f"{name}: growth {k} is printed as {g.text}% but "
-                        f"{cur.text} / {prev.text} − 1 = {computed:.2f}%",
-                        g.value,
-                        computed,
-                    )
-                )
+        out += _check_growth(t, name)
     return out
 
 
