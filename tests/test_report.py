@@ -23,11 +23,34 @@ from techcurve.audit import audit_figures
 from techcurve.datatypes import Phase
 from techcurve.errors import ReportError
 from techcurve.render.charts import GlyphSheet, series_svg
-from techcurve.report import build_report, compute_report_data, data_json_path, largest_remainder
+from techcurve.report import (
+    ReportData,
+    build_report,
+    build_report_data,
+    compute_report_data,
+    data_json_path,
+    largest_remainder,
+    source_line,
+)
 from techcurve.report.appendix import missing_evidence
 from techcurve.report.financing import round_group
 from techcurve.report.format import fmt_pct, fmt_yi, round_to_total
+from techcurve.report.model import ChartFrame, FinancingPage, SCurveFit, SeriesChart, to_json
 from techcurve.store import Store
+from techcurve.store.report import (
+    count_source_stats,
+    count_volumes,
+    financing_events,
+    indicator_series,
+    ingest_log,
+    kind_sources,
+    last_financing_date,
+    last_indicator_year,
+    record_source_stats,
+    record_volumes,
+    report_tables,
+    sample_records,
+)
 
 DOMAINS = [
     ("network", "网络", "Network"),
@@ -657,3 +680,89 @@ def test_series_svg_stands_alone_without_a_sheet() -> None:
     shared = series_svg([2018, 2019], cumulative=[1, 2], glyphs=sheet)
     assert "<defs>" not in shared and sheet.used
     ET.fromstring(sheet.svg())
+
+
+# -- the typed report model and the store reads behind it ------------------------------
+def test_report_data_is_one_object_per_page_and_serialises_to_the_data_json(
+    tmp_path: Path, built: tuple[str, dict]
+) -> None:
+    _, data = built
+    with make_store(tmp_path / "tc.duckdb") as st:
+        report = build_report_data(st, as_of="2022-11-24")
+    assert isinstance(report, ReportData) and isinstance(report.financing, FinancingPage)
+    assert report.financing.detail is not None and report.financing.detail.events == 7
+    assert report.patents.headlines is not None
+    assert report.patents.headlines.top10_share_pct == data["patents"]["top10_share_pct"]
+    assert [c.subfield_id for c in report.appendix] == [r["subfield_id"] for r in data["appendix"]]
+    assert report.to_json() == data
+    assert report.figures.tables[0].id == "evidence_records"
+
+
+def test_to_json_leaves_out_none_optionals_and_inlines_parts() -> None:
+    fit = SCurveFit(identified=False, series=None, reason="no series")
+    assert to_json(fit) == {"identified": False, "series": None, "reason": "no series"}
+    chart = SeriesChart(None, None, None, "caption", ChartFrame((), 2022, {"patent": 2020}, None))
+    assert to_json(chart) == {
+        "series": None,
+        "s_fit": None,
+        "bell_fit": None,
+        "caption": "caption",
+        "key": [],
+        "as_of_year": 2022,
+        "coverage": {"patent": 2020},
+        "data_end": None,
+    }
+    assert to_json((float("nan"), date(2022, 1, 2))) == [None, "2022-01-02"]
+
+
+def test_store_report_reads(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        assert last_financing_date(st, "2022-11-24") == date(2022, 11, 24)
+        assert last_financing_date(st, None) == date(2022, 11, 25)
+        events = financing_events(st, "2022-01-01", "2022-11-24")
+        assert events["record_id"].to_list() == [
+            "f1",
+            "f2",
+            "f2",
+            "f3",
+            "f4",
+            "f5",
+            "f6",
+            "f6",
+            "f7",
+        ]
+        assert events["subfield_id"].to_list()[:3] == ["qc", "idc", "qc"]
+        samples = sample_records(st).filter(pl.col("subfield_id") == "5g")
+        assert samples.select("kind", "source", "year", "title", "terms").rows() == [
+            ("financing", "itjuzi", 2022, "融资 f7", ""),
+            ("patent", "cnipa", 2020, "一种5G方法", "5g"),
+        ]
+        assert ingest_log(st).rows() == [("financing.xlsx", "financing", "itjuzi", 10, 10, 0, 0)]
+        assert kind_sources(st) == [("financing", "itjuzi"), ("patent", "cnipa")]
+        assert record_source_stats(st).rows() == [
+            ("financing", "itjuzi", 10, 9, "2021-12-30", "2022-11-25"),
+            ("patent", "cnipa", 3, 1, "2020-01-01", "2020-01-01"),
+        ]
+        assert count_source_stats(st).height == 0 and count_volumes(st, 2021).height == 0
+        assert record_volumes(st, 2021).sort("kind", "year").rows() == [
+            ("financing", 2021, 1),
+            ("patent", 2020, 3),
+        ]
+        assert last_indicator_year(st) == 2022
+        ml = indicator_series(st, ["ml"], 2012).select("year", "papers_cum").rows()
+        assert ml == [(2010, 10), (2011, 15), (2012, 22)]
+        tables = report_tables(st)
+        assert tables.summary is not None and tables.summary.height == len(SUBFIELDS)
+        assert tables.domains is not None and tables.domains.height == len(DOMAINS)
+        st.con.execute("DROP TABLE summary")
+        assert report_tables(st).summary is None
+
+
+def test_source_line_names_the_sources_by_kind(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        assert source_line(st, "zh") == (
+            "数据来源：专利（国家知识产权局专利数据库）；融资事件（IT桔子）；techcurve 整理分析"
+        )
+        assert source_line(st, "en", ("financing",)) == (
+            "Sources: financing events (IT Juzi (IT桔子)); techcurve analysis"
+        )
