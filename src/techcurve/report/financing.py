@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from techcurve.report.context import ReportContext
 from techcurve.report.format import (
@@ -100,16 +100,16 @@ def month_label(month: int, lang: Lang) -> str:
 
 def load_events(store: Store, start: str, end: str) -> list[FinancingEvent]:
     """The matched financing events from ``start`` to ``end`` (ISO), by record id."""
-    events: dict[str, tuple[dict[str, object], list[str]]] = {}
+    events: dict[str, tuple[dict[str, Any], list[str]]] = {}
     for r in financing_events(store, start, end).iter_rows(named=True):
         events.setdefault(str(r["record_id"]), (r, []))[1].append(str(r["subfield_id"]))
     return [
         FinancingEvent(
-            date=r["date"],  # type: ignore[arg-type]
-            point=r["amount_point_cny"],  # type: ignore[arg-type]
-            low=r["amount_low_cny"],  # type: ignore[arg-type]
-            high=r["amount_high_cny"],  # type: ignore[arg-type]
-            round=r["round"],  # type: ignore[arg-type]
+            date=r["date"],
+            point=r["amount_point_cny"],
+            low=r["amount_low_cny"],
+            high=r["amount_high_cny"],
+            round=r["round"],
             subfields=tuple(subs),
         )
         for r, subs in events.values()

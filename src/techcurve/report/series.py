@@ -245,15 +245,14 @@ def _col(g: pl.DataFrame, name: str) -> list[float | None]:
     return [None if v is None else float(v) for v in g[name].to_list()]
 
 
-def _dense(g: pl.DataFrame, years: np.ndarray, name: str, fill: str) -> np.ndarray:
-    """Column ``name`` over consecutive ``years``: missing years are 0 (``fill="zero"``),
-    the last value (``"carry"``) or NaN (``"none"``)."""
-    idx = {int(y): i for i, y in enumerate(g["year"].to_list())}
+def _dense(g: pl.DataFrame, pos: list[int | None], name: str, fill: str) -> np.ndarray:
+    """Column ``name`` over consecutive years (``pos``: each year's row in ``g``, None when
+    it has none): missing years are 0 (``fill="zero"``), the last value (``"carry"``) or
+    NaN (``"none"``)."""
     col = _col(g, name)
-    vals = np.full(len(years), np.nan)
+    vals = np.full(len(pos), np.nan)
     last = 0.0
-    for i, y in enumerate(years):
-        p = idx.get(int(y))
+    for i, p in enumerate(pos):
         v = col[p] if p is not None else None
         if v is None:
             vals[i] = last if fill == "carry" else (0.0 if fill == "zero" else np.nan)
@@ -301,8 +300,10 @@ def _one(
 ) -> SeriesChart:
     first = int(g["year"].min())  # type: ignore[arg-type]
     years = np.arange(first, as_of_year + 1, dtype=float)
-    per_year = {k: _dense(g, years, k, "zero") for k in ("patents", "papers")}
-    cum = {k: _dense(g, years, k, "carry") for k in ("patents_cum", "papers_cum")}
+    idx = {int(y): i for i, y in enumerate(g["year"].to_list())}
+    pos = [idx.get(int(y)) for y in years]
+    per_year = {k: _dense(g, pos, k, "zero") for k in ("patents", "papers")}
+    cum = {k: _dense(g, pos, k, "carry") for k in ("patents_cum", "papers_cum")}
     ends = _cut_at_coverage(years, cum, per_year, coverage, as_of_year)
     notes = [
         _tx(
@@ -313,7 +314,7 @@ def _one(
         )
         for end, kinds in sorted(ends.items())
     ]
-    att = {name: _dense(g, years, name, "none") for name in model.attention_series}
+    att = {name: _dense(g, pos, name, "none") for name in model.attention_series}
     s = _s_fit(years, cum, model, lang)
     b = _bell_fit(years, att, model, lang)
     shown = [*cum.values(), att[b.series]] if b.series else list(cum.values())
