@@ -388,10 +388,12 @@ def test_sections_without_data_say_so(tmp_path: Path) -> None:
     assert data["conclusions"]["spearman"] is None
 
 
-def test_empty_store_says_run_assess(tmp_path: Path) -> None:
+def test_empty_store_says_it_has_no_assessments(tmp_path: Path) -> None:
     with (
         make_store(tmp_path / "tc.duckdb", with_assessments=False) as st,
-        pytest.raises(ReportError, match="run `techcurve assess` first"),
+        pytest.raises(
+            ReportError, match=r"has no assessments, .* the sub-fields have not been assessed$"
+        ),
     ):
         build_report(st, tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()

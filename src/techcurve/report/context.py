@@ -104,7 +104,7 @@ def load_context(store: Store, lang: Lang, as_of: str | None) -> ReportContext:
     if assessments is None:
         raise ReportError(
             f"store {store.path} has no assessments, so there is no curve to report: "
-            "run `techcurve assess` first"
+            "the sub-fields have not been assessed"
         )
     subfields = tables.subfields
     if subfields is None:
