@@ -33,9 +33,22 @@ from techcurve.report import (
     source_line,
 )
 from techcurve.report.appendix import missing_evidence
-from techcurve.report.financing import round_group
-from techcurve.report.format import fmt_pct, fmt_yi, round_to_total
-from techcurve.report.model import ChartFrame, FinancingPage, SCurveFit, SeriesChart, to_json
+from techcurve.report.build import labels, report_lang
+from techcurve.report.conclusions import spearman
+from techcurve.report.context import load_context
+from techcurve.report.financing import load_events, round_group, window_of
+from techcurve.report.format import as_date_str, fmt_pct, fmt_yi, round_to_total
+from techcurve.report.methods import evidence_counts
+from techcurve.report.model import (
+    ChartFrame,
+    FinancingPage,
+    FinancingWindow,
+    SCurveFit,
+    SeriesChart,
+    Spearman,
+    to_json,
+)
+from techcurve.report.provenance import join_sources, kind_label, page_source
 from techcurve.store import Store
 from techcurve.store.report import (
     count_source_stats,
@@ -768,3 +781,45 @@ def test_source_line_names_the_sources_by_kind(tmp_path: Path) -> None:
         assert source_line(st, "en", ("financing",)) == (
             "Sources: financing events (IT Juzi (IT桔子)); techcurve analysis"
         )
+
+
+def test_page_helpers_on_the_fixture(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        ctx = load_context(st, "en", None)  # the cut-off defaults to the assessments'
+        assert ctx.as_of == "2022-11-24"
+        assert ctx.domain_order == ["network", "ai", "bigdata", "cloud"]
+        assert [
+            (e.kind, e.label, e.records, e.matched) for e in evidence_counts(ctx.stats, "en")
+        ] == [
+            ("patent", "patents", 3, 1),
+            ("paper", "papers", 0, 0),
+            ("article", "media articles", 0, 0),
+            ("financing", "financing events", 10, 9),
+        ]
+        assert join_sources(ctx.sources, "en") == (
+            "patent data (CNIPA patents); financing events (IT Juzi (IT桔子))"
+        )
+        assert join_sources(ctx.sources, "zh", ("article",)) == "技术媒体报道"
+        assert page_source(ctx.sources, "zh", ("financing",)) == (
+            "数据来源：融资事件数据（IT Juzi (IT桔子)）；techcurve 整理分析"
+        )
+        assert kind_label("attention", "zh") == "关注度序列" and kind_label("x", "en") == "x"
+        assert window_of(st, "2022-06-30", "zh") == FinancingWindow(
+            "2022-01-01", "2022-06-01", "2022年1月-6月"
+        )
+        assert window_of(st, "2022-11-24", "en") == FinancingWindow(
+            "2022-01-01", "2022-11-24", "Jan–Nov 2022"
+        )
+        assert window_of(st, "2021-06-30", "en") is None
+        events = load_events(st, "2022-01-01", "2022-01-31")
+        assert [(e.round, e.subfields, e.amount, e.vague) for e in events] == [
+            ("a", ("qc",), 5e8, True),
+            ("b", ("idc", "qc"), 3e8, False),
+        ]
+        corr = spearman(ctx)
+        assert corr is not None and corr[0] == Spearman(0.7902, corr[0].p_value, 12, "strong")
+    assert labels("en")["toc"] == "Contents" and labels("zh")["toc"] == "目录"
+    assert report_lang("zh") == "zh"
+    with pytest.raises(ReportError, match="unknown report language 'fr'"):
+        report_lang("fr")
+    assert as_date_str("2022-11-24 00:00:00") == "2022-11-24" and as_date_str("2022") is None

@@ -195,7 +195,7 @@ def appendix_pages(
     charts = _charts(store, [p.row.subfield_id for p in on_curve], ctx.as_of, ctx.lang)
     cards = tuple(
         SubfieldCard(
-            **vars_of(p.row),
+            **_row_fields(p.row),
             reasons_list=tuple(
                 str(i.get("text") or i.get("indicator") or "") for i in p.reason_items
             ),
@@ -204,13 +204,13 @@ def appendix_pages(
         for p in on_curve
     )
     rest = tuple(
-        InsufficientRow(**vars_of(p.row), missing=missing_evidence(p.reason_items, ctx.lang))
+        InsufficientRow(**_row_fields(p.row), missing=missing_evidence(p.reason_items, ctx.lang))
         for p in placed
         if p.row.position is None
     )
     return cards, InsufficientPage(count=len(rest), rows=rest)
 
 
-def vars_of(row: SubfieldRow) -> dict[str, Any]:
+def _row_fields(row: SubfieldRow) -> dict[str, Any]:
     """The fields of a row, to build a card or an insufficient row from it."""
     return {f.name: getattr(row, f.name) for f in fields(SubfieldRow)}
