@@ -74,9 +74,16 @@ def _reasons_text(v: Any) -> str:
     return str(items)
 
 
-def _parse(parse: Any, raw: Any) -> Any:
+def _phase(raw: str | None) -> Phase | None:
     try:
-        return parse(raw) if raw else None
+        return Phase.parse(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _band(raw: str | None) -> YearsBand | None:
+    try:
+        return YearsBand.parse(raw) if raw else None
     except ValueError:
         return None
 
@@ -122,8 +129,8 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
     for r in select_assessments(ctx.assessments, as_of=ctx.as_of).iter_rows(named=True):
         sid = str(r["subfield_id"])
         phase = r.get("plot_phase")
-        ph = _parse(Phase.parse, phase)
-        band = _parse(YearsBand.parse, r.get("plot_band"))
+        ph = _phase(phase)
+        band = _band(r.get("plot_band"))
         expert = None
         if r.get("expert_phase") or r.get("expert_position") is not None:
             who, why = r.get("expert_who") or "", r.get("expert_why") or ""
