@@ -204,18 +204,12 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.cli",
     "techcurve.render.charts",
     "techcurve.render.curve",
-    "techcurve.report.build",
 }
 KNOWN_LONG_FUNCTIONS: set[str] = {
-    "techcurve.audit._check_table",
     "techcurve.pipeline.stages.run",
     "techcurve.render.charts.series_svg",
     "techcurve.render.curve._place_labels",
     "techcurve.render.curve.draw_curve",
-    "techcurve.report.build._compute",
-    "techcurve.report.build._figures",
-    "techcurve.report.build._financing",
-    "techcurve.report.figures.report_figures",
 }
 
 

@@ -134,3 +134,15 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     res = runner.invoke(cli, ["--json", "audit", str(ok)])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["failed"] is False
+
+
+def test_findings_can_be_read_in_chinese() -> None:
+    en, zh = audit_file(INFOQ), audit_file(INFOQ, lang="zh")
+    assert [(f.level, f.check, f.where) for f in zh.findings] == [
+        (f.level, f.check, f.where) for f in en.findings
+    ]
+    base = [f.message for f in zh.findings if f.check == "share_base"]
+    assert base[0] == (
+        "T7 (2022年1月-11月技术领域融资阶段统计 (p.19; share of 104 events))：A轮 40.36% "
+        "不是 104 的整数份（相当于 104 中的 41.9744）；最接近的占比为 39.42% 或 40.38%"
+    )

@@ -23,10 +23,47 @@ from techcurve.audit import audit_figures
 from techcurve.datatypes import Phase
 from techcurve.errors import ReportError
 from techcurve.render.charts import GlyphSheet, series_svg
-from techcurve.report import build_report, compute_report_data, data_json_path, largest_remainder
-from techcurve.report.build import fmt_pct, fmt_yi, round_group
-from techcurve.report.figures import round_to_total
+from techcurve.report import (
+    ReportData,
+    build_report,
+    build_report_data,
+    compute_report_data,
+    data_json_path,
+    largest_remainder,
+    source_line,
+)
+from techcurve.report.appendix import missing_evidence
+from techcurve.report.build import labels, report_lang
+from techcurve.report.conclusions import spearman
+from techcurve.report.context import load_context
+from techcurve.report.financing import load_events, round_group, window_of
+from techcurve.report.format import as_date_str, fmt_pct, fmt_yi, round_to_total
+from techcurve.report.methods import evidence_counts
+from techcurve.report.model import (
+    ChartFrame,
+    FinancingPage,
+    FinancingWindow,
+    SCurveFit,
+    SeriesChart,
+    Spearman,
+    to_json,
+)
+from techcurve.report.provenance import join_sources, kind_label, page_source
 from techcurve.store import Store
+from techcurve.store.report import (
+    count_source_stats,
+    count_volumes,
+    financing_events,
+    indicator_series,
+    ingest_log,
+    kind_sources,
+    last_financing_date,
+    last_indicator_year,
+    record_source_stats,
+    record_volumes,
+    report_tables,
+    sample_records,
+)
 
 DOMAINS = [
     ("network", "网络", "Network"),
@@ -364,10 +401,12 @@ def test_sections_without_data_say_so(tmp_path: Path) -> None:
     assert data["conclusions"]["spearman"] is None
 
 
-def test_empty_store_says_run_assess(tmp_path: Path) -> None:
+def test_empty_store_says_it_has_no_assessments(tmp_path: Path) -> None:
     with (
         make_store(tmp_path / "tc.duckdb", with_assessments=False) as st,
-        pytest.raises(ReportError, match="run `techcurve assess` first"),
+        pytest.raises(
+            ReportError, match=r"has no assessments, .* the sub-fields have not been assessed$"
+        ),
     ):
         build_report(st, tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
@@ -631,20 +670,13 @@ def test_insufficient_subfields_are_one_table_not_cards(built: tuple[str, dict])
 
 
 def test_what_is_missing_is_short() -> None:
-    from techcurve.report.build import _insufficient
-
-    rows = [
-        {
-            "subfield_id": "x",
-            "reason_items": [
-                {"indicator": "evidence_years", "value": 1.0, "text": "only 1 year(s) …"},
-                {"indicator": "patents_cum", "value": 0.0, "text": "no patents …"},
-                {"indicator": "other", "value": None, "text": "something else"},
-            ],
-        }
+    items = [
+        {"indicator": "evidence_years", "value": 1.0, "text": "only 1 year(s) …"},
+        {"indicator": "patents_cum", "value": 0.0, "text": "no patents …"},
+        {"indicator": "other", "value": None, "text": "something else"},
     ]
-    out = _insufficient(rows, "zh")
-    assert out["rows"][0]["missing"] == "有证据的年份仅 1 年；无专利与论文；something else"
+    assert missing_evidence(items, "zh") == "有证据的年份仅 1 年；无专利与论文；something else"
+    assert missing_evidence([], "en") == "not assessed"
 
 
 def test_series_svg_stands_alone_without_a_sheet() -> None:
@@ -663,3 +695,131 @@ def test_series_svg_stands_alone_without_a_sheet() -> None:
     shared = series_svg([2018, 2019], cumulative=[1, 2], glyphs=sheet)
     assert "<defs>" not in shared and sheet.used
     ET.fromstring(sheet.svg())
+
+
+# -- the typed report model and the store reads behind it ------------------------------
+def test_report_data_is_one_object_per_page_and_serialises_to_the_data_json(
+    tmp_path: Path, built: tuple[str, dict]
+) -> None:
+    _, data = built
+    with make_store(tmp_path / "tc.duckdb") as st:
+        report = build_report_data(st, as_of="2022-11-24")
+    assert isinstance(report, ReportData) and isinstance(report.financing, FinancingPage)
+    assert report.financing.detail is not None and report.financing.detail.events == 7
+    assert report.patents.headlines is not None
+    assert report.patents.headlines.top10_share_pct == data["patents"]["top10_share_pct"]
+    assert [c.subfield_id for c in report.appendix] == [r["subfield_id"] for r in data["appendix"]]
+    assert report.to_json() == data
+    assert report.figures.tables[0].id == "evidence_records"
+
+
+def test_to_json_leaves_out_none_optionals_and_inlines_parts() -> None:
+    fit = SCurveFit(identified=False, series=None, reason="no series")
+    assert to_json(fit) == {"identified": False, "series": None, "reason": "no series"}
+    chart = SeriesChart(None, None, None, "caption", ChartFrame((), 2022, {"patent": 2020}, None))
+    assert to_json(chart) == {
+        "series": None,
+        "s_fit": None,
+        "bell_fit": None,
+        "caption": "caption",
+        "key": [],
+        "as_of_year": 2022,
+        "coverage": {"patent": 2020},
+        "data_end": None,
+    }
+    assert to_json((float("nan"), date(2022, 1, 2))) == [None, "2022-01-02"]
+
+
+def test_store_report_reads(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        assert last_financing_date(st, "2022-11-24") == date(2022, 11, 24)
+        assert last_financing_date(st, None) == date(2022, 11, 25)
+        events = financing_events(st, "2022-01-01", "2022-11-24")
+        assert events["record_id"].to_list() == [
+            "f1",
+            "f2",
+            "f2",
+            "f3",
+            "f4",
+            "f5",
+            "f6",
+            "f6",
+            "f7",
+        ]
+        assert events["subfield_id"].to_list()[:3] == ["qc", "idc", "qc"]
+        samples = sample_records(st).filter(pl.col("subfield_id") == "5g")
+        assert samples.select("kind", "source", "year", "title", "terms").rows() == [
+            ("financing", "itjuzi", 2022, "融资 f7", ""),
+            ("patent", "cnipa", 2020, "一种5G方法", "5g"),
+        ]
+        assert ingest_log(st).rows() == [("financing.xlsx", "financing", "itjuzi", 10, 10, 0, 0)]
+        assert kind_sources(st) == [("financing", "itjuzi"), ("patent", "cnipa")]
+        assert record_source_stats(st).rows() == [
+            ("financing", "itjuzi", 10, 9, "2021-12-30", "2022-11-25"),
+            ("patent", "cnipa", 3, 1, "2020-01-01", "2020-01-01"),
+        ]
+        assert count_source_stats(st).height == 0 and count_volumes(st, 2021).height == 0
+        assert record_volumes(st, 2021).sort("kind", "year").rows() == [
+            ("financing", 2021, 1),
+            ("patent", 2020, 3),
+        ]
+        assert last_indicator_year(st) == 2022
+        ml = indicator_series(st, ["ml"], 2012).select("year", "papers_cum").rows()
+        assert ml == [(2010, 10), (2011, 15), (2012, 22)]
+        tables = report_tables(st)
+        assert tables.summary is not None and tables.summary.height == len(SUBFIELDS)
+        assert tables.domains is not None and tables.domains.height == len(DOMAINS)
+        st.con.execute("DROP TABLE summary")
+        assert report_tables(st).summary is None
+
+
+def test_source_line_names_the_sources_by_kind(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        assert source_line(st, "zh") == (
+            "数据来源：专利（国家知识产权局专利数据库）；融资事件（IT桔子）；techcurve 整理分析"
+        )
+        assert source_line(st, "en", ("financing",)) == (
+            "Sources: financing events (IT Juzi (IT桔子)); techcurve analysis"
+        )
+
+
+def test_page_helpers_on_the_fixture(tmp_path: Path) -> None:
+    with make_store(tmp_path / "tc.duckdb") as st:
+        ctx = load_context(st, "en", None)  # the cut-off defaults to the assessments'
+        assert ctx.as_of == "2022-11-24"
+        assert ctx.domain_order == ["network", "ai", "bigdata", "cloud"]
+        assert [
+            (e.kind, e.label, e.records, e.matched) for e in evidence_counts(ctx.stats, "en")
+        ] == [
+            ("patent", "patents", 3, 1),
+            ("paper", "papers", 0, 0),
+            ("article", "media articles", 0, 0),
+            ("financing", "financing events", 10, 9),
+        ]
+        assert join_sources(ctx.sources, "en") == (
+            "patent data (CNIPA patents); financing events (IT Juzi (IT桔子))"
+        )
+        assert join_sources(ctx.sources, "zh", ("article",)) == "技术媒体报道"
+        assert page_source(ctx.sources, "zh", ("financing",)) == (
+            "数据来源：融资事件数据（IT Juzi (IT桔子)）；techcurve 整理分析"
+        )
+        assert kind_label("attention", "zh") == "关注度序列" and kind_label("x", "en") == "x"
+        assert window_of(st, "2022-06-30", "zh") == FinancingWindow(
+            "2022-01-01", "2022-06-01", "2022年1月-6月"
+        )
+        assert window_of(st, "2022-11-24", "en") == FinancingWindow(
+            "2022-01-01", "2022-11-24", "Jan–Nov 2022"
+        )
+        assert window_of(st, "2021-06-30", "en") is None
+        events = load_events(st, "2022-01-01", "2022-01-31")
+        assert [(e.round, e.subfields, e.amount, e.vague) for e in events] == [
+            ("a", ("qc",), 5e8, True),
+            ("b", ("idc", "qc"), 3e8, False),
+        ]
+        corr = spearman(ctx)
+        assert corr is not None and corr[0] == Spearman(0.7902, corr[0].p_value, 12, "strong")
+    assert labels("en")["toc"] == "Contents" and labels("zh")["toc"] == "目录"
+    assert report_lang("zh") == "zh"
+    with pytest.raises(ReportError, match="unknown report language 'fr'"):
+        report_lang("fr")
+    assert as_date_str("2022-11-24 00:00:00") == "2022-11-24" and as_date_str("2022") is None

@@ -59,6 +59,7 @@ from typing import Any
 import yaml
 
 from techcurve.errors import ReportError
+from techcurve.text import Lang, t
 
 ERROR = "error"
 WARNING = "warning"
@@ -189,35 +190,35 @@ def _load_tables(doc: dict[str, Any], src: str) -> dict[str, _Table]:
     raw = doc.get("tables") or []
     if not isinstance(raw, list):
         raise ReportError(f"{src}: 'tables' must be a list of tables")
-    for i, t in enumerate(raw):
-        if not isinstance(t, dict) or "id" not in t:
+    for i, tab in enumerate(raw):
+        if not isinstance(tab, dict) or "id" not in tab:
             raise ReportError(f"{src}: tables[{i}] needs an 'id' (and 'parts')")
-        tid = str(t["id"])
+        tid = str(tab["id"])
         where = f"{src}: table {tid}"
         if tid in tables:
             raise ReportError(f"{where}: the id is used twice")
-        dec = t.get("decimals")
+        dec = tab.get("decimals")
         parts = [
             (k, parse_num(v, dec, where=f"{where} part {k!r}"))
-            for k, v in _pairs(t.get("parts"), where)
+            for k, v in _pairs(tab.get("parts"), where)
         ]
         if not parts:
             raise ReportError(f"{where}: no parts")
-        base = t.get("base")
+        base = tab.get("base")
         if base is not None and (not isinstance(base, int) or base <= 0):
             raise ReportError(f"{where}: base must be a positive whole number, got {base!r}")
         tables[tid] = _Table(
             id=tid,
-            title=str(t.get("title") or ""),
+            title=str(tab.get("title") or ""),
             parts=parts,
-            shares=bool(t.get("shares", False)),
+            shares=bool(tab.get("shares", False)),
             base=base,
             total=None
-            if t.get("total") is None
-            else parse_num(t["total"], dec, where=f"{where} total"),
+            if tab.get("total") is None
+            else parse_num(tab["total"], dec, where=f"{where} total"),
             growth=[
-                (k, parse_num(v, t.get("growth_decimals"), where=f"{where} growth {k!r}"))
-                for k, v in _pairs(t.get("growth"), where + " growth")
+                (k, parse_num(v, tab.get("growth_decimals"), where=f"{where} growth {k!r}"))
+                for k, v in _pairs(tab.get("growth"), where + " growth")
             ],
         )
     return tables
@@ -227,99 +228,152 @@ def _fmt(x: float) -> str:
     return f"{x:,.4f}".rstrip("0").rstrip(".")
 
 
-def _check_table(t: _Table) -> list[Finding]:
+def _check_shares(tab: _Table, name: str, lang: Lang) -> list[Finding]:
+    """Shares sum to 100 %; given a ``base``, each is a whole number of it."""
     out: list[Finding] = []
-    name = t.id + (f" ({t.title})" if t.title else "")
-    s = sum(v.value for _, v in t.parts)
-    bound = sum(v.half_unit for _, v in t.parts)
-    if t.shares:
-        unit = max(v.half_unit for _, v in t.parts)
-        diff = s - 100.0
-        if abs(diff) > unit + 1e-9:
-            level = ERROR if abs(diff) > bound + 1e-9 else WARNING
+    s = sum(v.value for _, v in tab.parts)
+    bound = sum(v.half_unit for _, v in tab.parts)
+    unit = max(v.half_unit for _, v in tab.parts)
+    diff = s - 100.0
+    if abs(diff) > unit + 1e-9:
+        level = ERROR if abs(diff) > bound + 1e-9 else WARNING
+        out.append(
+            Finding(
+                level,
+                "shares_sum",
+                tab.id,
+                t(
+                    "report.audit.shares_sum",
+                    lang,
+                    name=name,
+                    sum=_fmt(s),
+                    diff=_fmt(diff),
+                    n=len(tab.parts),
+                    bound=_fmt(bound),
+                ),
+                100.0,
+                s,
+            )
+        )
+    if not tab.base:
+        return out
+    for k, v in tab.parts:
+        # a share of `base` things is k / base for a whole k; printed shares that
+        # are made to sum to 100 (largest remainder) may be off by under one unit
+        exact = v.value / 100 * tab.base
+        k_int = round(exact)
+        if abs(k_int / tab.base * 100 - v.value) >= 2 * v.half_unit - 1e-9:
+            near = [c / tab.base * 100 for c in (math.floor(exact), math.ceil(exact))]
             out.append(
                 Finding(
-                    level,
-                    "shares_sum",
-                    t.id,
-                    f"{name}: the shares sum to {_fmt(s)}%, not 100% (off by {_fmt(diff)} pt; "
-                    f"rounding of {len(t.parts)} parts explains at most ±{_fmt(bound)})",
-                    100.0,
-                    s,
+                    ERROR,
+                    "share_base",
+                    tab.id,
+                    t(
+                        "report.audit.share_base",
+                        lang,
+                        name=name,
+                        part=k,
+                        share=v.text,
+                        base=tab.base,
+                        exact=_fmt(exact),
+                        nearest=t("report.audit.or", lang).join(
+                            f"{x:.{_decimals(v)}f}%" for x in near
+                        ),
+                    ),
+                    v.value,
+                    k_int / tab.base * 100,
                 )
             )
-        if t.base:
-            for k, v in t.parts:
-                # a share of `base` things is k / base for a whole k; printed shares that
-                # are made to sum to 100 (largest remainder) may be off by under one unit
-                exact = v.value / 100 * t.base
-                k_int = round(exact)
-                if abs(k_int / t.base * 100 - v.value) >= 2 * v.half_unit - 1e-9:
-                    near = [c / t.base * 100 for c in (math.floor(exact), math.ceil(exact))]
-                    out.append(
-                        Finding(
-                            ERROR,
-                            "share_base",
-                            t.id,
-                            f"{name}: {k} {v.text}% is not a whole number of {t.base} "
-                            f"({_fmt(exact)} of {t.base}); the nearest shares are "
-                            + " or ".join(f"{x:.{_decimals(v)}f}%" for x in near),
-                            v.value,
-                            k_int / t.base * 100,
-                        )
-                    )
-    if t.total is not None:
-        diff = s - t.total.value
-        if abs(diff) > t.total.half_unit + 1e-9:
-            lim = bound + t.total.half_unit
-            level = ERROR if abs(diff) > lim + 1e-9 else WARNING
+    return out
+
+
+def _check_total(tab: _Table, total: Num, name: str, lang: Lang) -> list[Finding]:
+    """The stated total equals the sum of the parts."""
+    s = sum(v.value for _, v in tab.parts)
+    diff = s - total.value
+    if abs(diff) <= total.half_unit + 1e-9:
+        return []
+    lim = sum(v.half_unit for _, v in tab.parts) + total.half_unit
+    level = ERROR if abs(diff) > lim + 1e-9 else WARNING
+    return [
+        Finding(
+            level,
+            "total",
+            tab.id,
+            t(
+                "report.audit.total",
+                lang,
+                name=name,
+                sum=_fmt(s),
+                total=total.text,
+                diff=_fmt(diff),
+                bound=_fmt(lim),
+            ),
+            total.value,
+            s,
+        )
+    ]
+
+
+def _check_growth(tab: _Table, name: str, lang: Lang) -> list[Finding]:
+    """Each stated growth rate follows from the part before it in the series."""
+    out: list[Finding] = []
+    labels = [k for k, _ in tab.parts]
+    for k, g in tab.growth:
+        if k not in labels or labels.index(k) == 0:
             out.append(
                 Finding(
-                    level,
-                    "total",
-                    t.id,
-                    f"{name}: the parts sum to {_fmt(s)} but the stated total is {t.total.text} "
-                    f"(off by {_fmt(diff)}; rounding explains at most ±{_fmt(lim)})",
-                    t.total.value,
-                    s,
+                    ERROR,
+                    "growth",
+                    tab.id,
+                    t("report.audit.growth_first", lang, name=name, part=k),
+                    g.value,
                 )
             )
-    if t.growth:
-        labels = [k for k, _ in t.parts]
-        for k, g in t.growth:
-            if k not in labels or labels.index(k) == 0:
-                out.append(
-                    Finding(
-                        ERROR,
-                        "growth",
-                        t.id,
-                        f"{name}: growth for {k!r} has no previous value in the series",
-                        g.value,
-                    )
+            continue
+        i = labels.index(k)
+        prev, cur = tab.parts[i - 1][1], tab.parts[i][1]
+        if prev.value == 0:
+            continue
+        computed = (cur.value / prev.value - 1) * 100
+        # rounding of the two values moves the ratio by about this much
+        prop = 100 * (
+            cur.half_unit / abs(prev.value) + abs(cur.value) * prev.half_unit / prev.value**2
+        )
+        diff = g.value - computed
+        if abs(diff) > g.half_unit + prop + 1e-9:
+            out.append(
+                Finding(
+                    ERROR,
+                    "growth",
+                    tab.id,
+                    t(
+                        "report.audit.growth",
+                        lang,
+                        name=name,
+                        part=k,
+                        growth=g.text,
+                        cur=cur.text,
+                        prev=prev.text,
+                        computed=computed,
+                    ),
+                    g.value,
+                    computed,
                 )
-                continue
-            i = labels.index(k)
-            prev, cur = t.parts[i - 1][1], t.parts[i][1]
-            if prev.value == 0:
-                continue
-            computed = (cur.value / prev.value - 1) * 100
-            # rounding of the two values moves the ratio by about this much
-            prop = 100 * (
-                cur.half_unit / abs(prev.value) + abs(cur.value) * prev.half_unit / prev.value**2
             )
-            diff = g.value - computed
-            if abs(diff) > g.half_unit + prop + 1e-9:
-                out.append(
-                    Finding(
-                        ERROR,
-                        "growth",
-                        t.id,
-                        f"{name}: growth {k} is printed as {g.text}% but "
-                        f"{cur.text} / {prev.text} − 1 = {computed:.2f}%",
-                        g.value,
-                        computed,
-                    )
-                )
+    return out
+
+
+def _check_table(tab: _Table, lang: Lang) -> list[Finding]:
+    name = tab.id + (f" ({tab.title})" if tab.title else "")
+    out: list[Finding] = []
+    if tab.shares:
+        out += _check_shares(tab, name, lang)
+    if tab.total is not None:
+        out += _check_total(tab, tab.total, name, lang)
+    if tab.growth:
+        out += _check_growth(tab, name, lang)
     return out
 
 
@@ -328,40 +382,43 @@ def _decimals(n: Num) -> int:
 
 
 def _claim_value(
-    of: dict[str, Any], tables: dict[str, _Table], where: str
+    of: dict[str, Any], tables: dict[str, _Table], where: str, lang: Lang
 ) -> tuple[float, float, str]:
     """(computed value, rounding bound of the inputs, description) of a claim's ``of``."""
     tid = str(of.get("table", ""))
     if tid not in tables:
         raise ReportError(f"{where}: refers to table {tid!r}, which is not in the file")
-    t = tables[tid]
+    tab = tables[tid]
     if "sum" in of:
-        labels = [k for k, _ in t.parts] if of["sum"] == "all" else [str(x) for x in of["sum"]]
-        nums = [t.part(lab, where) for lab in labels]
+        labels = [k for k, _ in tab.parts] if of["sum"] == "all" else [str(x) for x in of["sum"]]
+        nums = [tab.part(lab, where) for lab in labels]
         return (
             sum(n.value for n in nums),
             sum(n.half_unit for n in nums),
-            f"{' + '.join(labels)} in {tid}",
+            t("report.audit.of_sum", lang, parts=" + ".join(labels), table=tid),
         )
     if "value" in of:
-        n = t.part(str(of["value"]), where)
-        return n.value, n.half_unit, f"{of['value']} in {tid}"
+        n = tab.part(str(of["value"]), where)
+        return n.value, n.half_unit, t("report.audit.of_value", lang, part=of["value"], table=tid)
     if of.get("total") is True or of.get("total") == "sum":
         return (
-            sum(n.value for _, n in t.parts),
-            sum(n.half_unit for _, n in t.parts),
-            f"the sum of {tid}",
+            sum(n.value for _, n in tab.parts),
+            sum(n.half_unit for _, n in tab.parts),
+            t("report.audit.of_total", lang, table=tid),
         )
     if "share" in of:
-        labels = [k for k, _ in t.parts] if of["share"] == "all" else [str(x) for x in of["share"]]
-        nums = [t.part(lab, where) for lab in labels]
-        den_num = t.total
-        den = den_num.value if den_num else sum(n.value for _, n in t.parts)
+        labels = (
+            [k for k, _ in tab.parts] if of["share"] == "all" else [str(x) for x in of["share"]]
+        )
+        nums = [tab.part(lab, where) for lab in labels]
+        den_num = tab.total
+        den = den_num.value if den_num else sum(n.value for _, n in tab.parts)
         if den == 0:
             raise ReportError(f"{where}: table {tid} sums to 0, so no share can be taken")
         num = sum(n.value for n in nums)
         bound = sum(n.half_unit for n in nums) / den * 100 * 2
-        return num / den * 100, bound, f"({' + '.join(labels)}) / total of {tid} × 100"
+        desc = t("report.audit.of_share", lang, parts=" + ".join(labels), table=tid)
+        return num / den * 100, bound, desc
     raise ReportError(f"{where}: 'of' needs one of sum, value, total or share")
 
 
@@ -371,7 +428,9 @@ def _number_in_text(text: str, n: Num) -> bool:
     return any(m.replace(",", "") == want for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
 
 
-def _check_claims(doc: dict[str, Any], tables: dict[str, _Table], src: str) -> list[Finding]:
+def _check_claims(
+    doc: dict[str, Any], tables: dict[str, _Table], src: str, lang: Lang
+) -> list[Finding]:
     out: list[Finding] = []
     raw = doc.get("claims") or []
     if not isinstance(raw, list):
@@ -391,7 +450,7 @@ def _check_claims(doc: dict[str, Any], tables: dict[str, _Table], src: str) -> l
                     ERROR,
                     "claim_text",
                     cid,
-                    f"claim {cid}: {v.text} does not appear in its text: {text!r}",
+                    t("report.audit.claim_text", lang, cid=cid, value=v.text, text=text),
                     v.value,
                 )
             )
@@ -401,7 +460,13 @@ def _check_claims(doc: dict[str, Any], tables: dict[str, _Table], src: str) -> l
                     INFO,
                     "unverifiable",
                     cid,
-                    f"claim {cid} ({v.text}) cannot be checked: {c['unverifiable']}",
+                    t(
+                        "report.audit.unverifiable",
+                        lang,
+                        cid=cid,
+                        value=v.text,
+                        why=c["unverifiable"],
+                    ),
                     v.value,
                 )
             )
@@ -411,18 +476,30 @@ def _check_claims(doc: dict[str, Any], tables: dict[str, _Table], src: str) -> l
             raise ReportError(
                 f"{where}: needs 'of: {{table: …, sum|value|total|share: …}}' or 'unverifiable: why'"
             )
-        computed, bound, desc = _claim_value(of, tables, where)
+        computed, bound, desc = _claim_value(of, tables, where, lang)
         diff = v.value - computed
         if abs(diff) > v.half_unit + 1e-9:
             level = ERROR if abs(diff) > v.half_unit + bound + 1e-9 else WARNING
-            what = f"{text!r} states" if text else "states"
+            what = (
+                t("report.audit.text_states", lang, text=text)
+                if text
+                else t("report.audit.states", lang)
+            )
             out.append(
                 Finding(
                     level,
                     "claim",
                     cid,
-                    f"claim {cid}: {what} {v.text} but {desc} = {_fmt(computed)} "
-                    f"(off by {_fmt(diff)})",
+                    t(
+                        "report.audit.claim",
+                        lang,
+                        cid=cid,
+                        states=what,
+                        value=v.text,
+                        of=desc,
+                        computed=_fmt(computed),
+                        diff=_fmt(diff),
+                    ),
                     v.value,
                     computed,
                 )
@@ -430,15 +507,19 @@ def _check_claims(doc: dict[str, Any], tables: dict[str, _Table], src: str) -> l
     return out
 
 
-def audit_figures(doc: dict[str, Any], *, source: str = "figures") -> AuditResult:
-    """Check one figures document (already parsed); see the module docstring."""
+def audit_figures(
+    doc: dict[str, Any], *, source: str = "figures", lang: Lang = "en"
+) -> AuditResult:
+    """Check one figures document (already parsed); see the module docstring.
+
+    The findings' messages are in ``lang``."""
     if not isinstance(doc, dict):
         raise ReportError(f"{source}: expected a mapping with 'tables' and 'claims'")
     tables = _load_tables(doc, source)
     findings: list[Finding] = []
-    for t in tables.values():
-        findings += _check_table(t)
-    findings += _check_claims(doc, tables, source)
+    for tab in tables.values():
+        findings += _check_table(tab, lang)
+    findings += _check_claims(doc, tables, source, lang)
     return AuditResult(
         source=source, tables=len(tables), claims=len(doc.get("claims") or []), findings=findings
     )
@@ -471,6 +552,6 @@ def load_figures(path: Path) -> dict[str, Any]:
     return doc
 
 
-def audit_file(path: Path) -> AuditResult:
-    """Audit a figures YAML/JSON or a report's ``.data.json``."""
-    return audit_figures(load_figures(path), source=str(path))
+def audit_file(path: Path, *, lang: Lang = "en") -> AuditResult:
+    """Audit a figures YAML/JSON or a report's ``.data.json`` (messages in ``lang``)."""
+    return audit_figures(load_figures(path), source=str(path), lang=lang)

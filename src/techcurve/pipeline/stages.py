@@ -225,12 +225,15 @@ def curve(
 
 
 def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None = None) -> Path:
-    """Write the self-contained HTML report."""
+    """Write the self-contained report (HTML, or PDF for a ``.pdf`` name) at the store's
+    as-of date, and its data beside it; returns the report's path."""
     from techcurve.report import build_report
+    from techcurve.store import Meta
 
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
-        return build_report(st, Path(out), lang=lang, as_of=st.get_meta("as_of"), title=title)
+        as_of = st.get_meta(Meta.AS_OF)
+        return build_report(st, Path(out), lang=lang, as_of=as_of, title=title)
 
 
 @dataclass(frozen=True, slots=True)

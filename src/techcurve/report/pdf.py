@@ -82,21 +82,6 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
     return pdf_path
 
 
-def screenshot(html_path: Path, png_path: Path, *, width: int = 1400, height: int = 4000) -> Path:
-    """A PNG screenshot of the HTML (for checking the layout by eye)."""
-    chromium = find_chromium()
-    png_path = Path(png_path).resolve()
-    with tempfile.TemporaryDirectory(prefix="techcurve-chromium-") as profile:
-        args = [
-            *chromium_args(chromium, profile),
-            f"--window-size={width},{height}",
-            f"--screenshot={png_path}",
-            Path(html_path).resolve().as_uri(),
-        ]
-        _run(args, png_path)
-    return png_path
-
-
 def _run(args: list[str], target: Path) -> None:
     log.info("running %s", " ".join(args))
     try:

@@ -5,20 +5,27 @@ Records and count series carry a ``source`` (the dataset, e.g. ``cnki``, ``uspto
 "USPTO"). An unknown source is shown as its id with ``_`` and ``-`` as spaces, so a
 new source never breaks a report — add its display name here when it matters.
 
+:func:`source_line` is the source line under a figure (the curve's too).
+
 >>> source_display_name("itjuzi", "zh")
 'IT桔子'
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from techcurve.report.model import Provenance, ProvenanceKind
 from techcurve.store import Store
+from techcurve.store.report import count_source_stats, kind_sources, record_source_stats
+from techcurve.text import Lang, t
 
 KINDS = ("patent", "paper", "article", "financing", "attention")
+#: the evidence kinds of records, in the order the report lists them
+RECORD_KINDS = ("patent", "paper", "article", "financing")
 
-# source id → (Chinese name, English name)
+# source id → (Chinese name, English name): proper names of datasets, not sentences
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
     "cnki": ("CNKI 中国知网", "CNKI"),
     "cnipa": ("国家知识产权局专利数据库", "CNIPA patents"),
@@ -35,23 +42,6 @@ SOURCE_NAMES: dict[str, tuple[str, str]] = {
     "csdn": ("CSDN", "CSDN"),
 }
 
-KIND_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "patent": "专利",
-        "paper": "论文",
-        "article": "媒体文章",
-        "financing": "融资事件",
-        "attention": "关注度序列",
-    },
-    "en": {
-        "patent": "patents",
-        "paper": "papers",
-        "article": "media articles",
-        "financing": "financing events",
-        "attention": "attention series",
-    },
-}
-
 
 def source_display_name(source: str, lang: str = "zh") -> str:
     """The human name of a source id (see :data:`SOURCE_NAMES`)."""
@@ -62,6 +52,11 @@ def source_display_name(source: str, lang: str = "zh") -> str:
         zh, en = SOURCE_NAMES[key]
         return zh if lang == "zh" else en
     return source.replace("_", " ").replace("-", " ").strip() or "?"
+
+
+def kind_label(kind: str, lang: Lang) -> str:
+    """The name of an evidence kind ("专利", "patents"); an unknown kind is its id."""
+    return t(f"report.kind.{kind}", lang) if kind in KINDS else kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,38 +75,6 @@ class SourceStat:
 
 def source_stats(store: Store, lang: str = "zh") -> list[SourceStat]:
     """Every source per evidence kind with counts and date range, biggest first per kind."""
-    queries: list[tuple[str, str]] = []  # (level, SQL giving kind, source, n, matched, first, last)
-    if store.has_table("records") and store.count("records"):
-        # one pass over the records, each tested against the set of matched ids
-        # (record ids are unique, so this counts distinct matched records)
-        matched_sql = (
-            "count(*) FILTER (WHERE r.record_id IN (SELECT record_id FROM matches))"
-            if store.has_table("matches")
-            else "0"
-        )
-        queries.append(
-            (
-                "records",
-                f"SELECT r.kind, r.source, count(*) AS n, {matched_sql} AS matched, "
-                "CAST(min(r.date) AS VARCHAR) AS first, CAST(max(r.date) AS VARCHAR) AS last "
-                "FROM records r GROUP BY r.kind, r.source ORDER BY r.kind, n DESC",
-            )
-        )
-    if store.has_table("counts") and store.count("counts"):
-        linked = (
-            "(SELECT count(DISTINCT cm.term) FROM count_matches cm "
-            "WHERE cm.source = c.source AND cm.kind = c.kind)"
-            if store.has_table("count_matches")
-            else "0"
-        )
-        queries.append(
-            (
-                "counts",
-                f"SELECT c.kind, c.source, count(*) AS n, {linked} AS matched, "
-                "CAST(min(c.year) AS VARCHAR) AS first, CAST(max(c.year) AS VARCHAR) AS last "
-                "FROM counts c GROUP BY c.kind, c.source ORDER BY c.kind, n DESC",
-            )
-        )
     out = [
         SourceStat(
             kind=str(r["kind"]),
@@ -123,8 +86,11 @@ def source_stats(store: Store, lang: str = "zh") -> list[SourceStat]:
             first=r["first"],
             last=r["last"],
         )
-        for level, q in queries
-        for r in store.sql(q).iter_rows(named=True)
+        for level, frame in (
+            ("records", record_source_stats(store)),
+            ("counts", count_source_stats(store)),
+        )
+        for r in frame.iter_rows(named=True)
     ]
     order = {k: i for i, k in enumerate(KINDS)}
     out.sort(key=lambda s: (order.get(s.kind, 99), s.level, -s.records))
@@ -141,73 +107,99 @@ def sources_by_kind(stats: list[SourceStat]) -> dict[str, list[str]]:
     return out
 
 
+def source_names(store: Store, lang: str = "zh") -> dict[str, list[str]]:
+    """The sources' display names per evidence kind (records, then count series), the
+    sources with the most rows first."""
+    out: dict[str, list[str]] = {}
+    for kind, source in kind_sources(store):
+        names = out.setdefault(kind, [])
+        name = source_display_name(source, lang)
+        if name not in names:
+            names.append(name)
+    return out
+
+
 def source_line(store: Store, lang: str = "zh", kinds: tuple[str, ...] = ()) -> str:
     """A figure's source line naming the sources behind it, by evidence kind.
 
     ``数据来源：专利（USPTO 美国专利）；论文（…）；… · techcurve 整理分析``
     """
-    by_kind = sources_by_kind(source_stats(store, lang))
-    labels = KIND_LABELS["zh" if lang == "zh" else "en"]
+    lg: Lang = "zh" if lang == "zh" else "en"
+    by_kind = sources_by_kind(source_stats(store, lg))
+    parts = [
+        t("report.named_sources", lg, label=kind_label(k, lg), names=_join(by_kind[k], lg))
+        for k in kinds or KINDS
+        if by_kind.get(k)
+    ]
+    body = t("report.sep.clause", lg).join(parts) or "—"
+    return t("report.figure_sources", lg, sources=body)
+
+
+def join_sources(src: dict[str, list[str]], lang: Lang, kinds: Sequence[str] = ()) -> str:
+    """The sources behind a page, grouped by evidence kind (all record kinds by default).
+
+    Asked for given ``kinds``, a kind without source names is still named; the article
+    group also names the attention series' sources.
+    """
     parts = []
-    for k in kinds or KINDS:
-        names = by_kind.get(k)
-        if names:
-            sep = "、" if lang == "zh" else ", "
-            parts.append(
-                f"{labels[k]}（{sep.join(names)}）"
-                if lang == "zh"
-                else f"{labels[k]} ({sep.join(names)})"
-            )
-    body = ("；" if lang == "zh" else "; ").join(parts) or "—"
-    if lang == "zh":
-        return f"数据来源：{body}；techcurve 整理分析"
-    return f"Sources: {body}; techcurve analysis"
+    for k in kinds or RECORD_KINDS:
+        names = src.get(k, []) + (src.get("attention", []) if k == "article" else [])
+        label = t(f"report.sources_of.{k}", lang)
+        if not names and kinds:
+            parts.append(label)
+        elif names:
+            parts.append(t("report.named_sources", lang, label=label, names=_join(names, lang)))
+    return t("report.sep.clause", lang).join(parts) if parts else "techcurve"
+
+
+def page_source(src: dict[str, list[str]], lang: Lang, kinds: Sequence[str] = ()) -> str:
+    """The "数据来源：…；techcurve 整理分析" line of a page."""
+    return t("report.source_line", lang, sources=join_sources(src, lang, kinds))
+
+
+def _join(names: Sequence[str], lang: Lang) -> str:
+    return t("report.sep.list", lang).join(names)
 
 
 def provenance(
-    stats: list[SourceStat], kinds: tuple[str, ...], cutoff: str | None, lang: str
-) -> dict[str, Any]:
+    stats: list[SourceStat], kinds: tuple[str, ...], cutoff: str | None, lang: Lang
+) -> Provenance:
     """The provenance block of one figure: cut-off, evidence kinds, record counts, sources."""
-    labels = KIND_LABELS["zh" if lang == "zh" else "en"]
-    rows = [s for s in stats if s.kind in kinds]
-    per_kind: list[dict[str, Any]] = []
+    per_kind: list[ProvenanceKind] = []
     for k in kinds:
-        ks = [s for s in rows if s.kind == k]
+        ks = [s for s in stats if s.kind == k]
         if not ks:
             continue
         per_kind.append(
-            {
-                "kind": k,
-                "label": labels.get(k, k),
-                "records": sum(s.records for s in ks if s.level == "records"),
-                "matched": sum(s.matched for s in ks if s.level == "records"),
-                "count_rows": sum(s.records for s in ks if s.level == "counts"),
-                "sources": [s.name for s in ks],
-                "last": max((s.last for s in ks if s.last), default=None),
-            }
+            ProvenanceKind(
+                kind=k,
+                label=kind_label(k, lang),
+                records=sum(s.records for s in ks if s.level == "records"),
+                matched=sum(s.matched for s in ks if s.level == "records"),
+                count_rows=sum(s.records for s in ks if s.level == "counts"),
+                sources=tuple(s.name for s in ks),
+                last=max((s.last for s in ks if s.last), default=None),
+            )
         )
-    sep = "、" if lang == "zh" else ", "
     parts = []
     for p in per_kind:
-        n = []
-        if p["records"]:
-            n.append(
-                f"{p['records']:,} 条记录（{p['matched']:,} 条匹配）"
-                if lang == "zh"
-                else f"{p['records']:,} records ({p['matched']:,} matched)"
+        counts = []
+        if p.records:
+            counts.append(
+                t("report.provenance.records", lang, records=p.records, matched=p.matched)
             )
-        if p["count_rows"]:
-            n.append(
-                f"{p['count_rows']:,} 条计数" if lang == "zh" else f"{p['count_rows']:,} count rows"
-            )
-        srcs = sep.join(p["sources"])
+        if p.count_rows:
+            counts.append(t("report.provenance.count_rows", lang, count_rows=p.count_rows))
         parts.append(
-            f"{p['label']}：{'，'.join(n)}，来源 {srcs}"
-            if lang == "zh"
-            else f"{p['label']}: {', '.join(n)} from {srcs}"
+            t(
+                "report.provenance.kind",
+                lang,
+                label=p.label,
+                counts=t("report.sep.comma", lang).join(counts),
+                sources=_join(p.sources, lang),
+            )
         )
-    if lang == "zh":
-        text = ("数据截止 " + cutoff + "；" if cutoff else "") + "；".join(parts)
-    else:
-        text = ("Data cut-off " + cutoff + "; " if cutoff else "") + "; ".join(parts)
-    return {"cutoff": cutoff, "kinds": per_kind, "text": text}
+    text = (t("report.provenance.cutoff", lang, cutoff=cutoff) if cutoff else "") + t(
+        "report.sep.clause", lang
+    ).join(parts)
+    return Provenance(cutoff=cutoff, kinds=tuple(per_kind), text=text)

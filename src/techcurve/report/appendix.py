@@ -1,0 +1,223 @@
+"""The appendix: one card per sub-field on the curve (placement, reasons, indicators,
+query, sample records and the yearly chart), and one table of the sub-fields the
+evidence cannot place, each with what is missing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from techcurve.datatypes import Phase, YearsBand
+from techcurve.render.curve import BAND_NAMES, select_assessments
+from techcurve.report.context import ReportContext
+from techcurve.report.format import YI, is_nan
+from techcurve.report.model import (
+    InsufficientPage,
+    InsufficientRow,
+    SampleRecord,
+    SeriesChart,
+    SubfieldCard,
+    SubfieldRow,
+)
+from techcurve.report.provenance import source_display_name
+from techcurve.report.series import coverage_end, no_chart, subfield_series
+from techcurve.store import Store
+from techcurve.store.report import last_indicator_year, sample_records
+from techcurve.text import Lang, t
+
+#: the summary's indicators a card shows beyond the table's columns
+CARD_INDICATORS = (
+    "papers_cum",
+    "articles_total",
+    "fin_events",
+    "fin_amount_point_cny",
+    "evidence_years",
+    "attention_peak_year",
+)
+#: the reasons of an insufficient assessment that "what is missing" names in short
+MISSING_INDICATORS = ("evidence_years", "patents_cum", "opinion_index", "s_curve", "attention_bell")
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """An assessment row as the appendix reads it: the row and its reasons' items."""
+
+    row: SubfieldRow
+    reason_items: tuple[dict[str, Any], ...]
+
+
+def _reason_items(v: Any) -> list[dict[str, Any]]:
+    if isinstance(v, str):
+        try:
+            v = json.loads(v)
+        except json.JSONDecodeError:
+            return []
+    return [i for i in v if isinstance(i, dict)] if isinstance(v, list) else []
+
+
+def _reasons_text(v: Any) -> str:
+    if v is None:
+        return ""
+    items: Any = v
+    if isinstance(v, str):
+        try:
+            items = json.loads(v)
+        except json.JSONDecodeError:
+            return v
+    if isinstance(items, list):
+        return "；".join(
+            str(i.get("text") or i.get("indicator") or "") if isinstance(i, dict) else str(i)
+            for i in items
+        )
+    return str(items)
+
+
+def _phase(raw: str | None) -> Phase | None:
+    try:
+        return Phase.parse(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _band(raw: str | None) -> YearsBand | None:
+    try:
+        return YearsBand.parse(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _round(v: Any, digits: int) -> float | None:
+    return None if v is None or is_nan(v) else round(float(v), digits)
+
+
+def _indicators(summary: dict[str, Any]) -> dict[str, float | None]:
+    ind = {k: summary.get(k) for k in CARD_INDICATORS if k in summary}
+    point = ind.pop("fin_amount_point_cny", None)
+    if point is not None:
+        ind["fin_amount_yi"] = round(float(point) / YI, 4)
+    return ind
+
+
+def _samples(store: Store, lang: Lang) -> dict[str, tuple[SampleRecord, ...]]:
+    """Up to 5 matched records per sub-field, the most recent first."""
+    out: dict[str, list[SampleRecord]] = {}
+    for r in sample_records(store).iter_rows(named=True):
+        out.setdefault(str(r["subfield_id"]), []).append(
+            SampleRecord(
+                kind=r["kind"],
+                source=source_display_name(str(r["source"]), lang),
+                year=r["year"],
+                title=(r["title"] or "").strip()[:200],
+                terms=r["terms"] or "",
+            )
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
+    """Every assessed sub-field of the cut-off, by domain, then position (highest first)."""
+    lang = ctx.lang
+    by_sum = {r.subfield_id: r for r in ctx.summary_rows}
+    raw_sum: dict[str, dict[str, Any]] = {}
+    if ctx.summary is not None:
+        raw_sum = {str(r["subfield_id"]): r for r in ctx.summary.iter_rows(named=True)}
+    samples = _samples(store, lang)
+    band_names = BAND_NAMES[lang]
+    out: list[_Placed] = []
+    for r in select_assessments(ctx.assessments, as_of=ctx.as_of).iter_rows(named=True):
+        sid = str(r["subfield_id"])
+        phase = r.get("plot_phase")
+        ph = _phase(phase)
+        band = _band(r.get("plot_band"))
+        expert = None
+        if r.get("expert_phase") or r.get("expert_position") is not None:
+            who, why = r.get("expert_who") or "", r.get("expert_why") or ""
+            expert = "；".join(x for x in (str(who), str(why)) if x)
+        s = by_sum.get(sid)
+        model_phase = r.get("phase")
+        dom = ctx.subfield_domains.get(sid, "")
+        row = SubfieldRow(
+            subfield_id=sid,
+            name=ctx.subfield_names.get(sid, sid),
+            domain=ctx.domain_names.get(dom, dom),
+            status=r.get("status"),
+            phase=(ph.zh if lang == "zh" else ph.en) if ph else "–",
+            model_phase=model_phase if model_phase and model_phase != phase else None,
+            position=_round(r.get("plot_position"), 3),
+            years_band=band_names.get(band, "–") if band else "–",
+            confidence=_round(r.get("confidence"), 2),
+            reasons=_reasons_text(r.get("reasons")),
+            expert=expert,
+            patents_cum=s.patents_cum if s else None,
+            birth_year=s.birth_year if s else None,
+            opinion_index=_round(s.opinion_index, 2) if s else None,
+            query=str(ctx.subfield_rows.get(sid, {}).get("query") or ""),
+            indicators=_indicators(raw_sum.get(sid, {})),
+            samples=samples.get(sid, ()),
+        )
+        out.append(_Placed(row, tuple(_reason_items(r.get("reasons")))))
+    out.sort(
+        key=lambda p: (
+            p.row.domain,
+            -1 if p.row.position is None else -p.row.position,
+            p.row.name,
+        )
+    )
+    return out
+
+
+def _charts(store: Store, ids: list[str], as_of: str | None, lang: Lang) -> dict[str, SeriesChart]:
+    """Each card's yearly series, fitted S-curve and bell (see :mod:`.series`)."""
+    if not ids:
+        return {}
+    year = int(as_of[:4]) if as_of else last_indicator_year(store)
+    if year is None:
+        return {sid: no_chart("") for sid in ids}
+    return subfield_series(store, ids, year, coverage_end(store, year), lang)
+
+
+def missing_evidence(reason_items: Sequence[Mapping[str, Any]], lang: Lang) -> str:
+    """A short "what is missing" from an insufficient assessment's reasons."""
+    missing = []
+    for it in reason_items:
+        ind = str(it.get("indicator") or "")
+        v = it.get("value")
+        if ind in MISSING_INDICATORS:
+            num = "–" if v is None else f"{float(v):.0f}"
+            missing.append(t(f"report.missing.{ind}", lang, v=num))
+        elif it.get("text"):
+            missing.append(str(it["text"]))
+    sep = t("report.sep.clause", lang)
+    return sep.join(dict.fromkeys(missing)) or t("report.missing.none", lang)
+
+
+def appendix_pages(
+    store: Store, ctx: ReportContext
+) -> tuple[tuple[SubfieldCard, ...], InsufficientPage]:
+    """The cards of the sub-fields on the curve, and the table of the rest."""
+    placed = _placed(store, ctx)
+    on_curve = [p for p in placed if p.row.position is not None]
+    charts = _charts(store, [p.row.subfield_id for p in on_curve], ctx.as_of, ctx.lang)
+    cards = tuple(
+        SubfieldCard(
+            **_row_fields(p.row),
+            reasons_list=tuple(
+                str(i.get("text") or i.get("indicator") or "") for i in p.reason_items
+            ),
+            chart=charts[p.row.subfield_id],
+        )
+        for p in on_curve
+    )
+    rest = tuple(
+        InsufficientRow(**_row_fields(p.row), missing=missing_evidence(p.reason_items, ctx.lang))
+        for p in placed
+        if p.row.position is None
+    )
+    return cards, InsufficientPage(count=len(rest), rows=rest)
+
+
+def _row_fields(row: SubfieldRow) -> dict[str, Any]:
+    """The fields of a row, to build a card or an insufficient row from it."""
+    return {f.name: getattr(row, f.name) for f in fields(SubfieldRow)}

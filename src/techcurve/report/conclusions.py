@@ -1,0 +1,109 @@
+"""The key conclusions: sentences restating the numbers of the other pages, and the rank
+correlation of attention and maturity."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from techcurve.report.context import ReportContext
+from techcurve.report.format import fmt_int, fmt_num, fmt_pct, fmt_yi, is_nan
+from techcurve.report.model import (
+    ConclusionsPage,
+    CurvePage,
+    FinancingPage,
+    PatentsPage,
+    Spearman,
+)
+from techcurve.report.provenance import KINDS
+from techcurve.text import Lang, t
+
+
+def spearman(ctx: ReportContext) -> tuple[Spearman, float] | None:
+    """The rank correlation of opinion index and cumulative patents (≥ 3 sub-fields),
+    and ρ unrounded (the sentence prints it to two decimals)."""
+    pairs = [
+        (float(r.opinion_index), float(r.patents_cum))
+        for r in ctx.summary_rows
+        if r.opinion_index is not None
+        and r.patents_cum is not None
+        and not is_nan(r.opinion_index)
+        and not is_nan(r.patents_cum)
+    ]
+    if len(pairs) < 3:
+        return None
+    # imported here: scipy.stats is slow to import and only this sentence needs it
+    from scipy.stats import spearmanr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = spearmanr([p[0] for p in pairs], [p[1] for p in pairs])
+    rho, pval = float(res.statistic), float(res.pvalue)
+    if math.isnan(rho):
+        return None
+    strength = "strong" if abs(rho) >= 0.6 else "moderate" if abs(rho) >= 0.3 else "weak"
+    return Spearman(rho=round(rho, 4), p_value=pval, n=len(pairs), strength=strength), rho
+
+
+def _sentences(
+    corr: tuple[Spearman, float] | None,
+    pat: PatentsPage,
+    fin: FinancingPage,
+    cur: CurvePage,
+    lang: Lang,
+) -> list[str]:
+    items: list[str] = []
+    if corr is not None:
+        sp, rho = corr
+        items.append(
+            t(
+                "report.conclusion.corr",
+                lang,
+                strength=t(f"report.strength.{sp.strength}", lang),
+                n=sp.n,
+                rho=fmt_num(rho),
+                p=f"{sp.p_value:.2g}",
+            )
+        )
+    if pat.domains and pat.headlines:
+        d = pat.domains
+        s3 = fmt_pct(pat.headlines.top3_share_pct)
+        items.append(
+            t("report.conclusion.patent", lang, d1=d[0].name, s1=fmt_pct(d[0].share_pct), s3=s3)
+        )
+    if fin.detail is not None:
+        f = fin.detail
+        ds = f.domains
+        if len(ds) >= 2:
+            items.append(
+                t(
+                    "report.conclusion.fin",
+                    lang,
+                    window=f.window.label,
+                    amount=fmt_yi(f.amount_yi),
+                    events=fmt_int(f.events),
+                    d1=ds[0].name,
+                    d2=ds[1].name,
+                    s2=fmt_pct((ds[0].share_centi + ds[1].share_centi) / 100),
+                )
+            )
+        items.append(t("report.conclusion.round", lang, share=fmt_pct(f.early_share_pct)))
+    if cur.n_points:
+        top = max(cur.phase_counts, key=lambda c: c.count)
+        items.append(
+            t("report.conclusion.phase", lang, n=cur.n_points, k=top.count, phase=top.name)
+        )
+    return items
+
+
+def conclusions_page(
+    ctx: ReportContext, patents: PatentsPage, financing: FinancingPage, curve: CurvePage
+) -> ConclusionsPage:
+    corr = spearman(ctx)
+    lang = ctx.lang
+    return ConclusionsPage(
+        items=tuple(_sentences(corr, patents, financing, curve, lang)),
+        spearman=corr[0] if corr else None,
+        empty=None if corr else t("report.no_data", lang, what=t("report.no_data.corr", lang)),
+        provenance=ctx.provenance(KINDS),
+    )

@@ -1,0 +1,266 @@
+"""The report as HTML (and PDF): the Jinja template, the charts, and writing the files.
+
+:func:`build_report` writes one self-contained HTML file — the template
+(``templates/report.html.j2``, autoescaped) lays the :class:`~.model.ReportData` out,
+the charts are drawn from it and inlined as SVG, the CSS and the font subset are
+inline: the file opens offline — or, for ``.pdf``, that HTML printed (:mod:`.pdf`),
+and the report data beside it as ``<stem>.data.json`` for tests and audits.
+
+>>> with Store.open("techcurve.duckdb") as st:                       # doctest: +SKIP
+...     build_report(st, Path("out/report.html"), as_of="2022-11-24")
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from techcurve.errors import ReportError
+from techcurve.render.charts import (
+    GlyphSheet,
+    donut_chart,
+    financing_month_chart,
+    series_svg,
+    top_bar_chart,
+    treemap_chart,
+)
+from techcurve.render.curve import draw_curve
+from techcurve.render.fonts import figure_svg, font_face_css
+from techcurve.report.build import assemble, report_lang
+from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
+from techcurve.report.format import FILTERS, fmt_pct
+from techcurve.report.model import FinancingDetail, PatentsPage, ReportData, SubfieldCard
+from techcurve.report.pdf import find_chromium, html_to_pdf
+from techcurve.report.series import fitted_points
+from techcurve.store import Store
+from techcurve.text import Lang, t
+from techcurve.version import __version__
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: the round groups' colours (A, B, C, D and later, other)
+ROUND_COLORS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#9a9a9a"]
+
+
+def _svg(fig: Any) -> Markup:
+    return Markup(figure_svg(fig))  # noqa: S704 - SVG from matplotlib, text as paths
+
+
+def _patent_charts(pat: PatentsPage, colors: dict[str, str], lang: Lang) -> dict[str, Markup]:
+    if not pat.domains:
+        return {}
+    d, top = pat.domains, pat.top10
+    return {
+        "patent_share": _svg(
+            donut_chart(
+                [x.name for x in d],
+                [x.patents for x in d],
+                colors=[x.color for x in d],
+                value_labels=[fmt_pct(x.share_pct) for x in d],
+                title=t("report.chart.patents", lang),
+            )
+        ),
+        "top10": _svg(
+            top_bar_chart(
+                [x.name for x in top],
+                [x.patents for x in top],
+                colors=[colors.get(x.domain_id, DEFAULT_COLOR) for x in top],
+                legend={x.domain: colors.get(x.domain_id, DEFAULT_COLOR) for x in top},
+                title=t("report.chart.top10", lang),
+            )
+        ),
+    }
+
+
+def _financing_charts(fin: FinancingDetail, lang: Lang) -> dict[str, Markup]:
+    w = fin.window.label
+    figs = {
+        "fin_month": _svg(
+            financing_month_chart(
+                [m.label for m in fin.months],
+                [m.amount_yi for m in fin.months],
+                [m.events for m in fin.months],
+                amount_label=t("report.chart.amount_axis", lang),
+                events_label=t("report.chart.events_axis", lang),
+                title=t("report.chart.months", lang, window=w),
+            )
+        )
+    }
+    if fin.domains:
+        figs["fin_domain"] = _svg(
+            donut_chart(
+                [x.name for x in fin.domains],
+                [x.amount_yi for x in fin.domains],
+                colors=[x.color for x in fin.domains],
+                value_labels=[fmt_pct(x.share_pct) for x in fin.domains],
+                title=t("report.chart.domains", lang, window=w),
+            )
+        )
+    rounds = [r for r in fin.rounds if r.events]
+    if rounds:
+        figs["fin_round"] = _svg(
+            donut_chart(
+                [r.label for r in rounds],
+                [r.events for r in rounds],
+                colors=ROUND_COLORS[: len(rounds)] if len(rounds) == 5 else None,
+                value_labels=[fmt_pct(r.share_pct) for r in rounds],
+                center_text=t(
+                    "report.chart.early_callout", lang, share=fmt_pct(fin.early_share_pct)
+                ),
+                title=t("report.chart.rounds", lang, window=w),
+            )
+        )
+    if fin.subfields:
+        figs["fin_tree"] = _svg(
+            treemap_chart(
+                [s.name for s in fin.subfields],
+                [s.amount_yi for s in fin.subfields],
+                [s.color for s in fin.subfields],
+                legend={x.name: x.color for x in fin.domains},
+                title=t("report.chart.tree", lang, window=w),
+            )
+        )
+    return figs
+
+
+def _card_charts(cards: tuple[SubfieldCard, ...], lang: Lang) -> dict[str, Markup]:
+    """One chart per card; the cards' charts share one set of glyph outlines."""
+    titles = (t("report.chart.series_left", lang), t("report.chart.series_right", lang))
+    sheet = GlyphSheet()
+    figs: dict[str, Markup] = {}
+    for r in cards:
+        ch, ser = r.chart, r.chart.series
+        if not ser or ch.frame is None:
+            continue
+        x0, x1 = ser.years[0], max(ser.years[-1], ch.frame.as_of_year)
+        s_fit = ch.s_fit
+        kappa = s_fit.params.kappa if s_fit and s_fit.identified and s_fit.params else None
+        svg = series_svg(
+            list(ser.years),
+            patents=list(ser.patents),
+            papers=list(ser.papers),
+            cumulative=list(ser.cumulative_values or ()),
+            s_fit=fitted_points(s_fit, x0, x1),
+            kappa=kappa,
+            attention=list(ser.attention_values or ()),
+            bell_fit=fitted_points(ch.bell_fit, x0, x1),
+            as_of_year=ch.frame.as_of_year,
+            data_end=ch.frame.data_end,
+            titles=titles,
+            glyphs=sheet,
+        )
+        figs["sf-" + r.subfield_id] = Markup(svg)  # noqa: S704 - our SVG, text as paths
+    if sheet.used:
+        figs["glyphs"] = Markup(sheet.svg())  # noqa: S704 - glyph outlines for the cards
+    return figs
+
+
+def report_charts(data: ReportData, ctx: ReportContext) -> dict[str, Markup]:
+    """Every chart of the report as inline SVG, by the name the template uses."""
+    lang = ctx.lang
+    figs = _patent_charts(data.patents, dict(data.domain_colors), lang)
+    if data.financing.detail is not None:
+        figs.update(_financing_charts(data.financing.detail, lang))
+    figs.update(_card_charts(data.appendix, lang))
+    if data.curve.n_points:
+        figs["curve"] = _svg(
+            draw_curve(
+                ctx.assessments,
+                ctx.subfields,
+                ctx.domains,
+                lang=lang,
+                title=data.title,
+                cutoff=data.as_of,
+                source_line=data.curve.source,
+            )
+        )
+    return figs
+
+
+def render_html(data: ReportData, charts: dict[str, Markup]) -> str:
+    """The report's HTML: the template filled with ``data`` and ``charts``, and the font
+    subset of its text embedded."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    html = env.get_template("report.html.j2").render(
+        d=data, fig=charts, L=data.labels, version=__version__
+    )
+    # the text's glyphs travel with the file: it renders without any CJK system font
+    # (only which characters occur matters, so the subsetter gets each character once)
+    glyphs = "".join(sorted(set(_visible_text(html))))
+    return html.replace("/*@font-face*/", font_face_css(glyphs), 1)
+
+
+def _visible_text(html: str) -> str:
+    """The characters a page can show: the HTML without its inline SVG (drawn as paths)."""
+    return re.sub(r"<svg\b.*?</svg>", "", html, flags=re.S)
+
+
+def data_json_path(out_path: Path) -> Path:
+    """Where :func:`build_report` writes the report data: ``report.html`` → ``report.data.json``."""
+    return out_path.with_name(out_path.stem + ".data.json")
+
+
+def _output_format(out_path: Path) -> str:
+    fmt = out_path.suffix.lower().lstrip(".")
+    if fmt not in ("html", "htm", "pdf"):
+        raise ReportError(
+            f"cannot write the report as {out_path.name}: use a .html or .pdf file name"
+        )
+    return fmt
+
+
+def build_report(
+    store: Store,
+    out_path: Path,
+    *,
+    lang: str = "zh",
+    as_of: str | None = None,
+    title: str | None = None,
+) -> Path:
+    """Write the self-contained HTML (or, for ``.pdf``, its print) and its data beside it.
+
+    A ``.pdf`` is the same HTML printed by headless Chromium (see
+    :mod:`techcurve.report.pdf`); without Chromium that raises :class:`ReportError`
+    saying to run ``make setup``.
+
+    ``as_of`` (YYYY-MM-DD) is the data cut-off (see
+    :func:`~techcurve.report.build.build_report_data`). The report data (every number
+    the report prints) goes to :func:`data_json_path`. Raises :class:`ReportError`
+    when the store has no assessments.
+    """
+    lg = report_lang(lang)
+    out_path = Path(out_path)
+    fmt = _output_format(out_path)
+    if fmt == "pdf":
+        find_chromium()  # fail before the work when the PDF cannot be printed
+    ctx = load_context(store, lg, as_of)
+    data = assemble(store, ctx, title)
+    html = render_html(data, report_charts(data, ctx))
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "pdf":
+            with tempfile.TemporaryDirectory(prefix="techcurve-report-") as tmp:
+                page = Path(tmp) / (out_path.stem + ".html")
+                page.write_text(html, encoding="utf-8")
+                html_to_pdf(page, out_path)
+        else:
+            out_path.write_text(html, encoding="utf-8")
+        data_json_path(out_path).write_text(
+            json.dumps(data.to_json(), ensure_ascii=False, indent=2, sort_keys=True),
+            encoding="utf-8",
+        )
+    except OSError as e:
+        raise ReportError(f"cannot write the report to {out_path}: {e.strerror or e}") from None
+    return out_path
