@@ -45,9 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 #: back-edges still being removed (issue 14); each entry is (importer, imported)
 KNOWN_BACK_EDGES: set[tuple[str, str]] = {
-    ("techcurve.editions", "techcurve.render.curve"),
     ("techcurve.ingest", "techcurve.match"),
-    ("techcurve.render.curve", "techcurve.report.provenance"),
     ("techcurve.scaleout.scale", "techcurve.pipeline"),
     ("techcurve.taxonomy.tools", "techcurve.match"),
     ("techcurve.taxonomy.tools", "techcurve.match.matcher"),
@@ -57,7 +55,6 @@ KNOWN_BACK_EDGES: set[tuple[str, str]] = {
 #: import cycles still being removed (issue 14): each as the sorted set of its modules
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"techcurve.assess", "techcurve.assess.backtest", "techcurve.assess.labelled"}),
-    frozenset({"techcurve.editions", "techcurve.render.curve"}),
     frozenset(
         {
             "techcurve.cli",
@@ -216,7 +213,6 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.ingest.readers",
     "techcurve.match.matcher",
     "techcurve.render.charts",
-    "techcurve.render.curve",
     "techcurve.report.build",
     "techcurve.taxonomy.tools",
 }
@@ -246,8 +242,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.normalize.fastnorm._fold_kernel",
     "techcurve.pipeline.stages.run",
     "techcurve.render.charts.series_svg",
-    "techcurve.render.curve._place_labels",
-    "techcurve.render.curve.draw_curve",
     "techcurve.report.build._compute",
     "techcurve.report.build._figures",
     "techcurve.report.build._financing",

@@ -76,12 +76,12 @@ def test_save_list_and_diff(db: Path) -> None:
         save_edition(st, "2022")
         assert [e.name for e in list_editions(st)] == ["2021", "2022"]
         d = diff_editions(st, "2021", "2022")
-    assert [x["subfield_id"] for x in d.appeared] == ["d"]
-    assert [x["subfield_id"] for x in d.disappeared] == ["c"]
-    assert [(x["subfield_id"], x["old_phase"], x["new_phase"]) for x in d.moved_phase] == [
+    assert [x.subfield_id for x in d.appeared] == ["d"]
+    assert [x.subfield_id for x in d.disappeared] == ["c"]
+    assert [(x.subfield_id, x.old_phase, x.new_phase) for x in d.moved_phase] == [
         ("a", "trigger", "peak")
     ]
-    assert [(x["subfield_id"], x["delta"]) for x in d.moved_position] == [("b", 0.1)]
+    assert [(x.subfield_id, x.delta) for x in d.moved_position] == [("b", 0.1)]
     assert d.changed and json.loads(json.dumps(d.to_dict()))["new"] == "2022"
 
 
@@ -129,9 +129,9 @@ def test_compare_draws_arrows_from_the_previous_edition(db: Path, tmp_path: Path
     svg = out[0].read_text(encoding="utf-8")
     assert out[1].read_bytes()[:5] == b"%PDF-"
     assert "2021版位置" in svg  # the legend names the edition (an SVG comment beside its paths)
-    from techcurve.render.curve import _movements, curve_points
+    from techcurve.render.curve import curve_points, movements
 
     with Store.open(db, read_only=True) as st:
         pts, _ = curve_points(st.table("assessments"), st.table("subfields"))
-        moves = _movements(pts, load_edition(st, "2021"))
+        moves = movements(pts, load_edition(st, "2021"))
     assert sorted(m.subfield_id for m in moves) == ["a", "b"]

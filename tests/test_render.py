@@ -30,7 +30,8 @@ from techcurve.render import (
     top_bar_chart,
     treemap_chart,
 )
-from techcurve.render.curve import BAND_NAMES, TEXT, curve_points, wrap_label
+from techcurve.render.curve import BAND_NAMES, curve_points, wrap_label
+from techcurve.text import catalogue
 
 DOMAINS = [
     ("network", "网络", "Network"),
@@ -245,7 +246,8 @@ def test_the_bundled_noto_font_is_used() -> None:
 def test_every_glyph_of_the_chinese_labels_is_in_the_font() -> None:
     a, s, d = synthetic(130)
     texts = list(s["name_zh"]) + list(d["name_zh"])
-    texts += [p.zh for p in Phase] + list(BAND_NAMES["zh"].values()) + list(TEXT["zh"].values())
+    texts += [p.zh for p in Phase] + list(BAND_NAMES["zh"].values())
+    texts += [v["zh"] for k, v in catalogue().items() if k.startswith("curve.")]
     texts += ["○●◆▲", "数据来源：", "（亿元）"]
     missing = {t: missing_glyphs(t) for t in texts if missing_glyphs(t)}
     assert missing == {}
