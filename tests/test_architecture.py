@@ -212,7 +212,6 @@ KNOWN_LONG_MODULES: set[str] = {
     "techcurve.ingest.counts",
     "techcurve.ingest.readers",
     "techcurve.match.matcher",
-    "techcurve.render.charts",
     "techcurve.report.build",
     "techcurve.taxonomy.tools",
 }
@@ -241,7 +240,6 @@ KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.match.matcher.match_store",
     "techcurve.normalize.fastnorm._fold_kernel",
     "techcurve.pipeline.stages.run",
-    "techcurve.render.charts.series_svg",
     "techcurve.report.build._compute",
     "techcurve.report.build._figures",
     "techcurve.report.build._financing",

@@ -49,8 +49,7 @@ from techcurve.datatypes import Phase, YearsBand
 from techcurve.editions import load_edition, select_assessments
 from techcurve.errors import ReportError
 from techcurve.render.curve.legend import band_name
-from techcurve.render.curve.wrap import text_width
-from techcurve.render.fonts import chart_style, new_figure, save_figure
+from techcurve.render.fonts import chart_style, new_figure, save_figure, text_width
 from techcurve.store import Store
 from techcurve.store.curve import (
     assessment_facts,

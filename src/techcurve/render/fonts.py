@@ -17,6 +17,7 @@ import functools
 import importlib.util
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -242,3 +243,8 @@ def _subset_woff(font_file: Path, unicodes: list[int]) -> bytes:
             "reinstall fonttools and mplfonts (`make setup`)"
         ) from None
     return buf.getvalue()
+
+
+def text_width(text: str) -> float:
+    """Rough width of ``text`` in em: CJK (wide and full-width) characters 1, others 0.55."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)

@@ -7,16 +7,12 @@ Widths are counted in em: a CJK (wide or full-width) character is 1 em, any othe
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from techcurve.render.fonts import text_width
 
 
 def _em(c: str) -> float:
-    return 1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55
-
-
-def text_width(text: str) -> float:
-    """The width of ``text`` in em (CJK 1, others 0.55)."""
-    return sum(_em(c) for c in text)
+    return text_width(c)
 
 
 def _chunks(text: str, max_em: float) -> list[str]:
