@@ -80,8 +80,8 @@ def cjk_font(size: float | None = None) -> FontProperties:
 
 @functools.cache
 def _cmap() -> frozenset[int]:
-    """The code points the CJK font has glyphs for (reading its cmap takes 0.16 s, so
-    the list is kept in the user cache, keyed by the font file)."""
+    """The code points the CJK font has glyphs for (reading the cmap of the 16 MB font
+    is slow, so the list is kept in the user cache, keyed by the font file)."""
     from array import array
 
     from fontTools.ttLib import TTFont
