@@ -11,10 +11,6 @@ import re
 from techcurve.render.fonts import text_width
 
 
-def _em(c: str) -> float:
-    return text_width(c)
-
-
 def _chunks(text: str, max_em: float) -> list[str]:
     """``text`` cut where a line may break: after '/' (keeping each '/'-part whole when it
     fits a line), else also between CJK characters, after spaces and before brackets."""
@@ -31,11 +27,11 @@ def _chunks(text: str, max_em: float) -> list[str]:
     for i, c in enumerate(text):
         nxt = text[i + 1] if i + 1 < len(text) else ""
         cur += c
-        wide = _em(c) == 1.0 and c not in "（(【"
+        wide = text_width(c) == 1.0 and c not in "（(【"
         if (
             c in " /、，,"
             or nxt in "（(【"
-            or (wide and nxt and _em(nxt) == 1.0 and nxt not in "）)】，、")
+            or (wide and nxt and text_width(nxt) == 1.0 and nxt not in "）)】，、")
         ):
             chunks.append(cur)
             cur = ""
