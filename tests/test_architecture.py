@@ -43,15 +43,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli", ("techcurve.cli", "techcurve.__main__", "techcurve")),
 )
 
-#: back-edges still being removed (issue 14); each entry is (importer, imported)
-KNOWN_BACK_EDGES: set[tuple[str, str]] = {
-    ("techcurve.editions", "techcurve.render.curve"),
-    ("techcurve.render.curve", "techcurve.report.provenance"),
-}
-
 #: import cycles still being removed (issue 14): each as the sorted set of its modules
 KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"techcurve.editions", "techcurve.render.curve"}),
     frozenset(
         {
             "techcurve.cli",
@@ -137,15 +130,8 @@ def test_no_module_imports_a_higher_layer() -> None:
     found = [
         f"{m}:{line} imports {t} ({LAYERS[layer_of(m)][0]} → {LAYERS[layer_of(t)][0]})"
         for m, t, line in back_edges()
-        if (m, t) not in KNOWN_BACK_EDGES
     ]
     assert not found, "imports against the one-way rule:\n" + "\n".join(found)
-
-
-def test_known_back_edges_are_still_there() -> None:
-    """An entry of KNOWN_BACK_EDGES that no longer exists must be removed from it."""
-    now = {(m, t) for m, t, _ in back_edges()}
-    assert now >= KNOWN_BACK_EDGES, sorted(KNOWN_BACK_EDGES - now)
 
 
 def test_imports_form_no_cycle() -> None:
@@ -202,14 +188,9 @@ LONG_FUNCTION_MARK = "# long on purpose:"
 #: modules and functions still over the limits (issue 14); these lists only shrink
 KNOWN_LONG_MODULES: set[str] = {
     "techcurve.cli",
-    "techcurve.render.charts",
-    "techcurve.render.curve",
 }
 KNOWN_LONG_FUNCTIONS: set[str] = {
     "techcurve.pipeline.stages.run",
-    "techcurve.render.charts.series_svg",
-    "techcurve.render.curve._place_labels",
-    "techcurve.render.curve.draw_curve",
 }
 
 

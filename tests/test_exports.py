@@ -125,3 +125,18 @@ def test_json_has_every_assessment_with_reasons(db: Path, tmp_path: Path) -> Non
     assert len(data["assessments"]) == 15
     first = data["assessments"][0]
     assert first["reasons"][0]["text"] == "原因 0" and first["name_zh"] == "技术0"
+
+
+def test_benefit_names_and_byor_description_in_english(db: Path, tmp_path: Path) -> None:
+    from techcurve.exports import BENEFITS, benefit_name
+
+    assert [benefit_name(b, "zh") for b in BENEFITS] == ["变革性", "高", "中等", "低"]
+    assert benefit_name("transformational", "en") == "Transformational"
+    with Store.open(db, read_only=True) as st:
+        out = export_byor(st, tmp_path / "radar.csv", lang="en")
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["name"] == "Tech 14"
+    assert rows[0]["description"] == (
+        "Plateau of Productivity, position 1.00, plateau in 5 to 10 years. 原因 14"
+    )
+    assert "Other domains" in {r["quadrant"] for r in rows}

@@ -30,7 +30,8 @@ from techcurve.render import (
     top_bar_chart,
     treemap_chart,
 )
-from techcurve.render.curve import BAND_NAMES, TEXT, curve_points, wrap_label
+from techcurve.render.curve import BAND_NAMES, curve_points, wrap_label
+from techcurve.text import catalogue
 
 DOMAINS = [
     ("network", "网络", "Network"),
@@ -245,7 +246,8 @@ def test_the_bundled_noto_font_is_used() -> None:
 def test_every_glyph_of_the_chinese_labels_is_in_the_font() -> None:
     a, s, d = synthetic(130)
     texts = list(s["name_zh"]) + list(d["name_zh"])
-    texts += [p.zh for p in Phase] + list(BAND_NAMES["zh"].values()) + list(TEXT["zh"].values())
+    texts += [p.zh for p in Phase] + list(BAND_NAMES["zh"].values())
+    texts += [v["zh"] for k, v in catalogue().items() if k.startswith("curve.")]
     texts += ["○●◆▲", "数据来源：", "（亿元）"]
     missing = {t: missing_glyphs(t) for t in texts if missing_glyphs(t)}
     assert missing == {}
@@ -388,3 +390,54 @@ def test_source_line_names_sources_not_profiles(tmp_path: Path) -> None:
     assert "mapping:" not in line and "itjuzi" not in line
     assert source_display_name("mapping:ruanyf_weekly", "en") == "Ruan Yifeng's tech weekly"
     assert source_display_name("some_new-source") == "some new source"
+
+
+def test_band_names_come_from_the_catalogue() -> None:
+    from techcurve.render.curve import band_name
+
+    assert band_name(YearsBand.Y2_5, "zh") == "2–5年"
+    assert band_name(YearsBand.OBSOLETE, "en") == "obsolete before plateau"
+    assert band_name(None, "zh") == "未评估"
+    assert BAND_NAMES["en"][YearsBand.GT10] == "more than 10 years"
+    assert set(BAND_NAMES["zh"]) == {*YearsBand, None}
+
+
+def test_text_width_and_source_wrapping() -> None:
+    from techcurve.render.curve.wrap import wrap_source
+    from techcurve.render.fonts import text_width
+
+    assert text_width("AI芯片") == pytest.approx(3.1)
+    line = "数据来源：专利（甲）；论文（乙）；techcurve"
+    assert wrap_source(line, 11) == "数据来源：专利（甲）；\n论文（乙）；techcurve"
+    assert wrap_source(line, 10) == "数据来源：专利（甲）\n；论文（乙）；\ntechcurve"
+    assert wrap_source("一二三四五六七八九十一二", 5) == "一二三四五\n六七八九十\n一二"
+    assert wrap_source("Sources: a; b", 40) == "Sources: a; b"
+
+
+def test_points_take_names_and_bands_from_the_rows() -> None:
+    from techcurve.render.curve.shape import display_name, parse_band
+
+    assert display_name({"name_zh": " 量子 ", "name_en": "Quantum"}, "zh", "q") == "量子"
+    assert display_name({"name_zh": "", "name_en": "Quantum"}, "zh", "q") == "Quantum"
+    assert display_name({}, "en", "q") == "q"
+    assert parse_band("2–5") is YearsBand.Y2_5
+    assert parse_band("soon") is None and parse_band(None) is None
+
+
+def test_curve_with_a_previous_edition_names_it_in_the_legend() -> None:
+    from techcurve.render.curve import movements
+
+    a, s, d = synthetic(6)
+    previous = a.select("subfield_id", (pl.col("position") * 0.5).alias("position"))
+    points, _ = curve_points(a, s)
+    moves = movements(points, previous)
+    assert sorted(m.subfield_id for m in moves) == sorted(
+        p.subfield_id for p in points if abs(p.x * 0.5 - p.x) >= 0.01
+    )
+    fig = draw_curve(a, s, d, lang="en", compare=previous, compare_label="2021")
+    legend_texts = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert "position in edition 2021 → now" in legend_texts
+    fig = draw_curve(a, s, d, lang="zh", compare=previous)
+    assert "上一版位置 → 现位置" in [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    with pytest.raises(ReportError, match="subfield_id and position"):
+        movements(points, previous.rename({"position": "x"}))

@@ -9,11 +9,16 @@ simply absent, so a later diff reports it as "appeared" once it is placed.
 >>> with Store.open("techcurve.duckdb") as st:                     # doctest: +SKIP
 ...     save_edition(st, "2022")
 ...     d = diff_editions(st, "2021", "2022")
-...     [m["subfield_id"] for m in d.moved_phase]
+...     [m.subfield_id for m in d.moved_phase]
 ['ar', 'serverless']
 
 The name ``current`` is reserved: in :func:`diff_editions` and :func:`load_edition`
 it means the store's assessments as they are now, unsaved.
+
+An edition holds the positions the curve shows, so the choice of those positions lives
+here too: :func:`select_assessments` picks one assessment per sub-field (one model,
+one cut-off) with its final, override-applied position; the curve, the report and the
+exports draw and list what it picks.
 """
 
 from __future__ import annotations
@@ -29,17 +34,113 @@ import polars as pl
 
 from techcurve.datatypes import Phase
 from techcurve.errors import ReportError
-from techcurve.render.curve import select_assessments
 from techcurve.store import Store
+from techcurve.store.curve import as_of as store_as_of
+from techcurve.store.curve import assessments as stored_assessments
+from techcurve.store.curve import subfield_names
+from techcurve.store.editions import (
+    EDITION_COLUMNS,
+    edition_rows,
+    edition_size,
+    remove_edition,
+    saved_editions,
+    write_edition,
+)
+
+__all__ = [
+    "CURRENT",
+    "EDITION_COLUMNS",
+    "MODEL_PREFERENCE",
+    "POSITION_THRESHOLD",
+    "EditionChange",
+    "EditionDiff",
+    "EditionInfo",
+    "current_positions",
+    "delete_edition",
+    "diff_editions",
+    "list_editions",
+    "load_edition",
+    "save_edition",
+    "select_assessments",
+]
 
 log = logging.getLogger(__name__)
 
 CURRENT = "current"
 POSITION_THRESHOLD = 0.05
+#: the model whose assessments the curve shows when the store holds several, first found
+MODEL_PREFERENCE = ("final", "expert", "ensemble", "snapshot", "timeseries")
 _NAME_RE = re.compile(r"^[\w.\-+@]{1,64}$")
-EDITION_COLUMNS = ("subfield_id", "model", "as_of", "phase", "position", "years_band")
 
 
+# -- which assessments the curve shows ---------------------------------------------------
+def select_assessments(
+    assessments: pl.DataFrame, *, model: str | None = None, as_of: str | None = None
+) -> pl.DataFrame:
+    """One row per sub-field with ``plot_position``, ``plot_phase`` and ``plot_band``.
+
+    Uses ``final_position`` / ``final_phase`` / ``final_years_band`` where those columns
+    exist (expert overrides applied), else ``position`` / ``phase`` / ``years_band``.
+    When the table holds several models, ``model`` picks one; by default the first of
+    :data:`MODEL_PREFERENCE` present, else the alphabetically first. ``as_of`` keeps
+    the assessments of that cut-off when the table holds several.
+    """
+    if "subfield_id" not in assessments.columns:
+        raise ReportError(
+            "the assessments table has no subfield_id column: run `techcurve assess` first"
+        )
+    df = _of_as_of(_of_model(assessments, model), as_of)
+
+    def pick_col(name: str) -> pl.Expr:
+        parts = [pl.col(f"final_{name}")] if f"final_{name}" in df.columns else []
+        if name in df.columns:
+            parts.append(pl.col(name))
+        if not parts:
+            return pl.lit(None)
+        return pl.coalesce(parts) if len(parts) > 1 else parts[0]
+
+    return df.with_columns(
+        pick_col("position").cast(pl.Float64).alias("plot_position"),
+        pick_col("phase").cast(pl.Utf8).alias("plot_phase"),
+        pick_col("years_band").cast(pl.Utf8).alias("plot_band"),
+    ).unique("subfield_id", keep="first", maintain_order=True)
+
+
+def _of_model(df: pl.DataFrame, model: str | None) -> pl.DataFrame:
+    """The rows of ``model`` (by default the preferred one) when the table holds several."""
+    if "model" not in df.columns or not df.height:
+        return df
+    models = sorted(str(m) for m in df["model"].drop_nulls().unique().to_list())
+    if model is not None:
+        if model not in models:
+            raise ReportError(
+                f"no assessments by model {model!r} (the store has: {', '.join(models)})"
+            )
+        return df.filter(pl.col("model") == model)
+    if len(models) > 1:
+        pick = next((m for m in MODEL_PREFERENCE if m in models), models[0])
+        return df.filter(pl.col("model") == pick)
+    return df
+
+
+def _of_as_of(df: pl.DataFrame, as_of: str | None) -> pl.DataFrame:
+    """The rows of cut-off ``as_of`` when the table holds several (a warning when it differs)."""
+    if as_of is None or "as_of" not in df.columns or not df.height:
+        return df
+    have = df["as_of"].cast(pl.Utf8).str.slice(0, 10)
+    dates = sorted(set(have.drop_nulls().to_list()))
+    if as_of in dates:
+        return df.filter(have == as_of)
+    if len(dates) > 1:
+        raise ReportError(
+            f"the assessments are as of {', '.join(dates)}, not {as_of}: "
+            f"run `techcurve assess --as-of {as_of}` first"
+        )
+    log.warning("assessments are as of %s, not %s", dates or "?", as_of)
+    return df
+
+
+# -- editions ------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class EditionInfo:
     """One saved edition: its name, when it was saved, cut-off, model and size."""
@@ -52,16 +153,30 @@ class EditionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class EditionChange:
+    """One sub-field in two editions: its phase and position in each (None where absent)."""
+
+    subfield_id: str
+    name_zh: str
+    name_en: str
+    old_phase: str | None
+    new_phase: str | None
+    old_position: float | None  # rounded to 4 decimals
+    new_position: float | None
+    delta: float  # new − old position (0.0 unless placed in both)
+
+
+@dataclass(frozen=True, slots=True)
 class EditionDiff:
-    """What changed between two editions (each list holds one dict per sub-field)."""
+    """What changed between two editions, one :class:`EditionChange` per sub-field."""
 
     old: str
     new: str
     threshold: float
-    appeared: list[dict[str, Any]] = field(default_factory=list)
-    disappeared: list[dict[str, Any]] = field(default_factory=list)
-    moved_phase: list[dict[str, Any]] = field(default_factory=list)
-    moved_position: list[dict[str, Any]] = field(default_factory=list)
+    appeared: list[EditionChange] = field(default_factory=list)
+    disappeared: list[EditionChange] = field(default_factory=list)
+    moved_phase: list[EditionChange] = field(default_factory=list)
+    moved_position: list[EditionChange] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -89,13 +204,11 @@ def current_positions(store: Store, *, model: str | None = None) -> pl.DataFrame
     Columns: subfield_id, model, as_of (YYYY-MM-DD), phase, position, years_band; the
     final (override-applied) values where the assessment has them.
     """
-    if not store.has_table("assessments") or store.count("assessments") == 0:
-        raise ReportError(f"store {store.path} has no assessments: run `techcurve assess` first")
-    sel = select_assessments(store.table("assessments"), model=model)
+    sel = select_assessments(stored_assessments(store), model=model)
     if "model" not in sel.columns:
         sel = sel.with_columns(pl.lit(None, pl.Utf8).alias("model"))
     if "as_of" not in sel.columns:
-        sel = sel.with_columns(pl.lit(store.get_meta("as_of"), pl.Utf8).alias("as_of"))
+        sel = sel.with_columns(pl.lit(store_as_of(store), pl.Utf8).alias("as_of"))
     frame = sel.select(
         pl.col("subfield_id").cast(pl.Utf8),
         pl.col("model").cast(pl.Utf8),
@@ -137,7 +250,7 @@ def save_edition(
             "no sub-field is placed on the curve, so there is nothing to save: "
             "check `techcurve assess` (all sub-fields have insufficient evidence)"
         )
-    exists = store.count("editions", f"edition = '{name}'")
+    exists = edition_size(store, name)
     if exists and not replace:
         raise ReportError(
             f"edition {name!r} already exists ({exists} sub-fields): pass --replace to "
@@ -147,9 +260,7 @@ def save_edition(
     rows = frame.with_columns(
         pl.lit(name).alias("edition"), pl.lit(saved_at, pl.Datetime("us")).alias("saved_at")
     )
-    with store.transaction():
-        store.con.execute("DELETE FROM editions WHERE edition = ?", [name])
-        store.append("editions", rows)
+    write_edition(store, name, rows)
     log.info("saved edition %s: %d sub-fields", name, frame.height)
     return EditionInfo(
         name=name,
@@ -167,11 +278,6 @@ def _first(s: pl.Series) -> str | None:
 
 def list_editions(store: Store) -> list[EditionInfo]:
     """Every saved edition, oldest first."""
-    df = store.sql(
-        "SELECT edition, CAST(max(saved_at) AS VARCHAR) AS saved_at, "
-        "string_agg(DISTINCT as_of, ', ') AS as_of, string_agg(DISTINCT model, ', ') AS model, "
-        "count(*) AS n FROM editions GROUP BY edition ORDER BY max(saved_at), edition"
-    )
     return [
         EditionInfo(
             name=str(r["edition"]),
@@ -180,7 +286,7 @@ def list_editions(store: Store) -> list[EditionInfo]:
             model=r["model"],
             subfields=int(r["n"]),
         )
-        for r in df.iter_rows(named=True)
+        for r in saved_editions(store).iter_rows(named=True)
     ]
 
 
@@ -188,11 +294,7 @@ def load_edition(store: Store, name: str) -> pl.DataFrame:
     """The positions of edition ``name`` (or ``current``): one row per placed sub-field."""
     if name == CURRENT:
         return current_positions(store)
-    df = store.sql(
-        "SELECT subfield_id, model, as_of, phase, position, years_band FROM editions "
-        "WHERE edition = ? ORDER BY subfield_id",
-        [name],
-    )
+    df = edition_rows(store, name)
     if df.height == 0:
         have = [e.name for e in list_editions(store)]
         raise ReportError(
@@ -216,7 +318,7 @@ def diff_editions(
     """
     a = {r["subfield_id"]: r for r in load_edition(store, old).iter_rows(named=True)}
     b = {r["subfield_id"]: r for r in load_edition(store, new).iter_rows(named=True)}
-    names = _names(store)
+    names = subfield_names(store)
     diff = EditionDiff(old=old, new=new, threshold=threshold)
     for sid in sorted(set(b) - set(a)):
         diff.appeared.append(_entry(sid, names, None, b[sid]))
@@ -224,21 +326,12 @@ def diff_editions(
         diff.disappeared.append(_entry(sid, names, a[sid], None))
     for sid in sorted(set(a) & set(b)):
         e = _entry(sid, names, a[sid], b[sid])
-        if e["old_phase"] != e["new_phase"]:
+        if e.old_phase != e.new_phase:
             diff.moved_phase.append(e)
-        elif abs(e["delta"]) > threshold:
+        elif abs(e.delta) > threshold:
             diff.moved_position.append(e)
-    diff.moved_position.sort(key=lambda e: -abs(e["delta"]))
+    diff.moved_position.sort(key=lambda e: -abs(e.delta))
     return diff
-
-
-def _names(store: Store) -> dict[str, tuple[str, str]]:
-    if not store.has_table("subfields"):
-        return {}
-    return {
-        str(r[0]): (str(r[1] or r[0]), str(r[2] or r[0]))
-        for r in store.sql("SELECT subfield_id, name_zh, name_en FROM subfields").iter_rows()
-    }
 
 
 def _pos(v: Any) -> float | None:
@@ -250,27 +343,26 @@ def _entry(
     names: dict[str, tuple[str, str]],
     old: dict[str, Any] | None,
     new: dict[str, Any] | None,
-) -> dict[str, Any]:
+) -> EditionChange:
     zh, en = names.get(sid, (sid, sid))
     op = _pos(old["position"]) if old else None
     np_ = _pos(new["position"]) if new else None
-    return {
-        "subfield_id": sid,
-        "name_zh": zh,
-        "name_en": en,
-        "old_phase": old["phase"] if old else None,
-        "new_phase": new["phase"] if new else None,
-        "old_position": None if op is None else round(op, 4),
-        "new_position": None if np_ is None else round(np_, 4),
-        "delta": round(np_ - op, 4) if op is not None and np_ is not None else 0.0,
-    }
+    return EditionChange(
+        subfield_id=sid,
+        name_zh=zh,
+        name_en=en,
+        old_phase=old["phase"] if old else None,
+        new_phase=new["phase"] if new else None,
+        old_position=None if op is None else round(op, 4),
+        new_position=None if np_ is None else round(np_, 4),
+        delta=round(np_ - op, 4) if op is not None and np_ is not None else 0.0,
+    )
 
 
 def delete_edition(store: Store, name: str) -> int:
     """Delete edition ``name``; returns how many rows went (ReportError if none)."""
-    n = store.count("editions", f"edition = '{_check_name(name)}'")
+    n = edition_size(store, _check_name(name))
     if not n:
         load_edition(store, name)  # raises with the list of saved editions
-    with store.transaction():
-        store.con.execute("DELETE FROM editions WHERE edition = ?", [name])
+    remove_edition(store, name)
     return n

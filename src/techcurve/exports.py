@@ -41,13 +41,24 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from techcurve import config as _config
 from techcurve.datatypes import Phase, YearsBand
+from techcurve.editions import load_edition, select_assessments
 from techcurve.errors import ReportError
-from techcurve.render.curve import BAND_NAMES, select_assessments
-from techcurve.render.fonts import chart_style, new_figure, save_figure
+from techcurve.render.curve.legend import band_name
+from techcurve.render.fonts import chart_style, new_figure, save_figure, text_width
 from techcurve.store import Store
+from techcurve.store.curve import (
+    assessment_facts,
+    assessments,
+    domains,
+    subfields,
+    summary_columns,
+)
+from techcurve.text import Lang, t
 
 RINGS: dict[Phase, str] = {
     Phase.PLATEAU: "Adopt",
@@ -57,25 +68,25 @@ RINGS: dict[Phase, str] = {
     Phase.TROUGH: "Hold",
 }
 BENEFITS = ("transformational", "high", "moderate", "low")
-BENEFIT_NAMES = {
-    "zh": {"transformational": "变革性", "high": "高", "moderate": "中等", "low": "低"},
-    "en": {
-        "transformational": "Transformational",
-        "high": "High",
-        "moderate": "Moderate",
-        "low": "Low",
-    },
-}
 MATRIX_BANDS = (YearsBand.LT2, YearsBand.Y2_5, YearsBand.Y5_10, YearsBand.GT10)
 # share of sub-fields in each benefit level under the default rule (top first)
 DEFAULT_BENEFIT_SHARES = (0.10, 0.25, 0.40, 0.25)
+#: the summary columns the default benefit rule ranks sub-fields by
+BENEFIT_EVIDENCE = ("patents_cum", "fin_amount_point_cny")
+
+
+def _lang(lang: str) -> Lang:
+    return "zh" if lang == "zh" else "en"
+
+
+def benefit_name(level: str, lang: str) -> str:
+    """The display name of a benefit level (one of :data:`BENEFITS`) in ``lang``."""
+    return t(f"exports.benefit.{level}", _lang(lang))
 
 
 def _placed(store: Store) -> pl.DataFrame:
-    if not store.has_table("assessments") or store.count("assessments") == 0:
-        raise ReportError(f"store {store.path} has no assessments: run `techcurve assess` first")
-    sel = select_assessments(store.table("assessments"))
-    subs = store.table("subfields").select("subfield_id", "domain_id", "name_zh", "name_en")
+    sel = select_assessments(assessments(store))
+    subs = subfields(store).select("subfield_id", "domain_id", "name_zh", "name_en")
     if "domain_id" in sel.columns:
         sel = sel.drop("domain_id")
     return sel.join(subs, on="subfield_id", how="left").filter(
@@ -122,7 +133,7 @@ def byor_quadrants(
     """Domain id → quadrant name (at most four quadrants)."""
     dom = {
         str(r["domain_id"]): str((r["name_zh"] if lang == "zh" else r["name_en"]) or r["domain_id"])
-        for r in store.table("domains").iter_rows(named=True)
+        for r in domains(store).iter_rows(named=True)
     }
     given = cfg.get("byor_quadrants")
     if given:
@@ -142,7 +153,7 @@ def byor_quadrants(
         return quads
     counts = placed.group_by("domain_id").len().sort(["len", "domain_id"], descending=[True, False])
     order = [str(d) for d in counts["domain_id"].to_list() if d is not None]
-    other = "其他领域" if lang == "zh" else "Other domains"
+    other = t("exports.other_domains", _lang(lang))
     if len(order) <= 4:
         return {d: dom.get(d, d) for d in order}
     return {d: (dom.get(d, d) if i < 3 else other) for i, d in enumerate(order)}
@@ -161,19 +172,18 @@ def export_byor(
     quads = byor_quadrants(store, placed, _outputs_cfg(config), lang)
     previous: set[str] | None = None
     if compare:
-        from techcurve.editions import load_edition
-
         previous = set(load_edition(store, compare)["subfield_id"].to_list())
     rows = []
-    band_names = BAND_NAMES["zh" if lang == "zh" else "en"]
+    lg = _lang(lang)
     for r in placed.sort("plot_position", descending=True).iter_rows(named=True):
         ph = _phase(r)
-        band = _band(r.get("plot_band"))
         reasons = "; ".join(str(x.get("text", "")) for x in _reasons(r.get("reasons")))
-        head = (
-            f"{ph.zh}，位置 {float(r['plot_position']):.2f}，距成熟 {band_names.get(band, '–')}"
-            if lang == "zh"
-            else f"{ph.en}, position {float(r['plot_position']):.2f}, plateau in {band_names.get(band, '–')}"
+        head = t(
+            "exports.byor_description",
+            lg,
+            phase=ph.label(lg),
+            position=float(r["plot_position"]),
+            band=band_name(_band(r.get("plot_band")), lg),
         )
         rows.append(
             {
@@ -226,22 +236,21 @@ def benefits(store: Store, placed: pl.DataFrame, cfg: Mapping[str, Any]) -> dict
     # default rule: mean percentile rank of cumulative patents and financing amount
     ids = [str(s) for s in placed["subfield_id"].to_list()]
     scores: dict[str, float] = {s: 0.0 for s in ids}
-    if store.has_table("summary"):
-        summ = store.table("summary")
-        for col_ in ("patents_cum", "fin_amount_point_cny"):
-            if col_ not in summ.columns:
-                continue
-            vals = {
-                str(r[0]): (
-                    0.0
-                    if r[1] is None or (isinstance(r[1], float) and math.isnan(r[1]))
-                    else float(r[1])
-                )
-                for r in summ.select("subfield_id", col_).iter_rows()
-            }
-            ranked = sorted(ids, key=lambda s: vals.get(s, 0.0))
-            for i, s in enumerate(ranked):
-                scores[s] += (i + 1) / len(ranked) / 2
+    summ = summary_columns(store, BENEFIT_EVIDENCE)
+    for col_ in BENEFIT_EVIDENCE:
+        if col_ not in summ.columns:
+            continue
+        vals = {
+            str(r[0]): (
+                0.0
+                if r[1] is None or (isinstance(r[1], float) and math.isnan(r[1]))
+                else float(r[1])
+            )
+            for r in summ.select("subfield_id", col_).iter_rows()
+        }
+        ranked = sorted(ids, key=lambda s: vals.get(s, 0.0))
+        for i, s in enumerate(ranked):
+            scores[s] += (i + 1) / len(ranked) / 2
     order = sorted(ids, key=lambda s: (-scores[s], s))
     bounds = []
     acc = 0.0
@@ -262,7 +271,7 @@ def export_matrix(
     """Draw the priority matrix (benefit × years to plateau) to ``out`` (.png, .svg, .pdf)."""
     placed = _placed(store)
     ben = benefits(store, placed, _outputs_cfg(config))
-    band_names = BAND_NAMES["zh" if lang == "zh" else "en"]
+    lg = _lang(lang)
     cells: dict[tuple[str, YearsBand], list[str]] = {}
     unbanded: list[str] = []
     for r in placed.sort("plot_position", descending=True).iter_rows(named=True):
@@ -272,12 +281,14 @@ def export_matrix(
             continue
         assert band is not None
         cells.setdefault((ben[str(r["subfield_id"])], band), []).append(_name(r, lang))
-    sep = "、" if lang == "zh" else ", "
-    title = (
-        "优先级矩阵：收益 × 距生产成熟期年限"
-        if lang == "zh"
-        else "Priority matrix: benefit × years to plateau"
-    )
+    return save_figure(_matrix_figure(cells, unbanded, lg), out)
+
+
+def _matrix_figure(
+    cells: Mapping[tuple[str, YearsBand], list[str]], unbanded: list[str], lang: Lang
+) -> Figure:
+    """The matrix: benefit rows, years-to-plateau columns, the names in each cell."""
+    sep = t("exports.list_separator", lang)
     with chart_style():
         fig = new_figure(14, 8.5)
         ax = fig.add_axes((0.12, 0.06, 0.86, 0.80))
@@ -286,14 +297,20 @@ def export_matrix(
         ax.axis("off")
         for k, b in enumerate(MATRIX_BANDS):
             ax.text(
-                k + 0.5, 4.08, band_names[b], ha="center", va="bottom", fontsize=11, color="#1a202c"
+                k + 0.5,
+                4.08,
+                band_name(b, lang),
+                ha="center",
+                va="bottom",
+                fontsize=11,
+                color="#1a202c",
             )
         for j, level in enumerate(BENEFITS):
             y = 3 - j
             ax.text(
                 -0.05,
                 y + 0.5,
-                BENEFIT_NAMES["zh" if lang == "zh" else "en"][level],
+                benefit_name(level, lang),
                 ha="right",
                 va="center",
                 fontsize=11,
@@ -313,36 +330,25 @@ def export_matrix(
                     color="#222222",
                     linespacing=1.25,
                 )
-        fig.text(0.02, 0.95, title, fontsize=15, color="#1a202c")
-        note = (
-            "收益：配置 outputs.benefit，否则专家覆盖，否则按累计专利与融资金额的百分位排名（前 10% 变革性、其后 25% 高、40% 中等、其余低）"
-            if lang == "zh"
-            else "Benefit: config outputs.benefit, else expert overrides, else the mean percentile rank of "
-            "cumulative patents and financing amount (top 10% transformational, next 25% high, 40% moderate, rest low)"
-        )
+        fig.text(0.02, 0.95, t("exports.matrix_title", lang), fontsize=15, color="#1a202c")
+        note = t("exports.matrix_note", lang)
         if unbanded:
-            note += ("；未估计年限：" if lang == "zh" else "; no years estimate: ") + sep.join(
-                unbanded
-            )
+            note += t("exports.matrix_no_years", lang, names=sep.join(unbanded))
         fig.text(
             0.02, 0.015, _wrap(note, 120 if lang == "zh" else 200), fontsize=7.5, color="#555555"
         )
-    return save_figure(fig, out)
+    return fig
 
 
-def _rect(x: float, y: float, color: str) -> Any:
-    from matplotlib.patches import Rectangle
-
+def _rect(x: float, y: float, color: str) -> Rectangle:
     return Rectangle((x, y), 1, 1, facecolor=color, edgecolor="white", linewidth=2)
 
 
 def _wrap(text: str, width_em: float) -> str:
     """Wrap at separators to about ``width_em`` (CJK 1 em, others 0.55)."""
-    import unicodedata
-
     lines, cur, w = [], "", 0.0
     for ch in text:
-        cw = 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55
+        cw = text_width(ch)
         if w + cw > width_em and cur:
             cut = max(cur.rfind("、"), cur.rfind(", "), cur.rfind(" "))
             if cut > len(cur) // 2:
@@ -351,7 +357,7 @@ def _wrap(text: str, width_em: float) -> str:
             else:
                 lines.append(cur)
                 cur = ""
-            w = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in cur)
+            w = text_width(cur)
         cur += ch
         w += cw
     if cur:
@@ -361,12 +367,8 @@ def _wrap(text: str, width_em: float) -> str:
 
 def assessments_json(store: Store) -> dict[str, Any]:
     """Every assessment (all models) with names, domain and parsed reasons."""
-    if not store.has_table("assessments") or store.count("assessments") == 0:
-        raise ReportError(f"store {store.path} has no assessments: run `techcurve assess` first")
-    asm = store.table("assessments")
-    subs = store.table("subfields").select(
-        "subfield_id", "domain_id", "name_zh", "name_en", "query"
-    )
+    asm = assessments(store)
+    subs = subfields(store).select("subfield_id", "domain_id", "name_zh", "name_en", "query")
     if "domain_id" in asm.columns:
         asm = asm.drop("domain_id")
     rows = []
@@ -381,13 +383,13 @@ def assessments_json(store: Store) -> dict[str, Any]:
             if hasattr(v, "isoformat"):
                 r[k] = v.isoformat()
         rows.append(r)
-    params = store.get_meta("assessed_params")
+    facts = assessment_facts(store)
     return {
-        "as_of": store.get_meta("as_of"),
-        "taxonomy_version": store.get_meta("taxonomy_version"),
-        "taxonomy_hash": store.get_meta("taxonomy_hash"),
-        "model": store.get_meta("assessed_model"),
-        "params": json.loads(params) if params else None,
+        "as_of": facts.as_of,
+        "taxonomy_version": facts.taxonomy_version,
+        "taxonomy_hash": facts.taxonomy_hash,
+        "model": facts.model,
+        "params": json.loads(facts.params) if facts.params else None,
         "assessments": rows,
     }
 

@@ -105,7 +105,6 @@ def diff(ctx: Ctx, old: str, new: str, threshold: float) -> None:
     ctx.emit(d.to_dict())
     if ctx.json or ctx.quiet:
         return
-    name = "name_zh"
 
     def pos(v: float | None) -> str:
         return "–" if v is None else f"{v:.2f}"
@@ -120,8 +119,8 @@ def diff(ctx: Ctx, old: str, new: str, threshold: float) -> None:
         ctx.say(f"\n{title} ({len(rows)})")
         for r in rows:
             ctx.say(
-                f"  {r['subfield_id']:<28} {r[name]}: {r['old_phase'] or '–'} {pos(r['old_position'])}"
-                f" → {r['new_phase'] or '–'} {pos(r['new_position'])}"
+                f"  {r.subfield_id:<28} {r.name_zh}: {r.old_phase or '–'} {pos(r.old_position)}"
+                f" → {r.new_phase or '–'} {pos(r.new_position)}"
             )
     if not d.changed:
         ctx.say("\nno changes")

@@ -213,14 +213,22 @@ def curve(
 ) -> list[Path]:
     """Draw the maturity curve to each of ``out_paths`` (format from the extension).
 
-    ``compare`` names a saved edition: movement arrows go from its positions.
+    The cut-off is the store's as-of date and the footer names the sources behind the
+    records and count series; ``compare`` names a saved edition: movement arrows go
+    from its positions.
     """
     from techcurve.render.curve import curve_from_store
+    from techcurve.report.provenance import source_line
 
     with Store.open(db, read_only=True) as st:
         _require_assessments(st, db)
         return curve_from_store(
-            st, [Path(p) for p in out_paths], lang=lang, title=title, compare=compare
+            st,
+            [Path(p) for p in out_paths],
+            lang=lang,
+            title=title,
+            compare=compare,
+            source_line=source_line(st, lang),
         )
 
 

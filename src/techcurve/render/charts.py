@@ -5,19 +5,17 @@ Each function takes plain sequences (the report computes the numbers once, so a 
 and the sentence above it cannot disagree) and returns a matplotlib
 :class:`~matplotlib.figure.Figure`; :func:`techcurve.render.fonts.figure_svg` turns it
 into inline SVG and :func:`techcurve.render.fonts.save_figure` writes it to a file.
-Chinese text is drawn with the bundled CJK font. :func:`series_svg` is the exception:
-drawn once per sub-field, it writes its SVG directly (text still as paths in that font).
+Chinese text is drawn with the bundled CJK font. The appendix's small per-sub-field
+chart is the exception: :func:`~techcurve.render.series_chart.series_svg` writes its
+SVG directly (re-exported here with its :class:`GlyphSheet` and colours).
 
 >>> fig = donut_chart(["网络", "人工智能"], [60.0, 40.0], title="专利占比")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import squarify
@@ -25,7 +23,20 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from techcurve.render.fonts import chart_style, cjk_font, cjk_font_path, new_figure
+from techcurve.render.fonts import chart_style, new_figure, text_width
+from techcurve.render.series_chart import SERIES_COLORS, GlyphSheet, series_svg
+
+__all__ = [
+    "DOMAIN_PALETTE",
+    "SERIES_COLORS",
+    "GlyphSheet",
+    "domain_colors",
+    "donut_chart",
+    "financing_month_chart",
+    "series_svg",
+    "top_bar_chart",
+    "treemap_chart",
+]
 
 # Colour-blind-friendly first (Okabe–Ito), then distinct extras; yellow is avoided
 # because markers and text in it vanish on white.
@@ -270,7 +281,7 @@ def treemap_chart(
                 h_pt = r["dy"] / height * (4.8 * 0.78 * 72)
                 label = f"{name}\n{value_format.format(value)}"
                 fs = 8.0
-                est_w = max(_text_width_em(line) for line in label.split("\n")) * fs
+                est_w = max(text_width(line) for line in label.split("\n")) * fs
                 if est_w <= w_pt - 4 and 2.4 * fs <= h_pt - 2:
                     ax.text(
                         r["x"] + r["dx"] / 2,
@@ -297,315 +308,3 @@ def treemap_chart(
 
 def _rect(x: float, y: float, dx: float, dy: float, color: str) -> Patch:
     return Rectangle((x, y), dx, dy, facecolor=color, edgecolor="white", linewidth=1.2)
-
-
-def _text_width_em(text: str) -> float:
-    """Rough width of ``text`` in em: CJK and full-width characters 1, others 0.55."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
-
-
-# -- the appendix's small per-sub-field chart, written as SVG directly ------------------
-# 58+ of these go into one report: matplotlib takes ~150 ms and ~30 KB per chart,
-# this writer well under 5 ms and a few KB, with the same font drawn as paths.
-SERIES_COLORS = {
-    "patents": "#9cc9e6",  # yearly patents: light bars
-    "papers": "#009E73",  # yearly papers: thin line
-    "cumulative": "#0b3d6b",  # the S-curve's series
-    "attention": "#CC79A7",
-    "fit": "#D55E00",  # fitted curves, dashed
-    "as_of": "#8a8a8a",
-}
-_AXIS = "#9aa3b2"
-_GRID = "#eef0f3"
-_NO_DATA = "#f3f4f6"  # years the sources do not cover
-_TICK_TEXT = "#5a6270"
-
-
-def _short_number(v: float) -> str:
-    """Tick labels: 1,200 → 1.2k, 3,400,000 → 3.4M; small fractions keep one decimal."""
-    a = abs(v)
-    if a >= 1e6:
-        return f"{v / 1e6:.1f}M".replace(".0M", "M")
-    if a >= 1e3:
-        return f"{v / 1e3:.1f}k".replace(".0k", "k")
-    if a and a < 10 and v != round(v):
-        return f"{v:.1f}"
-    return f"{v:.0f}"
-
-
-_FONT_UNITS = 100.0  # glyph outlines are stored at 100 units per em
-
-
-@functools.cache
-def _layout(text: str) -> tuple[tuple[tuple[str, float], ...], float]:
-    """``text`` laid out in the CJK font at 100 units: (glyph id, x) per glyph, advance."""
-    from matplotlib.font_manager import get_font
-    from matplotlib.textpath import TextToPath
-
-    font = get_font(str(cjk_font_path()))
-    font.set_size(_FONT_UNITS, 72)
-    t2p = TextToPath()
-    info, gmap, _ = t2p.get_glyphs_with_font(font, text, return_new_glyphs_only=False)
-    for cid, (verts, codes) in gmap.items():
-        _GLYPHS.setdefault(_glyph_id(cid), _path_d(verts, codes))
-    width = t2p.get_text_width_height_descent(text, cjk_font(_FONT_UNITS), ismath=False)[0]
-    return tuple((_glyph_id(cid), float(x)) for cid, x, _y, _s in info), float(width)
-
-
-_GLYPHS: dict[str, str] = {}  # glyph id → outline (y down, baseline 0, 100 units)
-
-
-def _glyph_id(char_id: str) -> str:
-    return "tcg" + char_id.rsplit("-", 1)[-1]
-
-
-def _path_d(verts: Any, codes: Any) -> str:
-    out: list[str] = []
-    i, n = 0, len(verts)
-    while i < n:
-        c = int(codes[i])
-        if c == 1:
-            out.append(f"M{verts[i][0]:.0f} {-verts[i][1]:.0f}")
-            i += 1
-        elif c == 2:
-            out.append(f"L{verts[i][0]:.0f} {-verts[i][1]:.0f}")
-            i += 1
-        elif c == 3:
-            (a, b), (x, y) = verts[i], verts[i + 1]
-            out.append(f"Q{a:.0f} {-b:.0f} {x:.0f} {-y:.0f}")
-            i += 2
-        elif c == 4:
-            (a, b), (e, f), (x, y) = verts[i], verts[i + 1], verts[i + 2]
-            out.append(f"C{a:.0f} {-b:.0f} {e:.0f} {-f:.0f} {x:.0f} {-y:.0f}")
-            i += 3
-        else:  # CLOSEPOLY
-            out.append("Z")
-            i += 1
-    return "".join(out)
-
-
-class GlyphSheet:
-    """Glyph outlines shared by the inline SVGs of one HTML page.
-
-    Text is drawn as ``<use>`` of glyphs defined once (:meth:`svg`, a hidden SVG put
-    in the page before the charts), so a page of 58 small charts carries each digit's
-    outline once instead of in every tick label. Without a sheet, :func:`series_svg`
-    makes its own and embeds the outlines: the chart is then self-contained.
-    """
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def text(
-        self, text: str, x: float, y: float, size: float, color: str, anchor: str = "start"
-    ) -> str:
-        """``text`` with its baseline at (x, y); ``anchor`` start, middle or end."""
-        glyphs, width = _layout(text)
-        if not glyphs:
-            return ""
-        k = size / _FONT_UNITS
-        dx = {"start": 0.0, "middle": -width * k / 2, "end": -width * k}[anchor]
-        uses = []
-        for gid, gx in glyphs:
-            if gid not in _GLYPHS:  # a space or a glyph without outline
-                continue
-            self.used.add(gid)
-            uses.append(f'<use href="#{gid}" x="{gx:.0f}"/>' if gx else f'<use href="#{gid}"/>')
-        return (
-            f'<g transform="translate({x + dx:.1f} {y:.1f}) scale({k:.4g})" fill="{color}">'
-            + "".join(uses)
-            + "</g>"
-        )
-
-    def defs(self) -> str:
-        """The ``<defs>`` holding every glyph used so far."""
-        return (
-            "<defs>"
-            + "".join(f'<path id="{g}" d="{_GLYPHS[g]}"/>' for g in sorted(self.used))
-            + "</defs>"
-        )
-
-    def svg(self) -> str:
-        """A zero-size SVG with :meth:`defs`, to put in the page once (before the charts)."""
-        return (
-            '<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0" aria-hidden="true" '
-            f'style="position:absolute">{self.defs()}</svg>'
-        )
-
-
-def _nice_ticks(lo: float, hi: float, n: int, integer: bool = False) -> list[float]:
-    ticks = MaxNLocator(nbins=n, integer=integer).tick_values(lo, hi)
-    return [float(t) for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
-
-
-def _polyline(xs: Sequence[float], ys: Sequence[float | None], fx: Any, fy: Any) -> str:
-    """An SVG path through the points; ``None`` values break the line."""
-    parts: list[str] = []
-    pen = False
-    for x, y in zip(xs, ys, strict=True):
-        if y is None or math.isnan(y):
-            pen = False
-            continue
-        parts.append(f"{'L' if pen else 'M'}{fx(x):.1f} {fy(y):.1f}")
-        pen = True
-    return "".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class _Panel:
-    x0: float
-    x1: float
-    y0: float  # top
-    y1: float  # bottom
-    t0: float  # first year shown
-    t1: float  # last year shown
-
-    def fx(self, t: float) -> float:
-        return self.x0 + (t - self.t0) / ((self.t1 - self.t0) or 1.0) * (self.x1 - self.x0)
-
-    def fy(self, v: float, top: float) -> float:
-        return self.y1 - v / (top or 1.0) * (self.y1 - self.y0)
-
-
-def series_svg(
-    years: Sequence[int],
-    *,
-    patents: Sequence[float | None] = (),
-    papers: Sequence[float | None] = (),
-    cumulative: Sequence[float | None] = (),
-    s_fit: tuple[Sequence[float], Sequence[float]] | None = None,
-    kappa: float | None = None,
-    attention: Sequence[float | None] = (),
-    bell_fit: tuple[Sequence[float], Sequence[float]] | None = None,
-    as_of_year: int | None = None,
-    data_end: int | None = None,
-    titles: tuple[str, str] = ("专利与论文", "关注度"),
-    glyphs: GlyphSheet | None = None,
-) -> str:
-    """A sub-field's yearly evidence as inline SVG: two small panels sharing the years.
-
-    Left: the cumulative series (solid) with its fitted S-curve (dashed) and κ
-    (dotted), yearly patents (bars) and papers (thin line) on a secondary axis (right,
-    grey) kept to the lower half. Right: the attention series with its fitted bell. A
-    dashed grey line marks ``as_of_year``. No legend and no markers (the card's HTML
-    carries the key); text is drawn as paths in the bundled CJK font, so the SVG
-    renders anywhere. ``None`` values leave gaps; years after ``data_end`` (where the
-    patent and paper sources stop) are shaded in the left panel. With ``glyphs`` the text refers to
-    that page-wide :class:`GlyphSheet` (which the page must include); without, the
-    outlines are embedded and the SVG stands alone.
-
-    >>> svg = series_svg([2018, 2019, 2020], cumulative=[1, 3, 4])  # doctest: +SKIP
-    """
-    c = SERIES_COLORS
-    sheet = glyphs if glyphs is not None else GlyphSheet()
-    _svg_text = sheet.text
-    w, h = 760.0, 196.0
-    xs = [float(y) for y in years]
-    t0 = xs[0] - 0.6 if xs else 0.0
-    t1 = max(xs[-1] if xs else 1.0, float(as_of_year or 0)) + 0.6
-    left = _Panel(52, 352, 24, 168, t0, t1)
-    right = _Panel(452, 742, 24, 168, t0, t1)
-    el: list[str] = []
-
-    def vals(v: Sequence[float | None]) -> list[float | None]:
-        return [None if x is None or math.isnan(x) else float(x) for x in v]
-
-    def finite(*seqs: Sequence[float | None]) -> list[float]:
-        return [x for s in seqs for x in s if x is not None and not math.isnan(x)]
-
-    def frame(p: _Panel, title: str, top: float, grid: bool) -> None:
-        el.append(_svg_text(title, p.x0, 13, 10.5, "#374151"))
-        for v in _nice_ticks(0, top, 3):
-            y = p.fy(v, top)
-            if grid and v > 0:
-                el.append(
-                    f'<path d="M{p.x0:.1f} {y:.1f}H{p.x1:.1f}" stroke="{_GRID}" stroke-width="1"/>'
-                )
-            el.append(_svg_text(_short_number(v), p.x0 - 5, y + 3.2, 9, _TICK_TEXT, "end"))
-        for t in _nice_ticks(t0 + 0.6, t1 - 0.6, 5, integer=True):
-            x = p.fx(t)
-            el.append(f'<path d="M{x:.1f} {p.y1:.1f}v3" stroke="{_AXIS}"/>')
-            el.append(_svg_text(f"{t:.0f}", x, p.y1 + 14, 9, _TICK_TEXT, "middle"))
-        el.append(
-            f'<path d="M{p.x0:.1f} {p.y0:.1f}V{p.y1:.1f}H{p.x1:.1f}" fill="none" '
-            f'stroke="{_AXIS}" stroke-width="1"/>'
-        )
-
-    def as_of(p: _Panel) -> None:
-        if as_of_year is not None:
-            x = p.fx(as_of_year)
-            el.append(
-                f'<path d="M{x:.1f} {p.y0 - 4:.1f}V{p.y1:.1f}" stroke="{c["as_of"]}" '
-                'stroke-width="1" stroke-dasharray="3 2"/>'
-            )
-
-    def dashed(p: _Panel, fit: tuple[Sequence[float], Sequence[float]], top: float) -> None:
-        d = _polyline(fit[0], list(fit[1]), p.fx, lambda v: p.fy(v, top))
-        el.append(
-            f'<path d="{d}" fill="none" stroke="{c["fit"]}" stroke-width="1.4" '
-            'stroke-dasharray="5 3"/>'
-        )
-
-    # -- left: cumulative + S-curve; yearly counts on a secondary axis -----------------
-    cv, pv, qv = vals(cumulative), vals(patents), vals(papers)
-    top = max(finite(cv, s_fit[1] if s_fit else ()) + ([kappa] if kappa else []) or [1.0])
-    top = _nice_ticks(0, top * 1.05, 3)[-1] if top > 0 else 1.0
-    top = max(top, max(finite(cv) or [0.0]) * 1.05, (kappa or 0.0) * 1.05)
-    if data_end is not None and data_end < t1 - 0.6:
-        xe = left.fx(data_end + 0.5)
-        el.append(
-            f'<rect x="{xe:.1f}" y="{left.y0:.1f}" width="{left.x1 - xe:.1f}" '
-            f'height="{left.y1 - left.y0:.1f}" fill="{_NO_DATA}"/>'
-        )
-    frame(left, titles[0], top, grid=True)
-    ymax = max(finite(pv, qv) or [0.0])
-    if ymax > 0:
-        ytop = ymax * 2.1  # yearly counts stay in the lower half, under the cumulative line
-        bw = max((left.x1 - left.x0) / max(len(xs), 1) * 0.7, 1.0)
-        bars = "".join(
-            f"M{left.fx(x) - bw / 2:.1f} {left.y1:.1f}V{left.fy(v, ytop):.1f}h{bw:.1f}V{left.y1:.1f}Z"
-            for x, v in zip(xs, pv, strict=False)
-            if v
-        )
-        if bars:
-            el.append(f'<path d="{bars}" fill="{c["patents"]}"/>')
-        if finite(qv):
-            d = _polyline(xs, qv, left.fx, lambda v: left.fy(v, ytop))
-            el.append(f'<path d="{d}" fill="none" stroke="{c["papers"]}" stroke-width="1"/>')
-        for v in _nice_ticks(0, ymax, 2):
-            y = left.fy(v, ytop)
-            el.append(f'<path d="M{left.x1:.1f} {y:.1f}h3" stroke="{_AXIS}"/>')
-            el.append(_svg_text(_short_number(v), left.x1 + 5, y + 3, 8, "#8a8f99"))
-    as_of(left)
-    if finite(cv):
-        d = _polyline(xs, cv, left.fx, lambda v: left.fy(v, top))
-        el.append(f'<path d="{d}" fill="none" stroke="{c["cumulative"]}" stroke-width="2"/>')
-    if s_fit is not None:
-        dashed(left, s_fit, top)
-    if kappa:
-        y = left.fy(kappa, top)
-        el.append(
-            f'<path d="M{left.x0:.1f} {y:.1f}H{left.x1:.1f}" stroke="{c["fit"]}" '
-            'stroke-width="1" stroke-dasharray="1.5 2"/>'
-        )
-        el.append(_svg_text("κ", left.x0 + 4, y - 3, 10, c["fit"]))
-
-    # -- right: attention + bell --------------------------------------------------------
-    av = vals(attention)
-    atop = max(finite(av, bell_fit[1] if bell_fit else ()) or [1.0])
-    atop = _nice_ticks(0, atop * 1.05, 3)[-1] if atop > 0 else 1.0
-    atop = max(atop, max(finite(av) or [0.0]) * 1.05)
-    frame(right, titles[1], atop, grid=True)
-    as_of(right)
-    if finite(av):
-        d = _polyline(xs, av, right.fx, lambda v: right.fy(v, atop))
-        el.append(f'<path d="{d}" fill="none" stroke="{c["attention"]}" stroke-width="2"/>')
-    if bell_fit is not None:
-        dashed(right, bell_fit, atop)
-    body = "".join(el)
-    if glyphs is None:
-        body = sheet.defs() + body
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" '
-        f'width="{w:.0f}" height="{h:.0f}" role="img">{body}</svg>'
-    )

@@ -17,6 +17,7 @@ import functools
 import importlib.util
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,8 +80,8 @@ def cjk_font(size: float | None = None) -> FontProperties:
 
 @functools.cache
 def _cmap() -> frozenset[int]:
-    """The code points the CJK font has glyphs for (reading its cmap takes 0.16 s, so
-    the list is kept in the user cache, keyed by the font file)."""
+    """The code points the CJK font has glyphs for (reading the cmap of the 16 MB font
+    is slow, so the list is kept in the user cache, keyed by the font file)."""
     from array import array
 
     from fontTools.ttLib import TTFont
@@ -242,3 +243,8 @@ def _subset_woff(font_file: Path, unicodes: list[int]) -> bytes:
             "reinstall fonttools and mplfonts (`make setup`)"
         ) from None
     return buf.getvalue()
+
+
+def text_width(text: str) -> float:
+    """Rough width of ``text`` in em: CJK (wide and full-width) characters 1, others 0.55."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)

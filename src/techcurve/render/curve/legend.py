@@ -1,0 +1,122 @@
+"""The curve's legends: domain colours, and the years-to-plateau band of each marker shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from techcurve.datatypes import YearsBand
+from techcurve.text import LANGS, Lang, t
+
+# Marker per years-to-plateau band: hollow circle, filled circle, diamond, triangle, cross.
+BAND_MARKERS: dict[YearsBand | None, dict[str, object]] = {
+    YearsBand.LT2: {"marker": "o", "filled": False},
+    YearsBand.Y2_5: {"marker": "o", "filled": True},
+    YearsBand.Y5_10: {"marker": "D", "filled": True},
+    YearsBand.GT10: {"marker": "^", "filled": True},
+    YearsBand.OBSOLETE: {"marker": "X", "filled": True},
+    None: {"marker": "s", "filled": False},
+}
+LEGEND_GREY = "#555555"
+
+
+def band_name(band: YearsBand | None, lang: Lang) -> str:
+    """The legend's name of a years-to-plateau band (None: not estimated) in ``lang``."""
+    return t(f"curve.band.{band.name.lower() if band is not None else 'none'}", lang)
+
+
+#: language → band → its legend name (the catalogue's ``curve.band.*`` texts)
+BAND_NAMES: dict[str, dict[YearsBand | None, str]] = {
+    lang: {band: band_name(band, lang) for band in BAND_MARKERS} for lang in LANGS
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DomainKey:
+    """One entry of the domain legend."""
+
+    name: str
+    color: str
+
+
+def _legend_style() -> dict[str, object]:
+    return {
+        "frameon": False,
+        "fontsize": 9,
+        "title_fontsize": 9,
+        "alignment": "left",
+        "handletextpad": 0.3,
+        "columnspacing": 1.2,
+    }
+
+
+def _band_handle(band: YearsBand | None) -> Line2D:
+    st = BAND_MARKERS[band]
+    return Line2D(
+        [],
+        [],
+        ls="",
+        marker=str(st["marker"]),
+        markersize=7,
+        markerfacecolor=LEGEND_GREY if st["filled"] else "white",
+        markeredgecolor=LEGEND_GREY,
+        markeredgewidth=1.2,
+    )
+
+
+def draw_legends(
+    fig: Figure,
+    domains: Sequence[DomainKey],
+    bands: Sequence[YearsBand | None],
+    *,
+    lang: Lang,
+    y: float,
+    previous: str | None = None,
+) -> None:
+    """The domain legend (bottom left) and the band legend (bottom right), at height ``y``.
+
+    ``previous`` names the ghost dot of a previous edition in the band legend ("" for
+    an edition without a name); None leaves it out.
+    """
+    dom_handles = [Line2D([], [], ls="", marker="o", markersize=7, color=d.color) for d in domains]
+    leg1 = fig.legend(
+        dom_handles,
+        [d.name for d in domains],
+        title=t("curve.domain_legend", lang),
+        loc="lower left",
+        bbox_to_anchor=(0.04, y),
+        ncol=min(len(domains), 7),
+        **_legend_style(),  # type: ignore[arg-type]
+    )
+    band_handles = [_band_handle(b) for b in bands]
+    band_labels = [band_name(b, lang) for b in bands]
+    if previous is not None:
+        band_handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                markersize=5,
+                markerfacecolor="white",
+                markeredgecolor="#9aa3b2",
+            )
+        )
+        band_labels.append(
+            t("curve.previous", lang, edition=previous)
+            if previous
+            else t("curve.previous_plain", lang)
+        )
+    fig.legend(
+        band_handles,
+        band_labels,
+        title=t("curve.band_legend", lang),
+        loc="lower right",
+        bbox_to_anchor=(0.98, y),
+        ncol=len(band_labels),
+        **_legend_style(),  # type: ignore[arg-type]
+    )
+    fig.add_artist(leg1)

@@ -1,0 +1,101 @@
+"""Writing the curve to files: from frames (:func:`render_curve`) or from a store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from techcurve.editions import load_edition
+from techcurve.errors import ReportError
+from techcurve.render.curve.draw import draw_curve
+from techcurve.render.fonts import SUPPORTED_FORMATS, save_figure
+from techcurve.store import Store
+from techcurve.store.curve import curve_inputs
+
+
+def render_curve(
+    assessments: pl.DataFrame,
+    subfields: pl.DataFrame,
+    domains: pl.DataFrame,
+    out_paths: Sequence[Path],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    cutoff: str | None = None,
+    source_line: str | None = None,
+    model: str | None = None,
+    compare: pl.DataFrame | None = None,
+    compare_label: str | None = None,
+    dpi: int = 220,
+) -> list[Path]:
+    """Draw the maturity curve and write it to every path in ``out_paths``.
+
+    ``assessments`` is the store's ``assessments`` table (``final_*`` columns are used
+    where present); ``subfields`` gives names and domains, ``domains`` the domain names
+    and legend order. The format follows each extension (.svg, .png at ``dpi`` ≥ 200,
+    .pdf); an unknown one raises :class:`ReportError` before anything is drawn.
+    ``cutoff`` is shown top right, ``source_line`` at the foot (by default a generic
+    line naming the kinds of evidence). ``compare`` (columns ``subfield_id``,
+    ``position``: a saved edition, see :func:`techcurve.editions.load_edition`) adds a
+    ghost dot at each sub-field's previous position and an arrow along the curve to
+    where it is now; ``compare_label`` names that edition in the legend.
+
+    >>> render_curve(a, s, d, [Path("out/curve.svg"), Path("out/curve.png")])  # doctest: +SKIP
+    [PosixPath('out/curve.svg'), PosixPath('out/curve.png')]
+    """
+    paths = [Path(p) for p in out_paths]
+    if not paths:
+        raise ReportError("render_curve needs at least one output path (.svg, .png or .pdf)")
+    for p in paths:
+        if p.suffix.lower().lstrip(".") not in SUPPORTED_FORMATS:
+            raise ReportError(
+                f"cannot write {p}: unknown image format {p.suffix or '(none)'!r} "
+                f"(use one of: {', '.join('.' + f for f in SUPPORTED_FORMATS)})"
+            )
+    fig = draw_curve(
+        assessments,
+        subfields,
+        domains,
+        lang=lang,
+        title=title,
+        cutoff=cutoff,
+        source_line=source_line,
+        model=model,
+        compare=compare,
+        compare_label=compare_label,
+    )
+    return [save_figure(fig, p, dpi=dpi) for p in paths]
+
+
+def curve_from_store(
+    store: Store,
+    out_paths: Sequence[Path | str],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    compare: str | None = None,
+    source_line: str | None = None,
+) -> list[Path]:
+    """:func:`render_curve` with everything taken from an open store.
+
+    The cut-off is the store's as-of date, and ``compare`` is the name of a saved
+    edition (:func:`techcurve.editions.save_edition`) whose positions become movement
+    arrows. ``source_line`` is the footer naming the sources (the pipeline passes
+    :func:`techcurve.report.provenance.source_line`); without it a generic line.
+    """
+    inputs = curve_inputs(store)
+    previous = load_edition(store, compare) if compare else None
+    return render_curve(
+        inputs.assessments,
+        inputs.subfields,
+        inputs.domains,
+        [Path(p) for p in out_paths],
+        lang=lang,
+        title=title,
+        cutoff=inputs.as_of,
+        source_line=source_line,
+        compare=previous,
+        compare_label=compare,
+    )

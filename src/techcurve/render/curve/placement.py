@@ -1,0 +1,365 @@
+"""Where each sub-field's label goes: a greedy, left-to-right label-placement optimiser.
+
+For each dot, candidate label boxes next to it, then stacked further above and below
+it (in columns around its x), then fanned out along the curve's normal are measured
+with the renderer and tried cheapest first. A box that overlaps another label or a
+dot is out; one that crosses the curve or sits on a leader line only as a last
+resort; leaders that cross the curve, another dot, another label or each other cost
+extra. The cheapest box wins, and a thin leader line joins a label set away from its
+dot. :func:`label_boxes` returns the final boxes so that tests can check that no two
+labels overlap. All geometry is in display pixels.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
+
+from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
+
+log = logging.getLogger(__name__)
+
+LABEL_GID = "techcurve-label"
+LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
+CHUNK = 256  # candidates costed at once
+
+
+def _overlaps(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """For each candidate box (M×4: x0, y0, x1, y1) whether it overlaps any of ``boxes``."""
+    if boxes.size == 0:
+        return np.zeros(len(cands), dtype=bool)
+    c = cands[:, None, :]
+    b = boxes[None, :, :]
+    hit = (c[..., 0] < b[..., 2]) & (c[..., 2] > b[..., 0])
+    hit &= (c[..., 1] < b[..., 3]) & (c[..., 3] > b[..., 1])
+    return np.asarray(hit.any(axis=1))
+
+
+def _contains_points(cands: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """For each candidate box whether any point of ``pts`` (K×2) lies inside it."""
+    if pts.size == 0:
+        return np.zeros(len(cands), dtype=bool)
+    c = cands[:, None, :]
+    p = pts[None, :, :]
+    inside = (p[..., 0] > c[..., 0]) & (p[..., 0] < c[..., 2])
+    inside &= (p[..., 1] > c[..., 1]) & (p[..., 1] < c[..., 3])
+    return np.asarray(inside.any(axis=1))
+
+
+def _nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
+    return (min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3]))
+
+
+@dataclass(slots=True)
+class _Scene:
+    """The plot in display space: bounds, obstacles, and the labels placed so far."""
+
+    r_mark: float  # a dot's radius, with clearance
+    pad: float  # clearance around every label box
+    gap: float  # between a dot and a label beside it
+    lo_x: float
+    hi_x: float
+    lo_y: float
+    hi_y: float
+    marks: np.ndarray  # K×4 boxes of the dots (and ghost dots)
+    curve_pts: np.ndarray  # the curve, sampled
+    curve_boxes: np.ndarray  # thin boxes along the curve
+    placed: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    leader_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    leaders: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+
+
+def _scene(
+    fig: Figure,
+    ax: Axes,
+    xy: np.ndarray,
+    marker_pt: float,
+    extra_marks: Sequence[tuple[float, float]],
+) -> _Scene:
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    px_per_pt = fig.dpi / 72.0
+    r_mark = marker_pt / 2 * px_per_pt + 1.5
+    to_disp = ax.transData.transform
+    area = ax.get_window_extent(renderer)
+    # keep labels inside the axes and above the phase-name strip
+    strip_top = float(to_disp((0.0, STRIP_TOP))[1])
+    # obstacles: every dot, the curve (as sampled points), later labels and leaders
+    mxy = np.vstack([xy, to_disp(np.array(extra_marks))]) if extra_marks else xy
+    marks = np.column_stack(
+        [mxy[:, 0] - r_mark, mxy[:, 1] - r_mark, mxy[:, 0] + r_mark, mxy[:, 1] + r_mark]
+    )
+    xs = np.linspace(0, 1, 800)
+    curve_pts = to_disp(np.column_stack([xs, curve_y(xs)]))
+    lw = 2.5 * px_per_pt
+    curve_boxes = np.column_stack(
+        [curve_pts[:, 0] - 1, curve_pts[:, 1] - lw, curve_pts[:, 0] + 1, curve_pts[:, 1] + lw]
+    )
+    return _Scene(
+        r_mark=r_mark,
+        pad=1.5 * px_per_pt,
+        gap=2.0 * px_per_pt,
+        lo_x=area.x0 + 2,
+        hi_x=area.x1 - 2,
+        lo_y=strip_top + 2,
+        hi_y=area.y1 - 2,
+        marks=marks,
+        curve_pts=curve_pts,
+        curve_boxes=curve_boxes,
+    )
+
+
+def _normals(ax: Axes, points: Sequence[CurvePoint]) -> np.ndarray:
+    """Unit normals of the curve (in display space) at each dot, pointing up."""
+    if not len(points):
+        return np.zeros((0, 2))
+    to_disp = ax.transData.transform
+    eps = 1e-3
+    xs_ = np.array([p.x for p in points])
+    a_ = to_disp(np.column_stack([xs_ - eps, curve_y(xs_ - eps)]))
+    b_ = to_disp(np.column_stack([xs_ + eps, curve_y(xs_ + eps)]))
+    tan = b_ - a_
+    normals = np.column_stack([-tan[:, 1], tan[:, 0]])
+    normals /= np.hypot(normals[:, 0], normals[:, 1])[:, None]
+    normals[normals[:, 1] < 0] *= -1
+    return normals
+
+
+def _candidates(
+    px: float, py: float, w: float, h: float, normal: np.ndarray, sc: _Scene
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate centres with their base cost (N×3, cheapest first) and boxes (N×4),
+    all inside the plot: beside the dot, stacked in columns above and below it, and
+    fanned out along the curve's normal."""
+    r, gap = sc.r_mark, sc.gap
+    near = [
+        (px + r + gap + w / 2, py),
+        (px - r - gap - w / 2, py),
+        (px, py + r + gap + h / 2),
+        (px, py - r - gap - h / 2),
+        (px + r + w / 2, py + r + h / 2),
+        (px - r - w / 2, py + r + h / 2),
+        (px + r + w / 2, py - r - h / 2),
+        (px - r - w / 2, py - r - h / 2),
+    ]
+    cands = [(cx, cy, k * 0.1) for k, (cx, cy) in enumerate(near)]
+    cands += _column_candidates(px, py, w, h, sc)
+    cands += _fan_candidates(px, py, w, h, normal, sc)
+    arr = np.array(cands)
+    arr = arr[np.argsort(arr[:, 2], kind="stable")]
+    boxes = np.column_stack(
+        [arr[:, 0] - w / 2, arr[:, 1] - h / 2, arr[:, 0] + w / 2, arr[:, 1] + h / 2]
+    )
+    inside = (boxes[:, 0] >= sc.lo_x) & (boxes[:, 2] <= sc.hi_x)
+    inside &= (boxes[:, 1] >= sc.lo_y) & (boxes[:, 3] <= sc.hi_y)
+    return arr[inside], boxes[inside]
+
+
+def _column_candidates(
+    px: float, py: float, w: float, h: float, sc: _Scene
+) -> list[tuple[float, float, float]]:
+    """Boxes stacked above and below the dot, in columns around its x."""
+    out = []
+    step = h * 0.55
+    n_steps = int((sc.hi_y - sc.lo_y) / step) + 2
+    dxs = [0.0]
+    for j in range(1, 9):
+        dxs += [j * w * 0.5, -j * w * 0.5]
+    for s in range(1, n_steps):
+        for sign in (1.0, -1.0):
+            cy = py + sign * (sc.r_mark + sc.gap + h / 2 + s * step)
+            for dx in dxs:
+                # leader length, with sideways moves costing more than vertical ones
+                out.append((px + dx, cy, math.hypot(dx * 1.6, cy - py) + 8))
+    return out
+
+
+def _fan_candidates(
+    px: float, py: float, w: float, h: float, normal: np.ndarray, sc: _Scene
+) -> list[tuple[float, float, float]]:
+    """A fan along the curve's normal (both sides, tilted up to ±60°): in a dense run of
+    dots on a slope these give short leaders that do not cross."""
+    out = []
+    nx, ny = normal
+    for side in (1.0, -1.0):
+        base_ang = math.atan2(side * ny, side * nx)
+        for tilt in (0.0, 0.35, -0.35, 0.7, -0.7, 1.05, -1.05):
+            ux, uy = math.cos(base_ang + tilt), math.sin(base_ang + tilt)
+            ox = w / 2 * max(-1.0, min(1.0, ux * 2.5))
+            oy = h / 2 * max(-1.0, min(1.0, uy * 2.5))
+            for k in range(1, 16):
+                dist = sc.r_mark + sc.gap + k * h * 0.45
+                out.append((px + ux * dist + ox, py + uy * dist + oy, dist + 6 + abs(tilt) * 6))
+    return out
+
+
+def _candidate_costs(
+    px: float, py: float, base: np.ndarray, boxes: np.ndarray, sc: _Scene
+) -> np.ndarray:
+    """Total cost of each candidate box; ``inf`` where it would overlap a label or a dot."""
+    placed, marks = sc.placed, sc.marks
+    bad = _overlaps(boxes, placed) | _overlaps(boxes, marks)
+    # crossing the curve or sitting on a leader line is allowed only as a last resort
+    soft = _overlaps(boxes, sc.curve_boxes) | _contains_points(boxes, sc.leader_pts)
+    cost = base + np.where(soft, 1e5, 0.0)
+    ex = np.clip(px, boxes[:, 0], boxes[:, 2])
+    ey = np.clip(py, boxes[:, 1], boxes[:, 3])
+    ts = np.linspace(0.2, 1.0, 9)
+    sx = px + (ex[:, None] - px) * ts  # M×9 sample points along each leader
+    sy = py + (ey[:, None] - py) * ts
+    # a leader that crosses the curve, or runs through another dot, reads as pointing
+    # at the wrong thing
+    side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
+    crosses_curve = (side != side[:, :1]).any(axis=1)
+    far = np.hypot(sx - px, sy - py) > 6
+    on_mark = np.zeros(len(boxes), dtype=bool)
+    for k in range(len(ts)):
+        hit = (sx[:, k : k + 1] > marks[None, :, 0]) & (sx[:, k : k + 1] < marks[None, :, 2])
+        hit &= (sy[:, k : k + 1] > marks[None, :, 1]) & (sy[:, k : k + 1] < marks[None, :, 3])
+        on_mark |= hit.any(axis=1) & far[:, k]
+    cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
+    if placed.size:
+        # a leader line that crosses another label is confusing: penalise it
+        cross = np.zeros(len(boxes), dtype=bool)
+        for t in np.linspace(0.15, 0.95, 9):
+            sp = np.column_stack([px + (ex - px) * t, py + (ey - py) * t])
+            hit = (sp[:, None, 0] > placed[None, :, 0]) & (sp[:, None, 0] < placed[None, :, 2])
+            hit &= (sp[:, None, 1] > placed[None, :, 1]) & (sp[:, None, 1] < placed[None, :, 3])
+            cross |= hit.any(axis=1)
+        cost = cost + np.where(cross, 400.0, 0.0)
+        if sc.leaders.size:
+            # leader lines crossing each other make a fan that is hard to follow
+            cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
+    return np.where(bad, np.inf, cost)
+
+
+def _crossings(
+    px: float, py: float, ex: np.ndarray, ey: np.ndarray, segs: np.ndarray
+) -> np.ndarray:
+    """How many of ``segs`` (L×4) each segment (px, py)→(ex[i], ey[i]) properly crosses."""
+
+    def orient(
+        ax_: np.ndarray,
+        ay: np.ndarray,
+        bx: np.ndarray,
+        by: np.ndarray,
+        cx: np.ndarray,
+        cy: np.ndarray,
+    ) -> np.ndarray:
+        return np.sign((bx - ax_) * (cy - ay) - (by - ay) * (cx - ax_))
+
+    a_x = np.full((len(ex), 1), px)
+    a_y = np.full((len(ex), 1), py)
+    b_x, b_y = ex[:, None], ey[:, None]
+    c_x, c_y, d_x, d_y = (segs[None, :, k] for k in range(4))
+    o1 = orient(a_x, a_y, b_x, b_y, c_x, c_y)
+    o2 = orient(a_x, a_y, b_x, b_y, d_x, d_y)
+    o3 = orient(c_x, c_y, d_x, d_y, a_x, a_y)
+    o4 = orient(c_x, c_y, d_x, d_y, b_x, b_y)
+    return ((o1 * o2 < 0) & (o3 * o4 < 0)).sum(axis=1)
+
+
+def _cheapest(px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene) -> int:
+    """The index of the cheapest usable candidate, or -1 when none is usable.
+
+    Candidates are costed in chunks, cheapest base cost first; penalties only add to
+    the base cost, so once a chunk starts above the best total found the rest cannot win.
+    """
+    best, best_cost = -1, math.inf
+    for start in range(0, len(arr), CHUNK):
+        if arr[start, 2] >= best_cost:
+            break
+        sl = slice(start, start + CHUNK)
+        costs = _candidate_costs(px, py, arr[sl, 2], boxes[sl], sc)
+        k = int(np.argmin(costs))
+        if costs[k] < best_cost:
+            best, best_cost = start + k, float(costs[k])
+    return best
+
+
+def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> None:
+    """A thin line from the dot's edge to the nearest point of its label (``box``)."""
+    ex, ey = _nearest_on_box(px, py, box + np.array([sc.pad, sc.pad, -sc.pad, -sc.pad]))
+    vx, vy = ex - px, ey - py
+    dist = math.hypot(vx, vy) or 1.0
+    sx, sy = px + vx / dist * sc.r_mark, py + vy / dist * sc.r_mark
+    inv = ax.transData.inverted()
+    (a0, a1), (b0, b1) = inv.transform([(sx, sy), (ex, ey)])
+    ax.add_line(
+        Line2D([a0, b0], [a1, b1], lw=0.45, color="#9a9a9a", zorder=2, solid_capstyle="butt")
+    )
+    n = max(int(dist / 3), 2)
+    t = np.linspace(0, 1, n)[:, None]
+    sc.leaders = np.vstack([sc.leaders, [sx, sy, ex, ey]])
+    sc.leader_pts = np.vstack(
+        [sc.leader_pts, np.column_stack([sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]])]
+    )
+
+
+def place_labels(
+    fig: Figure,
+    ax: Axes,
+    points: list[CurvePoint],
+    fontsize: float,
+    marker_pt: float,
+    *,
+    extra_marks: Sequence[tuple[float, float]] = (),
+) -> None:
+    """Draw each point's label where it overlaps no other label and no dot (left to right).
+
+    ``extra_marks`` are further dots (data coordinates) that labels must keep clear of,
+    such as the ghost dots of a previous edition.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    to_disp = ax.transData.transform
+    xy = to_disp(np.array([[p.x, p.y] for p in points])) if points else np.zeros((0, 2))
+    sc = _scene(fig, ax, xy, marker_pt, extra_marks)
+    normals = _normals(ax, points)
+    for i, p in enumerate(points):
+        text = ax.text(
+            p.x,
+            p.y,
+            p.label,
+            fontsize=fontsize,
+            ha="center",
+            va="center",
+            color="#222222",
+            gid=f"{LABEL_GID}-{p.subfield_id}",
+            zorder=5,
+            linespacing=1.05,
+        )
+        ext = text.get_window_extent(renderer)
+        w, h = ext.width + 2 * sc.pad, ext.height + 2 * sc.pad
+        px, py = xy[i]
+        arr, boxes = _candidates(px, py, w, h, normals[i], sc)
+        best = _cheapest(px, py, arr, boxes, sc)
+        if best < 0:
+            log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
+            cx = px + sc.r_mark + sc.gap + w / 2
+            arr = np.array([[cx, py, 0.0]])
+            boxes = np.array([[cx - w / 2, py - h / 2, cx + w / 2, py + h / 2]])
+            best = 0
+        box = boxes[best]
+        sc.placed = np.vstack([sc.placed, box])
+        dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
+        text.set_position((float(dx_), float(dy_)))
+        if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
+            _add_leader(ax, px, py, box, sc)
+
+
+def label_boxes(fig: Figure) -> list[Bbox]:
+    """The display-space bounding boxes of the sub-field labels drawn by ``draw_curve``."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    return [
+        t.get_window_extent(renderer)
+        for ax in fig.axes
+        for t in ax.texts
+        if (t.get_gid() or "").startswith(LABEL_GID + "-")
+    ]

@@ -1,0 +1,102 @@
+"""Reading the assessed curve: the assessments and the names, domains and figures beside them.
+
+The curve, the editions and the exports read the same tables: the ``assessments``
+(one row per sub-field and model), the taxonomy's ``subfields`` and ``domains``, the
+``summary`` at the as-of date, and the meta facts of the last assessment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from techcurve.errors import ReportError
+from techcurve.store.core import Store
+from techcurve.store.meta import Meta
+
+
+@dataclass(frozen=True, slots=True)
+class CurveInputs:
+    """What the curve is drawn from: the assessments, the taxonomy's names, the cut-off."""
+
+    assessments: pl.DataFrame
+    subfields: pl.DataFrame
+    domains: pl.DataFrame
+    as_of: str | None  # the data cut-off (ISO date) the indicators were computed for
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentFacts:
+    """The meta facts recorded with the assessments (see :class:`Meta`)."""
+
+    as_of: str | None
+    taxonomy_version: str | None
+    taxonomy_hash: str | None
+    model: str | None
+    params: str | None  # the model's parameters as JSON
+
+
+def has_assessments(store: Store) -> bool:
+    """Whether the store holds at least one assessment."""
+    return store.has_table("assessments") and store.count("assessments") > 0
+
+
+def assessments(store: Store) -> pl.DataFrame:
+    """The ``assessments`` table (every model); :class:`ReportError` when there is none."""
+    if not has_assessments(store):
+        raise ReportError(f"store {store.path} has no assessments")
+    return store.table("assessments")
+
+
+def subfields(store: Store) -> pl.DataFrame:
+    """The taxonomy's sub-fields: ids, domains, names and queries."""
+    return store.table("subfields")
+
+
+def domains(store: Store) -> pl.DataFrame:
+    """The taxonomy's domains, in taxonomy order."""
+    return store.table("domains")
+
+
+def subfield_names(store: Store) -> dict[str, tuple[str, str]]:
+    """Sub-field id → (Chinese name, English name), the id standing in for a missing name."""
+    if not store.has_table("subfields"):
+        return {}
+    rows = store.sql("SELECT subfield_id, name_zh, name_en FROM subfields").iter_rows()
+    return {str(r[0]): (str(r[1] or r[0]), str(r[2] or r[0])) for r in rows}
+
+
+def summary_columns(store: Store, columns: Sequence[str]) -> pl.DataFrame:
+    """``subfield_id`` and those of ``columns`` the ``summary`` table has (no rows without it)."""
+    if not store.has_table("summary"):
+        return pl.DataFrame({"subfield_id": []}, schema={"subfield_id": pl.Utf8})
+    summary = store.table("summary")
+    return summary.select("subfield_id", *(c for c in columns if c in summary.columns))
+
+
+def as_of(store: Store) -> str | None:
+    """The data cut-off the indicators (and so the assessments) were computed for."""
+    return store.get_meta(Meta.AS_OF)
+
+
+def assessment_facts(store: Store) -> AssessmentFacts:
+    """The cut-off, taxonomy and model recorded with the assessments."""
+    return AssessmentFacts(
+        as_of=store.get_meta(Meta.AS_OF),
+        taxonomy_version=store.get_meta(Meta.TAXONOMY_VERSION),
+        taxonomy_hash=store.get_meta(Meta.TAXONOMY_HASH),
+        model=store.get_meta(Meta.ASSESSED_MODEL),
+        params=store.get_meta(Meta.ASSESSED_PARAMS),
+    )
+
+
+def curve_inputs(store: Store) -> CurveInputs:
+    """Everything :func:`techcurve.render.curve.render_curve` draws, read in one go."""
+    return CurveInputs(
+        assessments=assessments(store),
+        subfields=subfields(store),
+        domains=domains(store),
+        as_of=as_of(store),
+    )
