@@ -58,16 +58,6 @@ KNOWN_BACK_EDGES: set[tuple[str, str]] = {
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"techcurve.assess", "techcurve.assess.backtest", "techcurve.assess.labelled"}),
     frozenset({"techcurve.editions", "techcurve.render.curve"}),
-    frozenset(
-        {
-            "techcurve.cli",
-            "techcurve.cli.assess_cmds",
-            "techcurve.cli.engine_cmds",
-            "techcurve.cli.ingest_cmds",
-            "techcurve.cli.output_cmds",
-            "techcurve.cli.taxonomy_cmds",
-        }
-    ),
 }
 
 
@@ -209,7 +199,6 @@ LONG_FUNCTION_MARK = "# long on purpose:"
 KNOWN_LONG_MODULES: set[str] = {
     "techcurve.assess.backtest",
     "techcurve.assess.snapshot",
-    "techcurve.cli",
     "techcurve.indicators",
     "techcurve.ingest",
     "techcurve.ingest.counts",

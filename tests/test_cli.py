@@ -247,7 +247,7 @@ def test_ingest_inspect_shows_the_records_and_stores_nothing(tmp_path: Path) -> 
 
 
 def test_row_estimate_for_the_progress_bar_counts_line_ends(tmp_path: Path) -> None:
-    from techcurve.cli import estimate_rows
+    from techcurve.cli.progress import estimate_rows
 
     lf = tmp_path / "a.csv"
     lf.write_bytes(b"h1,h2\n1,2\n3,4\n")
@@ -359,13 +359,13 @@ def test_a_run_s_progress_bar_starts_each_stage_without_the_last_one_s_count() -
     from rich.console import Console
     from rich.progress import Progress
 
-    from techcurve.cli import _Bar, _CountColumn
+    from techcurve.cli.progress import Bar, CountColumn
 
     with Progress(console=Console(file=io.StringIO())) as progress:
-        bar = _Bar(progress, progress.add_task("ingest", total=None))
+        bar = Bar(progress, progress.add_task("ingest", total=None))
         bar(120, 200)
         bar.stage("match")
         shown = [t for t in progress.tasks if t.visible]
         assert [(t.description, t.total, t.completed) for t in shown] == [("match", None, 0)]
-        assert _CountColumn().render(shown[0]).plain == ""
+        assert CountColumn().render(shown[0]).plain == ""
         assert [t.completed for t in progress.tasks if not t.visible] == [120]

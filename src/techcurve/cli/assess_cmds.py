@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from techcurve.cli import OVERRIDES, Ctx, out_console
+from techcurve.cli.common import OVERRIDES, Ctx, out_console
 
 
 def _pct(x: float | None) -> str:

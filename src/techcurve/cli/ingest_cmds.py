@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from techcurve.cli import Ctx, out_console
+from techcurve.cli.common import Ctx, out_console
 
 # Record fields shown per record when not null (``--json`` gives every field).
 _SHOWN = ("title", "date", "year", "venue", "organization", "keywords", "ipc", "url",

@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 from rich.cells import cell_len
 
-from techcurve.cli import Ctx
+from techcurve.cli.common import Ctx
 
 DB_OPTION = click.option(
     "--db",

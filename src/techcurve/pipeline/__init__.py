@@ -14,8 +14,27 @@ The CLI is a thin layer over these; a notebook user calls them directly::
 
 Every function opens the store, does its stage in a transaction where it writes, and
 closes the store again, so stages can be re-run alone and in any later process.
+
+Around the stages (:mod:`techcurve.pipeline.outputs`): ``save_edition``,
+``list_editions``, ``delete_edition``, ``diff``, ``export_byor``, ``export_matrix``,
+``export_json``, ``audit``, ``inspect`` and ``status``.
 """
 
+from techcurve.pipeline.outputs import (
+    DeletedEdition,
+    Exported,
+    StoreStatus,
+    audit,
+    delete_edition,
+    diff,
+    export_byor,
+    export_json,
+    export_matrix,
+    inspect,
+    list_editions,
+    save_edition,
+    status,
+)
 from techcurve.pipeline.stages import (
     ExplainResult,
     RunResult,
@@ -33,17 +52,30 @@ from techcurve.pipeline.stages import (
 )
 
 __all__ = [
+    "DeletedEdition",
     "ExplainResult",
+    "Exported",
     "RunResult",
+    "StoreStatus",
     "assess",
+    "audit",
     "compute",
     "curve",
+    "delete_edition",
+    "diff",
     "explain",
+    "export_byor",
+    "export_json",
+    "export_matrix",
     "ingest",
     "ingest_counts",
     "init",
+    "inspect",
+    "list_editions",
     "match",
     "report",
     "run",
+    "save_edition",
+    "status",
     "taxonomy_for",
 ]
