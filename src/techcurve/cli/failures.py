@@ -44,6 +44,8 @@ NEEDS: dict[str, str] = {
     "scale match": "store",
     "scale indicators": "matched",
     "assess-labelled": "indicators",
+    "taxonomy sample": "matched",
+    "taxonomy stats": "matched",
 }
 
 #: the errors a store lacking something raises (a bad input file is never one of them)
@@ -89,14 +91,17 @@ def _command_path(ctx: click.Context) -> str:
 def _add_next_step(error: TechcurveError) -> None:
     """Note on ``error`` the command to run first, when the store lacks what is needed."""
     ctx = click.get_current_context(silent=True)
-    obj = ctx.find_object(Ctx) if ctx else None
-    need = NEEDS.get(_command_path(ctx)) if ctx else None
-    if obj is None or need is None or not isinstance(error, _LACKING):
+    if ctx is None or not isinstance(error, _LACKING):
+        return
+    obj = ctx.find_object(Ctx)
+    need = NEEDS.get(_command_path(ctx))
+    if obj is None or need is None:
         return
     if "`techcurve " in str(error):
         return  # the message already says what to run
     try:
-        step = next_step(need, pipeline.status(obj.db), obj.lang)
+        # a command with a --db of its own (taxonomy …) reads that store
+        step = next_step(need, pipeline.status(ctx.params.get("db") or obj.db), obj.lang)
     except TechcurveError:  # the store cannot be read (busy, another version)
         return
     if step:

@@ -199,7 +199,7 @@ def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> No
     frame = pipeline.assess(
         ctx.db, model=model, overrides=overrides, as_of=parse_date(as_of), config=ctx.config
     )
-    say_phases(ctx, dict(frame.group_by("phase").len().rows()))
+    say_phases(ctx, {p or "": n for p, n in frame.group_by("phase").len().rows()})
     ctx.emit(frame.to_dicts())
 
 

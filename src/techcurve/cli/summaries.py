@@ -86,8 +86,8 @@ def say_indicators(ctx: Ctx, res: IndicatorsResult) -> None:
     )
 
 
-def say_phases(ctx: Ctx, phases: Mapping[str | None, int]) -> None:
-    """How many sub-fields each phase holds ("" or None: insufficient evidence)."""
-    counts = sorted(phases.items(), key=lambda kv: kv[0] or "")
+def say_phases(ctx: Ctx, phases: Mapping[str, int]) -> None:
+    """How many sub-fields each phase holds ("": insufficient evidence)."""
+    counts = sorted(phases.items())
     parts = [f"{p or ctx.t('cli.assess.insufficient')} {n}" for p, n in counts]
     ctx.say(ctx.t("cli.assess.done", phases=ctx.t("cli.list_sep").join(parts)))
