@@ -43,20 +43,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli", ("techcurve.cli", "techcurve.__main__", "techcurve")),
 )
 
-#: import cycles still being removed (issue 14): each as the sorted set of its modules
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset(
-        {
-            "techcurve.cli",
-            "techcurve.cli.assess_cmds",
-            "techcurve.cli.engine_cmds",
-            "techcurve.cli.ingest_cmds",
-            "techcurve.cli.output_cmds",
-            "techcurve.cli.taxonomy_cmds",
-        }
-    ),
-}
-
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
@@ -155,7 +141,6 @@ def test_imports_form_no_cycle() -> None:
     for m in sorted(MODULES):
         if m not in state:
             visit(m)
-    cycles = [c for c in cycles if not any(set(c) <= known for known in KNOWN_CYCLES)]
     assert not cycles, "import cycles:\n" + "\n".join(" → ".join(c) for c in cycles)
 
 
@@ -185,14 +170,6 @@ MAX_FUNCTION_LINES = 80
 #: ``def`` (or its first decorator), saying what was measured
 LONG_FUNCTION_MARK = "# long on purpose:"
 
-#: modules and functions still over the limits (issue 14); these lists only shrink
-KNOWN_LONG_MODULES: set[str] = {
-    "techcurve.cli",
-}
-KNOWN_LONG_FUNCTIONS: set[str] = {
-    "techcurve.pipeline.stages.run",
-}
-
 
 def long_modules() -> set[str]:
     return {
@@ -216,18 +193,13 @@ def long_functions() -> set[str]:
 
 
 def test_no_module_is_a_grab_bag() -> None:
-    extra = sorted(long_modules() - KNOWN_LONG_MODULES)
+    extra = sorted(long_modules())
     assert not extra, f"modules over {MAX_MODULE_LINES} lines: split them by job: {extra}"
 
 
 def test_no_function_is_a_grab_bag() -> None:
-    extra = sorted(long_functions() - KNOWN_LONG_FUNCTIONS)
+    extra = sorted(long_functions())
     assert not extra, (
         f"functions over {MAX_FUNCTION_LINES} lines (split them, or mark a measured hot loop "
         f"with {LONG_FUNCTION_MARK!r} above the def): {extra}"
     )
-
-
-def test_known_long_lists_only_shrink() -> None:
-    assert long_modules() >= KNOWN_LONG_MODULES, sorted(KNOWN_LONG_MODULES - long_modules())
-    assert long_functions() >= KNOWN_LONG_FUNCTIONS, sorted(KNOWN_LONG_FUNCTIONS - long_functions())

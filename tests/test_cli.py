@@ -247,7 +247,7 @@ def test_ingest_inspect_shows_the_records_and_stores_nothing(tmp_path: Path) -> 
 
 
 def test_row_estimate_for_the_progress_bar_counts_line_ends(tmp_path: Path) -> None:
-    from techcurve.cli import estimate_rows
+    from techcurve.cli.progress import estimate_rows
 
     lf = tmp_path / "a.csv"
     lf.write_bytes(b"h1,h2\n1,2\n3,4\n")
@@ -359,13 +359,189 @@ def test_a_run_s_progress_bar_starts_each_stage_without_the_last_one_s_count() -
     from rich.console import Console
     from rich.progress import Progress
 
-    from techcurve.cli import _Bar, _CountColumn
+    from techcurve.cli.progress import Bar, CountColumn
 
     with Progress(console=Console(file=io.StringIO())) as progress:
-        bar = _Bar(progress, progress.add_task("ingest", total=None))
+        bar = Bar(progress, progress.add_task("ingest", total=None))
         bar(120, 200)
         bar.stage("match")
         shown = [t for t in progress.tasks if t.visible]
         assert [(t.description, t.total, t.completed) for t in shown] == [("match", None, 0)]
-        assert _CountColumn().render(shown[0]).plain == ""
+        assert CountColumn().render(shown[0]).plain == ""
         assert [t.completed for t in progress.tasks if not t.visible] == [120]
+
+
+# --------------------------------------------------------------------------- library API
+
+
+def test_status_follows_the_store_through_the_stages(tmp_path: Path, demo_store: Path) -> None:
+    from techcurve.pipeline import StoreStatus, status
+
+    db = tmp_path / "tc.duckdb"
+    assert status(db) == StoreStatus(False, False, False, False, False)
+    run(db, "init")
+    assert status(db) == StoreStatus(True, False, False, False, False)
+    run(db, "ingest-counts", "--profile", "long-csv", str(DATA / "cli" / "counts_long.csv"))
+    assert status(db) == StoreStatus(True, True, False, False, False)
+    run(db, "match")
+    assert status(db) == StoreStatus(True, True, True, False, False)
+    assert status(demo_store) == StoreStatus(True, True, True, True, True)
+
+
+def test_editions_and_exports_through_the_library(demo_store: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from techcurve import pipeline as tc
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_store, db)
+    placed = sum(
+        1 for r in run_json(db, "assess") if r["status"] == "assessed" and r["position"] is not None
+    )
+    info = tc.save_edition(db, "e1")
+    assert (info.name, info.model, info.subfields, info.as_of) == ("e1", "snapshot", placed,
+                                                                   "2016-12-31")  # fmt: skip
+    assert tc.list_editions(db) == [info]
+    same = tc.diff(db, "e1")
+    assert (same.old, same.new, same.threshold, same.changed) == ("e1", "current", 0.05, False)
+    assert tc.diff(db, "e1", threshold=0.5).threshold == 0.5
+    assert tc.delete_edition(db, "e1") == tc.DeletedEdition(name="e1", subfields=placed)
+    assert tc.list_editions(db) == []
+    out = tc.export_json(db, tmp_path / "a.json")
+    assert out == tc.Exported(kind="json", path=tmp_path / "a.json")
+    written = json.loads(out.path.read_text(encoding="utf-8"))
+    assert (written["as_of"], written["model"]) == ("2016-12-31", "snapshot")
+    assert len(written["assessments"]) == len(run_json(db, "assess"))
+    radar = tc.export_byor(db, tmp_path / "radar.csv", lang="en")
+    assert radar.kind == "byor"
+    assert radar.path.read_text(encoding="utf-8").splitlines()[0] == (
+        "name,ring,quadrant,isNew,description"
+    )
+
+
+def test_audit_and_inspect_through_the_library() -> None:
+    from techcurve import pipeline as tc
+    from techcurve.audit import audit_file
+
+    figures = Path(__file__).parent.parent / "src/techcurve/data/figures/infoq_2022.yaml"
+    res = tc.audit(figures)
+    assert res == audit_file(figures)
+    assert (res.tables, res.claims, res.failed) == (6, 5, True)
+    ins = tc.inspect(DATA / "ingest" / "itjuzi_invest_events_excerpt.xlsx", n=2)
+    assert (ins.format, ins.profile, ins.kind, ins.records.height) == (
+        "xlsx", "itjuzi", "financing", 2,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def test_errors_name_the_command_that_makes_what_the_store_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library error speaks of the library; the CLI adds the command to run."""
+    from click.testing import CliRunner
+
+    from techcurve import pipeline
+    from techcurve.cli import cli
+    from techcurve.cli.failures import error_line
+    from techcurve.errors import AssessError, IngestError
+
+    db = tmp_path / "tc.duckdb"
+    run(db, "init")
+
+    def no_indicators(*args: object, **kwargs: object) -> None:
+        raise AssessError(f"store {db} has no indicators")
+
+    monkeypatch.setattr(pipeline, "assess", no_indicators)
+    res = CliRunner().invoke(cli, ["--db", str(db), "assess"])
+    assert isinstance(res.exception, AssessError)  # the library's error, unchanged
+    assert str(res.exception) == f"store {db} has no indicators"
+    assert error_line(res.exception, "en") == (
+        f"error: store {db} has no indicators: run `techcurve indicators` first"
+    )
+    with monkeypatch.context() as m:
+        m.setenv("TECHCURVE_LANG", "zh")
+        res = CliRunner().invoke(cli, ["--db", str(db), "assess"])
+        assert error_line(res.exception, "zh") == (
+            f"错误：store {db} has no indicators：请先运行 `techcurve indicators`"
+        )
+    res = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.duckdb"), "assess"])
+    assert error_line(res.exception, "en") == (
+        f"error: store {db} has no indicators: run `techcurve init` first (or pass --db PATH)"
+    )
+
+    def bad_file(*args: object, **kwargs: object) -> None:
+        raise IngestError("file does not exist", path="x.csv")
+
+    monkeypatch.setattr(pipeline, "ingest", bad_file)  # not something a stage makes
+    res = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.duckdb"), "ingest", "x.csv"])
+    assert error_line(res.exception, "en") == "error: x.csv: file does not exist"
+
+
+def test_next_steps_per_need() -> None:
+    from techcurve.cli.failures import NEEDS, next_step
+    from techcurve.pipeline import StoreStatus
+
+    empty = StoreStatus(True, False, False, False, False)
+    assert next_step("store", empty, "en") is None
+    assert next_step("records", empty, "en") == (
+        "run `techcurve ingest` or `techcurve ingest-counts` first"
+    )
+    assert next_step("matched", empty, "en") == "run `techcurve match` first"
+    assert next_step("indicators", empty, "zh") == "请先运行 `techcurve indicators`"
+    assert next_step("assessments", empty, "en") == "run `techcurve assess` first"
+    assert next_step("assessments", StoreStatus(True, True, True, True, True), "en") is None
+    from techcurve.cli import cli
+
+    def paths(group: object, prefix: str = "") -> set[str]:
+        out = set()
+        for name, cmd in getattr(group, "commands", {}).items():
+            out |= paths(cmd, prefix + name + " ") if hasattr(cmd, "commands") else {prefix + name}
+        return out
+
+    assert set(NEEDS) <= paths(cli)
+
+
+def test_messages_in_chinese_with_techcurve_lang(tmp_path: Path) -> None:
+    db = tmp_path / "tc.duckdb"
+    env = {**os.environ, "TECHCURVE_LANG": "zh", "COLUMNS": "300"}  # (no wrapping)
+
+    def zh(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "techcurve", "--db", str(db), *args],
+            capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
+
+    assert zh("init").stdout.strip() == f"存储已就绪：{db}"
+    assert zh("edition", "list").stdout.strip() == "尚未保存任何版本：`techcurve edition save NAME`"
+    proc = zh("--db", str(tmp_path / "none.duckdb"), "edition", "list")
+    assert proc.returncode == 5
+    assert proc.stderr.startswith("错误：")
+    assert run(db, "edition", "list").stdout.strip() == (
+        "no editions saved yet: `techcurve edition save NAME`"
+    )
+
+
+def test_dates_on_the_command_line() -> None:
+    from datetime import date
+
+    import click
+
+    from techcurve.cli.common import parse_date
+
+    assert parse_date("2016-12-31") == date(2016, 12, 31)
+    assert parse_date("2016") == date(2016, 12, 31)
+    assert parse_date(None) is None
+    with pytest.raises(click.BadParameter, match=r"'20x' is not a date \(expected YYYY-MM-DD"):
+        parse_date("20x")
+
+
+def test_the_help_lists_the_exit_codes() -> None:
+    from click.testing import CliRunner
+
+    from techcurve.cli import cli
+
+    out = CliRunner().invoke(cli, ["--help"]).output
+    assert "Exit codes:" in out and "5    the store is missing" in out
+    assert "TECHCURVE_LANG=zh" in out

@@ -1,13 +1,19 @@
 """techcurve: evidence-based technology maturity curves.
 
-The stages are functions of :mod:`techcurve.pipeline` (each takes the store path), for
-notebooks and scripts::
+The library API is :mod:`techcurve.pipeline`: one function per stage, each taking the
+store path and returning a dataclass or a polars frame, for notebooks and scripts::
 
     from techcurve import pipeline as tc
     tc.init("my.duckdb")
     tc.ingest("my.duckdb", ["events.xlsx"], kind="financing", profile="itjuzi")
     tc.match("my.duckdb"); tc.indicators("my.duckdb"); tc.assess("my.duckdb")
     tc.curve("my.duckdb", ["curve.png"]); tc.report("my.duckdb", "report.html")
+
+The stages: ``init``, ``ingest``, ``ingest_counts``, ``match``, ``indicators``,
+``assess``, ``explain``, ``curve``, ``report`` and ``run`` (all of them at once). Around
+them: ``save_edition``, ``list_editions``, ``delete_edition``, ``diff``,
+``export_byor``, ``export_matrix``, ``export_json``, ``audit``, ``inspect`` and
+``status``. The ``techcurve`` command line (:mod:`techcurve.cli`) calls these.
 
 (They are not re-exported here: ``techcurve.assess``, ``.match``, ``.ingest`` and
 ``.report`` are the stage packages, and importing one would shadow a function of

@@ -12,7 +12,7 @@ from rich.table import Table
 from techcurve import pipeline
 from techcurve.assess.backtest import BacktestResult
 from techcurve.assess.scoring import PHASES
-from techcurve.cli import OVERRIDES, Ctx, out_console
+from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError
 from techcurve.text import t
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import click
 
 from techcurve import pipeline
-from techcurve.cli import AS_OF, Ctx, _date, _progress, _say_links
+from techcurve.cli.common import AS_OF, Ctx
+from techcurve.cli.common import parse_date as _date
+from techcurve.cli.progress import progress_bar as _progress
+from techcurve.cli.summaries import say_links as _say_links
 from techcurve.text import t
 
 ENGINE = click.option(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.table import Table
 
-from techcurve.cli import Ctx, out_console
+from techcurve.cli.common import Ctx, out_console
 
 if TYPE_CHECKING:
     from techcurve.ingest import Inspection

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
 import click
+from rich.table import Table
 
-from techcurve.cli import Ctx, out_console
+from techcurve import pipeline
+from techcurve.cli.common import OUTPUT_LANG, Ctx, out_console
+from techcurve.errors import ReportError
 
 AUDIT_FAILED_EXIT = 1
 
@@ -32,35 +34,34 @@ def edition() -> None:
 @click.pass_obj
 def edition_save(ctx: Ctx, name: str, model: str | None, replace: bool) -> None:
     """Store every sub-field's final phase and position as edition NAME (e.g. 2022)."""
-    from techcurve.editions import save_edition
-    from techcurve.store import Store
-
-    with Store.open(ctx.db) as st:
-        info = save_edition(st, name, model=model, replace=replace)
+    info = pipeline.save_edition(ctx.db, name, model=model, replace=replace)
     ctx.say(
-        f"edition {info.name}: {info.subfields} sub-fields (as of {info.as_of}, model {info.model})"
+        ctx.t(
+            "cli.edition.saved",
+            name=info.name,
+            subfields=info.subfields,
+            as_of=info.as_of,
+            model=info.model,
+        )
     )
     ctx.emit(asdict(info))
+
+
+_EDITION_COLUMNS = ("name", "saved_at", "as_of", "model", "subfields")
 
 
 @edition.command("list")
 @click.pass_obj
 def edition_list(ctx: Ctx) -> None:
     """List saved editions."""
-    from rich.table import Table
-
-    from techcurve.editions import list_editions
-    from techcurve.store import Store
-
-    with Store.open(ctx.db, read_only=True) as st:
-        eds = list_editions(st)
+    eds = pipeline.list_editions(ctx.db)
     ctx.emit([asdict(e) for e in eds])
     if ctx.json or ctx.quiet:
         return
     if not eds:
-        ctx.say("no editions saved yet: `techcurve edition save NAME`")
+        ctx.say(ctx.t("cli.edition.none", command="`techcurve edition save NAME`"))
         return
-    table = Table("edition", "saved at", "as of", "model", "sub-fields")
+    table = Table(*(ctx.t(f"cli.edition.col.{c}") for c in _EDITION_COLUMNS))
     for e in eds:
         table.add_row(e.name, e.saved_at or "", e.as_of or "", e.model or "", str(e.subfields))
     out_console.print(table)
@@ -71,13 +72,9 @@ def edition_list(ctx: Ctx) -> None:
 @click.pass_obj
 def edition_delete(ctx: Ctx, name: str) -> None:
     """Delete a saved edition."""
-    from techcurve.editions import delete_edition
-    from techcurve.store import Store
-
-    with Store.open(ctx.db) as st:
-        n = delete_edition(st, name)
-    ctx.say(f"deleted edition {name} ({n} sub-fields)")
-    ctx.emit({"edition": name, "deleted": n})
+    deleted = pipeline.delete_edition(ctx.db, name)
+    ctx.say(ctx.t("cli.edition.deleted", name=deleted.name, subfields=deleted.subfields))
+    ctx.emit({"edition": deleted.name, "deleted": deleted.subfields})
 
 
 @click.command()
@@ -97,11 +94,7 @@ def diff(ctx: Ctx, old: str, new: str, threshold: float) -> None:
     Lists sub-fields that appeared, disappeared, changed phase, or moved more than
     --threshold within their phase. Use the global --json for machine output.
     """
-    from techcurve.editions import diff_editions
-    from techcurve.store import Store
-
-    with Store.open(ctx.db, read_only=True) as st:
-        d = diff_editions(st, old, new, threshold=threshold)
+    d = pipeline.diff(ctx.db, old, new, threshold=threshold)
     ctx.emit(d.to_dict())
     if ctx.json or ctx.quiet:
         return
@@ -111,19 +104,19 @@ def diff(ctx: Ctx, old: str, new: str, threshold: float) -> None:
 
     ctx.say(f"[bold]{old} → {new}[/bold]")
     for title, rows in (
-        ("appeared", d.appeared),
-        ("disappeared", d.disappeared),
-        ("moved phase", d.moved_phase),
-        (f"moved more than {threshold:g} within the phase", d.moved_position),
+        (ctx.t("cli.diff.appeared"), d.appeared),
+        (ctx.t("cli.diff.disappeared"), d.disappeared),
+        (ctx.t("cli.diff.moved_phase"), d.moved_phase),
+        (ctx.t("cli.diff.moved_position", threshold=threshold), d.moved_position),
     ):
         ctx.say(f"\n{title} ({len(rows)})")
         for r in rows:
             ctx.say(
-                f"  {r.subfield_id:<28} {r.name_zh}: {r.old_phase or '–'} {pos(r.old_position)}"
-                f" → {r.new_phase or '–'} {pos(r.new_position)}"
+                f"  {r.subfield_id:<28} {r.name_zh}: {r.old_phase or '–'} "
+                f"{pos(r.old_position)} → {r.new_phase or '–'} {pos(r.new_position)}"
             )
     if not d.changed:
-        ctx.say("\nno changes")
+        ctx.say("\n" + ctx.t("cli.diff.none"))
 
 
 @click.command()
@@ -143,21 +136,19 @@ def audit(ctx: Ctx, report_data: str | None, figures: str | None) -> None:
     --figures checks any report's published figures (e.g.
     src/techcurve/data/figures/infoq_2022.yaml). Exits 1 when anything is found.
     """
-    from techcurve.audit import audit_file
-    from techcurve.errors import ReportError
-
     if bool(report_data) == bool(figures):
-        raise ReportError("give either a report's .data.json or --figures FILE (one of them)")
-    res = audit_file(Path(str(report_data or figures)))
+        raise ReportError(ctx.t("cli.audit.either"))
+    res = pipeline.audit(str(report_data or figures))
     ctx.emit(res.to_dict())
     if not ctx.json:
         for f in res.findings:
             click.echo(f"{f.level}: {f.where}: {f.message}", err=f.level != "info")
         bad = [f for f in res.findings if f.level != "info"]
-        ctx.say(
-            f"{res.source}: {res.tables} tables, {res.claims} claims checked; "
-            + (f"{len(bad)} findings" if bad else "consistent")
-        )
+        checked = {"source": res.source, "tables": res.tables, "claims": res.claims}
+        if bad:
+            ctx.say(ctx.t("cli.audit.findings", findings=len(bad), **checked))
+        else:
+            ctx.say(ctx.t("cli.audit.consistent", **checked))
     if res.failed:
         sys.exit(AUDIT_FAILED_EXIT)
 
@@ -167,40 +158,29 @@ def export() -> None:
     """Export the assessments for other tools (BYOR radar, priority matrix, JSON)."""
 
 
-LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-
-
 @export.command("byor")
 @click.argument("out", type=click.Path(dir_okay=False))
-@LANG
+@OUTPUT_LANG
 @click.option(
     "--compare", default=None, metavar="EDITION", help="Mark sub-fields not in this edition as new."
 )
 @click.pass_obj
 def export_byor_cmd(ctx: Ctx, out: str, lang: str, compare: str | None) -> None:
     """A ThoughtWorks Build-Your-Own-Radar CSV (name, ring, quadrant, isNew, description)."""
-    from techcurve.exports import export_byor
-    from techcurve.store import Store
-
-    with Store.open(ctx.db, read_only=True) as st:
-        p = export_byor(st, Path(out), lang=lang, compare=compare, config=ctx.config)
-    ctx.say(f"radar CSV: {p}")
-    ctx.emit(str(p))
+    res = pipeline.export_byor(ctx.db, out, lang=lang, compare=compare, config=ctx.config)
+    ctx.say(ctx.t("cli.export.byor", path=res.path))
+    ctx.emit(str(res.path))
 
 
 @export.command("matrix")
 @click.argument("out", type=click.Path(dir_okay=False))
-@LANG
+@OUTPUT_LANG
 @click.pass_obj
 def export_matrix_cmd(ctx: Ctx, out: str, lang: str) -> None:
     """A Gartner-style priority matrix (benefit × years to plateau) as .png, .svg or .pdf."""
-    from techcurve.exports import export_matrix
-    from techcurve.store import Store
-
-    with Store.open(ctx.db, read_only=True) as st:
-        p = export_matrix(st, Path(out), lang=lang, config=ctx.config)
-    ctx.say(f"priority matrix: {p}")
-    ctx.emit(str(p))
+    res = pipeline.export_matrix(ctx.db, out, lang=lang, config=ctx.config)
+    ctx.say(ctx.t("cli.export.matrix", path=res.path))
+    ctx.emit(str(res.path))
 
 
 @export.command("json")
@@ -208,13 +188,9 @@ def export_matrix_cmd(ctx: Ctx, out: str, lang: str) -> None:
 @click.pass_obj
 def export_json_cmd(ctx: Ctx, out: str) -> None:
     """All assessments (every model) with their reasons, as JSON."""
-    from techcurve.exports import export_json
-    from techcurve.store import Store
-
-    with Store.open(ctx.db, read_only=True) as st:
-        p = export_json(st, Path(out))
-    ctx.say(f"assessments JSON: {p}")
-    ctx.emit(str(p))
+    res = pipeline.export_json(ctx.db, out)
+    ctx.say(ctx.t("cli.export.json", path=res.path))
+    ctx.emit(str(res.path))
 
 
 def register(cli: click.Group) -> None:

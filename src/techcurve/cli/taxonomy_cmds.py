@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from rich.cells import cell_len
 
 from techcurve import pipeline
-from techcurve.cli import Ctx
+from techcurve.cli.common import Ctx
 from techcurve.taxonomy.diff import TaxonomyDiff
 from techcurve.taxonomy.review import (
     KINDS,

@@ -17,10 +17,29 @@ The scale-out of match and indicators over a Parquet export (``tc.export_parquet
 
 Every function opens the store, does its stage in a transaction where it writes, and
 closes the store again, so stages can be re-run alone and in any later process.
+
+Around the stages (:mod:`techcurve.pipeline.outputs`): ``save_edition``,
+``list_editions``, ``delete_edition``, ``diff``, ``export_byor``, ``export_matrix``,
+``export_json``, ``audit``, ``inspect`` and ``status``.
 """
 
-from techcurve.pipeline.scaleout import export_parquet, scale_indicators, scale_match
 from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
+from techcurve.pipeline.outputs import (
+    DeletedEdition,
+    Exported,
+    StoreStatus,
+    audit,
+    delete_edition,
+    diff,
+    export_byor,
+    export_json,
+    export_matrix,
+    inspect,
+    list_editions,
+    save_edition,
+    status,
+)
+from techcurve.pipeline.scaleout import export_parquet, scale_indicators, scale_match
 from techcurve.pipeline.stages import (
     ExplainResult,
     RunResult,
@@ -50,29 +69,42 @@ from techcurve.pipeline.taxonomy import (
 
 __all__ = [
     "BacktestRun",
+    "DeletedEdition",
     "ExplainResult",
+    "Exported",
     "RunResult",
+    "StoreStatus",
+    "TaxonomyCheck",
+    "TaxonomyExport",
+    "TaxonomyImport",
     "assess",
     "assess_labelled",
+    "audit",
     "backtest",
     "curve",
+    "delete_edition",
+    "diff",
     "explain",
+    "export_byor",
+    "export_json",
+    "export_matrix",
     "export_parquet",
     "indicators",
     "ingest",
     "ingest_counts",
     "init",
+    "inspect",
+    "list_editions",
     "match",
     "report",
     "run",
-    "TaxonomyCheck",
-    "TaxonomyExport",
-    "TaxonomyImport",
+    "save_edition",
+    "scale_indicators",
+    "scale_match",
+    "status",
     "taxonomy_check",
     "taxonomy_diff",
     "taxonomy_export",
-    "scale_indicators",
-    "scale_match",
     "taxonomy_for",
     "taxonomy_import",
     "taxonomy_sample",

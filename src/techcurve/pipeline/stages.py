@@ -290,17 +290,7 @@ def run(
     ``progress`` gets the rows read (as for :func:`ingest`), ``on_stage`` the name of
     each stage as it starts.
     """
-    seconds: dict[str, float] = {}
-    started = time.perf_counter()
-
-    def lap(stage: str, following: str | None) -> None:
-        nonlocal started
-        now = time.perf_counter()
-        seconds[stage] = now - started
-        started = now
-        if following and on_stage:
-            on_stage(following)
-
+    laps = _Laps(on_stage)
     if not Path(db).exists():
         init(db)
     tax = taxonomy_for(db, taxonomy)
@@ -310,24 +300,19 @@ def run(
             db, files, kind=kind, profile=profile, mapping=mapping, rejects_dir=rejects_dir,
             encoding=encoding, config=config, progress=progress, taxonomy=tax,
         )  # fmt: skip
-        lap("ingest", "match")
+        laps.done("ingest", "match")
     matched = match(db, taxonomy=tax)
-    lap("match", "indicators")
+    laps.done("match", "indicators")
     computed = indicators(db, as_of=as_of, config=config)
-    lap("indicators", "assess")
+    laps.done("indicators", "assess")
     frame = assess(db, model=model, overrides=overrides, as_of=as_of, config=config)
-    lap("assess", "curve")
+    laps.done("assess", "curve")
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
-    drawn: list[Path] = []
-    if frame.height:
-        from techcurve.render.curve import select_assessments  # noqa: PLC0415 - matplotlib
-
-        if select_assessments(frame)["plot_position"].is_not_null().any():
-            drawn = curve(db, [outdir / "curve.svg", outdir / "curve.png"], lang=lang, title=title)
-    lap("curve", "report")
+    drawn = _draw_if_placed(db, frame, outdir, lang=lang, title=title)
+    laps.done("curve", "report")
     written = report(db, outdir / "report.html", lang=lang, title=title)
-    lap("report", None)
+    laps.done("report", None)
     phases = dict(frame.group_by("phase").len().rows()) if frame.height else {}
     return RunResult(
         ingest=summaries,
@@ -336,8 +321,35 @@ def run(
         phases={str(p or ""): int(n) for p, n in phases.items()},
         curve=drawn,
         report=written,
-        seconds=seconds,
+        seconds=laps.seconds,
     )
+
+
+class _Laps:
+    """Wall seconds per stage of :func:`run`, telling ``on_stage`` which one starts next."""
+
+    def __init__(self, on_stage: Callable[[str], None] | None) -> None:
+        self.seconds: dict[str, float] = {}
+        self._on_stage = on_stage
+        self._started = time.perf_counter()
+
+    def done(self, stage: str, following: str | None) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = now - self._started
+        self._started = now
+        if following and self._on_stage:
+            self._on_stage(following)
+
+
+def _draw_if_placed(
+    db: PathLike, frame: pl.DataFrame, outdir: Path, *, lang: str, title: str | None
+) -> list[Path]:
+    """``curve.svg`` and ``curve.png`` in ``outdir``, when some sub-field has a position."""
+    from techcurve.editions import select_assessments
+
+    if not frame.height or select_assessments(frame)["plot_position"].is_null().all():
+        return []
+    return curve(db, [outdir / "curve.svg", outdir / "curve.png"], lang=lang, title=title)
 
 
 @dataclass(frozen=True, slots=True)

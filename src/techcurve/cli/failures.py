@@ -1,0 +1,138 @@
+"""What the CLI makes of a library error: one line naming the command to run next.
+
+Library errors speak of the library ("store x has no indicators"). When a command
+fails because the store lacks what the command needs (see :data:`NEEDS`), the CLI
+adds the command that makes it ("run `techcurve indicators` first"): each command's
+callback is wrapped by :func:`name_next_steps`, which asks the store how far it has
+come (:func:`techcurve.pipeline.status`) and adds the step to the error as a note
+(PEP 678) that :func:`error_line` prints. The error itself is re-raised unchanged, so
+``CliRunner`` callers still see the library's exception.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from techcurve import pipeline
+from techcurve.cli.common import Ctx
+from techcurve.errors import AssessError, ReportError, StoreError, TechcurveError
+from techcurve.text import Lang, t
+
+#: What each command needs the store to hold (``store``: only that it exists); the
+#: commands not listed need nothing a stage makes.
+NEEDS: dict[str, str] = {
+    "ingest": "store",
+    "ingest-counts": "store",
+    "match": "records",
+    "indicators": "matched",
+    "assess": "indicators",
+    "explain": "assessments",
+    "curve": "assessments",
+    "report": "assessments",
+    "edition save": "assessments",
+    "edition list": "store",
+    "edition delete": "store",
+    "diff": "store",
+    "export byor": "assessments",
+    "export matrix": "assessments",
+    "export json": "assessments",
+    "export-parquet": "records",
+    "scale match": "store",
+    "scale indicators": "matched",
+    "assess-labelled": "indicators",
+    "taxonomy sample": "matched",
+    "taxonomy stats": "matched",
+}
+
+#: the errors a store lacking something raises (a bad input file is never one of them)
+_LACKING = (StoreError, AssessError, ReportError)
+
+#: the mark of the note :func:`name_next_steps` adds (other notes are not the CLI's)
+_NOTE = "next step: "
+
+
+def next_step(need: str, status: pipeline.StoreStatus, lang: Lang) -> str | None:
+    """The command that makes what is needed, when the store lacks it."""
+    if not status.exists:
+        return t("cli.next.store", lang, init="`techcurve init`")
+    have = {
+        "store": True,
+        "records": status.records,
+        "matched": status.matched,
+        "indicators": status.indicators,
+        "assessments": status.assessments,
+    }[need]
+    if have:
+        return None
+    if need == "records":
+        return t(
+            "cli.next.records",
+            lang,
+            ingest="`techcurve ingest`",
+            ingest_counts="`techcurve ingest-counts`",
+        )
+    command = {"matched": "match", "indicators": "indicators", "assessments": "assess"}[need]
+    return t("cli.next.stage", lang, command=f"`techcurve {command}`")
+
+
+def _command_path(ctx: click.Context) -> str:
+    """``edition save`` for ``techcurve edition save`` (the root's name left out)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+def _add_next_step(error: TechcurveError) -> None:
+    """Note on ``error`` the command to run first, when the store lacks what is needed."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not isinstance(error, _LACKING):
+        return
+    obj = ctx.find_object(Ctx)
+    need = NEEDS.get(_command_path(ctx))
+    if obj is None or need is None:
+        return
+    if "`techcurve " in str(error):
+        return  # the message already says what to run
+    try:
+        # a command with a --db of its own (taxonomy …) reads that store
+        step = next_step(need, pipeline.status(ctx.params.get("db") or obj.db), obj.lang)
+    except TechcurveError:  # the store cannot be read (busy, another version)
+        return
+    if step:
+        error.add_note(_NOTE + step)
+
+
+def _naming_next_step(callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except TechcurveError as e:
+            _add_next_step(e)
+            raise
+
+    return run
+
+
+def name_next_steps(group: click.Group) -> None:
+    """Wrap every command of ``group`` (and of its sub-groups) so that its errors
+    name the command to run first when the store lacks what it needs."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            name_next_steps(command)
+        elif command.callback is not None:
+            command.callback = _naming_next_step(command.callback)
+
+
+def error_line(error: TechcurveError, lang: Lang) -> str:
+    """The one line printed for ``error``: its message and the step to run first."""
+    steps = [n.removeprefix(_NOTE) for n in getattr(error, "__notes__", ()) if n.startswith(_NOTE)]
+    if steps:
+        return t("cli.error_next", lang, message=str(error), step=steps[-1])
+    return t("cli.error", lang, message=str(error))
