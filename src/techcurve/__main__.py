@@ -3,8 +3,8 @@
 Before anything loads polars, its allocator (jemalloc) is told to keep freed pages
 for 10 s instead of returning them to the system at once (``_RJEM_MALLOC_CONF``; a
 value set in the environment wins): ingest and match allocate and free hundreds of
-megabytes per batch, and returned pages come back as page faults. docs/performance.md has
-the measurement.
+megabytes per batch, and returned pages come back as page faults. docs/performance.md
+("Fourth session", item 6) has the measurement.
 Only the command line does this: a notebook importing techcurve keeps its settings.
 """
 

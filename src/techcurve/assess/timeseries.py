@@ -154,7 +154,8 @@ def fit_s_curve(
     inc = np.diff(y, prepend=0.0)
     tm0 = float(x[int(np.argmax(inc))])
     names = ["logistic", "gompertz"] if curve == "best" else [curve]
-    # imported here: scipy.optimize is slow to import (docs/performance.md), and assessing
+    # imported here: scipy.optimize is slow to import (docs/performance.md, "Stages after
+    # ingest", "What the profiles showed (before)"), and assessing
     # with the other models (or a report without cards) never fits a curve
     from scipy.optimize import OptimizeWarning, curve_fit
 

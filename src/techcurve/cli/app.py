@@ -102,7 +102,8 @@ def main() -> None:
 
     The process ends as soon as the command is done and its output flushed, without the
     interpreter's teardown: once Numba's compiled functions are loaded, LLVM's teardown
-    adds a noticeable delay to every command (docs/performance.md), and there is nothing
+    adds a noticeable delay to every command (docs/performance.md, "Fourth session",
+    item 6), and there is nothing
     left for it to do (stores are closed, files written and closed, threads joined)."""
     _exit(_main())
 

@@ -2,9 +2,10 @@
 
 Python's ``csv`` module (the reader in :mod:`.readers`) reads anything a spreadsheet
 writes, but it turns every field into a Python object, which is slow for millions of
-titles and abstracts (docs/performance.md). For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` line
-ends, every record as wide as the header, quotes only where RFC 4180 puts them —
-polars' parser gives exactly the same fields, and this module uses it instead.
+titles and abstracts (docs/performance.md, "Ingest: what the profile showed", item 2).
+For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` line ends, every record as wide
+as the header, quotes only where RFC 4180 puts them — polars' parser gives exactly the
+same fields, and this module uses it instead.
 
 One pass over the bytes (an RFC 4180 state machine compiled with Numba, no Python per
 record) proves the file well-formed and finds record boundaries, block by block. It
@@ -71,7 +72,7 @@ class Resume:
 
 
 # One compiled pass over every byte of the file: the whole RFC 4180 state machine in one loop.
-# long on purpose: a hot loop, measured in docs/performance.md ("The CSV scan compiled …")
+# long on purpose: a Numba hot loop, measured in docs/performance.md ("Third session", item 3)
 @numba.njit(cache=True, nogil=True)
 def _scan(
     buf: np.ndarray, delim: int, width: int, final: bool
@@ -179,7 +180,8 @@ def _blocks(
         offset = 3 if head == b"\xef\xbb\xbf" else 0
         f.seek(offset)
         # One buffer for every block, the unfinished record carried to its front: a fresh
-        # buffer per block costs page faults on every block (docs/performance.md).
+        # buffer per block costs page faults on every block (docs/performance.md, "Third
+        # session", item 5).
         buf = np.empty(2 * block_bytes, np.uint8)
         have = 0  # bytes carried over, at the front of buf
         line = 1  # physical line of the next record

@@ -79,7 +79,7 @@ class _Settings:
 def ingest_workers() -> int:
     """Threads that parse batches: ``TECHCURVE_INGEST_THREADS``, else one more than the
     CPUs (at most 4): a core does not idle while a thread waits for the GIL
-    (docs/performance.md)."""
+    (docs/performance.md, "Fourth session", item 6)."""
     env = os.environ.get("TECHCURVE_INGEST_THREADS", "").strip()
     if env:
         try:

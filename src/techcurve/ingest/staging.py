@@ -4,7 +4,8 @@ DuckDB keeps a transaction's appends in memory, while one ``INSERT`` at the end 
 under a memory limit; so ingest parses the whole file first and holds what it parsed
 here: in memory up to a budget, beyond it as Parquet files beside the store. The store
 is untouched until the insert, so an error or Ctrl-C while reading leaves it as it was.
-docs/performance.md has the measurements behind the budget and the row groups.
+docs/performance.md has the measurements behind the budget ("Fourth session", item 4)
+and the row groups ("Third session", item 2).
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from techcurve.store.ingest import StagedScans, memory_bytes, parquet_scan, regi
 #: Parsed records and links a file's ingest holds in memory for the insert, at most
 #: (Arrow bytes; less when the store's memory limit is lower); beyond it they are staged
 #: as Parquet files. Held in memory, they skip the files' compression and Parquet
-#: encoding and decoding, and the insert reads Arrow (docs/performance.md).
+#: encoding and decoding, and the insert reads Arrow (docs/performance.md, "Fourth
+#: session", item 4).
 STAGE_MEMORY = 2**30
 
 #: Rows in a DuckDB row group (its default). Staged files hold whole row groups, which
-#: DuckDB's order-preserving insert writes in parallel (docs/performance.md).
+#: DuckDB's order-preserving insert writes in parallel (docs/performance.md, "Third
+#: session", item 2).
 ROW_GROUP = 122_880
 
 
@@ -96,7 +99,8 @@ class Stage:
             units = [parquet_scan([f]) for f in self._files]
             yield StagedScans(parquet_scan(self._files), units, ROW_COL, links)
             return
-        # Arrow string views are polars' own strings: handed over without a copy
+        # Arrow string views are polars' own strings: handed over without a copy (as large
+        # strings they cost more: docs/performance.md, "Fourth session", item 4)
         views = pl.CompatLevel.newest()
         tables = {
             f"_tc_stage_{i}": f.to_arrow(compat_level=views) for i, f in enumerate(self._memory)

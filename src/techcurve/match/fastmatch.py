@@ -18,7 +18,7 @@ which would then be grouped and joined as strings; this kernel returns pattern
 indices. A walk of the table is a chain of dependent loads (the next state needs
 this one), so the kernel walks four stretches of records at once, each with its own
 state, letting the processor overlap the four chains' memory latency (measured in
-docs/performance.md, "Fourth session").
+docs/performance.md, "Fourth session", item 2).
 
 A table has ``states × classes`` entries (``int32``); patterns are split into groups
 whose table stays under :data:`MAX_TABLE` entries, each group one automaton, so a very
@@ -82,7 +82,8 @@ def compile_patterns(patterns: Sequence[str]) -> tuple[Automaton, ...]:
         groups.append((start, end))
         start = end
     # The trie's Python containers hold no cycles: without the cyclic collector
-    # meanwhile the automata are built markedly faster (docs/performance.md).
+    # meanwhile the automata are built markedly faster (docs/performance.md, "Fourth
+    # session", item 6).
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -251,7 +252,7 @@ def _walk_row(
 
 
 # One loop with no calls walks four stretches of records at once (docs/performance.md,
-# "Fourth session", measures it against one walk at a time).
+# "Fourth session", item 2, measures it against one walk at a time).
 # long on purpose: a Numba hot loop; four interleaved walks measured faster than one
 @numba.njit(cache=True, nogil=True)
 def _walk(

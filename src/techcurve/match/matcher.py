@@ -292,7 +292,8 @@ def _match_slice(frame: pl.DataFrame, plan: _Plan, first: int = 0) -> pl.DataFra
     if not lists:
         return empty
     # 2. records that hold the same hits have the same links: work once per distinct
-    # hit set (far fewer than the records: docs/performance.md) and hand the links back
+    # hit set (far fewer than the records: docs/performance.md, "Matching: what the profile
+    # showed", item 2) and hand the links back
     rows = pl.DataFrame(list(lists.values()), schema=list(lists)).with_row_index("row")
     cols = list(lists)
     rows = rows.filter(pl.any_horizontal(pl.col(c).list.len() > 0 for c in cols))

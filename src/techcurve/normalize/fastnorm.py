@@ -12,7 +12,7 @@ this pass again, which leaves folded text's characters as they are.
 Done as five polars string kernels instead (replace_many, two regex replaces, a strip,
 a regex test), the same work took several times as long, half of it the ASCII-run
 regex; runs of ASCII letters and of CJK characters have loops of their own
-(docs/performance.md has the measurements).
+(measured in docs/performance.md, "Third session", item 1, and "Fourth session", item 3).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _non_ascii_space(cp: int) -> bool:
 
 
 # The one compiled pass over every byte; its inner loops for ASCII and CJK runs are
-# inline (docs/performance.md has the measurements).
+# inline (docs/performance.md, "Fourth session", item 3, has the run loops' measurement).
 # long on purpose: a Numba hot loop, its inline run loops measured faster than calls
 @numba.njit(cache=True, nogil=True)
 def _fold_kernel(
@@ -72,7 +72,7 @@ def _fold_kernel(
     Each character is classified once; the ASCII letters/digits after a letter or digit,
     and the ordinary three-byte characters (CJK: above U+3000, not full-width forms)
     after any other character, are then copied by tight inner loops (measured in
-    docs/performance.md)."""
+    docs/performance.md, "Fourth session", item 3)."""
     n = len(offsets) - 1
     out = np.empty(3 * (offsets[n] - offsets[0]) + 1, np.uint8)  # ≤ 3 bytes per byte in
     out_off = np.empty(n + 1, np.int64)

@@ -119,7 +119,8 @@ def _composes_with_previous() -> set[int]:
 def _python_path_regex() -> str:
     """A regex class of the characters that send a string down the reference path.
 
-    Deriving it is slow (docs/performance.md), so it is kept in the user's cache directory, keyed by
+    Deriving it is slow (docs/performance.md, "Ingest: what the profile showed", item 1),
+    so it is kept in the user's cache directory, keyed by
     the Unicode version, OpenCC's version and the list of phrase characters.
     """
     from importlib.metadata import version

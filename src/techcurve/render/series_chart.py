@@ -1,8 +1,8 @@
 """The report appendix's small per-sub-field chart, written as SVG directly.
 
 A report holds one of these per sub-field (dozens), so they skip matplotlib: this
-writer is much faster and its SVG much smaller than a matplotlib figure's (the
-measurements are in the docs), with the same bundled CJK font drawn as paths.
+writer is much faster and its SVG much smaller than a matplotlib figure's (measured in
+docs/performance.md, "Other timings"), with the same bundled CJK font drawn as paths.
 :class:`GlyphSheet` lets the charts of one page share each glyph's outline.
 
 >>> svg = series_svg([2018, 2019, 2020], cumulative=[1, 3, 4])  # doctest: +SKIP

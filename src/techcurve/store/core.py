@@ -21,12 +21,12 @@ Tables (schema version :data:`SCHEMA_VERSION`):
                     for ``techcurve diff`` and movement arrows.
 
 The long text columns of ``records`` (title, abstract) are compressed with zstd rather
-than DuckDB's default choice (FSST/dictionary): measured on 300k benchmark records, the
-insert is 2× faster and the file 3.7× smaller, for a scan that takes 0.07 s more per
-300k records (docs/performance.md). The normalised text the matcher searches is not
-stored (it was until schema version 3): normalising as it is read costs a full match
-~1 s per 1M records on two cores, while storing it doubled the text every ingest
-writes, stages and compresses (1M records: ingest 10.2 s → 7.7 s).
+than DuckDB's default choice (FSST/dictionary): a faster insert and a smaller file, for
+a slightly slower scan (measured in docs/performance.md, "Store settings", "zstd for the
+long text columns"). The normalised text the matcher searches is not stored (it was
+until schema version 3): normalising it as it is read costs the match less than storing
+it cost, which doubled the text every ingest writes, stages and compresses (measured in
+docs/performance.md, "Fourth session", item 1).
 
 ``records`` and ``matches`` have no primary key: DuckDB keeps a key's index in memory
 (gigabytes at 10M records), and both are unique by construction: ingest inserts only
@@ -68,9 +68,9 @@ DEFAULT_DB = "techcurve.duckdb"
 
 #: DuckDB's memory limit when neither ``Store.open(memory_limit=…)`` nor the environment
 #: variable ``TECHCURVE_MEMORY_LIMIT`` sets one; DuckDB spills to ``<store>.tmp`` beyond
-#: it. With DuckDB's own default (80% of RAM) a full match of 10M records peaked at
-#: 5.6 GB; with 1.5GB at 3.1 GB, at the same speed, and 1M records run as fast as
-#: without a limit (docs/performance.md, "Store settings").
+#: it. Against DuckDB's own default (80% of RAM) it cuts the peak memory of a full match
+#: of 10M records at the same speed, and 1M records run as fast as without a limit
+#: (measured in docs/performance.md, "Store settings", "Why 1.5GB").
 DEFAULT_MEMORY_LIMIT = "1.5GB"
 MEMORY_LIMIT_ENV = "TECHCURVE_MEMORY_LIMIT"
 THREADS_ENV = "TECHCURVE_THREADS"

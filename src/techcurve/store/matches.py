@@ -121,7 +121,7 @@ def record_batches(
 def empty_matches(store: Store) -> None:
     """Empty ``matches``: DuckDB deletes millions of rows slowly when the table had a
     key, while dropping it and re-creating it from its own DDL takes no time
-    (docs/performance.md)."""
+    (docs/performance.md, "Matching: what the profile showed", "The store side")."""
     ddl = store.one("SELECT sql FROM duckdb_tables() WHERE table_name = 'matches'")
     if ddl is None:
         store.con.execute("DELETE FROM matches")

@@ -72,7 +72,8 @@ _SUBFIELD_KEYS = {
     "query": False,
 }
 _NULL_TAG = "tag:yaml.org,2002:null"
-# libyaml's parser when PyYAML was built with it (much faster: docs/performance.md).
+# libyaml's parser when PyYAML was built with it (much faster: docs/performance.md,
+# "Stages after ingest", "What is left").
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
