@@ -231,4 +231,4 @@ def test_pipeline_scale_indicators_without_taxonomy_is_a_store_error(
     pipeline.init(db)
     with pytest.raises(StoreError) as err:
         scale_indicators(db, export, engine="local", as_of=AS_OF)
-    assert str(err.value) == f"store {db} has no taxonomy: run `techcurve match` first"
+    assert str(err.value) == f"store {db} has no taxonomy: the records have not been matched"

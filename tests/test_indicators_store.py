@@ -107,7 +107,7 @@ def test_pipeline_indicators_returns_its_result(tmp_path: Path) -> None:
     db = tmp_path / "p.duckdb"
     pipeline.init(db)
     with pytest.raises(
-        StoreError, match=r"^store .*p\.duckdb has no taxonomy: run `techcurve match` first$"
+        StoreError, match=r"^store .*p\.duckdb has no taxonomy: the records have not been matched$"
     ):
         pipeline.indicators(db, as_of=AS_OF)
     with Store.open(db) as st:

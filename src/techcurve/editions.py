@@ -46,6 +46,7 @@ from techcurve.store.editions import (
     saved_editions,
     write_edition,
 )
+from techcurve.text import t
 
 __all__ = [
     "CURRENT",
@@ -86,9 +87,7 @@ def select_assessments(
     the assessments of that cut-off when the table holds several.
     """
     if "subfield_id" not in assessments.columns:
-        raise ReportError(
-            "the assessments table has no subfield_id column: run `techcurve assess` first"
-        )
+        raise ReportError(t("editions.no_subfield_column", "en"))
     df = _of_as_of(_of_model(assessments, model), as_of)
 
     def pick_col(name: str) -> pl.Expr:
@@ -132,10 +131,7 @@ def _of_as_of(df: pl.DataFrame, as_of: str | None) -> pl.DataFrame:
     if as_of in dates:
         return df.filter(have == as_of)
     if len(dates) > 1:
-        raise ReportError(
-            f"the assessments are as of {', '.join(dates)}, not {as_of}: "
-            f"run `techcurve assess --as-of {as_of}` first"
-        )
+        raise ReportError(t("editions.other_as_of", "en", dates=", ".join(dates), as_of=as_of))
     log.warning("assessments are as of %s, not %s", dates or "?", as_of)
     return df
 

@@ -149,10 +149,7 @@ def match(
     tax = taxonomy_for(db, taxonomy)
     with Store.open(db) as st:
         if st.count("records") == 0 and st.count("counts") == 0:
-            raise StoreError(
-                f"store {db} holds no records or counts: run `techcurve ingest` or "
-                "`techcurve ingest-counts` first"
-            )
+            raise StoreError(t("pipeline.no_evidence", "en", db=db))
         return match_store(st, tax, progress=progress, full=full)
 
 
@@ -200,7 +197,7 @@ def assess(
 
 def _require_assessments(st: Store, db: PathLike) -> None:
     if not st.has_table("assessments") or st.count("assessments") == 0:
-        raise ReportError(f"store {db} has no assessments: run `techcurve assess` first")
+        raise ReportError(t("pipeline.no_assessments", "en", db=db))
 
 
 def curve(
