@@ -46,7 +46,6 @@ from techcurve.store.editions import (
     saved_editions,
     write_edition,
 )
-from techcurve.text import t
 
 __all__ = [
     "CURRENT",
@@ -87,7 +86,7 @@ def select_assessments(
     the assessments of that cut-off when the table holds several.
     """
     if "subfield_id" not in assessments.columns:
-        raise ReportError(t("editions.no_subfield_column", "en"))
+        raise ReportError.of("editions.no_subfield_column")
     df = _of_as_of(_of_model(assessments, model), as_of)
 
     def pick_col(name: str) -> pl.Expr:
@@ -131,7 +130,7 @@ def _of_as_of(df: pl.DataFrame, as_of: str | None) -> pl.DataFrame:
     if as_of in dates:
         return df.filter(have == as_of)
     if len(dates) > 1:
-        raise ReportError(t("editions.other_as_of", "en", dates=", ".join(dates), as_of=as_of))
+        raise ReportError.of("editions.other_as_of", dates=", ".join(dates), as_of=as_of)
     log.warning("assessments are as of %s, not %s", dates or "?", as_of)
     return df
 

@@ -134,5 +134,5 @@ def error_line(error: TechcurveError, lang: Lang) -> str:
     """The one line printed for ``error``: its message and the step to run first."""
     steps = [n.removeprefix(_NOTE) for n in getattr(error, "__notes__", ()) if n.startswith(_NOTE)]
     if steps:
-        return t("cli.error_next", lang, message=str(error), step=steps[-1])
-    return t("cli.error", lang, message=str(error))
+        return t("cli.error_next", lang, message=error.message(lang), step=steps[-1])
+    return t("cli.error", lang, message=error.message(lang))

@@ -73,12 +73,12 @@ def _commands_named() -> Iterator[None]:
     try:
         yield
     except NotMatchedError as e:
-        raise NotMatchedError(
-            t("taxonomy.cli.run_first", "en", error=e, command="`techcurve match`")
+        raise NotMatchedError.of(
+            "taxonomy.cli.run_first", error=e, command="`techcurve match`"
         ) from None
     except UnknownSubfieldError as e:
-        raise UnknownSubfieldError(
-            t("taxonomy.cli.ids_listed_by", "en", error=e, command="`techcurve taxonomy stats`")
+        raise UnknownSubfieldError.of(
+            "taxonomy.cli.ids_listed_by", error=e, command="`techcurve taxonomy stats`"
         ) from None
 
 

@@ -50,9 +50,8 @@ def open_cnki(path: Path, encoding: str) -> Table:
         with path.open("r", encoding=encoding, newline="", errors="strict") as f:
             text = f.read()
     except UnicodeDecodeError as e:
-        raise IngestError(
-            t("ingest.undecodable_cnki", "en", encoding=encoding, reason=e.reason),
-            path=str(path),
+        raise IngestError.of(
+            "ingest.undecodable_cnki", encoding=encoding, reason=e.reason, path=str(path)
         ) from None
     records, rejects = parse_noteexpress(text, str(path))
     names: dict[str, None] = dict.fromkeys(STANDARD_FIELDS)

@@ -95,10 +95,7 @@ def _decode(path: Path, data: bytes) -> str:
 
             best = from_bytes(data).best()
             if best is None:
-                raise IngestError(
-                    t("ingest.counts_undecodable", "en"),
-                    path=str(path),
-                )
+                raise IngestError.of("ingest.counts_undecodable", path=str(path))
             text = str(best)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -111,7 +108,7 @@ def _read_csv_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, li
     try:
         header = next(reader)
     except StopIteration:
-        raise IngestError(t("ingest.counts_empty", "en"), path=str(path)) from None
+        raise IngestError.of("ingest.counts_empty", path=str(path)) from None
     header = [h.strip().lower() for h in header]
     rows: list[tuple[int, list[str]]] = []
     start = 2
@@ -121,9 +118,7 @@ def _read_csv_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, li
                 rows.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as e:
-        raise IngestError(
-            t("ingest.counts_bad_csv", "en", error=e), path=str(path), row=start
-        ) from None
+        raise IngestError.of("ingest.counts_bad_csv", error=e, path=str(path), row=start) from None
     return header, rows
 
 
@@ -144,7 +139,7 @@ def detect_profile(path: str | Path) -> str:
         with p.open("rb") as fh:
             head = fh.read(4096)
     except OSError as e:
-        raise IngestError(t("ingest.cannot_read", "en", error=e.strerror), path=str(p)) from None
+        raise IngestError.of("ingest.cannot_read", error=e.strerror, path=str(p)) from None
     first = _decode(p, head).split("\n", 1)[0]
     cols = {c.strip().strip('"').lower() for c in re.split(r"[,\t]", first)}
     if {"date", "popularity"} <= cols:
@@ -155,16 +150,13 @@ def detect_profile(path: str | Path) -> str:
         return "stackoverflow-tags"
     if {"year", "count"} <= cols:
         return "long-csv"
-    raise IngestError(
-        t(
-            "ingest.counts_unknown_header",
-            "en",
-            header=sorted(cols),
-            long_csv="term,year,kind,count[,month,total,source]",
-            trends="date,popularity",
-            hn="month,term,count,num_comments",
-            so="year,tag,number,year_total",
-        ),
+    raise IngestError.of(
+        "ingest.counts_unknown_header",
+        header=sorted(cols),
+        long_csv="term,year,kind,count[,month,total,source]",
+        trends="date,popularity",
+        hn="month,term,count,num_comments",
+        so="year,tag,number,year_total",
         path=str(p),
     )
 
@@ -187,16 +179,11 @@ def _read_long_csv(p: Path, text: str, term: str | None) -> tuple[pl.DataFrame, 
     term_col = "term" if "term" in header else "technology" if "technology" in header else None
     if term_col is None:
         if term is None:
-            raise IngestError(
-                t("ingest.counts_no_term_column", "en", header=header),
-                path=str(p),
-            )
+            raise IngestError.of("ingest.counts_no_term_column", header=header, path=str(p))
         cols["term"] = term
     else:
         if term is not None:
-            raise IngestError(
-                t("ingest.counts_term_column_given", "en", column=term_col), path=str(p)
-            )
+            raise IngestError.of("ingest.counts_term_column_given", name=term_col, path=str(p))
         cols["term"] = _column(header, rows, term_col)
         names["term"] = term_col
     for name in ("year", "count"):
@@ -281,9 +268,8 @@ def _read_google_trends(
         term = GOOGLE_TRENDS_TERMS.get(p.stem.lower())
         if term is None:
             known = ", ".join(f"{k} → {v}" for k, v in GOOGLE_TRENDS_TERMS.items())
-            raise IngestError(
-                t("ingest.counts_unknown_trends_stem", "en", name=p.name, known=known),
-                path=str(p),
+            raise IngestError.of(
+                "ingest.counts_unknown_trends_stem", name=p.name, known=known, path=str(p)
             )
     header, rows = _read_csv_rows(p, text)
     dates = _column(header, rows, "date")
@@ -308,8 +294,8 @@ def _load_json(p: Path) -> object:
     try:
         return json.loads(_decode(p, p.read_bytes()))
     except json.JSONDecodeError as e:
-        raise IngestError(
-            t("ingest.counts_bad_json", "en", error=e.msg), path=str(p), row=e.lineno
+        raise IngestError.of(
+            "ingest.counts_bad_json", error=e.msg, path=str(p), row=e.lineno
         ) from None
 
 
@@ -326,27 +312,21 @@ def _num_text(v: object) -> str | None:
 def _read_hypecycle(p: Path, kind: str | None) -> tuple[pl.DataFrame, dict[str, str]]:
     data = _load_json(p)
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise IngestError(
-            t("ingest.counts_not_hypecycle", "en", counts=_COUNTS_SHAPE, totals=_TOTALS_SHAPE),
-            path=str(p),
+        raise IngestError.of(
+            "ingest.counts_not_hypecycle", counts=_COUNTS_SHAPE, totals=_TOTALS_SHAPE, path=str(p)
         )
     name = p.name.lower()
     if kind is None:
         found = [k for k in HYPECYCLE_SOURCES if k in name]
         if len(found) != 1:
-            raise IngestError(
-                t("ingest.counts_paper_or_patent", "en"),
-                path=str(p),
-            )
+            raise IngestError.of("ingest.counts_paper_or_patent", path=str(p))
         kind = found[0]
     totals: dict[str, object] = {}
     tpath = p.with_name("total_" + p.name)
     if tpath.exists():
         loaded = _load_json(tpath)
         if not isinstance(loaded, dict):
-            raise IngestError(
-                t("ingest.counts_not_totals", "en", totals=_TOTALS_SHAPE), path=str(tpath)
-            )
+            raise IngestError.of("ingest.counts_not_totals", totals=_TOTALS_SHAPE, path=str(tpath))
         totals = {str(k).strip(): v for k, v in loaded.items()}
     else:
         log.warning("%s: no totals file %s; totals left empty", p, tpath.name)
@@ -397,15 +377,11 @@ def read_raw_counts(
     header = [h.strip().lower() for h in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
     missing = sorted(_REQUIRED[profile] - set(header))
     if missing:
-        raise IngestError(
-            t("ingest.counts_missing_columns", "en", missing=", ".join(missing), profile=profile,
-              header=header),
-            path=str(p),
-        )  # fmt: skip
+        raise IngestError.of("ingest.counts_missing_columns", missing=", ".join(missing), profile=profile, header=header, path=str(p))  # fmt: skip
     if profile == "long-csv":
         read = _read_long_csv(p, text, term)
         if kind is None and "kind" not in header:
-            raise IngestError(t("ingest.counts_no_kind_column", "en"), path=str(p))
+            raise IngestError.of("ingest.counts_no_kind_column", path=str(p))
         return read
     if profile == "hn-hiring":
         return _read_hn(p, text)

@@ -191,14 +191,16 @@ def _check_arguments(
 ) -> tuple[str, str | None]:
     """The profile (detected when None) and the kind (parsed) of a count file to read."""
     if p.is_dir():
-        raise IngestError(t("ingest.counts_is_a_folder", "en"), path=str(p))
+        raise IngestError.of("ingest.counts_is_a_folder", path=str(p))
     if not p.is_file():
-        raise IngestError(t("ingest.no_such_file", "en"), path=str(p))
+        raise IngestError.of("ingest.no_such_file", path=str(p))
     if profile is None:
         profile = detect_profile(p)
     elif profile not in PROFILES:
-        raise IngestError(
-            t("ingest.counts_unknown_profile", "en", profile=profile, profiles=", ".join(PROFILES)),
+        raise IngestError.of(
+            "ingest.counts_unknown_profile",
+            profile=profile,
+            profiles=", ".join(PROFILES),
             path=str(p),
         )
     if kind is not None:
@@ -207,7 +209,7 @@ def _check_arguments(
         except ValueError as e:
             raise IngestError(str(e), path=str(p)) from None
     if term is not None and profile not in ("google-trends", "long-csv"):
-        raise IngestError(t("ingest.counts_term_not_allowed", "en", profile=profile), path=str(p))
+        raise IngestError.of("ingest.counts_term_not_allowed", profile=profile, path=str(p))
     return profile, kind
 
 

@@ -34,7 +34,6 @@ import polars as pl
 
 from techcurve.errors import IngestError
 from techcurve.ingest.base import ROW_COL
-from techcurve.text import t
 
 BLOCK_BYTES = 64 * 1024 * 1024
 _NL, _CR, _QUOTE = 10, 13, 34
@@ -302,8 +301,11 @@ def _raise_decode_error(path: Path, data: bytes, b: Batch) -> None:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = int(b.lines[0]) + data.count(b"\n", 0, e.start)
-        raise IngestError(
-            t("ingest.undecodable_line", "en", line=line, encoding="utf-8", reason=e.reason),
+        raise IngestError.of(
+            "ingest.undecodable_line",
+            line=line,
+            encoding="utf-8",
+            reason=e.reason,
             path=str(path),
             row=line,
         ) from None

@@ -45,7 +45,6 @@ from techcurve.store.ingest import (
     log_ingest,
     lowered_memory_limit,
 )
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ def ingest_workers() -> int:
         try:
             return max(1, int(env))
         except ValueError:
-            raise IngestError(t("ingest.bad_thread_count", "en", value=env)) from None
+            raise IngestError.of("ingest.bad_thread_count", value=env) from None
     return max(1, min(4, (os.cpu_count() or 1) + 1))
 
 
@@ -294,7 +293,7 @@ def _store(
             log_ingest(store, ingest_id, summary, sha256=sha, started=started,
                        finished=datetime.now())  # fmt: skip
     except duckdb.Error as e:
-        raise StoreError(t("ingest.store_refused", "en", path=path, error=e)) from None
+        raise StoreError.of("ingest.store_refused", path=path, error=e) from None
     return summary
 
 

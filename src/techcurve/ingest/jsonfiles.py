@@ -124,9 +124,8 @@ def open_json(path: Path, encoding: str) -> Table:
     try:
         text = path.read_text(encoding=encoding, errors="strict")
     except UnicodeDecodeError as e:
-        raise IngestError(
-            t("ingest.undecodable_json", "en", encoding=encoding, reason=e.reason),
-            path=str(path),
+        raise IngestError.of(
+            "ingest.undecodable_json", encoding=encoding, reason=e.reason, path=str(path)
         ) from None
     text = text.lstrip("\ufeff")
     try:
@@ -134,13 +133,11 @@ def open_json(path: Path, encoding: str) -> Table:
     except json.JSONDecodeError as e:
         if e.msg == "Extra data" and text.lstrip().startswith("{"):
             return open_jsonl(path, encoding)
-        raise IngestError(
-            t("ingest.bad_json", "en", error=e.msg, line=e.lineno, column=e.colno),
-            path=str(path),
-            row=e.lineno,
+        raise IngestError.of(
+            "ingest.bad_json", error=e.msg, line=e.lineno, col=e.colno, path=str(path), row=e.lineno
         ) from None
     except RecursionError:
-        raise IngestError(t("ingest.json_too_deep", "en"), path=str(path)) from None
+        raise IngestError.of("ingest.json_too_deep", path=str(path)) from None
     items = _json_items(doc, path)
     hint: list[str | None] = [None]
     rows: list[dict[str, str | None]] = []
@@ -177,7 +174,9 @@ def _json_items(doc: Any, path: Path) -> list[Any]:
             if isinstance(doc.get(key), list):
                 return list(doc[key])
         return [doc]
-    raise IngestError(
-        t("ingest.json_not_records", "en", type=type(doc).__name__, keys=", ".join(JSON_LIST_KEYS)),
+    raise IngestError.of(
+        "ingest.json_not_records",
+        type=type(doc).__name__,
+        keys=", ".join(JSON_LIST_KEYS),
         path=str(path),
     )

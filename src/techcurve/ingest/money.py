@@ -140,58 +140,53 @@ def money_config(section: Mapping[str, Any] | None) -> MoneyConfig:
     vague = dict(VAGUE_AMOUNTS)
     raw_vague = section.get("vague_amounts") or {}
     if not isinstance(raw_vague, Mapping):
-        raise ConfigError(t("ingest.config_vague_not_a_mapping", "en", shape="{low, high, point}"))
+        raise ConfigError.of("ingest.config_vague_not_a_mapping", shape="{low, high, point}")
     for name, spec in raw_vague.items():
         if name not in VAGUE_AMOUNTS:
-            raise ConfigError(
-                t("ingest.config_vague_unknown", "en", name=name, words=", ".join(VAGUE_AMOUNTS))
+            raise ConfigError.of(
+                "ingest.config_vague_unknown", name=name, words=", ".join(VAGUE_AMOUNTS)
             )
         try:
             lo, hi, pt = (float(spec[k]) for k in ("low", "high", "point"))
         except (TypeError, KeyError, ValueError):
-            raise ConfigError(
-                t(
-                    "ingest.config_vague_not_numbers",
-                    "en",
-                    name=name,
-                    shape="{low: …, high: …, point: …}",
-                    spec=spec,
-                )
+            raise ConfigError.of(
+                "ingest.config_vague_not_numbers",
+                name=name,
+                shape="{low: …, high: …, point: …}",
+                spec=spec,
             ) from None
         if not 0 < lo <= pt <= hi:
-            raise ConfigError(
-                t("ingest.config_vague_order", "en", name=name, low=lo, point=pt, high=hi)
-            )
+            raise ConfigError.of("ingest.config_vague_order", name=name, low=lo, point=pt, high=hi)
         vague[name] = (lo, hi, pt)
     fx: dict[str, dict[int, float]] = {"USD": dict(USD_CNY)}
     raw_fx = section.get("fx_rates") or {}
     if not isinstance(raw_fx, Mapping):
-        raise ConfigError(t("ingest.config_fx_not_a_mapping", "en", shape="{year: CNY per unit}"))
+        raise ConfigError.of("ingest.config_fx_not_a_mapping", shape="{year: CNY per unit}")
     for cur, table in raw_fx.items():
         code = str(cur).upper()
         if code not in ("USD", "HKD"):
-            raise ConfigError(t("ingest.config_fx_currency", "en", currency=cur))
+            raise ConfigError.of("ingest.config_fx_currency", currency=cur)
         if not isinstance(table, Mapping) or not table:
-            raise ConfigError(t("ingest.config_fx_not_years", "en", currency=cur))
+            raise ConfigError.of("ingest.config_fx_not_years", currency=cur)
         merged = dict(fx.get(code, {}))
         for y, r in table.items():
             try:
                 year, rate = int(y), float(r)
             except (TypeError, ValueError):
-                raise ConfigError(
-                    t("ingest.config_fx_not_year_rate", "en", currency=cur, year=y, rate=r)
+                raise ConfigError.of(
+                    "ingest.config_fx_not_year_rate", currency=cur, year=y, rate=r
                 ) from None
             if not rate > 0:
-                raise ConfigError(t("ingest.config_fx_not_positive", "en", currency=cur, year=y))
+                raise ConfigError.of("ingest.config_fx_not_positive", currency=cur, year=y)
             merged[year] = rate
         fx[code] = merged
     hkd = section.get("hkd_per_usd", HKD_PER_USD)
     try:
         hkd_f = float(hkd)
     except (TypeError, ValueError):
-        raise ConfigError(t("ingest.config_hkd_not_a_number", "en", value=hkd)) from None
+        raise ConfigError.of("ingest.config_hkd_not_a_number", value=hkd) from None
     if not hkd_f > 0:
-        raise ConfigError(t("ingest.config_hkd_not_positive", "en"))
+        raise ConfigError.of("ingest.config_hkd_not_positive")
     return MoneyConfig(vague=vague, fx=fx, hkd_per_usd=hkd_f)
 
 

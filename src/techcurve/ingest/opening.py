@@ -62,18 +62,15 @@ def check_kind(kind: str | None) -> str | None:
         return None
     k = str(kind).strip().lower()
     if k == EvidenceKind.ATTENTION.value:
-        raise IngestError(t("ingest.attention_is_counts", "en"))
+        raise IngestError.of("ingest.attention_is_counts")
     if k not in KINDS:
-        raise IngestError(t("ingest.unknown_kind", "en", kind=kind, kinds=", ".join(KINDS)))
+        raise IngestError.of("ingest.unknown_kind", kind=kind, kinds=", ".join(KINDS))
     return k
 
 
 def check_profile(profile: str | None) -> None:
     if profile is not None and profile not in PROFILES and profile not in FORMAT_PROFILES:
-        raise IngestError(
-            t("ingest.unknown_profile", "en", profile=profile, profiles=", ".join(PROFILES),
-              formats=", ".join(FORMAT_PROFILES))
-        )  # fmt: skip
+        raise IngestError.of("ingest.unknown_profile", profile=profile, profiles=", ".join(PROFILES), formats=", ".join(FORMAT_PROFILES))  # fmt: skip
 
 
 def _file_format(path: Path, sample: bytes, mapping: Mapping | None, override: str | None,
@@ -93,8 +90,11 @@ def _file_format(path: Path, sample: bytes, mapping: Mapping | None, override: s
         # A tagged profile reads a file whose first line says nothing (e.g. a
         # preamble line), but not one that clearly is another format.
         if fmt not in ("csv", "tsv"):
-            raise IngestError(
-                t("ingest.profile_wrong_format", "en", profile=profile, wanted=wanted, fmt=fmt),
+            raise IngestError.of(
+                "ingest.profile_wrong_format",
+                profile=profile,
+                wanted=wanted,
+                fmt=fmt,
                 path=str(path),
             )
         fmt = wanted
@@ -149,24 +149,29 @@ def check_columns(table: Table, m: Mapping, path: Path) -> None:
         who = t("ingest.named_by_profile", "en", profile=m.name)
     for col in m.columns():
         if col not in have:
-            raise IngestError(
-                t("ingest.column_missing", "en", column=col, who=who,
-                  columns=", ".join(table.columns) or "none"),
+            raise IngestError.of(
+                "ingest.column_missing",
+                name=col,
+                who=who,
+                columns=", ".join(table.columns) or "none",
                 path=str(path),
                 column=None,
-            )  # fmt: skip
+            )
 
 
 def _check_mapping_kind(m: Mapping, k: str | None, p: Path) -> None:
     """That the kind asked for (``k``) fits what the mapping holds."""
     if m.kind is not None and k is not None and k != m.kind:
         key = "ingest.profile_holds_kind" if m.origin == "profile" else "ingest.mapping_holds_kind"
-        raise IngestError(t(key, "en", name=m.name, holds=m.kind, kind=k), path=str(p))
+        raise IngestError.of(key, name=m.name, holds=m.kind, kind=k, path=str(p))
     if m.kind is None and "kind" not in m.fields and k is None:
-        raise IngestError(t("ingest.say_the_kind", "en", kinds=", ".join(KINDS)), path=str(p))
+        raise IngestError.of("ingest.say_the_kind", kinds=", ".join(KINDS), path=str(p))
     if m.kind is None and k is not None and k not in m.kinds:
-        raise IngestError(
-            t("ingest.profile_holds_kinds", "en", name=m.name, holds=" and ".join(m.kinds), kind=k),
+        raise IngestError.of(
+            "ingest.profile_holds_kinds",
+            name=m.name,
+            holds=" and ".join(m.kinds),
+            kind=k,
             path=str(p),
         )
 

@@ -187,14 +187,11 @@ class Lines:
         try:
             line = next(self.f)
         except UnicodeDecodeError as e:
-            raise IngestError(
-                t(
-                    "ingest.undecodable_line",
-                    "en",
-                    line=self.count + 1,
-                    encoding=self.encoding,
-                    reason=e.reason,
-                ),
+            raise IngestError.of(
+                "ingest.undecodable_line",
+                line=self.count + 1,
+                encoding=self.encoding,
+                reason=e.reason,
                 path=str(self.path),
                 row=self.count + 1,
             ) from None
@@ -209,9 +206,8 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
         sample = f.read(64 * 1024)
     except UnicodeDecodeError as e:
         f.close()
-        raise IngestError(
-            t("ingest.undecodable_csv", "en", encoding=encoding, reason=e.reason),
-            path=str(path),
+        raise IngestError.of(
+            "ingest.undecodable_csv", encoding=encoding, reason=e.reason, path=str(path)
         ) from None
     f.seek(0)
     delim = delimiter or sniff_delimiter(sample, fmt)
@@ -226,8 +222,8 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
                 break
     except csv.Error as e:
         f.close()
-        raise IngestError(
-            t("ingest.bad_header", "en", error=e), path=str(path), row=lines.count
+        raise IngestError.of(
+            "ingest.bad_header", error=e, path=str(path), row=lines.count
         ) from None
     if header_raw is None:
         f.close()
@@ -310,10 +306,8 @@ def _csv_batches(
         except StopIteration:
             break
         except csv.Error as e:
-            raise IngestError(
-                t("ingest.csv_unparsable", "en", error=e),
-                path=str(path),
-                row=lines.count,
+            raise IngestError.of(
+                "ingest.csv_unparsable", error=e, path=str(path), row=lines.count
             ) from None
         start = lines.count - len(lines.buffer) + 1
         if not rec or (not rec[0].strip() and not any(c.strip() for c in rec)):
@@ -379,8 +373,8 @@ def open_parquet(path: Path) -> Table:
         pf = pq.ParquetFile(path)
         names = list(pf.schema_arrow.names)
     except Exception as e:  # pyarrow raises ArrowInvalid, OSError … for a broken file
-        raise IngestError(
-            t("ingest.bad_parquet", "en", error=f"{type(e).__name__}: {e}"), path=str(path)
+        raise IngestError.of(
+            "ingest.bad_parquet", error=f"{type(e).__name__}: {e}", path=str(path)
         ) from None
     cols = clean_header(names)
 
@@ -399,13 +393,10 @@ def open_parquet(path: Path) -> Table:
         except IngestError:
             raise
         except Exception as e:
-            raise IngestError(
-                t(
-                    "ingest.parquet_breaks_off",
-                    "en",
-                    row=start - 1,
-                    error=f"{type(e).__name__}: {e}",
-                ),
+            raise IngestError.of(
+                "ingest.parquet_breaks_off",
+                last_row=start - 1,
+                error=f"{type(e).__name__}: {e}",
                 path=str(path),
                 row=start,
             ) from None

@@ -26,7 +26,6 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from techcurve.errors import IngestError
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +58,9 @@ _ESTUDY_LINE = re.compile(r"^(?:DataType|[A-Z][A-Za-z]+-[^\s:：]{1,12})\s*[:：
 def check_file(path: Path) -> None:
     """Raise :class:`IngestError` unless ``path`` is a readable file."""
     if not path.exists():
-        raise IngestError(t("ingest.file_does_not_exist", "en"), path=str(path))
+        raise IngestError.of("ingest.file_does_not_exist", path=str(path))
     if path.is_dir():
-        raise IngestError(t("ingest.is_a_folder", "en"), path=str(path))
+        raise IngestError.of("ingest.is_a_folder", path=str(path))
 
 
 def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
@@ -69,9 +68,7 @@ def read_sample(path: Path, n: int = SAMPLE_BYTES) -> bytes:
         with path.open("rb") as f:
             return f.read(n)
     except OSError as e:
-        raise IngestError(
-            t("ingest.cannot_read", "en", error=e.strerror or e), path=str(path)
-        ) from None
+        raise IngestError.of("ingest.cannot_read", error=e.strerror or e, path=str(path)) from None
 
 
 def sha256_file(path: Path, stop: threading.Event | None = None) -> str:
@@ -91,9 +88,8 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
         try:
             return codecs.lookup(override).name
         except LookupError:
-            raise IngestError(
-                t("ingest.unknown_encoding", "en", encoding=override),
-                path=str(path),
+            raise IngestError.of(
+                "ingest.unknown_encoding", encoding=override, path=str(path)
             ) from None
     if sample is None:
         sample = read_sample(path)
@@ -113,10 +109,7 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
         pass
     best = from_bytes(sample).best()
     if best is None:
-        raise IngestError(
-            t("ingest.unknown_text_encoding", "en"),
-            path=str(path),
-        )
+        raise IngestError.of("ingest.unknown_text_encoding", path=str(path))
     name = codecs.lookup(best.encoding).name
     if name.replace("-", "_") in _CJK_CODECS or name in _GB:
         if _decodes(sample, "gb18030", whole):

@@ -37,17 +37,16 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as e:
-        raise IngestError(t("ingest.bad_xlsx", "en", error=e), path=str(path)) from None
+        raise IngestError.of("ingest.bad_xlsx", error=e, path=str(path)) from None
     except Exception as e:  # zipfile.BadZipFile and friends
-        raise IngestError(
-            t("ingest.bad_xlsx", "en", error=f"{type(e).__name__}: {e}"), path=str(path)
+        raise IngestError.of(
+            "ingest.bad_xlsx", error=f"{type(e).__name__}: {e}", path=str(path)
         ) from None
     if sheet is not None:
         if sheet not in wb.sheetnames:
             wb.close()
-            raise IngestError(
-                t("ingest.no_sheet", "en", sheet=sheet, sheets=", ".join(wb.sheetnames)),
-                path=str(path),
+            raise IngestError.of(
+                "ingest.no_sheet", sheet=sheet, sheets=", ".join(wb.sheetnames), path=str(path)
             )
         ws = wb[sheet]
     else:
@@ -106,22 +105,20 @@ def open_xls(path: Path, sheet: str | None = None) -> Table:
     try:
         import xlrd  # noqa: PLC0415 - only XLS inputs pay for the import
     except ImportError:  # pragma: no cover - xlrd is a dependency
-        raise IngestError(
-            t("ingest.xls_needs_xlrd", "en", command="pip install xlrd"),
-            path=str(path),
+        raise IngestError.of(
+            "ingest.xls_needs_xlrd", command="pip install xlrd", path=str(path)
         ) from None
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)
     except Exception as e:  # xlrd raises XLRDError, CompDocError, struct.error …
-        raise IngestError(
-            t("ingest.bad_xls_resave", "en", error=f"{type(e).__name__}: {e}"),
-            path=str(path),
+        raise IngestError.of(
+            "ingest.bad_xls_resave", error=f"{type(e).__name__}: {e}", path=str(path)
         ) from None
     try:
         names = book.sheet_names()
         if sheet is not None and sheet not in names:
-            raise IngestError(
-                t("ingest.no_sheet", "en", sheet=sheet, sheets=", ".join(names)), path=str(path)
+            raise IngestError.of(
+                "ingest.no_sheet", sheet=sheet, sheets=", ".join(names), path=str(path)
             )
         ws = book.sheet_by_name(sheet) if sheet is not None else book.sheet_by_index(0)
     except IngestError:
@@ -129,8 +126,8 @@ def open_xls(path: Path, sheet: str | None = None) -> Table:
         raise
     except Exception as e:
         book.release_resources()
-        raise IngestError(
-            t("ingest.bad_xls", "en", error=f"{type(e).__name__}: {e}"), path=str(path)
+        raise IngestError.of(
+            "ingest.bad_xls", error=f"{type(e).__name__}: {e}", path=str(path)
         ) from None
 
     def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -138,8 +135,9 @@ def open_xls(path: Path, sheet: str | None = None) -> Table:
             try:
                 cells = tuple(_xls_value(c, book.datemode) for c in ws.row(i))
             except Exception as e:
-                raise IngestError(
-                    t("ingest.bad_sheet_row", "en", error=f"{type(e).__name__}: {e}"),
+                raise IngestError.of(
+                    "ingest.bad_sheet_row",
+                    error=f"{type(e).__name__}: {e}",
                     path=str(path),
                     row=i + 1,
                 ) from None

@@ -445,7 +445,7 @@ def _row(rec: Raw, fmt: str) -> dict[str, str | None]:
 def open_tagged(path: Path, encoding: str, fmt: str) -> Table:
     """Read a tagged export (``fmt`` in :data:`TAGGED_FORMATS`) in batches."""
     if fmt not in _SYNTAX:
-        raise IngestError(t("ingest.no_tagged_reader", "en", format=fmt), path=str(path))
+        raise IngestError.of("ingest.no_tagged_reader", format=fmt, path=str(path))
     f = path.open("r", encoding=encoding, newline="", errors="strict")
     lines = Lines(f, path, encoding)
     try:

@@ -25,7 +25,6 @@ from techcurve.errors import StoreError
 from techcurve.match import iter_record_batches
 from techcurve.store import Store
 from techcurve.store.indicators import record_watermark
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def export_parquet(
     opened read-only and records are streamed, so memory stays flat.
     """
     if rows_per_file < 1:
-        raise StoreError(t("indicators.scaleout.rows_per_file", "en", rows=rows_per_file))
+        raise StoreError.of("indicators.scaleout.rows_per_file", rows=rows_per_file)
     out = Path(out_dir)
     rec_dir = out / "records"
     rec_dir.mkdir(parents=True, exist_ok=True)
@@ -113,19 +112,14 @@ def read_manifest(directory: str | Path) -> ExportResult:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StoreError(
-            t(
-                "indicators.scaleout.not_an_export",
-                "en",
-                directory=d,
-                manifest=MANIFEST,
-                command="`techcurve export-parquet DIR`",
-            )
+        raise StoreError.of(
+            "indicators.scaleout.not_an_export",
+            directory=d,
+            manifest=MANIFEST,
+            command="`techcurve export-parquet DIR`",
         ) from None
     except (OSError, ValueError) as e:
-        raise StoreError(
-            t("indicators.scaleout.unreadable_manifest", "en", path=path, error=e)
-        ) from None
+        raise StoreError.of("indicators.scaleout.unreadable_manifest", path=path, error=e) from None
     result = ExportResult(
         directory=str(d),
         files=tuple(data["files"]),
@@ -135,13 +129,10 @@ def read_manifest(directory: str | Path) -> ExportResult:
     )
     missing = [c for c in EXPORT_COLUMNS if c not in result.columns]
     if missing:
-        raise StoreError(
-            t(
-                "indicators.scaleout.older_export",
-                "en",
-                directory=d,
-                columns=", ".join(missing),
-                command=f"`techcurve export-parquet {d}`",
-            )
+        raise StoreError.of(
+            "indicators.scaleout.older_export",
+            directory=d,
+            columns=", ".join(missing),
+            command=f"`techcurve export-parquet {d}`",
         )
     return result

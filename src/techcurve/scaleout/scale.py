@@ -38,7 +38,6 @@ from techcurve.scaleout.tasks import INDICATOR_RECORD_COLUMNS, indicator_records
 from techcurve.store import RECORD_COLUMNS, Store
 from techcurve.store import indicators as tables
 from techcurve.taxonomy import Taxonomy
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +71,8 @@ def dask_client(
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ConfigError(
-            t(
-                "indicators.scaleout.needs_distributed",
-                "en",
-                install="pip install 'techcurve[dask]'",
-            )
+        raise ConfigError.of(
+            "indicators.scaleout.needs_distributed", install="pip install 'techcurve[dask]'"
         ) from None
     # distributed logs every scheduler and worker step at INFO on its own loggers;
     # follow the level the application chose for the root logger instead.
@@ -87,8 +82,8 @@ def dask_client(
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as e:
-            raise ConfigError(
-                t("indicators.scaleout.unreachable_scheduler", "en", scheduler=scheduler, error=e)
+            raise ConfigError.of(
+                "indicators.scaleout.unreachable_scheduler", scheduler=scheduler, error=e
             ) from None
         try:
             yield client
@@ -139,12 +134,12 @@ def _run(
 @contextmanager
 def _engine(engine: str, scheduler: str | None, workers: int, processes: bool) -> Iterator[Any]:
     if engine not in ENGINES:
-        raise ConfigError(
-            t("indicators.scaleout.unknown_engine", "en", engine=engine, engines=", ".join(ENGINES))
+        raise ConfigError.of(
+            "indicators.scaleout.unknown_engine", engine=engine, engines=", ".join(ENGINES)
         )
     if engine == "local":
         if scheduler:
-            raise ConfigError(t("indicators.scaleout.scheduler_needs_dask", "en"))
+            raise ConfigError.of("indicators.scaleout.scheduler_needs_dask")
         yield None
         return
     with dask_client(scheduler, workers=workers, processes=processes) as client:
@@ -212,7 +207,7 @@ def scale_indicators(
     files, _ = _files(parquet_dir)
     with Store.open(db, read_only=True) as st:
         if not tables.has_subfields(st):
-            raise StoreError(t("indicators.no_taxonomy", "en", db=db))
+            raise StoreError.of("indicators.no_taxonomy", db=db)
         subfields = tables.subfield_domains(st)
         matches = tables.record_links(st)
         counts = tables.linked_counts(st, as_of.year)

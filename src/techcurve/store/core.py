@@ -60,7 +60,6 @@ import duckdb
 import polars as pl
 
 from techcurve.errors import StoreError
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +306,7 @@ class Store:
         try:
             row = self.one("SELECT value FROM meta WHERE key='schema_version'")
         except duckdb.CatalogException:
-            raise StoreError(t("store.not_a_store", "en", path=self.path)) from None
+            raise StoreError.of("store.not_a_store", path=self.path) from None
         have = int(str(row[0])) if row is not None and str(row[0]).isdigit() else None
         if have == SCHEMA_VERSION:
             return

@@ -21,7 +21,6 @@ import polars as pl
 from techcurve.errors import StoreError
 from techcurve.store.core import Store
 from techcurve.store.meta import Meta
-from techcurve.text import t
 
 #: ``indicators``: one row per sub-field per year with evidence.
 INDICATOR_COLUMNS: dict[str, pl.DataType] = {
@@ -194,7 +193,7 @@ def has_indicators(store: Store) -> bool:
 
 def _require(store: Store, table: str) -> None:
     if not store.has_table(table):
-        raise StoreError(t("indicators.not_computed", "en", store=store.path))
+        raise StoreError.of("indicators.not_computed", store=store.path)
 
 
 def indicators(

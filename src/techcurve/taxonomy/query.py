@@ -453,4 +453,6 @@ def _error_reason(err: QueryError) -> str:
 
 def requalify(err: QueryError, **where: Any) -> QueryError:
     """The same query error with a file, sub-field and line attached."""
+    if err.key is not None:
+        return QueryError.of(err.key, query=err.query, column=err.column, **where, **err.fields)
     return QueryError(_error_reason(err), query=err.query, column=err.column, **where)

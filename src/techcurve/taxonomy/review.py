@@ -65,7 +65,7 @@ class UnknownSubfieldError(TaxonomyError):
 
 def _matched_store(store: Store) -> None:
     if store.count("subfields") == 0:
-        raise NotMatchedError(t("taxonomy.review.not_matched", "en", store=store.path))
+        raise NotMatchedError.of("taxonomy.review.not_matched", store=store.path)
 
 
 def _unknown_subfield(store: Store, subfield_id: str) -> UnknownSubfieldError:
@@ -86,14 +86,8 @@ def _unknown_subfield(store: Store, subfield_id: str) -> UnknownSubfieldError:
                  ids=", ".join(quoted[:-1]), last=quoted[-1])  # fmt: skip
     elif quoted:
         hint = t("taxonomy.review.did_you_mean", "en", id=quoted[0])
-    return UnknownSubfieldError(
-        t(
-            "taxonomy.review.unknown_subfield",
-            "en",
-            id=repr(subfield_id),
-            store=store.path,
-            hint=hint,
-        )  # fmt: skip
+    return UnknownSubfieldError.of(
+        "taxonomy.review.unknown_subfield", id=repr(subfield_id), store=store.path, hint=hint
     )
 
 
@@ -192,11 +186,9 @@ def sample_matches(
     'AR眼镜; 增强现实'
     """
     if n < 1:
-        raise StoreError(t("taxonomy.review.sample_size", "en", n=n))
+        raise StoreError.of("taxonomy.review.sample_size", n=n)
     if kind is not None and kind not in KINDS:
-        raise StoreError(
-            t("taxonomy.review.unknown_kind", "en", kind=repr(kind), kinds=", ".join(KINDS))
-        )
+        raise StoreError.of("taxonomy.review.unknown_kind", kind=repr(kind), kinds=", ".join(KINDS))
     _matched_store(store)
     info = stored.subfield_query(store, subfield_id)
     if info is None:
@@ -359,7 +351,7 @@ def check_against_store(taxonomy: Taxonomy, store: Store) -> list[Finding]:
     """
     n_rec, n_cnt = store.count("records"), store.count("counts")
     if n_rec == 0 and n_cnt == 0:
-        raise StoreError(t("taxonomy.review.empty_store", "en", store=store.path))
+        raise StoreError.of("taxonomy.review.empty_store", store=store.path)
     hits = term_hits(store, taxonomy)
     where = t("taxonomy.review.store_size", "en",
               records=f"{n_rec:,}", series=f"{stored.count_series_count(store):,}")  # fmt: skip

@@ -25,7 +25,7 @@ from techcurve.ingest.spreadsheets import open_xlsx
 from techcurve.taxonomy.model import ID_RE, Taxonomy, load_taxonomy
 from techcurve.taxonomy.query import Term, parse_query, term_problem
 from techcurve.taxonomy.write import JOIN, render_yaml, split_cell, table_rows
-from techcurve.text import t
+from techcurve.text import Lang, t
 
 __all__ = [
     "CSV_COLUMNS",
@@ -74,7 +74,7 @@ def export_taxonomy(taxonomy: Taxonomy, path: str | Path) -> Path:
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise TaxonomyError(t("taxonomy.export.suffix", "en", name=out.name))
+        raise TaxonomyError.of("taxonomy.export.suffix", name=out.name)
     header, domains, subs = table_rows(taxonomy)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
@@ -124,6 +124,8 @@ def export_taxonomy(taxonomy: Taxonomy, path: str | Path) -> Path:
 class TaxonomyImportError(TaxonomyError):
     """A taxonomy spreadsheet row cannot be imported; names file, sheet, row and column."""
 
+    _where = ("path", "row", "column", "sheet", "subfield")
+
     def __init__(
         self,
         message: str,
@@ -134,18 +136,24 @@ class TaxonomyImportError(TaxonomyError):
         sheet: str | None = None,
         subfield: str | None = None,
     ) -> None:
-        where = path
-        if sheet:
-            where += f" sheet {sheet!r}"
-        if row is not None:
-            where += f", row {row}"
-        if column:
-            where += f", column {column}"
-        super().__init__(message, path=where, subfield=subfield)
-        self.path = path
         self.row = row
         self.column = column
         self.sheet = sheet
+        super().__init__(message, path=path, subfield=subfield)
+
+    def _placed(self, message: str, lang: Lang) -> str:
+        where = str(self.path)
+        if self.sheet:
+            where = t("taxonomy.import.where_sheet", lang, where=where, sheet=self.sheet)
+        if self.row is not None:
+            where = t("taxonomy.import.where_row", lang, where=where, row=self.row)
+        if self.column:
+            where = t("taxonomy.import.where_column", lang, where=where, column=self.column)
+        if self.subfield:
+            where += t("errors.where_sep", lang) + t(
+                "errors.subfield", lang, subfield=self.subfield
+            )
+        return t("errors.where", lang, where=where, message=message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,21 +177,19 @@ def _header(
         if not name:
             continue
         if name not in allowed:
-            raise TaxonomyImportError(
-                t(
-                    "taxonomy.import.unknown_column",
-                    "en",
-                    column=repr(raw),
-                    allowed=", ".join(allowed),
-                ),
+            raise TaxonomyImportError.of(
+                "taxonomy.import.unknown_column",
+                name=repr(raw),
+                allowed=", ".join(allowed),
                 path=path,
                 row=1,
                 column=column_letter(i),
                 sheet=sheet,
             )
         if name in seen:
-            raise TaxonomyImportError(
-                t("taxonomy.import.column_twice", "en", column=repr(name)),
+            raise TaxonomyImportError.of(
+                "taxonomy.import.column_twice",
+                name=repr(name),
                 path=path,
                 row=1,
                 column=column_letter(i),
@@ -192,13 +198,10 @@ def _header(
         seen[name] = column_letter(i)
     for name in required:
         if name not in seen:
-            raise TaxonomyImportError(
-                t(
-                    "taxonomy.import.lacks_column",
-                    "en",
-                    column=repr(name),
-                    allowed=", ".join(allowed),
-                ),
+            raise TaxonomyImportError.of(
+                "taxonomy.import.lacks_column",
+                name=repr(name),
+                allowed=", ".join(allowed),
                 path=path,
                 row=1,
                 sheet=sheet,
@@ -218,7 +221,7 @@ def _decode(path: Path) -> str:
     try:  # Excel on Chinese Windows saves "CSV" as GBK
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise TaxonomyImportError(t("taxonomy.import.encoding", "en"), path=str(path)) from None
+        raise TaxonomyImportError.of("taxonomy.import.encoding", path=str(path)) from None
 
 
 def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
@@ -227,12 +230,12 @@ def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
     p = Path(path)
     name = str(p)
     if not p.exists():
-        raise TaxonomyImportError(t("taxonomy.import.no_file", "en"), path=name)
+        raise TaxonomyImportError.of("taxonomy.import.no_file", path=name)
     suffix = p.suffix.lower()
     if suffix == ".xlsx":
         return _read_xlsx(p), name
     if suffix not in (".csv", ".tsv", ".txt"):
-        raise TaxonomyImportError(t("taxonomy.import.suffix", "en"), path=name)
+        raise TaxonomyImportError.of("taxonomy.import.suffix", path=name)
     text = _decode(p)
     first = text.split("\n", 1)[0]
     delim = max(",;\t", key=first.count)
@@ -240,7 +243,7 @@ def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
     try:
         head = next(reader)
     except StopIteration:
-        raise TaxonomyImportError(t("taxonomy.import.empty", "en"), path=name) from None
+        raise TaxonomyImportError.of("taxonomy.import.empty", path=name) from None
     letters = _header(name, head, CSV_COLUMNS, ("kind", "id"), None)
     index = {n.strip().lower(): i for i, n in enumerate(head) if n.strip()}
     rows: list[SheetRow] = []
@@ -250,11 +253,8 @@ def read_taxonomy_table(path: str | Path) -> tuple[list[SheetRow], str]:
         values = {c: _cell(cells[i]) if i < len(cells) else "" for c, i in index.items()}
         kind = values.pop("kind", "").lower()
         if kind not in ("version", "domain", "subfield"):
-            raise TaxonomyImportError(
-                t("taxonomy.import.bad_kind", "en", kind=repr(kind)),
-                path=name,
-                row=number,
-                column="kind",
+            raise TaxonomyImportError.of(
+                "taxonomy.import.bad_kind", kind=repr(kind), path=name, row=number, column="kind"
             )
         rows.append(SheetRow(kind, values, number, None, letters))
     return rows, name
@@ -288,13 +288,10 @@ def _open_sheet(p: Path, sheet: str) -> Table:
         return open_xlsx(p, sheet)
     except IngestError as e:
         reason = str(e).removeprefix(f"{e.path}: ") if e.path else str(e)
-        raise TaxonomyImportError(
-            t(
-                "taxonomy.import.workbook",
-                "en",
-                reason=reason,
-                command="`techcurve taxonomy export FILE.xlsx`",
-            ),  # fmt: skip
+        raise TaxonomyImportError.of(
+            "taxonomy.import.workbook",
+            reason=reason,
+            command="`techcurve taxonomy export FILE.xlsx`",
             path=str(p),
         ) from None
 
@@ -318,8 +315,9 @@ def _sheet_rows(name: str, sheet: str, table: Table) -> list[SheetRow]:
                 continue
             key = values.get("key", "").lower()
             if key not in ("version", "notes"):
-                raise TaxonomyImportError(
-                    t("taxonomy.import.unknown_key", "en", key=repr(values.get("key"))),
+                raise TaxonomyImportError.of(
+                    "taxonomy.import.unknown_key",
+                    key=repr(values.get("key")),
                     path=name,
                     row=number,
                     column=f"key ({letters['key']})",
@@ -432,10 +430,7 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
     header = "\n".join(r.values.get("notes", "") for r in versions if r.values.get("notes"))
     versions = [r for r in versions if r.values.get("id")]
     if not versions:
-        raise TaxonomyImportError(
-            t("taxonomy.import.no_version", "en"),
-            path=name,
-        )
+        raise TaxonomyImportError.of("taxonomy.import.no_version", path=name)
     if len(versions) > 1:
         message = t("taxonomy.import.second_version", "en", row=versions[0].row)
         _fail(name, versions[1], "id", message)
@@ -458,7 +453,7 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
                 )
             domain_ids[row.values["id"]] = row.row
     if not domain_ids:
-        raise TaxonomyImportError(t("taxonomy.import.no_domains", "en"), path=name)
+        raise TaxonomyImportError.of("taxonomy.import.no_domains", path=name)
     for row in rows:
         if row.kind == "subfield":
             _check_row(name, row, domain_ids)
@@ -468,7 +463,7 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
                 _fail(name, row, "id", message, sid)
             sub_ids[sid] = row.row
     if not sub_ids:
-        raise TaxonomyImportError(t("taxonomy.import.no_subfields", "en"), path=name)
+        raise TaxonomyImportError.of("taxonomy.import.no_subfields", path=name)
     text = _yaml_from_rows(versions[0].values["id"], header, rows, Path(name).name)
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
