@@ -97,8 +97,11 @@ def test_small_moves_are_not_reported_and_current_is_the_unsaved_state(db: Path)
 def test_names_are_checked_and_not_overwritten_silently(db: Path) -> None:
     with Store.open(db) as st:
         save_edition(st, "2022")
-        with pytest.raises(ReportError, match="--replace"):
+        with pytest.raises(ReportError) as e:
             save_edition(st, "2022")
+        assert str(e.value) == (
+            "edition '2022' already exists (3 sub-fields): save under another name, or replace it"
+        )
         assert save_edition(st, "2022", replace=True).subfields == 3
         with pytest.raises(ReportError, match="reserved"):
             save_edition(st, "current")

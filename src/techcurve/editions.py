@@ -46,6 +46,7 @@ from techcurve.store.editions import (
     saved_editions,
     write_edition,
 )
+from techcurve.text import t
 
 __all__ = [
     "CURRENT",
@@ -111,9 +112,7 @@ def _of_model(df: pl.DataFrame, model: str | None) -> pl.DataFrame:
     models = sorted(str(m) for m in df["model"].drop_nulls().unique().to_list())
     if model is not None:
         if model not in models:
-            raise ReportError(
-                f"no assessments by model {model!r} (the store has: {', '.join(models)})"
-            )
+            raise ReportError.of("editions.no_model", model=model, models=", ".join(models))
         return df.filter(pl.col("model") == model)
     if len(models) > 1:
         pick = next((m for m in MODEL_PREFERENCE if m in models), models[0])
@@ -131,7 +130,7 @@ def _of_as_of(df: pl.DataFrame, as_of: str | None) -> pl.DataFrame:
         return df.filter(have == as_of)
     if len(dates) > 1:
         raise ReportError.of("editions.other_as_of", dates=", ".join(dates), as_of=as_of)
-    log.warning("assessments are as of %s, not %s", dates or "?", as_of)
+    log.warning(t("editions.as_of_differs", "en", dates=", ".join(dates) or "?", as_of=as_of))
     return df
 
 
@@ -186,10 +185,7 @@ class EditionDiff:
 def _check_name(name: str) -> str:
     n = (name or "").strip()
     if not _NAME_RE.match(n):
-        raise ReportError(
-            f"edition name {name!r} is not usable: use 1–64 letters, digits, '.', '-', '_', "
-            "'+' or '@' (for example 2022 or 2022-h2)"
-        )
+        raise ReportError.of("editions.bad_name", name=name)
     return n
 
 
@@ -236,21 +232,13 @@ def save_edition(
     """
     name = _check_name(name)
     if name == CURRENT:
-        raise ReportError(
-            f"{CURRENT!r} is reserved for the unsaved assessments: pick another edition name"
-        )
+        raise ReportError.of("editions.reserved", name=CURRENT)
     frame = current_positions(store, model=model)
     if frame.height == 0:
-        raise ReportError(
-            "no sub-field is placed on the curve, so there is nothing to save: "
-            "check `techcurve assess` (all sub-fields have insufficient evidence)"
-        )
+        raise ReportError.of("editions.nothing_placed")
     exists = edition_size(store, name)
     if exists and not replace:
-        raise ReportError(
-            f"edition {name!r} already exists ({exists} sub-fields): pass --replace to "
-            "overwrite it, or save under another name"
-        )
+        raise ReportError.of("editions.exists", name=name, subfields=exists)
     saved_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     rows = frame.with_columns(
         pl.lit(name).alias("edition"), pl.lit(saved_at, pl.Datetime("us")).alias("saved_at")
@@ -292,14 +280,15 @@ def load_edition(store: Store, name: str) -> pl.DataFrame:
     df = edition_rows(store, name)
     if df.height == 0:
         have = [e.name for e in list_editions(store)]
-        raise ReportError(
-            f"no edition named {name!r} in {store.path}: "
-            + (
-                f"saved editions are {', '.join(have)} (or use {CURRENT!r})"
-                if have
-                else "save one first with `techcurve edition save NAME`"
+        if have:
+            raise ReportError.of(
+                "editions.unknown",
+                name=name,
+                path=store.path,
+                have=", ".join(have),
+                current=CURRENT,
             )
-        )
+        raise ReportError.of("editions.none_saved", name=name, path=store.path)
     return df
 
 

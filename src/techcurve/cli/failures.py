@@ -88,12 +88,26 @@ def _command_path(ctx: click.Context) -> str:
     return " ".join(reversed(names))
 
 
+#: the command that fixes a library error of these catalogue keys, whatever the command
+FIXES: dict[str, tuple[str, dict[str, str]]] = {
+    "store.missing": ("cli.next.store", {"init": "`techcurve init`"}),
+    "store.old_schema": ("cli.next.reinit", {"command": "`techcurve init --force`"}),
+    "editions.exists": ("cli.next.replace", {"option": "--replace"}),
+    "editions.nothing_placed": ("cli.next.check", {"command": "`techcurve assess`"}),
+    "editions.none_saved": ("cli.next.save_edition", {"command": "`techcurve edition save NAME`"}),
+}
+
+
 def _add_next_step(error: TechcurveError) -> None:
     """Note on ``error`` the command to run first, when the store lacks what is needed."""
     ctx = click.get_current_context(silent=True)
     if ctx is None or not isinstance(error, _LACKING):
         return
     obj = ctx.find_object(Ctx)
+    if obj is not None and error.key in FIXES:
+        key, commands = FIXES[error.key]
+        error.add_note(_NOTE + t(key, obj.lang, **commands))
+        return
     need = NEEDS.get(_command_path(ctx))
     if obj is None or need is None:
         return

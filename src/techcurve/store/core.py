@@ -60,6 +60,7 @@ import duckdb
 import polars as pl
 
 from techcurve.errors import StoreError
+from techcurve.store.meta import Meta
 
 log = logging.getLogger(__name__)
 
@@ -229,20 +230,17 @@ class Store:
         """
         p = Path(path)
         if not create and not p.exists():
-            raise StoreError(f"no store at {p}: run `techcurve init` first (or pass --db PATH)")
+            raise StoreError.of("store.missing", path=str(p))
         if create:
             p.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = duckdb.connect(str(p), read_only=read_only)
         except duckdb.IOException as e:
             if "lock" in str(e).lower():
-                raise StoreError(
-                    f"store {p} is busy: another techcurve process is writing to it; "
-                    "wait for it to finish"
-                ) from None
-            raise StoreError(f"cannot open store {p}: {e}") from None
+                raise StoreError.of("store.busy", path=str(p)) from None
+            raise StoreError.of("store.cannot_open", path=str(p), error=str(e)) from None
         except duckdb.Error as e:
-            raise StoreError(f"{p} is not a techcurve store ({e})") from None
+            raise StoreError.of("store.not_a_store_file", path=str(p), error=str(e)) from None
         st = cls(con, str(p))
         try:
             st.memory_limit = resolve_memory_limit(memory_limit)
@@ -270,17 +268,14 @@ class Store:
         try:
             self.con.execute(f"SET memory_limit = '{_sql_str(limit)}'")
         except duckdb.Error:
-            raise StoreError(
-                f"memory limit {limit!r} (--memory-limit or {MEMORY_LIMIT_ENV}) is not a "
-                "size DuckDB understands: use e.g. 2GB, 512MB or 4GiB"
+            raise StoreError.of(
+                "store.bad_memory_limit", limit=limit, env=MEMORY_LIMIT_ENV
             ) from None
         if threads:
             try:
                 self.con.execute(f"SET threads = {int(threads)}")
             except (ValueError, duckdb.Error):
-                raise StoreError(
-                    f"{THREADS_ENV}={threads!r} is not a thread count (a whole number ≥ 1)"
-                ) from None
+                raise StoreError.of("store.bad_threads", env=THREADS_ENV, threads=threads) from None
         # The library never prints: no DuckDB progress bar on long statements either.
         self.con.execute("SET enable_progress_bar = false")
         # DuckDB's own default is the same folder, but only while the path it was given
@@ -295,30 +290,30 @@ class Store:
 
     def _create_schema(self) -> None:
         self.con.execute(_DDL)
-        have = self.one("SELECT value FROM meta WHERE key='schema_version'")
-        if have is None:
+        if self.get_meta(Meta.SCHEMA_VERSION) is None:
             self.con.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?), ('created_at', CAST(now() AS VARCHAR))",
-                [str(SCHEMA_VERSION)],
+                "INSERT INTO meta VALUES (?, ?), (?, CAST(now() AS VARCHAR))",
+                [Meta.SCHEMA_VERSION.value, str(SCHEMA_VERSION), Meta.CREATED_AT.value],
             )
 
     def _check_version(self, *, read_only: bool = False) -> None:
         try:
-            row = self.one("SELECT value FROM meta WHERE key='schema_version'")
+            row = self.one("SELECT value FROM meta WHERE key = ?", [Meta.SCHEMA_VERSION.value])
         except duckdb.CatalogException:
             raise StoreError.of("store.not_a_store", path=self.path) from None
         have = int(str(row[0])) if row is not None and str(row[0]).isdigit() else None
         if have == SCHEMA_VERSION:
             return
         if have is not None and have > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} has schema version {have}, written by a newer techcurve; this "
-                f"one reads version {SCHEMA_VERSION}: upgrade techcurve"
+            raise StoreError.of(
+                "store.newer_schema", path=self.path, have=have, reads=SCHEMA_VERSION
             )
         if have is None or have not in _MIGRATIONS:
-            raise StoreError(
-                f"{self.path} has schema version {row[0] if row else '?'}, this techcurve needs "
-                f"{SCHEMA_VERSION}: re-create it with `techcurve init --force`"
+            raise StoreError.of(
+                "store.old_schema",
+                path=self.path,
+                have=row[0] if row else "?",
+                needs=SCHEMA_VERSION,
             )
         if read_only:
             # Older versions differ in keys and in extra columns: they read the same.
@@ -340,7 +335,7 @@ class Store:
                     self.path, version, version + 1, " ".join(str(step.__doc__).split()),
                 )  # fmt: skip
                 step(self)
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
+            self.set_meta(Meta.SCHEMA_VERSION, str(SCHEMA_VERSION))
 
     def _rebuild(self, name: str) -> None:
         """Re-create table ``name`` from the current DDL and copy its rows over, in

@@ -46,7 +46,7 @@ def has_assessments(store: Store) -> bool:
 def assessments(store: Store) -> pl.DataFrame:
     """The ``assessments`` table (every model); :class:`ReportError` when there is none."""
     if not has_assessments(store):
-        raise ReportError(f"store {store.path} has no assessments")
+        raise ReportError.of("store.no_assessments", path=store.path)
     return store.table("assessments")
 
 
