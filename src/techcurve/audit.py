@@ -58,7 +58,7 @@ from typing import Any
 
 import yaml
 
-from techcurve.errors import ReportError
+from techcurve.errors import Phrase, ReportError, phrase
 from techcurve.text import Lang, t
 
 ERROR = "error"
@@ -117,30 +117,28 @@ class AuditResult:
 _NUM_RE = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?$|^[+-]?\.\d+$")
 
 
-def parse_num(v: Any, decimals: int | None = None, *, where: str = "") -> Num:
+def parse_num(v: Any, decimals: int | None = None, *, where: str | Phrase = "") -> Num:
     """A printed number: ``"30.12%"`` → 30.12 ± 0.005; ``1002391`` → ± 0.5.
 
     Raises :class:`ReportError` naming ``where`` when ``v`` is not a number.
     """
     if isinstance(v, bool) or v is None:
-        raise ReportError(f"{where}: {v!r} is not a number")
+        raise ReportError.of("audit.not_a_number", where=where, value=repr(v))
     if isinstance(v, int | float) and not isinstance(v, bool):
         if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-            raise ReportError(f"{where}: {v!r} is not a finite number")
+            raise ReportError.of("audit.not_finite", where=where, value=repr(v))
         if decimals is None:
             text = repr(v) if isinstance(v, float) else str(v)
             decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
         return Num(float(v), 0.5 * 10.0**-decimals, f"{v:.{decimals}f}")
     text = str(v).strip().rstrip("%").strip().replace("，", ",")
     if not _NUM_RE.match(text):
-        raise ReportError(
-            f'{where}: {v!r} is not a number (write it as printed, e.g. "30.12" or "1,002,391")'
-        )
+        raise ReportError.of("audit.not_a_printed_number", where=where, value=repr(v))
     clean = text.replace(",", "")
     try:
         d = Decimal(clean)
     except InvalidOperation:
-        raise ReportError(f"{where}: {v!r} is not a number") from None
+        raise ReportError.of("audit.not_a_number", where=where, value=repr(v)) from None
     places = -int(d.as_tuple().exponent) if decimals is None else decimals  # type: ignore[operator]
     return Num(float(d), 0.5 * 10.0 ** -max(places, 0), text)
 
@@ -155,17 +153,20 @@ class _Table:
     total: Num | None
     growth: list[tuple[str, Num]]
 
-    def part(self, label: str, where: str) -> Num:
+    def part(self, label: str, where: str | Phrase) -> Num:
         for k, v in self.parts:
             if k == label:
                 return v
-        raise ReportError(
-            f"{where}: table {self.id!r} has no part {label!r} "
-            f"(it has: {', '.join(k for k, _ in self.parts)})"
+        raise ReportError.of(
+            "audit.no_part",
+            where=where,
+            table=repr(self.id),
+            part=repr(label),
+            parts=", ".join(k for k, _ in self.parts),
         )
 
 
-def _pairs(obj: Any, where: str) -> list[tuple[str, Any]]:
+def _pairs(obj: Any, where: str | Phrase) -> list[tuple[str, Any]]:
     if obj is None:
         return []
     if isinstance(obj, dict):
@@ -178,35 +179,33 @@ def _pairs(obj: Any, where: str) -> list[tuple[str, Any]]:
             elif isinstance(item, dict) and "label" in item and "value" in item:
                 out.append((str(item["label"]), item["value"]))
             else:
-                raise ReportError(
-                    f"{where}[{i}]: expected [label, value] or {{label:, value:}}, got {item!r}"
-                )
+                raise ReportError.of("audit.bad_pair", where=where, i=i, item=repr(item))
         return out
-    raise ReportError(f"{where}: expected a mapping of label → value or a list of pairs")
+    raise ReportError.of("audit.not_pairs", where=where)
 
 
 def _load_tables(doc: dict[str, Any], src: str) -> dict[str, _Table]:
     tables: dict[str, _Table] = {}
     raw = doc.get("tables") or []
     if not isinstance(raw, list):
-        raise ReportError(f"{src}: 'tables' must be a list of tables")
+        raise ReportError.of("audit.tables_not_list", where=src)
     for i, tab in enumerate(raw):
         if not isinstance(tab, dict) or "id" not in tab:
-            raise ReportError(f"{src}: tables[{i}] needs an 'id' (and 'parts')")
+            raise ReportError.of("audit.table_needs_id", where=src, i=i)
         tid = str(tab["id"])
-        where = f"{src}: table {tid}"
+        where = phrase("audit.at_table", where=src, table=tid)
         if tid in tables:
-            raise ReportError(f"{where}: the id is used twice")
+            raise ReportError.of("audit.id_twice", where=where)
         dec = tab.get("decimals")
         parts = [
-            (k, parse_num(v, dec, where=f"{where} part {k!r}"))
+            (k, parse_num(v, dec, where=phrase("audit.at_part", where=where, part=repr(k))))
             for k, v in _pairs(tab.get("parts"), where)
         ]
         if not parts:
-            raise ReportError(f"{where}: no parts")
+            raise ReportError.of("audit.no_parts", where=where)
         base = tab.get("base")
         if base is not None and (not isinstance(base, int) or base <= 0):
-            raise ReportError(f"{where}: base must be a positive whole number, got {base!r}")
+            raise ReportError.of("audit.bad_base", where=where, base=repr(base))
         tables[tid] = _Table(
             id=tid,
             title=str(tab.get("title") or ""),
@@ -215,10 +214,17 @@ def _load_tables(doc: dict[str, Any], src: str) -> dict[str, _Table]:
             base=base,
             total=None
             if tab.get("total") is None
-            else parse_num(tab["total"], dec, where=f"{where} total"),
+            else parse_num(tab["total"], dec, where=phrase("audit.at_total", where=where)),
             growth=[
-                (k, parse_num(v, tab.get("growth_decimals"), where=f"{where} growth {k!r}"))
-                for k, v in _pairs(tab.get("growth"), where + " growth")
+                (
+                    k,
+                    parse_num(
+                        v,
+                        tab.get("growth_decimals"),
+                        where=phrase("audit.at_growth", where=where, part=repr(k)),
+                    ),
+                )
+                for k, v in _pairs(tab.get("growth"), phrase("audit.at_growths", where=where))
             ],
         )
     return tables
@@ -382,12 +388,12 @@ def _decimals(n: Num) -> int:
 
 
 def _claim_value(
-    of: dict[str, Any], tables: dict[str, _Table], where: str, lang: Lang
+    of: dict[str, Any], tables: dict[str, _Table], where: Phrase, lang: Lang
 ) -> tuple[float, float, str]:
     """(computed value, rounding bound of the inputs, description) of a claim's ``of``."""
     tid = str(of.get("table", ""))
     if tid not in tables:
-        raise ReportError(f"{where}: refers to table {tid!r}, which is not in the file")
+        raise ReportError.of("audit.unknown_table", where=where, table=repr(tid))
     tab = tables[tid]
     if "sum" in of:
         labels = [k for k, _ in tab.parts] if of["sum"] == "all" else [str(x) for x in of["sum"]]
@@ -414,12 +420,12 @@ def _claim_value(
         den_num = tab.total
         den = den_num.value if den_num else sum(n.value for _, n in tab.parts)
         if den == 0:
-            raise ReportError(f"{where}: table {tid} sums to 0, so no share can be taken")
+            raise ReportError.of("audit.sums_to_zero", where=where, table=tid)
         num = sum(n.value for n in nums)
         bound = sum(n.half_unit for n in nums) / den * 100 * 2
         desc = t("report.audit.of_share", lang, parts=" + ".join(labels), table=tid)
         return num / den * 100, bound, desc
-    raise ReportError(f"{where}: 'of' needs one of sum, value, total or share")
+    raise ReportError.of("audit.bad_of", where=where)
 
 
 def _number_in_text(text: str, n: Num) -> bool:
@@ -434,14 +440,14 @@ def _check_claims(
     out: list[Finding] = []
     raw = doc.get("claims") or []
     if not isinstance(raw, list):
-        raise ReportError(f"{src}: 'claims' must be a list")
+        raise ReportError.of("audit.claims_not_list", where=src)
     for i, c in enumerate(raw):
         if not isinstance(c, dict):
-            raise ReportError(f"{src}: claims[{i}] must be a mapping")
+            raise ReportError.of("audit.claim_not_mapping", where=src, i=i)
         cid = str(c.get("id") or f"claims[{i}]")
-        where = f"{src}: claim {cid}"
+        where = phrase("audit.at_claim", where=src, claim=cid)
         if "value" not in c:
-            raise ReportError(f"{where}: needs a 'value' (the number as printed in the text)")
+            raise ReportError.of("audit.claim_needs_value", where=where)
         v = parse_num(c["value"], c.get("decimals"), where=where)
         text = str(c.get("text") or "")
         if text and not _number_in_text(text, v):
@@ -473,9 +479,7 @@ def _check_claims(
             continue
         of = c.get("of")
         if not isinstance(of, dict):
-            raise ReportError(
-                f"{where}: needs 'of: {{table: …, sum|value|total|share: …}}' or 'unverifiable: why'"
-            )
+            raise ReportError.of("audit.claim_needs_of", where=where)
         computed, bound, desc = _claim_value(of, tables, where, lang)
         diff = v.value - computed
         if abs(diff) > v.half_unit + 1e-9:
@@ -514,7 +518,7 @@ def audit_figures(
 
     The findings' messages are in ``lang``."""
     if not isinstance(doc, dict):
-        raise ReportError(f"{source}: expected a mapping with 'tables' and 'claims'")
+        raise ReportError.of("audit.not_a_mapping", where=source)
     tables = _load_tables(doc, source)
     findings: list[Finding] = []
     for tab in tables.values():
@@ -531,24 +535,19 @@ def load_figures(path: Path) -> dict[str, Any]:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ReportError(
-            f"{p} does not exist: pass a report's .data.json or a figures YAML"
-        ) from None
+        raise ReportError.of("audit.no_file", path=str(p)) from None
     except OSError as e:
-        raise ReportError(f"cannot read {p}: {e.strerror or e}") from None
+        raise ReportError.of("audit.unreadable", path=str(p), error=str(e.strerror or e)) from None
     try:
         doc = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise ReportError(
-            f"{p} is not valid {p.suffix.lstrip('.').upper() or 'YAML'}: {e}"
+        raise ReportError.of(
+            "audit.not_valid", path=str(p), format=p.suffix.lstrip(".").upper() or "YAML", error=e
         ) from None
     if isinstance(doc, dict) and "figures" in doc and "tables" not in doc:
         doc = doc["figures"]  # a report's data JSON
     if not isinstance(doc, dict) or "tables" not in doc:
-        raise ReportError(
-            f"{p} holds no figures: expected 'tables' (a figures file) or 'figures' "
-            "(a report .data.json written by `techcurve report`)"
-        )
+        raise ReportError.of("audit.no_figures", path=str(p))
     return doc
 
 

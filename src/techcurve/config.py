@@ -30,15 +30,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
+        raise ConfigError.of("config.no_file", path=str(path)) from None
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
+        raise ConfigError.of(
+            "config.bad_yaml", where=f"{path}{where}", problem=str(getattr(e, "problem", e))
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+        raise ConfigError.of("config.not_sections", path=str(path))
     return data
 
 
@@ -56,5 +58,7 @@ def section(cfg: dict[str, Any] | None, name: str) -> dict[str, Any]:
         cfg = load_config()
     value = cfg.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"config section {name!r} must be a mapping, not {type(value).__name__}")
+        raise ConfigError.of(
+            "config.section_not_mapping", name=repr(name), type=type(value).__name__
+        )
     return value

@@ -138,18 +138,13 @@ def byor_quadrants(
     given = cfg.get("byor_quadrants")
     if given:
         if not isinstance(given, dict):
-            raise ReportError("config outputs.byor_quadrants must map domain ids to quadrant names")
+            raise ReportError.of("exports.quadrants_not_mapping")
         quads = {str(k): str(v) for k, v in given.items()}
         if len(set(quads.values())) > 4:
-            raise ReportError(
-                "config outputs.byor_quadrants names more than 4 quadrants; the BYOR radar "
-                "draws exactly 4: merge some domains into one quadrant"
-            )
+            raise ReportError.of("exports.too_many_quadrants")
         missing = sorted(set(placed["domain_id"].drop_nulls().to_list()) - set(quads))
         if missing:
-            raise ReportError(
-                f"config outputs.byor_quadrants has no quadrant for domain(s) {', '.join(missing)}"
-            )
+            raise ReportError.of("exports.no_quadrant", domains=", ".join(missing))
         return quads
     counts = placed.group_by("domain_id").len().sort(["len", "domain_id"], descending=[True, False])
     order = [str(d) for d in counts["domain_id"].to_list() if d is not None]
@@ -203,7 +198,9 @@ def export_byor(
             w.writeheader()
             w.writerows(rows)
     except OSError as e:
-        raise ReportError(f"cannot write {out}: {e.strerror or e}") from None
+        raise ReportError.of(
+            "exports.cannot_write", path=str(out), error=str(e.strerror or e)
+        ) from None
     return out
 
 
@@ -218,12 +215,11 @@ def benefits(store: Store, placed: pl.DataFrame, cfg: Mapping[str, Any]) -> dict
     """Sub-field id → benefit level: config, else an override column, else the default rule."""
     given = cfg.get("benefit") or {}
     if not isinstance(given, dict):
-        raise ReportError("config outputs.benefit must map sub-field ids to a benefit level")
+        raise ReportError.of("exports.benefit_not_mapping")
     for sid, level in given.items():
         if str(level).lower() not in BENEFITS:
-            raise ReportError(
-                f"config outputs.benefit.{sid}: {level!r} is not a benefit level "
-                f"(use one of: {', '.join(BENEFITS)})"
+            raise ReportError.of(
+                "exports.bad_benefit", id=sid, level=repr(level), levels=", ".join(BENEFITS)
             )
     out: dict[str, str] = {}
     col = next(
@@ -403,5 +399,7 @@ def export_json(store: Store, out: Path) -> Path:
             encoding="utf-8",
         )
     except OSError as e:
-        raise ReportError(f"cannot write {out}: {e.strerror or e}") from None
+        raise ReportError.of(
+            "exports.cannot_write", path=str(out), error=str(e.strerror or e)
+        ) from None
     return out
