@@ -94,6 +94,7 @@ FIXES: dict[str, tuple[str, dict[str, str]]] = {
     "store.old_schema": ("cli.next.reinit", {"command": "`techcurve init --force`"}),
     "editions.exists": ("cli.next.replace", {"option": "--replace"}),
     "editions.nothing_placed": ("cli.next.check", {"command": "`techcurve assess`"}),
+    "taxonomy.unknown_subfield": ("cli.next.ids", {"command": "`techcurve taxonomy check`"}),
     "editions.none_saved": ("cli.next.save_edition", {"command": "`techcurve edition save NAME`"}),
 }
 
@@ -101,12 +102,14 @@ FIXES: dict[str, tuple[str, dict[str, str]]] = {
 def _add_next_step(error: TechcurveError) -> None:
     """Note on ``error`` the command to run first, when the store lacks what is needed."""
     ctx = click.get_current_context(silent=True)
-    if ctx is None or not isinstance(error, _LACKING):
+    if ctx is None:
         return
     obj = ctx.find_object(Ctx)
     if obj is not None and error.key in FIXES:
         key, commands = FIXES[error.key]
         error.add_note(_NOTE + t(key, obj.lang, **commands))
+        return
+    if not isinstance(error, _LACKING):
         return
     need = NEEDS.get(_command_path(ctx))
     if obj is None or need is None:

@@ -27,13 +27,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeAlias
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from techcurve.datatypes import Domain, SubField
-from techcurve.errors import QueryError, TaxonomyError
+from techcurve.errors import Phrase, QueryError, TaxonomyError, phrase
 from techcurve.normalize import SEP, normalize
 from techcurve.taxonomy.query import (
     Query,
@@ -41,7 +41,7 @@ from techcurve.taxonomy.query import (
     parse_query,
     quote_term,
     requalify,
-    term_problem,
+    term_fault,
 )
 from techcurve.text import t
 
@@ -130,8 +130,8 @@ class Taxonomy:
             return self._domain_index[id]
         except KeyError:
             known = ", ".join(self._domain_index)
-            raise TaxonomyError(
-                f"unknown domain {id!r} (known: {known})", path=self.path or None
+            raise TaxonomyError.of(
+                "taxonomy.unknown_domain", id=repr(id), hint="", known=known, path=self.path or None
             ) from None
 
     def subfield(self, id: str) -> SubField:
@@ -139,9 +139,10 @@ class Taxonomy:
         try:
             return self._subfield_index[id]
         except KeyError:
-            raise TaxonomyError(
-                f"unknown sub-field {id!r} ({len(self._subfield_index)} sub-fields are defined; "
-                "`techcurve taxonomy check` lists them)",
+            raise TaxonomyError.of(
+                "taxonomy.unknown_subfield",
+                id=repr(id),
+                n=len(self._subfield_index),
                 path=self.path or None,
             ) from None
 
@@ -157,8 +158,8 @@ class Taxonomy:
             return self._alias_index[_name_key(name)]
         except KeyError:
             known = ", ".join(f"{d.name_zh} ({d.id})" for d in self.domains)
-            raise TaxonomyError(
-                f"no domain is called {name!r} (known: {known})", path=self.path or None
+            raise TaxonomyError.of(
+                "taxonomy.no_domain_called", name=repr(name), known=known, path=self.path or None
             ) from None
 
 
@@ -214,63 +215,68 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+#: what a part of the file is called in an error: a quoted key, or a phrase
+What: TypeAlias = str | Phrase
+
+
 class _Loader:
     """Walks the composed YAML node tree, so every error can name its line."""
 
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def fail(self, message: str, node: Node | None = None, subfield: str | None = None) -> NoReturn:
-        raise TaxonomyError(
-            message, path=self.path, subfield=subfield, line=_line(node) if node else None
+    def fail(
+        self, key: str, node: Node | None = None, subfield: str | None = None, /, **fields: Any
+    ) -> NoReturn:
+        """Raise the catalogue text ``key`` as a :class:`TaxonomyError` at ``node``'s line."""
+        raise TaxonomyError.of(
+            key, path=self.path, subfield=subfield, line=_line(node) if node else None, **fields
         )
 
     def mapping(
-        self, node: Node, what: str, keys: dict[str, bool], subfield: str | None = None
+        self, node: Node, what: What, keys: dict[str, bool], subfield: str | None = None
     ) -> dict[str, Node]:
         if not isinstance(node, MappingNode):
-            self.fail(f"{what} must be a mapping of keys to values", node, subfield)
+            self.fail("taxonomy.file.not_mapping", node, subfield, what=what)
         out: dict[str, Node] = {}
         for key_node, value in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if key not in keys:
                 allowed = ", ".join(keys)
-                self.fail(f"unknown key {key!r} in {what} (allowed: {allowed})", key_node, subfield)
+                self.fail(
+                    "taxonomy.file.unknown_key", key_node, subfield,
+                    key=repr(key), what=what, allowed=allowed,
+                )  # fmt: skip
             if key in out:
-                self.fail(f"key {key!r} appears twice in {what}", key_node, subfield)
+                self.fail("taxonomy.file.key_twice", key_node, subfield, key=repr(key), what=what)
             out[key] = value
         for key, required in keys.items():
             if required and key not in out:
-                self.fail(f"{what} lacks the required key {key!r}", node, subfield)
+                self.fail("taxonomy.file.lacks_key", node, subfield, what=what, key=repr(key))
         return out
 
-    def text(self, node: Node, what: str, subfield: str | None = None) -> str:
+    def text(self, node: Node, what: What, subfield: str | None = None) -> str:
         # The raw scalar text: `version: 2022.10` stays "2022.10", a term `ON` stays "ON".
         if not isinstance(node, ScalarNode):
-            self.fail(f"{what} must be a single text value", node, subfield)
+            self.fail("taxonomy.file.not_text", node, subfield, what=what)
         if node.tag == _NULL_TAG or not node.value.strip():
-            self.fail(f"{what} is empty", node, subfield)
+            self.fail("taxonomy.file.empty_value", node, subfield, what=what)
         return str(node.value).strip()
 
-    def texts(self, node: Node, what: str, subfield: str | None = None) -> list[tuple[str, Node]]:
+    def texts(self, node: Node, what: What, subfield: str | None = None) -> list[tuple[str, Node]]:
         if isinstance(node, ScalarNode) and node.tag != _NULL_TAG:
             return [(self.text(node, what, subfield), node)]  # a single term needs no list
         if not isinstance(node, SequenceNode) or not node.value:
-            self.fail(f"{what} must be a non-empty list", node, subfield)
+            self.fail("taxonomy.file.not_list", node, subfield, what=what)
         return [
-            (self.text(item, f"{what} item {i}", subfield), item)
+            (self.text(item, phrase("taxonomy.file.item", what=what, i=i), subfield), item)
             for i, item in enumerate(node.value, 1)
         ]
 
-    def identifier(self, node: Node, what: str, subfield: str | None = None) -> str:
+    def identifier(self, node: Node, what: What, subfield: str | None = None) -> str:
         value = self.text(node, what, subfield)
         if not ID_RE.match(value):
-            self.fail(
-                f"{what} {value!r} may only hold lowercase ASCII letters, digits and '-' "
-                "(and must start with a letter or digit)",
-                node,
-                subfield,
-            )
+            self.fail("taxonomy.file.bad_id", node, subfield, what=what, value=repr(value))
         return value
 
 
@@ -293,31 +299,35 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     try:
         data = file.read_bytes()
     except FileNotFoundError:
-        raise TaxonomyError("the taxonomy file does not exist", path=name) from None
+        raise TaxonomyError.of("taxonomy.file.missing", path=name) from None
     except OSError as e:
-        raise TaxonomyError(f"cannot read the taxonomy file ({e.strerror})", path=name) from None
+        raise TaxonomyError.of("taxonomy.file.unreadable", error=e.strerror, path=name) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise TaxonomyError(
-            "not UTF-8 text; save the file as UTF-8", path=name, line=line
-        ) from None
+        raise TaxonomyError.of("taxonomy.file.not_utf8", path=name, line=line) from None
     try:
         root = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        message = f"not valid YAML: {e.problem or e.context or 'syntax error'}"
+        problem = e.problem or e.context or "syntax error"
+        line = mark.line + 1 if mark else None
         if e.problem and e.context and e.context_mark is not None:
-            message += f" ({e.context} that starts on line {e.context_mark.line + 1})"
-        raise TaxonomyError(message, path=name, line=mark.line + 1 if mark else None) from None
+            raise TaxonomyError.of(
+                "taxonomy.file.bad_yaml_in", problem=problem, context=e.context,
+                start=e.context_mark.line + 1, path=name, line=line,
+            ) from None  # fmt: skip
+        raise TaxonomyError.of(
+            "taxonomy.file.bad_yaml", problem=problem, path=name, line=line
+        ) from None
     except yaml.YAMLError as e:
-        raise TaxonomyError(f"not valid YAML: {e}", path=name) from None
+        raise TaxonomyError.of("taxonomy.file.bad_yaml", problem=str(e), path=name) from None
     if root is None:
-        raise TaxonomyError("the taxonomy file is empty", path=name)
+        raise TaxonomyError.of("taxonomy.file.empty", path=name)
 
     r = _Loader(name)
-    top = r.mapping(root, "the top level", _TOP_KEYS)
+    top = r.mapping(root, phrase("taxonomy.file.top"), _TOP_KEYS)
     version = r.text(top["version"], "'version'")
     domains = _load_domains(r, top["domains"])
     subfields, queries = _load_subfields(r, top["subfields"], {d.id: d for d in domains})
@@ -333,15 +343,15 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 
 def _load_domains(r: _Loader, node: Node) -> list[Domain]:
     if not isinstance(node, SequenceNode) or not node.value:
-        r.fail("'domains' must be a non-empty list of domains", node)
+        r.fail("taxonomy.file.no_domains", node)
     domains: list[Domain] = []
     seen: dict[str, int] = {}
     names: dict[str, str] = {}
     for item in node.value:
-        keys = r.mapping(item, "a domain", _DOMAIN_KEYS)
-        id = r.identifier(keys["id"], "domain id")
+        keys = r.mapping(item, phrase("taxonomy.file.a_domain"), _DOMAIN_KEYS)
+        id = r.identifier(keys["id"], phrase("taxonomy.file.domain_id"))
         if id in seen:
-            r.fail(f"duplicate domain id {id!r} (first defined on line {seen[id]})", keys["id"])
+            r.fail("taxonomy.file.domain_twice", keys["id"], id=repr(id), first=seen[id])
         seen[id] = _line(item)
         aliases: tuple[str, ...] = ()
         if "aliases" in keys and not _is_empty(keys["aliases"]):
@@ -355,7 +365,13 @@ def _load_domains(r: _Loader, node: Node) -> list[Domain]:
         for name in dict.fromkeys((id, domain.name_zh, domain.name_en, *aliases)):
             key = _name_key(name)
             if names.get(key, id) != id:
-                r.fail(f"the name {name!r} is used by domains {names[key]!r} and {id!r}", item)
+                r.fail(
+                    "taxonomy.file.name_twice",
+                    item,
+                    name=repr(name),
+                    one=repr(names[key]),
+                    other=repr(id),
+                )
             names[key] = id
         domains.append(domain)
     return domains
@@ -371,7 +387,7 @@ def _load_subfields(
     r: _Loader, node: Node, domains: dict[str, Domain]
 ) -> tuple[list[SubField], dict[str, Query]]:
     if not isinstance(node, SequenceNode) or not node.value:
-        r.fail("'subfields' must be a non-empty list of sub-fields", node)
+        r.fail("taxonomy.file.no_subfields", node)
     subfields: list[SubField] = []
     queries: dict[str, Query] = {}
     seen: dict[str, int] = {}
@@ -380,17 +396,28 @@ def _load_subfields(
         # Read the id first so that every later error can name the sub-field.
         pairs = item.value if isinstance(item, MappingNode) else []
         id_node = next((v for k, v in pairs if getattr(k, "value", None) == "id"), None)
-        sid = r.identifier(id_node, "sub-field id") if id_node is not None else None
-        keys = r.mapping(item, "a sub-field", _SUBFIELD_KEYS, sid)
+        sid = (
+            r.identifier(id_node, phrase("taxonomy.file.subfield_id"))
+            if id_node is not None
+            else None
+        )
+        keys = r.mapping(item, phrase("taxonomy.file.a_subfield"), _SUBFIELD_KEYS, sid)
         assert sid is not None  # mapping() has checked that 'id' is present
         if sid in seen:
-            r.fail(f"duplicate sub-field id (first defined on line {seen[sid]})", item, sid)
+            r.fail("taxonomy.file.subfield_twice", item, sid, first=seen[sid])
         seen[sid] = line
         domain = r.text(keys["domain"], "'domain'", sid)
         if domain not in domains:
             known = ", ".join(domains)
             hint = _alias_hint(domain, domains)
-            r.fail(f"unknown domain {domain!r}{hint} (known: {known})", keys["domain"], sid)
+            r.fail(
+                "taxonomy.unknown_domain",
+                keys["domain"],
+                sid,
+                id=repr(domain),
+                hint=hint,
+                known=known,
+            )
         query = _load_query(r, keys, sid)
         queries[sid] = query
         definition = keys.get("definition")
@@ -410,11 +437,11 @@ def _load_subfields(
     return subfields, queries
 
 
-def _alias_hint(name: str, domains: dict[str, Domain]) -> str:
+def _alias_hint(name: str, domains: dict[str, Domain]) -> Phrase | str:
     key = _name_key(name)
     for d in domains.values():
         if key in {_name_key(n) for n in (d.name_zh, d.name_en, *d.aliases)}:
-            return f"; did you mean {d.id!r}?"
+            return phrase("taxonomy.file.did_you_mean", id=repr(d.id))
     return ""
 
 
@@ -422,12 +449,7 @@ def _load_query(r: _Loader, keys: dict[str, Node], sid: str) -> Query:
     if "query" in keys:
         for other in ("terms", "exclude"):
             if other in keys:
-                r.fail(
-                    f"has both 'query' and {other!r}: write NOT … inside the query, "
-                    "or use terms/exclude without a query",
-                    keys[other],
-                    sid,
-                )
+                r.fail("taxonomy.file.query_and", keys[other], sid, other=repr(other))
         node = keys["query"]
         text = r.text(node, "'query'", sid)
     elif "terms" in keys:
@@ -436,7 +458,7 @@ def _load_query(r: _Loader, keys: dict[str, Node], sid: str) -> Query:
         node = keys["terms"]
         text = compose_query(terms, exclude)
     else:
-        r.fail("needs either 'terms' (a list of terms) or 'query' (a boolean query)", None, sid)
+        r.fail("taxonomy.file.no_query", None, sid)
     try:
         return parse_query(text)
     except QueryError as e:
@@ -446,9 +468,9 @@ def _load_query(r: _Loader, keys: dict[str, Node], sid: str) -> Query:
 def _literals(r: _Loader, node: Node, what: str, sid: str) -> list[str]:
     out: list[str] = []
     for i, (text, item) in enumerate(r.texts(node, what, sid), 1):
-        problem = term_problem(Term(text))
-        if problem:
-            r.fail(f"{what} item {i}: {problem}", item, sid)
+        fault = term_fault(Term(text))
+        if fault:
+            r.fail("taxonomy.file.bad_item", item, sid, what=what, i=i, problem=fault)
         out.append(text)
     return out
 

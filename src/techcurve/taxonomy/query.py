@@ -21,7 +21,7 @@ from typing import Any, TypeAlias
 
 import polars as pl
 
-from techcurve.errors import QueryError
+from techcurve.errors import Phrase, QueryError, phrase
 from techcurve.normalize import SEP, normalize
 
 __all__ = [
@@ -275,9 +275,7 @@ def _tokenize(text: str) -> list[_Token]:
                 buf.append(text[j])
                 j += 1
             if j >= n:
-                raise QueryError(
-                    "unterminated phrase: add the closing '\"'", query=text, column=i + 1
-                )
+                raise QueryError.of("taxonomy.query.unterminated", query=text, column=i + 1)
             tokens.append(_Token("phrase", "".join(buf), i + 1, j + 2))
             i = j + 1
         else:
@@ -310,8 +308,8 @@ class _Parser:
         self.pos = 0
         self.open: list[int] = []  # columns of the '(' not yet closed
 
-    def error(self, message: str, column: int) -> QueryError:
-        return QueryError(message, query=self.text, column=column)
+    def error(self, key: str, column: int, **fields: Any) -> QueryError:
+        return QueryError.of(key, query=self.text, column=column, **fields)
 
     def peek(self) -> _Token:
         return self.tokens[self.pos]
@@ -323,11 +321,11 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise self.error("the query is empty: write at least one term", 1)
+            raise self.error("taxonomy.query.empty", 1)
         node = flatten(self.parse_or(None))
         tok = self.peek()
         if tok.kind != "end":  # anything else would have continued the expression
-            raise self.error("unexpected ')' without a matching '('", tok.col)
+            raise self.error("taxonomy.query.unmatched_close", tok.col)
         return node
 
     def parse_or(self, scope: str | None) -> Node:
@@ -364,9 +362,7 @@ class _Parser:
             field = self.scoped(tok.field, scope, tok)
             nxt = self.peek()
             if nxt.col != tok.end or nxt.kind not in ("phrase", "("):
-                raise self.error(
-                    f"expected a term, a quoted phrase or '(' right after {tok.text!r}", tok.end
-                )
+                raise self.error("taxonomy.query.after_field", tok.end, field=repr(tok.text))
             if nxt.kind == "phrase":
                 self.take()
                 return self.term(nxt.text, field, nxt)
@@ -376,39 +372,41 @@ class _Parser:
             node = self.parse_or(scope)
             close = self.take()
             if close.kind != ")":  # only the end of input can stop an expression here
-                raise self.error(self.unclosed(), close.col)
+                raise self.unclosed(close.col)
             self.open.pop()
             return node
         raise self.missing_operand(tok)
 
     def missing_operand(self, tok: _Token) -> QueryError:
         prev = self.tokens[self.pos - 2] if self.pos >= 2 else None
-        after = f" after {prev.text!r}" if prev is not None and prev.kind in OPERATORS else ""
+        after: Phrase | str = ""
+        if prev is not None and prev.kind in OPERATORS:
+            after = phrase("taxonomy.query.after", op=repr(prev.text))
         if tok.kind == "end":
             if self.open:
-                return self.error(self.unclosed(), tok.col)
-            return self.error(f"expected a term{after}", tok.col)
+                return self.unclosed(tok.col)
+            return self.error("taxonomy.query.expected_term", tok.col, after=after)
         if tok.kind == ")":
             if not self.open:
-                return self.error("unexpected ')' without a matching '('", tok.col)
+                return self.error("taxonomy.query.unmatched_close", tok.col)
             if prev is not None and prev.kind == "(":
-                return self.error("expected a term inside '()'", tok.col)
-            return self.error(f"expected a term{after} before ')'", tok.col)
-        return self.error(f"expected a term{after} before {tok.text!r}", tok.col)
+                return self.error("taxonomy.query.empty_parens", tok.col)
+            return self.error("taxonomy.query.term_before", tok.col, after=after, token="')'")
+        return self.error("taxonomy.query.term_before", tok.col, after=after, token=repr(tok.text))
 
-    def unclosed(self) -> str:
-        return f"expected a term or ')' (the '(' at column {self.open[-1]} is not closed)"
+    def unclosed(self, column: int) -> QueryError:
+        return self.error("taxonomy.query.unclosed", column, open=self.open[-1])
 
     def scoped(self, field: str | None, scope: str | None, tok: _Token) -> str | None:
         if field and scope and field != scope:
-            raise self.error(f"'{field}:' cannot be used inside '{scope}:(…)'", tok.col)
+            raise self.error("taxonomy.query.field_in_scope", tok.col, field=field, scope=scope)
         return field or scope
 
     def term(self, text: str, field: str | None, tok: _Token) -> Term:
         term = Term(text, field)
-        problem = term_problem(term)
-        if problem:
-            raise self.error(problem, tok.col)
+        fault = term_fault(term)
+        if fault:
+            raise self.error(fault.key, tok.col, **fault.fields)
         return term
 
 
@@ -418,11 +416,17 @@ def term_problem(term: Term) -> str | None:
     A term must keep at least one letter or digit after normalisation: a lone
     ``-`` or ``""`` would match almost everything or nothing.
     """
+    fault = term_fault(term)
+    return None if fault is None else fault.say("en")
+
+
+def term_fault(term: Term) -> Phrase | None:
+    """:func:`term_problem` as a catalogue phrase, to be said in any language."""
     pattern = term.pattern
     if not pattern.replace(SEP, "").strip():
-        return f"the term '{term.text}' is empty"
+        return phrase("taxonomy.query.term_empty", term=term.text)
     if not any(unicodedata.category(c)[0] in "LN" for c in pattern):
-        return f"the term '{term.text}' has no letter or digit"
+        return phrase("taxonomy.query.term_no_letter", term=term.text)
     return None
 
 
@@ -437,12 +441,7 @@ def parse_query(text: str) -> Query:
     """
     node = _Parser(text).parse()
     if _evaluate(node, ()):
-        raise QueryError(
-            "a query needs at least one term that must be present "
-            "(as written it matches records that contain none of its terms)",
-            query=text,
-            column=1,
-        )
+        raise QueryError.of("taxonomy.query.no_required_term", query=text, column=1)
     return Query(node, text)
 
 
