@@ -1,7 +1,8 @@
 """The ``techcurve`` command group, its global options, and the entry point that turns
 every error into one line on stderr and an exit code.
 
-This is the only module that exits. Every :class:`TechcurveError` becomes one line
+This is the only module that exits: commands end with ``ctx.exit(code)`` when they
+have a result to report by exit code (audit, taxonomy check), never ``sys.exit``. Every :class:`TechcurveError` becomes one line
 (``error: …``) and the error's exit code; ``--json`` prints machine-readable results on
 stdout instead of tables.
 """
@@ -32,7 +33,7 @@ Exit codes:
   0    done
   1    an error (audit: something inconsistent was found)
   2    a setting or option is wrong (ConfigError; also click's usage errors)
-  3    the taxonomy is malformed or a query does not parse
+  3    the taxonomy is malformed or a query does not parse (taxonomy check: errors found)
   4    an input file cannot be read
   5    the store is missing, busy, of another version, or lacks a stage's results
   6    the assessment cannot run (no indicators, bad overrides or labels)
@@ -113,7 +114,8 @@ def _main() -> int:
     lang = messages_lang()
     gc.freeze()  # what the imports made stays: the cyclic collector need not go over it
     try:
-        cli(standalone_mode=False)
+        # a command that ends with ``ctx.exit(code)`` (audit, taxonomy check) returns code
+        code = cli(standalone_mode=False)
     except click.exceptions.Abort:
         err_console.print(t("cli.aborted", lang))
         return INTERRUPTED_EXIT
@@ -133,7 +135,7 @@ def _main() -> int:
             raise
         click.echo(t("cli.internal_error", lang, error=f"{type(e).__name__}: {e}"), err=True)
         return INTERNAL_ERROR_EXIT
-    return 0
+    return code if isinstance(code, int) and not isinstance(code, bool) else 0
 
 
 def _exit(code: int) -> NoReturn:

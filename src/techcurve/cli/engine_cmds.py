@@ -60,12 +60,12 @@ PARQUET = click.option(
 @click.pass_obj
 def export_parquet(ctx: Ctx, directory: str, rows_per_file: int) -> None:
     """Write the store's records as partitioned Parquet for `techcurve scale`."""
-    with _progress(ctx, t("indicators.scaleout.progress_export", "en")) as prog:
+    with _progress(ctx, t("indicators.scaleout.progress_export", ctx.lang)) as prog:
         res = pipeline.export_parquet(ctx.db, directory, rows_per_file=rows_per_file, progress=prog)
     ctx.say(
         t(
             "indicators.scaleout.exported",
-            "en",
+            ctx.lang,
             records=res.records,
             files=len(res.files),
             directory=res.directory,
@@ -100,7 +100,7 @@ def scale_match(
     taxonomy: str | None,
 ) -> None:
     """Match every sub-field query over the exported records; store the links."""
-    with _progress(ctx, t("indicators.scaleout.progress_match", "en", engine=engine)) as prog:
+    with _progress(ctx, t("indicators.scaleout.progress_match", ctx.lang, engine=engine)) as prog:
         res = pipeline.scale_match(
             ctx.db,
             parquet_dir,
@@ -130,7 +130,9 @@ def scale_indicators(
     as_of: str | None,
 ) -> None:
     """Compute indicators per sub-field per year from the exported records."""
-    with _progress(ctx, t("indicators.scaleout.progress_indicators", "en", engine=engine)) as prog:
+    with _progress(
+        ctx, t("indicators.scaleout.progress_indicators", ctx.lang, engine=engine)
+    ) as prog:
         res = pipeline.scale_indicators(
             ctx.db,
             parquet_dir,
@@ -145,7 +147,7 @@ def scale_indicators(
     ctx.say(
         t(
             "indicators.done",
-            "en",
+            ctx.lang,
             as_of=ind.as_of,
             rows=ind.indicator_rows,
             subfields=ind.subfields,
@@ -153,7 +155,7 @@ def scale_indicators(
         )
         + t(
             "indicators.scaleout.collected",
-            "en",
+            ctx.lang,
             records=res.records_collected,
             partitions=res.partitions,
         )

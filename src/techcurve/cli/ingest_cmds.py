@@ -112,22 +112,24 @@ def inspect(
         out_console.print(*args, soft_wrap=True, **kwargs)
 
     say(f"[bold]{Path(ins.path).name}[/bold]", highlight=False)
-    delim = {"\t": "tab", None: "-"}.get(ins.delimiter, repr(ins.delimiter))
-    say(f"  format    {ins.format}   encoding {ins.encoding}   delimiter {delim}", highlight=False)
-    say(f"  profile   {ins.profile or '(none fits)'}   kind {ins.kind or 'per record'}",
+    delim = {"\t": ctx.t("cli.inspect.tab"), None: "-"}.get(ins.delimiter, repr(ins.delimiter))
+    say(ctx.t("cli.inspect.format", format=ins.format, encoding=ins.encoding, delimiter=delim),
         highlight=False)  # fmt: skip
-    say(f"  columns   {', '.join(c for c in ins.columns if not c.startswith('_'))}",
-        highlight=False)  # fmt: skip
+    say(ctx.t("cli.inspect.profile", profile=ins.profile or ctx.t("cli.inspect.no_profile"),
+              kind=ins.kind or ctx.t("cli.inspect.per_record")), highlight=False)  # fmt: skip
+    columns = ctx.t("cli.list_sep").join(c for c in ins.columns if not c.startswith("_"))
+    say(ctx.t("cli.inspect.columns", columns=columns), highlight=False)
     for note in ins.notes:
-        say(f"  note      {note}", highlight=False)
+        say(ctx.t("cli.inspect.note", note=note), highlight=False)
     if data["records"]:
-        say(f"\nfirst {len(data['records'])} records as they would be stored:", highlight=False)
+        say("\n" + ctx.t("cli.inspect.first_records", n=len(data["records"])), highlight=False)
         for r in data["records"]:
             say(
-                f"\n  row {r.get('_row')}  {r['record_id']}  [{r['kind']}]",
+                "\n" + ctx.t("cli.inspect.record", row=r.get("_row"), id=r["record_id"],
+                              kind=r["kind"]),
                 highlight=False,
                 markup=False,
-            )
+            )  # fmt: skip
             for c in _SHOWN:
                 v = r.get(c)
                 if v is None:
@@ -139,14 +141,14 @@ def inspect(
                 say(f"    {c:<17} {text}", highlight=False, markup=False)
     elif data["rows"]:
         cols = [c for c in data["rows"][0] if c != "_row"][:8]
-        table = Table("row", *cols, title="first rows (no profile fits: nothing would be stored)")
+        table = Table(ctx.t("cli.inspect.row"), *cols, title=ctx.t("cli.inspect.first_rows"))
         for r in data["rows"]:
             table.add_row(
                 str(r.get("_row")), *("" if r.get(c) is None else str(r[c]) for c in cols)
             )
         say(table)
     for rj in data["rejects"]:
-        say(f"  rejected row {rj['row']}: {rj['reason']}", highlight=False)
+        say(ctx.t("cli.inspect.rejected", row=rj["row"], reason=rj["reason"]), highlight=False)
 
 
 def register(cli: click.Group) -> None:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 
 import click
@@ -17,6 +16,7 @@ from techcurve import pipeline
 from techcurve.cli.common import OUTPUT_LANG, Ctx, out_console
 from techcurve.errors import ReportError
 
+#: the exit code of an audit that found something inconsistent (app.py's --help lists it)
 AUDIT_FAILED_EXIT = 1
 
 
@@ -150,7 +150,7 @@ def audit(ctx: Ctx, report_data: str | None, figures: str | None) -> None:
         else:
             ctx.say(ctx.t("cli.audit.consistent", **checked))
     if res.failed:
-        sys.exit(AUDIT_FAILED_EXIT)
+        click.get_current_context().exit(AUDIT_FAILED_EXIT)
 
 
 @click.group()

@@ -7,7 +7,6 @@ documents them.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -19,6 +18,7 @@ from rich.cells import cell_len
 
 from techcurve import pipeline
 from techcurve.cli.common import Ctx
+from techcurve.errors import TaxonomyError
 from techcurve.taxonomy.diff import TaxonomyDiff
 from techcurve.taxonomy.review import (
     KINDS,
@@ -27,6 +27,9 @@ from techcurve.taxonomy.review import (
     summarize_findings,
 )
 from techcurve.text import t
+
+#: the exit code of a taxonomy check that found errors (that of a malformed taxonomy)
+TAXONOMY_ERRORS_EXIT = TaxonomyError.exit_code
 
 DB_OPTION = click.option(
     "--db",
@@ -130,22 +133,24 @@ def taxonomy_check(
     ctx.emit([asdict(f) for f in shown])
     if not ctx.json:
         for f in errors:
-            click.echo(t("taxonomy.cli.error", "en", subfield=f.subfield or "-", message=f.message),
+            click.echo(t("taxonomy.cli.error", ctx.lang, subfield=f.subfield or "-", message=f.message),
                        err=True)  # fmt: skip
         if details and not errors_only:
             for f in warnings:
-                _out(ctx, t("taxonomy.cli.warning", "en", subfield=f.subfield or "-",
+                _out(ctx, t("taxonomy.cli.warning", ctx.lang, subfield=f.subfield or "-",
                             message=f.message))  # fmt: skip
         elif warnings and not errors_only:
-            _out(ctx, t("taxonomy.cli.warnings_by_kind", "en"))
+            _out(ctx, t("taxonomy.cli.warnings_by_kind", ctx.lang))
             for _level, kind, n, text in summarize_findings(warnings):
                 _out(ctx, f"  {n:>5}  {kind:<14} {text}")
-        store_note = t("taxonomy.cli.checked_against", "en", store=res.store) if res.store else ""
-        _out(ctx, t("taxonomy.cli.check_summary", "en", subfields=len(res.taxonomy.subfields),
+        store_note = (
+            t("taxonomy.cli.checked_against", ctx.lang, store=res.store) if res.store else ""
+        )
+        _out(ctx, t("taxonomy.cli.check_summary", ctx.lang, subfields=len(res.taxonomy.subfields),
                     domains=len(res.taxonomy.domains), errors=len(errors),
                     warnings=len(warnings), store_note=store_note))  # fmt: skip
     if errors:
-        sys.exit(3)
+        click.get_current_context().exit(TAXONOMY_ERRORS_EXIT)
 
 
 # ------------------------------------------------------------------------- sample
@@ -178,28 +183,32 @@ def taxonomy_sample(
     ctx.emit(res)
     if ctx.json or ctx.quiet:
         return
-    kinds = ", ".join(f"{k} {v:,}" for k, v in res.by_kind.items()) or t("taxonomy.cli.none", "en")
-    _out(ctx, f"{res.subfield_id}  {res.name_zh} / {res.name_en}")
-    _out(ctx, t("taxonomy.cli.query", "en", query=res.query))
-    what = (
-        t("taxonomy.cli.kind_records", "en", kind=kind) if kind else t("taxonomy.cli.records", "en")
+    kinds = ", ".join(f"{k} {v:,}" for k, v in res.by_kind.items()) or t(
+        "taxonomy.cli.none", ctx.lang
     )
-    _out(ctx, t("taxonomy.cli.sample_matched", "en", what=what, matched=f"{res.matched:,}",
+    _out(ctx, f"{res.subfield_id}  {res.name_zh} / {res.name_en}")
+    _out(ctx, t("taxonomy.cli.query", ctx.lang, query=res.query))
+    what = (
+        t("taxonomy.cli.kind_records", ctx.lang, kind=kind)
+        if kind
+        else t("taxonomy.cli.records", ctx.lang)
+    )
+    _out(ctx, t("taxonomy.cli.sample_matched", ctx.lang, what=what, matched=f"{res.matched:,}",
                 kinds=kinds, series=len(res.count_series)))  # fmt: skip
     if not res.records:
-        _out(ctx, t("taxonomy.cli.sample_none", "en", what=what, subfield=res.subfield_id))
+        _out(ctx, t("taxonomy.cli.sample_none", ctx.lang, what=what, subfield=res.subfield_id))
     else:
-        seed_note = t("taxonomy.cli.seed", "en", seed=seed) if seed is not None else ""
-        _out(ctx, "\n" + t("taxonomy.cli.sample_head", "en", n=len(res.records), what=what,
+        seed_note = t("taxonomy.cli.seed", ctx.lang, seed=seed) if seed is not None else ""
+        _out(ctx, "\n" + t("taxonomy.cli.sample_head", ctx.lang, n=len(res.records), what=what,
                            seed_note=seed_note))  # fmt: skip
         rows = [(r.year or "", r.kind, r.terms, r.where, r.title) for r in res.records]
         headers = tuple(
-            t(f"taxonomy.cli.col.{c}", "en") for c in ("year", "kind", "terms", "in", "title")
+            t(f"taxonomy.cli.col.{c}", ctx.lang) for c in ("year", "kind", "terms", "in", "title")
         )
         for line in _table(headers, rows, {0}):
             _out(ctx, line)
     if res.count_series:
-        _out(ctx, "\n" + t("taxonomy.cli.count_series", "en"))
+        _out(ctx, "\n" + t("taxonomy.cli.count_series", ctx.lang))
         for s in res.count_series:
             _out(ctx, f"  {s}")
 
@@ -225,13 +234,13 @@ def taxonomy_stats(ctx: Ctx, top: int | None, db: str | None) -> None:
     if ctx.json or ctx.quiet:
         return
     short = (res.taxonomy_hash or "?")[:12]
-    _out(ctx, t("taxonomy.cli.stats_taxonomy", "en", version=res.taxonomy_version or "?",
+    _out(ctx, t("taxonomy.cli.stats_taxonomy", ctx.lang, version=res.taxonomy_version or "?",
                 hash=short, path=res.taxonomy_path or "").rstrip())  # fmt: skip
     pct = f"{res.matched_records / res.records:.1%}" if res.records else "-"
-    _out(ctx, t("taxonomy.cli.stats_records", "en", records=f"{res.records:,}",
+    _out(ctx, t("taxonomy.cli.stats_records", ctx.lang, records=f"{res.records:,}",
                 matched=f"{res.matched_records:,}", pct=pct,
                 multi=f"{res.multi_matched_records:,}", share=f"{res.multi_share:.1%}"))  # fmt: skip
-    _out(ctx, t("taxonomy.cli.stats_series", "en", series=f"{res.count_series:,}",
+    _out(ctx, t("taxonomy.cli.stats_series", ctx.lang, series=f"{res.count_series:,}",
                 linked=f"{res.matched_count_series:,}"))  # fmt: skip
     subs = res.subfields[:top] if top else res.subfields
     rows = [
@@ -248,14 +257,14 @@ def taxonomy_stats(ctx: Ctx, top: int | None, db: str | None) -> None:
     ]
     _out(ctx)
     headers = (
-        *(t(f"taxonomy.cli.col.{c}", "en") for c in ("subfield", "domain", "name")),
+        *(t(f"taxonomy.cli.col.{c}", ctx.lang) for c in ("subfield", "domain", "name")),
         *KINDS,
-        *(t(f"taxonomy.cli.col.{c}", "en") for c in ("records", "shared", "series")),
+        *(t(f"taxonomy.cli.col.{c}", ctx.lang) for c in ("records", "shared", "series")),
     )
     for line in _table(headers, rows, set(range(3, len(headers)))):
         _out(ctx, line)
     silent = sum(1 for s in res.subfields if not s.records and not s.count_series)
-    _out(ctx, "\n" + t("taxonomy.cli.stats_silent", "en", subfields=len(res.subfields),
+    _out(ctx, "\n" + t("taxonomy.cli.stats_silent", ctx.lang, subfields=len(res.subfields),
                        silent=silent))  # fmt: skip
 
 
@@ -280,7 +289,7 @@ def taxonomy_export(ctx: Ctx, file: str, taxonomy_path: str | None) -> None:
     """
     res = pipeline.taxonomy_export(file, taxonomy_path)
     tax = res.taxonomy
-    _out(ctx, t("taxonomy.cli.exported", "en", subfields=len(tax.subfields),
+    _out(ctx, t("taxonomy.cli.exported", ctx.lang, subfields=len(tax.subfields),
                 domains=len(tax.domains), path=res.path))  # fmt: skip
     ctx.emit({"path": str(res.path), "subfields": len(tax.subfields), "domains": len(tax.domains)})
 
@@ -303,10 +312,10 @@ def taxonomy_import(ctx: Ctx, file: str, output: str | None) -> None:
     """
     out = Path(output) if output else Path(file).with_suffix(".yaml")
     if out.resolve() == Path(file).resolve():
-        raise click.BadParameter(t("taxonomy.cli.overwrite_input", "en"), param_hint="-o")
+        raise click.BadParameter(t("taxonomy.cli.overwrite_input", ctx.lang), param_hint="-o")
     res = pipeline.taxonomy_import(file, out)
     tax = res.taxonomy
-    _out(ctx, t("taxonomy.cli.imported", "en", subfields=len(tax.subfields),
+    _out(ctx, t("taxonomy.cli.imported", ctx.lang, subfields=len(tax.subfields),
                 domains=len(tax.domains), path=out, version=tax.version, hash=tax.hash[:12],
                 command=f"`techcurve taxonomy check {out}`", errors=res.errors,
                 warnings=res.warnings))  # fmt: skip
@@ -335,14 +344,14 @@ def taxonomy_diff(ctx: Ctx, old: str, new: str) -> None:
         ("---", d.old_path, d.old_version, d.old_hash),
         ("+++", d.new_path, d.new_version, d.new_hash),
     ):
-        _out(ctx, t("taxonomy.cli.diff_file", "en", sign=sign, path=path, version=version,
+        _out(ctx, t("taxonomy.cli.diff_file", ctx.lang, sign=sign, path=path, version=version,
                     hash=digest[:12]))  # fmt: skip
     if d.empty:
-        _out(ctx, t("taxonomy.cli.diff_none", "en"))
+        _out(ctx, t("taxonomy.cli.diff_none", ctx.lang))
         return
     _print_domain_changes(ctx, d)
     _print_subfield_changes(ctx, d)
-    _out(ctx, t("taxonomy.cli.diff_summary", "en",
+    _out(ctx, t("taxonomy.cli.diff_summary", ctx.lang,
                 added=len(d.subfields_added), removed=len(d.subfields_removed),
                 changed=len(d.subfields_changed), domains_added=len(d.domains_added),
                 domains_removed=len(d.domains_removed),
@@ -352,10 +361,10 @@ def taxonomy_diff(ctx: Ctx, old: str, new: str) -> None:
 def _print_domain_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
     for sign, doms in (("+", d.domains_added), ("-", d.domains_removed)):
         for dom in doms:
-            _out(ctx, t("taxonomy.cli.diff_domain", "en", sign=sign, id=dom.id,
+            _out(ctx, t("taxonomy.cli.diff_domain", ctx.lang, sign=sign, id=dom.id,
                         zh=dom.zh, en=dom.en))  # fmt: skip
     for c in d.domains_changed:
-        _out(ctx, t("taxonomy.cli.diff_domain_changed", "en", id=c.id))
+        _out(ctx, t("taxonomy.cli.diff_domain_changed", ctx.lang, id=c.id))
         for ch in c.changes:
             _out(ctx, f"    {ch.field}: {ch.before!r} → {ch.after!r}")
 
@@ -363,15 +372,15 @@ def _print_domain_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
 def _print_subfield_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
     for s in d.subfields_added:
         _out(ctx, f"+ {s.id} ({s.domain}): {s.zh} / {s.en}")
-        _out(ctx, "    " + t("taxonomy.cli.query", "en", query=s.query))
+        _out(ctx, "    " + t("taxonomy.cli.query", ctx.lang, query=s.query))
     for s in d.subfields_removed:
         _out(ctx, f"- {s.id} ({s.domain}): {s.zh} / {s.en}")
     for c in d.subfields_changed:
         _out(ctx, f"~ {c.id}")
         for ch in c.changes:
             if ch.field == "query":
-                _out(ctx, "    " + t("taxonomy.cli.query_before", "en", query=ch.before))
-                _out(ctx, "    " + t("taxonomy.cli.query_after", "en", query=ch.after))
+                _out(ctx, "    " + t("taxonomy.cli.query_before", ctx.lang, query=ch.before))
+                _out(ctx, "    " + t("taxonomy.cli.query_after", ctx.lang, query=ch.after))
             else:
                 _out(ctx, f"    {ch.field}: {ch.before!r} → {ch.after!r}")
         for label, items in (
@@ -381,7 +390,7 @@ def _print_subfield_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
             ("exclusions_removed", c.exclude_removed),
         ):
             if items:
-                _out(ctx, "    " + t(f"taxonomy.cli.{label}", "en", items=", ".join(items)))
+                _out(ctx, "    " + t(f"taxonomy.cli.{label}", ctx.lang, items=", ".join(items)))
 
 
 def register(cli: click.Group) -> None:
