@@ -84,9 +84,14 @@ class TechcurveError(Exception):
             raise TaxonomyError.of("taxonomy.file_empty", path=str(p))
         """
         where = {k: fields.pop(k) for k in cls._where if k in fields}
-        error = cls(t(key, "en", **_said(fields, "en")), **where)
-        error.key = key
-        error.fields = fields
+        return cls.saying(Phrase(key, fields), **where)
+
+    @classmethod
+    def saying(cls: type[_E], said: Phrase, /, **where: Any) -> _E:
+        """The error whose message is ``said``; ``where`` (path, row …) go to the constructor."""
+        error = cls(said.say("en"), **where)
+        error.key = said.key
+        error.fields = dict(said.fields)
         return error
 
     def text(self, lang: Lang) -> str:

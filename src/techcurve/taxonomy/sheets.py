@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from techcurve.datatypes import Domain, SubField
-from techcurve.errors import IngestError, QueryError, TaxonomyError
+from techcurve.errors import IngestError, Phrase, QueryError, TaxonomyError, phrase
 from techcurve.ingest.base import ROW_COL
 from techcurve.ingest.readers import Table, column_letter
 from techcurve.ingest.spreadsheets import open_xlsx
 from techcurve.taxonomy.model import ID_RE, Taxonomy, load_taxonomy
-from techcurve.taxonomy.query import Term, parse_query, term_problem
+from techcurve.taxonomy.query import Term, parse_query, term_fault
 from techcurve.taxonomy.write import JOIN, render_yaml, split_cell, table_rows
 from techcurve.text import Lang, t
 
@@ -344,32 +344,43 @@ def _cell(value: str | None) -> str:
     return (value or "").strip().replace("\r\n", "\n")
 
 
+def _reason(e: TaxonomyError) -> Phrase | str:
+    """What ``e`` says, without the file, line and sub-field it names."""
+    if e.key is None:
+        return str(e).split(": ", 2)[-1]
+    said = Phrase(e.key, e.fields)
+    if isinstance(e, QueryError):
+        return phrase("errors.query_at", message=said, column=e.column, query=e.query)
+    return said
+
+
 def _fail(
-    name: str, row: SheetRow, column: str | None, message: str, sid: str | None = None
+    name: str, row: SheetRow, column: str | None, message: Phrase | str, sid: str | None = None
 ) -> NoReturn:
     col = None
     if column:
         letter = row.letters.get(column)
         col = f"{column} ({letter})" if letter else column
-    raise TaxonomyImportError(
-        message, path=name, row=row.row, column=col, sheet=row.sheet, subfield=sid
-    )
+    where = {"path": name, "row": row.row, "column": col, "sheet": row.sheet, "subfield": sid}
+    if isinstance(message, Phrase):
+        raise TaxonomyImportError.saying(message, **where)
+    raise TaxonomyImportError(message, **where)
 
 
 def _check_row(name: str, row: SheetRow, domain_ids: dict[str, int]) -> None:
     v = row.values
     for col in _REQUIRED.get(row.kind, ()):
         if not v.get(col):
-            what = t("taxonomy.import.subfield", "en") if row.kind == "subfield" else row.kind
+            what = phrase("taxonomy.import.subfield") if row.kind == "subfield" else row.kind
             sid = (v.get("id") or None) if row.kind == "subfield" else None
-            _fail(name, row, col, t("taxonomy.import.missing", "en", what=what, column=col), sid)
+            _fail(name, row, col, phrase("taxonomy.import.missing", what=what, column=col), sid)
     sid = v["id"] if row.kind == "subfield" else None
     if row.kind != "version" and not ID_RE.match(v["id"]):
         _fail(
             name,
             row,
             "id",
-            t("taxonomy.import.bad_id", "en", id=repr(v["id"])),
+            phrase("taxonomy.import.bad_id", id=repr(v["id"])),
         )
     if row.kind != "subfield":
         for col in ("domain", "definition", "terms", "exclude", "query"):
@@ -378,16 +389,16 @@ def _check_row(name: str, row: SheetRow, domain_ids: dict[str, int]) -> None:
                     name,
                     row,
                     col,
-                    t("taxonomy.import.no_such_cell", "en", kind=row.kind, column=col),
+                    phrase("taxonomy.import.no_such_cell", kind=row.kind, column=col),
                 )
         if row.kind == "version" and v.get("aliases"):
-            _fail(name, row, "aliases", t("taxonomy.import.version_aliases", "en"))
+            _fail(name, row, "aliases", phrase("taxonomy.import.version_aliases"))
         return
     if v.get("aliases"):
-        _fail(name, row, "aliases", t("taxonomy.import.subfield_aliases", "en"), sid)
+        _fail(name, row, "aliases", phrase("taxonomy.import.subfield_aliases"), sid)
     if v["domain"] not in domain_ids:
         known = ", ".join(domain_ids)
-        message = t("taxonomy.import.unknown_domain", "en", domain=repr(v["domain"]), known=known)
+        message = phrase("taxonomy.import.unknown_domain", domain=repr(v["domain"]), known=known)
         _fail(name, row, "domain", message, sid)
     terms, exclude, query = v.get("terms", ""), v.get("exclude", ""), v.get("query", "")
     if query and (terms or exclude):
@@ -396,25 +407,27 @@ def _check_row(name: str, row: SheetRow, domain_ids: dict[str, int]) -> None:
             name,
             row,
             col,
-            t("taxonomy.import.terms_and_query", "en"),
+            phrase("taxonomy.import.terms_and_query"),
             sid,
         )
     if not query and not terms:
-        _fail(name, row, "terms", t("taxonomy.import.no_terms", "en"), sid)
+        _fail(name, row, "terms", phrase("taxonomy.import.no_terms"), sid)
     for col in ("terms", "exclude"):
         for i, item in enumerate(split_cell(v.get(col, "")), 1):
-            problem = (
-                t("taxonomy.import.empty_item", "en") if not item else term_problem(Term(item))
-            )
+            problem = phrase("taxonomy.import.empty_item") if not item else term_fault(Term(item))
             if problem:
-                message = t("taxonomy.import.bad_item", "en", i=i, item=repr(item), problem=problem)
+                message = phrase("taxonomy.import.bad_item", i=i, item=repr(item), problem=problem)
                 _fail(name, row, col, message, sid)
     if query:
         try:
             parse_query(query)
         except QueryError as e:
-            reason = str(e).removesuffix(f" at column {e.column} of query {e.query!r}")
-            message = t("taxonomy.import.bad_query", "en", reason=reason, column=e.column)
+            reason: Phrase | str = (
+                Phrase(e.key, e.fields)
+                if e.key is not None
+                else str(e).removesuffix(f" at column {e.column} of query {e.query!r}")
+            )
+            message = phrase("taxonomy.import.bad_query", reason=reason, column=e.column)
             _fail(name, row, "query", message, sid)
 
 
@@ -432,7 +445,7 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
     if not versions:
         raise TaxonomyImportError.of("taxonomy.import.no_version", path=name)
     if len(versions) > 1:
-        message = t("taxonomy.import.second_version", "en", row=versions[0].row)
+        message = phrase("taxonomy.import.second_version", row=versions[0].row)
         _fail(name, versions[1], "id", message)
     domain_ids: dict[str, int] = {}
     sub_ids: dict[str, int] = {}
@@ -444,9 +457,8 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
                     name,
                     row,
                     "id",
-                    t(
+                    phrase(
                         "taxonomy.import.duplicate_domain",
-                        "en",
                         id=repr(row.values["id"]),
                         row=domain_ids[row.values["id"]],
                     ),  # fmt: skip
@@ -459,7 +471,7 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
             _check_row(name, row, domain_ids)
             sid = row.values["id"]
             if sid in sub_ids:
-                message = t("taxonomy.import.duplicate_subfield", "en", row=sub_ids[sid])
+                message = phrase("taxonomy.import.duplicate_subfield", row=sub_ids[sid])
                 _fail(name, row, "id", message, sid)
             sub_ids[sid] = row.row
     if not sub_ids:
@@ -476,9 +488,11 @@ def import_taxonomy(path: str | Path, output: str | Path) -> Taxonomy:
         except TaxonomyError as e:  # a check the row checks above do not make
             by_id = {r.values.get("id"): r for r in rows if r.kind == "subfield"}
             bad = by_id.get(e.subfield) if e.subfield else None
-            reason = str(e).split(": ", 2)[-1]
+            reason = _reason(e)
             if bad is not None:
                 _fail(name, bad, None, reason, e.subfield)
+            if isinstance(reason, Phrase):
+                raise TaxonomyImportError.saying(reason, path=name) from None
             raise TaxonomyImportError(reason, path=name) from None
         os.replace(tmp, out)
     finally:
