@@ -9,6 +9,7 @@ is the English text, :meth:`TechcurveError.message` says it in Chinese too.
 from __future__ import annotations
 
 import ast
+import logging
 import re
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from techcurve.cli.app import _main
+from techcurve.cli.common import SaidLogs
 from techcurve.errors import (
     IngestError,
     Phrase,
@@ -236,3 +238,16 @@ def test_commands_that_report_by_exit_code_go_through_the_entry_point(tmp_path: 
     proc = run("taxonomy", "check", str(bad))
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_cli_says_the_phrases_the_library_logs_in_its_language() -> None:
+    said = phrase("ingest.counts_no_totals", path="trends.json", totals="total_trends.json")
+    record = logging.LogRecord(
+        "techcurve.ingest", logging.WARNING, __file__, 1, said.say("en"), (), None
+    )
+    assert record.getMessage() == "trends.json: no totals file total_trends.json; totals left empty"
+    record.phrase = said
+    assert SaidLogs("zh").filter(record)
+    assert record.getMessage() == "trends.json：没有总量文件 total_trends.json；总量留空"
+    plain = logging.LogRecord("techcurve.x", logging.WARNING, __file__, 1, "%s left", ("x",), None)
+    assert SaidLogs("zh").filter(plain) and plain.getMessage() == "x left"

@@ -33,7 +33,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.datatypes import Phase
-from techcurve.errors import ReportError
+from techcurve.errors import ReportError, phrase
 from techcurve.store import Store
 from techcurve.store.curve import as_of as store_as_of
 from techcurve.store.curve import assessments as stored_assessments
@@ -46,7 +46,6 @@ from techcurve.store.editions import (
     saved_editions,
     write_edition,
 )
-from techcurve.text import t
 
 __all__ = [
     "CURRENT",
@@ -130,7 +129,8 @@ def _of_as_of(df: pl.DataFrame, as_of: str | None) -> pl.DataFrame:
         return df.filter(have == as_of)
     if len(dates) > 1:
         raise ReportError.of("editions.other_as_of", dates=", ".join(dates), as_of=as_of)
-    log.warning(t("editions.as_of_differs", "en", dates=", ".join(dates) or "?", as_of=as_of))
+    said = phrase("editions.as_of_differs", dates=", ".join(dates) or "?", as_of=as_of)
+    log.warning(said.say("en"), extra={"phrase": said})
     return df
 
 

@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import click
 
-from techcurve.cli.common import Ctx, err_console, messages_lang
+from techcurve.cli.common import Ctx, err_console, messages_lang, say_logs_in
 from techcurve.cli.failures import error_line
 from techcurve.errors import TechcurveError
 from techcurve.store import DEFAULT_DB, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
@@ -82,6 +82,7 @@ def cli(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s"
     )
+    say_logs_in(messages_lang())
     if memory_limit:
         # Every Store.open reads the limit from the environment, so the pipeline needs no
         # parameter for it; restored when the command ends (CliRunner runs in-process).

@@ -10,6 +10,7 @@ language :func:`messages_lang` picks: English, or Chinese with ``TECHCURVE_LANG=
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
@@ -19,6 +20,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from techcurve.errors import Phrase
 from techcurve.text import Lang, t
 
 #: the environment variable that picks the language of the CLI's messages
@@ -31,6 +33,29 @@ out_console = Console()
 def messages_lang() -> Lang:
     """The language of the CLI's messages: Chinese when ``TECHCURVE_LANG=zh``, else English."""
     return "zh" if os.environ.get(LANG_ENV, "").strip().lower() == "zh" else "en"
+
+
+class SaidLogs(logging.Filter):
+    """Says a log record in ``lang`` when the library logged a catalogue phrase with it
+    (``log.warning(said.say("en"), extra={"phrase": said})``)."""
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang: Lang = lang
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        said = getattr(record, "phrase", None)
+        if isinstance(said, Phrase):
+            record.msg, record.args = said.say(self.lang), ()
+        return True
+
+
+def say_logs_in(lang: Lang) -> None:
+    """Have the root logger's handlers say the library's phrases in ``lang``."""
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, SaidLogs)]:
+            handler.removeFilter(old)
+        handler.addFilter(SaidLogs(lang))
 
 
 class Ctx:

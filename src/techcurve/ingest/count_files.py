@@ -44,7 +44,7 @@ from pathlib import Path
 
 import polars as pl
 
-from techcurve.errors import IngestError
+from techcurve.errors import IngestError, phrase
 from techcurve.text import t
 
 log = logging.getLogger(__name__)
@@ -329,7 +329,8 @@ def _read_hypecycle(p: Path, kind: str | None) -> tuple[pl.DataFrame, dict[str, 
             raise IngestError.of("ingest.counts_not_totals", totals=_TOTALS_SHAPE, path=str(tpath))
         totals = {str(k).strip(): v for k, v in loaded.items()}
     else:
-        log.warning("%s: no totals file %s; totals left empty", p, tpath.name)
+        said = phrase("ingest.counts_no_totals", path=str(p), totals=tpath.name)
+        log.warning(said.say("en"), extra={"phrase": said})
     rows: list[int] = []
     terms: list[str | None] = []
     years: list[str | None] = []

@@ -59,7 +59,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from techcurve.errors import StoreError
+from techcurve.errors import StoreError, phrase
 from techcurve.store.meta import Meta
 
 log = logging.getLogger(__name__)
@@ -330,10 +330,11 @@ class Store:
         with self.transaction():
             for version in range(have, SCHEMA_VERSION):
                 step = _MIGRATIONS[version]
-                log.warning(
-                    "%s: migrating the store from schema version %d to %d: %s",
-                    self.path, version, version + 1, " ".join(str(step.__doc__).split()),
+                said = phrase(
+                    "store.migrating", path=self.path, old=version, new=version + 1,
+                    step=" ".join(str(step.__doc__).split()),
                 )  # fmt: skip
+                log.warning(said.say("en"), extra={"phrase": said})
                 step(self)
             self.set_meta(Meta.SCHEMA_VERSION, str(SCHEMA_VERSION))
 
