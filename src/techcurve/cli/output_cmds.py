@@ -137,12 +137,13 @@ def audit(ctx: Ctx, report_data: str | None, figures: str | None) -> None:
     src/techcurve/data/figures/infoq_2022.yaml). Exits 1 when anything is found.
     """
     if bool(report_data) == bool(figures):
-        raise ReportError(ctx.t("cli.audit.either"))
+        raise ReportError.of("cli.audit.either")
     res = pipeline.audit(str(report_data or figures))
     ctx.emit(res.to_dict())
     if not ctx.json:
         for f in res.findings:
-            click.echo(f"{f.level}: {f.where}: {f.message}", err=f.level != "info")
+            level = ctx.t(f"cli.audit.level.{f.level}")
+            click.echo(f"{level}: {f.where}: {f.message}", err=f.level != "info")
         bad = [f for f in res.findings if f.level != "info"]
         checked = {"source": res.source, "tables": res.tables, "claims": res.claims}
         if bad:
