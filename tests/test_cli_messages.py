@@ -251,3 +251,31 @@ def test_the_cli_says_the_phrases_the_library_logs_in_its_language() -> None:
     assert record.getMessage() == "trends.json：没有总量文件 total_trends.json；总量留空"
     plain = logging.LogRecord("techcurve.x", logging.WARNING, __file__, 1, "%s left", ("x",), None)
     assert SaidLogs("zh").filter(plain) and plain.getMessage() == "x left"
+
+
+def test_taxonomy_check_lists_its_findings_in_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.yaml").write_text(
+        'version: "1"\ndomains:\n  - {id: net, zh: 网络, en: Net}\n  - {id: empty, zh: 空, en: Empty}\n'
+        "subfields:\n  - {id: a, domain: net, zh: 甲, en: A, terms: [x, y]}\n"
+        "  - {id: b, domain: net, zh: 乙, en: B, terms: [x]}\n",
+        encoding="utf-8",
+    )
+    assert _zh(monkeypatch, capsys, "taxonomy", "check", "w.yaml") == (0, "")
+    monkeypatch.setattr(sys, "argv", ["techcurve", "taxonomy", "check", "--details", "w.yaml"])
+    assert _main() == 0
+    assert capsys.readouterr().out == (
+        "警告：b：术语 'x' 出现在 a 和 b 中\n"
+        "警告：-：领域 'empty'（空）下没有子领域\n"
+        "2 个领域中共 2 个子领域；0 个错误，2 个警告\n"
+    )
+    monkeypatch.setattr(sys, "argv", ["techcurve", "taxonomy", "check", "w.yaml"])
+    assert _main() == 0
+    assert capsys.readouterr().out == (
+        "按类别统计的警告（--details 逐条列出）：\n"
+        "      1  shared-term    一个术语被多个子领域使用\n"
+        "      1  empty-domain   领域下没有子领域\n"
+        "2 个领域中共 2 个子领域；0 个错误，2 个警告\n"
+    )

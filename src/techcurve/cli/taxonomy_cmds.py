@@ -20,6 +20,7 @@ from techcurve import pipeline
 from techcurve.cli.common import Ctx
 from techcurve.errors import TaxonomyError
 from techcurve.taxonomy.diff import TaxonomyDiff
+from techcurve.taxonomy.model import FINDING_KINDS
 from techcurve.taxonomy.review import (
     KINDS,
     NotMatchedError,
@@ -130,18 +131,20 @@ def taxonomy_check(
     res = pipeline.taxonomy_check(path, db=db or _explicit_root_db(ctx))
     errors, warnings = res.errors, res.warnings
     shown = errors if errors_only else res.findings
-    ctx.emit([asdict(f) for f in shown])
+    ctx.emit([{k: v for k, v in asdict(f).items() if k != "said"} for f in shown])
     if not ctx.json:
         for f in errors:
-            click.echo(t("taxonomy.cli.error", ctx.lang, subfield=f.subfield or "-", message=f.message),
+            click.echo(t("taxonomy.cli.error", ctx.lang, subfield=f.subfield or "-", message=f.text(ctx.lang)),
                        err=True)  # fmt: skip
         if details and not errors_only:
             for f in warnings:
                 _out(ctx, t("taxonomy.cli.warning", ctx.lang, subfield=f.subfield or "-",
-                            message=f.message))  # fmt: skip
+                            message=f.text(ctx.lang)))  # fmt: skip
         elif warnings and not errors_only:
             _out(ctx, t("taxonomy.cli.warnings_by_kind", ctx.lang))
             for _level, kind, n, text in summarize_findings(warnings):
+                if kind in FINDING_KINDS:
+                    text = ctx.t(f"taxonomy.kind.{kind}")
                 _out(ctx, f"  {n:>5}  {kind:<14} {text}")
         store_note = (
             t("taxonomy.cli.checked_against", ctx.lang, store=res.store) if res.store else ""

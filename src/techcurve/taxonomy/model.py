@@ -43,7 +43,7 @@ from techcurve.taxonomy.query import (
     requalify,
     term_fault,
 )
-from techcurve.text import t
+from techcurve.text import Lang, t
 
 __all__ = [
     "DEFAULT_TAXONOMY",
@@ -175,6 +175,12 @@ class Finding:
     subfield: str | None
     message: str
     kind: str = field(default="", compare=False)
+    #: the message as a catalogue phrase, to be said in another language (None: English only)
+    said: Phrase | None = field(default=None, compare=False, repr=False)
+
+    def text(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return self.message if self.said is None else self.said.say(lang)
 
 
 FINDING_KINDS = {
@@ -396,11 +402,7 @@ def _load_subfields(
         # Read the id first so that every later error can name the sub-field.
         pairs = item.value if isinstance(item, MappingNode) else []
         id_node = next((v for k, v in pairs if getattr(k, "value", None) == "id"), None)
-        sid = (
-            r.identifier(id_node, phrase("taxonomy.file.subfield_id"))
-            if id_node is not None
-            else None
-        )
+        sid = r.identifier(id_node, phrase("taxonomy.file.subfield_id")) if id_node else None
         keys = r.mapping(item, phrase("taxonomy.file.a_subfield"), _SUBFIELD_KEYS, sid)
         assert sid is not None  # mapping() has checked that 'id' is present
         if sid in seen:
@@ -478,10 +480,10 @@ def _literals(r: _Loader, node: Node, what: str, sid: str) -> list[str]:
 # ------------------------------------------------------------------------- linting
 
 
-def _and_list(ids: list[str]) -> str:
+def _and_list(ids: list[str]) -> Phrase | str:
     if len(ids) < 2:
         return ids[0]
-    return t("taxonomy.check.and_list", "en", items=", ".join(ids[:-1]), last=ids[-1])
+    return phrase("taxonomy.check.and_list", items=", ".join(ids[:-1]), last=ids[-1])
 
 
 @dataclass
@@ -492,12 +494,12 @@ class _Lint:
     warnings: list[Finding] = field(default_factory=list)
 
     def error(self, subfield: str | None, kind: str, /, **values: object) -> None:
-        message = t(f"taxonomy.check.{kind}", "en", **values)
-        self.errors.append(Finding("error", subfield, message, kind))
+        said = phrase(f"taxonomy.check.{kind}", **values)
+        self.errors.append(Finding("error", subfield, said.say("en"), kind, said))
 
     def warn(self, subfield: str | None, kind: str, /, **values: object) -> None:
-        message = t(f"taxonomy.check.{kind}", "en", **values)
-        self.warnings.append(Finding("warning", subfield, message, kind))
+        said = phrase(f"taxonomy.check.{kind}", **values)
+        self.warnings.append(Finding("warning", subfield, said.say("en"), kind, said))
 
 
 def check_taxonomy(tax: Taxonomy) -> list[Finding]:

@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.datatypes import RECORD_KINDS
-from techcurve.errors import QueryError, StoreError, TaxonomyError
+from techcurve.errors import QueryError, StoreError, TaxonomyError, phrase
 from techcurve.match.batches import iter_record_batches
 from techcurve.match.matcher import FIELDS, TEXT_FIELDS, count_text, field_hits, leaf_key
 from techcurve.normalize import SEP, normalize
@@ -353,8 +353,8 @@ def check_against_store(taxonomy: Taxonomy, store: Store) -> list[Finding]:
     if n_rec == 0 and n_cnt == 0:
         raise StoreError.of("taxonomy.review.empty_store", store=store.path)
     hits = term_hits(store, taxonomy)
-    where = t("taxonomy.review.store_size", "en",
-              records=f"{n_rec:,}", series=f"{stored.count_series_count(store):,}")  # fmt: skip
+    where = phrase("taxonomy.review.store_size",
+                   records=f"{n_rec:,}", series=f"{stored.count_series_count(store):,}")  # fmt: skip
     out: list[Finding] = []
     for sf in taxonomy.subfields:
         q = taxonomy.queries.get(sf.id)
@@ -368,8 +368,8 @@ def check_against_store(taxonomy: Taxonomy, store: Store) -> list[Finding]:
         shown = ", ".join(repr(term_label(x)) for x in unused)
         key = "taxonomy.check.no_term_occurs" if len(unused) == len(positive) else (
             "taxonomy.check.terms_occur_nowhere")  # fmt: skip
-        message = t(key, "en", unused=len(unused), n=len(positive), where=where, terms=shown)
-        out.append(Finding("warning", sf.id, message, "unused-term"))
+        said = phrase(key, unused=len(unused), n=len(positive), where=where, terms=shown)
+        out.append(Finding("warning", sf.id, said.say("en"), "unused-term", said))
     return out
 
 
