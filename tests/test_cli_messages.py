@@ -202,6 +202,32 @@ def test_the_cli_names_the_command_that_fixes_a_library_error(
     )
 
 
+def test_the_cli_fills_the_command_from_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TECHCURVE_LANG", raising=False)
+    monkeypatch.setattr(sys, "argv", ["techcurve", "--db", "s.duckdb", "init"])
+    assert _main() == 0
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "manifest.json").write_text(
+        '{"files": [], "records": 0, "watermark": 0, "columns": ["record_id"]}', encoding="utf-8"
+    )
+    for parquet, line in (
+        ("nope", "nope is not a techcurve Parquet export (no manifest.json): "
+                 "run `techcurve export-parquet DIR` first"),
+        ("old", "old was exported by an older techcurve (no column "),
+    ):  # fmt: skip
+        monkeypatch.setattr(
+            sys, "argv", ["techcurve", "--db", "s.duckdb", "scale", "match", "--parquet", parquet]
+        )
+        capsys.readouterr()
+        assert _main() == 5
+        err = capsys.readouterr().err
+        assert err.startswith("error: " + line), err
+    assert err.endswith("): export it again: run `techcurve export-parquet old` again\n"), err
+
+
 # -- exit codes ------------------------------------------------------------------------------
 
 

@@ -154,7 +154,7 @@ def test_bad_engine_options_are_config_errors(local: tuple[Path, Path, dict]) ->
         scale_match(db, export, engine="spark")
     with pytest.raises(ConfigError, match="--scheduler needs --engine dask"):
         scale_match(db, export, engine="local", scheduler="tcp://nowhere:1")
-    with pytest.raises(StoreError, match="export-parquet"):
+    with pytest.raises(StoreError, match="is not a techcurve Parquet export"):
         scale_match(db, export.parent / "no-such-export", engine="local")
 
 
@@ -200,10 +200,7 @@ def test_scale_out_errors_keep_their_text(local: tuple[Path, Path, dict], tmp_pa
     missing = tmp_path / "no-such-export"
     with pytest.raises(StoreError) as err:
         scale_indicators(db, missing, engine="local")
-    assert str(err.value) == (
-        f"{missing} is not a techcurve Parquet export (no manifest.json): "
-        "run `techcurve export-parquet DIR` first"
-    )
+    assert str(err.value) == f"{missing} is not a techcurve Parquet export (no manifest.json)"
     with pytest.raises(StoreError) as err:
         export_parquet(db, tmp_path / "x", rows_per_file=0)
     assert str(err.value) == "rows_per_file must be at least 1, not 0"
@@ -215,8 +212,7 @@ def test_scale_out_errors_keep_their_text(local: tuple[Path, Path, dict], tmp_pa
     with pytest.raises(StoreError) as err:
         read_manifest(old)
     assert str(err.value) == (
-        f"{old} was exported by an older techcurve (no column ipc, ingest_id): "
-        f"run `techcurve export-parquet {old}` again"
+        f"{old} was exported by an older techcurve (no column ipc, ingest_id): export it again"
     )
     (old / "manifest.json").write_text("{", encoding="utf-8")
     with pytest.raises(StoreError, match=r"^cannot read .*manifest\.json: "):

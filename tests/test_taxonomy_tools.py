@@ -246,7 +246,7 @@ def _edited_workbook(tmp_path: Path, edit: Callable[[Any], None]) -> Path:
         (
             lambda wb: wb.remove(wb["domains"]),
             "no sheet 'domains' in the workbook (sheets: subfields, taxonomy); "
-            "start from `techcurve taxonomy export FILE.xlsx`",
+            "start from an exported taxonomy",
         ),
         (
             lambda wb: wb["subfields"].cell(4, 12, "stray"),

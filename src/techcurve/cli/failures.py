@@ -89,12 +89,22 @@ def _command_path(ctx: click.Context) -> str:
 
 
 #: the command that fixes a library error of these catalogue keys, whatever the command
+#: (``{field}``: the error's field)
 FIXES: dict[str, tuple[str, dict[str, str]]] = {
     "store.missing": ("cli.next.store", {"init": "`techcurve init`"}),
     "store.old_schema": ("cli.next.reinit", {"command": "`techcurve init --force`"}),
     "editions.exists": ("cli.next.replace", {"option": "--replace"}),
     "editions.nothing_placed": ("cli.next.check", {"command": "`techcurve assess`"}),
     "taxonomy.unknown_subfield": ("cli.next.ids", {"command": "`techcurve taxonomy check`"}),
+    "scaleout.not_an_export": ("cli.next.stage", {"command": "`techcurve export-parquet DIR`"}),
+    "scaleout.older_export": (
+        "cli.next.again",
+        {"command": "`techcurve export-parquet {directory}`"},
+    ),
+    "taxonomy.import.workbook": (
+        "cli.next.export_taxonomy",
+        {"command": "`techcurve taxonomy export FILE.xlsx`"},
+    ),
     "editions.none_saved": ("cli.next.save_edition", {"command": "`techcurve edition save NAME`"}),
 }
 
@@ -107,7 +117,8 @@ def _add_next_step(error: TechcurveError) -> None:
     obj = ctx.find_object(Ctx)
     if obj is not None and error.key in FIXES:
         key, commands = FIXES[error.key]
-        error.add_note(_NOTE + t(key, obj.lang, **commands))
+        filled = {name: text.format(**error.fields) for name, text in commands.items()}
+        error.add_note(_NOTE + t(key, obj.lang, **filled))
         return
     if not isinstance(error, _LACKING):
         return

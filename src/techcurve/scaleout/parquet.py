@@ -112,12 +112,7 @@ def read_manifest(directory: str | Path) -> ExportResult:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StoreError.of(
-            "indicators.scaleout.not_an_export",
-            directory=d,
-            manifest=MANIFEST,
-            command="`techcurve export-parquet DIR`",
-        ) from None
+        raise StoreError.of("scaleout.not_an_export", directory=d, manifest=MANIFEST) from None
     except (OSError, ValueError) as e:
         raise StoreError.of("indicators.scaleout.unreadable_manifest", path=path, error=e) from None
     result = ExportResult(
@@ -129,10 +124,5 @@ def read_manifest(directory: str | Path) -> ExportResult:
     )
     missing = [c for c in EXPORT_COLUMNS if c not in result.columns]
     if missing:
-        raise StoreError.of(
-            "indicators.scaleout.older_export",
-            directory=d,
-            columns=", ".join(missing),
-            command=f"`techcurve export-parquet {d}`",
-        )
+        raise StoreError.of("scaleout.older_export", directory=d, columns=", ".join(missing))
     return result

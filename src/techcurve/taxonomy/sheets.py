@@ -289,10 +289,7 @@ def _open_sheet(p: Path, sheet: str) -> Table:
     except IngestError as e:
         reason = str(e).removeprefix(f"{e.path}: ") if e.path else str(e)
         raise TaxonomyImportError.of(
-            "taxonomy.import.workbook",
-            reason=reason,
-            command="`techcurve taxonomy export FILE.xlsx`",
-            path=str(p),
+            "taxonomy.import.workbook", reason=reason, path=str(p)
         ) from None
 
 
