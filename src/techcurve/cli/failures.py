@@ -5,8 +5,15 @@ fails because the store lacks what the command needs (see :data:`NEEDS`), the CL
 adds the command that makes it ("run `techcurve indicators` first"): each command's
 callback is wrapped by :func:`name_next_steps`, which asks the store how far it has
 come (:func:`techcurve.pipeline.status`) and adds the step to the error as a note
-(PEP 678) that :func:`error_line` prints. The error itself is re-raised unchanged, so
-``CliRunner`` callers still see the library's exception.
+(PEP 678) that :func:`error_line` prints. An error of a catalogue key in :data:`FIXES`
+gets the command that fixes it whatever the command (``techcurve init --force`` for a
+store of an old schema). The error itself is re-raised unchanged, so ``CliRunner``
+callers still see the library's exception.
+
+The line is in the language of the messages: an error raised with its catalogue key
+(``StoreError.of("store.busy", …)``) is said in Chinese with ``TECHCURVE_LANG=zh``
+(:meth:`~techcurve.errors.TechcurveError.message`); one raised from a plain string is
+printed as it is.
 """
 
 from __future__ import annotations
