@@ -305,3 +305,71 @@ def test_taxonomy_check_lists_its_findings_in_chinese(
         "      1  empty-domain   领域下没有子领域\n"
         "2 个领域中共 2 个子领域；0 个错误，2 个警告\n"
     )
+
+
+# -- every key raised or logged exists, with the fields it needs -----------------------------
+
+_WHERE = {
+    "IngestError": {"path", "row", "column"},
+    "TaxonomyError": {"path", "subfield", "line"},
+    "UnknownSubfieldError": {"path", "subfield", "line"},
+    "QueryError": {"path", "subfield", "line", "query", "column"},
+    "TaxonomyImportError": {"path", "row", "column", "sheet", "subfield"},
+}
+
+
+def _keyed_calls() -> list[tuple[str, str, set[str] | None, set[str]]]:
+    """(where, key, keyword names or None when ``**`` is passed, names taken as where) of
+    every ``X.of("key", …)``, ``phrase("key", …)`` and ``fail("key", …)`` in the package."""
+    calls = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                continue
+            func, taken = node.func, set()
+            if isinstance(func, ast.Attribute) and func.attr == "of":
+                if isinstance(func.value, ast.Name):
+                    taken = _WHERE.get(func.value.id, set())
+            elif isinstance(func, ast.Name) and func.id == "phrase":
+                pass
+            elif (
+                isinstance(func, ast.Attribute) and func.attr == "fail" and path.name == "model.py"
+            ):
+                taken = _WHERE["TaxonomyError"]
+            else:
+                continue
+            names = {k.arg for k in node.keywords if k.arg}
+            if any(k.arg is None for k in node.keywords):
+                names = None
+            where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            calls.append((where, node.args[0].value, names, taken))
+    return calls
+
+
+def test_every_key_raised_or_logged_exists_with_its_fields() -> None:
+    from techcurve.cli.failures import FIXES
+    from techcurve.text import catalogue, fields
+
+    calls = _keyed_calls()
+    assert len(calls) > 150  # the scan finds them
+    problems = []
+    for where, key, names, taken in calls:
+        if key not in catalogue():
+            problems.append(f"{where}: no key {key!r}")
+            continue
+        needed = fields(catalogue()[key]["en"])
+        if needed & taken:
+            problems.append(f"{where}: {key} fills {sorted(needed & taken)}, which say where")
+        elif names is not None and not needed <= names - taken:
+            problems.append(f"{where}: {key} lacks {sorted(needed - (names - taken))}")
+    for key, (fix, commands) in FIXES.items():
+        if key not in catalogue() or fix not in catalogue():
+            problems.append(f"FIXES: {key} → {fix}")
+        elif fields(catalogue()[fix]["en"]) != set(commands):
+            problems.append(f"FIXES: {fix} fills {sorted(commands)}")
+    assert not problems, "\n".join(problems)
