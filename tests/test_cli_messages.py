@@ -373,3 +373,20 @@ def test_every_key_raised_or_logged_exists_with_its_fields() -> None:
         elif fields(catalogue()[fix]["en"]) != set(commands):
             problems.append(f"FIXES: {fix} fills {sorted(commands)}")
     assert not problems, "\n".join(problems)
+
+
+def test_inspect_says_what_it_sees_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = Path(__file__).parent / "data" / "ingest" / "itjuzi_invest_events_excerpt.xlsx"
+    assert _zh(monkeypatch, capsys, "inspect", str(path), "-n", "1") == (0, "")
+    monkeypatch.setattr(sys, "argv", ["techcurve", "inspect", str(path), "-n", "1"])
+    assert _main() == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:5] == [
+        "  格式      xlsx   编码 xlsx   分隔符 -",
+        "  来源配置  itjuzi   类型 financing",
+        "  列        date，location，label，company，money，rounds",
+        "  说明      第 A 列没有表头，但其中是日期（例如 '2017.12.22'）：已命名为 'date'",
+    ]
+    assert lines[6] == "前 1 条记录（按入库时的样子）："

@@ -119,7 +119,7 @@ def inspect(
               kind=ins.kind or ctx.t("cli.inspect.per_record")), highlight=False)  # fmt: skip
     columns = ctx.t("cli.list_sep").join(c for c in ins.columns if not c.startswith("_"))
     say(ctx.t("cli.inspect.columns", columns=columns), highlight=False)
-    for note in ins.notes:
+    for note in ins.notes_in(ctx.lang):
         say(ctx.t("cli.inspect.note", note=note), highlight=False)
     if data["records"]:
         say("\n" + ctx.t("cli.inspect.first_records", n=len(data["records"])), highlight=False)

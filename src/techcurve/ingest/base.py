@@ -7,6 +7,9 @@ from typing import Any
 
 import polars as pl
 
+from techcurve.errors import Phrase, TechcurveError
+from techcurve.text import Lang
+
 # Every row a reader yields carries its position in the file in this column: the line
 # (CSV, JSONL) or spreadsheet row (XLSX, XLS) where a user finds it, header = 1; the
 # line a record starts on (tagged bibliographic formats); the record's 1-based position
@@ -73,3 +76,15 @@ class Inspection:
     records: pl.DataFrame | None = None  # the same rows as store records (if a profile fits)
     rejects: tuple[Reject, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)  # quirks detected and fixed
+    #: the notes as catalogue phrases or errors, to be said in another language
+    said_notes: tuple[Phrase | TechcurveError, ...] = field(
+        default_factory=tuple, compare=False, repr=False
+    )
+
+    def notes_in(self, lang: Lang) -> tuple[str, ...]:
+        """:attr:`notes` in ``lang``."""
+        if len(self.said_notes) != len(self.notes):
+            return self.notes
+        return tuple(
+            n.say(lang) if isinstance(n, Phrase) else n.message(lang) for n in self.said_notes
+        )

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from techcurve.errors import IngestError
+from techcurve.errors import IngestError, Phrase
 from techcurve.ingest.base import ROW_COL, Inspection, Reject
 from techcurve.ingest.opening import (
     MappingArg,
@@ -53,14 +53,14 @@ def inspect_file(
     table = open_table(p, m, encoding, profile)
     try:
         first = next(table.batches, None)
-        notes = list(table.notes)
+        said: list[Phrase | IngestError] = list(table.notes)
         resolved: Mapping | None = m
         try:
             if resolved is None:
                 resolved = resolve_mapping(profile, table, p)
             check_columns(table, resolved, p)
         except IngestError as e:
-            notes.append(str(e))
+            said.append(e)
             resolved = None
         raw = first.frame.head(n) if first is not None else pl.DataFrame()
         rows = tuple(
@@ -87,7 +87,8 @@ def inspect_file(
             rows=rows,
             records=records,
             rejects=rejects,
-            notes=tuple(notes),
+            notes=tuple(n.say("en") if isinstance(n, Phrase) else str(n) for n in said),
+            said_notes=tuple(said),
         )
     finally:
         table.close()

@@ -200,7 +200,7 @@ def open_file(
         table.close()
         raise
     for note in table.notes:
-        log.info("%s: %s", p, note)
+        log.info("%s: %s", p, note.say("en"))
     return OpenedFile(table, m, k if m.kind is None else m.kind)
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from techcurve.errors import IngestError
+from techcurve.errors import IngestError, Phrase, phrase
 from techcurve.ingest import fastcsv
 from techcurve.ingest.base import ROW_COL, Reject
 from techcurve.ingest.dates import ParsedDate, parse_date
@@ -67,7 +67,7 @@ class Table:
     delimiter: str | None
     columns: list[str]
     batches: Iterator[RawBatch]
-    notes: list[str] = field(default_factory=list)
+    notes: list[Phrase] = field(default_factory=list)  # quirks detected and fixed
     close: Callable[[], None] = lambda: None
     # What the content says about its source, for profile detection: "openalex" for
     # OpenAlex works, "wanfang" for a Wanfang NoteExpress export; None = nothing.
@@ -113,7 +113,7 @@ def name_date_columns(
 ) -> list[str]:
     """Fix a header shifted against its data (IT桔子 exports leave the date column's
     header empty): an unnamed column whose values are dates is named ``date``."""
-    notes: list[str] = []
+    notes: list[Phrase] = []
     if "date" in header:
         return notes
     for i in unnamed:
@@ -127,7 +127,7 @@ def name_date_columns(
         )
         if ok >= 0.8 * len(values):
             where = column_letter(i) if letters else str(i + 1)
-            notes.append(t("ingest.note_date_column", "en", column=where, example=values[0]))
+            notes.append(phrase("ingest.note_date_column", column=where, example=values[0]))
             header[i] = "date"
             break
     return notes
@@ -242,7 +242,7 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
         frames = itertools.chain(head[len(first) :], reading)
     else:
         first = list(_csv_batches(path, reader, lines, len(header), delim, limit=BATCH_ROWS))
-    notes: list[str] = []
+    notes: list[Phrase] = []
     if unnamed and first:
         rows = [list(r) for r in first[0].frame.drop(ROW_COL).rows()]
         notes = name_date_columns(header, unnamed, rows, letters=False)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from techcurve.errors import IngestError
+from techcurve.errors import IngestError, Phrase
 from techcurve.ingest import readers
 from techcurve.ingest.base import ROW_COL, Reject
 from techcurve.ingest.readers import (
@@ -77,7 +77,7 @@ def _sheet_table(
     width = len(header)
     gen = _xlsx_batches(path, it, width)
     first = next(gen, None)
-    notes: list[str] = []
+    notes: list[Phrase] = []
     unnamed = unnamed_columns(header_raw)
     if unnamed and first is not None:
         rows = [list(r) for r in first.frame.drop(ROW_COL).rows()]
