@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from techcurve.errors import TaxonomyError
 from techcurve.normalize import SEP, normalize_arrow, normalize_series
 from techcurve.taxonomy.query import Query, Term
 
@@ -170,7 +171,7 @@ _COMPILING = threading.Lock()
 def _compile(items: tuple[tuple[str, Query], ...]) -> _Plan:
     ordered = sorted(items, key=lambda kv: kv[0])
     if len(ordered) >= 1 << _SID_BITS:
-        raise ValueError(f"at most {1 << _SID_BITS} sub-fields can be matched at once")
+        raise TaxonomyError.of("match.too_many_subfields", most=1 << _SID_BITS, n=len(ordered))
     patterns: dict[str, set[str]] = {}
     rows: list[tuple[str, str, int, int, int]] = []
     leaves: list[tuple[Term, ...]] = []
