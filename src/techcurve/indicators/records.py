@@ -40,8 +40,8 @@ def record_stats(
     """Everything the indicators read from records, reduced to a few rows per year.
 
     Returns ``(links, volumes)``: ``links`` (:data:`LINK_STATS_COLUMNS`) aggregates the
-    matched records counted at ``as_of`` per (sub-field, year, kind, site); ``volumes``
-    (:data:`VOLUME_COLUMNS`) counts all counted records per (kind, year, site). Both
+    matched records counted at ``as_of`` per (sub-field, year, kind, site, source); ``volumes``
+    (:data:`VOLUME_COLUMNS`) counts all counted records per (kind, year, site, source). Both
     have a few rows per sub-field and year however many records there are.
     """
     site = pl.when(pl.col("kind") == "article").then(pl.coalesce("venue", "source"))
@@ -51,7 +51,7 @@ def record_stats(
         matches.select("record_id", "subfield_id")
         .join(recs, on="record_id", how="inner")
         .with_columns(pl.when(pl.col("kind") == "paper").then(pl.col("record_id")).alias("_paper"))
-        .group_by("subfield_id", "year", "kind", "site")
+        .group_by("subfield_id", "year", "kind", "site", "source")
         .agg(
             pl.len().alias("n"),
             *(pl.col(c).sum().alias(c) for c in amounts),
@@ -61,9 +61,10 @@ def record_stats(
             .sort_by("date", "record_id", nulls_last=True)
             .first()
             .alias("first_paper"),
+            pl.col("date").filter(pl.col("kind") == "paper").min().alias("first_paper_date"),
         )
     )
-    volumes = recs.group_by("kind", "year", "site").agg(pl.len().alias("n"))
+    volumes = recs.group_by("kind", "year", "site", "source").agg(pl.len().alias("n"))
     return (
         links.select(pl.col(c).cast(t) for c, t in LINK_STATS_COLUMNS.items()),
         volumes.select(pl.col(c).cast(t) for c, t in VOLUME_COLUMNS.items()),

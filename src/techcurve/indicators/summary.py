@@ -131,9 +131,19 @@ def _totals(table: YearTable) -> pl.DataFrame:
 
 def _birth(ev: Evidence, p: IndicatorParams) -> pl.DataFrame:
     """``birth_year`` and ``birth_evidence``: a record wins a tie with a count series."""
-    # (papers have no site: one links row per sub-field and year)
+    # papers have no site but a source: one links row per sub-field, year and source
+    papers = (
+        ev.links.filter(pl.col("kind") == "paper")
+        .group_by("subfield_id", "year")
+        .agg(
+            pl.col("n").sum(),
+            pl.col("first_paper")
+            .sort_by("first_paper_date", "first_paper", nulls_last=True)
+            .first(),
+        )
+    )
     rec_birth = (
-        ev.links.filter((pl.col("kind") == "paper") & (pl.col("n") >= p.birth_min_count))
+        papers.filter(pl.col("n") >= p.birth_min_count)
         .sort("subfield_id", "year")
         .group_by("subfield_id", maintain_order=True)
         .first()

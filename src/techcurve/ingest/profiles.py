@@ -59,7 +59,7 @@ from techcurve.ingest.base import FORMATS
 from techcurve.text import t
 
 KINDS = tuple(k.value for k in RECORD_KINDS)
-MAPPABLE = ("kind", "source_id", "title", "abstract", "keywords", "date", "year", "venue",
+MAPPABLE = ("kind", "source", "source_id", "title", "abstract", "keywords", "date", "year", "venue",
             "organization", "ipc", "url", "amount", "currency", "round", "investors", "sector")  # fmt: skip
 _ALIASES = {"amount_text": "amount", "round_raw": "round"}
 _TOP_KEYS = ("format", "source", "kind", "encoding", "delimiter", "sheet", "amount_currency",
