@@ -79,6 +79,13 @@ SUMMARY_COLUMNS: dict[str, pl.DataType] = {
     # cumulative series is flat after it because the data stop, not the technology
     "patents_coverage_end": pl.Int32(),
     "papers_coverage_end": pl.Int32(),
+    # the hype side from shares against each source's own items (indicators/hype.py)
+    "hype_level": pl.Float64(),
+    "hype_vs_peak": pl.Float64(),
+    "hype_peak_year": pl.Int32(),
+    "hype_growth": pl.Float64(),
+    "hype_sources": pl.Int64(),
+    "hype_latest_year": pl.Int32(),
 }
 
 #: The amount columns of a financing record.
