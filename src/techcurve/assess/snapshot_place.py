@@ -57,7 +57,7 @@ def place(s: Signals, cfg: SnapshotSettings, th: Thresholds) -> Placement:
         values = {"maturity": m, "plateau": cfg.plateau_maturity, "fast": cfg.fast_growth}
         return Placement(Phase.PLATEAU, f, Phrase(_R + "rule.plateau", values), min(d.plateau, 1.0))
     since = s.year - s.peak_year if s.peak_year is not None else None
-    near_peak = (r is None or r >= 0.8) and (since is None or since <= 2)
+    near_peak = r is None or r >= 0.8
     if rising_fast and near_peak and not (top_patents and m >= cfg.slope_maturity):
         return _rising(s, cfg, d)
     if fallen and faded(s, cfg):

@@ -9,14 +9,15 @@ and one that ends does not fake a fall:
   for the sources whose last year is the latest year L with hype evidence (≤ as-of) or
   the one before. Ranks within one year compare
   sub-fields without any maximum over other years.
-* per source, the share smoothed over two years (the mean of a year and the one before);
-  **hype_vs_peak** = the smoothed share in the source's last year / its highest value up
-  to then, and **hype_growth** = that smoothed share / the one two years earlier − 1
-  (null from a zero base, at most ``MAX_GROWTH``); both are means over the sources that reach L − 2 and where the
-  sub-field has at least ``MIN_MATCHES`` matched items and three years, weighted by those
-  items.
-* **hype_peak_year**: the year of the highest smoothed share in the source where the
-  sub-field has the most matched items; **hype_sources**: hype sources with a match in
+* per source, the share smoothed over ``SMOOTH_YEARS`` (2) years (the mean of a year and
+  the one before); **hype_vs_peak** = the smoothed share in the source's last year / its
+  highest value up to then, and **hype_growth** = that smoothed share / the one two years
+  earlier − 1 (null from a zero base, at most ``MAX_GROWTH``); both are means over the
+  sources that reach L − 2 and where the sub-field has at least ``MIN_MATCHES`` matched
+  items and three years, weighted by matched items × years of the source's series (a
+  long series tells a fall from a peak better than one that began last year).
+* **hype_peak_year**: the year of the highest smoothed share in the longest of those
+  series (ties: the most matched items); **hype_sources**: hype sources with a match in
   the last three years up to L.
 """
 
@@ -28,6 +29,9 @@ from techcurve.indicators.sources import ROLES
 
 #: matched items a source needs before its series shape (peak, growth) is read
 MIN_MATCHES = 5
+#: years over which a source's yearly share is averaged before its peak is read (the
+#: maximum of a noisy series is biased up: smoothing keeps noise from looking like a fall)
+SMOOTH_YEARS = 2
 #: growth is capped here (a share two years ago near zero makes any ratio huge)
 MAX_GROWTH = 10.0
 HYPE_SUMMARY_COLUMNS: dict[str, pl.DataType] = {
@@ -91,7 +95,7 @@ def _shape(hype: pl.DataFrame, latest: int) -> pl.DataFrame:
     keys = ["subfield_id", "source", "kind"]
     s = hype.filter(pl.col("year") <= latest).sort(*keys, "year")
     s = s.with_columns(
-        pl.col("share").rolling_mean(2, min_samples=1).over(keys).alias("_sm"),
+        pl.col("share").rolling_mean(SMOOTH_YEARS, min_samples=1).over(keys).alias("_sm"),
         pl.col("n").sum().over(keys).alias("_w"),
         pl.len().over(keys).alias("_years"),
         pl.col("year").max().over("source", "kind").alias("_last"),
@@ -105,6 +109,7 @@ def _shape(hype: pl.DataFrame, latest: int) -> pl.DataFrame:
         .filter((pl.col("_w") >= MIN_MATCHES) & (pl.col("_years") >= 3))
         .with_columns(
             pl.when(pl.col("_max") > 0).then(pl.col("_sm") / pl.col("_max")).alias("_ratio"),
+            (pl.col("_w") * pl.col("_years")).alias("_w"),
             pl.when(pl.col("_base") > 0)
             .then((pl.col("_sm") / pl.col("_base") - 1).clip(upper_bound=MAX_GROWTH))
             .alias("_g"),
@@ -120,8 +125,9 @@ def _shape(hype: pl.DataFrame, latest: int) -> pl.DataFrame:
             .first()
             .alias("_py"),
             pl.col("_w").first(),
-        )  # fmt: skip
-        .sort("subfield_id", "_w", "source", descending=[False, True, False])
+            pl.col("_years").first(),
+        )
+        .sort("subfield_id", "_years", "_w", "source", descending=[False, True, True, False])
         .group_by("subfield_id", maintain_order=True)
         .agg(pl.col("_py").first().cast(pl.Int32).alias("hype_peak_year"))
     )

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
 
 from techcurve.errors import ConfigError
@@ -106,4 +107,22 @@ def load_registry(extra: dict[str, Any] | None = None) -> SourceRegistry:
     return SourceRegistry(base.sources | added, base.defaults)
 
 
-__all__ = ["ROLES", "SHARE_SUBROLES", "SourceRegistry", "SourceRole", "load_registry"]
+def roles_frame(registry: SourceRegistry, pairs: pl.DataFrame) -> pl.DataFrame:
+    """The role of each ``source, kind`` pair (the store's ``source_roles`` rows)."""
+    rows = []
+    for source, kind in pairs.select("source", "kind").unique().sort("source", "kind").iter_rows():
+        r = registry.role_of(str(source), str(kind))
+        in_shares = r.shares and r.subrole in SHARE_SUBROLES and kind != "financing"
+        rows.append((source, kind, r.role, r.subrole, r.zh, r.en, in_shares, r.listed))
+    schema = ["source", "kind", "role", "subrole", "name_zh", "name_en", "in_shares", "listed"]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+__all__ = [
+    "ROLES",
+    "SHARE_SUBROLES",
+    "SourceRegistry",
+    "SourceRole",
+    "load_registry",
+    "roles_frame",
+]
