@@ -98,11 +98,14 @@ def test_nothing_matched_in_the_latest_year_after_a_collapse_is_faded() -> None:
     assert a.years_band is YearsBand.OBSOLETE
 
 
-def test_no_recent_hype_evidence_is_insufficient_and_says_since_when() -> None:
+def test_no_recent_hype_evidence_is_insufficient_and_says_in_which_years() -> None:
     a = place(hyped("quiet", hype_sources=0, hype_level=0.0, attention_vs_peak=None,
                     attention_peak_year=None, attention_growth=None))["quiet"]  # fmt: skip
     assert a.status == "insufficient"
+    assert a.reasons[0].text("zh") == (
+        "2020–2022 年间没有任何热度来源（科技媒体、开发者、公众、官方媒体）提到它：无法判断当前热度"
+    )
     assert texts(a) == (
-        "no hype evidence since 2020 (no tech-media, developer, public or state-media item "
+        "no hype evidence in 2020–2022 (no tech-media, developer, public or state-media item "
         "matched): its current hype cannot be judged"
     )

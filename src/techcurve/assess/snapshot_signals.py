@@ -151,8 +151,9 @@ def missing_evidence(row: Mapping[str, Any], cfg: SnapshotSettings) -> list[Reas
     if cfg.require_attention and not _has_attention(row):
         out.append(Reason("opinion_index", None, _R + "no_attention"))
     elif cfg.require_attention and _no_recent_hype(row):
-        since = int(num(row.get("hype_latest_year")) or 0) - 2
-        out.append(Reason("hype_sources", 0.0, _R + "no_recent_hype", {"since": since}))
+        latest = int(num(row.get("hype_latest_year")) or 0)
+        values = {"since": latest - 2, "latest": latest}
+        out.append(Reason("hype_sources", 0.0, _R + "no_recent_hype", values))
     return out
 
 
