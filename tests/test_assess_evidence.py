@@ -109,3 +109,13 @@ def test_no_recent_hype_evidence_is_insufficient_and_says_in_which_years() -> No
         "no hype evidence in 2020–2022 (no tech-media, developer, public or state-media item "
         "matched): its current hype cannot be judged"
     )
+
+
+def test_hot_and_at_its_own_peak_is_the_peak_even_when_growth_slowed() -> None:
+    # the large-models case: top hype level, at 95 % of this year's peak, growth +22 %/yr
+    a = place(
+        hyped("llm", patents_cum=0, papers_cum=5000, birth_year=2010, hype_level=0.9,
+              hype_vs_peak=0.95, hype_peak_year=2022, hype_growth=0.22, opinion_index=60)
+    )["llm"]  # fmt: skip
+    assert a.phase is Phase.PEAK, texts(a)
+    assert "attention at 95% of its 2022 peak (still at it)" in texts(a)

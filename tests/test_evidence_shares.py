@@ -180,9 +180,9 @@ def test_hype_summary_reads_level_fall_from_peak_and_growth_per_source() -> None
     rows = {r["subfield_id"]: r for r in got.iter_rows(named=True)}
     assert rows["a"]["hype_vs_peak"] == pytest.approx(0.005 / 0.03)
     assert rows["a"]["hype_peak_year"] == 2020
-    assert rows["a"]["hype_growth"] == pytest.approx(0.005 / 0.03 - 1)
+    assert rows["a"]["hype_growth"] == pytest.approx((0.005 / 0.03) ** 0.5 - 1)  # per year
     assert rows["b"]["hype_vs_peak"] == pytest.approx(1.0)
-    assert rows["b"]["hype_growth"] == pytest.approx(0.035 / 0.015 - 1)
+    assert rows["b"]["hype_growth"] == pytest.approx((0.035 / 0.015) ** 0.5 - 1)
     # level in 2023: a has share 0 → rank 0; b the only one above 0 → rank 3/3
     assert (rows["a"]["hype_level"], rows["b"]["hype_level"], rows["c"]["hype_level"]) == (
         0.0,

@@ -58,8 +58,12 @@ def place(s: Signals, cfg: SnapshotSettings, th: Thresholds) -> Placement:
         return Placement(Phase.PLATEAU, f, Phrase(_R + "rule.plateau", values), min(d.plateau, 1.0))
     since = s.year - s.peak_year if s.peak_year is not None else None
     near_peak = r is None or r >= 0.8
-    if rising_fast and near_peak and not (top_patents and m >= cfg.slope_maturity):
+    established = top_patents and m >= cfg.slope_maturity
+    if rising_fast and near_peak and not established:
         return _rising(s, cfg, d)
+    at_peak_now = r is not None and r >= 0.8 and since is not None and since <= 1
+    if hype is not None and hype >= cfg.hot_level and at_peak_now and not established:
+        return _hot_at_peak(s, cfg, d)
     if fallen and faded(s, cfg):
         return _faded(s, cfg, d)
     long_past = since is not None and since >= cfg.trough_years and r is not None and r < 0.95
@@ -88,6 +92,23 @@ def _rising(s: Signals, cfg: SnapshotSettings, d: _Margins) -> Placement:
         {"growth": g, "fast": cfg.fast_growth, "hype": hype or 0.0, "hot": cfg.hot_level},
     )
     return Placement(phase, f, rule, min(abs(g - cfg.fast_growth) / 0.3, d.hot, 1.0))
+
+
+def _hot_at_peak(s: Signals, cfg: SnapshotSettings, d: _Margins) -> Placement:
+    """Hot and at its own attention peak this year or last: the peak, whatever the age
+    of the umbrella term (only top-band patents with a mature score keep it off)."""
+    p = _peak(s, cfg, d)
+    rule = Phrase(
+        _R + "rule.hot_at_peak",
+        {
+            "hype": s.hype,
+            "hot": cfg.hot_level,
+            "ratio": s.ratio,
+            "peak_year": s.peak_year,
+            "maturity": s.maturity,
+        },
+    )
+    return Placement(p.phase, p.fraction, rule, p.margin)
 
 
 def _after_trough(s: Signals, cfg: SnapshotSettings, d: _Margins, since: int) -> Placement:

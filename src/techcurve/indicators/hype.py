@@ -11,8 +11,9 @@ and one that ends does not fake a fall:
   sub-fields without any maximum over other years.
 * per source, the share smoothed over ``SMOOTH_YEARS`` (2) years (the mean of a year and
   the one before); **hype_vs_peak** = the smoothed share in the source's last year / its
-  highest value up to then, and **hype_growth** = that smoothed share / the one two years
-  earlier − 1 (null from a zero base, at most ``MAX_GROWTH``); both are means over the
+  highest value up to then, and **hype_growth** = the yearly rate over two years,
+  √(that smoothed share / the one two years earlier) − 1 (null from a zero base, at
+  most ``MAX_GROWTH``); both are means over the
   sources that reach L − 2 and where the sub-field has at least ``MIN_MATCHES`` matched
   items and three years, weighted by matched items × years of the source's series (a
   long series tells a fall from a peak better than one that began last year).
@@ -111,7 +112,7 @@ def _shape(hype: pl.DataFrame, latest: int) -> pl.DataFrame:
             pl.when(pl.col("_max") > 0).then(pl.col("_sm") / pl.col("_max")).alias("_ratio"),
             (pl.col("_w") * pl.col("_years")).alias("_w"),
             pl.when(pl.col("_base") > 0)
-            .then((pl.col("_sm") / pl.col("_base") - 1).clip(upper_bound=MAX_GROWTH))
+            .then(((pl.col("_sm") / pl.col("_base")).sqrt() - 1).clip(upper_bound=MAX_GROWTH))
             .alias("_g"),
         )
     )
