@@ -3,14 +3,21 @@ role) and the hype side read from them, with exact expected values."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from techcurve.errors import ConfigError
+from techcurve.indicators import compute_indicators
 from techcurve.indicators.hype import hype_summary
 from techcurve.indicators.shares import ShareInputs, role_shares, source_shares
 from techcurve.indicators.sources import load_registry, roles_frame
+from techcurve.store import Store
+from techcurve.store import indicators as tables
+from techcurve.store.sources import source_roles
 
 
 def test_shipped_registry_gives_each_source_of_the_data_pack_its_role() -> None:
@@ -193,3 +200,31 @@ def test_hype_summary_reads_level_fall_from_peak_and_growth_per_source() -> None
     assert (rows["a"]["hype_sources"], rows["c"]["hype_sources"]) == (1, 0)
     assert rows["d"]["hype_level"] is None and rows["d"]["hype_sources"] == 0
     assert {r["hype_latest_year"] for r in rows.values()} == {2023}
+
+
+def test_the_indicators_stage_writes_the_share_columns_and_the_roles_it_used(
+    tmp_path: Path,
+) -> None:
+    from test_indicators_sql import _random_frames
+
+    frames = _random_frames(0)
+    with Store.open(tmp_path / "s.duckdb", create=True) as st:
+        for name, frame in frames.items():
+            st.append(name, frame)
+        compute_indicators(st, as_of=date(2023, 12, 31))
+        roles = source_roles(st)
+        ind = tables.indicators(st)
+    # src1/src2 are not in the registry: the defaults of each kind
+    assert roles.filter(pl.col("source") == "src1").select("kind", "role", "subrole").rows() == [
+        ("article", "hype", "media"),
+        ("paper", "maturity", "paper"),
+        ("patent", "maturity", "patent"),
+        ("financing", "money", "financing"),
+    ]  # by role, subrole
+    assert roles.filter(pl.col("source") == "mag")["listed"].to_list() == [True]
+    shares = [c for c in ind.columns if c.endswith("_share")]
+    assert shares == ["paper_share", "patent_share", "media_share", "developer_share",
+                      "public_share", "state_share"]  # fmt: skip
+    media = ind.filter(pl.col("media_share").is_not_null())["media_share"]
+    assert media.len() > 0 and media.min() >= 0.0 and media.max() <= 1.0  # type: ignore[operator]
+    assert ind["state_share"].null_count() == ind.height  # no state-media source here
