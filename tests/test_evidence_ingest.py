@@ -119,3 +119,13 @@ def test_cset_counts_are_one_series_per_ai_category_with_all_ai_as_total() -> No
     )
     assert r.rejects["value"].to_list() == ["2019", "2019"]
     assert r.rows_read == 4
+
+
+def test_a_row_without_a_platform_takes_the_mappings_source(tmp_path: Path) -> None:
+    f = tmp_path / "mixed.csv"
+    f.write_text("site,title,day\n36kr,A,2024-01-02\n,B,2024-01-03\n", encoding="utf-8")
+    mapping = {"source": "hotlist_cn", "kind": "article",
+               "fields": {"source": "site", "title": "title", "date": "day"}}  # fmt: skip
+    r = read_records(f, kind="article", mapping=mapping, as_of=AS_OF)
+    assert r.frame["source"].to_list() == ["36kr", "hotlist_cn"]
+    assert r.frame["record_id"][1].startswith("hotlist_cn:h:")
