@@ -184,12 +184,18 @@ def test_tables_have_exactly_the_documented_columns(store: Store) -> None:
     assert ind.columns == list(INDICATOR_COLUMNS)
     assert summ.columns == list(SUMMARY_COLUMNS)
     # the columns beyond the architecture's list
-    assert summ.columns[-5:] == [
+    assert summ.columns[-11:] == [
         "fin_undisclosed",
         "attention_latest",
         "attention_latest_year",
         "patents_coverage_end",
         "papers_coverage_end",
+        "hype_level",
+        "hype_vs_peak",
+        "hype_peak_year",
+        "hype_growth",
+        "hype_sources",
+        "hype_latest_year",
     ]
     assert res.as_of == AS_OF
     assert (res.subfields, res.summary_rows, res.indicator_rows) == (4, 4, ind.height)

@@ -90,7 +90,7 @@ def test_store_path_equals_frame_path(tmp_path: Path, seed: int, as_of: date) ->
     # read it only where the count of disclosed amounts, ``<amount>_n``, is > 0)
     for got, expected in zip(sql_stats, record_stats(frames["records"], known, as_of), strict=True):
         assert got.height > 0
-        keys = [c for c in ("subfield_id", "year", "kind", "site") if c in got.columns]
+        keys = [c for c in ("subfield_id", "year", "kind", "site", "source") if c in got.columns]
         disclosed = [
             pl.when(pl.col(c + "_n") > 0).then(c).alias(c)
             for c in RECORD_FIELDS[6:]

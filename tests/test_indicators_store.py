@@ -130,7 +130,7 @@ def test_pipeline_indicators_returns_its_result(tmp_path: Path) -> None:
             {"opinion_weight": {}},
             "config section 'indicators': unknown key(s) opinion_weight (known: "
             "attention_growth_years, birth_min_count, growth_years, opinion_default_weight, "
-            "opinion_weights, opinion_window)",
+            "opinion_weights, opinion_window, sources)",
         ),
         (
             {"growth_years": 1.5},

@@ -41,6 +41,7 @@ from techcurve.assess.snapshot_signals import (
     Thresholds,
     check_summary,
     learn_thresholds,
+    merge_hype,
     missing_evidence,
     read_signals,
 )
@@ -102,7 +103,7 @@ class SnapshotModel(StageModel):
             raise needing("indicators", AssessError(t("assess.empty_summary", "en")))
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
-        self.thresholds_: Thresholds = learn_thresholds(summary, self.settings)
+        self.thresholds_: Thresholds = learn_thresholds(merge_hype(summary), self.settings)
         self.n_fit_: int = summary.height
         self.fitted_ = True
         return self
@@ -113,7 +114,7 @@ class SnapshotModel(StageModel):
         """One :class:`~techcurve.datatypes.Assessment` per row of ``summary``, in order."""
         self._check_fitted()
         check_summary(summary)
-        return [self._assess_row(row) for row in summary.iter_rows(named=True)]
+        return [self._assess_row(row) for row in merge_hype(summary).iter_rows(named=True)]
 
     def _assess_row(self, row: dict[str, Any]) -> Assessment:
         sid = str(row["subfield_id"])

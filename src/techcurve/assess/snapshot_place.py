@@ -56,8 +56,20 @@ def place(s: Signals, cfg: SnapshotSettings, th: Thresholds) -> Placement:
         f = (m - cfg.plateau_maturity) / (1 - cfg.plateau_maturity)
         values = {"maturity": m, "plateau": cfg.plateau_maturity, "fast": cfg.fast_growth}
         return Placement(Phase.PLATEAU, f, Phrase(_R + "rule.plateau", values), min(d.plateau, 1.0))
+    since = s.year - s.peak_year if s.peak_year is not None else None
+    near_peak = r is None or r >= 0.8
+    established = top_patents and m >= cfg.slope_maturity
+    if rising_fast and near_peak and not established:
+        return _rising(s, cfg, d)
+    at_peak_now = r is not None and r >= 0.8 and since is not None and since <= 1
+    if hype is not None and hype >= cfg.hot_level and at_peak_now and not established:
+        return _hot_at_peak(s, cfg, d)
     if fallen and faded(s, cfg):
         return _faded(s, cfg, d)
+    long_past = since is not None and since >= cfg.trough_years and r is not None and r < 0.95
+    recovered = m >= cfg.slope_maturity and r is not None and r > cfg.faded_ratio
+    if long_past and (recovered or not fallen):
+        return _after_trough(s, cfg, d, since or 0)
     if fallen:
         return _trough(s, cfg, d)
     if m >= cfg.slope_maturity:
@@ -65,6 +77,59 @@ def place(s: Signals, cfg: SnapshotSettings, th: Thresholds) -> Placement:
     if hype is not None and hype >= cfg.hot_level:
         return _peak(s, cfg, d)
     return _trigger(s, cfg, d)
+
+
+def _rising(s: Signals, cfg: SnapshotSettings, d: _Margins) -> Placement:
+    """Attention rising fast near its own peak: the climb to the peak (or the trigger
+    while it is not hot yet), whatever the age of the umbrella term."""
+    g, hype = s.growth, s.hype
+    assert g is not None
+    hot = hype is not None and hype >= cfg.hot_level
+    phase = Phase.PEAK if hot else Phase.TRIGGER
+    f = 0.3 if hot else 0.5 + 0.5 * clip01((hype or 0.0) / cfg.hot_level)
+    rule = Phrase(
+        _R + ("rule.rising_hot" if hot else "rule.rising"),
+        {"growth": g, "fast": cfg.fast_growth, "hype": hype or 0.0, "hot": cfg.hot_level},
+    )
+    return Placement(phase, f, rule, min(abs(g - cfg.fast_growth) / 0.3, d.hot, 1.0))
+
+
+def _hot_at_peak(s: Signals, cfg: SnapshotSettings, d: _Margins) -> Placement:
+    """Hot and at its own attention peak this year or last: the peak, whatever the age
+    of the umbrella term (only top-band patents with a mature score keep it off)."""
+    p = _peak(s, cfg, d)
+    rule = Phrase(
+        _R + "rule.hot_at_peak",
+        {
+            "hype": s.hype,
+            "hot": cfg.hot_level,
+            "ratio": s.ratio,
+            "peak_year": s.peak_year,
+            "maturity": s.maturity,
+        },
+    )
+    return Placement(p.phase, p.fraction, rule, p.margin)
+
+
+def _after_trough(s: Signals, cfg: SnapshotSettings, d: _Margins, since: int) -> Placement:
+    """Attention peaked long ago and is now either holding or, for a mature sub-field,
+    fell: through the trough, on the slope."""
+    m, r = s.maturity, s.ratio
+    assert r is not None
+    f = clip01((m - cfg.slope_maturity) / (cfg.plateau_maturity - cfg.slope_maturity))
+    rule = Phrase(
+        _R + "rule.after_trough",
+        {
+            "ratio": r,
+            "peak": _peak_of(s),
+            "years": since,
+            "trough_years": cfg.trough_years,
+            "faded": cfg.faded_ratio,
+            "maturity": m,
+            "slope": cfg.slope_maturity,
+        },
+    )
+    return Placement(Phase.SLOPE, f, rule, min(d.slope, 1.0))
 
 
 def _peak_of(s: Signals) -> Phrase:
@@ -199,9 +264,12 @@ def _trigger(s: Signals, cfg: SnapshotSettings, d: _Margins) -> Placement:
 
 
 def faded(s: Signals, cfg: SnapshotSettings) -> bool:
-    """Attention collapsed and every known one of patent/paper growth is negative."""
+    """Attention collapsed and every known one of patent/paper growth is negative, or
+    nothing matched it at all in the latest year (level 0 on the common scale)."""
     if s.ratio is None or s.ratio > cfg.faded_ratio:
         return False
+    if s.attention is not None and s.attention <= 0.0:
+        return True
     known = [g for g in (s.patent_growth, s.paper_growth) if g is not None]
     return bool(known) and all(g < 0 for g in known)
 

@@ -53,6 +53,12 @@ class SnapshotSettings:
         = faded (trough, obsolete before the plateau).
     rising_growth, fast_growth
         Attention growth (fraction per year) above which attention is rising / rising fast.
+    paper_discount
+        Papers count for maturity at this fraction of their rank (patents at full rank):
+        papers lead patents by years.
+    trough_years
+        Years after its attention peak from which a mature sub-field whose attention fell
+        is on the slope (it has been through the trough), not in it.
     """
 
     min_evidence_years: int = 3
@@ -79,6 +85,8 @@ class SnapshotSettings:
     faded_ratio: float = 0.3
     rising_growth: float = 0.1
     fast_growth: float = 0.3
+    paper_discount: float = 0.8
+    trough_years: int = 6
 
     @classmethod
     def names(cls) -> list[str]:
@@ -139,6 +147,8 @@ class SnapshotSettings:
         self._between("mature_age", 1.0, 500.0)
         self._between("min_evidence_years", 0, 1000)
         self._between("min_fit_subfields", 1, 10**9)
+        self._between("paper_discount", 0.0, 1.0)
+        self._between("trough_years", 1, 100)
         self._between("rising_growth", -1.0, 100.0)
         self._between("fast_growth", -1.0, 100.0)
 

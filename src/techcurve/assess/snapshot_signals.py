@@ -43,6 +43,9 @@ class Thresholds:
     patents_low: float
     patents_high: float
     patents_max: float
+    papers_low: float
+    papers_high: float
+    papers_max: float
     opinion_hot: float
     fin_hot: float
     fin_max: float
@@ -89,6 +92,9 @@ def learn_thresholds(summary: pl.DataFrame, cfg: SnapshotSettings) -> Thresholds
     )
     low = max(float(low), 1.0)
     high = max(float(high), low * 1.5)  # tied quantiles: keep a usable middle band
+    papers = _positive(summary["papers_cum"]) or [1.0]
+    p_low = max(_quantile(papers, cfg.patents_low_q), 1.0)
+    p_high = max(_quantile(papers, cfg.patents_high_q), p_low * 1.5)
     opinion = _nonnull(summary["opinion_index"])
     fin = _nonnull(summary["fin_events"])
     fhot = max(_hot_mark(fin, cfg.fin_hot, cfg.fin_hot_q, 1.0), 1.0)
@@ -97,6 +103,9 @@ def learn_thresholds(summary: pl.DataFrame, cfg: SnapshotSettings) -> Thresholds
         patents_low=low,
         patents_high=high,
         patents_max=float(max([high * 2.0, *patents])),
+        papers_low=p_low,
+        papers_high=p_high,
+        papers_max=float(max([p_high * 2.0, *papers])),
         opinion_hot=min(
             max(_hot_mark(opinion, cfg.opinion_hot, cfg.opinion_hot_q, 50.0), 1e-6), 99.0
         ),
@@ -141,20 +150,74 @@ def missing_evidence(row: Mapping[str, Any], cfg: SnapshotSettings) -> list[Reas
         out.append(Reason("patents_cum", 0.0, _R + "no_patents_or_papers"))
     if cfg.require_attention and not _has_attention(row):
         out.append(Reason("opinion_index", None, _R + "no_attention"))
+    elif cfg.require_attention and _no_recent_hype(row):
+        latest = int(num(row.get("hype_latest_year")) or 0)
+        values = {"since": latest - 2, "latest": latest}
+        out.append(Reason("hype_sources", 0.0, _R + "no_recent_hype", values))
     return out
+
+
+def _no_recent_hype(row: Mapping[str, Any]) -> bool:
+    """The store has hype sources (``hype_latest_year``) but none matched the sub-field
+    in the last three years, and no attention series says otherwise."""
+    return (
+        num(row.get("hype_latest_year")) is not None
+        and (num(row.get("hype_sources")) or 0) == 0
+        and num(row.get("attention_latest_year")) is None
+    )
+
+
+#: summary column of the shares-based hype side → the attention column it stands in for
+HYPE_FOR_ATTENTION = {
+    "attention_vs_peak": "hype_vs_peak",
+    "attention_peak_year": "hype_peak_year",
+    "attention_growth": "hype_growth",
+}
+
+
+def merge_hype(summary: pl.DataFrame) -> pl.DataFrame:
+    """The summary with the shares-based hype side (``hype_*``, read against each
+    source's own items) standing in for the attention series where it is known: level
+    (×100, on the attention scale), fall from its peak, peak year and growth. Without
+    ``hype_*`` columns (an older store) the summary is returned unchanged."""
+    if "hype_level" not in summary.columns:
+        return summary
+    level = pl.col("hype_level") * 100.0
+    att = pl.col("attention_latest") if "attention_latest" in summary.columns else None
+    exprs = [
+        pl.coalesce(pl.col(h), pl.col(a)).alias(a)
+        for a, h in HYPE_FOR_ATTENTION.items()
+        if h in summary.columns
+    ]
+    latest = level if att is None else pl.max_horizontal(level, att)
+    exprs.append(latest.alias("attention_latest"))
+    return summary.with_columns(exprs)
 
 
 def read_signals(row: Mapping[str, Any], cfg: SnapshotSettings, th: Thresholds) -> Signals:
     """The signals of one summary row, scored against the learnt thresholds."""
     year = to_date(row["as_of"]).year
     patents = num(row.get("patents_cum")) or 0.0
-    s_p = _band_score(
-        math.log1p(patents),
-        math.log1p(th.patents_low),
-        math.log1p(th.patents_high),
-        math.log1p(th.patents_max),
-        cfg.patents_low_q,
-        cfg.patents_high_q,
+    papers = num(row.get("papers_cum")) or 0.0
+    s_p = max(
+        _band_score(
+            math.log1p(patents),
+            math.log1p(th.patents_low),
+            math.log1p(th.patents_high),
+            math.log1p(th.patents_max),
+            cfg.patents_low_q,
+            cfg.patents_high_q,
+        ),
+        # papers count too, discounted: papers lead patents by years (MODELS-NOTES)
+        cfg.paper_discount
+        * _band_score(
+            math.log1p(papers),
+            math.log1p(th.papers_low),
+            math.log1p(th.papers_high),
+            math.log1p(th.papers_max),
+            cfg.patents_low_q,
+            cfg.patents_high_q,
+        ),
     )
     birth = num(row.get("birth_year"))
     age = max(0.0, year - birth) if birth is not None else None
@@ -165,7 +228,7 @@ def read_signals(row: Mapping[str, Any], cfg: SnapshotSettings, th: Thresholds) 
     return Signals(
         year=year,
         patents=patents,
-        papers=num(row.get("papers_cum")) or 0.0,
+        papers=papers,
         age=age,
         birth_year=int(birth) if birth is not None else None,
         s_patents=s_p,
@@ -279,6 +342,7 @@ __all__ = [
     "check_summary",
     "hype_level",
     "learn_thresholds",
+    "merge_hype",
     "missing_evidence",
     "read_signals",
 ]

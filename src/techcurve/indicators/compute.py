@@ -14,9 +14,11 @@ from techcurve.config import section
 from techcurve.indicators.frames import gather_evidence, year_table
 from techcurve.indicators.params import IndicatorParams
 from techcurve.indicators.records import record_stats
+from techcurve.indicators.sources import load_registry, roles_frame
 from techcurve.indicators.summary import summary_table
 from techcurve.store import Store
 from techcurve.store import indicators as tables
+from techcurve.store import sources as source_tables
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ def compute_indicators(
     store: Store, *, as_of: date | None = None, config: dict[str, Any] | None = None
 ) -> IndicatorsResult:
     """Compute ``indicators`` and ``summary`` from the store and replace both tables
-    (and the as-of meta key).
+    (and the as-of meta key), with ``source_roles`` (the role each source played).
 
     ``as_of`` (default: today) cuts off later evidence; ``config`` is a loaded config
     (its ``indicators`` section overrides :class:`IndicatorParams`; None = the shipped
@@ -124,6 +126,8 @@ def compute_indicators(
         params=params,
     )
     tables.write_indicators(store, indicators, summary, as_of=as_of)
+    roles = roles_frame(load_registry(params.sources), source_tables.evidence_pairs(store))
+    source_tables.write_source_roles(store, roles)
     result = IndicatorsResult.of(indicators, summary, as_of, params)
     log.info(
         "indicators as of %s: %d sub-fields, %d indicator rows, %d without evidence",

@@ -27,6 +27,10 @@ count / total (a source without totals uses the raw count); monthly shares are a
 into a yearly mean share (a whole-year row wins). Each source is then scaled so its
 largest share over all sub-fields and years is 100, and ``attention`` is the mean over
 the sources that have a value that year (null where none does).
+
+**paper_share … state_share** per year: shares against each source's own items,
+averaged over the sources of one subrole (:mod:`~techcurve.indicators.shares`). They
+read only evidence of that year, so they are free of later evidence.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ import polars as pl
 
 from techcurve.indicators.params import IndicatorParams
 from techcurve.indicators.series import SERIES, counted_counts, primary_series, yearly_series
+from techcurve.indicators.shares import ShareInputs, role_shares, source_shares
+from techcurve.indicators.sources import load_registry
 from techcurve.store.indicators import INDICATOR_COLUMNS
 
 #: ``indicators`` amount column → the record column it sums
@@ -111,6 +117,8 @@ class YearTable:
     article_years: pl.DataFrame  # year: the years with any article evidence
     #: attention series per (sub-field, source, year): ``share`` and its ``_scaled`` value
     attention_shares: pl.DataFrame
+    #: shares against each source's own items (:data:`~.shares.SOURCE_SHARE_COLUMNS`)
+    source_shares: pl.DataFrame
 
 
 def year_table(ev: Evidence, params: IndicatorParams) -> YearTable:
@@ -131,10 +139,14 @@ def year_table(ev: Evidence, params: IndicatorParams) -> YearTable:
         pl.col("_scaled").mean().alias("attention")
     )
     rows = rows.join(attention, on=["subfield_id", "year"], how="left")
+    per_source = source_shares(
+        ShareInputs(ev.known, ev.links, ev.volumes, ev.yearly), load_registry(params.sources)
+    )
+    rows = rows.join(role_shares(per_source), on=["subfield_id", "year"], how="left")
     indicators = rows.select(pl.col(c).cast(t) for c, t in INDICATOR_COLUMNS.items()).sort(
         "subfield_id", "year"
     )
-    return YearTable(indicators, rows, article_years, shares)
+    return YearTable(indicators, rows, article_years, shares, per_source)
 
 
 def _yearly_counts(ev: Evidence) -> pl.DataFrame:

@@ -20,6 +20,9 @@ class IndicatorParams:
     opinion_default_weight: float = 1.0
     growth_years: int = 3
     attention_growth_years: int = 2
+    #: sources added to (or replacing entries of) the shipped registry data/sources.yaml:
+    #: {source: {role, subrole, zh, en, shares}}
+    sources: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any] | None) -> IndicatorParams:
@@ -43,6 +46,11 @@ class IndicatorParams:
         for name in ("opinion_window", "growth_years", "attention_growth_years"):
             if name in cfg:
                 out[name] = _whole_number(name, cfg[name])
+        if "sources" in cfg:
+            if not isinstance(cfg["sources"] or {}, Mapping):
+                raise ConfigError(t("indicators.sources_bad_entry", "en", source="sources",
+                                    where="config: indicators.sources"))  # fmt: skip
+            out["sources"] = dict(cfg["sources"] or {})
         if "opinion_weights" in cfg:
             out["opinion_weights"] = _weights(cfg["opinion_weights"] or {})
         return cls(**out)

@@ -40,18 +40,17 @@ def record_stats(
     """Everything the indicators read from records, reduced to a few rows per year.
 
     Returns ``(links, volumes)``: ``links`` (:data:`LINK_STATS_COLUMNS`) aggregates the
-    matched records counted at ``as_of`` per (sub-field, year, kind, site); ``volumes``
-    (:data:`VOLUME_COLUMNS`) counts all counted records per (kind, year, site). Both
+    matched records counted at ``as_of`` per (sub-field, year, kind, site, source); ``volumes``
+    (:data:`VOLUME_COLUMNS`) counts all counted records per (kind, year, site, source). Both
     have a few rows per sub-field and year however many records there are.
     """
-    site = pl.when(pl.col("kind") == "article").then(pl.coalesce("venue", "source"))
-    recs = counted_records(records, as_of).with_columns(site.alias("site"))
+    recs = _with_site(counted_records(records, as_of))
     amounts = list(RECORD_AMOUNTS)
     links = (
         matches.select("record_id", "subfield_id")
         .join(recs, on="record_id", how="inner")
         .with_columns(pl.when(pl.col("kind") == "paper").then(pl.col("record_id")).alias("_paper"))
-        .group_by("subfield_id", "year", "kind", "site")
+        .group_by("subfield_id", "year", "kind", "site", "source")
         .agg(
             pl.len().alias("n"),
             *(pl.col(c).sum().alias(c) for c in amounts),
@@ -61,10 +60,27 @@ def record_stats(
             .sort_by("date", "record_id", nulls_last=True)
             .first()
             .alias("first_paper"),
+            pl.col("date").filter(pl.col("kind") == "paper").min().alias("first_paper_date"),
         )
     )
-    volumes = recs.group_by("kind", "year", "site").agg(pl.len().alias("n"))
     return (
         links.select(pl.col(c).cast(t) for c, t in LINK_STATS_COLUMNS.items()),
-        volumes.select(pl.col(c).cast(t) for c, t in VOLUME_COLUMNS.items()),
+        _volumes(recs),
     )
+
+
+def _with_site(recs: pl.DataFrame) -> pl.DataFrame:
+    site = pl.when(pl.col("kind") == "article").then(pl.coalesce("venue", "source"))
+    return recs.with_columns(site.alias("site"))
+
+
+def _volumes(recs: pl.DataFrame) -> pl.DataFrame:
+    volumes = recs.group_by("kind", "year", "site", "source").agg(pl.len().alias("n"))
+    return volumes.select(pl.col(c).cast(t) for c, t in VOLUME_COLUMNS.items())
+
+
+def record_volumes(records: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """All records counted at ``as_of`` per (kind, year, site, source)
+    (:data:`VOLUME_COLUMNS`): the second frame of :func:`record_stats`, alone. Volumes
+    of several partitions add up (sum ``n`` per key)."""
+    return _volumes(_with_site(counted_records(records, as_of)))

@@ -42,6 +42,10 @@ the database's own growth), else the raw yearly count (records + counts, missing
 **evidence_years** = distinct years with a matched record or a primary count > 0.
 ``patents_coverage_end`` / ``papers_coverage_end``: the last year the store's patent /
 paper sources cover (:func:`~techcurve.indicators.series.volume_coverage_end`).
+
+**hype_level, hype_vs_peak, hype_peak_year, hype_growth, hype_sources,
+hype_latest_year**: the hype side read from the shares against each source's own items
+(:mod:`~techcurve.indicators.hype`).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from typing import cast
 import polars as pl
 
 from techcurve.indicators.frames import FIN_AMOUNTS, Evidence, YearTable
+from techcurve.indicators.hype import hype_summary
 from techcurve.indicators.params import IndicatorParams
 from techcurve.indicators.series import SERIES, last_complete_year, mean_growth, volume_coverage_end
 from techcurve.store.indicators import SUMMARY_COLUMNS
@@ -63,6 +68,7 @@ _ZERO_WHEN_MISSING = (
     "fin_events",
     "evidence_years",
     "fin_undisclosed",
+    "hype_sources",
 )
 
 
@@ -77,6 +83,7 @@ def summary_table(ev: Evidence, table: YearTable, params: IndicatorParams) -> pl
         _attention_growth(table.attention_shares, att_sum, params),
         *(_growth(ev, table, params, kind) for kind in ("patent", "paper")),
         _evidence_years(ev),
+        hype_summary(table.source_shares, ev.known),
     )
     summary = ev.subfields.with_columns(pl.lit(ev.as_of, pl.Date).alias("as_of"))
     for frame in parts:
@@ -131,9 +138,19 @@ def _totals(table: YearTable) -> pl.DataFrame:
 
 def _birth(ev: Evidence, p: IndicatorParams) -> pl.DataFrame:
     """``birth_year`` and ``birth_evidence``: a record wins a tie with a count series."""
-    # (papers have no site: one links row per sub-field and year)
+    # papers have no site but a source: one links row per sub-field, year and source
+    papers = (
+        ev.links.filter(pl.col("kind") == "paper")
+        .group_by("subfield_id", "year")
+        .agg(
+            pl.col("n").sum(),
+            pl.col("first_paper")
+            .sort_by("first_paper_date", "first_paper", nulls_last=True)
+            .first(),
+        )
+    )
     rec_birth = (
-        ev.links.filter((pl.col("kind") == "paper") & (pl.col("n") >= p.birth_min_count))
+        papers.filter(pl.col("n") >= p.birth_min_count)
         .sort("subfield_id", "year")
         .group_by("subfield_id", maintain_order=True)
         .first()

@@ -23,6 +23,16 @@ Profiles (``profile=None`` detects them from the file name and header):
 ``stackoverflow-tags``
     ``stackoverflow_questions_by_tag_year.csv``: ``year``, ``tag``, ``number``,
     ``year_total`` → kind ``attention``, source ``stackoverflow``, term = tag.
+``cset-ai-patents``
+    ``cset_ai_patents_by_country_year_category.csv`` (CSET's AI patent data):
+    ``publication_country``, ``priority_year``, ``patent_type``, ``category``,
+    ``n_documents`` → kind ``patent``, source ``cset_ai``, one series per AI category
+    (the term is the category in words: ``Computer_Vision`` → "computer vision", see
+    :data:`CSET_TERMS`), count = documents summed over countries and patent types, total
+    = the year's ``_ALL_AI`` documents (so a share is the category's part of AI
+    patenting). Priority years after :data:`CSET_LAST_YEAR` are rejected: the
+    publication lag leaves them incomplete. The row number of a (category, year) is its
+    first line in the file.
 ``google-trends``
     ``google_trends/<stem>.csv``: ``date``, ``popularity``. Dates mix ``12-Jan``
     (= 2012-01) and ``Jan-04`` (= 2004-01); ``2012-01`` also works. Two-digit years
@@ -49,7 +59,25 @@ from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
-PROFILES = ("long-csv", "hypecycle-json", "hn-hiring", "stackoverflow-tags", "google-trends")
+PROFILES = (
+    "long-csv",
+    "hypecycle-json",
+    "hn-hiring",
+    "stackoverflow-tags",
+    "google-trends",
+    "cset-ai-patents",
+)
+
+#: CSET AI categories whose words are not the usual name of the field; the others become
+#: their name with spaces (``Machine_Learning`` → "machine learning").
+CSET_TERMS: dict[str, str] = {
+    "Language_Processing": "natural language processing",
+    "Security__eg_cybersecurity": "cybersecurity",
+    "Analytics_and_Algorithms": "analytics and algorithms",
+}
+#: The last priority year CSET's counts hold completely (publication lag after it).
+CSET_LAST_YEAR = 2018
+_CSET_TOTAL = "_ALL_AI"
 
 #: File stem (lower-cased) → term, for the Google Trends exports of
 #: github.com/Connorrmcd6/Gartner-Hype-Cycle, whose file names are abbreviations.
@@ -148,6 +176,8 @@ def detect_profile(path: str | Path) -> str:
         return "hn-hiring"
     if {"year", "tag", "number", "year_total"} <= cols:
         return "stackoverflow-tags"
+    if {"priority_year", "category", "n_documents"} <= cols:
+        return "cset-ai-patents"
     if {"year", "count"} <= cols:
         return "long-csv"
     raise IngestError.of(
@@ -241,6 +271,49 @@ def _read_stackoverflow(p: Path, text: str) -> tuple[pl.DataFrame, dict[str, str
         total=_column(header, rows, "year_total"),
     )
     return frame, {"term": "tag", "year": "year", "count": "number", "total": "year_total"}
+
+
+def cset_term(category: str) -> str:
+    """The term of a CSET AI category: :data:`CSET_TERMS`, else its words."""
+    return CSET_TERMS.get(category, " ".join(category.replace("_", " ").split()).lower())
+
+
+def _read_cset(p: Path, text: str) -> tuple[pl.DataFrame, dict[str, str]]:
+    header, rows = _read_csv_rows(p, text)
+    cats = _column(header, rows, "category")
+    years = _column(header, rows, "priority_year")
+    docs = _column(header, rows, "n_documents")
+    first: dict[tuple[str, str], int] = {}
+    sums: dict[tuple[str, str], int] = {}
+    bad: list[tuple[int, str, str | None, str]] = []
+    for (line, _), cat, year, n in zip(rows, cats, years, docs, strict=True):
+        try:
+            value = int(n or "")
+        except ValueError:
+            bad.append((line, "n_documents", n, t("ingest.counts_cset_not_a_number", "en")))
+            continue
+        key = (cat or "", year or "")
+        first.setdefault(key, line)
+        sums[key] = sums.get(key, 0) + value
+    totals = {y: v for (c, y), v in sums.items() if c == _CSET_TOTAL}
+    keys = sorted((k for k in sums if k[0] != _CSET_TOTAL), key=lambda k: first[k])
+    late = [k[1].isdigit() and int(k[1]) > CSET_LAST_YEAR for k in keys]
+    reason = t("ingest.counts_cset_late_year", "en", last=CSET_LAST_YEAR)
+    frame = _raw_frame(
+        [first[k] for k in keys] + [b[0] for b in bad],
+        source="cset_ai",
+        kind="patent",
+        term=[cset_term(c) for c, _ in keys] + [None] * len(bad),
+        year=[y for _, y in keys] + [None] * len(bad),
+        month="0",
+        count=[_num_text(sums[k]) for k in keys] + [None] * len(bad),
+        total=[_num_text(totals.get(k[1])) for k in keys] + [None] * len(bad),
+        _err_col=["priority_year" if x else None for x in late] + [b[1] for b in bad],
+        _err_val=[k[1] if x else None for k, x in zip(keys, late, strict=True)]
+        + [b[2] for b in bad],
+        _err_reason=[reason if x else None for x in late] + [b[3] for b in bad],
+    )
+    return frame, {"term": "category", "year": "priority_year", "count": "n_documents"}
 
 
 def parse_trends_month(text: str | None) -> tuple[int, int] | None:
@@ -364,6 +437,7 @@ _REQUIRED = {
     "hn-hiring": {"month", "term", "count", "num_comments"},
     "stackoverflow-tags": {"year", "tag", "number", "year_total"},
     "google-trends": {"date", "popularity"},
+    "cset-ai-patents": {"priority_year", "category", "n_documents"},
 }
 
 
@@ -388,4 +462,6 @@ def read_raw_counts(
         return _read_hn(p, text)
     if profile == "stackoverflow-tags":
         return _read_stackoverflow(p, text)
+    if profile == "cset-ai-patents":
+        return _read_cset(p, text)
     return _read_google_trends(p, text, term)

@@ -18,9 +18,11 @@ built-in profiles are mappings too; a user mapping is a YAML file::
       source_id: {join: [id, issue], sep: "|"}   # columns joined
       url: null                 # not in this file
 
-Fields: ``kind source_id title abstract keywords date year venue organization ipc url
-amount currency round investors sector`` (``amount_text`` and ``round_raw`` are accepted
-as aliases of ``amount`` and ``round``).
+Fields: ``kind source source_id title abstract keywords date year venue organization ipc
+url amount currency round investors sector`` (``amount_text`` and ``round_raw`` are
+accepted as aliases of ``amount`` and ``round``). ``source`` mapped to a column makes each
+row's value its source and record-id prefix (one file holding several platforms); the
+top-level ``source`` then names rows whose cell is empty.
 
 Auto-detection (no profile and no mapping given), first rule that fits wins:
 
@@ -59,7 +61,7 @@ from techcurve.ingest.base import FORMATS
 from techcurve.text import t
 
 KINDS = tuple(k.value for k in RECORD_KINDS)
-MAPPABLE = ("kind", "source_id", "title", "abstract", "keywords", "date", "year", "venue",
+MAPPABLE = ("kind", "source", "source_id", "title", "abstract", "keywords", "date", "year", "venue",
             "organization", "ipc", "url", "amount", "currency", "round", "investors", "sector")  # fmt: skip
 _ALIASES = {"amount_text": "amount", "round_raw": "round"}
 _TOP_KEYS = ("format", "source", "kind", "encoding", "delimiter", "sheet", "amount_currency",

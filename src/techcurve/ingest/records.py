@@ -102,7 +102,7 @@ def _mapped_fields(raw: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     """Each field's value and (as ``<field>@``) the input column that supplied it."""
     have = set(raw.columns)
     exprs: list[pl.Expr] = [pl.col(ROW_COL)]
-    for name in ("kind", "date", "year", "amount", "currency", "round", *_TEXT_FIELDS):
+    for name in ("kind", "source", "date", "year", "amount", "currency", "round", *_TEXT_FIELDS):
         spec = mapping.fields.get(name)
         if spec is None:
             exprs += [
@@ -287,7 +287,9 @@ def _with_lists(df: pl.DataFrame) -> pl.DataFrame:
 
 def _with_ids(df: pl.DataFrame, source: str) -> pl.DataFrame:
     """Each row's ``record_id``: ``<source>:<source id>``, or for rows without a source
-    id a content hash of the normalised title | date | organisation | kind."""
+    id a content hash of the normalised title | date | organisation | kind. The source is
+    the row's ``source`` field where the mapping maps one (one file holding several
+    platforms), else the mapping's."""
     need = df.get_column("source_id").is_null()
     hashes = pl.Series("_hash", [None] * df.height, dtype=pl.Utf8)
     if need.any():
@@ -304,10 +306,11 @@ def _with_ids(df: pl.DataFrame, source: str) -> pl.DataFrame:
             [_sha(f"{ti}|{d}|{o}|{k}") for ti, d, o, k in key.iter_rows()], dtype=pl.Utf8
         )
         hashes = hashes.scatter(need.arg_true(), digests)
-    return df.with_columns(hashes).with_columns(
+    src = pl.coalesce(pl.col("source").str.strip_chars(), pl.lit(source, dtype=pl.Utf8))
+    return df.with_columns(hashes, src.alias("_source")).with_columns(
         pl.when(pl.col("source_id").is_not_null())
-        .then(pl.lit(f"{source}:") + pl.col("source_id"))
-        .otherwise(pl.lit(f"{source}:h:") + pl.col("_hash"))
+        .then(pl.col("_source") + pl.lit(":") + pl.col("source_id"))
+        .otherwise(pl.col("_source") + pl.lit(":h:") + pl.col("_hash"))
         .alias("record_id")
     )
 
@@ -317,7 +320,7 @@ def _output(df: pl.DataFrame, source: str) -> pl.DataFrame:
     out = df.select(
         pl.col("record_id"),
         pl.col("kind"),
-        pl.lit(source, dtype=pl.Utf8).alias("source"),
+        pl.col("_source").alias("source"),
         pl.col("source_id"),
         pl.col("title"),
         pl.col("abstract"),

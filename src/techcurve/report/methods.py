@@ -12,7 +12,51 @@ from techcurve.report.model import EvidenceCount, IngestRow, MethodsPage, Source
 from techcurve.report.provenance import KINDS, RECORD_KINDS, SourceStat, kind_label
 from techcurve.store import Meta, Store
 from techcurve.store.report import ingest_log
+from techcurve.store.sources import source_roles
 from techcurve.text import Lang, t
+
+
+def role_labels(store: Store, lang: Lang) -> dict[tuple[str, str], tuple[str, str]]:
+    """(source, kind) → (its name from the registry, the role it played in words), from
+    the store's ``source_roles`` (empty before the indicators are computed)."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for r in source_roles(store).iter_rows(named=True):
+        role = t(
+            "evidence.role_of",
+            lang,
+            role=t(f"evidence.role.{r['role']}", lang),
+            subrole=t(f"evidence.subrole.{r['subrole']}", lang),
+        )
+        if r["listed"] and not r["in_shares"] and r["role"] != "money":
+            role += t("evidence.not_in_shares", lang)
+        name = r["name_zh"] if lang == "zh" else r["name_en"]
+        out[(str(r["source"]), str(r["kind"]))] = (str(name) if r["listed"] else "", role)
+    return out
+
+
+def _source_rows(store: Store, ctx: ReportContext) -> tuple[SourceRow, ...]:
+    """The sources table: each source with the role it played."""
+    roles = role_labels(store, ctx.lang)
+    rows = []
+    for x in ctx.stats:
+        listed_name, role = roles.get((x.source, x.kind), ("", ""))
+        # a name the report knows wins; the registry names the sources it does not
+        plain = x.name == x.source.replace("_", " ").replace("-", " ").strip()
+        rows.append(
+            SourceRow(
+                kind=x.kind,
+                kind_label=kind_label(x.kind, ctx.lang),
+                source=x.source,
+                name=listed_name if (plain and listed_name) else x.name,
+                level=x.level,
+                records=x.records,
+                matched=x.matched,
+                first=x.first,
+                last=x.last,
+                role=role,
+            )
+        )
+    return tuple(rows)
 
 
 def evidence_counts(stats: list[SourceStat], lang: Lang) -> tuple[EvidenceCount, ...]:
@@ -76,20 +120,7 @@ def methods_page(store: Store, ctx: ReportContext) -> MethodsPage:
         ),
         evidence=kinds,
         records_total=n_records,
-        sources=tuple(
-            SourceRow(
-                kind=x.kind,
-                kind_label=kind_label(x.kind, lang),
-                source=x.source,
-                name=x.name,
-                level=x.level,
-                records=x.records,
-                matched=x.matched,
-                first=x.first,
-                last=x.last,
-            )
-            for x in ctx.stats
-        ),
+        sources=_source_rows(store, ctx),
         ingest=tuple(IngestRow(**r) for r in ingest_log(store).iter_rows(named=True)),
         meta=StoreFacts(
             taxonomy_version=store.get_meta(Meta.TAXONOMY_VERSION),

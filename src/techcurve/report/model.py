@@ -97,6 +97,7 @@ class SourceRow:
     matched: int
     first: str | None
     last: str | None
+    role: str = ""  # "hype: developer attention": the role it played (source_roles)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from techcurve.indicators.sources import load_registry
 from techcurve.report.model import Provenance, ProvenanceKind
 from techcurve.store import Store
 from techcurve.store.report import count_source_stats, kind_sources, record_source_stats
@@ -51,6 +52,9 @@ def source_display_name(source: str, lang: str = "zh") -> str:
     if key in SOURCE_NAMES:
         zh, en = SOURCE_NAMES[key]
         return zh if lang == "zh" else en
+    listed = load_registry().sources.get(key)  # the source registry, data/sources.yaml
+    if listed is not None:
+        return listed.zh if lang == "zh" else listed.en
     return source.replace("_", " ").replace("-", " ").strip() or "?"
 
 

@@ -31,12 +31,20 @@ import polars as pl
 
 from techcurve.config import section
 from techcurve.errors import ConfigError, StoreError
-from techcurve.indicators import IndicatorParams, IndicatorsResult, indicator_frames
+from techcurve.indicators import IndicatorParams, IndicatorsResult, record_stats
+from techcurve.indicators.compute import frames_from_stats
+from techcurve.indicators.sources import load_registry, roles_frame
 from techcurve.match import MatchResult, match_frame, replace_matches
 from techcurve.scaleout.parquet import ExportResult, read_manifest
-from techcurve.scaleout.tasks import INDICATOR_RECORD_COLUMNS, indicator_records, match_file
+from techcurve.scaleout.tasks import (
+    INDICATOR_RECORD_COLUMNS,
+    indicator_parts,
+    match_file,
+)
 from techcurve.store import RECORD_COLUMNS, Store
 from techcurve.store import indicators as tables
+from techcurve.store import sources as source_tables
+from techcurve.store.indicators import VOLUME_COLUMNS
 from techcurve.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
@@ -107,11 +115,11 @@ def dask_client(
 
 def _run(
     client: Any,
-    fn: Callable[..., pl.DataFrame],
+    fn: Callable[..., Any],
     files: Sequence[str],
     progress: Progress | None,
     **shared: Any,
-) -> list[pl.DataFrame]:
+) -> list[Any]:
     """``fn(file, **shared)`` for every file, in file order (on ``client`` if given)."""
     out: list[pl.DataFrame] = []
     if client is None:
@@ -129,6 +137,14 @@ def _run(
         if progress:
             progress(i, len(files))
     return list(client.gather(futures))
+
+
+def _sum_volumes(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """The per-file volumes added up per (kind, year, site, source)."""
+    keys = ["kind", "year", "site", "source"]
+    frame = pl.concat([pl.DataFrame(schema=VOLUME_COLUMNS), *parts])
+    summed = frame.group_by(keys).agg(pl.col("n").sum())
+    return summed.select(pl.col(c).cast(t) for c, t in VOLUME_COLUMNS.items())
 
 
 @contextmanager
@@ -214,15 +230,22 @@ def scale_indicators(
         count_matches = tables.count_links(st)
     matched_ids = matches.get_column("record_id").unique()
     with _engine(engine, scheduler, workers, processes) as client:
-        parts = _run(
-            client, indicator_records, files, progress, matched_ids=matched_ids, as_of=as_of
-        )
+        # per file: the records the indicators read, and the volumes of all records (the
+        # shares' denominators need every record, matched or not), summed here
+        parts = _run(client, indicator_parts, files, progress, matched_ids=matched_ids, as_of=as_of)
     empty = pl.DataFrame(schema={c: RECORD_COLUMNS[c] for c in INDICATOR_RECORD_COLUMNS})
-    records = pl.concat([empty, *parts])
-    indicators, summary = indicator_frames(
-        subfields, records, matches, counts, count_matches, as_of=as_of, params=params
+    records = pl.concat([empty, *(p[0] for p in parts)])
+    volumes = _sum_volumes([p[1] for p in parts])
+    known = subfields.select(pl.col("subfield_id").cast(pl.Utf8))
+    links, _ = record_stats(records, matches.join(known, on="subfield_id", how="semi"), as_of)
+    indicators, summary = frames_from_stats(
+        subfields, links, volumes, counts, count_matches, as_of=as_of, params=params
     )
     with Store.open(db) as st, st.transaction():
         tables.write_indicators(st, indicators, summary, as_of=as_of)
+        pairs = pl.concat(
+            [volumes.select("source", "kind"), source_tables.evidence_pairs(st)]
+        ).unique()
+        source_tables.write_source_roles(st, roles_frame(load_registry(params.sources), pairs))
     result = IndicatorsResult.of(indicators, summary, as_of, params)
     return ScaleIndicatorsResult(result, records.height, len(files))

@@ -12,7 +12,7 @@ from datetime import date
 
 import polars as pl
 
-from techcurve.indicators.records import counted
+from techcurve.indicators.records import counted, record_volumes
 from techcurve.match import match_frame, needed_columns
 from techcurve.taxonomy.query import Query
 
@@ -60,3 +60,17 @@ def indicator_records(path: str, matched_ids: pl.Series, as_of: date) -> pl.Data
         | pl.col("record_id").is_in(latest.implode())
     )
     return recs.filter(keep)
+
+
+def indicator_volumes(path: str, as_of: date) -> pl.DataFrame:
+    """All records of one file counted at ``as_of`` per (kind, year, site, source): the
+    shares' denominators, which need every record, matched or not."""
+    recs = pl.read_parquet(path, columns=list(INDICATOR_RECORD_COLUMNS))
+    return record_volumes(recs, as_of)
+
+
+def indicator_parts(
+    path: str, matched_ids: pl.Series, as_of: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`indicator_records` and :func:`indicator_volumes` of one file, in one task."""
+    return indicator_records(path, matched_ids, as_of), indicator_volumes(path, as_of)

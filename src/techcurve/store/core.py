@@ -15,6 +15,8 @@ Tables (schema version :data:`SCHEMA_VERSION`):
                     (:mod:`techcurve.store.matches`).
 ``indicators``      per sub-field per year (wide).
 ``summary``         per sub-field at the as-of date: the inputs of the assessment.
+``source_roles``    per (source, kind): the role the source played in the indicators
+                    (:mod:`techcurve.store.sources`).
 ``assessments``     per sub-field per model: phase, position, band, confidence, reasons (JSON),
                     and with expert overrides the ``expert_*`` and ``final_*`` columns.
 ``editions``        saved curves (edition name → each sub-field's final phase and position),

@@ -38,6 +38,14 @@ INDICATOR_COLUMNS: dict[str, pl.DataType] = {
     "fin_amount_low_cny": pl.Float64(),
     "fin_amount_high_cny": pl.Float64(),
     "attention": pl.Float64(),
+    # shares against each source's own items, mean over the sources of one subrole
+    # (techcurve.indicators.shares): maturity, then hype
+    "paper_share": pl.Float64(),
+    "patent_share": pl.Float64(),
+    "media_share": pl.Float64(),
+    "developer_share": pl.Float64(),
+    "public_share": pl.Float64(),
+    "state_share": pl.Float64(),
 }
 
 #: ``summary``: one row per sub-field at the as-of date, the inputs of the assessment.
@@ -70,6 +78,13 @@ SUMMARY_COLUMNS: dict[str, pl.DataType] = {
     # cumulative series is flat after it because the data stop, not the technology
     "patents_coverage_end": pl.Int32(),
     "papers_coverage_end": pl.Int32(),
+    # the hype side from shares against each source's own items (indicators/hype.py)
+    "hype_level": pl.Float64(),
+    "hype_vs_peak": pl.Float64(),
+    "hype_peak_year": pl.Int32(),
+    "hype_growth": pl.Float64(),
+    "hype_sources": pl.Int64(),
+    "hype_latest_year": pl.Int32(),
 }
 
 #: The amount columns of a financing record.
@@ -81,11 +96,13 @@ LINK_STATS_COLUMNS: dict[str, pl.DataType] = {
     "year": pl.Int32(),
     "kind": pl.Utf8(),
     "site": pl.Utf8(),  # articles: venue, else source; null for other kinds
+    "source": pl.Utf8(),  # the record's source (platform): what shares are taken against
     "n": pl.Int64(),
     **{c: pl.Float64() for c in RECORD_AMOUNTS},  # sums of the disclosed amounts
     **{c + "_n": pl.Int64() for c in RECORD_AMOUNTS},  # how many are disclosed
     "undisclosed": pl.Int64(),  # records with none of the three amounts
     "first_paper": pl.Utf8(),  # papers: the earliest record (by date, then id; no date last)
+    "first_paper_date": pl.Date(),  # and its date (to pick the earliest across sources)
 }
 
 #: :func:`record_volumes`: all records (matched or not) per (kind, year, site).
@@ -93,6 +110,7 @@ VOLUME_COLUMNS: dict[str, pl.DataType] = {
     "kind": pl.Utf8(),
     "year": pl.Int32(),
     "site": pl.Utf8(),
+    "source": pl.Utf8(),
     "n": pl.Int64(),
 }
 
@@ -102,7 +120,7 @@ def _counted_sql(as_of: date) -> str:
     ``year`` filled from the date and the ``site`` of articles, as a SQL subquery."""
     return (
         "SELECT record_id, kind, CAST(coalesce(year, year(date)) AS INTEGER) AS year, "
-        "CASE WHEN kind = 'article' THEN coalesce(venue, source) END AS site, date, "
+        "CASE WHEN kind = 'article' THEN coalesce(venue, source) END AS site, source, date, "
         "amount_point_cny, amount_low_cny, amount_high_cny FROM records "
         f"WHERE coalesce(date <= DATE '{as_of.isoformat()}', year <= {as_of.year})"
     )
@@ -110,7 +128,7 @@ def _counted_sql(as_of: date) -> str:
 
 #: ``links``: the first paper by date, no date last, then by id
 _LINKS_SQL = """
-SELECT m.subfield_id, r.year, r.kind, r.site, count(*) AS n,
+SELECT m.subfield_id, r.year, r.kind, r.site, r.source, count(*) AS n,
     sum(r.amount_point_cny) AS amount_point_cny,
     sum(r.amount_low_cny) AS amount_low_cny,
     sum(r.amount_high_cny) AS amount_high_cny,
@@ -120,12 +138,16 @@ SELECT m.subfield_id, r.year, r.kind, r.site, count(*) AS n,
     count(*) FILTER (WHERE r.amount_point_cny IS NULL AND r.amount_low_cny IS NULL
                      AND r.amount_high_cny IS NULL) AS undisclosed,
     arg_min(r.record_id, (r.date IS NULL, r.date, r.record_id))
-        FILTER (WHERE r.kind = 'paper') AS first_paper
+        FILTER (WHERE r.kind = 'paper') AS first_paper,
+    min(r.date) FILTER (WHERE r.kind = 'paper') AS first_paper_date
 FROM matches m JOIN ({counted}) r USING (record_id)
-GROUP BY m.subfield_id, r.year, r.kind, r.site
+GROUP BY m.subfield_id, r.year, r.kind, r.site, r.source
 """
 
-_VOLUMES_SQL = "SELECT kind, year, site, count(*) AS n FROM ({counted}) GROUP BY kind, year, site"
+_VOLUMES_SQL = (
+    "SELECT kind, year, site, source, count(*) AS n FROM ({counted}) "
+    "GROUP BY kind, year, site, source"
+)
 
 
 def link_stats(store: Store, as_of: date) -> pl.DataFrame:
