@@ -10,8 +10,8 @@ import click
 from rich.table import Table
 
 from techcurve import pipeline
-from techcurve.assess.backtest import BacktestResult
-from techcurve.assess.scoring import PHASES
+from techcurve.assess.backtest import DEFAULT_SPLIT_YEAR, BacktestResult, ProtocolResult
+from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError
 from techcurve.text import t
@@ -25,46 +25,120 @@ def _ci(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f" ({ci[0] * 100:.0f}–{ci[1] * 100:.0f})"
 
 
-_COLUMNS = ("model", "assessed", "exact", "within_one", "rho", "majority", "gain", "band")
+def _num(x: float | None, fmt: str) -> str:
+    return "—" if x is None else format(x, fmt)
+
+
+_COLUMNS = (
+    "model",
+    "placed",
+    "exact",
+    "within_one",
+    "rho",
+    "majority",
+    "age_only",
+    "gain",
+    "log_loss",
+    "band",
+)
+
+
+def _score_cells(s: Scores) -> tuple[str, ...]:
+    loss = _num(s.log_loss, ".2f")
+    if s.log_loss is not None:
+        loss += f" ({_num(s.same_rows_log_loss.get('majority'), '.2f')})"
+    return (
+        s.model,
+        f"{s.n_assessed}/{s.n_labels} ({s.coverage:.0%})",
+        _pct(s.exact) + _ci(s.exact_ci),
+        _pct(s.within_one) + _ci(s.within_one_ci),
+        _num(s.spearman, "+.2f"),
+        _pct(s.same_rows.get("majority")),
+        _pct(s.same_rows.get("age-only")),
+        _num(s.gain_over_majority, "+.0%"),
+        loss,
+        "—" if s.band_exact is None else f"{s.band_exact:.0%} ({s.band_n})",
+    )
+
+
+def _print_targets(res: BacktestResult, p: ProtocolResult) -> None:
+    tg = res.target
+    head = t(
+        "backtest.cli.target_head",
+        "en",
+        gain=round(tg.min_gain * 100),
+        coverage=f"{tg.min_coverage:.0%}",
+        rho=tg.min_spearman,
+    )
+    out_console.print(head, highlight=False)
+    for c in p.targets:
+        if c.reached:
+            out_console.print(t("backtest.cli.target_reached", "en", model=c.model))
+            continue
+        missed = [
+            t(f"backtest.cli.target.{k}", "en")
+            for k, ok in (
+                ("gain", c.gain_ok),
+                ("coverage", c.coverage_ok),
+                ("spearman", c.spearman_ok),
+            )
+            if not ok
+        ]
+        line = t("backtest.cli.target_missed", "en", model=c.model, missed=", ".join(missed))
+        out_console.print(line, highlight=False)
+
+
+def _print_details(p: ProtocolResult, title: str) -> None:
+    for s in p.scores:
+        if s.calibration and s.model not in BASELINES:
+            cal = Table(
+                *(
+                    t(f"backtest.cli.calibration.{c}", "en")
+                    for c in ("bin", "n", "predicted", "observed")
+                ),
+                title=t("backtest.cli.calibration_title", "en", model=s.model, protocol=title),
+            )
+            for b in s.calibration:
+                cal.add_row(f"{b.lo:.1f}–{b.hi:.1f}", str(b.n), _pct(b.predicted), _pct(b.observed))
+            out_console.print(cal)
+        cm = Table(
+            t("backtest.cli.confusion_corner", "en"),
+            *PHASES,
+            "n/a",
+            title=t("backtest.cli.confusion_title", "en", model=s.model, protocol=title),
+        )
+        for phase, row in zip(PHASES, s.confusion, strict=True):
+            cm.add_row(phase, *(str(v) if v else "·" for v in row))
+        out_console.print(cm)
 
 
 def _print_result(res: BacktestResult, title: str) -> None:
     counts = ", ".join(f"{p} {n}" for p, n in res.label_counts.items())
     head = t(
-        "assess.cli.result_head",
+        "backtest.cli.result_head",
         "en",
         labels=res.labels,
         counts=counts,
         dates=len(res.as_of_dates),
     )
     out_console.print(f"[bold]{title}[/bold]: {head}", highlight=False)
-    table = Table(
-        *(t(f"assess.cli.column.{c}", "en") for c in _COLUMNS),
-        title=t("assess.cli.agreement_title", "en"),
-        caption=t("assess.cli.agreement_caption", "en"),
-    )
-    for s in res.scores:
-        table.add_row(
-            s.model,
-            f"{s.n_assessed}/{s.n_labels}",
-            _pct(s.exact) + _ci(s.exact_ci),
-            _pct(s.within_one) + _ci(s.within_one_ci),
-            "—" if s.spearman is None else f"{s.spearman:+.2f}",
-            _pct(s.majority_same_rows),
-            "—" if s.gain_over_majority is None else f"{s.gain_over_majority:+.0%}",
-            "—" if s.band_exact is None else f"{s.band_exact:.0%} ({s.band_n})",
+    for p in res.protocols:
+        name = p.protocol.title("en")
+        if not p.scores or p.n_rows == 0:
+            out_console.print(t("backtest.cli.no_rows", "en", protocol=name), highlight=False)
+            continue
+        table = Table(
+            *(t(f"backtest.cli.column.{c}", "en") for c in _COLUMNS),
+            title=t("backtest.cli.agreement_title", "en", protocol=name),
+            caption=t("backtest.cli.agreement_caption", "en"),
         )
-    out_console.print(table)
-    for s in res.scores:
-        cm = Table(
-            t("assess.cli.confusion_corner", "en"),
-            *PHASES,
-            "n/a",
-            title=t("assess.cli.confusion_title", "en", model=s.model),
-        )
-        for phase, row in zip(PHASES, s.confusion, strict=True):
-            cm.add_row(phase, *(str(v) if v else "·" for v in row))
-        out_console.print(cm)
+        for s in p.scores:
+            table.add_row(*_score_cells(s))
+        out_console.print(table)
+        if p.targets:
+            _print_targets(res, p)
+        if p.protocol.name != "temporal":
+            _print_details(p, name)
 
 
 @click.command()
@@ -102,6 +176,26 @@ def _print_result(res: BacktestResult, title: str) -> None:
     type=click.Path(dir_okay=False),
     help="Also write every prediction (one row per label per model) to this CSV.",
 )
+@click.option(
+    "--split-year",
+    default=DEFAULT_SPLIT_YEAR,
+    show_default=True,
+    type=int,
+    help="Temporal split: fit on labels dated up to this year, score the later ones.",
+)
+@click.option(
+    "--map",
+    "label_map",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A CSV or YAML file mapping technology names in the labels to sub-field ids.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on a labelled technology that is not in the taxonomy (default: skip it "
+    "with a warning).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 @click.pass_obj
 def backtest(
@@ -113,15 +207,20 @@ def backtest(
     transfer: bool,
     keep_same_technology: bool,
     predictions: str | None,
+    split_year: int,
+    label_map: str | None,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Assess labelled technologies as of each label's date and score the agreement.
 
-    LABELS is a CSV (technology id or name, year, phase, optional years_to_plateau,
-    source, uncertain, as_of); the shipped file is
+    LABELS is a CSV (technology: a sub-field id, zh or en name or alias; year; phase in
+    any common spelling, e.g. "Peak of Inflated Expectations" or 期望膨胀期; optional
+    years_to_plateau, source, uncertain, as_of); the shipped file is
     src/techcurve/data/labels/public_statements.csv. With --radar the ThoughtWorks
-    Radar's rings are a second, independent series (both can be given). Models fitted
-    on labels (neighbours) never see the scored row's technology while being fitted.
+    Radar's rings are a second, independent series (both can be given). Every model and
+    both baselines (most common phase; age only) are scored leave-one-technology-out
+    and on a temporal split; anything fitted on labels never sees a scored row.
     """
     if labels is None and radar is None:
         raise AssessError(t("assess.cli.backtest_needs_labels", "en"))
@@ -139,7 +238,13 @@ def backtest(
             keep_same_technology=keep_same_technology,
             predictions=predictions,
             config=ctx.config,
+            split_year=split_year,
+            label_map=label_map,
+            strict=strict,
         )
+    if run.skipped:
+        listed = "; ".join(run.skipped)
+        click.echo(t("backtest.cli.skipped", "en", n=len(run.skipped), listed=listed), err=True)
     if ctx.json:
         ctx.emit(run.to_dict())
         return
@@ -148,7 +253,7 @@ def backtest(
     for k, r in run.results.items():
         _print_result(r, k)
     if run.predictions:
-        ctx.say(t("assess.cli.predictions", "en", path=predictions))
+        ctx.say(t("backtest.cli.predictions", "en", path=predictions))
 
 
 @click.command("assess-labelled")
