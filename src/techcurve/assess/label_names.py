@@ -196,26 +196,27 @@ def resolve_label_names(
     index = name_index(subfields)
     user = _folded_map(mapping or {}, index)
     ids: list[str | None] = []
-    missing: dict[str, list[int]] = {}
+    missing: dict[str, list[int]] = {}  # folded name → rows
+    spelled: dict[str, str] = {}  # folded name → its first spelling
     for tech, line in labels.select("technology", "row").iter_rows():
         name = str(tech).strip()
         key = name_key(name)
         sid = user.get(key) or index.get(key)
         if sid is None:
-            missing.setdefault(name, []).append(int(line))
+            missing.setdefault(key, []).append(int(line))
+            spelled.setdefault(key, name)
         ids.append(sid)
     unknown = tuple(
         UnknownTechnology(
-            name=name,
+            name=spelled[key],
             rows=tuple(rows),
             closest=tuple(
                 dict.fromkeys(
-                    index[c]
-                    for c in difflib.get_close_matches(name_key(name), list(index), n=5, cutoff=0.6)
+                    index[c] for c in difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
                 )
             )[:3],
         )
-        for name, rows in missing.items()
+        for key, rows in missing.items()
     )
     frame = labels.with_columns(pl.Series("subfield_id", ids, dtype=pl.Utf8))
     return ResolvedLabels(labels=frame.filter(pl.col("subfield_id").is_not_null()), unknown=unknown)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from techcurve import pipeline
 from techcurve.assess.backtest import DEFAULT_SPLIT_YEAR, BacktestResult, ProtocolResult
+from techcurve.assess.registry import MODELS
 from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError
@@ -153,9 +154,9 @@ def _print_result(res: BacktestResult, title: str) -> None:
     "--model",
     default="all",
     show_default=True,
-    type=click.Choice(["snapshot", "timeseries", "neighbours", "all"]),
-    help="Model(s) to score beside the majority and age-only baselines "
-    "(neighbours is fitted on the labels and scored leave-one-technology-out).",
+    type=click.Choice([*MODELS, "all"]),
+    help="Model(s) to score beside the majority and age-only baselines (models fitted on "
+    "labels are scored on rows they never saw).",
 )
 @click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
 @click.option(
@@ -261,7 +262,7 @@ def backtest(
     "--model",
     default="neighbours",
     show_default=True,
-    type=click.Choice(["neighbours"]),
+    type=click.Choice([n for n, c in MODELS.items() if c.requires_labels]),
     help="A model fitted on labels.",
 )
 @click.option(
@@ -278,6 +279,18 @@ def backtest(
     help="A ThoughtWorks Radar JSON file whose rings are labels to learn from.",
 )
 @click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
+@click.option(
+    "--map",
+    "label_map",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A CSV or YAML file mapping technology names in the labels to sub-field ids.",
+)
+@click.option(
+    "--skip-unknown",
+    is_flag=True,
+    help="Drop labels of technologies that are not in the taxonomy (default: fail).",
+)
 @OVERRIDES
 @click.pass_obj
 def assess_labelled(
@@ -286,6 +299,8 @@ def assess_labelled(
     labels: str | None,
     radar: str | None,
     certain_only: bool,
+    label_map: str | None,
+    skip_unknown: bool,
     overrides: str | None,
 ) -> None:
     """Fit a label-learnt model on labelled profiles and assess every sub-field.
@@ -306,6 +321,8 @@ def assess_labelled(
             certain_only=certain_only,
             overrides=overrides,
             config=ctx.config,
+            label_map=label_map,
+            strict=not skip_unknown,
         )
     counts = frame.group_by("phase").len().sort("phase").rows()
     none = t("assess.cli.insufficient", "en")

@@ -153,6 +153,8 @@ def assess_labelled(
     overrides: PathLike | None = None,
     config: PathLike | None = None,
     write: bool = True,
+    label_map: PathLike | None = None,
+    strict: bool = True,
 ) -> pl.DataFrame:
     """Fit a label-learnt model on the labels' as-of profiles and assess every sub-field.
 
@@ -160,8 +162,10 @@ def assess_labelled(
     become labels); one or both. The model's parameters come from the config's
     ``assess.<model>`` section, the indicator settings of the as-of profiles from its
     ``indicators`` section. With ``write`` the result replaces the ``assessments``
-    table (and the store's assessed model and parameters). Returns the
-    ``assessments`` frame.
+    table (and the store's assessed model and parameters). ``label_map`` is a CSV or
+    YAML file mapping technology names to sub-field ids; with ``strict`` false, labels
+    of unknown technologies are dropped with a logged warning instead of failing.
+    Returns the ``assessments`` frame.
     """
     if labels is None and radar is None:
         raise AssessError(t("assess.no_labels_given", "en"))
@@ -184,6 +188,8 @@ def assess_labelled(
             indicator_params=settings.indicator_params,
             certain_only=certain_only,
             overrides=overrides,
+            mapping=load_label_map(label_map) if label_map is not None else None,
+            strict=strict,
         )
         if write:
             stored.write_assessments(st, done.assessments, model=model, params=done.params)
