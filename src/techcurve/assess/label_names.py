@@ -33,7 +33,7 @@ import yaml
 from techcurve.errors import AssessError, QueryError
 from techcurve.normalize import normalize
 from techcurve.taxonomy.query import parse_query
-from techcurve.text import t
+from techcurve.text import Lang, t
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class UnknownTechnology:
     rows: tuple[int, ...]
     closest: tuple[str, ...]
 
-    def text(self, lang: str = "en") -> str:
+    def text(self, lang: Lang = "en") -> str:
         """One line for a warning or an error: the name, its first row, the closest."""
         hint = t("assess.labels.closest", lang, names=", ".join(self.closest))
         return t(
@@ -123,7 +123,7 @@ class ResolvedLabels:
     labels: pl.DataFrame
     unknown: tuple[UnknownTechnology, ...]
 
-    def unknown_text(self, lang: str = "en") -> str:
+    def unknown_text(self, lang: Lang = "en") -> str:
         """The unknown technologies in one sentence (empty when there are none)."""
         if not self.unknown:
             return ""

@@ -28,7 +28,7 @@ import polars as pl
 from techcurve.assess.backtest.baselines import make_baseline
 from techcurve.assess.profiles import Prediction, fold_predictions
 from techcurve.assess.scoring import BASELINES
-from techcurve.text import t
+from techcurve.text import Lang, t
 
 PROTOCOLS: tuple[str, ...] = ("loto", "temporal", "transfer")
 DEFAULT_SPLIT_YEAR = 2018
@@ -42,7 +42,7 @@ class Protocol:
     name: str
     split_year: int | None = None
 
-    def title(self, lang: str = "en") -> str:
+    def title(self, lang: Lang = "en") -> str:
         """The protocol's name for a reader."""
         return t(f"backtest.protocol.{self.name}", lang, year=self.split_year)
 

@@ -20,7 +20,7 @@ from techcurve.assess.backtest.protocols import (
     folds,
     protocol_predictions,
 )
-from techcurve.assess.backtest.report import BacktestResult, ProtocolResult, Target
+from techcurve.assess.backtest.report import BacktestResult, ProtocolResult, Target, TargetCheck
 from techcurve.assess.evidence import Evidence, FrameCache
 from techcurve.assess.label_files import LABEL_SCHEMA, load_labels, resolve_label_names
 from techcurve.assess.profiles import Prediction, labelled_profiles
@@ -256,7 +256,7 @@ def _score_protocol(
     base = {b: {s.row: s for s in scored[b]} for b in BASELINES}
     names = [m for m in opts.models if m in scored] + list(BASELINES)
     scores = tuple(score(m, scored[m], base) for m in names)
-    targets = ()
+    targets: tuple[TargetCheck, ...] = ()
     if protocol.name == "loto":
         targets = tuple(opts.target.check(s) for s in scores if s.model not in BASELINES)
     return ProtocolResult(protocol, len(rows), n_train, scores, targets)
