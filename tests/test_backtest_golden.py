@@ -97,7 +97,8 @@ def test_the_small_label_file_as_users_write_it(store: Path) -> None:
     (res,) = run.results.values()
     assert res.labels == 12  # 13 rows, "Hover boards" skipped
     assert res.label_counts == {"trigger": 3, "peak": 5, "trough": 3, "slope": 1, "plateau": 0}
-    assert run.skipped == ("row 14: 'Hover boards'",)
+    assert [u.text() for u in run.skipped] == ["row 14: 'Hover boards'"]
+    assert run.skipped[0].text("zh") == "第 14 行：'Hover boards'"
     loto, temporal = res.protocols
     assert (loto.n_rows, loto.n_train) == (12, 12)
     assert (temporal.n_rows, temporal.n_train) == (4, 8)  # 2019 and 2020 vs up to 2017

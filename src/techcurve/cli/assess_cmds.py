@@ -15,7 +15,7 @@ from techcurve.assess.registry import MODELS
 from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError
-from techcurve.text import t
+from techcurve.text import Lang, t
 
 
 def _pct(x: float | None) -> str:
@@ -62,11 +62,11 @@ def _score_cells(s: Scores) -> tuple[str, ...]:
     )
 
 
-def _print_targets(res: BacktestResult, p: ProtocolResult) -> None:
+def _print_targets(res: BacktestResult, p: ProtocolResult, lang: Lang) -> None:
     tg = res.target
     head = t(
         "backtest.cli.target_head",
-        "en",
+        lang,
         gain=round(tg.min_gain * 100),
         coverage=f"{tg.min_coverage:.0%}",
         rho=tg.min_spearman,
@@ -74,10 +74,10 @@ def _print_targets(res: BacktestResult, p: ProtocolResult) -> None:
     out_console.print(head, highlight=False)
     for c in p.targets:
         if c.reached:
-            out_console.print(t("backtest.cli.target_reached", "en", model=c.model))
+            out_console.print(t("backtest.cli.target_reached", lang, model=c.model))
             continue
         missed = [
-            t(f"backtest.cli.target.{k}", "en")
+            t(f"backtest.cli.target.{k}", lang)
             for k, ok in (
                 ("gain", c.gain_ok),
                 ("coverage", c.coverage_ok),
@@ -85,61 +85,61 @@ def _print_targets(res: BacktestResult, p: ProtocolResult) -> None:
             )
             if not ok
         ]
-        line = t("backtest.cli.target_missed", "en", model=c.model, missed=", ".join(missed))
+        line = t("backtest.cli.target_missed", lang, model=c.model, missed=", ".join(missed))
         out_console.print(line, highlight=False)
 
 
-def _print_details(p: ProtocolResult, title: str) -> None:
+def _print_details(p: ProtocolResult, title: str, lang: Lang) -> None:
     for s in p.scores:
         if s.calibration and s.model not in BASELINES:
             cal = Table(
                 *(
-                    t(f"backtest.cli.calibration.{c}", "en")
+                    t(f"backtest.cli.calibration.{c}", lang)
                     for c in ("bin", "n", "predicted", "observed")
                 ),
-                title=t("backtest.cli.calibration_title", "en", model=s.model, protocol=title),
+                title=t("backtest.cli.calibration_title", lang, model=s.model, protocol=title),
             )
             for b in s.calibration:
                 cal.add_row(f"{b.lo:.1f}–{b.hi:.1f}", str(b.n), _pct(b.predicted), _pct(b.observed))
             out_console.print(cal)
         cm = Table(
-            t("backtest.cli.confusion_corner", "en"),
+            t("backtest.cli.confusion_corner", lang),
             *PHASES,
             "n/a",
-            title=t("backtest.cli.confusion_title", "en", model=s.model, protocol=title),
+            title=t("backtest.cli.confusion_title", lang, model=s.model, protocol=title),
         )
         for phase, row in zip(PHASES, s.confusion, strict=True):
             cm.add_row(phase, *(str(v) if v else "·" for v in row))
         out_console.print(cm)
 
 
-def _print_result(res: BacktestResult, title: str) -> None:
+def _print_result(res: BacktestResult, title: str, lang: Lang = "en") -> None:
     counts = ", ".join(f"{p} {n}" for p, n in res.label_counts.items())
     head = t(
         "backtest.cli.result_head",
-        "en",
+        lang,
         labels=res.labels,
         counts=counts,
         dates=len(res.as_of_dates),
     )
     out_console.print(f"[bold]{title}[/bold]: {head}", highlight=False)
     for p in res.protocols:
-        name = p.protocol.title("en")
+        name = p.protocol.title(lang)
         if not p.scores or p.n_rows == 0:
-            out_console.print(t("backtest.cli.no_rows", "en", protocol=name), highlight=False)
+            out_console.print(t("backtest.cli.no_rows", lang, protocol=name), highlight=False)
             continue
         table = Table(
-            *(t(f"backtest.cli.column.{c}", "en") for c in _COLUMNS),
-            title=t("backtest.cli.agreement_title", "en", protocol=name),
-            caption=t("backtest.cli.agreement_caption", "en"),
+            *(t(f"backtest.cli.column.{c}", lang) for c in _COLUMNS),
+            title=t("backtest.cli.agreement_title", lang, protocol=name),
+            caption=t("backtest.cli.agreement_caption", lang),
         )
         for s in p.scores:
             table.add_row(*_score_cells(s))
         out_console.print(table)
         if p.targets:
-            _print_targets(res, p)
+            _print_targets(res, p, lang)
         if p.protocol.name != "temporal":
-            _print_details(p, name)
+            _print_details(p, name, lang)
 
 
 @click.command()
@@ -244,17 +244,18 @@ def backtest(
             strict=strict,
         )
     if run.skipped:
-        listed = "; ".join(run.skipped)
-        click.echo(t("backtest.cli.skipped", "en", n=len(run.skipped), listed=listed), err=True)
+        listed = "; ".join(u.text(ctx.lang) for u in run.skipped)
+        warning = t("backtest.cli.skipped", ctx.lang, n=len(run.skipped), listed=listed)
+        click.echo(warning, err=True)
     if ctx.json:
         ctx.emit(run.to_dict())
         return
     if ctx.quiet:
         return
     for k, r in run.results.items():
-        _print_result(r, k)
+        _print_result(r, k, ctx.lang)
     if run.predictions:
-        ctx.say(t("backtest.cli.predictions", "en", path=predictions))
+        ctx.say(t("backtest.cli.predictions", ctx.lang, path=predictions))
 
 
 @click.command("assess-labelled")

@@ -22,6 +22,7 @@ from techcurve.assess.evidence import Evidence, FrameCache
 from techcurve.assess.label_files import load_label_map
 from techcurve.assess.label_learnt import assess_labelled as _assess_labelled
 from techcurve.assess.label_learnt import radar_training_labels
+from techcurve.assess.label_names import UnknownTechnology
 from techcurve.assess.registry import make_model, requires_labels, resolve_models
 from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams
@@ -45,7 +46,7 @@ class BacktestRun:
         return {k: r.to_dict() for k, r in self.results.items()}
 
     @property
-    def skipped(self) -> tuple[str, ...]:
+    def skipped(self) -> tuple[UnknownTechnology, ...]:
         """The unknown technologies whose labels were left out, each once."""
         return tuple(dict.fromkeys(s for r in self.results.values() for s in r.skipped))
 

@@ -7,13 +7,15 @@
 * :class:`AgeOnlyBaseline` — an ordinal (cumulative-logit) model of the phase order on
   the **age** (years from the technology's first evidence to the label date; the
   feature is the standardised log(1 + age), as ages are skewed by old umbrella terms),
-  fitted on the training fold by maximum likelihood with a small L2 penalty on the
-  slope and one pseudo-row per phase at the mean age (phases absent from the fold keep
-  a small probability). Rows without an age get the majority baseline's answer. Why
-  this learner: the age is the first "model" a reviewer would try; the phases are
-  ordered, and an ordinal model lets a middle phase (peak, trough) be the most likely
-  one over an age range, which a one-feature multinomial logistic (logits linear in
-  the age) mostly cannot; and it gives probabilities for the log loss.
+  fitted on the training fold by maximum likelihood with an L2 penalty ½·β² on the
+  slope (scikit-learn's default strength, C = 1; not tuned on labels) and one
+  pseudo-row per phase at the mean age (phases absent from the fold keep a small
+  probability). Ages outside the fold's range are taken at its edge; rows without an
+  age get the majority baseline's answer. Why this learner: the age is the first
+  "model" a reviewer would try; the phases are ordered, and an ordinal model lets a
+  middle phase (peak, trough) be the most likely one over an age range, which a
+  one-feature multinomial logistic (logits linear in the age) mostly cannot; and it
+  gives probabilities for the log loss.
 
 Both follow the estimator contract (``fit`` returns self; learnt values end in ``_``).
 """
@@ -79,7 +81,7 @@ class AgeOnlyBaseline:
 
     name = "age-only"
 
-    def __init__(self, penalty: float = 0.1) -> None:
+    def __init__(self, penalty: float = 0.5) -> None:
         self.penalty = penalty
 
     def get_params(self) -> dict[str, object]:
@@ -94,6 +96,7 @@ class AgeOnlyBaseline:
         x = np.log1p(np.maximum([a for _, a in pairs], 0.0))
         self.mean_ = float(x.mean())
         self.scale_ = float(x.std()) or 1.0
+        self.range_ = (float(x.min()), float(x.max()))
         # One pseudo-row per phase at the mean age: phases absent from the fold keep a
         # small probability, and the cut-points stay finite.
         z = np.concatenate([(x - self.mean_) / self.scale_, np.zeros(len(PHASES))])
@@ -111,7 +114,10 @@ class AgeOnlyBaseline:
         """Phase → probability at ``age`` (years)."""
         if self.coef_ is None:
             return dict(self.majority_.probabilities_)
-        z = (math.log1p(max(age, 0.0)) - self.mean_) / self.scale_
+        # Ages outside the fold's range are taken at its edge: a baseline should not
+        # extrapolate a logit to certainty beyond the ages it saw.
+        x = min(max(math.log1p(max(age, 0.0)), self.range_[0]), self.range_[1])
+        z = (x - self.mean_) / self.scale_
         p = _ordinal_probs(_cut_points(self.coef_[:-1]), self.coef_[-1], np.array([z]))[0]
         p = p / p.sum()
         return {ph: float(v) for ph, v in zip(PHASES, p, strict=True)}

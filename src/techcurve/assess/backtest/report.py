@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.assess.backtest.protocols import Protocol
+from techcurve.assess.label_names import UnknownTechnology
 from techcurve.assess.scoring import BASELINES, NOT_ASSESSED, PHASES, Scores
 
 
@@ -146,7 +147,7 @@ class BacktestResult:
     predictions: pl.DataFrame  # one row per protocol per test row per model (PRED_SCHEMA)
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     label_counts: Mapping[str, int] = field(default_factory=dict)
-    skipped: tuple[str, ...] = ()  # unknown technologies left out (one line each)
+    skipped: tuple[UnknownTechnology, ...] = ()  # unknown technologies left out
     target: Target = field(default_factory=Target)
 
     @property
@@ -171,7 +172,7 @@ class BacktestResult:
             "as_of_dates": [d.isoformat() for d in self.as_of_dates],
             "phases": list(PHASES),
             "baselines": list(BASELINES),
-            "skipped": list(self.skipped),
+            "skipped": [u.text() for u in self.skipped],
             "target": {
                 "min_gain": self.target.min_gain,
                 "min_coverage": self.target.min_coverage,

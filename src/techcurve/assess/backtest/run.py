@@ -23,6 +23,7 @@ from techcurve.assess.backtest.protocols import (
 from techcurve.assess.backtest.report import BacktestResult, ProtocolResult, Target, TargetCheck
 from techcurve.assess.evidence import Evidence, FrameCache
 from techcurve.assess.label_files import LABEL_SCHEMA, load_labels, resolve_label_names
+from techcurve.assess.label_names import UnknownTechnology
 from techcurve.assess.profiles import Prediction, labelled_profiles
 from techcurve.assess.registry import make_model, requires_labels, resolve_models
 from techcurve.assess.scoring import BASELINES, PHASES, ScoredRow, score
@@ -149,23 +150,23 @@ def backtest(
 
 def _prepare_labels(
     labels: LabelsArg, frames: FrameCache, opts: BacktestOptions, what: str = "labels"
-) -> tuple[pl.DataFrame, tuple[str, ...]]:
+) -> tuple[pl.DataFrame, tuple[UnknownTechnology, ...]]:
     """The labels to score (resolved, filtered, with each row's ``age``) and the
-    unknown technologies left out (one line each)."""
+    unknown technologies left out."""
     lab = load_labels(labels) if isinstance(labels, str | Path) else labels
     missing = [c for c in LABEL_SCHEMA if c not in lab.columns]
     if missing:
         raise AssessError(
             t("assess.labels_lack_columns", "en", what=what, columns=", ".join(missing))
         )
-    skipped: tuple[str, ...] = ()
+    skipped: tuple[UnknownTechnology, ...] = ()
     if "subfield_id" not in lab.columns:
         res = resolve_label_names(lab, frames.ev.subfields, opts.mapping)
         if res.unknown and opts.strict:
             raise AssessError(res.unknown_text())
-        if res.unknown:
-            log.warning("%s", res.unknown_text())
-        skipped = tuple(u.text() for u in res.unknown)
+        if res.unknown:  # BacktestResult.skipped lists them; the CLI warns
+            log.info("%s", res.unknown_text())
+        skipped = res.unknown
         lab = res.labels
     if opts.certain_only:
         lab = lab.filter(~pl.col("uncertain").fill_null(False))
