@@ -308,3 +308,15 @@ def test_target_check() -> None:
         {"majority": maj},
     )
     assert Target().check(low).coverage_ok is False  # 4 of 6 placed < 70 %
+
+
+def test_label_learnt_models_read_labels_as_users_write_them() -> None:
+    from techcurve.assess.label_learnt import training_labels
+
+    labels = BT / "labels_small.csv"
+    with pytest.raises(AssessError, match=r"row 14: 'Hover boards'"):
+        training_labels(subfields(), labels)  # strict by default: fitting needs every label
+    kept = training_labels(subfields(), labels, strict=False)
+    assert kept.height == 12 and kept["phase"].to_list()[:3] == ["peak", "trough", "slope"]
+    mapped = training_labels(subfields(), labels, mapping=load_label_map(BT / "label_map.yaml"))
+    assert mapped.height == 13 and mapped["subfield_id"].to_list()[-1] == "vr"
