@@ -175,3 +175,15 @@ def test_probabilities_give_log_loss_and_calibration(
     assert preds.select(
         pl.sum_horizontal(pl.col("^p_.*$")).round(6)
     ).to_series().unique().to_list() == [1.0]
+
+
+def test_cli_prints_the_calibration_of_a_model_with_probabilities(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry.MODELS, "frequencies", FrequencyModel)
+    args = ["--db", str(store), "backtest", str(LABELS), "--map", str(MAP), "--model", "all"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "calibration: frequencies (leave-one-technology-out)" in r.stdout
+    assert "calibration: majority" not in r.stdout  # baselines: log loss only
+    assert "frequencies: target not reached" in r.stdout
