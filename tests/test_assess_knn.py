@@ -312,7 +312,8 @@ def test_leave_one_out_excludes_the_same_technology() -> None:
     got = held_out_predictions("neighbours", {"k": 1}, test, None)
     assert set(got) == set(test["row"].to_list())
     for row in (100, 101):
-        status, phase, _band, _conf, note = got[row]
+        p = got[row]
+        status, phase, note = p.status, p.phase, p.how
         assert status == "assessed"
         assert phase != "plateau"  # x's other year was not in the training fold
         assert note is not None and "leave-one-technology-out" in note
@@ -331,18 +332,19 @@ def test_transfer_uses_the_other_label_set() -> None:
     test = leaky_training().filter(pl.col("subfield_id") == "x")
     train = training()  # plateau technologies exist here, "x" does not
     got = held_out_predictions("neighbours", {"k": 1}, test, train)
-    assert {v[1] for v in got.values()} == {"peak"}
-    assert all("fitted on the training labels" in (v[4] or "") for v in got.values())
+    assert {v.phase for v in got.values()} == {"peak"}
+    assert all("fitted on the training labels" in (v.how or "") for v in got.values())
     # The same technology in the training set is left out unless asked otherwise.
     with_x = pl.concat([train, leaky_training().filter(pl.col("row") == 100)])
     kept = held_out_predictions("neighbours", {"k": 1}, test, with_x, exclude_same_technology=False)
     dropped = held_out_predictions("neighbours", {"k": 1}, test, with_x)
-    assert kept[101][1] == "plateau" and dropped[101][1] == "peak"
+    assert kept[101].phase == "plateau" and dropped[101].phase == "peak"
 
 
 def test_no_other_technology_is_insufficient() -> None:
     test = leaky_training().filter(pl.col("subfield_id") == "x")
     got = held_out_predictions("neighbours", None, test, None)
     assert all(
-        v[0] == "insufficient" and "no other labelled rows" in (v[4] or "") for v in got.values()
+        v.status == "insufficient" and "no other labelled rows" in (v.how or "")
+        for v in got.values()
     )

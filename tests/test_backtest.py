@@ -14,7 +14,7 @@ import techcurve.pipeline as tc
 from techcurve.assess import BacktestResult, load_labels, radar_labels, read_radar, resolve_labels
 from techcurve.assess import backtest as backtest_evidence
 from techcurve.assess.evidence import Evidence
-from techcurve.assess.scoring import loo_age_only, loo_majority, spearman, wilson_interval
+from techcurve.assess.scoring import spearman, wilson_interval
 from techcurve.cli import cli
 from techcurve.errors import AssessError
 from techcurve.store import Store
@@ -61,22 +61,6 @@ def test_spearman() -> None:
     assert spearman([0, 1, 2], [1, 1, 1]) is None  # constant predictions: undefined
 
 
-def test_majority_is_leave_one_out() -> None:
-    # The single "slope" row must not vote for itself.
-    assert loo_majority(["peak", "peak", "slope"]) == ["peak", "peak", "peak"]
-    # A tie after leaving a row out goes to the earlier phase.
-    assert loo_majority(["trough", "peak"]) == ["peak", "trough"]
-
-
-def test_age_only_is_leave_one_out() -> None:
-    labels = ["trigger", "trigger", "plateau", "plateau", "peak"]
-    ages = [2.0, 3.0, 30.0, 28.0, 8.0]
-    got = loo_age_only(labels, ages)
-    assert got[:4] == ["trigger", "trigger", "plateau", "plateau"]
-    assert got[4] != "peak"  # the only peak row cannot learn its own phase
-    assert loo_age_only(["peak", "peak", "slope"], [None, 5.0, 9.0])[0] == "peak"  # no age
-
-
 # -- labels ---------------------------------------------------------------------------------
 def test_shipped_labels_load_cite_and_resolve() -> None:
     lab = load_labels(SHIPPED)
@@ -107,7 +91,10 @@ def test_labels_resolve_names(tmp_path: Path) -> None:
     [
         ("technology,phase\nar,peak\n", r"missing column\(s\) year"),
         ("technology,year,phase\nar,15,peak\n", r"l\.csv:2: column 'year' holds '15'"),
-        ("technology,year,phase\nar,2015,hype\n", r"l\.csv:2: column 'phase': unknown phase"),
+        (
+            "technology,year,phase\nar,2015,hype\n",
+            r"l\.csv:2: column 'phase' holds 'hype', which is not a known phase name",
+        ),
         (
             "technology,year,phase,years_to_plateau\nar,2015,peak,soon\n",
             r"column 'years_to_plateau': unknown years-to-plateau band",
@@ -198,7 +185,9 @@ def test_backtest_end_to_end(store: Path, tmp_path: Path) -> None:
     assert "4 rows of 2 other technologies" in folds["iot"]
     d = res.to_dict()
     json.dumps(d)
-    assert d["scores"][0]["confusion"]["columns"][-1] == "insufficient"
+    assert d["protocols"][0]["scores"][0]["confusion"]["columns"][-1] == "insufficient"
+    assert [p["protocol"] for p in d["protocols"]] == ["loto", "temporal"]
+    assert d["protocols"][1]["n_rows"] == 0  # no label after 2018
     assert f.stat().st_mtime == before
 
 
@@ -237,7 +226,9 @@ def test_cli_backtest_table_and_json(store: Path) -> None:
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     (res,) = data.values()
-    assert [s["model"] for s in res["scores"]] == ["snapshot", "majority", "age-only"]
+    loto = res["protocols"][0]
+    assert loto["protocol"] == "loto"
+    assert [s["model"] for s in loto["scores"]] == ["snapshot", "majority", "age-only"]
     assert res["labels"] == load_labels(SHIPPED).height
 
 
@@ -281,7 +272,7 @@ def test_cli_backtest_transfer(store: Path) -> None:
     assert len(data) == 4
     assert f"{SHIPPED} (fitted on {RADAR})" in data
     for res in data.values():
-        assert res["scores"][0]["model"] == "neighbours"
+        assert res["protocols"][0]["scores"][0]["model"] == "neighbours"
     r = runner.invoke(cli, ["--db", str(store), "backtest", str(SHIPPED), "--transfer"])
     assert isinstance(r.exception, AssessError) and "--transfer needs both" in str(r.exception)
 

@@ -29,13 +29,15 @@ by their module path (never through this face).
 from __future__ import annotations
 
 from techcurve.assess._base import ASSESSMENT_SCHEMA, assessments_to_frame, needing
-from techcurve.assess.backtest import BacktestResult, Scores, backtest, labelled_profiles
+from techcurve.assess.backtest import BacktestResult, backtest
 from techcurve.assess.label_files import load_labels, resolve_labels
 from techcurve.assess.label_learnt import assess_labelled
 from techcurve.assess.neighbours import NeighbourModel, profile_features
 from techcurve.assess.overrides import Override, apply_overrides, load_overrides
+from techcurve.assess.profiles import labelled_profiles
 from techcurve.assess.radar import RING_PHASES, radar_labels, read_radar
 from techcurve.assess.registry import MODELS, make_model
+from techcurve.assess.scoring import Scores
 from techcurve.assess.snapshot import SnapshotModel
 from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.assess.stage import assess

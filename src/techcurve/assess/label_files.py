@@ -6,9 +6,11 @@ A labels file is what someone said about a technology in a given year::
     iot,2014,peak,5-10,"Gartner Hype Cycle for Emerging Technologies 2014 (…)",no
     Augmented reality (AR),2015,trough,,"Gartner … 2015 (…)",no
 
-``technology`` is a sub-field id or its Chinese or English name (``subfield_id``,
-``id`` and ``name`` are accepted as the column's name too); ``phase`` a phase value,
-its English or Chinese name; ``years_to_plateau`` (optional) a Gartner band
+``technology`` is a sub-field id, its Chinese or English name or an alias
+(:mod:`~techcurve.assess.label_names`; ``subfield_id``, ``id`` and ``name`` are accepted
+as the column's name too); ``phase`` a phase in any common spelling
+(:mod:`~techcurve.assess.phase_names`: ``peak``, "Peak of Inflated Expectations",
+``peak-of-inflated-expectations``, 期望膨胀期, 过热期 …); ``years_to_plateau`` (optional) a Gartner band
 (``<2``, ``2-5``, ``5-10``, ``>10``, ``obsolete``); ``source`` the citation;
 ``uncertain`` (optional) yes/no; ``as_of`` (optional, YYYY-MM-DD) the date of the
 statement — by default 1 July of ``year``, before Gartner's August publication, so
@@ -19,7 +21,6 @@ kept and ignored.
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,13 @@ from typing import Any
 
 import polars as pl
 
+from techcurve.assess.label_names import (
+    ResolvedLabels,
+    load_label_map,
+    resolve_label_names,
+    resolve_labels,
+)
+from techcurve.assess.phase_names import parse_phase
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.errors import AssessError
 from techcurve.text import t
@@ -44,6 +52,7 @@ LABEL_SCHEMA: dict[str, pl.DataType] = {
 """The labels frame: one row per statement (``row`` = line in the file)."""
 
 _TECH_ALIASES = ("technology", "subfield_id", "id", "name")
+_ALLOWED_PHASES = "; ".join(f"{p.value}, {p.en}, {p.zh}" for p in Phase)
 _TRUE = {"yes", "y", "true", "1", "uncertain", "是"}
 _FALSE = {"", "no", "n", "false", "0", "否"}
 
@@ -110,10 +119,10 @@ def _label_row(rec: dict[str, str | None], line: int, p: Path, tech_col: str) ->
     if not re.fullmatch(r"\d{4}", ytext):
         raise bad("year", "assess.labels.bad_year", value=ytext)
     year = int(ytext)
-    try:
-        phase = Phase.parse(rec.get("phase") or "")
-    except ValueError as e:
-        raise bad("phase", "assess.labels.bad_value", error=e) from None
+    ptext = (rec.get("phase") or "").strip()
+    phase = parse_phase(ptext)
+    if phase is None:
+        raise bad("phase", "assess.labels.bad_phase", value=ptext, allowed=_ALLOWED_PHASES)
     band: YearsBand | None = None
     btext = (rec.get("years_to_plateau") or "").strip()
     if btext:
@@ -144,53 +153,12 @@ def _label_row(rec: dict[str, str | None], line: int, p: Path, tech_col: str) ->
     }
 
 
-def _name_keys(name: str | None) -> set[str]:
-    """Lower-cased name, and the name without and inside a trailing parenthesis."""
-    if not name:
-        return set()
-    n = name.strip().casefold()
-    keys = {n}
-    m = re.fullmatch(r"(.*?)\s*[（(]([^()（）]+)[)）]\s*", n)
-    if m:
-        keys.add(m.group(1).strip())
-    return {k for k in keys if k}
-
-
-def resolve_labels(labels: pl.DataFrame, subfields: pl.DataFrame) -> pl.DataFrame:
-    """Add ``subfield_id`` to ``labels`` from each row's technology id or name.
-
-    ``subfields`` needs ``subfield_id`` and may have ``name_zh``/``name_en``; a
-    technology is an exact id, else a case-insensitive Chinese or English name (with
-    or without a trailing parenthesis such as "(AR)"). Unknown technologies raise
-    :class:`AssessError` listing each with the closest known names.
-    """
-    ids = [str(s) for s in subfields["subfield_id"].to_list()]
-    lookup: dict[str, str] = {}
-    for col in ("name_en", "name_zh"):
-        if col in subfields.columns:
-            for sid, name in subfields.select("subfield_id", col).iter_rows():
-                for k in _name_keys(name):
-                    lookup.setdefault(k, str(sid))
-    known = set(ids)
-    out: list[str | None] = []
-    bad: list[str] = []
-    for tech, line in labels.select("technology", "row").iter_rows():
-        name = str(tech).strip()
-        sid = name if name in known else lookup.get(name.casefold())
-        if sid is None:
-            close = difflib.get_close_matches(name.casefold(), [*known, *lookup], n=3, cutoff=0.6)
-            hint = t("assess.labels.closest", "en", names=", ".join(close)) if close else ""
-            bad.append(t("assess.labels.bad_row", "en", line=line, name=name, hint=hint))
-        out.append(sid)
-    if bad:
-        key = (
-            "assess.labels.unknown_technology"
-            if len(bad) == 1
-            else "assess.labels.unknown_technologies"
-        )
-        listed = "; ".join(bad[:10]) + ("; …" if len(bad) > 10 else "")
-        raise AssessError(t(key, "en", n=len(bad), listed=listed))
-    return labels.with_columns(pl.Series("subfield_id", out, dtype=pl.Utf8))
-
-
-__all__ = ["LABEL_SCHEMA", "default_as_of", "load_labels", "resolve_labels"]
+__all__ = [
+    "LABEL_SCHEMA",
+    "ResolvedLabels",
+    "default_as_of",
+    "load_label_map",
+    "load_labels",
+    "resolve_label_names",
+    "resolve_labels",
+]

@@ -38,17 +38,20 @@ def training_labels(
     *,
     radar: str | Path | None = None,
     certain_only: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    strict: bool = True,
 ) -> pl.DataFrame:
     """The labelled rows to fit on: a labels CSV (or frame) and/or a radar JSON file,
-    resolved to ``subfields`` (the store's taxonomy), concatenated (rows renumbered
-    when both)."""
+    resolved to ``subfields`` (the store's taxonomy; ``mapping`` maps other names to
+    sub-field ids, unknown technologies raise unless ``strict`` is false, then their
+    rows are dropped with a logged warning), concatenated (rows renumbered when both)."""
     if subfields.height == 0:
         raise AssessError(t("assess.no_taxonomy", "en"))
     parts: list[pl.DataFrame] = []
     if labels is not None:
         lab = load_labels(labels) if isinstance(labels, str | Path) else labels
         if "subfield_id" not in lab.columns:
-            lab = resolve_labels(lab, subfields)
+            lab = resolve_labels(lab, subfields, mapping=mapping, strict=strict)
         parts.append(lab)
     if radar is not None:
         parts.append(radar_training_labels(radar, subfields))
@@ -93,16 +96,26 @@ def assess_labelled(
     indicator_params: IndicatorParams | None = None,
     certain_only: bool = False,
     overrides: str | Path | Sequence[Override] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    strict: bool = True,
 ) -> LabelledAssessment:
     """Fit ``model`` on the labels' as-of profiles and assess every row of ``summary``.
 
     ``labels`` is a labels CSV (or frame), ``radar`` a ThoughtWorks Radar JSON file (its
     rings become labels); either or both. ``params`` are the model's parameters,
     ``indicator_params`` the indicator settings used for the as-of profiles (use the
-    same settings as the store's own indicators).
+    same settings as the store's own indicators). ``mapping`` (name → sub-field id)
+    and ``strict`` are as in :func:`training_labels`.
     """
     make_model(model, params)  # unknown model or parameters: fail before the slow part
-    lab = training_labels(evidence.subfields, labels, radar=radar, certain_only=certain_only)
+    lab = training_labels(
+        evidence.subfields,
+        labels,
+        radar=radar,
+        certain_only=certain_only,
+        mapping=mapping,
+        strict=strict,
+    )
     profiles = labelled_profiles(FrameCache(evidence, indicator_params), lab)
     log.info("assess-labelled: %d labelled profiles", profiles.height)
     ovr: list[Override] | None = None

@@ -37,7 +37,7 @@ profile with fewer than ``min_features`` features present is ``insufficient``.
 
 ``fit(summary, labels)`` takes the labelled rows. ``labels`` is either
 
-* the **as-of profiles** of the labelled rows (:func:`techcurve.assess.backtest.labelled_profiles`
+* the **as-of profiles** of the labelled rows (:func:`techcurve.assess.profiles.labelled_profiles`
   builds them: the indicators recomputed as of each label's date, one row per label with
   ``subfield_id, year, phase`` and the feature columns) — the normal case, since a label
   says where a technology stood *in its year*; or

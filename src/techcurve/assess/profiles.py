@@ -9,6 +9,7 @@ technology's profile **as of its label date** (:func:`labelled_profiles`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -21,8 +22,42 @@ from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams
 from techcurve.text import t
 
-#: one prediction: (status, phase, years band, confidence, note)
-Prediction = tuple[str, str | None, str | None, float, str | None]
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One model's answer for one labelled row.
+
+    ``how`` says how it was made (the fold it was fitted on, or why the model
+    abstained); ``probabilities`` maps a phase value to its probability when the model
+    gives them (e.g. the label-learnt model; ``None`` for the rule models).
+    """
+
+    status: str
+    phase: str | None = None
+    years_band: str | None = None
+    confidence: float | None = None
+    how: str | None = None
+    probabilities: Mapping[str, float] | None = None
+
+    @classmethod
+    def insufficient(cls, how: str) -> Prediction:
+        """A model that could not place the row, and why."""
+        return cls("insufficient", None, None, 0.0, how)
+
+    @classmethod
+    def of(cls, a: Any, how: str | None = None) -> Prediction:
+        """From an :class:`~techcurve.datatypes.Assessment` (its ``probabilities`` when it
+        has them)."""
+        probs = getattr(a, "probabilities", None)
+        return cls(
+            status=a.status,
+            phase=a.phase.value if a.phase is not None else None,
+            years_band=a.years_band.value if a.years_band is not None else None,
+            confidence=float(a.confidence),
+            how=how,
+            probabilities=dict(probs) if probs else None,
+        )
+
 
 PROFILE_LABEL_COLUMNS: tuple[str, ...] = (
     "row",
@@ -67,6 +102,40 @@ def labelled_profiles(
     return pl.concat(parts, how="vertical_relaxed").sort("as_of", "row")
 
 
+def fold_predictions(
+    name: str,
+    params: Mapping[str, Any] | None,
+    fold: pl.DataFrame,
+    test: pl.DataFrame,
+    how: str,
+) -> dict[int, Prediction]:
+    """row of ``test`` → its :class:`Prediction` by model ``name`` fitted on the profiles
+    of ``fold`` (the caller makes sure ``fold`` holds no row it must not see); ``how``
+    names the protocol and the fold in each prediction's ``how``."""
+    rows = test["row"].to_list()
+    if fold.height == 0:
+        return {
+            r: Prediction.insufficient(t("assess.held_out.no_rows", "en", how=how)) for r in rows
+        }
+    est = make_model(name, params)
+    predict_profiles = getattr(est, "predict_profiles", None)
+    if predict_profiles is None:  # pragma: no cover - every label-learnt model has it
+        raise AssessError(t("assess.held_out.no_profiles", "en", model=name))
+    try:
+        est.fit(pl.DataFrame(), fold)
+        preds = predict_profiles(test)
+    except AssessError as e:
+        failed = Prediction.insufficient(t("assess.model_failed", "en", error=e))
+        return dict.fromkeys(rows, failed)
+    out: dict[int, Prediction] = {}
+    for row, a in zip(rows, preds, strict=True):
+        note = how
+        if a.status != "assessed":
+            note += "; " + "; ".join(r.text() for r in a.reasons if r.indicator.startswith("feat"))
+        out[row] = Prediction.of(a, note)
+    return out
+
+
 def held_out_predictions(
     name: str,
     params: Mapping[str, Any] | None,
@@ -75,7 +144,7 @@ def held_out_predictions(
     *,
     exclude_same_technology: bool = True,
 ) -> dict[int, Prediction]:
-    """row → (status, phase, band, confidence, note) for a model fitted on labels.
+    """row → its :class:`Prediction` by a model fitted on labels that never saw it.
 
     Without ``train`` the training rows are ``test`` itself minus every row of the same
     technology (leave-one-technology-out, which also leaves the row itself out). With
@@ -84,54 +153,35 @@ def held_out_predictions(
     """
     pool = test if train is None else train
     how = t("assess.held_out.loo" if train is None else "assess.held_out.transfer", "en")
+    other = train is None or exclude_same_technology
+    key = "assess.held_out.fold_other" if other else "assess.held_out.fold"
     out: dict[int, Prediction] = {}
-    empty = pl.DataFrame()
-    groups = test.partition_by("subfield_id", as_dict=False, maintain_order=True)
-    for group in groups:
-        sid = group["subfield_id"][0]
-        fold = pool
-        if train is None or exclude_same_technology:
-            fold = pool.filter(pl.col("subfield_id") != sid)
-        n_tech = fold["subfield_id"].n_unique() if fold.height else 0
-        rows = group["row"].to_list()
+    for group in test.partition_by("subfield_id", as_dict=False, maintain_order=True):
+        fold = pool.filter(pl.col("subfield_id") != group["subfield_id"][0]) if other else pool
         if fold.height == 0:
-            for row in rows:
-                note = t("assess.held_out.no_rows", "en", how=how)
-                out[row] = ("insufficient", None, None, 0.0, note)
+            out.update(fold_predictions(name, params, fold, group, how))
             continue
-        est = make_model(name, params)
-        predict_profiles = getattr(est, "predict_profiles", None)
-        if predict_profiles is None:  # pragma: no cover - every label-learnt model has it
-            raise AssessError(t("assess.held_out.no_profiles", "en", model=name))
-        try:
-            est.fit(empty, fold)
-            preds = predict_profiles(group)
-        except AssessError as e:
-            for row in rows:
-                out[row] = (
-                    "insufficient",
-                    None,
-                    None,
-                    0.0,
-                    t("assess.model_failed", "en", error=e),
-                )
-            continue
-        other = train is None or exclude_same_technology
-        key = "assess.held_out.fold_other" if other else "assess.held_out.fold"
-        for row, a in zip(rows, preds, strict=True):
-            note = t(key, "en", how=how, rows=fold.height, n=n_tech)
-            if a.status != "assessed":
-                note += "; " + "; ".join(
-                    r.text() for r in a.reasons if r.indicator.startswith("feat")
-                )
-            out[row] = (
-                a.status,
-                a.phase.value if a.phase is not None else None,
-                a.years_band.value if a.years_band is not None else None,
-                float(a.confidence),
-                note,
-            )
+        note = t(key, "en", how=how, rows=fold.height, n=fold["subfield_id"].n_unique())
+        out.update(fold_predictions(name, params, fold, group, note))
     return out
 
 
-__all__ = ["PROFILE_LABEL_COLUMNS", "held_out_predictions", "labelled_profiles"]
+def temporal_predictions(
+    name: str, params: Mapping[str, Any] | None, profiles: pl.DataFrame, split_year: int
+) -> dict[int, Prediction]:
+    """row → its :class:`Prediction` for the rows dated after ``split_year``, by model
+    ``name`` fitted once on the rows dated up to ``split_year`` (the temporal split)."""
+    early = pl.col("as_of").dt.year() <= split_year
+    fold, test = profiles.filter(early), profiles.filter(~early)
+    n = fold["subfield_id"].n_unique() if fold.height else 0
+    how = t("assess.held_out.temporal", "en", year=split_year, rows=fold.height, n=n)
+    return fold_predictions(name, params, fold, test, how) if test.height else {}
+
+
+__all__ = [
+    "PROFILE_LABEL_COLUMNS",
+    "Prediction",
+    "fold_predictions",
+    "held_out_predictions",
+    "labelled_profiles",
+]

@@ -10,11 +10,12 @@ import click
 from rich.table import Table
 
 from techcurve import pipeline
-from techcurve.assess.backtest import BacktestResult
-from techcurve.assess.scoring import PHASES
+from techcurve.assess.backtest import DEFAULT_SPLIT_YEAR, BacktestResult, ProtocolResult
+from techcurve.assess.registry import MODELS
+from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError
-from techcurve.text import t
+from techcurve.text import Lang, t
 
 
 def _pct(x: float | None) -> str:
@@ -25,46 +26,120 @@ def _ci(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f" ({ci[0] * 100:.0f}–{ci[1] * 100:.0f})"
 
 
-_COLUMNS = ("model", "assessed", "exact", "within_one", "rho", "majority", "gain", "band")
+def _num(x: float | None, fmt: str) -> str:
+    return "—" if x is None else format(x, fmt)
 
 
-def _print_result(res: BacktestResult, title: str) -> None:
+_COLUMNS = (
+    "model",
+    "placed",
+    "exact",
+    "within_one",
+    "rho",
+    "majority",
+    "age_only",
+    "gain",
+    "log_loss",
+    "band",
+)
+
+
+def _score_cells(s: Scores) -> tuple[str, ...]:
+    loss = _num(s.log_loss, ".2f")
+    if s.log_loss is not None:
+        loss += f" ({_num(s.same_rows_log_loss.get('majority'), '.2f')})"
+    return (
+        s.model,
+        f"{s.n_assessed}/{s.n_labels} ({s.coverage:.0%})",
+        _pct(s.exact) + _ci(s.exact_ci),
+        _pct(s.within_one) + _ci(s.within_one_ci),
+        _num(s.spearman, "+.2f"),
+        _pct(s.same_rows.get("majority")),
+        _pct(s.same_rows.get("age-only")),
+        _num(s.gain_over_majority, "+.0%"),
+        loss,
+        "—" if s.band_exact is None else f"{s.band_exact:.0%} ({s.band_n})",
+    )
+
+
+def _print_targets(res: BacktestResult, p: ProtocolResult, lang: Lang) -> None:
+    tg = res.target
+    head = t(
+        "backtest.cli.target_head",
+        lang,
+        gain=round(tg.min_gain * 100),
+        coverage=f"{tg.min_coverage:.0%}",
+        rho=tg.min_spearman,
+    )
+    out_console.print(head, highlight=False)
+    for c in p.targets:
+        if c.reached:
+            out_console.print(t("backtest.cli.target_reached", lang, model=c.model))
+            continue
+        missed = [
+            t(f"backtest.cli.target.{k}", lang)
+            for k, ok in (
+                ("gain", c.gain_ok),
+                ("coverage", c.coverage_ok),
+                ("spearman", c.spearman_ok),
+            )
+            if not ok
+        ]
+        line = t("backtest.cli.target_missed", lang, model=c.model, missed=", ".join(missed))
+        out_console.print(line, highlight=False)
+
+
+def _print_details(p: ProtocolResult, title: str, lang: Lang) -> None:
+    for s in p.scores:
+        if s.calibration and s.model not in BASELINES:
+            cal = Table(
+                *(
+                    t(f"backtest.cli.calibration.{c}", lang)
+                    for c in ("bin", "n", "predicted", "observed")
+                ),
+                title=t("backtest.cli.calibration_title", lang, model=s.model, protocol=title),
+            )
+            for b in s.calibration:
+                cal.add_row(f"{b.lo:.1f}–{b.hi:.1f}", str(b.n), _pct(b.predicted), _pct(b.observed))
+            out_console.print(cal)
+        cm = Table(
+            t("backtest.cli.confusion_corner", lang),
+            *PHASES,
+            "n/a",
+            title=t("backtest.cli.confusion_title", lang, model=s.model, protocol=title),
+        )
+        for phase, row in zip(PHASES, s.confusion, strict=True):
+            cm.add_row(phase, *(str(v) if v else "·" for v in row))
+        out_console.print(cm)
+
+
+def _print_result(res: BacktestResult, title: str, lang: Lang = "en") -> None:
     counts = ", ".join(f"{p} {n}" for p, n in res.label_counts.items())
     head = t(
-        "assess.cli.result_head",
-        "en",
+        "backtest.cli.result_head",
+        lang,
         labels=res.labels,
         counts=counts,
         dates=len(res.as_of_dates),
     )
     out_console.print(f"[bold]{title}[/bold]: {head}", highlight=False)
-    table = Table(
-        *(t(f"assess.cli.column.{c}", "en") for c in _COLUMNS),
-        title=t("assess.cli.agreement_title", "en"),
-        caption=t("assess.cli.agreement_caption", "en"),
-    )
-    for s in res.scores:
-        table.add_row(
-            s.model,
-            f"{s.n_assessed}/{s.n_labels}",
-            _pct(s.exact) + _ci(s.exact_ci),
-            _pct(s.within_one) + _ci(s.within_one_ci),
-            "—" if s.spearman is None else f"{s.spearman:+.2f}",
-            _pct(s.majority_same_rows),
-            "—" if s.gain_over_majority is None else f"{s.gain_over_majority:+.0%}",
-            "—" if s.band_exact is None else f"{s.band_exact:.0%} ({s.band_n})",
+    for p in res.protocols:
+        name = p.protocol.title(lang)
+        if not p.scores or p.n_rows == 0:
+            out_console.print(t("backtest.cli.no_rows", lang, protocol=name), highlight=False)
+            continue
+        table = Table(
+            *(t(f"backtest.cli.column.{c}", lang) for c in _COLUMNS),
+            title=t("backtest.cli.agreement_title", lang, protocol=name),
+            caption=t("backtest.cli.agreement_caption", lang),
         )
-    out_console.print(table)
-    for s in res.scores:
-        cm = Table(
-            t("assess.cli.confusion_corner", "en"),
-            *PHASES,
-            "n/a",
-            title=t("assess.cli.confusion_title", "en", model=s.model),
-        )
-        for phase, row in zip(PHASES, s.confusion, strict=True):
-            cm.add_row(phase, *(str(v) if v else "·" for v in row))
-        out_console.print(cm)
+        for s in p.scores:
+            table.add_row(*_score_cells(s))
+        out_console.print(table)
+        if p.targets:
+            _print_targets(res, p, lang)
+        if p.protocol.name != "temporal":
+            _print_details(p, name, lang)
 
 
 @click.command()
@@ -79,9 +154,9 @@ def _print_result(res: BacktestResult, title: str) -> None:
     "--model",
     default="all",
     show_default=True,
-    type=click.Choice(["snapshot", "timeseries", "neighbours", "all"]),
-    help="Model(s) to score beside the majority and age-only baselines "
-    "(neighbours is fitted on the labels and scored leave-one-technology-out).",
+    type=click.Choice([*MODELS, "all"]),
+    help="Model(s) to score beside the majority and age-only baselines (models fitted on "
+    "labels are scored on rows they never saw).",
 )
 @click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
 @click.option(
@@ -102,6 +177,26 @@ def _print_result(res: BacktestResult, title: str) -> None:
     type=click.Path(dir_okay=False),
     help="Also write every prediction (one row per label per model) to this CSV.",
 )
+@click.option(
+    "--split-year",
+    default=DEFAULT_SPLIT_YEAR,
+    show_default=True,
+    type=int,
+    help="Temporal split: fit on labels dated up to this year, score the later ones.",
+)
+@click.option(
+    "--map",
+    "label_map",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A CSV or YAML file mapping technology names in the labels to sub-field ids.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on a labelled technology that is not in the taxonomy (default: skip it "
+    "with a warning).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 @click.pass_obj
 def backtest(
@@ -113,15 +208,20 @@ def backtest(
     transfer: bool,
     keep_same_technology: bool,
     predictions: str | None,
+    split_year: int,
+    label_map: str | None,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Assess labelled technologies as of each label's date and score the agreement.
 
-    LABELS is a CSV (technology id or name, year, phase, optional years_to_plateau,
-    source, uncertain, as_of); the shipped file is
+    LABELS is a CSV (technology: a sub-field id, zh or en name or alias; year; phase in
+    any common spelling, e.g. "Peak of Inflated Expectations" or 期望膨胀期; optional
+    years_to_plateau, source, uncertain, as_of); the shipped file is
     src/techcurve/data/labels/public_statements.csv. With --radar the ThoughtWorks
-    Radar's rings are a second, independent series (both can be given). Models fitted
-    on labels (neighbours) never see the scored row's technology while being fitted.
+    Radar's rings are a second, independent series (both can be given). Every model and
+    both baselines (most common phase; age only) are scored leave-one-technology-out
+    and on a temporal split; anything fitted on labels never sees a scored row.
     """
     if labels is None and radar is None:
         raise AssessError(t("assess.cli.backtest_needs_labels", "en"))
@@ -139,16 +239,23 @@ def backtest(
             keep_same_technology=keep_same_technology,
             predictions=predictions,
             config=ctx.config,
+            split_year=split_year,
+            label_map=label_map,
+            strict=strict,
         )
+    if run.skipped:
+        listed = "; ".join(u.text(ctx.lang) for u in run.skipped)
+        warning = t("backtest.cli.skipped", ctx.lang, n=len(run.skipped), listed=listed)
+        click.echo(warning, err=True)
     if ctx.json:
         ctx.emit(run.to_dict())
         return
     if ctx.quiet:
         return
     for k, r in run.results.items():
-        _print_result(r, k)
+        _print_result(r, k, ctx.lang)
     if run.predictions:
-        ctx.say(t("assess.cli.predictions", "en", path=predictions))
+        ctx.say(t("backtest.cli.predictions", ctx.lang, path=predictions))
 
 
 @click.command("assess-labelled")
@@ -156,7 +263,7 @@ def backtest(
     "--model",
     default="neighbours",
     show_default=True,
-    type=click.Choice(["neighbours"]),
+    type=click.Choice([n for n, c in MODELS.items() if c.requires_labels]),
     help="A model fitted on labels.",
 )
 @click.option(
@@ -173,6 +280,18 @@ def backtest(
     help="A ThoughtWorks Radar JSON file whose rings are labels to learn from.",
 )
 @click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
+@click.option(
+    "--map",
+    "label_map",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A CSV or YAML file mapping technology names in the labels to sub-field ids.",
+)
+@click.option(
+    "--skip-unknown",
+    is_flag=True,
+    help="Drop labels of technologies that are not in the taxonomy (default: fail).",
+)
 @OVERRIDES
 @click.pass_obj
 def assess_labelled(
@@ -181,6 +300,8 @@ def assess_labelled(
     labels: str | None,
     radar: str | None,
     certain_only: bool,
+    label_map: str | None,
+    skip_unknown: bool,
     overrides: str | None,
 ) -> None:
     """Fit a label-learnt model on labelled profiles and assess every sub-field.
@@ -201,6 +322,8 @@ def assess_labelled(
             certain_only=certain_only,
             overrides=overrides,
             config=ctx.config,
+            label_map=label_map,
+            strict=not skip_unknown,
         )
     counts = frame.group_by("phase").len().sort("phase").rows()
     none = t("assess.cli.insufficient", "en")

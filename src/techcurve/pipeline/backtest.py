@@ -16,11 +16,13 @@ import polars as pl
 
 from techcurve import config as _config
 from techcurve.assess import needing
-from techcurve.assess.backtest import BacktestResult
+from techcurve.assess.backtest import DEFAULT_SPLIT_YEAR, BacktestResult
 from techcurve.assess.backtest import backtest as _backtest
 from techcurve.assess.evidence import Evidence, FrameCache
+from techcurve.assess.label_files import load_label_map
 from techcurve.assess.label_learnt import assess_labelled as _assess_labelled
 from techcurve.assess.label_learnt import radar_training_labels
+from techcurve.assess.label_names import UnknownTechnology
 from techcurve.assess.registry import make_model, requires_labels, resolve_models
 from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams
@@ -42,6 +44,11 @@ class BacktestRun:
     def to_dict(self) -> dict[str, Any]:
         """Each result's :meth:`~techcurve.assess.backtest.BacktestResult.to_dict`."""
         return {k: r.to_dict() for k, r in self.results.items()}
+
+    @property
+    def skipped(self) -> tuple[UnknownTechnology, ...]:
+        """The unknown technologies whose labels were left out, each once."""
+        return tuple(dict.fromkeys(s for r in self.results.values() for s in r.skipped))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,9 @@ def backtest(
     keep_same_technology: bool = False,
     predictions: PathLike | None = None,
     config: PathLike | None = None,
+    split_year: int = DEFAULT_SPLIT_YEAR,
+    label_map: PathLike | None = None,
+    strict: bool = False,
 ) -> BacktestRun:
     """Assess labelled technologies as of each label's date and score the agreement.
 
@@ -85,7 +95,10 @@ def backtest(
     one label set and scored on the other, both directions, leaving out the scored
     row's own technology unless ``keep_same_technology``. ``predictions`` names a CSV
     that gets every prediction (one row per label per model, column ``labels`` naming
-    the result). The store is only read.
+    the result). ``split_year`` is the temporal split's last training year;
+    ``label_map`` a CSV or YAML file mapping technology names to sub-field ids; unknown
+    technologies are skipped (listed in :attr:`BacktestRun.skipped`) unless ``strict``.
+    The store is only read.
     """
     if labels is None and radar is None:
         raise AssessError(t("assess.no_labels_given", "en"))
@@ -93,7 +106,13 @@ def backtest(
         raise AssessError(t("assess.transfer_needs_both", "en"))
     settings = _settings(config)
     models = resolve_models(model)
-    common: dict[str, Any] = {"models": models, "params": settings.params}
+    common: dict[str, Any] = {
+        "models": models,
+        "params": settings.params,
+        "split_year": split_year,
+        "mapping": load_label_map(label_map) if label_map is not None else None,
+        "strict": strict,
+    }
     results: dict[str, BacktestResult] = {}
     with Store.open(_require_store(db), read_only=True) as st:
         frames = FrameCache(Evidence.from_store(st), settings.indicator_params)
@@ -104,9 +123,8 @@ def backtest(
         results[str(radar)] = _backtest(frames, lab, **common)
         learnt = [m for m in models if requires_labels(m)]
         if transfer and labels is not None and learnt:
-            common = {
+            common |= {
                 "models": learnt,
-                "params": settings.params,
                 "certain_only": certain_only,
                 "exclude_same_technology": not keep_same_technology,
             }
@@ -136,6 +154,8 @@ def assess_labelled(
     overrides: PathLike | None = None,
     config: PathLike | None = None,
     write: bool = True,
+    label_map: PathLike | None = None,
+    strict: bool = True,
 ) -> pl.DataFrame:
     """Fit a label-learnt model on the labels' as-of profiles and assess every sub-field.
 
@@ -143,8 +163,10 @@ def assess_labelled(
     become labels); one or both. The model's parameters come from the config's
     ``assess.<model>`` section, the indicator settings of the as-of profiles from its
     ``indicators`` section. With ``write`` the result replaces the ``assessments``
-    table (and the store's assessed model and parameters). Returns the
-    ``assessments`` frame.
+    table (and the store's assessed model and parameters). ``label_map`` is a CSV or
+    YAML file mapping technology names to sub-field ids; with ``strict`` false, labels
+    of unknown technologies are dropped with a logged warning instead of failing.
+    Returns the ``assessments`` frame.
     """
     if labels is None and radar is None:
         raise AssessError(t("assess.no_labels_given", "en"))
@@ -167,6 +189,8 @@ def assess_labelled(
             indicator_params=settings.indicator_params,
             certain_only=certain_only,
             overrides=overrides,
+            mapping=load_label_map(label_map) if label_map is not None else None,
+            strict=strict,
         )
         if write:
             stored.write_assessments(st, done.assessments, model=model, params=done.params)
