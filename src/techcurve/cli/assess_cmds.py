@@ -79,7 +79,7 @@ def _print_result(res: BacktestResult, title: str) -> None:
     "--model",
     default="all",
     show_default=True,
-    type=click.Choice(["snapshot", "timeseries", "neighbours", "all"]),
+    type=click.Choice(["snapshot", "timeseries", "neighbours", "learnt", "all"]),
     help="Model(s) to score beside the majority and age-only baselines "
     "(neighbours is fitted on the labels and scored leave-one-technology-out).",
 )
@@ -156,7 +156,7 @@ def backtest(
     "--model",
     default="neighbours",
     show_default=True,
-    type=click.Choice(["neighbours"]),
+    type=click.Choice(["neighbours", "learnt"]),
     help="A model fitted on labels.",
 )
 @click.option(
