@@ -114,8 +114,8 @@ def test_learnt_recovers_phases_of_bell_plus_s_histories() -> None:
     exact = sum(p == w for p, w in placed) / len(placed)
     within_one = sum(abs(Phase(p).order - Phase(w).order) <= 1 for p, w in placed) / len(placed)
     assert len(placed) == test.height == 148
-    assert exact >= 0.8, exact
-    assert within_one >= 0.97, within_one
+    assert exact >= 0.95, exact  # 144 of 148 with scikit-learn 1.9
+    assert within_one == 1.0, within_one
     # every phase is recovered for most of its rows
     for phase in Phase:
         rows = [(p, w) for p, w in placed if w == phase.value]
@@ -298,3 +298,21 @@ def test_backtest_and_assess_labelled_run_the_learnt_model(store: Path, tmp_path
     assert placed.height > 0
     assert placed["probabilities"].null_count() == 0
     assert {YearsBand(b) for b in placed["years_band"].to_list()} <= set(YearsBand)
+
+
+def test_store_reads_probabilities_and_older_stores_without_them(tmp_path: Path) -> None:
+    from techcurve.store.assessments import assessment_probabilities, write_assessments
+
+    ind, peaks = synthetic_indicators(10, seed=8)
+    train = synthetic_profiles(ind, peaks, range(2000, 2031, 5))
+    got = LearntModel(threshold=0.0).fit(pl.DataFrame(), train).predict_profiles(train.head(2))
+    frame = assessments_to_frame(got, "2024-01-01")
+    db = tmp_path / "p.duckdb"
+    tc.init(db)
+    with Store.open(db) as st:
+        assert assessment_probabilities(st) == {}
+        write_assessments(st, frame.drop("probabilities"), model="learnt", params={})
+        assert assessment_probabilities(st) == {}  # a store from before the column
+        write_assessments(st, frame, model="learnt", params={})
+        probs = assessment_probabilities(st)
+    assert probs[(got[0].subfield_id, "learnt")] == dict(got[0].probabilities or {})

@@ -28,7 +28,7 @@ on the rows it keeps is chosen (ties: the lowest). Never the rows being scored.
 otherwise the band follows the probability-weighted phase order *m*
 (:data:`BAND_CUTS`: *m* < 0.5 ">10", < 2 "5-10", < 3 "2-5", else "<2") and is
 "obsolete" when every evidence column present has fallen at least ``obsolete_drop``
-from its own peak and none is rising.
+from its own peak, peaked at least :data:`FADED_YEARS` years ago, and none is rising.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from techcurve.assess.learnt_features import (
     history_features,
     split_feature,
 )
-from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, ReasonValue, YearsBand
 from techcurve.errors import AssessError
 from techcurve.text import t
 
@@ -68,6 +68,10 @@ BAND_CUTS: tuple[tuple[float, YearsBand], ...] = (
     (3.0, YearsBand.Y2_5),
     (math.inf, YearsBand.LT2),
 )
+
+
+#: years since every evidence kind's peak before a faded sub-field counts as obsolete
+FADED_YEARS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +116,9 @@ class _Scaler:
             std = filled.std(axis=0)
         return cls(mean, np.where(std > 1e-12, std, 1.0))
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return (np.where(np.isnan(x), self.mean, x) - self.mean) / self.std
+    def __call__(self, x: np.ndarray, clip: float | None = None) -> np.ndarray:
+        z = (np.where(np.isnan(x), self.mean, x) - self.mean) / self.std
+        return np.clip(z, -clip, clip) if clip is not None else z
 
 
 def _matrix(frame: pl.DataFrame, feats: Sequence[str]) -> np.ndarray:
@@ -133,7 +138,9 @@ class LearntModel(StageModel):
     threshold on the top probability; None = calibrated), ``min_coverage`` (share of
     training rows the calibrated threshold keeps, 0.7), ``folds`` (cross-validation
     folds for the calibration, 5), ``band_min_labels`` (labels with a band needed to
-    learn the band, 30), ``obsolete_drop`` (0.7), ``roles`` (evidence columns per role,
+    learn the band, 30), ``obsolete_drop`` (0.7), ``clip`` (standardised values are
+    clipped to ±clip, 3.0, so a value far outside the labelled range does not decide
+    alone; None: no clipping), ``roles`` (evidence columns per role,
     :data:`~techcurve.assess.learnt_features.DEFAULT_ROLES`), ``show`` (features named
     in the reasons, 3).
 
@@ -153,6 +160,7 @@ class LearntModel(StageModel):
         folds: int = 5,
         band_min_labels: int = 30,
         obsolete_drop: float = 0.7,
+        clip: float | None = 3.0,
         roles: Mapping[str, Sequence[str]] | None = None,
         show: int = 3,
     ) -> None:
@@ -162,6 +170,7 @@ class LearntModel(StageModel):
         self.folds = folds
         self.band_min_labels = band_min_labels
         self.obsolete_drop = obsolete_drop
+        self.clip = clip
         self.roles = roles
         self.show = show
 
@@ -222,7 +231,7 @@ class LearntModel(StageModel):
         x = _matrix(train, feats)
         self.features_ = feats
         self.scaler_ = _Scaler.fit(x)
-        z = self.scaler_(x)
+        z = self.scaler_(x, self.clip)
         groups = train["subfield_id"].to_list()
         self.n_train_ = train.height
         self.n_technologies_ = len(set(groups))
@@ -250,7 +259,7 @@ class LearntModel(StageModel):
         """(the penalty, the abstention threshold) from grouped cross-validation on the
         training rows: the ``c`` of the grid with the lowest out-of-fold log loss (when
         ``c`` is a list), then the threshold of :meth:`_threshold` for it."""
-        grid = [float(v) for v in (self.c if isinstance(self.c, list | tuple) else [self.c])]
+        grid = [float(v) for v in (self.c if isinstance(self.c, list | tuple) else [self.c])]  # type: ignore[arg-type]
         n_groups = len(set(groups))
         if n_groups < 2 or len(set(phases)) < 2:
             return grid[0], 0.0
@@ -321,7 +330,7 @@ class LearntModel(StageModel):
         self._check_fitted()
         check_columns(profiles, ("subfield_id",), "profiles")
         x = _matrix(profiles, self.features_)
-        z = self.scaler_(x)
+        z = self.scaler_(x, self.clip)
         proba = self.phase_model_.proba(z)
         band_p = self.band_model_.proba(z) if self.band_model_ is not None else None
         out = []
@@ -340,8 +349,8 @@ class LearntModel(StageModel):
         band_p: np.ndarray | None,
     ) -> Assessment:
         probs = {ph.value: 0.0 for ph in Phase}
-        for k, v in zip(self.phase_model_.classes, p.tolist(), strict=True):
-            probs[k] = round(float(v), 4)
+        for name, v in zip(self.phase_model_.classes, p.tolist(), strict=True):
+            probs[name] = round(float(v), 4)
         reasons = [Reason("probabilities", json.dumps(probs), _R + "probabilities", dict(probs))]
         if not _has_evidence(raw):
             reasons.append(Reason("features_present", 0.0, _R + "no_evidence"))
@@ -350,9 +359,17 @@ class LearntModel(StageModel):
         phase = Phase(self.phase_model_.classes[k])
         top = float(p[k])
         reasons += self._feature_reasons(raw, z, k, phase)
-        fitted = {"n": self.n_train_, "techs": self.n_technologies_, "threshold": self.threshold_}
+        fitted: dict[str, ReasonValue] = {
+            "n": self.n_train_,
+            "techs": self.n_technologies_,
+            "threshold": self.threshold_,
+        }
         if top < self.threshold_:
-            values = {"phase": Phrase(f"common.phase.{phase.value}"), "p": top, **fitted}
+            values: dict[str, ReasonValue] = {
+                "phase": Phrase(f"common.phase.{phase.value}"),
+                "p": top,
+                **fitted,
+            }
             reasons.append(Reason("top_probability", round(top, 4), _R + "abstain", values))
             return Assessment(
                 sid,
@@ -392,7 +409,7 @@ class LearntModel(StageModel):
                 break
             name = self.features_[j]
             value = raw[name]
-            values = {
+            values: dict[str, ReasonValue] = {
                 "name": feature_phrase(name),
                 "value": value_phrase(name, value),
                 "phase": Phrase(f"common.phase.{phase.value}"),
@@ -423,13 +440,19 @@ def _has_evidence(raw: Mapping[str, float]) -> bool:
 
 
 def _faded(raw: Mapping[str, float], drop: float) -> bool:
-    """Every column present has fallen ``drop`` from its own peak and none is rising."""
+    """Every column present has fallen ``drop`` from its own peak, at least
+    :data:`FADED_YEARS` ago, and none is rising."""
     cols = [split_feature(k)[0] for k, v in raw.items() if k.endswith(".present") and v == 1.0]
     if not cols:
         return False
     falls = [raw.get(f"{PREFIX}{c}.from_peak", math.nan) for c in cols]
     growth = [raw.get(f"{PREFIX}{c}.growth", math.nan) for c in cols]
-    return all(f >= drop for f in falls) and not any(g > RISING for g in growth)
+    since = [raw.get(f"{PREFIX}{c}.years_since_peak", math.nan) for c in cols]
+    return (
+        all(f >= drop for f in falls)
+        and all(y >= FADED_YEARS for y in since)
+        and not any(g > RISING for g in growth)
+    )
 
 
 def feature_phrase(name: str) -> Phrase:
@@ -458,7 +481,9 @@ def value_phrase(name: str, value: float) -> Phrase:
         return Phrase(_R + "value.share", {"value": value})
     if kind in ("growth", "acceleration", "level"):
         return Phrase(_R + "value.log_change", {"value": value})
-    if kind in ("present", "breadth"):
+    if kind == "present":
+        return Phrase(_R + ("value.yes" if value > 0 else "value.no"))
+    if kind == "breadth":
         return Phrase(_R + "value.count", {"value": value})
     return Phrase(_R + "value.plain", {"value": value})
 

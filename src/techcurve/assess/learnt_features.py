@@ -18,8 +18,9 @@ or adding evidence after the date changes no feature (tests/test_learnt.py check
 
 **Per column**, over the column's coverage (the years from the first to the last year in
 which any sub-field has a positive value, up to the date; a series stops where its
-source stops, not where the technology does), with missing years read as 0 once the
-sub-field has any value in the column, and ``L = log1p(x / unit)`` where ``unit`` is the
+source stops, not where the technology does) up to the sub-field's last year with a
+value in the column (a null — no source reported it — is not a fall to 0), with years
+without a row read as 0, and ``L = log1p(x / unit)`` where ``unit`` is the
 median positive value of the column over all sub-fields and covered years:
 
 =================  ====================================================================
@@ -245,12 +246,16 @@ def _add_column(
     unit = float(positive[col].median())  # type: ignore[arg-type]
     span = end - start + 1
     series: dict[str, np.ndarray] = {}
+    last: dict[str, int] = {}
     for sid, year, value in data.filter(pl.col("year").is_between(start, end)).iter_rows():
         if sid in rows and value is not None:
             arr = series.setdefault(sid, np.zeros(span))
             arr[year - start] += value
+            last[sid] = max(last.get(sid, start), year)
     for sid, feats in rows.items():
-        x = series.get(sid, np.zeros(span))
+        # the sub-field's series stops at its last known value: a source that stopped
+        # reporting it (null) is not a fall to 0
+        x = series.get(sid, np.zeros(span))[: last.get(sid, end) - start + 1]
         got = _column_features(x, unit)
         feats.update({feature_name(col, k): v for k, v in got.items()})
         if got["present"] > 0:
