@@ -316,3 +316,23 @@ def test_store_reads_probabilities_and_older_stores_without_them(tmp_path: Path)
         write_assessments(st, frame, model="learnt", params={})
         probs = assessment_probabilities(st)
     assert probs[(got[0].subfield_id, "learnt")] == dict(got[0].probabilities or {})
+
+
+def test_years_band_is_learnt_when_enough_labels_give_one() -> None:
+    ind, peaks = synthetic_indicators(30, seed=9)
+    train = synthetic_profiles(ind, peaks, range(2000, 2031, 3))
+    band = {"trigger": ">10", "peak": "5-10", "trough": "5-10", "slope": "2-5", "plateau": "<2"}
+    train = train.with_columns(pl.col("phase").replace_strict(band).alias("years_band"))
+    model = LearntModel(threshold=0.0, band_min_labels=30).fit(pl.DataFrame(), train)
+    assert model.band_model_ is not None
+    got = model.predict_profiles(train)
+    assert {r.key for a in got for r in a.reasons if r.indicator == "years_band"} == {
+        "learnt.band.learnt"
+    }
+    agree = sum(a.years_band.value == b for a, b in zip(got, train["years_band"], strict=True))
+    assert agree / len(got) >= 0.9
+    # too few labels with a band: the band follows the phase probabilities instead
+    rule = LearntModel(threshold=0.0, band_min_labels=10_000).fit(pl.DataFrame(), train)
+    assert rule.band_model_ is None
+    a = rule.predict_profiles(train.head(1))[0]
+    assert a.reasons[-1].key in ("learnt.band.rule", "learnt.band.obsolete")

@@ -81,7 +81,8 @@ def _print_result(res: BacktestResult, title: str) -> None:
     show_default=True,
     type=click.Choice(["snapshot", "timeseries", "neighbours", "learnt", "all"]),
     help="Model(s) to score beside the majority and age-only baselines "
-    "(neighbours is fitted on the labels and scored leave-one-technology-out).",
+    "(neighbours and learnt are fitted on the labels and scored "
+    "leave-one-technology-out).",
 )
 @click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
 @click.option(
