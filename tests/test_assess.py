@@ -384,6 +384,7 @@ def test_assessments_to_frame_serialises_reasons() -> None:
         '"text": "opinion index 12.5 — below the hot mark 40.0", '
         '"key": "reasons.snapshot.opinion_index", "values": {"opinion": 12.5, '
         '"state": {"key": "reasons.snapshot.hot_state.below", "values": {"hot": 40.0}}}}]',
+        None,  # probabilities: the snapshot model gives none
     )
     assert why.text("zh") == "舆论指数 12.5 — 低于热门线 40.0"
     assert Reason.from_json(json.loads(f["reasons"][0])[0]) == why
@@ -413,7 +414,7 @@ def test_snapshot_settings_from_config_and_as_one_object() -> None:
 
 
 def test_registry_resolves_model_names() -> None:
-    assert resolve_models("all") == ["snapshot", "timeseries", "neighbours"]
+    assert resolve_models("all") == ["snapshot", "timeseries", "neighbours", "learnt"]
     assert resolve_models(["timeseries"]) == ["timeseries"] and resolve_models("snapshot") == [
         "snapshot"
     ]

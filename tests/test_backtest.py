@@ -163,6 +163,7 @@ def test_backtest_end_to_end(store: Path, tmp_path: Path) -> None:
         "snapshot",
         "timeseries",
         "neighbours",
+        "learnt",
         "majority",
         "age-only",
     ]
@@ -171,9 +172,9 @@ def test_backtest_end_to_end(store: Path, tmp_path: Path) -> None:
         assert s.n_labels == 5
         assert sum(map(sum, s.confusion)) == 5
         assert s.n_assessed + sum(r[-1] for r in s.confusion) == 5
-    maj = res.scores[3]
+    maj = res.scores[4]
     assert maj.n_assessed == 5 and maj.exact is not None
-    assert res.predictions.height == 5 * 5
+    assert res.predictions.height == 6 * 5
     assert "steady_ratio" in res.params["timeseries"]
     assert res.params["neighbours"]["k"] == 5
     # The label-learnt model is scored leave-one-technology-out: each row's fold holds

@@ -273,3 +273,5 @@ class Assessment:
     confidence: float  # 0–1
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
     status: str = "assessed"  # "assessed" | "insufficient"
+    # phase value → probability, from models that give one (the learnt model); else None
+    probabilities: Mapping[str, float] | None = None

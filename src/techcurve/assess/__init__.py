@@ -12,7 +12,10 @@ them, :mod:`techcurve.pipeline` wires the two. Three interchangeable stage model
 * :class:`NeighbourModel` (``"neighbours"``): learnt from labelled rows — the nearest
   labelled indicator profiles (as of each label's date) vote on the phase
   (:func:`assess_labelled` fits it on the labels' as-of profiles and assesses every
-  sub-field).
+  sub-field);
+* :class:`LearntModel` (``"learnt"``): learnt from labelled rows too — a regularised
+  multinomial logistic regression on each sub-field's evidence history up to the label's
+  date (:func:`history_features`), giving a probability per phase.
 
 Expert overrides (:func:`load_overrides`, :func:`apply_overrides`) are shown beside
 the model, never instead of it. The rules are documented in ``docs/models.md``.
@@ -32,6 +35,8 @@ from techcurve.assess._base import ASSESSMENT_SCHEMA, assessments_to_frame, need
 from techcurve.assess.backtest import BacktestResult, backtest
 from techcurve.assess.label_files import load_labels, resolve_labels
 from techcurve.assess.label_learnt import assess_labelled
+from techcurve.assess.learnt import LearntModel
+from techcurve.assess.learnt_features import history_features
 from techcurve.assess.neighbours import NeighbourModel, profile_features
 from techcurve.assess.overrides import Override, apply_overrides, load_overrides
 from techcurve.assess.profiles import labelled_profiles
@@ -48,6 +53,7 @@ __all__ = [
     "MODELS",
     "RING_PHASES",
     "BacktestResult",
+    "LearntModel",
     "NeighbourModel",
     "Override",
     "Scores",
@@ -59,6 +65,7 @@ __all__ = [
     "assess_labelled",
     "assessments_to_frame",
     "backtest",
+    "history_features",
     "labelled_profiles",
     "load_labels",
     "load_overrides",

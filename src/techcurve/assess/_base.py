@@ -26,6 +26,8 @@ ASSESSMENT_SCHEMA: dict[str, pl.DataType] = {
     "years_band": pl.Utf8(),
     "confidence": pl.Float64(),
     "reasons": pl.Utf8(),
+    # JSON {phase: probability} from models that give one (the learnt model), else null
+    "probabilities": pl.Utf8(),
 }
 
 # Keep positions off the phase edges so that Phase.at(position) is the phase, after rounding.
@@ -119,6 +121,18 @@ def reasons_json(reasons: Iterable[Reason]) -> str:
     return json.dumps([r.to_json() for r in reasons], ensure_ascii=False, default=_plain)
 
 
+def probabilities_json(probabilities: Mapping[str, float] | None) -> str | None:
+    """Phase probabilities as the JSON object stored in the ``probabilities`` column
+    (null when the model gives none).
+
+    >>> probabilities_json({"peak": 0.75, "trough": 0.25})
+    '{"peak": 0.75, "trough": 0.25}'
+    """
+    if probabilities is None:
+        return None
+    return json.dumps({str(k): float(v) for k, v in probabilities.items()})
+
+
 def _plain(value: Any) -> Any:
     """A numpy scalar as the Python number it holds (for json.dumps)."""
     if hasattr(value, "item"):
@@ -146,6 +160,7 @@ def assessments_to_frame(assessments: Iterable[Assessment], as_of: date | str) -
             "years_band": a.years_band.value if a.years_band is not None else None,
             "confidence": float(a.confidence),
             "reasons": reasons_json(a.reasons),
+            "probabilities": probabilities_json(a.probabilities),
         }
         for a in assessments
     ]

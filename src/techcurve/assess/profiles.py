@@ -16,6 +16,7 @@ import polars as pl
 
 from techcurve.assess.evidence import Evidence, FrameCache
 from techcurve.assess.label_files import resolve_labels
+from techcurve.assess.learnt_features import history_features
 from techcurve.assess.neighbours import profile_features
 from techcurve.assess.registry import make_model
 from techcurve.errors import AssessError
@@ -93,8 +94,10 @@ def labelled_profiles(
         labels = resolve_labels(labels, frames.ev.subfields)
     parts = []
     for day in sorted(set(labels["as_of"].to_list())):
-        _, summ = frames(day)
+        ind, summ = frames(day)
         prof = profile_features(summ).drop("year")
+        # the learnt model's history features (h.*), from the per-year rows as of the date
+        prof = prof.join(history_features(ind, day), on="subfield_id", how="left")
         rows = labels.filter(pl.col("as_of") == day).select(PROFILE_LABEL_COLUMNS)
         parts.append(rows.join(prof, on="subfield_id", how="left"))
     if not parts:

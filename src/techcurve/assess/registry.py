@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from techcurve.assess._base import StageModel, check_params
+from techcurve.assess.learnt import LearntModel
 from techcurve.assess.neighbours import NeighbourModel
 from techcurve.assess.snapshot import SnapshotModel
 from techcurve.assess.timeseries import TimeSeriesModel
@@ -20,6 +21,7 @@ MODELS: dict[str, type[StageModel]] = {
     SnapshotModel.name: SnapshotModel,
     TimeSeriesModel.name: TimeSeriesModel,
     NeighbourModel.name: NeighbourModel,
+    LearntModel.name: LearntModel,
 }
 
 
@@ -51,7 +53,7 @@ def resolve_models(models: str | Sequence[str]) -> list[str]:
     """Model names from one name, a list of names, or "all" (every model, in order).
 
     >>> resolve_models("all")
-    ['snapshot', 'timeseries', 'neighbours']
+    ['snapshot', 'timeseries', 'neighbours', 'learnt']
     """
     names = [models] if isinstance(models, str) else list(models)
     if names == ["all"]:

@@ -83,6 +83,30 @@ def write_assessments(
         st.set_meta(Meta.ASSESSED_PARAMS, json.dumps(params, ensure_ascii=False, default=str))
 
 
+def assessment_probabilities(st: Store) -> dict[tuple[str, str], dict[str, float]]:
+    """(subfield_id, model) → {phase: probability} for the assessments whose model gives
+    phase probabilities (the ``probabilities`` JSON column, e.g. the learnt model's).
+
+    Empty when there are no assessments, and for a store written before the column
+    existed (the table is derived and replaced whole, so older stores simply lack it).
+    """
+    if not st.has_table("assessments"):
+        return {}
+    have = st.one(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'assessments' "
+        "AND column_name = 'probabilities'"
+    )
+    if not have or not have[0]:
+        return {}
+    rows = st.sql(
+        "SELECT subfield_id, model, probabilities FROM assessments WHERE probabilities IS NOT NULL"
+    )
+    return {
+        (str(sid), str(model)): {str(k): float(v) for k, v in json.loads(text).items()}
+        for sid, model, text in rows.iter_rows()
+    }
+
+
 def has_assessments(st: Store) -> bool:
     """Whether the store holds at least one assessment."""
     return st.has_table("assessments") and st.count("assessments") > 0
@@ -133,6 +157,7 @@ __all__ = [
     "EVIDENCE_TABLES",
     "EvidenceTables",
     "SubfieldRows",
+    "assessment_probabilities",
     "evidence_tables",
     "has_assessments",
     "indicators",
