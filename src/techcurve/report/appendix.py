@@ -4,7 +4,6 @@ evidence cannot place, each with what is missing."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -22,6 +21,12 @@ from techcurve.report.model import (
     SubfieldRow,
 )
 from techcurve.report.provenance import source_display_name
+from techcurve.report.reasons import (
+    reason_items,
+    reason_sentence,
+    reason_sentences,
+    records_named,
+)
 from techcurve.report.series import coverage_end, no_chart, subfield_series
 from techcurve.store import Store
 from techcurve.store.report import last_indicator_year, sample_records
@@ -46,32 +51,7 @@ class _Placed:
 
     row: SubfieldRow
     reason_items: tuple[dict[str, Any], ...]
-
-
-def _reason_items(v: Any) -> list[dict[str, Any]]:
-    if isinstance(v, str):
-        try:
-            v = json.loads(v)
-        except json.JSONDecodeError:
-            return []
-    return [i for i in v if isinstance(i, dict)] if isinstance(v, list) else []
-
-
-def _reasons_text(v: Any) -> str:
-    if v is None:
-        return ""
-    items: Any = v
-    if isinstance(v, str):
-        try:
-            items = json.loads(v)
-        except json.JSONDecodeError:
-            return v
-    if isinstance(items, list):
-        return "；".join(
-            str(i.get("text") or i.get("indicator") or "") if isinstance(i, dict) else str(i)
-            for i in items
-        )
-    return str(items)
+    sentences: tuple[str, ...]  # the reasons in the report's language
 
 
 def _phase(raw: str | None) -> Phase | None:
@@ -125,9 +105,12 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
         raw_sum = {str(r["subfield_id"]): r for r in ctx.summary.iter_rows(named=True)}
     samples = _samples(store, lang)
     band_names = BAND_NAMES[lang]
+    rows = list(select_assessments(ctx.assessments, as_of=ctx.as_of).iter_rows(named=True))
+    refs = records_named(store, [r.get("reasons") for r in rows])
     out: list[_Placed] = []
-    for r in select_assessments(ctx.assessments, as_of=ctx.as_of).iter_rows(named=True):
+    for r in rows:
         sid = str(r["subfield_id"])
+        sentences = reason_sentences(r.get("reasons"), lang, refs)
         phase = r.get("plot_phase")
         ph = _phase(phase)
         band = _band(r.get("plot_band"))
@@ -148,7 +131,7 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
             position=_round(r.get("plot_position"), 3),
             years_band=band_names.get(band, "–") if band else "–",
             confidence=_round(r.get("confidence"), 2),
-            reasons=_reasons_text(r.get("reasons")),
+            reasons=t("report.sep.clause", lang).join(sentences),
             expert=expert,
             patents_cum=s.patents_cum if s else None,
             birth_year=s.birth_year if s else None,
@@ -157,7 +140,7 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
             indicators=_indicators(raw_sum.get(sid, {})),
             samples=samples.get(sid, ()),
         )
-        out.append(_Placed(row, tuple(_reason_items(r.get("reasons")))))
+        out.append(_Placed(row, tuple(reason_items(r.get("reasons"))), sentences))
     out.sort(
         key=lambda p: (
             p.row.domain,
@@ -187,8 +170,8 @@ def missing_evidence(reason_items: Sequence[Mapping[str, Any]], lang: Lang) -> s
         if ind in MISSING_INDICATORS:
             num = "–" if v is None else f"{float(v):.0f}"
             missing.append(t(f"report.missing.{ind}", lang, v=num))
-        elif it.get("text"):
-            missing.append(str(it["text"]))
+        elif it.get("key") or it.get("text"):
+            missing.append(reason_sentence(it, {}, lang))
     sep = t("report.sep.clause", lang)
     return sep.join(dict.fromkeys(missing)) or t("report.missing.none", lang)
 
@@ -203,9 +186,7 @@ def appendix_pages(
     cards = tuple(
         SubfieldCard(
             **_row_fields(p.row),
-            reasons_list=tuple(
-                str(i.get("text") or i.get("indicator") or "") for i in p.reason_items
-            ),
+            reasons_list=p.sentences,
             chart=charts[p.row.subfield_id],
         )
         for p in on_curve
