@@ -69,9 +69,9 @@ def record_text(record_id: str, refs: Mapping[str, RecordRef], lang: Lang) -> st
     ref = refs.get(record_id)
     if ref is not None:
         return t(
-            "reasons.record.item",
+            "report.record.item",
             lang,
-            title=ref.title or t("reasons.record.untitled", lang),
+            title=ref.title or t("report.record.untitled", lang),
             source=source_display_name(ref.source, lang),
             when=ref.when(),
         )
@@ -79,13 +79,13 @@ def record_text(record_id: str, refs: Mapping[str, RecordRef], lang: Lang) -> st
         source, _, rest = record_id[len("counts:") :].partition(":")
         term, _, year = rest.rpartition(":")
         return t(
-            "reasons.record.count",
+            "report.record.count",
             lang,
             source=source_display_name(source, lang),
             term=term,
             year=year,
         )
-    return t("reasons.record.gone", lang)
+    return t("report.record.gone", lang)
 
 
 def _resolved(
