@@ -555,7 +555,8 @@ class ReportData:
     lang: str
     title: str
     subtitle: str
-    as_of: str | None
+    as_of: str | None  # the date the assessment is for
+    cutoff: str | None  # the latest evidence used ("数据截止"), else ``as_of``
     generator: str
     domain_colors: Mapping[str, str]
     methods: MethodsPage
