@@ -16,7 +16,8 @@ import pytest
 from techcurve.assess import Override, apply_overrides, assessments_to_frame
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.pipeline import explain
-from techcurve.pipeline.explain import Placement, probabilities
+from techcurve.pipeline.explain import Placement
+from techcurve.render.curve.uncertainty import phase_probabilities
 from techcurve.store import Store, init_store
 from techcurve.store.assessments import write_assessments
 
@@ -183,4 +184,4 @@ def test_explain_result_is_typed_and_json_keeps_its_keys(tmp_path: Path) -> None
     ],
 )
 def test_probabilities_are_read_defensively(raw: object, expected: object) -> None:
-    assert probabilities(raw) == expected
+    assert phase_probabilities(raw) == expected

@@ -9,7 +9,6 @@ reader's language and the records behind it, each named by title, source and dat
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ from typing import Any
 
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.errors import AssessError, ReportError
+from techcurve.render.curve.uncertainty import phase_probabilities
 from techcurve.report.provenance import source_display_name
 from techcurve.report.reasons import reason_sentences, records_named
 from techcurve.store import Store
@@ -145,28 +145,6 @@ def _num(v: Any) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def probabilities(raw: Any) -> tuple[tuple[Phase, float], ...]:
-    """The ``probabilities`` column (JSON text or a mapping phase → p) in phase order;
-    empty when absent or unreadable.
-
-    >>> probabilities('{"peak": 0.7, "trigger": 0.3}')
-    ((<Phase.TRIGGER: 'trigger'>, 0.3), (<Phase.PEAK: 'peak'>, 0.7))
-    """
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
-            return ()
-    if not isinstance(raw, Mapping):
-        return ()
-    out: dict[Phase, float] = {}
-    for k, v in raw.items():
-        ph, p = _phase(k), _num(v)
-        if ph is not None and p is not None:
-            out[ph] = p
-    return tuple((ph, out[ph]) for ph in Phase if ph in out)
-
-
 def _assessment(
     row: Mapping[str, Any], refs: Mapping[str, RecordRef], lang: Lang
 ) -> ExplainedAssessment:
@@ -204,7 +182,7 @@ def _assessment(
         final=final,
         expert=expert,
         confidence=_num(row.get("confidence")),
-        probabilities=probabilities(row.get("probabilities")),
+        probabilities=phase_probabilities(row.get("probabilities")),
         reasons=reason_sentences(row.get("reasons"), lang, refs),
         row=row,
     )
@@ -276,5 +254,4 @@ __all__ = [
     "Placement",
     "SubfieldInfo",
     "explain",
-    "probabilities",
 ]

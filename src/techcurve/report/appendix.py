@@ -10,6 +10,7 @@ from typing import Any
 
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.render.curve import BAND_NAMES, select_assessments
+from techcurve.render.curve.uncertainty import phase_probabilities
 from techcurve.report.context import ReportContext
 from techcurve.report.format import YI, is_nan
 from techcurve.report.model import (
@@ -66,6 +67,16 @@ def _band(raw: str | None) -> YearsBand | None:
         return YearsBand.parse(raw) if raw else None
     except ValueError:
         return None
+
+
+def _probabilities(raw: Any, lang: Lang) -> str | None:
+    """The phase probabilities in words, in phase order (None when the model gave none)."""
+    probs = phase_probabilities(raw)
+    if not probs:
+        return None
+    return t("report.sep.list", lang).join(
+        t("report.probability", lang, phase=ph.label(lang), p=p) for ph, p in probs
+    )
 
 
 def _round(v: Any, digits: int) -> float | None:
@@ -131,6 +142,7 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
             position=_round(r.get("plot_position"), 3),
             years_band=band_names.get(band, "–") if band else "–",
             confidence=_round(r.get("confidence"), 2),
+            probabilities=_probabilities(r.get("probabilities"), lang),
             reasons=t("report.sep.clause", lang).join(sentences),
             expert=expert,
             patents_cum=s.patents_cum if s else None,

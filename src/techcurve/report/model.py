@@ -452,6 +452,8 @@ class SubfieldRow:
     position: float | None
     years_band: str
     confidence: float | None
+    #: the model's phase probabilities in words ("期望膨胀期 10%、…"), None without them
+    probabilities: str | None
     reasons: str
     expert: str | None
     patents_cum: float | None

@@ -7,11 +7,12 @@ every dot has its name as a label (:mod:`~techcurve.render.curve.placement`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
@@ -30,11 +31,13 @@ from techcurve.render.curve.shape import (
     display_name,
     dodge_points,
 )
+from techcurve.render.curve.uncertainty import dot_opacity
 from techcurve.render.curve.wrap import wrap_label, wrap_source
 from techcurve.render.fonts import chart_style, new_figure
 from techcurve.text import LANGS, Lang, t
 
 MARKER_PT = 7.0  # dot size, in points
+WHISKER_OFFSET_PT = 6.0  # a whisker runs this far under the curve, beside it
 TEXT_GREY = "#555555"
 
 
@@ -136,15 +139,51 @@ def _draw_dots(ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str]) ->
     for (dom, band), pts in groups.items():
         style = BAND_MARKERS[band]
         c = colors.get(dom, TEXT_GREY)
+        edges = [to_rgba(c, dot_opacity(p.confidence)) for p in pts]
         ax.scatter(
             [p.x for p in pts],
             [p.y for p in pts],
             s=MARKER_PT**2,
             marker=str(style["marker"]),
-            facecolors=c if style["filled"] else "white",
-            edgecolors=c,
+            facecolors=edges if style["filled"] else "white",
+            edgecolors=edges,
             linewidths=1.3,
             zorder=4,
+        )
+
+
+def _uncertainty_keys(points: Sequence[CurvePoint]) -> tuple[bool, bool]:
+    """Whether any dot is faded, and whether any has a whisker (for the legend)."""
+    return (
+        any(dot_opacity(p.confidence) < 1.0 for p in points),
+        any(p.reach is not None for p in points),
+    )
+
+
+def _draw_whiskers(
+    ax: Axes, points: Sequence[CurvePoint], colors: dict[str, str], layout: _Layout
+) -> None:
+    """A thin line beside the curve (``WHISKER_OFFSET_PT`` under it) from each dot
+    towards the other phases that hold 80 % of its probability
+    (:mod:`~techcurve.render.curve.uncertainty`)."""
+    sx, sy = layout.x_scale, layout.y_scale
+    for p in points:
+        if p.reach is None:
+            continue
+        xs = np.linspace(max(p.x - p.reach[0], 0.0), min(p.x + p.reach[1], 1.0), 40)
+        ys = curve_y(xs)
+        slope_pt = np.gradient(ys, xs) * sy / sx  # the curve's slope on the page
+        norm = np.hypot(1.0, slope_pt)
+        off = WHISKER_OFFSET_PT
+        ax.plot(
+            xs + off * slope_pt / norm / sx,
+            ys - off / norm / sy,
+            color=colors.get(p.domain_id, TEXT_GREY),
+            lw=1.6,
+            alpha=0.7,
+            solid_capstyle="round",
+            zorder=3,
+            gid=f"techcurve-whisker-{p.subfield_id}",
         )
 
 
@@ -203,10 +242,7 @@ def draw_curve(
         )
     colors, domain_keys = _domain_keys(domains, points, lg)
     layout = _layout(len(points), lg, source_line or t("curve.source", lg))
-    wrapped = [
-        CurvePoint(p.subfield_id, wrap_label(p.label, layout.max_em), p.domain_id, p.x, p.y, p.band)
-        for p in points
-    ]
+    wrapped = [replace(p, label=wrap_label(p.label, layout.max_em)) for p in points]
     # spread dots that share a position along the curve (drawing only)
     drawn = dodge_points(
         wrapped,
@@ -225,6 +261,7 @@ def draw_curve(
         _draw_axes(ax, lg)
         if moves:
             draw_movements(ax, moves, {p.subfield_id: p for p in drawn})
+        _draw_whiskers(ax, drawn, colors, layout)
         _draw_dots(ax, drawn, colors)
         ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
         place_labels(fig, ax, drawn, layout.fontsize, MARKER_PT, extra_marks=ghosts)
@@ -233,6 +270,7 @@ def draw_curve(
             domain_keys,
             [b for b in BAND_MARKERS if any(p.band == b for p in points)],
             lang=lg,
+            uncertainty=_uncertainty_keys(points),
             y=layout.legend_y,
             previous=(compare_label or "") if moves else None,
         )

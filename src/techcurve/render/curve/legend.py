@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from techcurve.datatypes import YearsBand
+from techcurve.render.curve.uncertainty import SOLID_FROM, WHISKER_MASS
 from techcurve.text import LANGS, Lang, t
 
 # Marker per years-to-plateau band: hollow circle, filled circle, diamond, triangle, cross.
@@ -75,11 +76,13 @@ def draw_legends(
     lang: Lang,
     y: float,
     previous: str | None = None,
+    uncertainty: tuple[bool, bool] = (False, False),
 ) -> None:
     """The domain legend (bottom left) and the band legend (bottom right), at height ``y``.
 
     ``previous`` names the ghost dot of a previous edition in the band legend ("" for
-    an edition without a name); None leaves it out.
+    an edition without a name); None leaves it out. ``uncertainty`` (some dot faded,
+    some dot with a whisker) adds the keys of the faded dot and the whisker.
     """
     dom_handles = [Line2D([], [], ls="", marker="o", markersize=7, color=d.color) for d in domains]
     leg1 = fig.legend(
@@ -110,6 +113,15 @@ def draw_legends(
             if previous
             else t("curve.previous_plain", lang)
         )
+    faded, whisker = uncertainty
+    if faded:
+        band_handles.append(
+            Line2D([], [], ls="", marker="o", markersize=7, color=LEGEND_GREY, alpha=0.3)
+        )
+        band_labels.append(t("curve.low_confidence", lang, limit=SOLID_FROM))
+    if whisker:
+        band_handles.append(Line2D([], [], lw=1.6, color=LEGEND_GREY, alpha=0.7))
+        band_labels.append(t("curve.whisker", lang, mass=WHISKER_MASS))
     fig.legend(
         band_handles,
         band_labels,
