@@ -20,7 +20,7 @@ from techcurve.datatypes import Phase, YearsBand
 from techcurve.errors import AssessError, ReportError
 from techcurve.render.curve.uncertainty import phase_probabilities
 from techcurve.report.provenance import source_display_name
-from techcurve.report.reasons import reason_sentences, records_named
+from techcurve.report.reasons import Lookups, lookups, reason_sentences
 from techcurve.store import Store
 from techcurve.store import assessments as stored
 from techcurve.store.provenance import RecordRef
@@ -145,9 +145,7 @@ def _num(v: Any) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def _assessment(
-    row: Mapping[str, Any], refs: Mapping[str, RecordRef], lang: Lang
-) -> ExplainedAssessment:
+def _assessment(row: Mapping[str, Any], look: Lookups, lang: Lang) -> ExplainedAssessment:
     model = Placement(
         _phase(row.get("phase")), _num(row.get("position")), _band(row.get("years_band"))
     )
@@ -183,7 +181,7 @@ def _assessment(
         expert=expert,
         confidence=_num(row.get("confidence")),
         probabilities=phase_probabilities(row.get("probabilities")),
-        reasons=reason_sentences(row.get("reasons"), lang, refs),
+        reasons=reason_sentences(row.get("reasons"), lang, look),
         row=row,
     )
 
@@ -235,12 +233,12 @@ def explain(
             close = stored.similar_subfield_ids(st, subfield_id)
             hint = t("assess.did_you_mean", "en", ids=", ".join(close)) if close else ""
             raise AssessError(t("assess.unknown_subfield", "en", id=subfield_id, hint=hint))
-        refs = records_named(st, [a.get("reasons") for a in rows.assessments])
+        look = lookups(st, [a.get("reasons") for a in rows.assessments])
     return ExplainResult(
         lang=lg,
         subfield=_subfield(rows.subfield),
         summary=rows.summary,
-        assessments=tuple(_assessment(a, refs, lg) for a in rows.assessments),
+        assessments=tuple(_assessment(a, look, lg) for a in rows.assessments),
         records=tuple(_record(r, lg) for r in rows.sample_records),
         raw_records=tuple(rows.sample_records),
     )

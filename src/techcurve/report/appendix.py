@@ -23,10 +23,11 @@ from techcurve.report.model import (
 )
 from techcurve.report.provenance import source_display_name
 from techcurve.report.reasons import (
+    Lookups,
+    lookups,
     reason_items,
     reason_sentence,
     reason_sentences,
-    records_named,
 )
 from techcurve.report.series import coverage_end, no_chart, subfield_series
 from techcurve.store import Store
@@ -117,11 +118,11 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
     samples = _samples(store, lang)
     band_names = BAND_NAMES[lang]
     rows = list(select_assessments(ctx.assessments, as_of=ctx.as_of).iter_rows(named=True))
-    refs = records_named(store, [r.get("reasons") for r in rows])
+    look = lookups(store, [r.get("reasons") for r in rows])
     out: list[_Placed] = []
     for r in rows:
         sid = str(r["subfield_id"])
-        sentences = reason_sentences(r.get("reasons"), lang, refs)
+        sentences = reason_sentences(r.get("reasons"), lang, look)
         phase = r.get("plot_phase")
         ph = _phase(phase)
         band = _band(r.get("plot_band"))
@@ -183,7 +184,7 @@ def missing_evidence(reason_items: Sequence[Mapping[str, Any]], lang: Lang) -> s
             num = "–" if v is None else f"{float(v):.0f}"
             missing.append(t(f"report.missing.{ind}", lang, v=num))
         elif it.get("key") or it.get("text"):
-            missing.append(reason_sentence(it, {}, lang))
+            missing.append(reason_sentence(it, Lookups(), lang))
     sep = t("report.sep.clause", lang)
     return sep.join(dict.fromkeys(missing)) or t("report.missing.none", lang)
 

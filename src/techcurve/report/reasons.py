@@ -7,7 +7,7 @@ that set a birth year, say) is shown by the record's title, source and date, nev
 its internal id:
 
 >>> items = [{"indicator": "birth_year", "key": "reasons.snapshot.birth_unknown"}]
->>> reason_sentences(items, "zh", {})
+>>> reason_sentences(items, "zh")
 ('诞生年份未知 — 成熟度仅依据专利',)
 """
 
@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from techcurve.datatypes import Phase, Phrase, Reason, ReasonValue
 from techcurve.report.provenance import source_display_name
 from techcurve.store import Store
+from techcurve.store.curve import subfield_names
 from techcurve.store.provenance import RecordRef, records_by_id
 from techcurve.text import Lang, t
 
@@ -27,7 +29,18 @@ from techcurve.text import Lang, t
 RECORD_VALUES = ("record",)
 #: the value names whose value is a phase id, shown as the phase's name
 PHASE_VALUES = ("phase",)
+#: the value names whose value is a sub-field id, shown as the sub-field's name
+SUBFIELD_VALUES = ("subfield",)
 _PHASE_IDS = frozenset(p.value for p in Phase)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """What the reasons name by id: records (id → title, source, date) and sub-fields
+    (id → Chinese and English name)."""
+
+    records: Mapping[str, RecordRef] = field(default_factory=dict)
+    names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def reason_items(raw: Any) -> list[dict[str, Any]]:
@@ -89,14 +102,16 @@ def record_text(record_id: str, refs: Mapping[str, RecordRef], lang: Lang) -> st
 
 
 def _resolved(
-    values: Mapping[str, ReasonValue], refs: Mapping[str, RecordRef], lang: Lang
+    values: Mapping[str, ReasonValue], look: Lookups, lang: Lang
 ) -> dict[str, ReasonValue]:
     out: dict[str, ReasonValue] = {}
     for k, v in values.items():
         if isinstance(v, Phrase):
-            out[k] = Phrase(v.key, _resolved(v.values, refs, lang))
+            out[k] = Phrase(v.key, _resolved(v.values, look, lang))
         elif k in RECORD_VALUES and isinstance(v, str):
-            out[k] = record_text(v, refs, lang)
+            out[k] = record_text(v, look.records, lang)
+        elif k in SUBFIELD_VALUES and isinstance(v, str) and v in look.names:
+            out[k] = look.names[v][0 if lang == "zh" else 1]
         elif k in PHASE_VALUES and isinstance(v, str) and v in _PHASE_IDS:
             out[k] = Phase(v).label(lang)
         else:
@@ -104,38 +119,38 @@ def _resolved(
     return out
 
 
-def reason_sentence(item: Mapping[str, Any], refs: Mapping[str, RecordRef], lang: Lang) -> str:
+def reason_sentence(item: Mapping[str, Any], look: Lookups, lang: Lang) -> str:
     """One stored reason as a sentence in ``lang`` (a legacy item without a catalogue
     key keeps its stored text)."""
     if not item.get("key"):
         return str(item.get("text") or item.get("indicator") or "")
     r = Reason.from_json(item)
-    return Reason(r.indicator, r.value, r.key, _resolved(r.values, refs, lang)).text(lang)
+    return Reason(r.indicator, r.value, r.key, _resolved(r.values, look, lang)).text(lang)
 
 
-def reason_sentences(
-    raw: Any, lang: Lang, refs: Mapping[str, RecordRef] | None = None
-) -> tuple[str, ...]:
+def reason_sentences(raw: Any, lang: Lang, look: Lookups | None = None) -> tuple[str, ...]:
     """Every reason of one assessment (the ``reasons`` column) as sentences in ``lang``;
-    ``refs`` are the records the reasons name (:func:`records_named`)."""
-    return tuple(reason_sentence(i, refs or {}, lang) for i in reason_items(raw))
+    ``look`` holds the records and sub-fields the reasons name (:func:`lookups`)."""
+    return tuple(reason_sentence(i, look or Lookups(), lang) for i in reason_items(raw))
 
 
-def records_named(store: Store, raws: Sequence[Any]) -> dict[str, RecordRef]:
-    """The records that the reasons columns ``raws`` name, looked up in one query."""
+def lookups(store: Store, raws: Sequence[Any]) -> Lookups:
+    """The records the reasons columns ``raws`` name (one query) and the sub-field names."""
     ids: set[str] = set()
     for raw in raws:
         ids |= record_ids(reason_items(raw))
-    return records_by_id(store, ids)
+    return Lookups(records_by_id(store, ids), subfield_names(store))
 
 
 __all__ = [
     "PHASE_VALUES",
     "RECORD_VALUES",
+    "SUBFIELD_VALUES",
+    "Lookups",
+    "lookups",
     "reason_items",
     "reason_sentence",
     "reason_sentences",
     "record_ids",
     "record_text",
-    "records_named",
 ]
