@@ -96,6 +96,6 @@ def test_probabilities_column_gives_whiskers_and_expert_dots_stay_solid() -> Non
         for c in coll.get_edgecolors()
     )
     assert alphas == [0.3, 1.0, 1.0]
-    legend_texts = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    legend_texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "浅色：置信度低于 0.6" in legend_texts
     assert "细线：伸向 80% 概率所及的其他阶段" in legend_texts

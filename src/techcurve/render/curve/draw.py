@@ -18,7 +18,12 @@ from matplotlib.figure import Figure
 from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
 from techcurve.errors import ReportError
 from techcurve.render.charts import domain_colors
-from techcurve.render.curve.legend import BAND_MARKERS, DomainKey, draw_legends
+from techcurve.render.curve.legend import (
+    BAND_MARKERS,
+    DomainKey,
+    draw_legends,
+    draw_uncertainty_key,
+)
 from techcurve.render.curve.movements import draw_movements, movements
 from techcurve.render.curve.placement import place_labels
 from techcurve.render.curve.shape import (
@@ -152,11 +157,13 @@ def _draw_dots(ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str]) ->
         )
 
 
-def _uncertainty_keys(points: Sequence[CurvePoint]) -> tuple[bool, bool]:
-    """Whether any dot is faded, and whether any has a whisker (for the legend)."""
-    return (
-        any(dot_opacity(p.confidence) < 1.0 for p in points),
-        any(p.reach is not None for p in points),
+def _draw_uncertainty_key(ax: Axes, points: Sequence[CurvePoint], lang: Lang) -> None:
+    """The key of faded dots and whiskers, when some dot has one."""
+    draw_uncertainty_key(
+        ax,
+        faded=any(dot_opacity(p.confidence) < 1.0 for p in points),
+        whisker=any(p.reach is not None for p in points),
+        lang=lang,
     )
 
 
@@ -270,9 +277,9 @@ def draw_curve(
             domain_keys,
             [b for b in BAND_MARKERS if any(p.band == b for p in points)],
             lang=lg,
-            uncertainty=_uncertainty_keys(points),
             y=layout.legend_y,
             previous=(compare_label or "") if moves else None,
         )
+        _draw_uncertainty_key(ax, points, lg)
         _draw_texts(fig, layout, title or t("curve.title", lg), subtitle, cutoff, lg)
     return fig
