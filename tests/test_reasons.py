@@ -70,3 +70,5 @@ def test_legacy_plain_text_and_unreadable_values_are_kept() -> None:
     assert reason_items(None) == []
     assert reason_items("a plain sentence") == [{"text": "a plain sentence"}]
     assert reason_sentences('[{"indicator": "x", "text": "old"}]', "zh") == ("old",)
+    unknown = '[{"indicator": "x", "key": "reasons.newer.thing", "values": {}, "text": "newer"}]'
+    assert reason_sentences(unknown, "zh") == ("newer",)

@@ -14,6 +14,7 @@ its internal id:
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from techcurve.store import Store
 from techcurve.store.curve import subfield_names
 from techcurve.store.provenance import RecordRef, records_by_id
 from techcurve.text import Lang, t
+
+log = logging.getLogger(__name__)
 
 #: the value names whose value is a record id (or ``counts:<source>:<term>:<year>``)
 RECORD_VALUES = ("record",)
@@ -121,11 +124,17 @@ def _resolved(
 
 def reason_sentence(item: Mapping[str, Any], look: Lookups, lang: Lang) -> str:
     """One stored reason as a sentence in ``lang`` (a legacy item without a catalogue
-    key keeps its stored text)."""
+    key, or with a key this catalogue lacks, keeps its stored text)."""
+    stored = str(item.get("text") or item.get("indicator") or "")
     if not item.get("key"):
-        return str(item.get("text") or item.get("indicator") or "")
+        return stored
     r = Reason.from_json(item)
-    return Reason(r.indicator, r.value, r.key, _resolved(r.values, look, lang)).text(lang)
+    try:
+        return Reason(r.indicator, r.value, r.key, _resolved(r.values, look, lang)).text(lang)
+    except (KeyError, IndexError, ValueError):
+        # a key this version's catalogue lacks (a store written by another version)
+        log.warning("reason %s cannot be shown in %s: showing its stored text", r.key, lang)
+        return stored
 
 
 def reason_sentences(raw: Any, lang: Lang, look: Lookups | None = None) -> tuple[str, ...]:
