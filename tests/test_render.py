@@ -441,3 +441,28 @@ def test_curve_with_a_previous_edition_names_it_in_the_legend() -> None:
     assert "上一版位置 → 现位置" in [t.get_text() for leg in fig.legends for t in leg.get_texts()]
     with pytest.raises(ReportError, match="subfield_id and position"):
         movements(points, previous.rename({"position": "x"}))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_legends_do_not_overlap_with_every_band_and_domain(lang: str) -> None:
+    a, s, d = synthetic(30)
+    bands = [b.value for b in YearsBand]
+    a = a.with_columns(years_band=pl.Series([bands[i % 5] for i in range(30)]))
+    d = d.with_columns(  # the default taxonomy's domain names, the longest first
+        name_en=pl.Series(
+            [
+                "Network",
+                "Artificial intelligence",
+                "Big data",
+                "Interaction technology",
+                "Cloud computing / cloud native",
+                "Blockchain",
+            ]
+        )
+    )
+    fig = draw_curve(a, s, d, lang=lang, cutoff="2022-11-24")
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = sorted((leg.get_window_extent(renderer) for leg in fig.legends), key=lambda b: b.x0)
+    assert len(boxes) == 2
+    assert boxes[0].x1 < boxes[1].x0
+    assert len(fig.legends[-1].get_texts()) + len(fig.legends[0].get_texts()) == 6 + 5

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from techcurve.audit import audit_figures
-from techcurve.datatypes import Phase
+from techcurve.datatypes import Phase, Phrase, Reason
 from techcurve.errors import ReportError
 from techcurve.render.charts import GlyphSheet, series_svg
 from techcurve.report import (
@@ -823,3 +823,84 @@ def test_page_helpers_on_the_fixture(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="unknown report language 'fr'"):
         report_lang("fr")
     assert as_date_str("2022-11-24 00:00:00") == "2022-11-24" and as_date_str("2022") is None
+
+
+# -- reasons in the reader's language, phase probabilities ---------------------------------
+_BIRTH = Reason(
+    "birth_year",
+    2009,
+    "reasons.snapshot.birth_year",
+    {
+        "birth": 2009,
+        "age": 13,
+        "year": 2022,
+        "source": Phrase("reasons.snapshot.first_record", {"record": "p0"}),
+        "mature_age": 20,
+    },
+)
+_RULE = Reason(
+    "rule",
+    "plateau",
+    "reasons.snapshot.rule.plateau",
+    {"maturity": 0.8, "plateau": 0.75, "fast": 0.3},
+)
+# a sentence of three or more English words (names such as 5G or CNIPA are fine)
+_ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){2,}")
+
+
+@pytest.fixture(scope="module")
+def language_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture store with catalogue reasons for every sub-field (one naming a record
+    by id) and phase probabilities for 5G."""
+    path = tmp_path_factory.mktemp("lang") / "tc.duckdb"
+    with make_store(path) as st:
+        asm = st.table("assessments")
+        reasons = json.dumps([_BIRTH.to_json(), _RULE.to_json()], ensure_ascii=False)
+        probs = json.dumps({"plateau": 0.85, "slope": 0.15})
+        asm = asm.with_columns(
+            reasons=pl.lit(reasons),
+            probabilities=pl.when(pl.col("subfield_id") == "5g").then(pl.lit(probs)),
+        )
+        st.con.execute("SELECT 1").fetchall()
+        st.replace_table("assessments", asm)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lang", "birth", "probs"),
+    [
+        (
+            "zh",
+            "诞生于 2009 年，距 2022 年 13 年（最早记录：《一种5G方法》（国家知识产权局专利数据库，2020-01-01））；"
+            "年龄满 20 年即计满",
+            "稳步爬升复苏期 15%、生产成熟期 85%",
+        ),
+        (
+            "en",
+            "born 2009, 13 years before 2022 (first record: “一种5G方法” (CNIPA patents, "
+            "2020-01-01)); age counts fully from 20 years",
+            "Slope of Enlightenment 15%, Plateau of Productivity 85%",
+        ),
+    ],
+)
+def test_appendix_reasons_are_catalogue_sentences_naming_records_by_title(
+    language_store: Path, lang: str, birth: str, probs: str
+) -> None:
+    with Store.open(language_store, read_only=True) as st:
+        data = build_report_data(st, lang=lang, as_of="2022-11-24").to_json()
+    card = next(c for c in data["appendix"] if c["subfield_id"] == "5g")
+    assert card["reasons_list"][0] == birth
+    assert card["probabilities"] == probs
+    assert all(c["probabilities"] is None for c in data["appendix"] if c["subfield_id"] != "5g")
+    assert "p0" not in json.dumps(data["appendix"], ensure_ascii=False).replace('"p0"', "")
+
+
+def test_chinese_appendix_reasons_hold_no_english_sentence(language_store: Path) -> None:
+    with Store.open(language_store, read_only=True) as st:
+        data = build_report_data(st, lang="zh", as_of="2022-11-24").to_json()
+    rows = [*data["appendix"], *data["insufficient"]["rows"]]
+    sentences = [s for c in data["appendix"] for s in c["reasons_list"]]
+    sentences += [r["reasons"] for r in rows] + [r["missing"] for r in data["insufficient"]["rows"]]
+    assert len(sentences) > 20
+    english = [s for s in sentences if _ENGLISH_SENTENCE.search(s)]
+    assert not english, english

@@ -50,6 +50,7 @@ from techcurve.editions import load_edition, select_assessments
 from techcurve.errors import ReportError
 from techcurve.render.curve.legend import band_name
 from techcurve.render.fonts import chart_style, new_figure, save_figure, text_width
+from techcurve.report.reasons import lookups, reason_sentences
 from techcurve.store import Store
 from techcurve.store.curve import (
     assessment_facts,
@@ -170,9 +171,10 @@ def export_byor(
         previous = set(load_edition(store, compare)["subfield_id"].to_list())
     rows = []
     lg = _lang(lang)
+    look = lookups(store, placed["reasons"].to_list() if "reasons" in placed.columns else [])
     for r in placed.sort("plot_position", descending=True).iter_rows(named=True):
         ph = _phase(r)
-        reasons = "; ".join(str(x.get("text", "")) for x in _reasons(r.get("reasons")))
+        reasons = t("report.sep.clause", lg).join(reason_sentences(r.get("reasons"), lg, look))
         head = t(
             "exports.byor_description",
             lg,

@@ -67,7 +67,7 @@ from techcurve.assess._base import (
     position_in,
     to_date,
 )
-from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, ReasonValue, YearsBand
 from techcurve.errors import AssessError
 from techcurve.text import t
 
@@ -463,14 +463,22 @@ class NeighbourModel(StageModel):
         )
 
     def _neighbours_reason(self, near: Sequence[tuple[LabelledProfile, float]]) -> Reason:
-        def who(nb: LabelledProfile, d: float) -> str:
-            year = f" {nb.year}" if nb.year is not None else ""
-            return f"{nb.subfield_id}{year} ({nb.phase.value}, d {d:.2f})"
-
-        shown = [who(nb, d) for nb, d in near[: max(self.show, 1)]]
-        more = len(near) - len(shown)
+        # one phrase per neighbour, chained, so that its phase and sub-field are shown
+        # by name in the reader's language (the "subfield" and "phase" values)
+        shown: Phrase | str = ""
+        listed = near[: max(self.show, 1)]
+        for nb, d in reversed(listed):
+            values_nb: dict[str, ReasonValue] = {
+                "subfield": nb.subfield_id,
+                "when": f" {nb.year}" if nb.year is not None else "",
+                "phase": nb.phase.value,
+                "d": d,
+                "next": Phrase(_R + "neighbour_next", {"rest": shown}) if shown else "",
+            }
+            shown = Phrase(_R + "neighbour", values_nb)
+        more = len(near) - len(listed)
         values = {
-            "shown": ", ".join(shown),
+            "shown": shown,
             "more": Phrase(_R + "more", {"n": more}) if more > 0 else "",
         }
         value = "; ".join(f"{nb.subfield_id} {nb.year} {nb.phase.value}" for nb, _ in near)

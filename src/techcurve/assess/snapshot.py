@@ -33,7 +33,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.assess._base import StageModel, check_columns, needing, position_in
-from techcurve.assess.snapshot_place import confidence, place, years_band
+from techcurve.assess.snapshot_place import confidence, place
 from techcurve.assess.snapshot_reasons import evidence_reasons
 from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.assess.snapshot_signals import (
@@ -45,6 +45,7 @@ from techcurve.assess.snapshot_signals import (
     missing_evidence,
     read_signals,
 )
+from techcurve.assess.years import years_band
 from techcurve.datatypes import Assessment, Reason
 from techcurve.errors import AssessError
 from techcurve.text import t

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from techcurve.assess._base import clip01
 from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.assess.snapshot_signals import Signals, Thresholds
-from techcurve.datatypes import Phase, Phrase, YearsBand
+from techcurve.datatypes import Phase, Phrase
 
 _R = "reasons.snapshot."
 
@@ -274,46 +274,6 @@ def faded(s: Signals, cfg: SnapshotSettings) -> bool:
     return bool(known) and all(g < 0 for g in known)
 
 
-def years_band(
-    phase: Phase, fraction: float, s: Signals, cfg: SnapshotSettings
-) -> tuple[YearsBand, Phrase]:
-    """The years-to-plateau band, and why."""
-    if phase is Phase.PLATEAU:
-        return YearsBand.LT2, Phrase(_R + "band.plateau")
-    if phase is Phase.SLOPE:
-        if fraction >= 0.6:
-            return YearsBand.LT2, Phrase(_R + "band.late_slope")
-        return YearsBand.Y2_5, Phrase(_R + "band.slope")
-    if phase is Phase.TROUGH:
-        return _trough_band(s, cfg)
-    pg, ag = s.patent_growth, s.growth
-    if phase is Phase.PEAK:
-        commercialising = pg is not None and s.paper_growth is not None and pg > s.paper_growth
-        if s.maturity >= 0.35 and commercialising:
-            return YearsBand.Y2_5, Phrase(_R + "band.peak_commercial", {"maturity": s.maturity})
-        if s.maturity < 0.15:
-            return YearsBand.GT10, Phrase(_R + "band.peak_young", {"maturity": s.maturity})
-        return YearsBand.Y5_10, Phrase(_R + "band.peak")
-    if (pg is not None and pg > cfg.fast_growth) and (ag is not None and ag > cfg.rising_growth):
-        return YearsBand.Y5_10, Phrase(_R + "band.trigger_fast", {"patents": pg, "attention": ag})
-    return YearsBand.GT10, Phrase(_R + "band.trigger")
-
-
-def _trough_band(s: Signals, cfg: SnapshotSettings) -> tuple[YearsBand, Phrase]:
-    pg = s.patent_growth
-    if s.ratio is not None and s.ratio <= cfg.faded_ratio and faded(s, cfg):
-        return YearsBand.OBSOLETE, Phrase(
-            _R + "band.faded", {"ratio": s.ratio, "declines": declines(s)}
-        )
-    if pg is not None and s.paper_growth is not None and pg > s.paper_growth and pg > 0:
-        return YearsBand.Y2_5, Phrase(
-            _R + "band.trough_commercial", {"patents": pg, "papers": s.paper_growth}
-        )
-    if (pg is None or pg <= 0) and (s.paper_growth is None or s.paper_growth <= 0):
-        return YearsBand.GT10, Phrase(_R + "band.trough_stalled")
-    return YearsBand.Y5_10, Phrase(_R + "band.trough")
-
-
 def confidence(s: Signals, margin: float) -> float:
     """How sure the rules are: the evidence's coverage and the decision's margin."""
     known = [
@@ -329,4 +289,4 @@ def confidence(s: Signals, margin: float) -> float:
     return round(min(0.95, 0.05 + 0.55 * coverage + 0.4 * clip01(margin)), 2)
 
 
-__all__ = ["Placement", "confidence", "declines", "faded", "place", "years_band"]
+__all__ = ["Placement", "confidence", "declines", "faded", "place"]

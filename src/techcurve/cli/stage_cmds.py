@@ -7,7 +7,6 @@ result (:mod:`techcurve.cli.summaries`).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
@@ -21,12 +20,12 @@ from techcurve.cli.common import (
     TAXONOMY,
     Ctx,
     jsonable,
-    out_console,
     parse_date,
     reading_options,
 )
 from techcurve.cli.progress import estimate_rows, progress_bar, rows_read
 from techcurve.cli.summaries import (
+    print_explain,
     print_ingest,
     say_indicators,
     say_links,
@@ -207,46 +206,20 @@ def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> No
 
 @click.command()
 @click.argument("subfield_id")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of the reasons and names (default: TECHCURVE_LANG, else en).",
+)
 @click.pass_obj
-def explain(ctx: Ctx, subfield_id: str) -> None:
+def explain(ctx: Ctx, subfield_id: str, lang: str | None) -> None:
     """Why a sub-field sits where it does: reasons, indicators, records."""
-    res = pipeline.explain(ctx.db, subfield_id)
-    ctx.emit(res)
+    res = pipeline.explain(ctx.db, subfield_id, lang=lang or ctx.lang)
+    ctx.emit(res.to_json())
     if ctx.json or ctx.quiet:
         return
-    sf = res.subfield
-    out_console.print(
-        f"[bold]{sf['name_zh']} / {sf['name_en']}[/bold] ({sf['subfield_id']}, {sf['domain_id']})"
-    )
-    out_console.print(ctx.t("cli.explain.query", query=sf["query"]), highlight=False)
-    for a in res.assessments:
-        phase = a.get("final_phase") or a.get("phase") or ctx.t("cli.assess.insufficient")
-        placement = ctx.t(
-            "cli.explain.placement",
-            phase=phase,
-            position=a.get("position"),
-            band=a.get("years_band"),
-            confidence=a.get("confidence"),
-        )
-        out_console.print(f"\n[bold]{a['model']}[/bold]: {placement}")
-        for r in json.loads(a.get("reasons") or "[]"):
-            out_console.print(f"  • {r['text']}", highlight=False)
-        if a.get("expert_why"):
-            out_console.print(
-                ctx.t(
-                    "cli.explain.expert",
-                    who=a.get("expert_who"),
-                    when=a.get("expert_when"),
-                    phase=a["expert_phase"],
-                    why=a["expert_why"],
-                )
-            )
-    if res.sample_records:
-        out_console.print("\n" + ctx.t("cli.explain.records"))
-        for r in res.sample_records:
-            out_console.print(
-                f"  {r['year']} [{r['kind']}] {r['title']}  ← {r['terms']}", highlight=False
-            )
+    print_explain(res)
 
 
 @click.command()

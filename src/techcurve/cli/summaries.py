@@ -7,14 +7,34 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 from techcurve.cli.common import Ctx, out_console
+from techcurve.datatypes import YearsBand
+from techcurve.text import Lang, t
 
 if TYPE_CHECKING:  # the stages load when a command runs them, not for `--help`
     from techcurve.datatypes import IngestSummary
     from techcurve.indicators import IndicatorsResult
     from techcurve.match import MatchResult
+    from techcurve.pipeline.explain import ExplainResult, Placement
+
+#: record kinds with a short name of their own in ``explain``'s record lines
+_KINDS = ("patent", "paper", "article", "financing", "attention")
+_BAND_KEYS = {
+    YearsBand.LT2: "lt2",
+    YearsBand.Y2_5: "y2_5",
+    YearsBand.Y5_10: "y5_10",
+    YearsBand.GT10: "gt10",
+    YearsBand.OBSOLETE: "obsolete",
+}
+
+
+def band_label(band: YearsBand | None, lang: Lang) -> str:
+    """A years-to-plateau band as the curve's legend names it (``curve.band.*``)."""
+    return t(f"curve.band.{_BAND_KEYS[band] if band is not None else 'none'}", lang)
+
 
 _INGEST_COLUMNS = ("file", "profile", "read", "stored", "duplicates", "rejected")
 
@@ -91,3 +111,66 @@ def say_phases(ctx: Ctx, phases: Mapping[str, int]) -> None:
     counts = sorted(phases.items())
     parts = [f"{p or ctx.t('cli.assess.insufficient')} {n}" for p, n in counts]
     ctx.say(ctx.t("cli.assess.done", phases=ctx.t("cli.list_sep").join(parts)))
+
+
+def _say_plain(text: str) -> None:
+    """One line holding user text (titles, names, an expert's why): never read as markup."""
+    out_console.print(escape(text), highlight=False, soft_wrap=True)
+
+
+def _placement_parts(p: Placement, lang: Lang) -> dict[str, str]:
+    return {
+        "phase": p.phase.label(lang) if p.phase else t("cli.assess.insufficient", lang),
+        "position": "–" if p.position is None else f"{p.position:.3f}",
+        "band": band_label(p.years_band, lang),
+    }
+
+
+def print_explain(res: ExplainResult) -> None:
+    """The sub-field, then per model: its placement, the final (expert) one when an
+    override moved it, the phase probabilities and the reasons; then the records."""
+    lang, sf = res.lang, res.subfield
+    head = f"{sf.name_zh} / {sf.name_en}"
+    out_console.print(
+        f"[bold]{escape(head)}[/bold] ({escape(sf.subfield_id)}, {escape(sf.domain_id)})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    _say_plain(t("cli.explain.query", lang, query=sf.query))
+    for a in res.assessments:
+        conf = "–" if a.confidence is None else f"{a.confidence:.2f}"
+        placement = t(
+            "cli.explain.placement",
+            lang,
+            **_placement_parts(a.model_placement, lang),
+            confidence=conf,
+        )
+        _say_plain("\n" + t("cli.explain.model", lang, model=a.model, placement=placement))
+        if a.expert is not None:
+            _say_plain(t("cli.explain.final", lang, **_placement_parts(a.final, lang)))
+            when = a.expert.when or "–"
+            _say_plain(t("cli.explain.expert", lang, who=a.expert.who, when=when, why=a.expert.why))
+        if a.probabilities:
+            sep = t("report.sep.list", lang)
+            probs = sep.join(
+                t("cli.explain.probability", lang, phase=ph.label(lang), p=p)
+                for ph, p in a.probabilities
+            )
+            _say_plain(t("cli.explain.probabilities", lang, probs=probs))
+        for sentence in a.reasons:
+            _say_plain(f"  • {sentence}")
+    if res.records:
+        _say_plain("\n" + t("cli.explain.records", lang))
+        for r in res.records:
+            kind = t(f"cli.explain.kind.{r.kind}", lang) if r.kind in _KINDS else r.kind
+            _say_plain(
+                t(
+                    "cli.explain.record",
+                    lang,
+                    when=r.when,
+                    kind=kind,
+                    title=r.title,
+                    source=r.source,
+                    terms=r.terms,
+                )
+            )

@@ -24,6 +24,7 @@ Around the stages (:mod:`techcurve.pipeline.outputs`): ``save_edition``,
 """
 
 from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
+from techcurve.pipeline.explain import ExplainResult, explain
 from techcurve.pipeline.outputs import (
     DeletedEdition,
     Exported,
@@ -41,11 +42,9 @@ from techcurve.pipeline.outputs import (
 )
 from techcurve.pipeline.scaleout import export_parquet, scale_indicators, scale_match
 from techcurve.pipeline.stages import (
-    ExplainResult,
     RunResult,
     assess,
     curve,
-    explain,
     indicators,
     ingest,
     ingest_counts,

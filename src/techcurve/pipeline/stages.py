@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -347,32 +346,3 @@ def _draw_if_placed(
     if not frame.height or select_assessments(frame)["plot_position"].is_null().all():
         return []
     return curve(db, [outdir / "curve.svg", outdir / "curve.png"], lang=lang, title=title)
-
-
-@dataclass(frozen=True, slots=True)
-class ExplainResult:
-    """Everything behind one sub-field's placement."""
-
-    subfield: dict[str, Any]
-    summary: dict[str, Any]
-    assessments: list[dict[str, Any]]
-    sample_records: list[dict[str, Any]]
-
-
-def explain(db: PathLike, subfield_id: str, *, n_records: int = 5) -> ExplainResult:
-    """The placement of one sub-field with its reasons, indicators and sample records."""
-    from techcurve.store import assessments as stored
-
-    with Store.open(db, read_only=True) as st:
-        _require_assessments(st, db)
-        rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
-        if rows is None:
-            close = stored.similar_subfield_ids(st, subfield_id)
-            hint = t("assess.did_you_mean", "en", ids=", ".join(close)) if close else ""
-            raise AssessError(t("assess.unknown_subfield", "en", id=subfield_id, hint=hint))
-        return ExplainResult(
-            subfield=rows.subfield,
-            summary=rows.summary,
-            assessments=rows.assessments,
-            sample_records=rows.sample_records,
-        )

@@ -4,13 +4,13 @@ evidence cannot place, each with what is missing."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.render.curve import BAND_NAMES, select_assessments
+from techcurve.render.curve.uncertainty import phase_probabilities
 from techcurve.report.context import ReportContext
 from techcurve.report.format import YI, is_nan
 from techcurve.report.model import (
@@ -22,6 +22,13 @@ from techcurve.report.model import (
     SubfieldRow,
 )
 from techcurve.report.provenance import source_display_name
+from techcurve.report.reasons import (
+    Lookups,
+    lookups,
+    reason_items,
+    reason_sentence,
+    reason_sentences,
+)
 from techcurve.report.series import coverage_end, no_chart, subfield_series
 from techcurve.store import Store
 from techcurve.store.report import last_indicator_year, sample_records
@@ -46,32 +53,7 @@ class _Placed:
 
     row: SubfieldRow
     reason_items: tuple[dict[str, Any], ...]
-
-
-def _reason_items(v: Any) -> list[dict[str, Any]]:
-    if isinstance(v, str):
-        try:
-            v = json.loads(v)
-        except json.JSONDecodeError:
-            return []
-    return [i for i in v if isinstance(i, dict)] if isinstance(v, list) else []
-
-
-def _reasons_text(v: Any) -> str:
-    if v is None:
-        return ""
-    items: Any = v
-    if isinstance(v, str):
-        try:
-            items = json.loads(v)
-        except json.JSONDecodeError:
-            return v
-    if isinstance(items, list):
-        return "；".join(
-            str(i.get("text") or i.get("indicator") or "") if isinstance(i, dict) else str(i)
-            for i in items
-        )
-    return str(items)
+    sentences: tuple[str, ...]  # the reasons in the report's language
 
 
 def _phase(raw: str | None) -> Phase | None:
@@ -86,6 +68,16 @@ def _band(raw: str | None) -> YearsBand | None:
         return YearsBand.parse(raw) if raw else None
     except ValueError:
         return None
+
+
+def _probabilities(raw: Any, lang: Lang) -> str | None:
+    """The phase probabilities in words, in phase order (None when the model gave none)."""
+    probs = phase_probabilities(raw)
+    if not probs:
+        return None
+    return t("report.sep.list", lang).join(
+        t("report.probability", lang, phase=ph.label(lang), p=p) for ph, p in probs
+    )
 
 
 def _round(v: Any, digits: int) -> float | None:
@@ -125,9 +117,12 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
         raw_sum = {str(r["subfield_id"]): r for r in ctx.summary.iter_rows(named=True)}
     samples = _samples(store, lang)
     band_names = BAND_NAMES[lang]
+    rows = list(select_assessments(ctx.assessments, as_of=ctx.as_of).iter_rows(named=True))
+    look = lookups(store, [r.get("reasons") for r in rows])
     out: list[_Placed] = []
-    for r in select_assessments(ctx.assessments, as_of=ctx.as_of).iter_rows(named=True):
+    for r in rows:
         sid = str(r["subfield_id"])
+        sentences = reason_sentences(r.get("reasons"), lang, look)
         phase = r.get("plot_phase")
         ph = _phase(phase)
         band = _band(r.get("plot_band"))
@@ -148,7 +143,8 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
             position=_round(r.get("plot_position"), 3),
             years_band=band_names.get(band, "–") if band else "–",
             confidence=_round(r.get("confidence"), 2),
-            reasons=_reasons_text(r.get("reasons")),
+            probabilities=_probabilities(r.get("probabilities"), lang),
+            reasons=t("report.sep.clause", lang).join(sentences),
             expert=expert,
             patents_cum=s.patents_cum if s else None,
             birth_year=s.birth_year if s else None,
@@ -157,7 +153,7 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
             indicators=_indicators(raw_sum.get(sid, {})),
             samples=samples.get(sid, ()),
         )
-        out.append(_Placed(row, tuple(_reason_items(r.get("reasons")))))
+        out.append(_Placed(row, tuple(reason_items(r.get("reasons"))), sentences))
     out.sort(
         key=lambda p: (
             p.row.domain,
@@ -187,8 +183,8 @@ def missing_evidence(reason_items: Sequence[Mapping[str, Any]], lang: Lang) -> s
         if ind in MISSING_INDICATORS:
             num = "–" if v is None else f"{float(v):.0f}"
             missing.append(t(f"report.missing.{ind}", lang, v=num))
-        elif it.get("text"):
-            missing.append(str(it["text"]))
+        elif it.get("key") or it.get("text"):
+            missing.append(reason_sentence(it, Lookups(), lang))
     sep = t("report.sep.clause", lang)
     return sep.join(dict.fromkeys(missing)) or t("report.missing.none", lang)
 
@@ -203,9 +199,7 @@ def appendix_pages(
     cards = tuple(
         SubfieldCard(
             **_row_fields(p.row),
-            reasons_list=tuple(
-                str(i.get("text") or i.get("indicator") or "") for i in p.reason_items
-            ),
+            reasons_list=p.sentences,
             chart=charts[p.row.subfield_id],
         )
         for p in on_curve

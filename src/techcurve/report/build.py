@@ -77,6 +77,7 @@ def assemble(store: Store, ctx: ReportContext, title: str | None = None) -> Repo
         title=report_title,
         subtitle=t("report.subtitle", lg),
         as_of=ctx.as_of,
+        cutoff=ctx.cutoff,
         generator=f"techcurve {__version__}",
         domain_colors=ctx.colors,
         methods=methods,

@@ -24,6 +24,7 @@ from techcurve.report.provenance import (
     source_stats,
 )
 from techcurve.store import Store
+from techcurve.store.provenance import latest_evidence
 from techcurve.store.report import report_tables
 from techcurve.text import Lang
 
@@ -62,6 +63,13 @@ class ReportContext:
     colors: dict[str, str]  # domain id → colour
     stats: list[SourceStat]
     sources: dict[str, list[str]]  # evidence kind → source display names
+    #: the latest evidence used, as precise as it is dated ("2026-07"): the "数据截止"
+    evidence_end: str | None = None
+
+    @property
+    def cutoff(self) -> str | None:
+        """The data cut-off a figure states: the latest evidence used, else the as-of date."""
+        return self.evidence_end or self.as_of
 
     def color(self, domain_id: str) -> str:
         return self.colors.get(domain_id, DEFAULT_COLOR)
@@ -72,7 +80,7 @@ class ReportContext:
 
     def provenance(self, kinds: tuple[str, ...]) -> Provenance:
         """The provenance block of a figure drawn from ``kinds`` of evidence."""
-        return provenance(self.stats, kinds, self.as_of, self.lang)
+        return provenance(self.stats, kinds, self.cutoff, self.lang)
 
 
 def _default_as_of(frames: tuple[pl.DataFrame | None, ...]) -> str | None:
@@ -168,4 +176,10 @@ def load_context(store: Store, lang: Lang, as_of: str | None) -> ReportContext:
         colors=domain_colors(dom_order),
         stats=source_stats(store, lang),
         sources=source_names(store, lang),
+        evidence_end=_evidence_end(store, as_of_str),
     )
+
+
+def _evidence_end(store: Store, as_of: str | None) -> str | None:
+    end = latest_evidence(store, as_of)
+    return end.text() if end is not None else None

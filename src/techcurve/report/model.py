@@ -453,6 +453,8 @@ class SubfieldRow:
     position: float | None
     years_band: str
     confidence: float | None
+    #: the model's phase probabilities in words ("期望膨胀期 10%、…"), None without them
+    probabilities: str | None
     reasons: str
     expert: str | None
     patents_cum: float | None
@@ -556,7 +558,8 @@ class ReportData:
     lang: str
     title: str
     subtitle: str
-    as_of: str | None
+    as_of: str | None  # the date the assessment is for
+    cutoff: str | None  # the latest evidence used ("数据截止"), else ``as_of``
     generator: str
     domain_colors: Mapping[str, str]
     methods: MethodsPage

@@ -175,7 +175,7 @@ def report_charts(data: ReportData, ctx: ReportContext) -> dict[str, Markup]:
                 ctx.domains,
                 lang=lang,
                 title=data.title,
-                cutoff=data.as_of,
+                cutoff=data.cutoff,
                 source_line=data.curve.source,
             )
         )

@@ -137,12 +137,17 @@ def subfield_rows(st: Store, subfield_id: str, *, n_records: int = 5) -> Subfiel
     sf = st.sql("SELECT * FROM subfields WHERE subfield_id = ?", [subfield_id])
     if sf.height == 0:
         return None
-    summ = st.sql("SELECT * FROM summary WHERE subfield_id = ?", [subfield_id])
+    summ = (
+        st.sql("SELECT * FROM summary WHERE subfield_id = ?", [subfield_id])
+        if st.has_table("summary")
+        else pl.DataFrame()
+    )
     asmt = st.sql("SELECT * FROM assessments WHERE subfield_id = ?", [subfield_id])
     recs = st.sql(
-        "SELECT r.record_id, r.kind, r.year, r.title, m.terms FROM matches m "
+        "SELECT r.record_id, r.kind, r.source, r.date, r.date_precision, r.year, r.title, "
+        "m.terms FROM matches m "
         "JOIN records r USING (record_id) WHERE m.subfield_id = ? "
-        "ORDER BY r.year DESC NULLS LAST, r.record_id LIMIT ?",
+        "ORDER BY r.date DESC NULLS LAST, r.year DESC NULLS LAST, r.record_id LIMIT ?",
         [subfield_id, n_records],
     )
     return SubfieldRows(

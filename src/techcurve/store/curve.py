@@ -15,6 +15,7 @@ import polars as pl
 from techcurve.errors import ReportError
 from techcurve.store.core import Store
 from techcurve.store.meta import Meta
+from techcurve.store.provenance import latest_evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class CurveInputs:
     subfields: pl.DataFrame
     domains: pl.DataFrame
     as_of: str | None  # the data cut-off (ISO date) the indicators were computed for
+    evidence_end: str | None = None  # the latest evidence used ("2026-07"): "数据截止"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +96,16 @@ def assessment_facts(store: Store) -> AssessmentFacts:
 
 def curve_inputs(store: Store) -> CurveInputs:
     """Everything :func:`techcurve.render.curve.render_curve` draws, read in one go."""
+    cut = as_of(store)
     return CurveInputs(
         assessments=assessments(store),
         subfields=subfields(store),
         domains=domains(store),
-        as_of=as_of(store),
+        as_of=cut,
+        evidence_end=_evidence_end(store, cut),
     )
+
+
+def _evidence_end(store: Store, cut: str | None) -> str | None:
+    end = latest_evidence(store, cut)
+    return end.text() if end is not None else None

@@ -7,17 +7,23 @@ every dot has its name as a label (:mod:`~techcurve.render.curve.placement`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
 from techcurve.errors import ReportError
 from techcurve.render.charts import domain_colors
-from techcurve.render.curve.legend import BAND_MARKERS, DomainKey, draw_legends
+from techcurve.render.curve.legend import (
+    BAND_MARKERS,
+    DomainKey,
+    draw_legends,
+    draw_uncertainty_key,
+)
 from techcurve.render.curve.movements import draw_movements, movements
 from techcurve.render.curve.placement import place_labels
 from techcurve.render.curve.shape import (
@@ -30,11 +36,13 @@ from techcurve.render.curve.shape import (
     display_name,
     dodge_points,
 )
+from techcurve.render.curve.uncertainty import dot_opacity
 from techcurve.render.curve.wrap import wrap_label, wrap_source
 from techcurve.render.fonts import chart_style, new_figure
 from techcurve.text import LANGS, Lang, t
 
 MARKER_PT = 7.0  # dot size, in points
+WHISKER_OFFSET_PT = 6.0  # a whisker runs this far under the curve, beside it
 TEXT_GREY = "#555555"
 
 
@@ -136,15 +144,53 @@ def _draw_dots(ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str]) ->
     for (dom, band), pts in groups.items():
         style = BAND_MARKERS[band]
         c = colors.get(dom, TEXT_GREY)
+        edges = [to_rgba(c, dot_opacity(p.confidence)) for p in pts]
         ax.scatter(
             [p.x for p in pts],
             [p.y for p in pts],
             s=MARKER_PT**2,
             marker=str(style["marker"]),
-            facecolors=c if style["filled"] else "white",
-            edgecolors=c,
+            facecolors=edges if style["filled"] else "white",
+            edgecolors=edges,
             linewidths=1.3,
             zorder=4,
+        )
+
+
+def _draw_uncertainty_key(ax: Axes, points: Sequence[CurvePoint], lang: Lang) -> None:
+    """The key of faded dots and whiskers, when some dot has one."""
+    draw_uncertainty_key(
+        ax,
+        faded=any(dot_opacity(p.confidence) < 1.0 for p in points),
+        whisker=any(p.reach is not None for p in points),
+        lang=lang,
+    )
+
+
+def _draw_whiskers(
+    ax: Axes, points: Sequence[CurvePoint], colors: dict[str, str], layout: _Layout
+) -> None:
+    """A thin line beside the curve (``WHISKER_OFFSET_PT`` under it) from each dot
+    towards the other phases that hold 80 % of its probability
+    (:mod:`~techcurve.render.curve.uncertainty`)."""
+    sx, sy = layout.x_scale, layout.y_scale
+    for p in points:
+        if p.reach is None:
+            continue
+        xs = np.linspace(max(p.x - p.reach[0], 0.0), min(p.x + p.reach[1], 1.0), 40)
+        ys = curve_y(xs)
+        slope_pt = np.gradient(ys, xs) * sy / sx  # the curve's slope on the page
+        norm = np.hypot(1.0, slope_pt)
+        off = WHISKER_OFFSET_PT
+        ax.plot(
+            xs + off * slope_pt / norm / sx,
+            ys - off / norm / sy,
+            color=colors.get(p.domain_id, TEXT_GREY),
+            lw=1.6,
+            alpha=0.7,
+            solid_capstyle="round",
+            zorder=3,
+            gid=f"techcurve-whisker-{p.subfield_id}",
         )
 
 
@@ -203,10 +249,7 @@ def draw_curve(
         )
     colors, domain_keys = _domain_keys(domains, points, lg)
     layout = _layout(len(points), lg, source_line or t("curve.source", lg))
-    wrapped = [
-        CurvePoint(p.subfield_id, wrap_label(p.label, layout.max_em), p.domain_id, p.x, p.y, p.band)
-        for p in points
-    ]
+    wrapped = [replace(p, label=wrap_label(p.label, layout.max_em)) for p in points]
     # spread dots that share a position along the curve (drawing only)
     drawn = dodge_points(
         wrapped,
@@ -225,6 +268,7 @@ def draw_curve(
         _draw_axes(ax, lg)
         if moves:
             draw_movements(ax, moves, {p.subfield_id: p for p in drawn})
+        _draw_whiskers(ax, drawn, colors, layout)
         _draw_dots(ax, drawn, colors)
         ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
         place_labels(fig, ax, drawn, layout.fontsize, MARKER_PT, extra_marks=ghosts)
@@ -236,5 +280,6 @@ def draw_curve(
             y=layout.legend_y,
             previous=(compare_label or "") if moves else None,
         )
+        _draw_uncertainty_key(ax, points, lg)
         _draw_texts(fig, layout, title or t("curve.title", lg), subtitle, cutoff, lg)
     return fig

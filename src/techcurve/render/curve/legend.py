@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
 from techcurve.datatypes import YearsBand
+from techcurve.render.curve.uncertainty import SOLID_FROM, WHISKER_MASS
 from techcurve.text import LANGS, Lang, t
 
 # Marker per years-to-plateau band: hollow circle, filled circle, diamond, triangle, cross.
@@ -81,16 +84,6 @@ def draw_legends(
     ``previous`` names the ghost dot of a previous edition in the band legend ("" for
     an edition without a name); None leaves it out.
     """
-    dom_handles = [Line2D([], [], ls="", marker="o", markersize=7, color=d.color) for d in domains]
-    leg1 = fig.legend(
-        dom_handles,
-        [d.name for d in domains],
-        title=t("curve.domain_legend", lang),
-        loc="lower left",
-        bbox_to_anchor=(0.04, y),
-        ncol=min(len(domains), 7),
-        **_legend_style(),  # type: ignore[arg-type]
-    )
     band_handles = [_band_handle(b) for b in bands]
     band_labels = [band_name(b, lang) for b in bands]
     if previous is not None:
@@ -110,7 +103,7 @@ def draw_legends(
             if previous
             else t("curve.previous_plain", lang)
         )
-    fig.legend(
+    leg2 = fig.legend(
         band_handles,
         band_labels,
         title=t("curve.band_legend", lang),
@@ -119,4 +112,47 @@ def draw_legends(
         ncol=len(band_labels),
         **_legend_style(),  # type: ignore[arg-type]
     )
+    # the domain legend on one row, or on two when it would run into the band legend
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    right = leg2.get_window_extent(renderer).x0 - 12
+    for ncol in (min(len(domains), 7), max(1, -(-len(domains) // 2))):
+        leg1 = _domain_legend(fig, domains, lang, y, ncol)
+        if leg1.get_window_extent(renderer).x1 <= right:
+            break
+        leg1.remove()
     fig.add_artist(leg1)
+
+
+def _domain_legend(
+    fig: Figure, domains: Sequence[DomainKey], lang: Lang, y: float, ncol: int
+) -> Legend:
+    handles = [Line2D([], [], ls="", marker="o", markersize=7, color=d.color) for d in domains]
+    return fig.legend(
+        handles,
+        [d.name for d in domains],
+        title=t("curve.domain_legend", lang),
+        loc="lower left",
+        bbox_to_anchor=(0.04, y),
+        ncol=ncol,
+        **_legend_style(),  # type: ignore[arg-type]
+    )
+
+
+def draw_uncertainty_key(ax: Axes, *, faded: bool, whisker: bool, lang: Lang) -> None:
+    """The keys of the faded dot and the whisker, top right inside the plot (above the
+    plateau, where labels seldom go), when some dot is faded or has a whisker."""
+    handles: list[Line2D] = []
+    labels: list[str] = []
+    if faded:
+        handles.append(
+            Line2D([], [], ls="", marker="o", markersize=7, color=LEGEND_GREY, alpha=0.3)
+        )
+        labels.append(t("curve.low_confidence", lang, limit=SOLID_FROM))
+    if whisker:
+        handles.append(Line2D([], [], lw=1.6, color=LEGEND_GREY, alpha=0.7))
+        labels.append(t("curve.whisker", lang, mass=WHISKER_MASS))
+    if handles:
+        style = {
+            k: v for k, v in _legend_style().items() if k not in ("alignment", "title_fontsize")
+        }
+        ax.legend(handles, labels, loc="upper right", **style)  # type: ignore[arg-type]

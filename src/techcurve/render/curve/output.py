@@ -80,7 +80,8 @@ def curve_from_store(
 ) -> list[Path]:
     """:func:`render_curve` with everything taken from an open store.
 
-    The cut-off is the store's as-of date, and ``compare`` is the name of a saved
+    The cut-off shown is the latest evidence the indicators used
+    (:func:`techcurve.store.provenance.latest_evidence`), else the store's as-of date; ``compare`` is the name of a saved
     edition (:func:`techcurve.editions.save_edition`) whose positions become movement
     arrows. ``source_line`` is the footer naming the sources (the pipeline passes
     :func:`techcurve.report.provenance.source_line`); without it a generic line.
@@ -94,7 +95,7 @@ def curve_from_store(
         [Path(p) for p in out_paths],
         lang=lang,
         title=title,
-        cutoff=inputs.as_of,
+        cutoff=inputs.evidence_end or inputs.as_of,
         source_line=source_line,
         compare=previous,
         compare_label=compare,

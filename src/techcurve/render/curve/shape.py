@@ -10,14 +10,16 @@ position along the curve (the drawing only; tables keep the exact positions).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
 from techcurve.editions import select_assessments
+from techcurve.render.curve.uncertainty import phase_probabilities, whisker
 
 # y range of the phase-name strip under the curve; labels may use the space above it
 STRIP_BOTTOM, STRIP_TOP = -0.24, -0.16
@@ -45,6 +47,9 @@ class CurvePoint:
     x: float
     y: float
     band: YearsBand | None
+    confidence: float | None = None  # None: drawn solid (an expert's placement, or unknown)
+    #: the whisker: how far back and forth along the curve (see :mod:`.uncertainty`)
+    reach: tuple[float, float] | None = None
 
 
 def parse_band(value: str | None) -> YearsBand | None:
@@ -89,6 +94,7 @@ def curve_points(
         info = sf.get(sid, {})
         domain = str(info.get("domain_id") or r.get("domain_id") or "")
         x = min(max(float(pos), 0.0), 1.0)
+        confidence, reach = _uncertainty(r, x)
         points.append(
             CurvePoint(
                 subfield_id=sid,
@@ -97,10 +103,23 @@ def curve_points(
                 x=x,
                 y=float(curve_y(x)),
                 band=parse_band(r["plot_band"]),
+                confidence=confidence,
+                reach=reach,
             )
         )
     points.sort(key=lambda p: (p.x, p.subfield_id))
     return points, skipped
+
+
+def _uncertainty(
+    row: Mapping[str, Any], x: float
+) -> tuple[float | None, tuple[float, float] | None]:
+    """A row's confidence and whisker; an expert's placement is drawn solid, no whisker."""
+    if any(row.get(c) is not None for c in ("expert_phase", "expert_position")):
+        return None, None
+    conf = row.get("confidence")
+    confidence = float(conf) if isinstance(conf, int | float) and math.isfinite(conf) else None
+    return confidence, whisker(phase_probabilities(row.get("probabilities")), x)
 
 
 # -- dodging: dots that share a position are spread along the curve ------------------
@@ -151,9 +170,7 @@ def dodge_points(
         placed = _spread(s0, d, s_lo, s_hi)
         for p, orig, s in zip(pts, s0, placed, strict=True):
             x = p.x if abs(s - orig) < 1e-6 else float(np.interp(s, s_grid, grid))
-            out.append(
-                CurvePoint(p.subfield_id, p.label, p.domain_id, x, float(curve_y(x)), p.band)
-            )
+            out.append(replace(p, x=x, y=float(curve_y(x))))
     out.sort(key=lambda p: (p.x, p.subfield_id))
     return out
 
