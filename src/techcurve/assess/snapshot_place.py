@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from techcurve.assess._base import clip01
 from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.assess.snapshot_signals import Signals, Thresholds
+from techcurve.assess.years import BandEvidence, BandRules, is_faded
 from techcurve.datatypes import Phase, Phrase
 
 _R = "reasons.snapshot."
@@ -265,13 +266,10 @@ def _trigger(s: Signals, cfg: SnapshotSettings, d: _Margins) -> Placement:
 
 def faded(s: Signals, cfg: SnapshotSettings) -> bool:
     """Attention collapsed and every known one of patent/paper growth is negative, or
-    nothing matched it at all in the latest year (level 0 on the common scale)."""
-    if s.ratio is None or s.ratio > cfg.faded_ratio:
-        return False
-    if s.attention is not None and s.attention <= 0.0:
-        return True
-    known = [g for g in (s.patent_growth, s.paper_growth) if g is not None]
-    return bool(known) and all(g < 0 for g in known)
+    nothing matched it at all in the latest year (level 0 on the common scale): the
+    rule of :func:`techcurve.assess.years.is_faded`, which gives the band."""
+    ev = BandEvidence(s.maturity, s.patent_growth, s.paper_growth, s.growth, s.ratio, s.attention)
+    return is_faded(ev, BandRules(faded_ratio=cfg.faded_ratio))
 
 
 def confidence(s: Signals, margin: float) -> float:

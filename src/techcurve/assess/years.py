@@ -48,6 +48,9 @@ class BandEvidence:
     paper_growth: float | None
     attention_growth: float | None
     attention_ratio: float | None
+    #: the latest attention level on the common scale (0 = nothing matched in the
+    #: latest year; None = unknown)
+    attention_level: float | None = None
 
     @property
     def commercialising(self) -> bool:
@@ -82,9 +85,12 @@ def _declines(ev: BandEvidence) -> Phrase:
 
 
 def is_faded(ev: BandEvidence, rules: BandRules) -> bool:
-    """Attention collapsed and every known one of patent/paper growth is negative."""
+    """Attention collapsed and every known one of patent/paper growth is negative, or
+    nothing matched it at all in the latest year (the snapshot model's rule, too)."""
     if ev.attention_ratio is None or ev.attention_ratio > rules.faded_ratio:
         return False
+    if ev.attention_level is not None and ev.attention_level <= 0.0:
+        return True
     known = [g for g in (ev.patent_growth, ev.paper_growth) if g is not None]
     return bool(known) and all(g < 0 for g in known)
 
@@ -144,6 +150,8 @@ class _Signals(Protocol):
     def growth(self) -> float | None: ...
     @property
     def ratio(self) -> float | None: ...
+    @property
+    def attention(self) -> float | None: ...
 
 
 class _Settings(Protocol):
@@ -161,7 +169,7 @@ def years_band(
     phase: Phase, fraction: float, s: _Signals, cfg: _Settings
 ) -> tuple[YearsBand, Phrase]:
     """:func:`years_band_for` on the snapshot model's signals and settings (its call site)."""
-    ev = BandEvidence(s.maturity, s.patent_growth, s.paper_growth, s.growth, s.ratio)
+    ev = BandEvidence(s.maturity, s.patent_growth, s.paper_growth, s.growth, s.ratio, s.attention)
     rules = BandRules(
         faded_ratio=cfg.faded_ratio, fast_growth=cfg.fast_growth, rising_growth=cfg.rising_growth
     )
