@@ -13,7 +13,6 @@ import polars as pl
 
 from techcurve.datatypes import PHASE_BOUNDS, Assessment, Phase, Reason
 from techcurve.errors import AssessError
-from techcurve.text import t
 
 # The `assessments` table (docs/architecture.md), in column order.
 ASSESSMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -88,7 +87,7 @@ def to_date(value: Any, what: str = "as_of") -> date:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
             pass
-    raise AssessError(t("assess.not_a_date", "en", what=what, value=value))
+    raise AssessError.of("assess.not_a_date", what=what, value=value)
 
 
 #: what a library error may say is missing, for a caller to tell how to get it
@@ -110,9 +109,7 @@ def check_columns(frame: pl.DataFrame, required: Iterable[str], name: str) -> No
     """Raise AssessError naming the missing columns of ``frame``."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        error = AssessError(
-            t("assess.table_lacks_columns", "en", table=name, columns=", ".join(missing))
-        )
+        error = AssessError.of("assess.table_lacks_columns", table=name, columns=", ".join(missing))
         raise needing("indicators", error)
 
 
@@ -215,7 +212,7 @@ class StageModel:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "fitted_"):
-            raise AssessError(t("assess.not_fitted", "en", model=type(self).__name__))
+            raise AssessError.of("assess.not_fitted", model=type(self).__name__)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -227,12 +224,9 @@ def check_params(cls: type[StageModel], params: Mapping[str, Any]) -> None:
     allowed = cls._param_names()
     unknown = sorted(k for k in params if k not in allowed)
     if unknown:
-        raise AssessError(
-            t(
-                "assess.unknown_params",
-                "en",
-                params=", ".join(unknown),
-                model=cls.name,
-                allowed=", ".join(allowed),
-            )
+        raise AssessError.of(
+            "assess.unknown_params",
+            params=", ".join(unknown),
+            model=cls.name,
+            allowed=", ".join(allowed),
         )

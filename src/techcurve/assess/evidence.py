@@ -16,7 +16,6 @@ from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams, indicator_frames, last_complete_year
 from techcurve.store import Store
 from techcurve.store.assessments import evidence_tables, missing_evidence_tables
-from techcurve.text import t
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +33,11 @@ class Evidence:
         """Read the evidence of an opened store (nothing is written)."""
         missing = missing_evidence_tables(st)
         if missing:
-            error = AssessError(t("assess.no_evidence_table", "en", table=missing[0]))
+            error = AssessError.of("assess.no_evidence_table", table=missing[0])
             raise needing("match", error)
         tables = evidence_tables(st)
         if tables.subfields.height == 0:
-            raise needing("match", AssessError(t("assess.no_taxonomy", "en")))
+            raise needing("match", AssessError.of("assess.no_taxonomy"))
         return cls(
             subfields=tables.subfields,
             records=tables.records,

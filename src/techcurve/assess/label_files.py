@@ -73,11 +73,11 @@ def load_labels(path: str | Path) -> pl.DataFrame:
     """
     p = Path(path)
     if not p.is_file():
-        raise AssessError(t("assess.labels.no_file", "en", path=p))
+        raise AssessError.of("assess.labels.no_file", path=p)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise AssessError(t("assess.labels.not_utf8", "en", path=p, error=e)) from None
+        raise AssessError.of("assess.labels.not_utf8", path=p, error=e) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -86,14 +86,11 @@ def load_labels(path: str | Path) -> pl.DataFrame:
     if tech_col is None:
         missing.insert(0, "technology")
     if missing or tech_col is None:
-        raise AssessError(
-            t(
-                "assess.labels.missing_columns",
-                "en",
-                path=p,
-                columns=", ".join(missing),
-                found=", ".join(header) or "no header",
-            )
+        raise AssessError.of(
+            "assess.labels.missing_columns",
+            path=p,
+            columns=", ".join(missing),
+            found=", ".join(header) or "no header",
         )
     rows = [
         _label_row(rec, i, p, tech_col)
@@ -101,7 +98,7 @@ def load_labels(path: str | Path) -> pl.DataFrame:
         if any((v or "").strip() for v in rec.values() if isinstance(v, str))
     ]
     if not rows:
-        raise AssessError(t("assess.labels.no_rows", "en", path=p))
+        raise AssessError.of("assess.labels.no_rows", path=p)
     return pl.DataFrame(rows, schema=LABEL_SCHEMA, orient="row")
 
 

@@ -27,7 +27,6 @@ from techcurve.assess.registry import make_model
 from techcurve.assess.stage import assess
 from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def training_labels(
     sub-field ids, unknown technologies raise unless ``strict`` is false, then their
     rows are dropped with a logged warning), concatenated (rows renumbered when both)."""
     if subfields.height == 0:
-        raise AssessError(t("assess.no_taxonomy", "en"))
+        raise AssessError.of("assess.no_taxonomy")
     parts: list[pl.DataFrame] = []
     if labels is not None:
         lab = load_labels(labels) if isinstance(labels, str | Path) else labels
@@ -56,14 +55,14 @@ def training_labels(
     if radar is not None:
         parts.append(radar_training_labels(radar, subfields))
     if not parts:
-        raise AssessError(t("assess.no_labels_given", "en"))
+        raise AssessError.of("assess.no_labels_given")
     lab = pl.concat(parts, how="diagonal_relaxed")
     if len(parts) > 1:
         lab = lab.with_columns(pl.int_range(1, lab.height + 1, dtype=pl.Int64).alias("row"))
     if certain_only:
         lab = lab.filter(~pl.col("uncertain").fill_null(False))
     if lab.height == 0:
-        raise AssessError(t("assess.no_labels_to_learn", "en"))
+        raise AssessError.of("assess.no_labels_to_learn")
     return lab
 
 
@@ -71,7 +70,7 @@ def radar_training_labels(radar: str | Path, subfields: pl.DataFrame) -> pl.Data
     """The labels of a radar JSON file, an error when no blip matches a sub-field."""
     lab = radar_labels(read_radar(radar), subfields)
     if lab.height == 0:
-        raise AssessError(t("assess.radar_matches_nothing", "en", path=radar))
+        raise AssessError.of("assess.radar_matches_nothing", path=radar)
     return lab
 
 

@@ -142,26 +142,26 @@ def load_label_map(path: str | Path) -> dict[str, str]:
     """
     p = Path(path)
     if not p.is_file():
-        raise AssessError(t("assess.labels.map_no_file", "en", path=p))
+        raise AssessError.of("assess.labels.map_no_file", path=p)
     text = p.read_text(encoding="utf-8-sig")
     pairs: list[tuple[object, object]]
     if p.suffix.lower() in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as e:
-            raise AssessError(t("assess.labels.map_bad_yaml", "en", path=p, error=e)) from None
+            raise AssessError.of("assess.labels.map_bad_yaml", path=p, error=e) from None
         if not isinstance(data, Mapping):
-            raise AssessError(t("assess.labels.map_not_mapping", "en", path=p))
+            raise AssessError.of("assess.labels.map_not_mapping", path=p)
         pairs = list(data.items())
     else:
         rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
         if any(len(r) < 2 for r in rows[1:]) or not rows:
-            raise AssessError(t("assess.labels.map_bad_csv", "en", path=p))
+            raise AssessError.of("assess.labels.map_bad_csv", path=p)
         pairs = [(r[0], r[1]) for r in rows[1:]]
     out: dict[str, str] = {}
     for name, target in pairs:
         if not str(name or "").strip() or not str(target or "").strip():
-            raise AssessError(t("assess.labels.map_empty", "en", path=p, name=name))
+            raise AssessError.of("assess.labels.map_empty", path=p, name=name)
         out[str(name).strip()] = str(target).strip()
     return out
 
@@ -173,14 +173,11 @@ def _folded_map(mapping: Mapping[str, str], index: Mapping[str, str]) -> dict[st
         sid = index.get(name_key(target))
         if sid is None:
             close = difflib.get_close_matches(name_key(target), list(index), n=3, cutoff=0.6)
-            raise AssessError(
-                t(
-                    "assess.labels.map_bad_target",
-                    "en",
-                    name=name,
-                    target=target,
-                    closest=", ".join(index[c] for c in close) or "—",
-                )
+            raise AssessError.of(
+                "assess.labels.map_bad_target",
+                name=name,
+                target=target,
+                closest=", ".join(index[c] for c in close) or "—",
             )
         out[name_key(name)] = sid
     return out

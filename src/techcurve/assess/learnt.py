@@ -56,7 +56,6 @@ from techcurve.assess.learnt_features import (
 )
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, ReasonValue, YearsBand
 from techcurve.errors import AssessError
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -177,25 +176,17 @@ class LearntModel(StageModel):
     def _check_params(self) -> None:
         grid = self.c if isinstance(self.c, list | tuple) else [self.c]
         if not grid or not all(isinstance(v, int | float) and v > 0 for v in grid):
-            raise AssessError(t("learnt.bad_param", "en", name="c", value=self.c, need="> 0"))
+            raise AssessError.of("learnt.bad_param", name="c", value=self.c, need="> 0")
         if self.threshold is not None and not 0 <= self.threshold <= 1:
-            raise AssessError(
-                t("learnt.bad_param", "en", name="threshold", value=self.threshold, need="0–1")
+            raise AssessError.of(
+                "learnt.bad_param", name="threshold", value=self.threshold, need="0–1"
             )
         if not 0 < self.min_coverage <= 1:
-            raise AssessError(
-                t(
-                    "learnt.bad_param",
-                    "en",
-                    name="min_coverage",
-                    value=self.min_coverage,
-                    need="0–1",
-                )
+            raise AssessError.of(
+                "learnt.bad_param", name="min_coverage", value=self.min_coverage, need="0–1"
             )
         if not isinstance(self.folds, int) or self.folds < 2:
-            raise AssessError(
-                t("learnt.bad_param", "en", name="folds", value=self.folds, need="≥ 2")
-            )
+            raise AssessError.of("learnt.bad_param", name="folds", value=self.folds, need="≥ 2")
 
     # -- fit -----------------------------------------------------------------------------------
     def fit(
@@ -213,7 +204,7 @@ class LearntModel(StageModel):
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
             delattr(self, attr)
         if labels is None:
-            raise needing("labels", AssessError(t("learnt.needs_labels", "en")))
+            raise needing("labels", AssessError.of("learnt.needs_labels"))
         check_columns(labels, ("subfield_id", "phase"), "labels")
         train = self._training_frame(summary, labels, indicators)
         # a labelled row without any evidence up to its date teaches nothing
@@ -226,7 +217,7 @@ class LearntModel(StageModel):
             if c.startswith(PREFIX) and train[c].null_count() < train.height
         ]
         if not feats or train.height == 0:
-            raise AssessError(t("learnt.no_features", "en"))
+            raise AssessError.of("learnt.no_features")
         phases = [_phase(v, r) for v, r in zip(train["phase"], train["subfield_id"], strict=True)]
         x = _matrix(train, feats)
         self.features_ = feats
@@ -248,7 +239,7 @@ class LearntModel(StageModel):
         if any(c.startswith(PREFIX) for c in labels.columns):
             return labels
         if indicators is None or "as_of" not in summary.columns or summary.height == 0:
-            raise needing("indicators", AssessError(t("learnt.needs_indicators", "en")))
+            raise needing("indicators", AssessError.of("learnt.needs_indicators"))
         day = to_date(summary["as_of"][0])
         feats = history_features(indicators, day, roles=self.roles)
         return labels.join(feats, on="subfield_id", how="left")
@@ -316,7 +307,7 @@ class LearntModel(StageModel):
         (all sub-fields' per-year rows) as of the summary's date."""
         self._check_fitted()
         if indicators is None:
-            raise needing("indicators", AssessError(t("learnt.needs_indicators", "en")))
+            raise needing("indicators", AssessError.of("learnt.needs_indicators"))
         check_columns(summary, ("subfield_id", "as_of"), "summary")
         day = to_date(summary["as_of"][0])
         ids = summary["subfield_id"].to_list()
@@ -432,7 +423,7 @@ def _phase(value: Any, sid: Any) -> str:
     try:
         return Phase.parse(str(value or "")).value
     except ValueError as e:
-        raise AssessError(t("learnt.bad_label", "en", id=sid, error=e)) from None
+        raise AssessError.of("learnt.bad_label", id=sid, error=e) from None
 
 
 def _has_evidence(raw: Mapping[str, float]) -> bool:

@@ -213,8 +213,8 @@ def _training_rows(train: pl.DataFrame, feats: list[str]) -> list[LabelledProfil
         try:
             phase = Phase.parse(str(r["phase"] or ""))
         except ValueError as e:
-            raise AssessError(
-                t("assess.neighbours.bad_label", "en", id=r["subfield_id"], error=e)
+            raise AssessError.of(
+                "assess.neighbours.bad_label", id=r["subfield_id"], error=e
             ) from None
         band = r.get("years_band")
         rows.append(
@@ -297,47 +297,34 @@ class NeighbourModel(StageModel):
         unknown = [f for f in feats if f not in FEATURES]
         if unknown or not feats:
             given = ", ".join(unknown) or t("assess.neighbours.none_given", "en")
-            raise AssessError(
-                t(
-                    "assess.neighbours.unknown_features",
-                    "en",
-                    given=given,
-                    allowed=", ".join(FEATURES),
-                )
+            raise AssessError.of(
+                "assess.neighbours.unknown_features", given=given, allowed=", ".join(FEATURES)
             )
         if len(set(feats)) != len(feats):
-            raise AssessError(t("assess.neighbours.feature_twice", "en", features=feats))
+            raise AssessError.of("assess.neighbours.feature_twice", features=feats)
         if not isinstance(self.k, int) or self.k < 1:
-            raise AssessError(t("assess.neighbours.bad_k", "en", k=self.k))
+            raise AssessError.of("assess.neighbours.bad_k", k=self.k)
         if self.scaling not in SCALINGS:
-            raise AssessError(
-                t(
-                    "assess.neighbours.bad_choice",
-                    "en",
-                    name="scaling",
-                    value=self.scaling,
-                    allowed=", ".join(SCALINGS),
-                )
+            raise AssessError.of(
+                "assess.neighbours.bad_choice",
+                name="scaling",
+                value=self.scaling,
+                allowed=", ".join(SCALINGS),
             )
         if self.weights not in WEIGHTINGS:
-            raise AssessError(
-                t(
-                    "assess.neighbours.bad_choice",
-                    "en",
-                    name="weights",
-                    value=self.weights,
-                    allowed=", ".join(WEIGHTINGS),
-                )
+            raise AssessError.of(
+                "assess.neighbours.bad_choice",
+                name="weights",
+                value=self.weights,
+                allowed=", ".join(WEIGHTINGS),
             )
         if self.clip is not None and (num(self.clip) is None or self.clip <= 0):
-            raise AssessError(t("assess.neighbours.bad_clip", "en", clip=self.clip))
+            raise AssessError.of("assess.neighbours.bad_clip", clip=self.clip)
         if num(self.missing_weight) is None or self.missing_weight < 0:
-            raise AssessError(
-                t("assess.neighbours.bad_missing_weight", "en", value=self.missing_weight)
-            )
+            raise AssessError.of("assess.neighbours.bad_missing_weight", value=self.missing_weight)
         if not isinstance(self.min_features, int) or not 1 <= self.min_features <= len(feats):
-            raise AssessError(
-                t("assess.neighbours.bad_min_features", "en", value=self.min_features, n=len(feats))
+            raise AssessError.of(
+                "assess.neighbours.bad_min_features", value=self.min_features, n=len(feats)
             )
         return feats
 
@@ -360,18 +347,15 @@ class NeighbourModel(StageModel):
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
             delattr(self, attr)
         if labels is None:
-            raise needing("labels", AssessError(t("assess.neighbours.needs_labels", "en")))
+            raise needing("labels", AssessError.of("assess.neighbours.needs_labels"))
         check_columns(labels, ("subfield_id", "phase"), "labels")
         rows = _training_rows(_training_frame(summary, labels, feats), feats)
         kept = [r for r in rows if sum(v is not None for v in r.raw) >= self.min_features]
         if not kept:
-            raise AssessError(
-                t(
-                    "assess.neighbours.no_row_with_features",
-                    "en",
-                    n=self.min_features,
-                    features=", ".join(feats),
-                )
+            raise AssessError.of(
+                "assess.neighbours.no_row_with_features",
+                n=self.min_features,
+                features=", ".join(feats),
             )
         raw = np.array(
             [[_transform(f, v) for f, v in zip(feats, r.raw, strict=True)] for r in kept],

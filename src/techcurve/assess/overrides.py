@@ -103,9 +103,9 @@ def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise AssessError(t("assess.overrides.no_file", "en", path=ps)) from None
+        raise AssessError.of("assess.overrides.no_file", path=ps) from None
     except UnicodeDecodeError:
-        raise AssessError(t("assess.overrides.not_utf8", "en", path=ps)) from None
+        raise AssessError.of("assess.overrides.not_utf8", path=ps) from None
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -319,7 +319,7 @@ def apply_overrides(
     """
     for col in ("subfield_id", "phase", "position", "years_band"):
         if col not in assessments.columns:
-            raise AssessError(t("assess.overrides.frame_lacks", "en", column=col))
+            raise AssessError.of("assess.overrides.frame_lacks", column=col)
     by_id = {o.subfield_id: o for o in overrides}
     if strict:
         present = set(assessments["subfield_id"].to_list())

@@ -101,7 +101,7 @@ def labelled_profiles(
         rows = labels.filter(pl.col("as_of") == day).select(PROFILE_LABEL_COLUMNS)
         parts.append(rows.join(prof, on="subfield_id", how="left"))
     if not parts:
-        raise AssessError(t("assess.held_out.no_labels", "en"))
+        raise AssessError.of("assess.held_out.no_labels")
     return pl.concat(parts, how="vertical_relaxed").sort("as_of", "row")
 
 
@@ -123,7 +123,7 @@ def fold_predictions(
     est = make_model(name, params)
     predict_profiles = getattr(est, "predict_profiles", None)
     if predict_profiles is None:  # pragma: no cover - every label-learnt model has it
-        raise AssessError(t("assess.held_out.no_profiles", "en", model=name))
+        raise AssessError.of("assess.held_out.no_profiles", model=name)
     try:
         est.fit(pl.DataFrame(), fold)
         preds = predict_profiles(test)

@@ -78,46 +78,34 @@ def read_radar(path: str | Path) -> pl.DataFrame:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AssessError(t("assess.radar.no_file", "en", path=p)) from None
+        raise AssessError.of("assess.radar.no_file", path=p) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise AssessError(t("assess.radar.not_json", "en", path=p, error=e)) from None
+        raise AssessError.of("assess.radar.not_json", path=p, error=e) from None
     if isinstance(data, Mapping):
         data = data.get("blips", data.get("data"))
     if not isinstance(data, list):
-        raise AssessError(t("assess.radar.not_list", "en", path=p))
+        raise AssessError.of("assess.radar.not_list", path=p)
     rows = []
     for i, b in enumerate(data):
         if not isinstance(b, Mapping):
-            raise AssessError(t("assess.radar.not_object", "en", path=p, n=i + 1))
+            raise AssessError.of("assess.radar.not_object", path=p, n=i + 1)
         missing = [k for k in ("name", "ring", "volume", "publishedDate") if k not in b]
         if missing:
-            raise AssessError(
-                t("assess.radar.lacks", "en", path=p, n=i + 1, keys=", ".join(missing))
-            )
+            raise AssessError.of("assess.radar.lacks", path=p, n=i + 1, keys=", ".join(missing))
         ring = str(b["ring"]).strip().lower()
         if ring not in RING_PHASES:
-            raise AssessError(
-                t(
-                    "assess.radar.bad_ring",
-                    "en",
-                    path=p,
-                    n=i + 1,
-                    name=b["name"],
-                    ring=b["ring"],
-                    rings=", ".join(RING_PHASES),
-                )
+            raise AssessError.of(
+                "assess.radar.bad_ring",
+                path=p,
+                n=i + 1,
+                name=b["name"],
+                ring=b["ring"],
+                rings=", ".join(RING_PHASES),
             )
         when = _month(b["publishedDate"])
         if when is None:
-            raise AssessError(
-                t(
-                    "assess.radar.bad_date",
-                    "en",
-                    path=p,
-                    n=i + 1,
-                    name=b["name"],
-                    value=b["publishedDate"],
-                )
+            raise AssessError.of(
+                "assess.radar.bad_date", path=p, n=i + 1, name=b["name"], value=b["publishedDate"]
             )
         try:
             volume = int(b["volume"])

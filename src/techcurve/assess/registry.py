@@ -60,13 +60,10 @@ def resolve_models(models: str | Sequence[str]) -> list[str]:
         return list(MODELS)
     unknown = [m for m in names if m not in MODELS]
     if unknown or not names:
-        raise AssessError(
-            t(
-                "assess.unknown_backtest_models",
-                "en",
-                models=", ".join(unknown) or "(none)",
-                known=", ".join(MODELS),
-            )
+        raise AssessError.of(
+            "assess.unknown_backtest_models",
+            models=", ".join(unknown) or "(none)",
+            known=", ".join(MODELS),
         )
     return names
 

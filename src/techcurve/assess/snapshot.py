@@ -48,7 +48,6 @@ from techcurve.assess.snapshot_signals import (
 from techcurve.assess.years import years_band
 from techcurve.datatypes import Assessment, Reason
 from techcurve.errors import AssessError
-from techcurve.text import t
 
 
 class SnapshotModel(StageModel):
@@ -101,7 +100,7 @@ class SnapshotModel(StageModel):
         self.settings.validate()
         check_summary(summary)
         if summary.height == 0:
-            raise needing("indicators", AssessError(t("assess.empty_summary", "en")))
+            raise needing("indicators", AssessError.of("assess.empty_summary"))
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
         self.thresholds_: Thresholds = learn_thresholds(merge_hype(summary), self.settings)

@@ -8,7 +8,6 @@ from typing import Any
 
 from techcurve.assess._base import num
 from techcurve.errors import AssessError
-from techcurve.text import t
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +105,11 @@ class SnapshotSettings:
         """Raise AssessError for names that are not snapshot settings."""
         unknown = sorted(k for k in params if k not in cls.names())
         if unknown:
-            raise AssessError(
-                t(
-                    "assess.unknown_params",
-                    "en",
-                    params=", ".join(unknown),
-                    model="snapshot",
-                    allowed=", ".join(cls.names()),
-                )
+            raise AssessError.of(
+                "assess.unknown_params",
+                params=", ".join(unknown),
+                model="snapshot",
+                allowed=", ".join(cls.names()),
             )
 
     def as_dict(self) -> dict[str, Any]:
@@ -129,8 +125,8 @@ class SnapshotSettings:
     def _between(self, name: str, lo: float, hi: float) -> None:
         v = getattr(self, name)
         if not isinstance(v, int | float) or isinstance(v, bool) or not lo <= v <= hi:
-            raise AssessError(
-                t("assess.param.range", "en", model="snapshot", name=name, value=v, lo=lo, hi=hi)
+            raise AssessError.of(
+                "assess.param.range", model="snapshot", name=name, value=v, lo=lo, hi=hi
             )
 
     def _check_ranges(self) -> None:
@@ -164,9 +160,7 @@ class SnapshotSettings:
         for name in ("patents_low", "patents_high", "opinion_hot", "fin_hot", "attention_hot"):
             v = getattr(self, name)
             if v is not None and (num(v) is None or v <= 0):
-                raise AssessError(
-                    t("assess.param.positive", "en", model="snapshot", name=name, value=v)
-                )
+                raise AssessError.of("assess.param.positive", model="snapshot", name=name, value=v)
         if (
             self.patents_low is not None
             and self.patents_high is not None
@@ -177,7 +171,7 @@ class SnapshotSettings:
     def _order_error(self, low: str, high: str, key: str) -> AssessError:
         values = {"low": low, "low_value": getattr(self, low)}
         values |= {"high": high, "high_value": getattr(self, high)}
-        return AssessError(t(key, "en", model="snapshot", **values))
+        return AssessError.of(key, model="snapshot", **values)
 
 
 __all__ = ["SnapshotSettings"]

@@ -14,7 +14,6 @@ from techcurve.assess._base import check_columns, clip01, num, to_date
 from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.datatypes import Reason
 from techcurve.errors import AssessError
-from techcurve.text import t
 
 _R = "reasons.snapshot."
 
@@ -83,8 +82,8 @@ def learn_thresholds(summary: pl.DataFrame, cfg: SnapshotSettings) -> Thresholds
     patents = _positive(summary["patents_cum"])
     need_learnt = cfg.patents_low is None or cfg.patents_high is None
     if need_learnt and len(patents) < cfg.min_fit_subfields:
-        raise AssessError(
-            t("assess.snapshot.too_few_to_fit", "en", n=cfg.min_fit_subfields, got=len(patents))
+        raise AssessError.of(
+            "assess.snapshot.too_few_to_fit", n=cfg.min_fit_subfields, got=len(patents)
         )
     low = cfg.patents_low if cfg.patents_low is not None else _quantile(patents, cfg.patents_low_q)
     high = (
@@ -303,7 +302,7 @@ def _quantile(values: list[float], q: float) -> float:
     """Linear-interpolated quantile (numpy's default)."""
     xs = sorted(values)
     if not xs:
-        raise AssessError(t("assess.snapshot.no_values", "en"))
+        raise AssessError.of("assess.snapshot.no_values")
     pos = q * (len(xs) - 1)
     i = int(math.floor(pos))
     j = min(i + 1, len(xs) - 1)

@@ -13,7 +13,6 @@ from techcurve.assess._base import assessments_to_frame, needing, to_date
 from techcurve.assess.overrides import Override, apply_overrides, load_overrides
 from techcurve.assess.registry import make_model
 from techcurve.errors import AssessError
-from techcurve.text import t
 
 
 def _summary_as_of(summary: pl.DataFrame, as_of: date | str | None) -> date:
@@ -22,15 +21,15 @@ def _summary_as_of(summary: pl.DataFrame, as_of: date | str | None) -> date:
         values = {to_date(v) for v in summary["as_of"].drop_nulls().to_list()}
         if len(values) > 1:
             dates = ", ".join(sorted(map(str, values)))
-            raise needing("indicators", AssessError(t("assess.mixed_as_of", "en", dates=dates)))
+            raise needing("indicators", AssessError.of("assess.mixed_as_of", dates=dates))
         have = values.pop() if values else None
     if as_of is None:
         if have is None:
-            raise needing("indicators", AssessError(t("assess.no_as_of", "en")))
+            raise needing("indicators", AssessError.of("assess.no_as_of"))
         return have
     want = to_date(as_of)
     if have is not None and have != want:
-        error = AssessError(t("assess.other_as_of", "en", have=have, want=want))
+        error = AssessError.of("assess.other_as_of", have=have, want=want)
         raise needing("indicators", error, as_of=want)
     return want
 
@@ -59,7 +58,7 @@ def assess(
     confidence, reasons (JSON list of {indicator, value, text}), one row per sub-field.
     """
     if summary.height == 0:
-        raise needing("indicators", AssessError(t("assess.empty_summary", "en")))
+        raise needing("indicators", AssessError.of("assess.empty_summary"))
     day = _summary_as_of(summary, as_of)
     if "as_of" not in summary.columns:
         summary = summary.with_columns(pl.lit(day).alias("as_of"))

@@ -39,7 +39,6 @@ from techcurve.assess._base import (
 )
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
 from techcurve.errors import AssessError
-from techcurve.text import t
 
 INDICATORS_REQUIRED = ("subfield_id", "year")
 _R = "reasons.timeseries."
@@ -297,20 +296,15 @@ class TimeSeriesModel(StageModel):
 
     def _validate_params(self) -> None:
         if self.curve not in ("best", *_CURVES):
-            raise AssessError(t("assess.timeseries.bad_curve", "en", curve=self.curve))
+            raise AssessError.of("assess.timeseries.bad_curve", curve=self.curve)
         if not 0 < self.slope_share < self.plateau_share < 1:
-            raise AssessError(
-                t(
-                    "assess.timeseries.bad_shares",
-                    "en",
-                    slope=self.slope_share,
-                    plateau=self.plateau_share,
-                )
+            raise AssessError.of(
+                "assess.timeseries.bad_shares", slope=self.slope_share, plateau=self.plateau_share
             )
         if not 0 < self.trough_ratio < 1:
-            raise AssessError(t("assess.timeseries.bad_trough", "en", value=self.trough_ratio))
+            raise AssessError.of("assess.timeseries.bad_trough", value=self.trough_ratio)
         if int(self.min_years) < 4:
-            raise AssessError(t("assess.timeseries.bad_min_years", "en", value=self.min_years))
+            raise AssessError.of("assess.timeseries.bad_min_years", value=self.min_years)
 
     def fit(
         self,
@@ -323,7 +317,7 @@ class TimeSeriesModel(StageModel):
         self._validate_params()
         check_columns(summary, ("subfield_id", "as_of"), "summary")
         if indicators is None:
-            error = AssessError(t("assess.timeseries.needs_indicators", "en"))
+            error = AssessError.of("assess.timeseries.needs_indicators")
             raise needing("indicators", error)
         check_columns(indicators, INDICATORS_REQUIRED, "indicators")
         if labels is not None:
@@ -409,7 +403,7 @@ class TimeSeriesModel(StageModel):
             fits = self.params_.get(sid)
             if fits is None:
                 if indicators is None:
-                    raise AssessError(t("assess.timeseries.not_fitted_for", "en", id=sid))
+                    raise AssessError.of("assess.timeseries.not_fitted_for", id=sid)
                 year = to_date(row["as_of"]).year
                 fits = self._fit_one(
                     indicators.filter(

@@ -224,9 +224,9 @@ def backtest(
     and on a temporal split; anything fitted on labels never sees a scored row.
     """
     if labels is None and radar is None:
-        raise AssessError(t("assess.cli.backtest_needs_labels", "en"))
+        raise AssessError.of("assess.cli.backtest_needs_labels")
     if transfer and (labels is None or radar is None):
-        raise AssessError(t("assess.cli.transfer_needs_both", "en"))
+        raise AssessError.of("assess.cli.transfer_needs_both")
     ctx.json = ctx.json or as_json
     with hint_command():
         run = pipeline.backtest(
@@ -312,7 +312,7 @@ def assess_labelled(
     `techcurve assess`.
     """
     if labels is None and radar is None:
-        raise AssessError(t("assess.cli.assess_labelled_needs_labels", "en"))
+        raise AssessError.of("assess.cli.assess_labelled_needs_labels")
     with hint_command():
         frame = pipeline.assess_labelled(
             ctx.db,

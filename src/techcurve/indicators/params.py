@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from techcurve.errors import ConfigError
-from techcurve.text import t
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +30,10 @@ class IndicatorParams:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(cfg) - known)
         if unknown:
-            raise ConfigError(
-                t(
-                    "indicators.config.unknown_keys",
-                    "en",
-                    unknown=", ".join(unknown),
-                    known=", ".join(sorted(known)),
-                )
+            raise ConfigError.of(
+                "indicators.config.unknown_keys",
+                unknown=", ".join(unknown),
+                known=", ".join(sorted(known)),
             )
         out: dict[str, Any] = {}
         for name in ("birth_min_count", "opinion_default_weight"):
@@ -48,8 +44,7 @@ class IndicatorParams:
                 out[name] = _whole_number(name, cfg[name])
         if "sources" in cfg:
             if not isinstance(cfg["sources"] or {}, Mapping):
-                raise ConfigError(t("indicators.sources_bad_entry", "en", source="sources",
-                                    where="config: indicators.sources"))  # fmt: skip
+                raise ConfigError.of("indicators.sources_bad_entry", source="sources", where="config: indicators.sources")  # fmt: skip
             out["sources"] = dict(cfg["sources"] or {})
         if "opinion_weights" in cfg:
             out["opinion_weights"] = _weights(cfg["opinion_weights"] or {})
@@ -58,19 +53,17 @@ class IndicatorParams:
 
 def _number(name: str, value: object, *, minimum: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise ConfigError(
-            t("indicators.config.number", "en", name=name, minimum=minimum, value=value)
-        )
+        raise ConfigError.of("indicators.config.number", name=name, minimum=minimum, value=value)
     return float(value)
 
 
 def _whole_number(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(t("indicators.config.whole_number", "en", name=name, value=value))
+        raise ConfigError.of("indicators.config.whole_number", name=name, value=value)
     return value
 
 
 def _weights(value: object) -> dict[str, float]:
     if not isinstance(value, Mapping):
-        raise ConfigError(t("indicators.config.weights_mapping", "en", type=type(value).__name__))
+        raise ConfigError.of("indicators.config.weights_mapping", type=type(value).__name__)
     return {str(k): _number(f"opinion_weights.{k}", v, minimum=0.0) for k, v in value.items()}

@@ -17,7 +17,6 @@ import polars as pl
 import yaml
 
 from techcurve.errors import ConfigError
-from techcurve.text import t
 
 REGISTRY_FILE = Path(__file__).resolve().parent.parent / "data" / "sources.yaml"
 
@@ -64,20 +63,17 @@ class SourceRegistry:
 
 def _entry(source: str, value: Any, where: str) -> SourceRole:
     if not isinstance(value, dict):
-        raise ConfigError(t("indicators.sources_bad_entry", "en", source=source, where=where))
+        raise ConfigError.of("indicators.sources_bad_entry", source=source, where=where)
     role, subrole = str(value.get("role", "")), str(value.get("subrole", ""))
     if role not in ROLES or subrole not in ROLES[role]:
         allowed = "; ".join(f"{r}: {', '.join(s)}" for r, s in ROLES.items())
-        raise ConfigError(
-            t(
-                "indicators.sources_bad_role",
-                "en",
-                source=source,
-                role=role,
-                subrole=subrole,
-                allowed=allowed,
-                where=where,
-            )
+        raise ConfigError.of(
+            "indicators.sources_bad_role",
+            source=source,
+            role=role,
+            subrole=subrole,
+            allowed=allowed,
+            where=where,
         )
     return SourceRole(
         source=source,

@@ -56,7 +56,7 @@ from typing import Any
 import yaml
 
 from techcurve.datatypes import RECORD_KINDS
-from techcurve.errors import IngestError
+from techcurve.errors import IngestError, phrase
 from techcurve.ingest.base import FORMATS
 from techcurve.text import t
 
@@ -126,14 +126,11 @@ def _spec(value: Any, where: str, name: str) -> FieldSpec | None:
         cols = value["join"]
         if isinstance(cols, list) and cols and all(isinstance(v, str) for v in cols):
             return FieldSpec(columns=tuple(cols), join=str(value.get("sep", " ")))
-    raise IngestError(
-        t(
-            "ingest.mapping_bad_field",
-            "en",
-            name=name,
-            value=value,
-            join="{join: [columns], sep: ' '}",
-        ),
+    raise IngestError.of(
+        "ingest.mapping_bad_field",
+        name=name,
+        value=value,
+        join="{join: [columns], sep: ' '}",
         path=where,
     )
 
@@ -143,53 +140,46 @@ def mapping_from_dict(
 ) -> Mapping:
     """Validate a mapping given as a dict (the parsed YAML)."""
     if not isinstance(data, dict):
-        raise IngestError(t("ingest.mapping_not_a_mapping", "en"), path=origin)
+        raise IngestError.of("ingest.mapping_not_a_mapping", path=origin)
     unknown = sorted(set(data) - set(_TOP_KEYS))
     if unknown:
-        raise IngestError(
-            t(
-                "ingest.mapping_unknown_keys",
-                "en",
-                keys=", ".join(map(repr, unknown)),
-                allowed=", ".join(_TOP_KEYS),
-            ),
+        raise IngestError.of(
+            "ingest.mapping_unknown_keys",
+            keys=", ".join(map(repr, unknown)),
+            allowed=", ".join(_TOP_KEYS),
             path=origin,
         )
     fmt = data.get("format")
     if fmt is not None and fmt not in FORMATS:
-        raise IngestError(
-            t("ingest.mapping_unknown_format", "en", format=fmt, formats=", ".join(FORMATS)),
-            path=origin,
+        raise IngestError.of(
+            "ingest.mapping_unknown_format", format=fmt, formats=", ".join(FORMATS), path=origin
         )
     kind = data.get("kind")
     if kind is not None:
         kind = str(kind).strip().lower()
         if kind not in KINDS:
-            raise IngestError(
-                t("ingest.mapping_unknown_kind", "en", kind=kind, kinds=", ".join(KINDS)),
-                path=origin,
+            raise IngestError.of(
+                "ingest.mapping_unknown_kind", kind=kind, kinds=", ".join(KINDS), path=origin
             )
     raw_fields = data.get("fields")
     if not isinstance(raw_fields, dict) or not raw_fields:
-        raise IngestError(
-            t("ingest.mapping_no_fields", "en", example="fields: {title: title, date: date}"),
-            path=origin,
+        raise IngestError.of(
+            "ingest.mapping_no_fields", example="fields: {title: title, date: date}", path=origin
         )
     fields: dict[str, FieldSpec] = {}
     for key, value in raw_fields.items():
         name = _ALIASES.get(str(key), str(key))
         if name not in MAPPABLE:
-            raise IngestError(
-                t("ingest.mapping_unknown_field", "en", field=key, fields=", ".join(MAPPABLE)),
-                path=origin,
+            raise IngestError.of(
+                "ingest.mapping_unknown_field", field=key, fields=", ".join(MAPPABLE), path=origin
             )
         spec = _spec(value, origin, name)
         if spec is not None:
             fields[name] = spec
     if "title" not in fields:
-        raise IngestError(t("ingest.mapping_no_title", "en"), path=origin)
+        raise IngestError.of("ingest.mapping_no_title", path=origin)
     if "kind" in fields and kind is not None:
-        raise IngestError(t("ingest.mapping_kind_twice", "en"), path=origin)
+        raise IngestError.of("ingest.mapping_kind_twice", path=origin)
     cur = data.get("amount_currency")
     source = str(data.get("source") or stem)
     return Mapping(
@@ -217,9 +207,9 @@ def load_mapping(mapping: str | Path | dict[str, Any] | Mapping) -> Mapping:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise IngestError(t("ingest.mapping_file_missing", "en"), path=str(p)) from None
+        raise IngestError.of("ingest.mapping_file_missing", path=str(p)) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise IngestError(t("ingest.mapping_unreadable", "en", error=e), path=str(p)) from None
+        raise IngestError.of("ingest.mapping_unreadable", error=e, path=str(p)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -511,44 +501,35 @@ def profile_mapping(profile: str, columns: Sequence[str], fmt: str, path: str) -
         return CRUNCHBASE
     if profile in ("cnki", "wanfang"):
         if fmt != "cnki":
-            raise IngestError(
-                t("ingest.profile_reads_noteexpress", "en", profile=profile, fmt=fmt),
-                path=path,
+            raise IngestError.of(
+                "ingest.profile_reads_noteexpress", profile=profile, fmt=fmt, path=path
             )
         return CNKI if profile == "cnki" else WANFANG
     if profile in BIB_PROFILES:
         if fmt != profile:
-            raise IngestError(
-                t("ingest.profile_wrong_format", "en", profile=profile, wanted=profile, fmt=fmt),
-                path=path,
+            raise IngestError.of(
+                "ingest.profile_wrong_format", profile=profile, wanted=profile, fmt=fmt, path=path
             )
         return BIB_PROFILES[profile]
     if profile == "openalex":
         if "openalex_id" not in columns:
-            raise IngestError(
-                t("ingest.profile_no_openalex_works", "en"),
-                path=path,
-            )
+            raise IngestError.of("ingest.profile_no_openalex_works", path=path)
         return OPENALEX
     if profile in _COLUMN_PROFILES:
         find, needs = _COLUMN_PROFILES[profile]
         m = find(columns)
         if m is None:
-            raise IngestError(
-                t(
-                    "ingest.profile_needs_columns",
-                    "en",
-                    needs=t(needs, "en"),
-                    columns=", ".join(columns),
-                ),
+            raise IngestError.of(
+                "ingest.profile_needs_columns",
+                needs=phrase(needs),
+                columns=", ".join(columns),
                 path=path,
             )
         return m
     if profile == "generic":
         return generic_mapping(columns)
-    raise IngestError(
-        t("ingest.unknown_record_profile", "en", profile=profile, profiles=", ".join(PROFILES)),
-        path=path,
+    raise IngestError.of(
+        "ingest.unknown_record_profile", profile=profile, profiles=", ".join(PROFILES), path=path
     )
 
 
@@ -569,12 +550,9 @@ def detect_profile(columns: Sequence[str], fmt: str, path: str, hint: str | None
             return m
     if "title" in have:
         return generic_mapping(columns)
-    raise IngestError(
-        t(
-            "ingest.no_profile_fits",
-            "en",
-            columns=", ".join(columns) or "none",
-            profiles=", ".join(PROFILES),
-        ),
+    raise IngestError.of(
+        "ingest.no_profile_fits",
+        columns=", ".join(columns) or "none",
+        profiles=", ".join(PROFILES),
         path=path,
     )

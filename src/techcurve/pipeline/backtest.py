@@ -28,7 +28,6 @@ from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams
 from techcurve.store import Store
 from techcurve.store import assessments as stored
-from techcurve.text import t
 
 PathLike = str | Path
 
@@ -68,7 +67,7 @@ def _settings(config: PathLike | None) -> _Settings:
 def _require_store(db: PathLike) -> Path:
     path = Path(db)
     if not path.exists():
-        raise needing("store", AssessError(t("assess.no_store", "en", path=path)))
+        raise needing("store", AssessError.of("assess.no_store", path=path))
     return path
 
 
@@ -101,9 +100,9 @@ def backtest(
     The store is only read.
     """
     if labels is None and radar is None:
-        raise AssessError(t("assess.no_labels_given", "en"))
+        raise AssessError.of("assess.no_labels_given")
     if transfer and (labels is None or radar is None):
-        raise AssessError(t("assess.transfer_needs_both", "en"))
+        raise AssessError.of("assess.transfer_needs_both")
     settings = _settings(config)
     models = resolve_models(model)
     common: dict[str, Any] = {
@@ -169,7 +168,7 @@ def assess_labelled(
     Returns the ``assessments`` frame.
     """
     if labels is None and radar is None:
-        raise AssessError(t("assess.no_labels_given", "en"))
+        raise AssessError.of("assess.no_labels_given")
     settings = _settings(config)
     params = settings.params.get(model) or {}
     make_model(model, params)  # unknown model or parameters: fail before the slow part
@@ -177,7 +176,7 @@ def assess_labelled(
     with Store.open(path, read_only=not write) as st:
         summary = stored.summary(st)
         if summary is None or summary.height == 0:
-            raise needing("indicators", AssessError(t("assess.no_indicators", "en", db=db)))
+            raise needing("indicators", AssessError.of("assess.no_indicators", db=db))
         done = _assess_labelled(
             Evidence.from_store(st),
             summary,

@@ -232,7 +232,7 @@ def explain(
         if rows is None:
             close = stored.similar_subfield_ids(st, subfield_id)
             hint = t("assess.did_you_mean", "en", ids=", ".join(close)) if close else ""
-            raise AssessError(t("assess.unknown_subfield", "en", id=subfield_id, hint=hint))
+            raise AssessError.of("assess.unknown_subfield", id=subfield_id, hint=hint)
         look = lookups(st, [a.get("reasons") for a in rows.assessments])
     return ExplainResult(
         lang=lg,

@@ -35,7 +35,6 @@ from techcurve.match import MatchResult, match_store
 from techcurve.store import DEFAULT_DB, Meta, Store, init_store
 from techcurve.store.indicators import has_subfields
 from techcurve.taxonomy import Taxonomy, load_taxonomy
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +147,7 @@ def match(
     tax = taxonomy_for(db, taxonomy)
     with Store.open(db) as st:
         if st.count("records") == 0 and st.count("counts") == 0:
-            raise StoreError(t("pipeline.no_evidence", "en", db=db))
+            raise StoreError.of("pipeline.no_evidence", db=db)
         return match_store(st, tax, progress=progress, full=full)
 
 
@@ -160,7 +159,7 @@ def indicators(
     cfg = _config.load_config(config)
     with Store.open(db) as st:
         if not has_subfields(st):
-            raise StoreError(t("indicators.no_taxonomy", "en", db=db))
+            raise StoreError.of("indicators.no_taxonomy", db=db)
         with st.transaction():
             return compute_indicators(st, as_of=as_of, config=cfg)
 
@@ -182,7 +181,7 @@ def assess(
     with Store.open(db) as st:
         summary = stored.summary(st)
         if summary is None:
-            raise needing("indicators", AssessError(t("assess.no_indicators", "en", db=db)))
+            raise needing("indicators", AssessError.of("assess.no_indicators", db=db))
         indicators = stored.indicators(st)
         params = _config.section(cfg, "assess").get(model, {})
         known = set(summary["subfield_id"].to_list())
@@ -196,7 +195,7 @@ def assess(
 
 def _require_assessments(st: Store, db: PathLike) -> None:
     if not st.has_table("assessments") or st.count("assessments") == 0:
-        raise ReportError(t("pipeline.no_assessments", "en", db=db))
+        raise ReportError.of("pipeline.no_assessments", db=db)
 
 
 def curve(

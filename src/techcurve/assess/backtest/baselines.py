@@ -54,7 +54,7 @@ class MajorityBaseline:
 
     def predict(self, ages: Sequence[float | None], how: str) -> list[Prediction]:
         if not hasattr(self, "phase_"):
-            raise AssessError(t("backtest.not_fitted", "en", model=self.name))
+            raise AssessError.of("backtest.not_fitted", model=self.name)
         return [Prediction("assessed", self.phase_, None, None, how, self.probabilities_)] * len(
             ages
         )
@@ -124,7 +124,7 @@ class AgeOnlyBaseline:
 
     def predict(self, ages: Sequence[float | None], how: str) -> list[Prediction]:
         if not hasattr(self, "majority_"):
-            raise AssessError(t("backtest.not_fitted", "en", model=self.name))
+            raise AssessError.of("backtest.not_fitted", model=self.name)
         out: list[Prediction] = []
         for age in ages:
             if age is None or self.coef_ is None:

@@ -156,9 +156,7 @@ def _prepare_labels(
     lab = load_labels(labels) if isinstance(labels, str | Path) else labels
     missing = [c for c in LABEL_SCHEMA if c not in lab.columns]
     if missing:
-        raise AssessError(
-            t("assess.labels_lack_columns", "en", what=what, columns=", ".join(missing))
-        )
+        raise AssessError.of("assess.labels_lack_columns", what=what, columns=", ".join(missing))
     skipped: tuple[UnknownTechnology, ...] = ()
     if "subfield_id" not in lab.columns:
         res = resolve_label_names(lab, frames.ev.subfields, opts.mapping)
@@ -171,7 +169,7 @@ def _prepare_labels(
     if opts.certain_only:
         lab = lab.filter(~pl.col("uncertain").fill_null(False))
     if lab.height == 0:
-        raise AssessError(t("assess.no_labels_left", "en", what=what))
+        raise AssessError.of("assess.no_labels_left", what=what)
     return _with_ages(frames, lab.sort("as_of", "row")), skipped
 
 
