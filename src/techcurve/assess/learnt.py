@@ -43,8 +43,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from techcurve.assess._base import StageModel, check_columns, needing, position_in, to_date
 from techcurve.assess.learnt_features import (
@@ -92,6 +90,8 @@ def _fit_logistic(z: np.ndarray, y: Sequence[str], c: float) -> _Fitted:
     classes = tuple(sorted(set(y)))
     if len(classes) == 1:
         return _Fitted(classes, np.zeros((1, z.shape[1])), np.zeros(1))
+    from sklearn.linear_model import LogisticRegression
+
     lr = LogisticRegression(C=c, max_iter=2000).fit(z, list(y))
     coef, icpt = lr.coef_, lr.intercept_
     if len(classes) == 2:  # scikit-learn keeps one row for two classes: make it two
@@ -255,6 +255,8 @@ class LearntModel(StageModel):
         if n_groups < 2 or len(set(phases)) < 2:
             return grid[0], 0.0
         y = np.array(phases)
+        from sklearn.model_selection import GroupKFold
+
         splits = list(GroupKFold(n_splits=min(self.folds, n_groups)).split(z, y, groups))
         best: tuple[float, float, np.ndarray, np.ndarray] | None = None
         for c in grid:

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import binomtest, spearmanr
 
 from techcurve.datatypes import Phase
 
@@ -90,6 +89,8 @@ def wilson_interval(k: int, n: int) -> tuple[float, float] | None:
     """
     if n <= 0:
         return None
+    from scipy.stats import binomtest
+
     ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
     return (float(ci.low), float(ci.high))
 
@@ -130,6 +131,8 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float | None:
     """Spearman's rank correlation; None with fewer than 3 pairs or a constant side."""
     if len(x) != len(y) or len(x) < 3 or len(set(x)) < 2 or len(set(y)) < 2:
         return None
+    from scipy.stats import spearmanr
+
     return float(spearmanr(x, y).statistic)
 
 

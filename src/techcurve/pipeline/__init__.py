@@ -23,48 +23,113 @@ Around the stages (:mod:`techcurve.pipeline.outputs`): ``save_edition``,
 ``export_json``, ``audit``, ``inspect`` and ``status``.
 """
 
-from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
-from techcurve.pipeline.explain import ExplainResult, explain
-from techcurve.pipeline.outputs import (
-    DeletedEdition,
-    Exported,
-    StoreStatus,
-    audit,
-    delete_edition,
-    diff,
-    export_byor,
-    export_json,
-    export_matrix,
-    inspect,
-    list_editions,
-    save_edition,
-    status,
-)
-from techcurve.pipeline.scaleout import export_parquet, scale_indicators, scale_match
-from techcurve.pipeline.stages import (
-    RunResult,
-    assess,
-    curve,
-    indicators,
-    ingest,
-    ingest_counts,
-    init,
-    match,
-    report,
-    run,
-    taxonomy_for,
-)
-from techcurve.pipeline.taxonomy import (
-    TaxonomyCheck,
-    TaxonomyExport,
-    TaxonomyImport,
-    taxonomy_check,
-    taxonomy_diff,
-    taxonomy_export,
-    taxonomy_import,
-    taxonomy_sample,
-    taxonomy_stats,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: each public name and the submodule it lives in; they are imported on first use, so
+#: that `techcurve --help` (and every command) loads only what it runs
+_WHERE: dict[str, str] = {
+    "BacktestRun": "backtest",
+    "DeletedEdition": "outputs",
+    "ExplainResult": "explain",
+    "Exported": "outputs",
+    "RunResult": "stages",
+    "StoreStatus": "outputs",
+    "TaxonomyCheck": "taxonomy",
+    "TaxonomyExport": "taxonomy",
+    "TaxonomyImport": "taxonomy",
+    "assess": "stages",
+    "assess_labelled": "backtest",
+    "audit": "outputs",
+    "backtest": "backtest",
+    "curve": "stages",
+    "delete_edition": "outputs",
+    "diff": "outputs",
+    "explain": "explain",
+    "export_byor": "outputs",
+    "export_json": "outputs",
+    "export_matrix": "outputs",
+    "export_parquet": "scaleout",
+    "indicators": "stages",
+    "ingest": "stages",
+    "ingest_counts": "stages",
+    "init": "stages",
+    "inspect": "outputs",
+    "list_editions": "outputs",
+    "match": "stages",
+    "report": "stages",
+    "run": "stages",
+    "save_edition": "outputs",
+    "scale_indicators": "scaleout",
+    "scale_match": "scaleout",
+    "status": "outputs",
+    "taxonomy_check": "taxonomy",
+    "taxonomy_diff": "taxonomy",
+    "taxonomy_export": "taxonomy",
+    "taxonomy_for": "stages",
+    "taxonomy_import": "taxonomy",
+    "taxonomy_sample": "taxonomy",
+    "taxonomy_stats": "taxonomy",
+}
+
+if TYPE_CHECKING:
+    from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
+    from techcurve.pipeline.explain import ExplainResult, explain
+    from techcurve.pipeline.outputs import (
+        DeletedEdition,
+        Exported,
+        StoreStatus,
+        audit,
+        delete_edition,
+        diff,
+        export_byor,
+        export_json,
+        export_matrix,
+        inspect,
+        list_editions,
+        save_edition,
+        status,
+    )
+    from techcurve.pipeline.scaleout import export_parquet, scale_indicators, scale_match
+    from techcurve.pipeline.stages import (
+        RunResult,
+        assess,
+        curve,
+        indicators,
+        ingest,
+        ingest_counts,
+        init,
+        match,
+        report,
+        run,
+        taxonomy_for,
+    )
+    from techcurve.pipeline.taxonomy import (
+        TaxonomyCheck,
+        TaxonomyExport,
+        TaxonomyImport,
+        taxonomy_check,
+        taxonomy_diff,
+        taxonomy_export,
+        taxonomy_import,
+        taxonomy_sample,
+        taxonomy_stats,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "BacktestRun",

@@ -32,8 +32,9 @@ LANGS: tuple[Lang, ...] = get_args(Lang)
 _FOLDER = Path(__file__).parent
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice (YAML would keep the last)."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader that refuses a key given twice (YAML would keep the last); libyaml's
+    parser where PyYAML has it (the catalogue is read by every command that says anything)."""
 
 
 def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:

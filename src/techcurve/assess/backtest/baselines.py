@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import minimize
 
 from techcurve.assess.profiles import Prediction
 from techcurve.assess.scoring import PHASES
@@ -107,6 +106,8 @@ class AgeOnlyBaseline:
             return float(-np.log(probs[np.arange(len(y)), y]).sum() + self.penalty * w[-1] ** 2)
 
         start = np.array([-1.5, 0.0, 0.0, 0.0, 0.0])
+        from scipy.optimize import minimize
+
         self.coef_ = minimize(loss, start, method="L-BFGS-B").x
         return self
 
