@@ -227,7 +227,7 @@ def explain(
     lg = check_lang(lang)
     with Store.open(db, read_only=True) as st:
         if not stored.has_assessments(st):
-            raise ReportError(f"store {db} has no assessments: run `techcurve assess` first")
+            raise ReportError.of("pipeline.no_assessments", db=db)
         rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
         if rows is None:
             close = stored.similar_subfield_ids(st, subfield_id)
