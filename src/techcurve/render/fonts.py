@@ -150,9 +150,11 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Pat
     p = Path(path)
     fmt = p.suffix.lower().lstrip(".")
     if fmt not in SUPPORTED_FORMATS:
-        raise ReportError(
-            f"cannot write {p}: unknown image format {p.suffix or '(none)'!r} "
-            f"(use one of: {', '.join('.' + f for f in SUPPORTED_FORMATS)})"
+        raise ReportError.of(
+            "curve.error.image_format",
+            path=p,
+            suffix=repr(p.suffix or "(none)"),
+            formats=", ".join("." + f for f in SUPPORTED_FORMATS),
         )
     p.parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {"format": fmt}
@@ -164,7 +166,7 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Pat
         try:
             fig.savefig(p, **kwargs)
         except OSError as e:
-            raise ReportError(f"cannot write {p}: {e.strerror or e}") from None
+            raise ReportError.of("curve.error.write", path=p, error=e.strerror or e) from None
     return p
 
 

@@ -35,7 +35,7 @@ LABEL_PREFIX = "report.label."
 def report_lang(lang: str) -> Lang:
     """``lang`` as a report language, or a :class:`ReportError` naming the languages."""
     if lang not in LANGS:
-        raise ReportError(f"unknown report language {lang!r} (expected 'zh' or 'en')")
+        raise ReportError.of("report.error.lang", lang=repr(lang))
     return lang  # type: ignore[return-value]
 
 

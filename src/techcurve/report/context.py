@@ -110,10 +110,7 @@ def load_context(store: Store, lang: Lang, as_of: str | None) -> ReportContext:
     tables = report_tables(store)
     assessments = tables.assessments
     if assessments is None:
-        raise ReportError(
-            f"store {store.path} has no assessments, so there is no curve to report: "
-            "the sub-fields have not been assessed"
-        )
+        raise ReportError.of("report.error.no_assessments", db=store.path)
     subfields = tables.subfields
     if subfields is None:
         subfields = pl.DataFrame(

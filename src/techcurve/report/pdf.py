@@ -35,15 +35,12 @@ def find_chromium() -> str:
     if env:
         if Path(env).is_file() or shutil.which(env):
             return env
-        raise ReportError(f"TECHCURVE_CHROMIUM={env} does not exist: fix or unset it")
+        raise ReportError.of("report.error.chromium_env", value=env)
     for name in CANDIDATES:
         path = shutil.which(name)
         if path:
             return path
-    raise ReportError(
-        "writing a PDF needs Chromium, which is not installed: run `make setup` "
-        "(or `apt-get install chromium`), or write the report as .html"
-    )
+    raise ReportError.of("report.error.no_chromium")
 
 
 def chromium_args(chromium: str, profile_dir: str) -> list[str]:
@@ -78,7 +75,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
         ]
         _run(args, pdf_path)
     if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
-        raise ReportError(f"Chromium did not write {pdf_path}: run with -v to see its output")
+        raise ReportError.of("report.error.chromium_nothing", path=pdf_path)
     return pdf_path
 
 
@@ -89,14 +86,19 @@ def _run(args: list[str], target: Path) -> None:
             args, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
         )
     except subprocess.TimeoutExpired:
-        raise ReportError(
-            f"Chromium took more than {TIMEOUT_S} s to write {target}; try again, or write .html"
+        raise ReportError.of(
+            "report.error.chromium_timeout", seconds=TIMEOUT_S, path=target
         ) from None
     except OSError as e:
-        raise ReportError(f"cannot run Chromium ({args[0]}): {e.strerror or e}") from None
+        raise ReportError.of(
+            "report.error.chromium_run", program=args[0], error=e.strerror or e
+        ) from None
     if proc.returncode != 0:
         tail = (proc.stderr or "").strip().splitlines()[-3:]
-        raise ReportError(
-            f"Chromium failed writing {target} (exit {proc.returncode}): " + " / ".join(tail)
+        raise ReportError.of(
+            "report.error.chromium_failed",
+            path=target,
+            code=proc.returncode,
+            output=" / ".join(tail),
         )
     log.debug("chromium: %s", proc.stderr)

@@ -215,9 +215,7 @@ def data_json_path(out_path: Path) -> Path:
 def _output_format(out_path: Path) -> str:
     fmt = out_path.suffix.lower().lstrip(".")
     if fmt not in ("html", "htm", "pdf"):
-        raise ReportError(
-            f"cannot write the report as {out_path.name}: use a .html or .pdf file name"
-        )
+        raise ReportError.of("report.error.format", name=out_path.name)
     return fmt
 
 
@@ -262,5 +260,5 @@ def build_report(
             encoding="utf-8",
         )
     except OSError as e:
-        raise ReportError(f"cannot write the report to {out_path}: {e.strerror or e}") from None
+        raise ReportError.of("report.error.write", path=out_path, error=e.strerror or e) from None
     return out_path

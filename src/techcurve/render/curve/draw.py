@@ -86,7 +86,7 @@ def _layout(n: int, lang: Lang, source_line: str) -> _Layout:
 
 def _check_lang(lang: str) -> Lang:
     if lang not in LANGS:
-        raise ReportError(f"unknown language {lang!r} for the curve (expected 'zh' or 'en')")
+        raise ReportError.of("curve.error.lang", lang=repr(lang))
     return lang  # type: ignore[return-value]
 
 

@@ -47,12 +47,14 @@ def render_curve(
     """
     paths = [Path(p) for p in out_paths]
     if not paths:
-        raise ReportError("render_curve needs at least one output path (.svg, .png or .pdf)")
+        raise ReportError.of("curve.error.no_output")
     for p in paths:
         if p.suffix.lower().lstrip(".") not in SUPPORTED_FORMATS:
-            raise ReportError(
-                f"cannot write {p}: unknown image format {p.suffix or '(none)'!r} "
-                f"(use one of: {', '.join('.' + f for f in SUPPORTED_FORMATS)})"
+            raise ReportError.of(
+                "curve.error.image_format",
+                path=p,
+                suffix=repr(p.suffix or "(none)"),
+                formats=", ".join("." + f for f in SUPPORTED_FORMATS),
             )
     fig = draw_curve(
         assessments,
