@@ -15,7 +15,15 @@ from techcurve.errors import IngestError
 from techcurve.ingest import readers
 from techcurve.ingest.base import ROW_COL, Reject
 from techcurve.ingest.openalex import is_openalex_work, openalex_row
-from techcurve.ingest.readers import SHOWN_CHARS, Lines, RawBatch, Table, cell_text, raw_frame
+from techcurve.ingest.readers import (
+    SHOWN_CHARS,
+    Lines,
+    RawBatch,
+    Table,
+    cell_text,
+    peeked,
+    raw_frame,
+)
 from techcurve.text import t
 
 # -- JSONL ---------------------------------------------------------------------------
@@ -25,23 +33,9 @@ def open_jsonl(path: Path, encoding: str) -> Table:
     f = path.open("r", encoding=encoding, newline="", errors="strict")
     lines = Lines(f, path, encoding)
     hint: list[str | None] = [None]
-    try:
-        gen = _jsonl_batches(path, lines, hint)
-        first = next(gen, None)
-    except BaseException:
-        f.close()
-        raise
+    first, batches = peeked(lambda: _jsonl_batches(path, lines, hint), f.close)
     cols = [] if first is None else first.frame.columns[:-1]
-
-    def batches() -> Iterator[RawBatch]:
-        try:
-            if first is not None:
-                yield first
-                yield from gen
-        finally:
-            f.close()
-
-    return Table(path, "jsonl", encoding, None, list(cols), batches(), close=f.close,
+    return Table(path, "jsonl", encoding, None, list(cols), batches, close=f.close,
                  hint=hint[0])  # fmt: skip
 
 

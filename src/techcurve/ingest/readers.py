@@ -79,6 +79,29 @@ class Table:
 # -- helpers -----------------------------------------------------------------------
 
 
+def peeked(
+    make: Callable[[], Iterator[RawBatch]], close: Callable[[], None]
+) -> tuple[RawBatch | None, Iterator[RawBatch]]:
+    """The first batch of ``make()`` (for the file's columns) and every batch, the first
+    included; ``close`` runs when the batches end or the first cannot be read."""
+    try:
+        gen = make()
+        first = next(gen, None)
+    except BaseException:
+        close()
+        raise
+
+    def batches() -> Iterator[RawBatch]:
+        try:
+            if first is not None:
+                yield first
+                yield from gen
+        finally:
+            close()
+
+    return first, batches()
+
+
 def raw_frame(columns: list[str], rows: list[list[str | None]], numbers: list[int]) -> pl.DataFrame:
     data: dict[str, Any] = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
     data[ROW_COL] = numbers

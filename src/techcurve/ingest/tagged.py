@@ -40,7 +40,7 @@ from techcurve.errors import IngestError
 from techcurve.ingest import readers
 from techcurve.ingest.base import Reject
 from techcurve.ingest.jsonfiles import json_batch
-from techcurve.ingest.readers import SHOWN_CHARS, Lines, RawBatch, Table
+from techcurve.ingest.readers import SHOWN_CHARS, Lines, RawBatch, Table, peeked
 from techcurve.text import t
 
 BIB_COLUMNS = ("_kind", "_title", "_abstract", "_keywords", "_date", "_venue",
@@ -448,23 +448,9 @@ def open_tagged(path: Path, encoding: str, fmt: str) -> Table:
         raise IngestError.of("ingest.no_tagged_reader", format=fmt, path=str(path))
     f = path.open("r", encoding=encoding, newline="", errors="strict")
     lines = Lines(f, path, encoding)
-    try:
-        gen = _batches(path, lines, fmt)
-        first = next(gen, None)
-    except BaseException:
-        f.close()
-        raise
+    first, batches = peeked(lambda: _batches(path, lines, fmt), f.close)
     cols = list(dict.fromkeys([*(first.frame.columns[:-1] if first else []), *BIB_COLUMNS]))
-
-    def batches() -> Iterator[RawBatch]:
-        try:
-            if first is not None:
-                yield first
-                yield from gen
-        finally:
-            f.close()
-
-    return Table(path, fmt, encoding, None, cols, batches(), close=f.close, labels=LABELS[fmt])
+    return Table(path, fmt, encoding, None, cols, batches, close=f.close, labels=LABELS[fmt])
 
 
 def _batches(path: Path, lines: Lines, fmt: str) -> Iterator[RawBatch]:
