@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from techcurve.datatypes import Phase, YearsBand
-from techcurve.errors import AssessError, ReportError
+from techcurve.errors import AssessError
+from techcurve.pipeline.stages import require_assessments
 from techcurve.render.curve.uncertainty import phase_probabilities
 from techcurve.report.provenance import source_display_name
 from techcurve.report.reasons import Lookups, lookups, reason_sentences
@@ -226,8 +227,7 @@ def explain(
     in ``lang`` (zh or en)."""
     lg = check_lang(lang)
     with Store.open(db, read_only=True) as st:
-        if not stored.has_assessments(st):
-            raise ReportError.of("pipeline.no_assessments", db=db)
+        require_assessments(st, db)
         rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
         if rows is None:
             close = stored.similar_subfield_ids(st, subfield_id)

@@ -33,6 +33,7 @@ from techcurve.errors import AssessError, ReportError, StoreError
 from techcurve.indicators import IndicatorsResult, compute_indicators
 from techcurve.match import MatchResult, match_store
 from techcurve.store import DEFAULT_DB, Meta, Store, init_store
+from techcurve.store.assessments import has_assessments
 from techcurve.store.indicators import has_subfields
 from techcurve.taxonomy import Taxonomy, load_taxonomy
 
@@ -193,8 +194,9 @@ def assess(
         return frame
 
 
-def _require_assessments(st: Store, db: PathLike) -> None:
-    if not st.has_table("assessments") or st.count("assessments") == 0:
+def require_assessments(st: Store, db: PathLike) -> None:
+    """A :class:`ReportError` when the store holds no assessment (for the outputs)."""
+    if not has_assessments(st):
         raise ReportError.of("pipeline.no_assessments", db=db)
 
 
@@ -216,7 +218,7 @@ def curve(
     from techcurve.report.provenance import source_line
 
     with Store.open(db, read_only=True) as st:
-        _require_assessments(st, db)
+        require_assessments(st, db)
         return curve_from_store(
             st,
             [Path(p) for p in out_paths],
@@ -234,7 +236,7 @@ def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None =
     from techcurve.store import Meta
 
     with Store.open(db, read_only=True) as st:
-        _require_assessments(st, db)
+        require_assessments(st, db)
         as_of = st.get_meta(Meta.AS_OF)
         return build_report(st, Path(out), lang=lang, as_of=as_of, title=title)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from techcurve.errors import ReportError
+from techcurve.store.assessments import has_assessments, subfields
 from techcurve.store.core import Store
 from techcurve.store.meta import Meta
 from techcurve.store.provenance import latest_evidence
@@ -40,21 +41,11 @@ class AssessmentFacts:
     params: str | None  # the model's parameters as JSON
 
 
-def has_assessments(store: Store) -> bool:
-    """Whether the store holds at least one assessment."""
-    return store.has_table("assessments") and store.count("assessments") > 0
-
-
 def assessments(store: Store) -> pl.DataFrame:
     """The ``assessments`` table (every model); :class:`ReportError` when there is none."""
     if not has_assessments(store):
         raise ReportError.of("store.no_assessments", path=store.path)
     return store.table("assessments")
-
-
-def subfields(store: Store) -> pl.DataFrame:
-    """The taxonomy's sub-fields: ids, domains, names and queries."""
-    return store.table("subfields")
 
 
 def domains(store: Store) -> pl.DataFrame:
