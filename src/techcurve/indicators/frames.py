@@ -52,6 +52,23 @@ FIN_AMOUNTS = {
     "fin_amount_low_cny": "amount_low_cny",
     "fin_amount_high_cny": "amount_high_cny",
 }
+
+
+def disclosed_amounts() -> list[pl.Expr]:
+    """Each :data:`FIN_AMOUNTS` column as its sum where some event disclosed an amount
+    (``<column>_n`` > 0), 0 where there were no events, else null (never 0 for
+    undisclosed)."""
+    return [
+        pl.when(pl.col(a + "_n").fill_null(0) > 0)
+        .then(pl.col(a))
+        .when(pl.col("fin_events") == 0)
+        .then(pl.lit(0.0))
+        .otherwise(None)
+        .alias(a)
+        for a in FIN_AMOUNTS
+    ]
+
+
 #: record kind → the yearly count column
 _KIND_COLUMNS = (
     ("patent", "patents"),
@@ -193,17 +210,7 @@ def _yearly_counts(ev: Evidence) -> pl.DataFrame:
             + pl.col("fin_events_c").fill_null(0.0).round(0).cast(pl.Int64)
         ).alias("fin_undisclosed"),
     )
-    base = base.with_columns(
-        *(
-            pl.when(pl.col(a + "_n").fill_null(0) > 0)
-            .then(pl.col(a))
-            .when(pl.col("fin_events") == 0)
-            .then(pl.lit(0.0))
-            .otherwise(None)
-            .alias(a)
-            for a in FIN_AMOUNTS
-        )
-    ).sort("subfield_id", "year")
+    base = base.with_columns(disclosed_amounts()).sort("subfield_id", "year")
     return base.with_columns(
         *(
             pl.col(c).cum_sum().over("subfield_id").alias(c + "_cum")

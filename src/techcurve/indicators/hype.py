@@ -27,6 +27,7 @@ from __future__ import annotations
 import polars as pl
 
 from techcurve.indicators.sources import ROLES
+from techcurve.store.indicators import SUMMARY_COLUMNS
 
 #: matched items a source needs before its series shape (peak, growth) is read
 MIN_MATCHES = 5
@@ -35,14 +36,18 @@ MIN_MATCHES = 5
 SMOOTH_YEARS = 2
 #: growth is capped here (a share two years ago near zero makes any ratio huge)
 MAX_GROWTH = 10.0
+#: the summary's hype columns, typed as the store defines them
 HYPE_SUMMARY_COLUMNS: dict[str, pl.DataType] = {
-    "subfield_id": pl.Utf8(),
-    "hype_level": pl.Float64(),
-    "hype_vs_peak": pl.Float64(),
-    "hype_peak_year": pl.Int32(),
-    "hype_growth": pl.Float64(),
-    "hype_sources": pl.Int64(),
-    "hype_latest_year": pl.Int32(),
+    c: SUMMARY_COLUMNS[c]
+    for c in (
+        "subfield_id",
+        "hype_level",
+        "hype_vs_peak",
+        "hype_peak_year",
+        "hype_growth",
+        "hype_sources",
+        "hype_latest_year",
+    )
 }
 
 

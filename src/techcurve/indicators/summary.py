@@ -54,7 +54,7 @@ from typing import cast
 
 import polars as pl
 
-from techcurve.indicators.frames import FIN_AMOUNTS, Evidence, YearTable
+from techcurve.indicators.frames import FIN_AMOUNTS, Evidence, YearTable, disclosed_amounts
 from techcurve.indicators.hype import hype_summary
 from techcurve.indicators.params import IndicatorParams
 from techcurve.indicators.series import SERIES, last_complete_year, mean_growth, volume_coverage_end
@@ -123,17 +123,7 @@ def _totals(table: YearTable) -> pl.DataFrame:
         *(pl.col(a + "_n").fill_null(0).sum().alias(a + "_n") for a in FIN_AMOUNTS),
         pl.col("fin_undisclosed").sum().alias("fin_undisclosed"),
     )
-    return totals.join(disclosed, on="subfield_id", how="left").with_columns(
-        *(
-            pl.when(pl.col(a + "_n") > 0)
-            .then(pl.col(a))
-            .when(pl.col("fin_events") == 0)
-            .then(pl.lit(0.0))
-            .otherwise(None)
-            .alias(a)
-            for a in FIN_AMOUNTS
-        )
-    )
+    return totals.join(disclosed, on="subfield_id", how="left").with_columns(disclosed_amounts())
 
 
 def _birth(ev: Evidence, p: IndicatorParams) -> pl.DataFrame:
