@@ -17,6 +17,18 @@ from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError
 from techcurve.text import Lang, t
 
+#: the options backtest and assess-labelled share
+CERTAIN_ONLY = click.option(
+    "--certain-only", is_flag=True, help="Leave out labels marked uncertain."
+)
+LABEL_MAP = click.option(
+    "--map",
+    "label_map",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A CSV or YAML file mapping technology names in the labels to sub-field ids.",
+)
+
 
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.0%}"
@@ -158,7 +170,7 @@ def _print_result(res: BacktestResult, title: str, lang: Lang = "en") -> None:
     help="Model(s) to score beside the majority and age-only baselines (models fitted on "
     "labels are scored on rows they never saw).",
 )
-@click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
+@CERTAIN_ONLY
 @click.option(
     "--transfer",
     is_flag=True,
@@ -184,13 +196,7 @@ def _print_result(res: BacktestResult, title: str, lang: Lang = "en") -> None:
     type=int,
     help="Temporal split: fit on labels dated up to this year, score the later ones.",
 )
-@click.option(
-    "--map",
-    "label_map",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="A CSV or YAML file mapping technology names in the labels to sub-field ids.",
-)
+@LABEL_MAP
 @click.option(
     "--strict",
     is_flag=True,
@@ -279,14 +285,8 @@ def backtest(
     type=click.Path(dir_okay=False),
     help="A ThoughtWorks Radar JSON file whose rings are labels to learn from.",
 )
-@click.option("--certain-only", is_flag=True, help="Leave out labels marked uncertain.")
-@click.option(
-    "--map",
-    "label_map",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="A CSV or YAML file mapping technology names in the labels to sub-field ids.",
-)
+@CERTAIN_ONLY
+@LABEL_MAP
 @click.option(
     "--skip-unknown",
     is_flag=True,
