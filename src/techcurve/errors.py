@@ -117,7 +117,7 @@ class TaxonomyError(TechcurveError):
     """The taxonomy file is malformed."""
 
     exit_code = 3
-    _where = ("path", "subfield", "line")
+    _where: ClassVar[tuple[str, ...]] = ("path", "subfield", "line")
 
     def __init__(
         self,
@@ -154,7 +154,7 @@ class TaxonomyError(TechcurveError):
 class QueryError(TaxonomyError):
     """A boolean query does not parse; ``column`` is 1-based."""
 
-    _where = ("path", "subfield", "line", "query", "column")
+    _where: ClassVar[tuple[str, ...]] = ("path", "subfield", "line", "query", "column")
 
     def __init__(
         self,
@@ -188,7 +188,7 @@ class IngestError(TechcurveError):
     """An input file cannot be read (missing, wrong columns, undecodable)."""
 
     exit_code = 4
-    _where = ("path", "row", "column")
+    _where: ClassVar[tuple[str, ...]] = ("path", "row", "column")
 
     def __init__(
         self,

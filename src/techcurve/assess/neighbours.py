@@ -412,7 +412,7 @@ class NeighbourModel(StageModel):
         present = sum(v is not None for v in raw)
         if present < self.min_features:
             missing = [f for f, v in zip(self.features_, raw, strict=True) if v is None]
-            values = {
+            values: dict[str, ReasonValue] = {
                 "present": present,
                 "total": len(raw),
                 "missing": ", ".join(missing),

@@ -311,8 +311,9 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise TaxonomyError.of("taxonomy.file.not_utf8", path=name, line=line) from None
+        raise TaxonomyError.of(
+            "taxonomy.file.not_utf8", path=name, line=data[: e.start].count(b"\n") + 1
+        ) from None
     try:
         root = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as e:
