@@ -7,6 +7,8 @@ attributes so that callers (and tests) can inspect them.
 ::
 
     TechcurveError
+    ├── ChoiceError       a value is none of a closed set (phase, band, kind, language);
+    │                     also a ValueError, for callers that parse and catch that
     ├── ConfigError       a settings/config file or option is wrong
     ├── TaxonomyError     the taxonomy file is malformed (file, sub-field, line)
     │   └── QueryError    a sub-field query does not parse (position, expected)
@@ -105,6 +107,13 @@ class TechcurveError(Exception):
         if self.key is None:
             return str(self)
         return self.text(lang)
+
+
+class ChoiceError(TechcurveError, ValueError):
+    """A value is none of a closed set (a phase, a years-to-plateau band, an evidence kind,
+    a language); a :class:`ValueError` too, so code that parses values may catch that."""
+
+    exit_code = 2
 
 
 class ConfigError(TechcurveError):

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from techcurve.datatypes import Phase, YearsBand
+from techcurve.datatypes import Phase, YearsBand, check_lang
 from techcurve.errors import AssessError
 from techcurve.pipeline.stages import require_assessments
 from techcurve.render.curve.uncertainty import phase_probabilities
@@ -25,7 +25,7 @@ from techcurve.report.reasons import Lookups, lookups, reason_sentences
 from techcurve.store import Store
 from techcurve.store import assessments as stored
 from techcurve.store.provenance import RecordRef
-from techcurve.text import Lang, check_lang, t
+from techcurve.text import Lang, t
 
 PathLike = str | Path
 
