@@ -326,8 +326,8 @@ def assess_labelled(
             strict=not skip_unknown,
         )
     counts = frame.group_by("phase").len().sort("phase").rows()
-    none = t("assess.cli.insufficient", "en")
-    ctx.say(t("assess.cli.assessed", "en", counts=", ".join(f"{p or none} {n}" for p, n in counts)))
+    none = ctx.t("assess.cli.insufficient")
+    ctx.say(ctx.t("assess.cli.assessed", counts=", ".join(f"{p or none} {n}" for p, n in counts)))
     ctx.emit(frame.to_dicts())
 
 
