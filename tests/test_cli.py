@@ -474,7 +474,9 @@ def test_errors_name_the_command_that_makes_what_the_store_lacks(
     def bad_file(*args: object, **kwargs: object) -> None:
         raise IngestError("file does not exist", path="x.csv")
 
-    monkeypatch.setattr(pipeline, "ingest", bad_file)  # not something a stage makes
+    # not something a stage makes (`ingest` calls ingest_and_match, which ingests alone
+    # without --taxonomy)
+    monkeypatch.setattr(pipeline, "ingest_and_match", bad_file)
     res = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.duckdb"), "ingest", "x.csv"])
     assert error_line(res.exception, "en") == "error: x.csv: file does not exist"
 

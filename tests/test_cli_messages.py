@@ -20,6 +20,7 @@ import pytest
 from techcurve.cli.app import _main
 from techcurve.cli.common import SaidLogs
 from techcurve.errors import (
+    AssessError,
     IngestError,
     Phrase,
     QueryError,
@@ -101,6 +102,40 @@ def test_library_errors_name_no_command(tmp_path: Path) -> None:
     with pytest.raises(TaxonomyError) as bad:
         load_taxonomy().subfield("nope")
     assert "`techcurve" not in str(bad.value)
+
+
+def test_errors_of_analyst_files_say_themselves_in_chinese(tmp_path: Path) -> None:
+    """Models, overrides and parsed values: the same error in English and, whole, in Chinese."""
+    from techcurve.assess.overrides import load_overrides
+    from techcurve.assess.registry import make_model
+
+    with pytest.raises(AssessError) as unknown:
+        make_model("magic")
+    assert unknown.value.message("zh") == (
+        "未知模型 'magic'（可选：snapshot, timeseries）；"
+        "需用标注拟合的模型：neighbours, learnt（由标注评估全部子领域）"
+    )
+    path = tmp_path / "o.yaml"
+    path.write_text(
+        "overrides:\n  - id: ar\n    phase: hype\n    who: A\n    when: 2022-01-01\n    why: x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AssessError) as phase:
+        load_overrides(path, known_ids={"ar"})
+    assert (phase.value.line, phase.value.field) == (3, "phase")  # type: ignore[attr-defined]
+    assert phase.value.message("zh") == (
+        f"{path}:3：第 1 条覆盖（ar），字段 'phase'：未知的阶段 'hype'（应为以下之一："
+        "trigger (技术萌芽期), peak (期望膨胀期), trough (泡沫破裂低谷期), slope (稳步爬升复苏期), "
+        "plateau (生产成熟期)）"
+    )
+    with pytest.raises(AssessError) as unknown_id:
+        load_overrides(path, known_ids={"arx"})
+    assert str(unknown_id.value) == (
+        f"{path}:2: override #1 (ar), field 'id': unknown sub-field id 'ar' (did you mean: arx?)"
+    )
+    assert unknown_id.value.message("zh") == (
+        f"{path}:2：第 1 条覆盖（ar），字段 'id'：未知的子领域 ID 'ar'（是否指：arx？）"
+    )
 
 
 # -- what the CLI prints, in Chinese --------------------------------------------------------

@@ -138,3 +138,26 @@ def test_cli_ingest_with_a_taxonomy_also_matches(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "no new records: nothing to match" in res.output
     with Store.open(db, read_only=True) as st:
         assert st.sql("SELECT count(*) FROM matches").item() == out["match"]["links"]
+
+
+def test_ingest_and_match_is_one_library_call(tmp_path: Path) -> None:
+    from techcurve import pipeline
+
+    csv = _csv(tmp_path / "a.csv", list(range(30)), seed=6)
+    db, plain = init_store(tmp_path / "tc.duckdb"), init_store(tmp_path / "plain.duckdb")
+    args = {"kind": "auto", "profile": "generic", "as_of": AS_OF}
+    dry = pipeline.ingest_and_match(db, [csv], taxonomy=DEFAULT_TAXONOMY, dry_run=True, **args)
+    assert ([s.stored for s in dry.ingest], dry.match) == ([30], None)
+    both = pipeline.ingest_and_match(db, [csv], taxonomy=DEFAULT_TAXONOMY, **args)
+    assert isinstance(both, pipeline.IngestMatchResult)
+    assert [(s.rows_read, s.stored, s.rejected) for s in both.ingest] == [(31, 30, 1)]
+    assert both.match is not None
+    assert (both.match.records, both.match.rematched_records) == (30, 0)
+    again = pipeline.ingest_and_match(db, [csv], taxonomy=DEFAULT_TAXONOMY, **args)
+    assert ([s.duplicates for s in again.ingest], again.match) == ([30], None)
+    alone = pipeline.ingest_and_match(plain, [csv], taxonomy=None, **args)
+    assert ([s.stored for s in alone.ingest], alone.match) == ([30], None)
+    matched = pipeline.match(plain, taxonomy=DEFAULT_TAXONOMY)
+    assert matched.links == both.match.links
+    with Store.open(db, read_only=True) as a, Store.open(plain, read_only=True) as b:
+        assert _state(a)["links"] == _state(b)["links"]

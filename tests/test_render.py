@@ -175,8 +175,19 @@ def test_nothing_to_draw_is_an_error() -> None:
     a = a.with_columns(
         pl.lit(None, pl.Float64).alias("position"), pl.lit("insufficient").alias("status")
     )
-    with pytest.raises(ReportError, match="techcurve assess"):
+    with pytest.raises(ReportError) as nothing:
         draw_curve(a, s, d)
+    # the library names no command (the CLI adds "check `techcurve assess`": cli/failures.py)
+    assert str(nothing.value) == (
+        "no sub-field has a curve position to draw (3 assessed as insufficient)"
+    )
+    assert nothing.value.message("zh") == "没有任何子领域有可绘制的曲线位置（3 个评估为证据不足）"
+    with pytest.raises(ReportError) as empty:
+        draw_curve(a.clear(), s, d)
+    assert (str(empty.value), empty.value.message("zh")) == (
+        "no assessments to draw",
+        "没有可绘制的评估",
+    )
 
 
 # -- label layout --------------------------------------------------------------------

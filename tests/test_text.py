@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from techcurve.text import LANGS, catalogue, check_lang, fields, t
+from techcurve.datatypes import check_lang
+from techcurve.errors import ChoiceError
+from techcurve.text import LANGS, catalogue, fields, t
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "techcurve"
 
@@ -46,15 +48,27 @@ def test_chinese_texts_hold_no_english_sentence() -> None:
     assert not english, "\n".join(english)
 
 
+#: the calls whose first argument is a catalogue key: ``t(key, lang)``, ``phrase(key)``,
+#: ``Phrase(key)`` and an error's ``XError.of(key)``
+_KEYED_CALLS = ("t", "phrase", "Phrase", "of")
+
+
+def _called(func: ast.expr) -> str:
+    """The name a call is made through: ``t`` for ``t(…)``, ``of`` for ``X.of(…)``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
 def _keys_used_in_code() -> set[tuple[str, str]]:
-    """Every literal key passed to ``t(...)`` in the package, with its file."""
+    """Every literal key passed to ``t(...)``, ``phrase(...)``, ``Phrase(...)`` or
+    ``XError.of(...)`` in the package, with its file."""
     used = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "t"
+                and _called(node.func) in _KEYED_CALLS
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
@@ -74,5 +88,79 @@ def test_lookup_fills_fields_and_names_a_missing_key() -> None:
     with pytest.raises(KeyError, match="no 'en' text for 'common.nothing'"):
         t("common.nothing", "en")
     assert check_lang("en") == "en"
-    with pytest.raises(ValueError, match="unknown language 'fr'"):
+    with pytest.raises(ChoiceError, match=r"^unknown language 'fr' \(expected one of: zh, en\)$"):
         check_lang("fr")
+    with pytest.raises(ChoiceError) as error:
+        check_lang("fr")
+    assert error.value.message("zh") == "未知的语言 'fr'（应为以下之一：zh, en）"
+    assert isinstance(error.value, ValueError)
+
+
+#: Exceptions that may be raised with a plain English message, each with why: they never
+#: reach a user as a sentence of techcurve (Python's own protocols, broken invariants,
+#: bugs of the package, or a reason written to a rejects file, English by design).
+_PLAIN_MESSAGES_ALLOWED: dict[tuple[str, str], str] = {
+    ("__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
+    ("pipeline/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
+    ("assess/_base.py", "TypeError"): "json.dumps' default hook: Python's protocol",
+    ("assess/_base.py", "ValueError"): "needing() called with an unknown need: a bug",
+    ("ingest/fastcsv.py", "RuntimeError"): "the fast CSV path broke its own plan: a bug",
+    ("ingest/tagged.py", "ValueError"): "caught; becomes a rejects-file reason",
+    ("match/fastmatch.py", "ValueError"): "an internal kernel's precondition",
+    ("normalize/fastnorm.py", "ValueError"): "an internal kernel's precondition",
+    ("text/__init__.py", "ConstructorError"): "the catalogue itself is broken: a bug",
+    ("text/__init__.py", "KeyError"): "a key missing from the catalogue: a bug",
+    ("text/__init__.py", "ValueError"): "a key in two catalogue files: a bug",
+}
+#: raised anywhere with a plain message: a broken invariant, never a user's mistake
+_PLAIN_ANYWHERE = ("AssertionError", "NotImplementedError")
+
+
+def _english_in(node: ast.expr) -> bool:
+    """Whether ``node`` holds an English literal: a string or f-string, or a catalogue
+    text fixed to English (``t(key, "en")``); a catalogue key is not one."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Call) and _called(node.func) in _KEYED_CALLS:
+        rest = [*node.args[1:], *(k.value for k in node.keywords)]
+        if _called(node.func) == "t" and len(node.args) > 1:
+            lang = node.args[1]
+            if isinstance(lang, ast.Constant) and lang.value == "en":
+                return True
+            rest = [*node.args[2:], *(k.value for k in node.keywords)]
+        return any(_english_in(a) for a in rest)
+    return any(_english_in(c) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
+
+
+def _plain_messages() -> list[tuple[str, str, int]]:
+    """Every exception made with an English message: (file, exception, line)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _called(node.func)
+            if not name.endswith(("Error", "Exception", "BadParameter")):
+                continue
+            # the message: positional, or ``message=`` (other keywords say where: a path,
+            # an option's name)
+            said = [*node.args, *(k.value for k in node.keywords if k.arg == "message")]
+            if any(_english_in(a) for a in said):
+                found.append((str(path.relative_to(PACKAGE)), name, node.lineno))
+    return found
+
+
+def test_errors_take_their_message_from_the_catalogue() -> None:
+    """An error says a catalogue text (``XError.of(key, …)``), never an English literal,
+    so it reads in zh and en; the exceptions to this are named, each with why."""
+    found = _plain_messages()
+    plain = [
+        f"{f}:{line}: {name}"
+        for f, name, line in found
+        if name not in _PLAIN_ANYWHERE and (f, name) not in _PLAIN_MESSAGES_ALLOWED
+    ]
+    assert not plain, "errors made from an English literal:\n" + "\n".join(plain)
+    stale = set(_PLAIN_MESSAGES_ALLOWED) - {(f, name) for f, name, _ in found}
+    assert not stale, f"allowed but no longer raised: {sorted(stale)}"

@@ -30,7 +30,7 @@ from techcurve.version import __version__
 # Imported when first used (PEP 562), so that importing the package loads no polars:
 # the console script sets polars' allocator settings before anything loads it.
 _WHERE = {
-    "AssessError": ".errors", "ConfigError": ".errors", "IngestError": ".errors",
+    "AssessError": ".errors", "ChoiceError": ".errors", "ConfigError": ".errors", "IngestError": ".errors",
     "QueryError": ".errors", "ReportError": ".errors", "StoreError": ".errors",
     "TaxonomyError": ".errors", "TechcurveError": ".errors",
     "Assessment": ".datatypes", "EvidenceKind": ".datatypes", "Phase": ".datatypes",
@@ -57,6 +57,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AssessError",
     "Assessment",
+    "ChoiceError",
     "ConfigError",
     "EvidenceKind",
     "IngestError",

@@ -11,9 +11,22 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
-from techcurve.text import Lang, t
+from techcurve.errors import ChoiceError
+from techcurve.text import LANGS, Lang, t
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` as a :data:`~techcurve.text.Lang`, or a :class:`ChoiceError` naming the
+    languages there are.
+
+    >>> check_lang("zh")
+    'zh'
+    """
+    if lang not in LANGS:
+        raise ChoiceError.of("errors.unknown_lang", value=lang, allowed=", ".join(LANGS))
+    return cast(Lang, lang)
 
 
 class EvidenceKind(StrEnum):
@@ -31,9 +44,7 @@ class EvidenceKind(StrEnum):
             return cls(value.strip().lower())
         except ValueError:
             allowed = ", ".join(k.value for k in cls)
-            raise ValueError(
-                f"unknown evidence kind {value!r} (expected one of: {allowed})"
-            ) from None
+            raise ChoiceError.of("errors.unknown_kind", value=value, allowed=allowed) from None
 
 
 RECORD_KINDS = (
@@ -89,7 +100,7 @@ class Phase(StrEnum):
             if v.lower() in (p.value, p.en.lower()) or v == p.zh:
                 return p
         allowed = ", ".join(f"{p.value} ({p.zh})" for p in cls)
-        raise ValueError(f"unknown phase {value!r} (expected one of: {allowed})")
+        raise ChoiceError.of("errors.unknown_phase", value=value, allowed=allowed)
 
 
 # Positions along the curve (x from 0 to 1) that belong to each phase. The render
@@ -129,7 +140,7 @@ class YearsBand(StrEnum):
             if v == b.value:
                 return b
         allowed = ", ".join(b.value for b in cls)
-        raise ValueError(f"unknown years-to-plateau band {value!r} (expected one of: {allowed})")
+        raise ChoiceError.of("errors.unknown_band", value=value, allowed=allowed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ attributes so that callers (and tests) can inspect them.
 ::
 
     TechcurveError
+    ├── ChoiceError       a value is none of a closed set (phase, band, kind, language);
+    │                     also a ValueError, for callers that parse and catch that
     ├── ConfigError       a settings/config file or option is wrong
     ├── TaxonomyError     the taxonomy file is malformed (file, sub-field, line)
     │   └── QueryError    a sub-field query does not parse (position, expected)
@@ -107,6 +109,13 @@ class TechcurveError(Exception):
         return self.text(lang)
 
 
+class ChoiceError(TechcurveError, ValueError):
+    """A value is none of a closed set (a phase, a years-to-plateau band, an evidence kind,
+    a language); a :class:`ValueError` too, so code that parses values may catch that."""
+
+    exit_code = 2
+
+
 class ConfigError(TechcurveError):
     """A configuration file or option holds a value techcurve cannot use."""
 
@@ -117,7 +126,7 @@ class TaxonomyError(TechcurveError):
     """The taxonomy file is malformed."""
 
     exit_code = 3
-    _where = ("path", "subfield", "line")
+    _where: ClassVar[tuple[str, ...]] = ("path", "subfield", "line")
 
     def __init__(
         self,
@@ -154,7 +163,7 @@ class TaxonomyError(TechcurveError):
 class QueryError(TaxonomyError):
     """A boolean query does not parse; ``column`` is 1-based."""
 
-    _where = ("path", "subfield", "line", "query", "column")
+    _where: ClassVar[tuple[str, ...]] = ("path", "subfield", "line", "query", "column")
 
     def __init__(
         self,
@@ -188,7 +197,7 @@ class IngestError(TechcurveError):
     """An input file cannot be read (missing, wrong columns, undecodable)."""
 
     exit_code = 4
-    _where = ("path", "row", "column")
+    _where: ClassVar[tuple[str, ...]] = ("path", "row", "column")
 
     def __init__(
         self,

@@ -36,8 +36,7 @@ from techcurve.assess.label_names import (
 )
 from techcurve.assess.phase_names import parse_phase
 from techcurve.datatypes import Phase, YearsBand
-from techcurve.errors import AssessError
-from techcurve.text import t
+from techcurve.errors import AssessError, phrase
 
 LABEL_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.Int64(),
@@ -106,8 +105,8 @@ def _label_row(rec: dict[str, str | None], line: int, p: Path, tech_col: str) ->
     """One labels CSV line as a row of :data:`LABEL_SCHEMA`."""
 
     def bad(col: str, key: str, **values: Any) -> AssessError:
-        where = t("assess.labels.where", "en", path=p, line=line, column=col)
-        return AssessError(where + t(key, "en", **values))
+        where = phrase("assess.labels.where", path=str(p), line=line, column=col)
+        return AssessError.of("assess.labels.at", where=where, message=phrase(key, **values))
 
     tech = (rec.get(tech_col) or "").strip()
     if not tech:

@@ -133,6 +133,21 @@ class ResolvedLabels:
         return t(key, lang, n=n, listed=listed + ("; …" if n > 10 else ""))
 
 
+class UnknownTechnologiesError(AssessError):
+    """Label rows name technologies that are no sub-field (``resolved.unknown``); the
+    message lists them with the closest known names, in either language."""
+
+    def __init__(self, resolved: ResolvedLabels) -> None:
+        self.resolved = resolved
+        super().__init__(resolved.unknown_text("en"))
+
+    def text(self, lang: Lang) -> str:
+        return self.resolved.unknown_text(lang)
+
+    def message(self, lang: Lang) -> str:
+        return self.text(lang)
+
+
 def load_label_map(path: str | Path) -> dict[str, str]:
     """Read a map file: name → sub-field id (or a sub-field's name).
 
@@ -235,7 +250,7 @@ def resolve_labels(
     res = resolve_label_names(labels, subfields, mapping)
     if res.unknown:
         if strict:
-            raise AssessError(res.unknown_text())
+            raise UnknownTechnologiesError(res)
         log.warning("%s", res.unknown_text())
     return res.labels
 

@@ -68,8 +68,7 @@ from techcurve.assess._base import (
     to_date,
 )
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, ReasonValue, YearsBand
-from techcurve.errors import AssessError
-from techcurve.text import t
+from techcurve.errors import AssessError, phrase
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +295,7 @@ class NeighbourModel(StageModel):
         feats = [self.features] if isinstance(self.features, str) else list(self.features)
         unknown = [f for f in feats if f not in FEATURES]
         if unknown or not feats:
-            given = ", ".join(unknown) or t("assess.neighbours.none_given", "en")
+            given = ", ".join(unknown) or phrase("assess.neighbours.none_given")
             raise AssessError.of(
                 "assess.neighbours.unknown_features", given=given, allowed=", ".join(FEATURES)
             )
@@ -412,7 +411,7 @@ class NeighbourModel(StageModel):
         present = sum(v is not None for v in raw)
         if present < self.min_features:
             missing = [f for f, v in zip(self.features_, raw, strict=True) if v is None]
-            values = {
+            values: dict[str, ReasonValue] = {
                 "present": present,
                 "total": len(raw),
                 "missing": ", ".join(missing),

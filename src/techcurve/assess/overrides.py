@@ -21,15 +21,15 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 import yaml
 
 from techcurve.assess._base import phase_middle, phase_range
 from techcurve.datatypes import Phase, YearsBand
-from techcurve.errors import AssessError
-from techcurve.text import t
+from techcurve.errors import AssessError, phrase
+from techcurve.text import Lang, t
 
 ALLOWED_KEYS = ("id", "phase", "position", "years", "who", "when", "why")
 
@@ -62,30 +62,57 @@ class Override:
     line: int | None = None
 
 
-def _error(
-    message: str,
-    *,
-    path: str,
-    line: int | None = None,
-    entry: int | None = None,
-    field: str | None = None,
-    subfield: str | None = None,
-) -> AssessError:
-    where = path + (f":{line}" if line else "")
-    ctx = []
-    if entry is not None:
-        which = t("assess.overrides.entry", "en", entry=entry)
-        ctx.append(which + (f" ({subfield})" if subfield else ""))
-    if field is not None:
-        ctx.append(t("assess.overrides.field", "en", field=field))
-    err = AssessError(f"{where}: " + (", ".join(ctx) + ": " if ctx else "") + message)
-    # Context for callers and tests, as the other techcurve errors carry it.
-    err.path = path  # type: ignore[attr-defined]
-    err.line = line  # type: ignore[attr-defined]
-    err.entry = entry  # type: ignore[attr-defined]
-    err.field = field  # type: ignore[attr-defined]
-    err.subfield = subfield  # type: ignore[attr-defined]
-    return err
+class OverrideError(AssessError):
+    """An overrides file holds something techcurve cannot use; names the file, the line,
+    the entry (1-based), the field and the sub-field, as attributes and in the message."""
+
+    _where: ClassVar[tuple[str, ...]] = ("path", "line", "entry", "field", "subfield")
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        entry: int | None = None,
+        field: str | None = None,
+        subfield: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.entry = entry
+        self.field = field
+        self.subfield = subfield
+        super().__init__(self._placed(message, "en"))
+
+    def _placed(self, message: str, lang: Lang) -> str:
+        """``message`` after the file and line, the entry and the field it is about."""
+        parts = []
+        if self.entry is not None:
+            which = "entry_of" if self.subfield else "entry"
+            parts.append(
+                t("assess.overrides." + which, lang, entry=self.entry, subfield=self.subfield)
+            )
+        if self.field is not None:
+            parts.append(t("assess.overrides.field", lang, field=self.field))
+        if parts:
+            where = t("assess.overrides.part_sep", lang).join(parts)
+            message = t("errors.where", lang, where=where, message=message)
+        if self.path:
+            where = self.path + (f":{self.line}" if self.line else "")
+            message = t("errors.where", lang, where=where, message=message)
+        return message
+
+    def message(self, lang: Lang) -> str:
+        if self.key is None:
+            return str(self)
+        return self._placed(self.text(lang), lang)
+
+
+def _error(key: str, /, *, path: str, **fields: Any) -> OverrideError:
+    """The error of catalogue ``key``; ``line``, ``entry``, ``field`` and ``subfield``
+    (when given) say where, the other ``fields`` fill the text."""
+    return OverrideError.of(key, path=path, **fields)
 
 
 def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None) -> list[Override]:
@@ -112,18 +139,20 @@ def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise _error(
-            t("assess.overrides.bad_yaml", "en", problem=getattr(e, "problem", None) or e),
+            "assess.overrides.bad_yaml",
+            problem=getattr(e, "problem", None) or e,
             path=ps,
             line=mark.line + 1 if mark is not None else None,
         ) from None
     if data is None:
         return []
     if not isinstance(data, dict) or "overrides" not in data:
-        raise _error(t("assess.overrides.no_top_key", "en"), path=ps, line=1)
+        raise _error("assess.overrides.no_top_key", path=ps, line=1)
     extra = sorted(str(k) for k in data if k != "overrides")
     if extra:
         raise _error(
-            t("assess.overrides.extra_top_keys", "en", keys=", ".join(extra)),
+            "assess.overrides.extra_top_keys",
+            keys=", ".join(extra),
             path=ps,
             line=1,
         )
@@ -133,7 +162,7 @@ def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None
     seq_node = _value_node(root, "overrides")
     if not isinstance(entries, list):
         raise _error(
-            t("assess.overrides.not_list", "en"),
+            "assess.overrides.not_list",
             path=ps,
             line=_line(seq_node),
         )
@@ -147,7 +176,11 @@ def load_overrides(path: str | Path, *, known_ids: Collection[str] | None = None
         if ov.subfield_id in seen:
             j, jline = seen[ov.subfield_id]
             raise _error(
-                t("assess.overrides.twice", "en", id=ov.subfield_id, first=j, line=jline, i=i),
+                "assess.overrides.twice",
+                id=ov.subfield_id,
+                first=j,
+                first_line=jline,
+                i=i,
                 path=ps,
                 line=ov.line,
                 entry=i,
@@ -178,10 +211,11 @@ class _EntryError:
         self.node, self.i, self.path, self.sid = node, i, path, sid
         self.line = _line(node)
 
-    def __call__(self, field: str | None, key: str, **values: Any) -> AssessError:
+    def __call__(self, field: str | None, key: str, **values: Any) -> OverrideError:
         line = (_line(_value_node(self.node, field)) or self.line) if field else self.line
         return _error(
-            t(key, "en", **values),
+            key,
+            **values,
             path=self.path,
             line=line,
             entry=self.i,
@@ -198,7 +232,7 @@ def _parse_entry(
     known_ids: Collection[str] | None,
 ) -> Override:
     if not isinstance(entry, dict):
-        raise _error(t("assess.overrides.not_mapping", "en"), path=path, line=_line(node), entry=i)
+        raise _error("assess.overrides.not_mapping", path=path, line=_line(node), entry=i)
     raw_id = entry.get("id")
     sid = str(raw_id).strip() if raw_id is not None else ""
     err = _EntryError(node, i, path, sid)
@@ -214,7 +248,7 @@ def _parse_entry(
         raise err("id", "assess.overrides.missing_id")
     if known_ids is not None and sid not in known_ids:
         close = difflib.get_close_matches(sid, sorted(known_ids), n=3)
-        hint = t("assess.overrides.did_you_mean", "en", ids=", ".join(close)) if close else ""
+        hint = phrase("assess.overrides.did_you_mean", ids=", ".join(close)) if close else ""
         raise err("id", "assess.overrides.unknown_id", id=sid, hint=hint)
     phase, position = _entry_placement(entry, err)
     band: YearsBand | None = None
@@ -325,8 +359,12 @@ def apply_overrides(
         present = set(assessments["subfield_id"].to_list())
         for unused in by_id.values():
             if unused.subfield_id not in present:
-                where = f"{unused.path}:{unused.line}: " if unused.path else ""
-                raise AssessError(where + t("assess.overrides.unused", "en", id=unused.subfield_id))
+                raise OverrideError.of(
+                    "assess.overrides.unused",
+                    id=unused.subfield_id,
+                    path=unused.path,
+                    line=unused.line,
+                )
     rows = []
     for sid, m_phase, m_pos, m_band in assessments.select(
         "subfield_id", "phase", "position", "years_band"

@@ -39,7 +39,6 @@ from techcurve.errors import AssessError, QueryError
 from techcurve.match import match_frame
 from techcurve.normalize import normalize
 from techcurve.taxonomy.query import parse_query
-from techcurve.text import t
 
 RING_PHASES: dict[str, Phase] = {
     "assess": Phase.TRIGGER,
@@ -110,8 +109,9 @@ def read_radar(path: str | Path) -> pl.DataFrame:
         try:
             volume = int(b["volume"])
         except (TypeError, ValueError):
-            error = t("assess.radar.bad_volume", "en", path=p, n=i + 1, value=b["volume"])
-            raise AssessError(error) from None
+            raise AssessError.of(
+                "assess.radar.bad_volume", path=p, n=i + 1, value=b["volume"]
+            ) from None
         rows.append(
             {"name": str(b["name"]).strip(), "ring": ring, "volume": volume, "published": when}
         )

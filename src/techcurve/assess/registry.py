@@ -14,8 +14,7 @@ from techcurve.assess.learnt import LearntModel
 from techcurve.assess.neighbours import NeighbourModel
 from techcurve.assess.snapshot import SnapshotModel
 from techcurve.assess.timeseries import TimeSeriesModel
-from techcurve.errors import AssessError
-from techcurve.text import t
+from techcurve.errors import AssessError, phrase
 
 MODELS: dict[str, type[StageModel]] = {
     SnapshotModel.name: SnapshotModel,
@@ -25,20 +24,21 @@ MODELS: dict[str, type[StageModel]] = {
 }
 
 
-def _expected_models() -> str:
+def _unknown_model(model: str) -> AssessError:
+    """The error naming the models there are: the plain ones and those fitted on labels."""
     plain = [n for n, c in MODELS.items() if not c.requires_labels]
     learnt = [n for n, c in MODELS.items() if c.requires_labels]
-    text = t("assess.expected_models", "en", models=", ".join(plain))
-    if learnt:
-        text += t("assess.expected_learnt_models", "en", models=", ".join(learnt))
-    return text
+    fitted = phrase("assess.expected_learnt_models", models=", ".join(learnt)) if learnt else ""
+    return AssessError.of(
+        "assess.unknown_model", model=model, models=", ".join(plain), learnt=fitted
+    )
 
 
 def make_model(model: str, params: Mapping[str, Any] | None = None) -> StageModel:
     """A new, unfitted model by name with ``params`` (unknown names raise AssessError)."""
     cls = MODELS.get(model)
     if cls is None:
-        raise AssessError(t("assess.unknown_model", "en", model=model) + f" {_expected_models()}")
+        raise _unknown_model(model)
     params = dict(params or {})
     check_params(cls, params)
     return cls(**params)

@@ -9,7 +9,7 @@ from typing import Any
 from techcurve.assess._base import num
 from techcurve.assess.snapshot_settings import SnapshotSettings
 from techcurve.assess.snapshot_signals import Signals, Thresholds
-from techcurve.datatypes import Phrase, Reason
+from techcurve.datatypes import Phrase, Reason, ReasonValue
 
 _R = "reasons.snapshot."
 
@@ -34,7 +34,7 @@ def evidence_reasons(
     if s.attention is not None:
         out.append(_attention(s, row, cfg, th))
     if s.hype is not None:
-        values = {"hype": s.hype, "hot": cfg.hot_level}
+        values: dict[str, ReasonValue] = {"hype": s.hype, "hot": cfg.hot_level}
         out.append(Reason("hype", round(s.hype, 3), _R + "hype", values))
     if s.ratio is not None:
         out.append(_vs_peak(s, cfg))
@@ -53,7 +53,7 @@ def _patents(s: Signals, cfg: SnapshotSettings, th: Thresholds) -> Reason:
         band = Phrase(_R + "patent_band.middle", {"low": lo, "high": hi})
     else:
         band = Phrase(_R + "patent_band.bottom", {"share": cfg.patents_low_q, "low": lo})
-    values = {"patents": s.patents, "band": band}
+    values: dict[str, ReasonValue] = {"patents": s.patents, "band": band}
     return Reason("patents_cum", s.patents, _R + "patents_cum", values)
 
 

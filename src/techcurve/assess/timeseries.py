@@ -37,7 +37,7 @@ from techcurve.assess._base import (
     position_in,
     to_date,
 )
-from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
+from techcurve.datatypes import Assessment, Phase, Phrase, Reason, ReasonValue, YearsBand
 from techcurve.errors import AssessError
 
 INDICATORS_REQUIRED = ("subfield_id", "year")
@@ -445,7 +445,7 @@ class TimeSeriesModel(StageModel):
     def _missing_fits(self, sf: SFit | None, bf: BellFit | None) -> list[Reason]:
         missing: list[Reason] = []
         if sf is None:
-            values = {"min_years": self.min_years}
+            values: dict[str, ReasonValue] = {"min_years": self.min_years}
             missing.append(Reason("s_curve", None, _R + "no_s_curve", values))
         if bf is None:
             values = {"series": ", ".join(self.attention_series), "min_years": self.min_years}
@@ -521,7 +521,7 @@ class TimeSeriesModel(StageModel):
 
 
 def _bell_reason(bf: BellFit, ratio: float) -> Reason:
-    values = {
+    values: dict[str, ReasonValue] = {
         "series": bf.series,
         "mu": bf.mu,
         "sigma": bf.sigma,

@@ -14,7 +14,7 @@ from techcurve.assess.backtest import DEFAULT_SPLIT_YEAR, BacktestResult, Protoc
 from techcurve.assess.registry import MODELS
 from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
-from techcurve.errors import AssessError
+from techcurve.errors import AssessError, phrase
 from techcurve.text import Lang, t
 
 #: the options backtest and assess-labelled share
@@ -326,8 +326,8 @@ def assess_labelled(
             strict=not skip_unknown,
         )
     counts = frame.group_by("phase").len().sort("phase").rows()
-    none = t("assess.cli.insufficient", "en")
-    ctx.say(t("assess.cli.assessed", "en", counts=", ".join(f"{p or none} {n}" for p, n in counts)))
+    none = ctx.t("assess.cli.insufficient")
+    ctx.say(ctx.t("assess.cli.assessed", counts=", ".join(f"{p or none} {n}" for p, n in counts)))
     ctx.emit(frame.to_dicts())
 
 
@@ -354,8 +354,8 @@ def hint_command() -> Iterator[None]:
         as_of = getattr(e, "needs_as_of", None)
         if as_of is not None:
             command += f" --as-of {as_of}"
-        hint = t(f"assess.cli.hint.{needs}", "en", command=command)
-        raise AssessError(f"{e}: {hint}") from None
+        hint = phrase(f"assess.cli.hint.{needs}", command=command)
+        raise AssessError.of("assess.cli.with_hint", error=e, hint=hint) from None
 
 
 def register(cli: click.Group) -> None:

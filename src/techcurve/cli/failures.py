@@ -102,6 +102,8 @@ FIXES: dict[str, tuple[str, dict[str, str]]] = {
     "store.old_schema": ("cli.next.reinit", {"command": "`techcurve init --force`"}),
     "editions.exists": ("cli.next.replace", {"option": "--replace"}),
     "editions.nothing_placed": ("cli.next.check", {"command": "`techcurve assess`"}),
+    "curve.error.no_assessments": ("cli.next.stage", {"command": "`techcurve assess`"}),
+    "curve.error.none_placed": ("cli.next.check", {"command": "`techcurve assess`"}),
     "taxonomy.unknown_subfield": ("cli.next.ids", {"command": "`techcurve taxonomy check`"}),
     "scaleout.not_an_export": ("cli.next.stage", {"command": "`techcurve export-parquet DIR`"}),
     "scaleout.older_export": (

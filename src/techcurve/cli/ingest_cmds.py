@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.table import Table
 
+from techcurve import pipeline
 from techcurve.cli.common import Ctx, out_console
 
 if TYPE_CHECKING:
@@ -91,9 +92,7 @@ def inspect(
 ) -> None:
     """Show what techcurve sees in FILE: format, encoding, profile, columns, notes
     (quirks it fixed) and the first records as they would be stored. Stores nothing."""
-    from techcurve.ingest import inspect_file  # noqa: PLC0415 - keep `techcurve --help` fast
-
-    ins = inspect_file(
+    ins = pipeline.inspect(
         file,
         kind=None if kind == "auto" else kind,
         profile=profile,

@@ -91,9 +91,10 @@ def ingest(
             )
         return
     with progress_bar(ctx, "ingest") as prog:
-        summaries = pipeline.ingest(
+        both = pipeline.ingest_and_match(
             ctx.db,
             files,
+            taxonomy=taxonomy,
             kind=kind,
             profile=profile,
             mapping=mapping,
@@ -103,15 +104,18 @@ def ingest(
             encoding=encoding,
             config=ctx.config,
             progress=rows_read(prog, estimate_rows(files) if prog else None),
-            taxonomy=taxonomy,
+            match_progress=prog,
+            on_stage=prog.stage if prog else None,
         )
-    matching = taxonomy is not None and not dry_run and any(s.stored for s in summaries)
-    print_ingest(ctx, summaries, dry_run, emit=not matching)
-    if taxonomy is not None and not dry_run and not matching:
-        ctx.say(ctx.t("cli.ingest.nothing_to_match"))
-    if matching:  # with --json, one document: {"ingest": [...], "match": {...}}
-        res = _match(ctx, taxonomy, full=False)
-        ctx.emit({"ingest": jsonable(summaries), "match": jsonable(res)})
+    print_ingest(ctx, both.ingest, dry_run, emit=both.match is None)
+    if both.match is None:
+        if taxonomy is not None and not dry_run:
+            ctx.say(ctx.t("cli.ingest.nothing_to_match"))
+        return
+    say_links(ctx, both.match)
+    say_rematched(ctx, both.match)
+    # with --json, one document: {"ingest": [...], "match": {...}}
+    ctx.emit({"ingest": jsonable(both.ingest), "match": jsonable(both.match)})
 
 
 @click.command("ingest-counts")

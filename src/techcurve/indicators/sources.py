@@ -8,6 +8,7 @@ holds both kinds). ``docs/models.md`` ("Sources and their roles") explains the r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -93,7 +94,7 @@ def _shipped() -> SourceRegistry:
     return SourceRegistry(sources, defaults)
 
 
-def load_registry(extra: dict[str, Any] | None = None) -> SourceRegistry:
+def load_registry(extra: Mapping[str, Any] | None = None) -> SourceRegistry:
     """The shipped registry, with the entries of ``extra`` (a config's ``sources``
     section: {source: {role, subrole, zh, en}}) added or replacing shipped ones."""
     base = _shipped()

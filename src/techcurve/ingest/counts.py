@@ -38,7 +38,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.datatypes import EvidenceKind, IngestSummary
-from techcurve.errors import IngestError
+from techcurve.errors import ChoiceError, IngestError
 from techcurve.ingest.base import Reject
 from techcurve.ingest.count_files import PROFILES, RAW_COLUMNS, detect_profile, read_raw_counts
 from techcurve.ingest.rejects import REJECT_COLUMNS, write_rejects
@@ -206,8 +206,8 @@ def _check_arguments(
     if kind is not None:
         try:
             kind = EvidenceKind.parse(kind).value
-        except ValueError as e:
-            raise IngestError(str(e), path=str(p)) from None
+        except ChoiceError as e:
+            raise IngestError.of("ingest.counts_bad_kind", error=e, path=str(p)) from None
     if term is not None and profile not in ("google-trends", "long-csv"):
         raise IngestError.of("ingest.counts_term_not_allowed", profile=profile, path=str(p))
     return profile, kind

@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from techcurve.errors import ConfigError
+from techcurve.errors import ChoiceError, ConfigError
 from techcurve.ingest.base import Rejection
 from techcurve.text import t
 
@@ -115,10 +115,9 @@ class MoneyConfig:
         if table is None and currency == "HKD":
             return self.rate("USD", year) / self.hkd_per_usd
         if not table:
-            raise ValueError(
-                t("ingest.no_exchange_rate", "en", currency=currency,
-                  currencies=", ".join(CURRENCIES))
-            )  # fmt: skip
+            raise ChoiceError.of(
+                "ingest.no_exchange_rate", currency=currency, currencies=", ".join(CURRENCIES)
+            )
         lo, hi = min(table), max(table)
         y = hi if year is None else min(max(year, lo), hi)
         if y not in table:  # a gap in a user's table: the nearest year

@@ -16,7 +16,7 @@ import polars as pl
 
 from techcurve.config import load_config, section
 from techcurve.datatypes import EvidenceKind
-from techcurve.errors import IngestError
+from techcurve.errors import IngestError, phrase
 from techcurve.ingest.base import ROW_COL, ReadResult, Reject
 from techcurve.ingest.cnki import open_cnki
 from techcurve.ingest.jsonfiles import open_json, open_jsonl
@@ -36,7 +36,6 @@ from techcurve.ingest.rejects import relabel
 from techcurve.ingest.sniff import check_file, detect_encoding, detect_format, read_sample
 from techcurve.ingest.spreadsheets import open_xls, open_xlsx
 from techcurve.ingest.tagged import TAGGED_FORMATS, open_tagged
-from techcurve.text import t
 
 log = logging.getLogger(__name__)
 
@@ -144,16 +143,16 @@ def resolve_mapping(profile: str | None, table: Table, p: Path) -> Mapping:
 def check_columns(table: Table, m: Mapping, path: Path) -> None:
     have = set(table.columns)
     if m.origin != "profile":
-        who = t("ingest.named_by_mapping", "en")
+        who = phrase("ingest.named_by_mapping")
     else:
-        who = t("ingest.named_by_profile", "en", profile=m.name)
+        who = phrase("ingest.named_by_profile", profile=m.name)
     for col in m.columns():
         if col not in have:
             raise IngestError.of(
                 "ingest.column_missing",
                 name=col,
                 who=who,
-                columns=", ".join(table.columns) or "none",
+                columns=", ".join(table.columns) or phrase("ingest.no_columns"),
                 path=str(path),
                 column=None,
             )

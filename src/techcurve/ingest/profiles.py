@@ -58,7 +58,6 @@ import yaml
 from techcurve.datatypes import RECORD_KINDS
 from techcurve.errors import IngestError, phrase
 from techcurve.ingest.base import FORMATS
-from techcurve.text import t
 
 KINDS = tuple(k.value for k in RECORD_KINDS)
 MAPPABLE = ("kind", "source", "source_id", "title", "abstract", "keywords", "date", "year", "venue",
@@ -216,10 +215,10 @@ def load_mapping(mapping: str | Path | dict[str, Any] | Mapping) -> Mapping:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", e)
         if mark is not None:
-            message = t("ingest.mapping_bad_yaml_at", "en", line=mark.line + 1, problem=problem)
-        else:
-            message = t("ingest.mapping_bad_yaml", "en", problem=problem)
-        raise IngestError(message, path=str(p)) from None
+            raise IngestError.of(
+                "ingest.mapping_bad_yaml_at", line=mark.line + 1, problem=problem, path=str(p)
+            ) from None
+        raise IngestError.of("ingest.mapping_bad_yaml", problem=problem, path=str(p)) from None
     return mapping_from_dict(data, origin=str(p), stem=p.stem)
 
 

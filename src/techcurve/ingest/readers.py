@@ -133,7 +133,7 @@ def unnamed_columns(cells: list[Any]) -> list[int]:
 
 def name_date_columns(
     header: list[str], unnamed: list[int], rows: list[list[str | None]], letters: bool
-) -> list[str]:
+) -> list[Phrase]:
     """Fix a header shifted against its data (IT桔子 exports leave the date column's
     header empty): an unnamed column whose values are dates is named ``date``."""
     notes: list[Phrase] = []

@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from techcurve.datatypes import Phase, YearsBand
-from techcurve.errors import AssessError
+from techcurve.datatypes import Phase, YearsBand, check_lang
+from techcurve.errors import AssessError, phrase
 from techcurve.pipeline.stages import require_assessments
 from techcurve.render.curve.uncertainty import phase_probabilities
 from techcurve.report.provenance import source_display_name
@@ -25,7 +25,7 @@ from techcurve.report.reasons import Lookups, lookups, reason_sentences
 from techcurve.store import Store
 from techcurve.store import assessments as stored
 from techcurve.store.provenance import RecordRef
-from techcurve.text import Lang, check_lang, t
+from techcurve.text import Lang
 
 PathLike = str | Path
 
@@ -231,7 +231,7 @@ def explain(
         rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
         if rows is None:
             close = stored.similar_subfield_ids(st, subfield_id)
-            hint = t("assess.did_you_mean", "en", ids=", ".join(close)) if close else ""
+            hint = phrase("assess.did_you_mean", ids=", ".join(close)) if close else ""
             raise AssessError.of("assess.unknown_subfield", id=subfield_id, hint=hint)
         look = lookups(st, [a.get("reasons") for a in rows.assessments])
     return ExplainResult(

@@ -67,7 +67,7 @@ def ingest(
     ``taxonomy``: match the records against it while they are read, when the store's
     links are current for it (no records yet, or last matched with the same queries);
     follow with :func:`match` with the same taxonomy, which then only has left what
-    could not be matched on the way (the CLI's ``ingest --taxonomy`` does both).
+    could not be matched on the way (:func:`ingest_and_match` does both).
     """
     from techcurve.ingest.files import ingest_records
     from techcurve.pipeline.linking import TaxonomyMatcher
@@ -89,6 +89,61 @@ def ingest(
             progress=progress,
             matcher=TaxonomyMatcher(tax) if tax is not None else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class IngestMatchResult:
+    """What :func:`ingest_and_match` did: each file's summary, and the match that
+    followed (None on a dry run, or when no file stored a record)."""
+
+    ingest: list[IngestSummary]
+    match: MatchResult | None
+
+
+def ingest_and_match(
+    db: PathLike,
+    paths: Sequence[PathLike],
+    *,
+    taxonomy: PathLike | Taxonomy | None,
+    kind: str,
+    profile: str | None = None,
+    mapping: PathLike | None = None,
+    rejects_dir: PathLike | None = None,
+    dry_run: bool = False,
+    as_of: date | None = None,
+    encoding: str | None = None,
+    config: PathLike | None = None,
+    progress: Callable[[int], None] | None = None,
+    match_progress: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> IngestMatchResult:
+    """:func:`ingest` matching against ``taxonomy`` while reading, then :func:`match`
+    with it for what is left (the links are the same as from ``ingest`` then ``match``);
+    with no ``taxonomy``, :func:`ingest` alone (``match`` is None).
+
+    ``progress`` gets the rows read, ``match_progress`` the match's (done, total), and
+    ``on_stage`` ``"match"`` when the match starts. The taxonomy is loaded once.
+    """
+    tax = taxonomy_for(None, taxonomy) if taxonomy is not None else None
+    summaries = ingest(
+        db,
+        paths,
+        kind=kind,
+        profile=profile,
+        mapping=mapping,
+        rejects_dir=rejects_dir,
+        dry_run=dry_run,
+        as_of=as_of,
+        encoding=encoding,
+        config=config,
+        progress=progress,
+        taxonomy=tax,
+    )
+    if tax is None or dry_run or not any(s.stored for s in summaries):
+        return IngestMatchResult(summaries, None)
+    if on_stage is not None:
+        on_stage("match")
+    return IngestMatchResult(summaries, match(db, taxonomy=tax, progress=match_progress))
 
 
 def ingest_counts(

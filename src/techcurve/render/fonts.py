@@ -44,18 +44,18 @@ def cjk_font_path() -> Path:
     """
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
-        raise ReportError(
-            "the mplfonts package is not installed; it provides the Chinese font for charts: "
-            "run `pip install mplfonts` (or `make setup`)"
+        raise ReportError.of(
+            "curve.error.no_mplfonts", install="`pip install mplfonts`", setup="`make setup`"
         )
     for folder in spec.submodule_search_locations:
         path = Path(folder) / "fonts" / FONT_FILE
         if path.is_file():
             return path
-    raise ReportError(
-        f"font file {FONT_FILE} is missing from the mplfonts package "
-        f"({', '.join(spec.submodule_search_locations)}): reinstall it with "
-        "`pip install --force-reinstall mplfonts`"
+    raise ReportError.of(
+        "curve.error.font_missing",
+        file=FONT_FILE,
+        folders=", ".join(spec.submodule_search_locations),
+        reinstall="`pip install --force-reinstall mplfonts`",
     )
 
 
@@ -240,9 +240,8 @@ def _subset_woff(font_file: Path, unicodes: list[int]) -> bytes:
         buf = io.BytesIO()
         subset.save_font(font, buf, opts)
     except Exception as e:  # noqa: BLE001 - fontTools raises many kinds; name the cause
-        raise ReportError(
-            f"cannot embed the CJK font in the report ({type(e).__name__}: {e}): "
-            "reinstall fonttools and mplfonts (`make setup`)"
+        raise ReportError.of(
+            "curve.error.font_embed", error=f"{type(e).__name__}: {e}", setup="`make setup`"
         ) from None
     return buf.getvalue()
 

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -385,7 +385,7 @@ class Store:
         sql = f"SELECT * FROM {name}" + (f" WHERE {where}" if where else "")
         return self.con.sql(sql).pl()
 
-    def sql(self, query: str, params: list[object] | None = None) -> pl.DataFrame:
+    def sql(self, query: str, params: Sequence[object] | None = None) -> pl.DataFrame:
         """Run a query and return a polars frame."""
         if params:
             return self.con.sql(query, params=params).pl()

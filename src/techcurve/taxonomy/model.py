@@ -311,13 +311,14 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise TaxonomyError.of("taxonomy.file.not_utf8", path=name, line=line) from None
+        raise TaxonomyError.of(
+            "taxonomy.file.not_utf8", path=name, line=data[: e.start].count(b"\n") + 1
+        ) from None
     try:
         root = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        problem = e.problem or e.context or "syntax error"
+        problem = e.problem or e.context or phrase("taxonomy.file.syntax_error")
         line = mark.line + 1 if mark else None
         if e.problem and e.context and e.context_mark is not None:
             raise TaxonomyError.of(

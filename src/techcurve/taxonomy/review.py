@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.datatypes import RECORD_KINDS
-from techcurve.errors import QueryError, StoreError, TaxonomyError, phrase
+from techcurve.errors import Phrase, QueryError, StoreError, TaxonomyError, phrase
 from techcurve.match.batches import iter_record_batches
 from techcurve.match.matcher import FIELDS, TEXT_FIELDS, count_text, field_hits, leaf_key
 from techcurve.normalize import SEP, normalize
@@ -34,7 +34,6 @@ from techcurve.store import taxonomy as stored
 from techcurve.taxonomy.diff import term_label
 from techcurve.taxonomy.model import FINDING_KINDS, Finding, Taxonomy
 from techcurve.taxonomy.query import Query, Term, parse_query
-from techcurve.text import t
 
 __all__ = [
     "KINDS",
@@ -80,12 +79,12 @@ def _unknown_subfield(store: Store, subfield_id: str) -> UnknownSubfieldError:
         if typed in (str(zh).lower(), str(en).lower()) and sid not in close:
             close.insert(0, sid)
     quoted = [repr(c) for c in close]
-    hint = ""
+    hint: Phrase | str = ""
     if len(quoted) > 1:
-        hint = t("taxonomy.review.did_you_mean_any", "en",
-                 ids=", ".join(quoted[:-1]), last=quoted[-1])  # fmt: skip
+        hint = phrase("taxonomy.review.did_you_mean_any",
+                      ids=", ".join(quoted[:-1]), last=quoted[-1])  # fmt: skip
     elif quoted:
-        hint = t("taxonomy.review.did_you_mean", "en", id=quoted[0])
+        hint = phrase("taxonomy.review.did_you_mean", id=quoted[0])
     return UnknownSubfieldError.of(
         "taxonomy.review.unknown_subfield", id=repr(subfield_id), store=store.path, hint=hint
     )

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from techcurve.datatypes import Domain, SubField
 from techcurve.errors import IngestError, Phrase, QueryError, TaxonomyError, phrase
@@ -124,7 +124,7 @@ def export_taxonomy(taxonomy: Taxonomy, path: str | Path) -> Path:
 class TaxonomyImportError(TaxonomyError):
     """A taxonomy spreadsheet row cannot be imported; names file, sheet, row and column."""
 
-    _where = ("path", "row", "column", "sheet", "subfield")
+    _where: ClassVar[tuple[str, ...]] = ("path", "row", "column", "sheet", "subfield")
 
     def __init__(
         self,
@@ -358,7 +358,13 @@ def _fail(
     if column:
         letter = row.letters.get(column)
         col = f"{column} ({letter})" if letter else column
-    where = {"path": name, "row": row.row, "column": col, "sheet": row.sheet, "subfield": sid}
+    where: dict[str, Any] = {
+        "path": name,
+        "row": row.row,
+        "column": col,
+        "sheet": row.sheet,
+        "subfield": sid,
+    }
     if isinstance(message, Phrase):
         raise TaxonomyImportError.saying(message, **where)
     raise TaxonomyImportError(message, **where)

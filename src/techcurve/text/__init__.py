@@ -24,7 +24,7 @@ from typing import Any, Literal, TypeAlias, get_args
 
 import yaml
 
-__all__ = ["LANGS", "Lang", "catalogue", "check_lang", "fields", "t"]
+__all__ = ["LANGS", "Lang", "catalogue", "fields", "t"]
 
 Lang: TypeAlias = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -64,13 +64,6 @@ def catalogue() -> Mapping[str, Mapping[str, str]]:
                 raise ValueError(f"{path.name}: key {key!r} is also in another catalogue file")
             out[key] = value
     return out
-
-
-def check_lang(lang: str) -> Lang:
-    """``lang`` as a :data:`Lang`, or a ValueError naming the languages there are."""
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r} (expected one of: {', '.join(LANGS)})")
-    return lang  # type: ignore[return-value]
 
 
 def t(key: str, lang: Lang, /, **values: Any) -> str:

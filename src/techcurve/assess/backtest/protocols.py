@@ -28,6 +28,7 @@ import polars as pl
 from techcurve.assess.backtest.baselines import make_baseline
 from techcurve.assess.profiles import Prediction, fold_predictions
 from techcurve.assess.scoring import BASELINES
+from techcurve.errors import AssessError
 from techcurve.text import Lang, t
 
 PROTOCOLS: tuple[str, ...] = ("loto", "temporal", "transfer")
@@ -83,7 +84,7 @@ def folds(
         return [Fold(train, test, how)] if test.height else []
     if protocol.name == "transfer":
         if train_labels is None:
-            raise ValueError("the transfer protocol needs train_labels")
+            raise AssessError.of("assess.transfer_needs_both")
         how = t("assess.held_out.transfer", "en")
         groups = labels.partition_by("subfield_id", as_dict=False, maintain_order=True)
         return [_other_fold(train_labels, g, how, exclude_same_technology) for g in groups]

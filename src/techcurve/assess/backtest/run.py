@@ -23,7 +23,7 @@ from techcurve.assess.backtest.protocols import (
 from techcurve.assess.backtest.report import BacktestResult, ProtocolResult, Target, TargetCheck
 from techcurve.assess.evidence import Evidence, FrameCache
 from techcurve.assess.label_files import LABEL_SCHEMA, load_labels, resolve_label_names
-from techcurve.assess.label_names import UnknownTechnology
+from techcurve.assess.label_names import UnknownTechnologiesError, UnknownTechnology
 from techcurve.assess.profiles import Prediction, labelled_profiles
 from techcurve.assess.registry import make_model, requires_labels, resolve_models
 from techcurve.assess.scoring import BASELINES, PHASES, ScoredRow, score
@@ -161,7 +161,7 @@ def _prepare_labels(
     if "subfield_id" not in lab.columns:
         res = resolve_label_names(lab, frames.ev.subfields, opts.mapping)
         if res.unknown and opts.strict:
-            raise AssessError(res.unknown_text())
+            raise UnknownTechnologiesError(res)
         if res.unknown:  # BacktestResult.skipped lists them; the CLI warns
             log.info("%s", res.unknown_text())
         skipped = res.unknown

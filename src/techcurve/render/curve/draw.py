@@ -241,12 +241,9 @@ def draw_curve(
     lg = _check_lang(lang)
     points, skipped = curve_points(assessments, subfields, lang=lang, model=model)
     if not points:
-        raise ReportError(
-            "no sub-field has a curve position to draw: run `techcurve assess` first "
-            f"({skipped} assessed as insufficient)"
-            if skipped
-            else "no assessments to draw: run `techcurve assess` first"
-        )
+        if skipped:
+            raise ReportError.of("curve.error.none_placed", insufficient=skipped)
+        raise ReportError.of("curve.error.no_assessments")
     colors, domain_keys = _domain_keys(domains, points, lg)
     layout = _layout(len(points), lg, source_line or t("curve.source", lg))
     wrapped = [replace(p, label=wrap_label(p.label, layout.max_em)) for p in points]

@@ -30,10 +30,7 @@ class Movement:
 def movements(points: Sequence[CurvePoint], previous: pl.DataFrame) -> list[Movement]:
     """Moves of at least 0.01 between ``previous`` (subfield_id, position) and ``points``."""
     if "subfield_id" not in previous.columns or "position" not in previous.columns:
-        raise ReportError(
-            "the previous edition needs subfield_id and position columns "
-            "(load it with techcurve.editions.load_edition)"
-        )
+        raise ReportError.of("curve.error.previous_columns")
     old = {
         str(r["subfield_id"]): float(r["position"])
         for r in previous.iter_rows(named=True)
