@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BeforeValidator
 
 from techcurve.serve.views import Dot, Row
 
@@ -13,6 +15,15 @@ BandParam = Literal["<2", "2-5", "5-10", ">10", "obsolete"]
 SortParam = Literal["name", "domain", "phase", "position", "band", "confidence", "status"]
 
 D = TypeVar("D", Dot, Row)
+
+
+def _blank(v: object) -> object:
+    return None if v == "" else v
+
+
+#: the filters as query parameters: an empty value (a form's "all") means no filter
+PhaseQ = Annotated[PhaseParam | None, BeforeValidator(_blank)]
+BandQ = Annotated[BandParam | None, BeforeValidator(_blank)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,4 +75,4 @@ def sort_rows(rows: Sequence[Row], by: SortParam, desc: bool) -> list[Row]:
     return sorted(have, key=key, reverse=desc) + missing
 
 
-__all__ = ["BandParam", "Filters", "PhaseParam", "SortParam", "sort_rows"]
+__all__ = ["BandParam", "BandQ", "Filters", "PhaseParam", "PhaseQ", "SortParam", "sort_rows"]

@@ -11,7 +11,13 @@ from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 
 from techcurve.serve import service
-from techcurve.serve.filters import BandParam, Filters, PhaseParam, SortParam, sort_rows
+from techcurve.serve.filters import (
+    BandQ,
+    Filters,
+    PhaseQ,
+    SortParam,
+    sort_rows,
+)
 from techcurve.serve.rendering import LangParam, page_lang
 from techcurve.serve.views import Detail, Domain, Dot, Edition, Move, Row
 
@@ -48,8 +54,8 @@ def curve(
     request: Request,
     lang: LangParam | None = None,
     domain: DomainQ = None,
-    phase: PhaseParam | None = None,
-    band: BandParam | None = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
     edition: Annotated[str | None, Query(max_length=64)] = None,
 ) -> CurveOut:
     lg = page_lang(request)
@@ -83,8 +89,8 @@ def table(
     request: Request,
     lang: LangParam | None = None,
     domain: DomainQ = None,
-    phase: PhaseParam | None = None,
-    band: BandParam | None = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: SortParam = "name",
     desc: bool = False,

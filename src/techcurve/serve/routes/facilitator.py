@@ -13,7 +13,7 @@ from techcurve.serve import service
 from techcurve.serve.rendering import render
 from techcurve.serve.security import require_facilitator
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages; the API is in routes/api.py
 
 
 @router.get("/facilitator", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from techcurve.serve import service
 from techcurve.serve.rendering import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages; the API is in routes/api.py
 
 
 @router.get("/ingest", response_class=HTMLResponse)

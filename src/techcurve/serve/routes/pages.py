@@ -10,12 +10,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from techcurve.serve import service
-from techcurve.serve.filters import BandParam, Filters, PhaseParam, SortParam, sort_rows
+from techcurve.serve.filters import (
+    BandParam,
+    BandQ,
+    Filters,
+    PhaseParam,
+    PhaseQ,
+    SortParam,
+    sort_rows,
+)
 from techcurve.serve.rendering import page_lang, render
 from techcurve.serve.xlsx import table_xlsx
 from techcurve.text import t
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages; the API is in routes/api.py
 
 DomainQ = Annotated[str | None, Query(max_length=200)]
 TextQ = Annotated[str | None, Query(max_length=200)]
@@ -31,8 +39,8 @@ def _filters(domain: str | None, phase: str | None, band: str | None, q: str | N
 def curve(
     request: Request,
     domain: DomainQ = None,
-    phase: PhaseParam | None = None,
-    band: BandParam | None = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
     edition: EditionQ = None,
     insufficient: bool = False,
 ) -> HTMLResponse:
@@ -109,8 +117,8 @@ def _table_rows(request: Request, f: Filters, sort: SortParam, desc: bool):
 def table(
     request: Request,
     domain: DomainQ = None,
-    phase: PhaseParam | None = None,
-    band: BandParam | None = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
     q: TextQ = None,
     sort: SortParam = "name",
     desc: bool = False,
@@ -136,8 +144,8 @@ def table(
 def table_export(
     request: Request,
     domain: DomainQ = None,
-    phase: PhaseParam | None = None,
-    band: BandParam | None = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
     q: TextQ = None,
     sort: SortParam = "name",
     desc: bool = False,

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from techcurve.serve import service
 from techcurve.serve.rendering import page_lang, render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages; the API is in routes/api.py
 
 ReportPageParam = Literal[
     "methods", "conclusions", "hot", "patents", "financing", "curve", "appendix"

@@ -44,10 +44,11 @@
     });
     var whiskers = data.dots.filter(function (d) { return d.reach; }).map(function (d) {
       return { coords: along(line, Math.max(0, d.x - d.reach[0]), Math.min(1, d.x + d.reach[1])),
-               lineStyle: { color: color(d.phase), opacity: 0.45, width: 3 } };
+               lineStyle: { color: color(d.phase), opacity: 0.35, width: 7, cap: "round" } };
     });
     var arrows = data.moves.map(function (m) {
-      return { coords: along(line, m.old_x, m.new_x) };
+      /* drawn a little above the line so that it does not hide under it */
+      return { coords: along(line, m.old_x, m.new_x).map(function (p) { return [p[0], p[1] + 0.06]; }) };
     });
     var ghosts = data.moves.map(function (m) { return [m.old_x, m.old_y]; });
     chart.setOption({
@@ -68,7 +69,7 @@
         { name: "ghosts", type: "scatter", data: ghosts, silent: true, symbolSize: 9,
           itemStyle: { color: GREY, opacity: 0.6 } },
         { name: "arrows", type: "lines", polyline: true, coordinateSystem: "cartesian2d", silent: true,
-          symbol: ["none", "arrow"], symbolSize: 8, lineStyle: { color: GREY, width: 1.5, type: "dashed" },
+          symbol: ["none", "arrow"], symbolSize: 9, lineStyle: { color: "#5a6270", width: 1.5 },
           data: arrows },
         { name: "dots", type: "scatter", data: dots, symbolSize: 13, cursor: "pointer",
           label: { show: few, position: "right", fontSize: 11, color: "#333",

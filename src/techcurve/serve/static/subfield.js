@@ -11,14 +11,13 @@
       var chart = echarts.init(el);
       chart.setOption({
         animation: false,
-        title: { text: c.title, textStyle: { fontSize: 13 } },
-        grid: { left: 56, right: 16, top: 56, bottom: 28 },
-        legend: { top: 24, textStyle: { fontSize: 11 } },
+        grid: { left: 56, right: 16, top: 36, bottom: 28 },
+        legend: { top: 4, textStyle: { fontSize: 11 } },
         tooltip: { trigger: "axis", valueFormatter: function (v) {
           return v === null || v === undefined ? "—" : (Math.round(v * 100) / 100).toString();
         } },
-        xAxis: { type: "value", min: "dataMin", max: "dataMax",
-                 axisLabel: { formatter: function (v) { return String(Math.round(v)); } } },
+        xAxis: { type: "value", min: "dataMin", max: "dataMax", minInterval: 1,
+                 axisLabel: { hideOverlap: true, showMinLabel: true, showMaxLabel: true, formatter: function (v) { return String(Math.round(v)); } } },
         yAxis: { type: "value" },
         series: c.lines.map(function (l, i) {
           return { name: l.name, type: "line", showSymbol: !l.fit, symbolSize: 4,
