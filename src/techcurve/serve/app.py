@@ -167,6 +167,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def preload() -> None:
+    """Import what the first sub-field page would (SciPy's optimiser, for the fitted
+    curves: about a second) before the app answers, so no visitor waits for it."""
+    import scipy.optimize  # noqa: F401
+
+
 @dataclass(frozen=True, slots=True)
 class Links:
     """Where the app answers: the dashboard and the facilitator's link (with its key)."""
@@ -190,6 +196,7 @@ def run(
     import uvicorn
 
     StoreGate(db).read(lambda st: None)  # fail now, not at the first page
+    preload()
     key = new_token()
     app = create_app(db, lang=lang, facilitator_key=key)
     shown = f"[{host}]" if ":" in host else host
@@ -199,4 +206,4 @@ def run(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-__all__ = ["STATIC", "Links", "create_app", "is_loopback", "run"]
+__all__ = ["STATIC", "Links", "create_app", "is_loopback", "preload", "run"]

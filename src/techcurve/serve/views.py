@@ -30,7 +30,8 @@ from techcurve.render.curve.uncertainty import dot_opacity
 from techcurve.report.model import SeriesChart
 from techcurve.report.series import coverage_end, fitted_points, subfield_series
 from techcurve.store import Store
-from techcurve.store.curve import curve_inputs
+from techcurve.store import curve as stored_curve
+from techcurve.store.assessments import subfields
 from techcurve.store.editions import edition_rows, saved_editions
 from techcurve.text import Lang, t
 
@@ -140,9 +141,11 @@ def _is_expert(r: dict[str, object]) -> bool:
 
 def build_dashboard(st: Store, lang: Lang) -> Dashboard:
     """The curve's dots and the table's rows of every sub-field, in ``lang``."""
-    inputs = curve_inputs(st)
-    sel = select_assessments(inputs.assessments)
-    dom_rows = list(inputs.domains.iter_rows(named=True))
+    # what curve_inputs reads but the latest-evidence date (a scan of every record)
+    assessed = stored_curve.assessments(st)
+    subs = subfields(st)
+    sel = select_assessments(assessed)
+    dom_rows = list(stored_curve.domains(st).iter_rows(named=True))
     colors = domain_colors([str(d["domain_id"]) for d in dom_rows])
     doms = {
         str(d["domain_id"]): Domain(
@@ -150,9 +153,9 @@ def build_dashboard(st: Store, lang: Lang) -> Dashboard:
         )
         for d in dom_rows
     }
-    names = {str(r["subfield_id"]): r for r in inputs.subfields.iter_rows(named=True)}
+    names = {str(r["subfield_id"]): r for r in subs.iter_rows(named=True)}
     by_id = {str(r["subfield_id"]): r for r in sel.iter_rows(named=True)}
-    points, _ = curve_points(inputs.assessments, inputs.subfields, lang=lang)
+    points, _ = curve_points(assessed, subs, lang=lang)
     dots = []
     for p in points:
         r = by_id[p.subfield_id]
@@ -200,7 +203,7 @@ def build_dashboard(st: Store, lang: Lang) -> Dashboard:
     xs = [i / (CURVE_SAMPLES - 1) for i in range(CURVE_SAMPLES)]
     return Dashboard(
         lang=lang,
-        as_of=inputs.as_of,
+        as_of=stored_curve.as_of(st),
         line=tuple((round(x, 4), round(float(curve_y(x)), 4)) for x in xs),
         domains=tuple(Domain(d.domain_id, d.name, colors[d.domain_id]) for d in doms.values()),
         dots=tuple(dots),
