@@ -129,6 +129,7 @@ def test_subfield_page_records_and_paging(page: object, base_url: str) -> None:
     pg.wait_for_function("() => document.getElementById('page-of').textContent.includes('2 / 2')")  # type: ignore[attr-defined]
     assert pg.locator("#records-table tbody tr").count() == 11  # type: ignore[attr-defined]
     assert pg.dialogs == []  # type: ignore[attr-defined]
+    assert pg.console_errors == []  # type: ignore[attr-defined]
 
 
 def test_filter_by_domain_keeps_that_domains_dots(page: object, base_url: str) -> None:
@@ -142,6 +143,7 @@ def test_filter_by_domain_keeps_that_domains_dots(page: object, base_url: str) -
     assert ids == ["sdn", "5g"]
     pg.wait_for_function("() => tc.curve && tc.curve.getOption().series[4].data.length === 2")  # type: ignore[attr-defined]
     _shot(pg, "curve-zh-network")
+    assert pg.console_errors == []  # type: ignore[attr-defined]  # nothing the CSP blocked
 
 
 def test_xss_payloads_render_as_text_and_no_dialog_fires(page: object, base_url: str) -> None:
@@ -158,6 +160,7 @@ def test_xss_payloads_render_as_text_and_no_dialog_fires(page: object, base_url:
     assert pg.locator("#curve img").count() == 0  # type: ignore[attr-defined]
     _shot(pg, "curve-zh-xss-tooltip")
     assert pg.dialogs == []  # type: ignore[attr-defined]
+    assert pg.console_errors == []  # type: ignore[attr-defined]
 
 
 def test_switch_to_english_and_compare_with_an_edition(page: object, base_url: str) -> None:

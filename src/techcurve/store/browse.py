@@ -36,7 +36,7 @@ def matched_records(store: Store, subfield_id: str, *, offset: int, limit: int) 
         "ORDER BY r.date DESC NULLS LAST, r.record_id LIMIT ? OFFSET ?",
         [subfield_id, limit, offset],
     )
-    return RecordsPage(int(total[0]) if total else 0, rows)
+    return RecordsPage(int(str(total[0])) if total else 0, rows)
 
 
 def ingest_entries(store: Store) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from techcurve.serve.filters import (
     sort_rows,
 )
 from techcurve.serve.rendering import page_lang, render
+from techcurve.serve.views import Move
 from techcurve.serve.xlsx import table_xlsx
 from techcurve.text import t
 
@@ -51,7 +52,7 @@ def curve(
     f = _filters(domain, phase, band)
     dots = f.apply(dash.dots)
     shown = {d.subfield_id for d in dots}
-    moves = ()
+    moves: tuple[Move, ...] = ()
     if edition and any(e.edition == edition for e in dash.editions):
         moves = tuple(m for m in service.moves(gate, lang, edition).value if m.subfield_id in shown)
     unplaced = [r for r in Filters(domain=f.domain).apply(dash.rows) if r.position is None]
