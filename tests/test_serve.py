@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from serve_store import XSS, XSS_TITLE, build_store
 from techcurve.serve import create_app
 from techcurve.serve.app import is_loopback
+from techcurve.serve.gate import StoreBusy
 from techcurve.serve.security import CSP, REPORT_CSP, require_csrf
 
 KEY = "facilitator-secret"
@@ -339,6 +340,8 @@ def test_a_store_busy_with_another_writer(tmp_path: Path) -> None:
             assert nothing.status_code == 503
             assert "cannot be read yet; reload this page when it has finished" in nothing.text
             assert c.get("/api/subfields/cv").status_code == 503
+            with pytest.raises(StoreBusy):  # what a form's write checks first
+                app.state.gate.check_writable()
         finally:
             assert writer.stdin is not None
             writer.stdin.write("\n")
@@ -347,6 +350,28 @@ def test_a_store_busy_with_another_writer(tmp_path: Path) -> None:
         again = c.get("/")
         assert again.status_code == 200 and "the store is being written" not in again.text
         assert c.get("/subfield/cv").status_code == 200
+
+
+def test_the_curve_lists_the_sub_fields_it_cannot_place(client: TestClient) -> None:
+    html = client.get("/?insufficient=true&lang=en").text
+    listed = html.split('<section id="insufficient">', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'<a href="/subfield/(\w+)\?lang=en">([^<]+)</a>', listed) == [
+        ("dex", "Data exchanges")
+    ]
+    assert '<section id="insufficient">' not in client.get("/").text
+
+
+def test_the_facilitator_sees_the_panels_of_the_store(tmp_path: Path) -> None:
+    import duckdb
+
+    db = build_store(tmp_path / "tc.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE panels (panel_id INTEGER, name VARCHAR)")
+    con.execute("INSERT INTO panels VALUES (1, '2025 AI panel'), (2, '<b>net</b>')")
+    con.close()
+    with TestClient(create_app(db, facilitator_key=KEY)) as c:
+        html = c.get(f"/facilitator?key={KEY}").text
+    assert '<ul id="panels"><li>2025 AI panel</li><li>&lt;b&gt;net&lt;/b&gt;</li></ul>' in html
 
 
 def test_loopback_hosts() -> None:

@@ -103,7 +103,7 @@ def test_hover_a_dot_reads_its_tooltip_and_click_opens_its_page(
     tip = pg.locator("#curve div").filter(has_text="大语言模型").last  # type: ignore[attr-defined]
     tip.wait_for(state="visible")
     text = " ".join(tip.inner_text().split())
-    assert text == "大语言模型 领域: 人工智能 阶段: 期望膨胀期 置信度: 81% 距成熟期: 2–5年"
+    assert text == "大语言模型 领域：人工智能 阶段：期望膨胀期 置信度：81% 距成熟期：2–5年"
     _shot(pg, "curve-zh-hover")
     x, y = pg.evaluate("tc.dotPixel('llm')")  # type: ignore[attr-defined]
     pg.mouse.click(x, y)  # type: ignore[attr-defined]

@@ -63,7 +63,7 @@ def curve(
         "moves": [asdict(m) for m in moves],
         "labels": {
             k: t(f"serve.curve.{k}", lang)
-            for k in ("phase", "confidence", "band", "expert", "domain", "x_axis", "y_axis")
+            for k in ("phase", "confidence", "band", "expert", "domain", "sep", "x_axis", "y_axis")
         },
         "phases": [[p, t(f"common.phase.{p}", lang)] for p in PhaseParam.__args__],  # type: ignore[attr-defined]
     }

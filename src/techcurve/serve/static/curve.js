@@ -22,12 +22,13 @@
     return pts;
   }
   function tooltip(L, d) {
+    var sep = tc.esc(L.sep);
     return "<strong>" + tc.esc(d.name) + "</strong><br>" +
-      tc.esc(L.domain) + ": " + tc.esc(d.domain) + "<br>" +
-      tc.esc(L.phase) + ": " + tc.esc(d.phase_name) + "<br>" +
-      tc.esc(L.confidence) + ": " +
+      tc.esc(L.domain) + sep + tc.esc(d.domain) + "<br>" +
+      tc.esc(L.phase) + sep + tc.esc(d.phase_name) + "<br>" +
+      tc.esc(L.confidence) + sep +
       (d.confidence === null ? (d.expert ? tc.esc(L.expert) : "—") : Math.round(d.confidence * 100) + "%") +
-      "<br>" + tc.esc(L.band) + ": " + tc.esc(d.band_name);
+      "<br>" + tc.esc(L.band) + sep + tc.esc(d.band_name);
   }
   function draw() {
     var el = document.getElementById("curve");
@@ -72,7 +73,7 @@
           symbol: ["none", "arrow"], symbolSize: 9, lineStyle: { color: "#5a6270", width: 1.5 },
           data: arrows },
         { name: "dots", type: "scatter", data: dots, symbolSize: 13, cursor: "pointer",
-          label: { show: few, position: "right", fontSize: 11, color: "#333",
+          label: { show: few, position: "right", fontSize: 11, color: "#333", opacity: 1,
                    formatter: function (p) { return p.data.dot.name; } },
           labelLayout: { hideOverlap: true }, emphasis: { scale: 1.4 } }
       ]
