@@ -3,7 +3,8 @@
 ``python -m benchmarks.bench_serve [--serve-rows N] [--queries 1000]`` (and ``make bench``,
 which runs it after the other benchmarks on the same corpus): a store of N records
 (default 1,000,000) matched to a 1,000-query taxonomy and assessed (``techcurve run``),
-then
+every sub-field then given a seeded placement (:func:`place_all`: the generated corpus
+has no attention evidence, so the model leaves them all insufficient), then
 
 * in-process (FastAPI's TestClient on :func:`techcurve.serve.create_app`), and
 * over HTTP to a ``techcurve serve`` child process (httpx),
@@ -66,6 +67,43 @@ def build_store(work: Path, rows: int, queries: int) -> Path:
     say(f"  built in {time.perf_counter() - t:.0f} s")
     done.write_text("ok")
     return db
+
+
+def place_all(db: Path, seed: int = 16) -> None:
+    """Give every sub-field a seeded placement (phase from the position, a band, a
+    confidence, phase probabilities). The generated corpus has no attention evidence,
+    so the snapshot model leaves every sub-field insufficient; the curve page must show
+    1,000 dots to be measured."""
+    import duckdb
+    import numpy as np
+    import polars as pl
+
+    from techcurve.datatypes import Phase
+
+    con = duckdb.connect(str(db))
+    try:
+        ids = [r[0] for r in con.execute("SELECT subfield_id FROM assessments").fetchall()]
+        rng = np.random.default_rng(seed)
+        pos = rng.uniform(0.02, 0.98, len(ids))
+        conf = rng.uniform(0.3, 0.95, len(ids))
+        bands = rng.choice(["<2", "2-5", "5-10", ">10"], len(ids))
+        phases = [Phase.at(float(x)).value for x in pos]
+        probs = [
+            json.dumps({p.value: (0.7 if p.value == ph else 0.075) for p in Phase}) for ph in phases
+        ]
+        placed = pl.DataFrame(
+            {"subfield_id": ids, "position": pos, "confidence": conf, "years_band": bands,
+             "phase": phases, "probabilities": probs}
+        )  # fmt: skip
+        con.register("placed", placed.to_arrow())
+        con.execute(
+            "UPDATE assessments SET status = 'assessed', position = p.position, "
+            "phase = p.phase, years_band = p.years_band, confidence = p.confidence, "
+            "probabilities = p.probabilities FROM placed p "
+            "WHERE assessments.subfield_id = p.subfield_id"
+        )
+    finally:
+        con.close()
 
 
 def busiest_subfield(db: Path) -> tuple[str, int, int]:
@@ -157,6 +195,7 @@ def over_http(db: Path, sid: str) -> dict[str, dict[str, float]]:
 def run(work: Path, rows: int, queries: int) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     db = build_store(work, rows, queries)
+    place_all(db)
     sid, n, subs = busiest_subfield(db)
     res: dict[str, Any] = {"rows": rows, "subfields": subs, "subfield": sid, "its_records": n}
     res["reference_ms"] = round(reference_ms(db), 1)

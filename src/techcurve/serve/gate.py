@@ -60,7 +60,7 @@ class StoreGate:
 
     def __init__(self, db: str | Path) -> None:
         self.db = Path(db)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a cached value may be built from another
         self._cache: OrderedDict[Hashable, _Entry] = OrderedDict()
 
     def stamp(self) -> tuple[int, ...]:

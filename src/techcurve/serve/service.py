@@ -11,20 +11,31 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from techcurve.datatypes import Phase
 from techcurve.report.build import assemble
 from techcurve.report.context import load_context
 from techcurve.report.render import render_html, report_charts
+from techcurve.serve.filters import Filters
 from techcurve.serve.gate import Served, StoreGate
-from techcurve.serve.views import Dashboard, Detail, Move, build_dashboard, edition_moves
+from techcurve.serve.views import (
+    Dashboard,
+    Detail,
+    Dot,
+    Move,
+    Row,
+    build_dashboard,
+    edition_moves,
+)
 from techcurve.serve.views import subfield_detail as _detail
 from techcurve.store import Store
 from techcurve.store import browse as stored
-from techcurve.text import Lang
+from techcurve.text import Lang, t
 
 PAGE_SIZE = 50  # records and rejects per page
 #: the report's pages, in the report's order (the sections of its template)
@@ -47,6 +58,49 @@ def detail(gate: StoreGate, lang: Lang, subfield_id: str) -> Served[Detail]:
     return gate.cached(
         ("detail", lang, subfield_id), lambda st: _detail(gate.db, st, subfield_id, lang)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CurveView:
+    """What the curve page shows for one set of filters: the dots, the arrows, the
+    sub-fields not placed, and the chart's data as HTML-safe JSON."""
+
+    dots: tuple[Dot, ...]
+    moves: tuple[Move, ...]
+    unplaced: tuple[Row, ...]
+    data_json: Markup
+
+
+CURVE_LABELS = ("phase", "confidence", "band", "expert", "domain", "sep", "x_axis", "y_axis")
+
+
+def curve_view(gate: StoreGate, lang: Lang, f: Filters, edition: str | None) -> Served[CurveView]:
+    """The curve page's data under the filters ``f`` and the compared ``edition``
+    (built once per store change and set of filters)."""
+    served = dashboard(gate, lang)
+    dash = served.value
+
+    def build(st: Store) -> CurveView:
+        dots = tuple(f.apply(dash.dots))
+        shown = {d.subfield_id for d in dots}
+        moves: tuple[Move, ...] = ()
+        if edition and any(e.edition == edition for e in dash.editions):
+            moves = tuple(
+                m for m in edition_moves(st, edition, dash.dots) if m.subfield_id in shown
+            )
+        unplaced = tuple(r for r in Filters(domain=f.domain).apply(dash.rows) if r.position is None)
+        data = {
+            "line": dash.line,
+            "dots": [asdict(d) for d in dots],
+            "domains": [asdict(d) for d in dash.domains],
+            "moves": [asdict(m) for m in moves],
+            "labels": {k: t(f"serve.curve.{k}", lang) for k in CURVE_LABELS},
+            "phases": [[p.value, p.label(lang)] for p in Phase],
+        }
+        return CurveView(dots, moves, unplaced, htmlsafe_json_dumps(data))
+
+    view = gate.cached(("curve", lang, f, edition), build)
+    return Served(view.value, served.as_of or view.as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +293,9 @@ def panels(gate: StoreGate) -> Served[list[str]]:
 
 
 __all__ = [
+    "CURVE_LABELS",
     "PAGE_SIZE",
+    "CurveView",
     "REPORT_PAGES",
     "IngestEntry",
     "RecordRow",
@@ -247,6 +303,7 @@ __all__ = [
     "Reject",
     "RejectsPage",
     "ReportPage",
+    "curve_view",
     "dashboard",
     "detail",
     "ingest_log",

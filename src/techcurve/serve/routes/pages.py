@@ -20,9 +20,7 @@ from techcurve.serve.filters import (
     sort_rows,
 )
 from techcurve.serve.rendering import page_lang, render
-from techcurve.serve.views import Move
 from techcurve.serve.xlsx import table_xlsx
-from techcurve.text import t
 
 router = APIRouter(include_in_schema=False)  # pages; the API is in routes/api.py
 
@@ -48,38 +46,19 @@ def curve(
     lang = page_lang(request)
     gate = request.app.state.gate
     served = service.dashboard(gate, lang)
-    dash = served.value
     f = _filters(domain, phase, band)
-    dots = f.apply(dash.dots)
-    shown = {d.subfield_id for d in dots}
-    moves: tuple[Move, ...] = ()
-    if edition and any(e.edition == edition for e in dash.editions):
-        moves = tuple(m for m in service.moves(gate, lang, edition).value if m.subfield_id in shown)
-    unplaced = [r for r in Filters(domain=f.domain).apply(dash.rows) if r.position is None]
-    data = {
-        "line": dash.line,
-        "dots": [asdict(d) for d in dots],
-        "domains": [asdict(d) for d in dash.domains],
-        "moves": [asdict(m) for m in moves],
-        "labels": {
-            k: t(f"serve.curve.{k}", lang)
-            for k in ("phase", "confidence", "band", "expert", "domain", "sep", "x_axis", "y_axis")
-        },
-        "phases": [[p, t(f"common.phase.{p}", lang)] for p in PhaseParam.__args__],  # type: ignore[attr-defined]
-    }
+    view = service.curve_view(gate, lang, f, edition or None)
     return render(
         request,
         "curve.html.j2",
-        dash=dash,
-        data=data,
+        dash=served.value,
+        view=view.value,
         filters=f,
         edition=edition or "",
-        shown=len(dots),
-        unplaced=unplaced,
         show_unplaced=insufficient,
         phases=PhaseParam.__args__,  # type: ignore[attr-defined]
         bands=BandParam.__args__,  # type: ignore[attr-defined]
-        busy_as_of=served.as_of,
+        busy_as_of=served.as_of or view.as_of,
     )
 
 
