@@ -9,6 +9,9 @@ One run, on the same files, prints:
   bare ``read_csv`` of the same CSV: as one command (``techcurve run``), and stage by
   stage (five commands; and with ``ingest --taxonomy``);
 * incremental matching: 1% new records, and one edited sub-field, vs a full re-match;
+* the dashboard: the curve page and a sub-field page, cold and warm, in-process and
+  over HTTP, vs opening the store for a ``count(*)`` (``benchmarks/bench_serve.py``;
+  ``--serve-rows``, default ``--rows``);
 * N_big records vs N records through ingest → match → indicators, with peak RSS.
 
 Every heavy step runs in a child process; its wall time and peak RSS come from
@@ -33,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from . import bench_serve
 from .corpus import write_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,6 +148,12 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/techcurve-bench"))
     ap.add_argument("--skip-ingest-bench", action="store_true")
+    ap.add_argument(
+        "--serve-rows",
+        type=int,
+        default=None,
+        help="records of the dashboard benchmark's store (default: --rows; 0 skips it)",
+    )
     a = ap.parse_args()
     rows, big = (20_000, 100_000) if a.quick else (a.rows, a.big)
     work: Path = a.work
@@ -188,6 +198,13 @@ def main() -> None:
     res["incremental"] = inc
     (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
     print_table(res)
+
+    # -- the dashboard (benchmarks/bench_serve.py) --------------------------------------
+    serve_rows = rows if a.serve_rows is None else a.serve_rows
+    if serve_rows:
+        say(f"dashboard pages, {serve_rows:,} records …")
+        res["serve"] = bench_serve.run(work, serve_rows, a.queries)
+        (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- ten times more -----------------------------------------------------------------
     if big:

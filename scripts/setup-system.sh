@@ -2,10 +2,11 @@
 # System packages techcurve needs beyond Python. Idempotent: installs only what is missing.
 # The CJK font for charts and the HTML report comes from the `mplfonts` pip package, not
 # from the system. Chromium prints the HTML report to PDF; poppler-utils turns PDF pages
-# into PNGs for checking them by eye.
+# into PNGs for checking them by eye. fonts-noto-cjk lets Chromium show the dashboard's
+# Chinese pages in the browser tests (tests/test_serve_browser.py).
 set -euo pipefail
 need=()
-for pkg in chromium poppler-utils ${TECHCURVE_SYSTEM_PACKAGES:-}; do
+for pkg in chromium poppler-utils fonts-noto-cjk ${TECHCURVE_SYSTEM_PACKAGES:-}; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("render", ("techcurve.render",)),
     ("outputs", ("techcurve.report", "techcurve.exports", "techcurve.audit")),
     ("pipeline", ("techcurve.pipeline",)),
+    ("serve", ("techcurve.serve",)),
     ("cli", ("techcurve.cli", "techcurve.__main__", "techcurve")),
 )
 

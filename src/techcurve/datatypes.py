@@ -78,7 +78,7 @@ class Phase(StrEnum):
 
     @property
     def order(self) -> int:
-        return list(Phase).index(self)
+        return _PHASE_ORDER[self]
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -96,12 +96,16 @@ class Phase(StrEnum):
     @classmethod
     def parse(cls, value: str) -> Phase:
         v = value.strip()
+        if v.lower() in cls._value2member_map_:  # the stored form: no catalogue look-up
+            return cls(v.lower())
         for p in cls:
             if v.lower() in (p.value, p.en.lower()) or v == p.zh:
                 return p
         allowed = ", ".join(f"{p.value} ({p.zh})" for p in cls)
         raise ChoiceError.of("errors.unknown_phase", value=value, allowed=allowed)
 
+
+_PHASE_ORDER: dict[Phase, int] = {p: i for i, p in enumerate(Phase)}
 
 # Positions along the curve (x from 0 to 1) that belong to each phase. The render
 # stage draws the curve over the same x range, so a position is a point on it.

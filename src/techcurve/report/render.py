@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -160,14 +161,24 @@ def _card_charts(cards: tuple[SubfieldCard, ...], lang: Lang) -> dict[str, Marku
     return figs
 
 
-def report_charts(data: ReportData, ctx: ReportContext) -> dict[str, Markup]:
-    """Every chart of the report as inline SVG, by the name the template uses."""
+#: the report's pages that hold charts
+CHART_PAGES = frozenset({"patents", "financing", "curve", "appendix"})
+
+
+def report_charts(
+    data: ReportData, ctx: ReportContext, pages: Collection[str] = CHART_PAGES
+) -> dict[str, Markup]:
+    """The charts of the report's ``pages`` (by default all) as inline SVG, by the name
+    the template uses."""
     lang = ctx.lang
-    figs = _patent_charts(data.patents, dict(data.domain_colors), lang)
-    if data.financing.detail is not None:
+    figs: dict[str, Markup] = {}
+    if "patents" in pages:
+        figs.update(_patent_charts(data.patents, dict(data.domain_colors), lang))
+    if "financing" in pages and data.financing.detail is not None:
         figs.update(_financing_charts(data.financing.detail, lang))
-    figs.update(_card_charts(data.appendix, lang))
-    if data.curve.n_points:
+    if "appendix" in pages:
+        figs.update(_card_charts(data.appendix, lang))
+    if "curve" in pages and data.curve.n_points:
         figs["curve"] = _svg(
             draw_curve(
                 ctx.assessments,

@@ -1,0 +1,118 @@
+"""How the web app reaches the store: briefly, one reader at a time, with a cache.
+
+DuckDB lets one process write a file; while an ``ingest`` or ``run`` writes the store
+no other process can open it, not even to read. The app therefore never holds the
+store open: :meth:`StoreGate.read` opens it read-only, runs one function and closes
+it. What is expensive to build is cached under the store files' modification time and
+size (the ``.duckdb`` file and its ``.wal``), so the first page after a change is
+built fresh and the ones after it are served from memory.
+
+When the store is busy (:class:`~techcurve.errors.StoreError` ``store.busy``), a cached
+value is served with the time it was built (:attr:`Served.as_of`, the pages show a
+banner); without one :class:`StoreBusy` is raised (the app answers 503).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from techcurve.errors import StoreError
+from techcurve.store import Store
+
+T = TypeVar("T")
+
+CACHE_ENTRIES = 512  # values kept (pages of records are small; the report is one per language)
+
+
+class StoreBusy(Exception):
+    """The store is being written by another process and nothing is cached to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class Served(Generic[T]):
+    """A value read from the store; ``as_of`` is set when it came from the cache because
+    the store was busy (the time it was read)."""
+
+    value: T
+    as_of: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    stamp: tuple[int, ...]
+    value: object
+    built: datetime
+
+
+def _is_busy(e: StoreError) -> bool:
+    return e.key == "store.busy"
+
+
+class StoreGate:
+    """Read-only, short-lived access to the store at ``db`` with a fingerprinted cache."""
+
+    def __init__(self, db: str | Path) -> None:
+        self.db = Path(db)
+        self._lock = threading.RLock()  # a cached value may be built from another
+        self._cache: OrderedDict[Hashable, _Entry] = OrderedDict()
+
+    def stamp(self) -> tuple[int, ...]:
+        """The store files' modification times and sizes: a change makes a new stamp."""
+        out: list[int] = []
+        for p in (self.db, self.db.with_name(self.db.name + ".wal")):
+            try:
+                st = os.stat(p)
+            except FileNotFoundError:
+                out += [0, 0]
+            else:
+                out += [st.st_mtime_ns, st.st_size]
+        return tuple(out)
+
+    def read(self, fn: Callable[[Store], T]) -> T:
+        """``fn`` on the store opened read-only, closed straight after; raises
+        :class:`StoreBusy` while another process writes the store."""
+        with self._lock:
+            try:
+                st = Store.open(self.db, read_only=True)
+            except StoreError as e:
+                if _is_busy(e):
+                    raise StoreBusy(str(e)) from None
+                raise
+            try:
+                return fn(st)
+            finally:
+                st.close()
+
+    def cached(self, key: Hashable, fn: Callable[[Store], T]) -> Served[T]:
+        """``fn``'s value for ``key``, rebuilt when the store changed; the cached value
+        (with its time) when the store is busy; :class:`StoreBusy` when there is none."""
+        stamp = self.stamp()
+        hit = self._cache.get(key)
+        if hit is not None and hit.stamp == stamp:
+            self._cache.move_to_end(key)
+            return Served(hit.value)  # type: ignore[arg-type]
+        try:
+            value = self.read(fn)
+        except StoreBusy:
+            if hit is None:
+                raise
+            return Served(hit.value, as_of=hit.built)  # type: ignore[arg-type]
+        self._cache[key] = _Entry(stamp, value, datetime.now().astimezone())
+        while len(self._cache) > CACHE_ENTRIES:
+            self._cache.popitem(last=False)
+        return Served(value)
+
+    def check_writable(self) -> None:
+        """Raise :class:`StoreBusy` when another process writes the store (for forms:
+        a write must not wait for it)."""
+        self.read(lambda st: None)
+
+
+__all__ = ["CACHE_ENTRIES", "Served", "StoreBusy", "StoreGate"]

@@ -1,0 +1,139 @@
+"""The interactive curve (``/``), the table (``/table``, ``/table.xlsx``) and a
+sub-field's page (``/subfield/{id}``, its records ``/subfield/{id}/records``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from techcurve.serve import service
+from techcurve.serve.filters import (
+    BandParam,
+    BandQ,
+    Filters,
+    PhaseParam,
+    PhaseQ,
+    SortParam,
+    sort_rows,
+)
+from techcurve.serve.rendering import page_lang, render
+from techcurve.serve.xlsx import table_xlsx
+
+router = APIRouter(include_in_schema=False)  # pages; the API is in routes/api.py
+
+DomainQ = Annotated[str | None, Query(max_length=200)]
+TextQ = Annotated[str | None, Query(max_length=200)]
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
+EditionQ = Annotated[str | None, Query(max_length=64)]
+
+
+def _filters(domain: str | None, phase: str | None, band: str | None, q: str | None = None):
+    return Filters(domain or None, phase or None, band or None, q or None)  # type: ignore[arg-type]
+
+
+@router.get("/", response_class=HTMLResponse)
+def curve(
+    request: Request,
+    domain: DomainQ = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
+    edition: EditionQ = None,
+    insufficient: bool = False,
+) -> HTMLResponse:
+    lang = page_lang(request)
+    gate = request.app.state.gate
+    served = service.dashboard(gate, lang)
+    f = _filters(domain, phase, band)
+    view = service.curve_view(gate, lang, f, edition or None)
+    return render(
+        request,
+        "curve.html.j2",
+        dash=served.value,
+        view=view.value,
+        filters=f,
+        edition=edition or "",
+        show_unplaced=insufficient,
+        phases=PhaseParam.__args__,  # type: ignore[attr-defined]
+        bands=BandParam.__args__,  # type: ignore[attr-defined]
+        busy_as_of=served.as_of or view.as_of,
+    )
+
+
+@router.get("/subfield/{subfield_id}", response_class=HTMLResponse)
+def subfield(request: Request, subfield_id: str, page: PageQ = 1) -> HTMLResponse:
+    lang = page_lang(request)
+    gate = request.app.state.gate
+    served = service.detail(gate, lang, subfield_id)
+    recs = service.records(gate, subfield_id, page)
+    d = served.value
+    return render(
+        request,
+        "subfield.html.j2",
+        d=d,
+        charts=[asdict(c) for c in d.charts],
+        recs=recs.value,
+        busy_as_of=served.as_of or recs.as_of,
+    )
+
+
+@router.get("/subfield/{subfield_id}/records", response_class=HTMLResponse)
+def subfield_records(request: Request, subfield_id: str, page: PageQ = 1) -> HTMLResponse:
+    """The records table alone (htmx swaps it in when paging)."""
+    gate = request.app.state.gate
+    service.detail(gate, page_lang(request), subfield_id)  # 404 for an unknown id
+    recs = service.records(gate, subfield_id, page)
+    return render(request, "records.html.j2", recs=recs.value)
+
+
+def _table_rows(request: Request, f: Filters, sort: SortParam, desc: bool):
+    served = service.dashboard(request.app.state.gate, page_lang(request))
+    return served, sort_rows(f.apply(served.value.rows), sort, desc)
+
+
+@router.get("/table", response_class=HTMLResponse)
+def table(
+    request: Request,
+    domain: DomainQ = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
+    q: TextQ = None,
+    sort: SortParam = "name",
+    desc: bool = False,
+) -> HTMLResponse:
+    f = _filters(domain, phase, band, q)
+    served, rows = _table_rows(request, f, sort, desc)
+    name = "table_rows.html.j2" if request.headers.get("HX-Request") else "table.html.j2"
+    return render(
+        request,
+        name,
+        dash=served.value,
+        rows=rows,
+        filters=f,
+        sort=sort,
+        desc=desc,
+        phases=PhaseParam.__args__,  # type: ignore[attr-defined]
+        bands=BandParam.__args__,  # type: ignore[attr-defined]
+        busy_as_of=served.as_of,
+    )
+
+
+@router.get("/table.xlsx")
+def table_export(
+    request: Request,
+    domain: DomainQ = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
+    q: TextQ = None,
+    sort: SortParam = "name",
+    desc: bool = False,
+) -> Response:
+    lang = page_lang(request)
+    _, rows = _table_rows(request, _filters(domain, phase, band, q), sort, desc)
+    return Response(
+        table_xlsx(rows, lang),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="techcurve-subfields.xlsx"'},
+    )
