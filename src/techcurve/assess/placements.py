@@ -18,10 +18,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from techcurve.assess.overrides import Override, load_overrides
+from techcurve.assess.overrides import Override, apply_overrides, load_overrides
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.store import Store
 from techcurve.store import panel as stored
+from techcurve.store.assessments import has_assessments
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,4 +128,16 @@ def export_overrides(st: Store, path: str | Path) -> int:
     """Write the current expert placements to ``path`` as overrides YAML; returns how many."""
     ovr = stored_overrides(st)
     Path(path).write_text(overrides_yaml(ovr), encoding="utf-8")
+    return len(ovr)
+
+
+def reapply_placements(st: Store) -> int:
+    """Re-apply the current expert placements to the stored ``assessments`` (their
+    ``expert_*``/``final_*`` columns), as the assess stage would; returns the sub-fields
+    an expert placed. Nothing happens before the first assessment."""
+    if not has_assessments(st):
+        return 0
+    frame = st.table("assessments")
+    ovr = stored_overrides(st, set(frame["subfield_id"].to_list()))
+    st.replace_table("assessments", apply_overrides(frame, ovr, strict=False))
     return len(ovr)

@@ -20,6 +20,7 @@ from datetime import datetime
 import polars as pl
 
 from techcurve.store.core import Store
+from techcurve.store.meta import Meta
 
 #: the columns of ``expert_placements`` in order (``placement_id`` first)
 PLACEMENT_COLUMNS: dict[str, pl.DataType] = {
@@ -121,6 +122,13 @@ def panel_row(st: Store, name: str | None = None) -> tuple[int, str, int] | None
     else:
         row = st.one("SELECT panel_id, name, max_rounds FROM panels WHERE name = ?", [name])
     return None if row is None else (int(row[0]), str(row[1]), int(row[2]))  # type: ignore[call-overload]
+
+
+def panel_row_by_id(st: Store, panel_id: int) -> tuple[int, str, int]:
+    """(panel_id, name, max_rounds) of panel ``panel_id`` (which must exist)."""
+    row = st.one("SELECT panel_id, name, max_rounds FROM panels WHERE panel_id = ?", [panel_id])
+    assert row is not None
+    return (int(row[0]), str(row[1]), int(row[2]))  # type: ignore[call-overload]
 
 
 def panel_names(st: Store) -> list[str]:
@@ -235,3 +243,66 @@ def put_round_results(st: Store, results: pl.DataFrame) -> None:
 
 def round_results(st: Store, round_id: int) -> pl.DataFrame:
     return st.sql("SELECT * FROM round_results WHERE round_id = ? ORDER BY subfield_id", [round_id])
+
+
+# -- what an expert is shown -------------------------------------------------------
+
+
+def _in(ids: Sequence[str]) -> tuple[str, list[object]]:
+    return "(" + ", ".join("?" for _ in ids) + ")", list(ids)
+
+
+def subfield_rows(st: Store, ids: Sequence[str]) -> pl.DataFrame:
+    """subfield_id, domain_id, name_zh, name_en of ``ids`` (those the taxonomy has)."""
+    if not ids or not st.has_table("subfields"):
+        return pl.DataFrame(
+            schema={c: pl.Utf8 for c in ("subfield_id", "domain_id", "name_zh", "name_en")}
+        )
+    marks, params = _in(ids)
+    return st.sql(
+        "SELECT subfield_id, domain_id, name_zh, name_en FROM subfields "
+        f"WHERE subfield_id IN {marks}",
+        params,
+    )
+
+
+def model_placements(st: Store, ids: Sequence[str]) -> pl.DataFrame:
+    """The assessed model's rows of ``ids``: subfield_id, model, phase, position, years_band,
+    confidence, reasons (JSON) and probabilities (JSON, null when the model has none)."""
+    if not ids or not st.has_table("assessments"):
+        return pl.DataFrame()
+    cols = {
+        str(r[0])
+        for r in st.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'assessments'"
+        ).fetchall()
+    }
+    probs = "probabilities" if "probabilities" in cols else "NULL AS probabilities"
+    marks, params = _in(ids)
+    model = st.get_meta(Meta.ASSESSED_MODEL)
+    where = f"subfield_id IN {marks}" + (" AND model = ?" if model else "")
+    return st.sql(
+        "SELECT subfield_id, model, phase, position, years_band, confidence, reasons, "
+        f"{probs} FROM assessments WHERE {where}",
+        params + ([model] if model else []),
+    )
+
+
+def evidence_counts(st: Store, ids: Sequence[str]) -> pl.DataFrame:
+    """Per sub-field of ``ids`` and evidence kind: items and the latest year. Matched
+    records count one each (kind ``patent``, ``paper`` …); the primary count series are
+    summed (kind ``<kind>_series``)."""
+    schema = {"subfield_id": pl.Utf8, "kind": pl.Utf8, "items": pl.Int64, "latest_year": pl.Int32}
+    if not ids or not st.has_table("matches"):
+        return pl.DataFrame(schema=schema)
+    marks, params = _in(ids)
+    return st.sql(
+        "SELECT m.subfield_id, r.kind, count(*) AS items, max(r.year) AS latest_year "
+        f"FROM matches m JOIN records r USING (record_id) WHERE m.subfield_id IN {marks} "
+        "GROUP BY ALL UNION ALL "
+        "SELECT cm.subfield_id, c.kind || '_series', CAST(sum(c.count) AS BIGINT), max(c.year) "
+        "FROM counts c JOIN count_matches cm USING (source, term, kind) "
+        f"WHERE cm.is_primary AND cm.subfield_id IN {marks} GROUP BY ALL "
+        "ORDER BY 1, 2",
+        params + params,
+    ).cast(schema)  # type: ignore[arg-type]
