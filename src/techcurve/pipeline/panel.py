@@ -31,7 +31,9 @@ from techcurve.assess.placements import (
     import_overrides_file,
     reapply_placements,
 )
+from techcurve.panel import form_io
 from techcurve.panel import rounds as delphi
+from techcurve.panel.form_io import FormsImport
 from techcurve.panel.model import (
     Answer,
     ClosedRound,
@@ -166,3 +168,27 @@ def round_results(
     with Store.open(db) as st:
         rnd = delphi.find_round(st, delphi.find_panel(st, panel), number)
         return RoundResults(rnd, stored.round_results(st, rnd.round_id))
+
+
+def export_forms(
+    db: PathLike, outdir: PathLike, *, panel: str | None = None, number: int | None = None,
+    lang: Lang = "zh",
+) -> list[Path]:  # fmt: skip
+    """Write one XLSX form per expert for round ``number`` (default: the latest) into
+    ``outdir``; returns their paths."""
+    with Store.open(db) as st:
+        found = delphi.find_panel(st, panel)
+        return form_io.export_forms(st, found, outdir, number=number, lang=lang)
+
+
+def import_forms(
+    db: PathLike, files: Sequence[PathLike], *, panel: str | None = None,
+    number: int | None = None, partial: bool = False,
+) -> FormsImport:  # fmt: skip
+    """Read filled forms back into round ``number`` (default: the latest). Every invalid
+    cell is in the result's ``problems``; a file with problems stores nothing unless
+    ``partial``."""
+    with Store.open(db) as st:
+        found = delphi.find_panel(st, panel)
+        return form_io.import_forms(st, found, [str(f) for f in files], number=number,
+                                    partial=partial)  # fmt: skip
