@@ -13,13 +13,22 @@ from techcurve.cli import (
     engine_cmds,
     ingest_cmds,
     output_cmds,
+    panel_cmds,
     stage_cmds,
     taxonomy_cmds,
 )
 from techcurve.cli.app import cli, main
 from techcurve.cli.failures import name_next_steps
 
-for _commands in (stage_cmds, taxonomy_cmds, ingest_cmds, assess_cmds, output_cmds, engine_cmds):
+for _commands in (
+    stage_cmds,
+    taxonomy_cmds,
+    ingest_cmds,
+    assess_cmds,
+    output_cmds,
+    engine_cmds,
+    panel_cmds,
+):
     _commands.register(cli)
 name_next_steps(cli)
 
