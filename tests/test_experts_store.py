@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import techcurve.pipeline as tc
@@ -149,3 +150,17 @@ def test_an_invalid_overrides_file_keeps_its_messages_and_stores_nothing(
     ):
         tp.import_placements(assessed_db, bad)
     assert tp.list_placements(assessed_db, history=True).height == 0
+
+
+def test_withdrawing_a_placement_shows_the_model_s_again(assessed_db: Path, tmp_path: Path) -> None:
+    tp.import_placements(assessed_db, _yaml(tmp_path))
+    assert tp.withdraw_placement(assessed_db, "ar", who="Jane Doe", why="changed my mind")
+    assert not tp.withdraw_placement(assessed_db, "ar", who="Jane Doe", why="again")
+    assert _final(assessed_db) == EXPECTED_FINAL[1:]
+    with Store.open(assessed_db) as st:
+        ar = st.sql("SELECT final_phase, final_position FROM assessments WHERE subfield_id = 'ar'")
+    assert ar.row(0) == ("trigger", 0.097)
+    history = tp.list_placements(assessed_db, history=True).filter(pl.col("subfield_id") == "ar")
+    assert history.select("who", "withdrawn").rows() == [
+        ("Jane Doe", False), ("Jane Doe", True),
+    ]  # fmt: skip

@@ -18,7 +18,7 @@ from techcurve.pipeline import panel as tp
 
 @click.group()
 def experts() -> None:
-    """Expert placements: import or export the overrides YAML, list them."""
+    """Expert placements: import or export the overrides YAML, list or withdraw them."""
 
 
 @experts.command("import")
@@ -39,6 +39,19 @@ def experts_export(ctx: Ctx, path: str) -> None:
     n = tp.export_placements(ctx.db, path)
     ctx.say(ctx.t("cli.experts.exported", path=path, n=n))
     ctx.emit({"path": path, "placements": n})
+
+
+@experts.command("withdraw")
+@click.argument("subfield_id")
+@click.option("--who", required=True, help="Who withdraws the placement.")
+@click.option("--why", required=True, help="Why.")
+@click.pass_obj
+def experts_withdraw(ctx: Ctx, subfield_id: str, who: str, why: str) -> None:
+    """Withdraw a sub-field's expert placement (the model's placement is shown again)."""
+    done = tp.withdraw_placement(ctx.db, subfield_id, who=who, why=why)
+    ctx.say(ctx.t("cli.experts.withdrawn" if done else "cli.experts.nothing_to_withdraw",
+                  id=subfield_id))  # fmt: skip
+    ctx.emit({"subfield_id": subfield_id, "withdrawn": done})
 
 
 _PLACEMENT_COLUMNS = ("subfield_id", "phase", "position", "years_band", "who", "made_at", "origin")

@@ -74,6 +74,23 @@ def export_placements(db: PathLike, path: PathLike) -> int:
         return export_overrides(st, path)
 
 
+def withdraw_placement(db: PathLike, subfield_id: str, *, who: str, why: str) -> bool:
+    """Withdraw ``subfield_id``'s expert placement (a withdrawal row of origin ``form``:
+    the history keeps what was withdrawn) and update the final columns; False when the
+    sub-field has no current placement."""
+    with Store.open(db) as st:
+        current = stored.current_placements(st)
+        if subfield_id not in current["subfield_id"].to_list():
+            return False
+        row = stored.NewPlacement(
+            subfield_id, None, None, None, who, delphi.now(), why, "form", withdrawn=True
+        )
+        with st.transaction():
+            stored.add_placements(st, [row])
+            reapply_placements(st)
+        return True
+
+
 def list_placements(db: PathLike, *, history: bool = False) -> pl.DataFrame:
     """The current expert placements (``history``: every placement ever made, oldest
     first), columns of :data:`~techcurve.store.panel.PLACEMENT_COLUMNS`."""
