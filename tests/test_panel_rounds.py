@@ -100,6 +100,7 @@ def test_tokens_are_shown_once_stored_hashed_and_open_only_their_expert(
         assert ada.token not in str(st.table("experts").rows())
     assert stored[0] == ("Ada Wang", hash_token(ada.token))
     assert tp.authenticate(assessed_db, ada.token) == ada.expert
+    assert [p.name for p in tp.list_panels(assessed_db)] == ["p1", "p2"]
     assert tp.authenticate(assessed_db, bo.token).name == "Bo Li"
     assert tp.authenticate(assessed_db, other.experts[0].token).panel_id == other.panel.panel_id
     for wrong in ("", ada.token[:-1] + ("x" if ada.token[-1] != "x" else "y"), "nonsense"):
@@ -140,6 +141,11 @@ def test_answers_are_validated_with_the_sub_field_and_field_named(assessed_db: P
     assert e.value.message("zh").startswith("子领域 ar，years_band：未知的成熟年限区间 'soon'")
     with Store.open(assessed_db) as st:
         assert st.count("responses") == 0
+    every = tp.check_responses(
+        assessed_db, token,
+        {"ar": {"position": 2}, "machine-learning": {"position": 0.3}, "vr": {"phase": "peak"}},
+    )  # fmt: skip
+    assert [(e.subfield, e.field) for e in every] == [("ar", "position"), ("vr", None)]
 
 
 def test_two_experts_two_rounds_to_consensus(assessed_db: Path) -> None:
@@ -183,6 +189,9 @@ def test_two_experts_two_rounds_to_consensus(assessed_db: Path) -> None:
     assert (closed.placed, closed.open_questions, closed.last_round) == (
         ("ar",), ("machine-learning",), False,
     )  # fmt: skip
+
+    stored = tp.round_results(assessed_db)
+    assert stored.round.status == "closed" and stored.results == closed.results
 
     [placed] = tp.list_placements(assessed_db).iter_rows(named=True)
     assert (placed["subfield_id"], placed["phase"], placed["position"], placed["origin"]) == (

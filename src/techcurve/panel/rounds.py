@@ -26,6 +26,7 @@ from techcurve.panel.model import (
     CreatedPanel,
     Expert,
     NewExpert,
+    Outlier,
     PanelInfo,
     PanelStatus,
     RoundInfo,
@@ -237,9 +238,13 @@ def validate_responses(
     return answers, errors
 
 
+def find_panel_of(st: Store, expert: Expert) -> PanelInfo:
+    """The panel ``expert`` belongs to."""
+    return PanelInfo(*stored.panel_row_by_id(st, expert.panel_id))
+
+
 def _open_round_of(st: Store, expert: Expert, number: int | None) -> RoundInfo:
-    panel = PanelInfo(*stored.panel_row_by_id(st, expert.panel_id))
-    rnd = find_round(st, panel, number)
+    rnd = find_round(st, find_panel_of(st, expert), number)
     if rnd.status != "open":
         raise PanelError.of("panel.round_closed", number=rnd.number)
     return rnd
@@ -341,7 +346,7 @@ def _result_row(rnd: RoundInfo, r: SubfieldResult) -> dict[str, Any]:
         "round_id": rnd.round_id, "subfield_id": r.subfield_id, "answers": r.answers,
         "median": r.median, "median_phase": r.median_phase, "q1": r.q1, "q3": r.q3,
         "iqr_phases": r.iqr_phases, "share_agreeing": r.share_agreeing,
-        "years_band": r.years_band, "consensus": r.consensus,
+        "years_band": r.years_band, "confidence": r.confidence, "consensus": r.consensus,
         "outliers": json.dumps(outliers, ensure_ascii=False),
     }  # fmt: skip
 
@@ -400,3 +405,35 @@ def panel_status(st: Store, panel: PanelInfo) -> PanelStatus:
         frame = stored.responses(st, rnd.round_id)
         rounds.append(RoundStatus(rnd, frame["expert_id"].n_unique(), frame.height))
     return PanelStatus(panel, panel_experts(st, panel), tuple(rounds))
+
+
+def stored_results(st: Store, rnd: RoundInfo) -> tuple[SubfieldResult, ...]:
+    """The aggregates stored when ``rnd`` was closed (empty while it is open)."""
+    out = []
+    for r in stored.round_results(st, rnd.round_id).iter_rows(named=True):
+        outliers = tuple(
+            Outlier(int(o["expert_id"]), float(o["position"]), str(o["phase"]), o["rationale"])
+            for o in json.loads(r["outliers"] or "[]")
+        )
+        out.append(
+            SubfieldResult(
+                subfield_id=r["subfield_id"],
+                answers=int(r["answers"]),
+                median=r["median"],
+                median_phase=r["median_phase"],
+                q1=r["q1"],
+                q3=r["q3"],
+                iqr_phases=r["iqr_phases"],
+                share_agreeing=r["share_agreeing"],
+                years_band=r["years_band"],
+                confidence=r["confidence"],
+                consensus=bool(r["consensus"]),
+                outliers=outliers,
+            )  # fmt: skip
+        )
+    return tuple(out)
+
+
+def list_panels(st: Store) -> tuple[PanelInfo, ...]:
+    """Every panel of the store, oldest first."""
+    return tuple(find_panel(st, name) for name in stored.panel_names(st))

@@ -31,6 +31,7 @@ from techcurve.assess.placements import (
     import_overrides_file,
     reapply_placements,
 )
+from techcurve.errors import PanelError
 from techcurve.panel import form_io
 from techcurve.panel import rounds as delphi
 from techcurve.panel.form_io import FormsImport
@@ -39,9 +40,11 @@ from techcurve.panel.model import (
     ClosedRound,
     CreatedPanel,
     Expert,
+    PanelInfo,
     PanelStatus,
     RoundInfo,
     RoundView,
+    SubfieldResult,
 )
 from techcurve.panel.roster import read_roster
 from techcurve.panel.rounds import Choice
@@ -172,19 +175,42 @@ def panel_status(db: PathLike, *, panel: str | None = None) -> PanelStatus:
 
 @dataclass(frozen=True, slots=True)
 class RoundResults:
-    """A round and its stored aggregates (for ``panel status`` and the facilitator)."""
+    """A round and the aggregates stored when it was closed (none while it is open)."""
 
     round: RoundInfo
-    results: pl.DataFrame
+    results: tuple[SubfieldResult, ...]
 
 
 def round_results(
     db: PathLike, *, panel: str | None = None, number: int | None = None
 ) -> RoundResults:
-    """The aggregates stored when round ``number`` (default: the latest) was closed."""
+    """Round ``number`` (default: the latest) and its aggregates, outliers with their
+    rationales (for the facilitator: outliers name the expert by id)."""
     with Store.open(db) as st:
         rnd = delphi.find_round(st, delphi.find_panel(st, panel), number)
-        return RoundResults(rnd, stored.round_results(st, rnd.round_id))
+        return RoundResults(rnd, delphi.stored_results(st, rnd))
+
+
+def list_panels(db: PathLike) -> tuple[PanelInfo, ...]:
+    """Every panel of the store, oldest first (empty before the first)."""
+    with Store.open(db) as st:
+        return delphi.list_panels(st)
+
+
+def check_responses(
+    db: PathLike,
+    token: str,
+    answers: Mapping[str, Mapping[str, Any]],
+    *,
+    number: int | None = None,
+) -> tuple[PanelError, ...]:
+    """Every problem of ``answers`` (as :func:`submit_responses` takes them) against the
+    round, one error per invalid answer (its ``subfield`` and ``field`` say where);
+    nothing is stored. For a form that shows every field's error at once."""
+    with Store.open(db) as st:
+        expert = delphi.authenticate(st, token)
+        rnd = delphi.find_round(st, delphi.find_panel_of(st, expert), number)
+        return tuple(delphi.validate_responses(st, rnd, answers)[1])
 
 
 def export_forms(

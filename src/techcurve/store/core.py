@@ -197,7 +197,8 @@ CREATE TABLE IF NOT EXISTS responses (
 CREATE TABLE IF NOT EXISTS round_results (
     round_id BIGINT NOT NULL, subfield_id VARCHAR NOT NULL, answers INTEGER NOT NULL,
     median DOUBLE, median_phase VARCHAR, q1 DOUBLE, q3 DOUBLE, iqr_phases DOUBLE,
-    share_agreeing DOUBLE, years_band VARCHAR, consensus BOOLEAN NOT NULL, outliers VARCHAR,
+    share_agreeing DOUBLE, years_band VARCHAR, confidence DOUBLE, consensus BOOLEAN NOT NULL,
+    outliers VARCHAR,
     PRIMARY KEY (round_id, subfield_id));
 """
 
