@@ -59,6 +59,7 @@ def test_a_round_in_excel_from_create_to_consensus(assessed_db: Path, tmp_path: 
     assert [(r["experts_answered"], r["answers"]) for r in status["rounds"]] == [(2, 2)]
     closed = tc(assessed_db, "panel", "close-round", "--lang", "en")
     assert "round 1 is closed: consensus on 1 sub-fields, none yet on 0" in closed
+    assert "Outlier" not in closed  # 0.20 and 0.22: none
     listed = json.loads(tc(assessed_db, "--json", "experts", "list"))
     assert [(p["subfield_id"], p["phase"], p["position"], p["who"]) for p in listed] == [
         ("ar", "peak", 0.21, "panel 2026, round 1")

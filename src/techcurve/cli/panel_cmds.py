@@ -174,6 +174,11 @@ def panel_close_round(ctx: Ctx, panel: str | None, lang: str) -> None:
                       ctx.t("cli.panel.yes") if r.consensus else ctx.t("cli.panel.no"),
                       str(len(r.outliers)))  # fmt: skip
     out_console.print(table)
+    for r in closed.results:
+        for o in r.outliers:
+            why = o.rationale or ctx.t("panel.no_rationale")
+            ctx.say(f"  {r.subfield_id}: " + ctx.t("panel.outlier_rationale", position=o.position,
+                                                   phase=o.phase, why=why))  # fmt: skip
 
 
 @panel.command("export-form")
