@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("match", ("techcurve.match", "techcurve.taxonomy.review")),
     ("indicators", ("techcurve.indicators",)),
     ("assess", ("techcurve.assess", "techcurve.scaleout")),
-    ("editions", ("techcurve.editions",)),
+    ("editions", ("techcurve.editions", "techcurve.panel")),
     ("render", ("techcurve.render",)),
     ("outputs", ("techcurve.report", "techcurve.exports", "techcurve.audit")),
     ("pipeline", ("techcurve.pipeline",)),

@@ -21,6 +21,8 @@ from techcurve.errors import StoreError
 from techcurve.ingest import ingest_records, readers
 from techcurve.match import match_store
 from techcurve.store import SCHEMA_VERSION, Store, init_store
+from techcurve.store import panel as panel_store
+from techcurve.store.core import PANEL_TABLES
 from techcurve.store.ingest import StagedScans, memory_bytes
 from techcurve.taxonomy import load_taxonomy
 
@@ -108,7 +110,7 @@ def test_records_and_matches_have_no_key_and_the_small_tables_keep_theirs(store:
     assert "records" not in keys and "matches" not in keys
     assert {"meta", "ingest_log", "counts", "domains", "subfields", "editions"} <= set(keys)
     assert {"count_matches"} <= set(keys)
-    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "4"
     # record_id stays required without the key
     with pytest.raises(duckdb.ConstraintException):
         store.con.execute(
@@ -125,7 +127,7 @@ def test_a_version_1_store_is_migrated_in_place_and_keeps_its_rows(
     try:
         assert "migrating the store from schema version 1 to 2" in caplog.text
         assert "migrating the store from schema version 2 to 3" in caplog.text
-        assert st.get_meta("schema_version") == "3"
+        assert st.get_meta("schema_version") == "4"
         assert "records" not in _keys(st) and "matches" not in _keys(st)
         assert not {"title_norm", "text_norm"} & set(st.table("records").columns)
         assert "domains" in _keys(st)  # other tables untouched
@@ -168,7 +170,7 @@ def test_opening_a_version_1_store_read_only_reads_it_as_it_is(tmp_path: Path) -
         assert st.get_meta("schema_version") == "1"
         assert st.count("records") == 2
     with Store.open(path) as st:
-        assert st.get_meta("schema_version") == "3"
+        assert st.get_meta("schema_version") == "4"
 
 
 def _v2_store(tmp_path: Path) -> Path:
@@ -204,7 +206,7 @@ def test_a_version_2_store_loses_the_normalised_text_and_keeps_its_rows(
     try:
         assert "migrating the store from schema version 2 to 3" in caplog.text
         assert "1 to 2" not in caplog.text
-        assert st.get_meta("schema_version") == "3"
+        assert st.get_meta("schema_version") == "4"
         assert st.table("records").columns == [
             c for c in store_mod.RECORD_COLUMNS if c not in ("title_norm", "text_norm")
         ]
@@ -251,7 +253,7 @@ def test_a_store_of_a_newer_or_unknown_version_is_refused(tmp_path: Path) -> Non
     path = tmp_path / "tc.duckdb"
     init_store(path)
     con = duckdb.connect(str(path))
-    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError, match="newer techcurve"):
         Store.open(path)
@@ -261,8 +263,31 @@ def test_a_store_of_a_newer_or_unknown_version_is_refused(tmp_path: Path) -> Non
     with pytest.raises(StoreError) as e:
         Store.open(path)
     assert (
-        str(e.value) == f"{path} has schema version 0, this techcurve needs 3: re-create the store"
+        str(e.value) == f"{path} has schema version 0, this techcurve needs 4: re-create the store"
     )
+
+
+def test_a_version_3_store_gains_the_empty_expert_and_panel_tables(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "v3.duckdb"
+    init_store(path)
+    con = duckdb.connect(str(path))
+    for name in PANEL_TABLES:
+        con.execute(f"DROP TABLE {name}")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    with Store.open(path, read_only=True) as st:  # read as it is: no placements
+        assert not st.has_table("expert_placements")
+        assert panel_store.current_placements(st).height == 0
+    with caplog.at_level(logging.WARNING, logger="techcurve.store"):
+        st = Store.open(path)
+    try:
+        assert "migrating the store from schema version 3 to 4" in caplog.text
+        assert st.get_meta("schema_version") == "4"
+        assert [st.count(n) for n in PANEL_TABLES] == [0, 0, 0, 0, 0, 0]
+    finally:
+        st.close()
 
 
 # -- uniqueness without a key ---------------------------------------------------------
@@ -471,4 +496,4 @@ def test_an_error_while_inserting_is_reported_as_itself_not_as_an_aborted_transa
             ingest_records(st, [_csv(tmp_path / "a.csv", [("1", "t")])], kind="auto", as_of=AS_OF)
         assert "aborted" not in str(err.value)
         assert _limit(st) == "953.6 MiB" and st.count("records") == 0
-        assert st.get_meta("schema_version") == "3"
+        assert st.get_meta("schema_version") == "4"

@@ -15,6 +15,7 @@ attributes so that callers (and tests) can inspect them.
     ├── IngestError       an input file cannot be read at all (file, row, column)
     ├── StoreError        the DuckDB store is missing, busy or of another version
     ├── AssessError       assessment cannot run (no indicators, bad overrides)
+    ├── PanelError        an expert panel's input is wrong (token, round, answer, form)
     └── ReportError       rendering or report assembly failed (empty store, fonts)
 
 An error's message comes from the zh/en text catalogue (:mod:`techcurve.text`):
@@ -239,6 +240,16 @@ class AssessError(TechcurveError):
     """Assessment cannot run: missing indicators, invalid overrides or labels."""
 
     exit_code = 6
+
+
+class PanelError(TechcurveError):
+    """An expert panel cannot do what was asked: unknown token or round, an invalid answer
+    (the sub-field and field are attributes), a form with invalid cells."""
+
+    exit_code = 8
+    #: the sub-field and the field of an invalid answer (None otherwise)
+    subfield: str | None = None
+    field: str | None = None
 
 
 class ReportError(TechcurveError):

@@ -13,6 +13,7 @@ from techcurve.cli import (
     engine_cmds,
     ingest_cmds,
     output_cmds,
+    panel_cmds,
     serve_cmd,
     stage_cmds,
     taxonomy_cmds,
@@ -27,6 +28,7 @@ for _commands in (
     assess_cmds,
     output_cmds,
     engine_cmds,
+    panel_cmds,
     serve_cmd,
 ):
     _commands.register(cli)

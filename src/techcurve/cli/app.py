@@ -38,6 +38,7 @@ Exit codes:
   5    the store is missing, busy, of another version, or lacks a stage's results
   6    the assessment cannot run (no indicators, bad overrides or labels)
   7    a curve, report or export cannot be written
+  8    an expert panel's input is wrong (token, round, answers, forms)
   70   a bug in techcurve (rerun with -v for the traceback)
   130  interrupted
 

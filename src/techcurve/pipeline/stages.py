@@ -228,9 +228,14 @@ def assess(
     as_of: date | None = None,
     config: PathLike | None = None,
 ) -> pl.DataFrame:
-    """Place every sub-field on the curve; writes and returns the ``assessments`` table."""
+    """Place every sub-field on the curve; writes and returns the ``assessments`` table.
+
+    The store's current expert placements are applied every time (the ``expert_*`` and
+    ``final_*`` columns); ``overrides`` (an overrides YAML) is first imported into them
+    (origin ``yaml``; entries already there are not added twice)."""
     from techcurve.assess import assess as assess_frame
     from techcurve.assess import load_overrides, needing
+    from techcurve.assess.placements import import_overrides, stored_overrides
     from techcurve.store import assessments as stored
 
     cfg = _config.load_config(config)
@@ -242,9 +247,13 @@ def assess(
         params = _config.section(cfg, "assess").get(model, {})
         known = set(summary["subfield_id"].to_list())
         ovr = load_overrides(overrides, known_ids=known) if overrides else None
+        if ovr:
+            with st.transaction():
+                import_overrides(st, ovr)
         frame = assess_frame(
-            summary, indicators, model=model, params=params or None, overrides=ovr, as_of=as_of
-        )
+            summary, indicators, model=model, params=params or None,
+            overrides=stored_overrides(st, known), as_of=as_of,
+        )  # fmt: skip
         stored.write_assessments(st, frame, model=model, params=params)
         return frame
 

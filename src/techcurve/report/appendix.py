@@ -108,6 +108,25 @@ def _samples(store: Store, lang: Lang) -> dict[str, tuple[SampleRecord, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def _expert_note(r: dict[str, Any], lang: Lang) -> str | None:
+    """Who placed the sub-field, when and why, and where the model had it — for a
+    sub-field whose final placement is an expert's (or a panel's); None otherwise."""
+    if r.get("expert_who") is None:
+        return None
+    when = r.get("expert_when")
+    note = t(
+        "report.expert_note", lang, who=r["expert_who"], when=str(when) if when else "–",
+        why=r.get("expert_why") or "",
+    )  # fmt: skip
+    model_pos, phase = r.get("position"), _phase(r.get("phase"))
+    if phase is not None and model_pos is not None and model_pos != r.get("plot_position"):
+        note += t(
+            "report.expert_model", lang, phase=phase.zh if lang == "zh" else phase.en,
+            position=round(float(model_pos), 3),
+        )  # fmt: skip
+    return note
+
+
 def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
     """Every assessed sub-field of the cut-off, by domain, then position (highest first)."""
     lang = ctx.lang
@@ -126,10 +145,7 @@ def _placed(store: Store, ctx: ReportContext) -> list[_Placed]:
         phase = r.get("plot_phase")
         ph = _phase(phase)
         band = _band(r.get("plot_band"))
-        expert = None
-        if r.get("expert_phase") or r.get("expert_position") is not None:
-            who, why = r.get("expert_who") or "", r.get("expert_why") or ""
-            expert = "；".join(x for x in (str(who), str(why)) if x)
+        expert = _expert_note(r, lang)
         s = by_sum.get(sid)
         model_phase = r.get("phase")
         dom = ctx.subfield_domains.get(sid, "")

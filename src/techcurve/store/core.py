@@ -21,6 +21,21 @@ Tables (schema version :data:`SCHEMA_VERSION`):
                     and with expert overrides the ``expert_*`` and ``final_*`` columns.
 ``editions``        saved curves (edition name → each sub-field's final phase and position),
                     for ``techcurve diff`` and movement arrows.
+``expert_placements`` every placement an expert (or a panel's consensus) ever made of a
+                    sub-field: phase, position, band, confidence, who, affiliation, when,
+                    rationale, origin (yaml | panel | form), panel/round; the current
+                    placement of a sub-field is its latest row, unless that row is a
+                    withdrawal (``withdrawn``) (:mod:`techcurve.store.panel`).
+``panels``          Delphi panels: name, the most rounds before a round's spread counts as
+                    consensus anyway.
+``experts``         a panel's experts: name, affiliation, domains, and the SHA-256 of their
+                    personal token (the token itself is never stored).
+``rounds``          a panel's rounds: number, the sub-fields asked (JSON), opened/closed at,
+                    status (open | closed).
+``responses``       an expert's answer for one sub-field in one round (re-submitting in an
+                    open round replaces it).
+``round_results``   a closed round's aggregates per sub-field: median, its phase, quartiles,
+                    IQR in phase widths, share agreeing, consensus, outliers (JSON).
 
 The long text columns of ``records`` (title, abstract) are compressed with zstd rather
 than DuckDB's default choice (FSST/dictionary): a faster insert and a smaller file, for
@@ -44,7 +59,7 @@ docs/performance.md, "Store settings", has the measurements behind the default.
 
 A store of an older schema version is migrated in place when opened for writing (one
 transaction; version 1 → 2 drops the keys of ``records`` and ``matches``, 2 → 3 the
-normalised text columns); opened read-only it is read as it is.
+normalised text columns, 3 → 4 adds the expert and panel tables); opened read-only it is read as it is.
 
 DuckDB allows one writer per file; a second writer gets :class:`StoreError`
 ("store is busy") instead of waiting or corrupting the file.
@@ -66,7 +81,7 @@ from techcurve.store.meta import Meta
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_DB = "techcurve.duckdb"
 
 #: DuckDB's memory limit when neither ``Store.open(memory_limit=…)`` nor the environment
@@ -159,7 +174,36 @@ CREATE TABLE IF NOT EXISTS count_matches (
     subfield_id VARCHAR NOT NULL, is_primary BOOLEAN,
     PRIMARY KEY (source, term, kind, subfield_id));
 CREATE TABLE IF NOT EXISTS match_queries (subfield_id VARCHAR PRIMARY KEY, query VARCHAR);
+CREATE TABLE IF NOT EXISTS expert_placements (
+    placement_id BIGINT PRIMARY KEY, subfield_id VARCHAR NOT NULL, phase VARCHAR,
+    position DOUBLE, years_band VARCHAR, confidence DOUBLE, who VARCHAR, affiliation VARCHAR,
+    made_at TIMESTAMP NOT NULL, rationale VARCHAR, origin VARCHAR NOT NULL, panel_id BIGINT,
+    round_id BIGINT, withdrawn BOOLEAN NOT NULL DEFAULT false);
+CREATE TABLE IF NOT EXISTS panels (
+    panel_id BIGINT PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, max_rounds INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS experts (
+    expert_id BIGINT PRIMARY KEY, panel_id BIGINT NOT NULL, name VARCHAR NOT NULL,
+    affiliation VARCHAR, domains VARCHAR, token_hash VARCHAR NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS rounds (
+    round_id BIGINT PRIMARY KEY, panel_id BIGINT NOT NULL, number INTEGER NOT NULL,
+    subfields VARCHAR NOT NULL, opened_at TIMESTAMP NOT NULL, closed_at TIMESTAMP,
+    status VARCHAR NOT NULL, UNIQUE (panel_id, number));
+CREATE TABLE IF NOT EXISTS responses (
+    round_id BIGINT NOT NULL, expert_id BIGINT NOT NULL, subfield_id VARCHAR NOT NULL,
+    phase VARCHAR NOT NULL, position DOUBLE NOT NULL, years_band VARCHAR, confidence DOUBLE,
+    rationale VARCHAR, submitted_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (round_id, expert_id, subfield_id));
+CREATE TABLE IF NOT EXISTS round_results (
+    round_id BIGINT NOT NULL, subfield_id VARCHAR NOT NULL, answers INTEGER NOT NULL,
+    median DOUBLE, median_phase VARCHAR, q1 DOUBLE, q3 DOUBLE, iqr_phases DOUBLE,
+    share_agreeing DOUBLE, years_band VARCHAR, confidence DOUBLE, consensus BOOLEAN NOT NULL,
+    outliers VARCHAR,
+    PRIMARY KEY (round_id, subfield_id));
 """
+
+#: the tables of expert placements and the panel, added by schema version 4
+PANEL_TABLES = ("expert_placements", "panels", "experts", "rounds", "responses", "round_results")
 
 
 def _table_ddl(name: str) -> str:
@@ -197,8 +241,15 @@ def _v2_to_v3(store: Store) -> None:
     store._rebuild("records")
 
 
+def _v3_to_v4(store: Store) -> None:
+    """the expert placements (with their history) and the expert panel's tables
+    (panels, experts, rounds, responses, round_results) are added, empty."""
+    for name in PANEL_TABLES:
+        store.con.execute(_table_ddl(name))
+
+
 #: schema version → the function that migrates a store of it to the next version.
-_MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+_MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 class Store:

@@ -20,11 +20,12 @@ from techcurve.errors import ReportError
 from techcurve.render.charts import domain_colors
 from techcurve.render.curve.legend import (
     BAND_MARKERS,
+    EXPERT_COLOR,
     DomainKey,
     draw_legends,
     draw_uncertainty_key,
 )
-from techcurve.render.curve.movements import draw_movements, movements
+from techcurve.render.curve.movements import draw_expert_moves, draw_movements, movements
 from techcurve.render.curve.placement import place_labels
 from techcurve.render.curve.shape import (
     STRIP_BOTTOM,
@@ -164,7 +165,20 @@ def _draw_uncertainty_key(ax: Axes, points: Sequence[CurvePoint], lang: Lang) ->
         faded=any(dot_opacity(p.confidence) < 1.0 for p in points),
         whisker=any(p.reach is not None for p in points),
         lang=lang,
+        expert=any(p.expert for p in points),
+        expert_moved=any(p.model_x is not None for p in points),
     )
+
+
+def _draw_expert_rings(ax: Axes, drawn: Sequence[CurvePoint]) -> None:
+    """A ring around every dot whose final placement is an expert's."""
+    pts = [p for p in drawn if p.expert]
+    if pts:
+        ax.scatter(
+            [p.x for p in pts], [p.y for p in pts], s=(MARKER_PT + 6.0) ** 2, marker="o",
+            facecolors="none", edgecolors=EXPERT_COLOR, linewidths=1.4, zorder=5,
+            gid="techcurve-expert-rings",
+        )  # fmt: skip
 
 
 def _draw_whiskers(
@@ -266,8 +280,11 @@ def draw_curve(
         if moves:
             draw_movements(ax, moves, {p.subfield_id: p for p in drawn})
         _draw_whiskers(ax, drawn, colors, layout)
+        draw_expert_moves(ax, drawn)
         _draw_dots(ax, drawn, colors)
+        _draw_expert_rings(ax, drawn)
         ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
+        ghosts += [(p.model_x, float(curve_y(p.model_x))) for p in drawn if p.model_x is not None]
         place_labels(fig, ax, drawn, layout.fontsize, MARKER_PT, extra_marks=ghosts)
         draw_legends(
             fig,

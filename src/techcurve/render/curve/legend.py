@@ -138,11 +138,25 @@ def _domain_legend(
     )
 
 
-def draw_uncertainty_key(ax: Axes, *, faded: bool, whisker: bool, lang: Lang) -> None:
-    """The keys of the faded dot and the whisker, top right inside the plot (above the
-    plateau, where labels seldom go), when some dot is faded or has a whisker."""
+#: the ring around an expert's dot and the arrow from the model's position
+EXPERT_COLOR = "#1f2937"
+
+
+def draw_uncertainty_key(
+    ax: Axes, *, faded: bool, whisker: bool, lang: Lang, expert: bool = False,
+    expert_moved: bool = False,
+) -> None:  # fmt: skip
+    """The keys of the faded dot, the whisker and the expert's ring and arrow, top right
+    inside the plot (above the plateau, where labels seldom go), when some dot has one."""
     handles: list[Line2D] = []
     labels: list[str] = []
+    if expert:
+        handles.append(Line2D([], [], ls="", marker="o", markersize=11, markerfacecolor="none",
+                              markeredgecolor=EXPERT_COLOR, markeredgewidth=1.4))  # fmt: skip
+        labels.append(t("curve.expert", lang))
+    if expert_moved:
+        handles.append(Line2D([], [], lw=1.2, color=EXPERT_COLOR, ls=(0, (3, 2))))
+        labels.append(t("curve.expert_arrow", lang))
     if faded:
         handles.append(
             Line2D([], [], ls="", marker="o", markersize=7, color=LEGEND_GREY, alpha=0.3)

@@ -13,6 +13,7 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.path import Path as MplPath
 
 from techcurve.errors import ReportError
+from techcurve.render.curve.legend import EXPERT_COLOR
 from techcurve.render.curve.shape import CurvePoint, curve_y
 
 MIN_MOVE = 0.01  # smaller moves draw no arrow
@@ -74,3 +75,26 @@ def draw_movements(ax: Axes, moves: Sequence[Movement], drawn: Mapping[str, Curv
             linestyle=(0, (1.5, 1.0)),
             zorder=3,
         )
+
+
+def draw_expert_moves(ax: Axes, drawn: Sequence[CurvePoint]) -> None:
+    """For each dot an expert moved: a small hollow diamond at the model's position and a
+    dashed arrow along the curve (under it) from there to the expert's dot."""
+    for p in drawn:
+        if p.model_x is None:
+            continue
+        xs = np.linspace(p.model_x, p.x, 40)
+        ys = curve_y(xs) - 0.035  # under the curve: movement arrows go above it
+        verts = np.column_stack([xs, ys])
+        path = MplPath(verts, [MplPath.MOVETO] + [MplPath.LINETO] * (len(verts) - 1))
+        ax.add_patch(
+            FancyArrowPatch(
+                path=path, arrowstyle="-|>,head_length=4,head_width=2.2", color=EXPERT_COLOR,
+                lw=1.1, ls=(0, (3, 2)), zorder=3, shrinkA=0, shrinkB=4,
+                gid=f"techcurve-expert-arrow-{p.subfield_id}",
+            )
+        )  # fmt: skip
+        ax.scatter(
+            [p.model_x], [float(curve_y(p.model_x))], s=26, marker="D", facecolors="white",
+            edgecolors=EXPERT_COLOR, linewidths=0.9, zorder=3,
+        )  # fmt: skip

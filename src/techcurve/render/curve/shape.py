@@ -50,6 +50,10 @@ class CurvePoint:
     confidence: float | None = None  # None: drawn solid (an expert's placement, or unknown)
     #: the whisker: how far back and forth along the curve (see :mod:`.uncertainty`)
     reach: tuple[float, float] | None = None
+    #: the final placement is an expert's (drawn with a ring)
+    expert: bool = False
+    #: the model's position when an expert moved the dot away from it (an arrow is drawn)
+    model_x: float | None = None
 
 
 def parse_band(value: str | None) -> YearsBand | None:
@@ -95,6 +99,7 @@ def curve_points(
         domain = str(info.get("domain_id") or r.get("domain_id") or "")
         x = min(max(float(pos), 0.0), 1.0)
         confidence, reach = _uncertainty(r, x)
+        expert, model_x = _expert(r, x)
         points.append(
             CurvePoint(
                 subfield_id=sid,
@@ -105,6 +110,8 @@ def curve_points(
                 band=parse_band(r["plot_band"]),
                 confidence=confidence,
                 reach=reach,
+                expert=expert,
+                model_x=model_x,
             )
         )
     points.sort(key=lambda p: (p.x, p.subfield_id))
@@ -120,6 +127,22 @@ def _uncertainty(
     conf = row.get("confidence")
     confidence = float(conf) if isinstance(conf, int | float) and math.isfinite(conf) else None
     return confidence, whisker(phase_probabilities(row.get("probabilities")), x)
+
+
+#: an expert's dot this far (or farther) from the model's gets an arrow from it
+EXPERT_MOVE = 0.01
+
+
+def _expert(row: Mapping[str, Any], x: float) -> tuple[bool, float | None]:
+    """Whether the row's placement is an expert's, and the model's position when the
+    expert moved the dot at least :data:`EXPERT_MOVE` from it."""
+    if row.get("expert_who") is None:
+        return False, None
+    pos = row.get("position")
+    if not isinstance(pos, int | float) or not math.isfinite(pos):
+        return True, None
+    model_x = min(max(float(pos), 0.0), 1.0)
+    return True, (model_x if abs(model_x - x) >= EXPERT_MOVE else None)
 
 
 # -- dodging: dots that share a position are spread along the curve ------------------
