@@ -44,13 +44,17 @@ _ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){2,}")
 
 
 def test_an_error_made_from_a_key_is_english_and_says_itself_in_chinese() -> None:
-    e = StoreError.of("store.busy", path="tc.duckdb")
+    e = StoreError.of("store.busy", path="tc.duckdb", pid="42", seconds=5.0)
     assert str(e) == (
-        "store tc.duckdb is busy: another techcurve process is writing to it; wait for it to finish"
+        "store tc.duckdb is busy: another process (PID 42) is writing to it; waited 5 s. Wait "
+        "for it to finish, or wait longer with --wait SECONDS (config key store.wait_seconds)"
     )
-    assert e.key == "store.busy" and e.fields == {"path": "tc.duckdb"}
+    assert e.key == "store.busy" and e.fields == {"path": "tc.duckdb", "pid": "42", "seconds": 5.0}
     assert e.message("en") == str(e)
-    assert e.message("zh") == "存储 tc.duckdb 正忙：另一个 techcurve 进程正在写入它；请等它结束"
+    assert e.message("zh") == (
+        "存储 tc.duckdb 正忙：另一个进程（PID 42）正在写入它；已等待 5 秒。请等它结束，或用 --wait 秒数"
+        "（配置项 store.wait_seconds）等得更久"
+    )
     plain = StoreError("something else")
     assert plain.key is None and plain.message("zh") == "something else"
 
@@ -424,4 +428,9 @@ def test_inspect_says_what_it_sees_in_chinese(
         "  列        date，location，label，company，money，rounds",
         "  说明      第 A 列没有表头，但其中是日期（例如 '2017.12.22'）：已命名为 'date'",
     ]
-    assert lines[6] == "前 1 条记录（按入库时的样子）："
+    assert lines[5] == (
+        "  映射      title ← company，organization ← company，amount ← money，round ← rounds，"
+        "venue ← =IT桔子，date ← date，sector ← label，abstract ← label"
+    )
+    assert lines[6] == "  未用的列  location（不会存入；要用它们请写映射文件，--mapping）"
+    assert lines[8] == "前 1 条记录（按入库时的样子）："

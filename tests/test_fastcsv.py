@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from techcurve.errors import IngestError
-from techcurve.ingest import fastcsv, readers
+from techcurve.ingest import fastcsv, read_records, readers
 from techcurve.ingest.readers import open_csv
 
 
@@ -99,17 +100,20 @@ def test_edge_files_read_the_same(
     _same(p, monkeypatch)
 
 
-def test_invalid_utf8_is_reported_at_its_line(
+def test_invalid_utf8_is_rejected_at_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = tmp_path / "bad.csv"
-    # past the first 64 KB, which are checked when the file is opened
-    p.write_bytes(b"title,date\n" + b"ok,2020\n" * 10_000 + b"\xff\xfe,2020\n")
-    # the Python reader decodes ahead in blocks, so its line is only near the fault
-    with pytest.raises(IngestError, match="cannot decode line .* as utf-8"):
-        _read(p, fast=False, monkeypatch=monkeypatch)
-    with pytest.raises(IngestError, match="row 10,002: cannot decode line 10,002 as utf-8"):
-        _read(p, fast=True, monkeypatch=monkeypatch)
+    # past the first 64 KB: the fast path meets it, and the Python reader goes on there
+    good = "".join(f"标题 {i},2020\n" for i in range(10_000)).encode()  # UTF-8 beyond doubt
+    p.write_bytes(b"title,date\n" + good + b"\xff\xfe,2020\nlast,2021\n")
+    slow = _read(p, fast=False, monkeypatch=monkeypatch)
+    assert _read(p, fast=True, monkeypatch=monkeypatch) == slow
+    got = read_records(p, kind="paper", as_of=date(2026, 1, 1))  # the fast path first
+    assert (got.rows_read, got.frame.height) == (10_002, 10_001)
+    [bad] = got.rejects
+    assert (bad.row, bad.value) == (10_002, "\ufffd\ufffd,2020")
+    assert bad.reason.startswith("line 10,002 is not utf-8 text (byte 0xff)")
 
 
 _cell = st.lists(st.sampled_from(list('ab中，", \n\r\t\u3000') + ["\r\n"]), max_size=6).map("".join)
@@ -184,9 +188,9 @@ def test_a_file_broken_after_its_first_block_is_read_on_by_the_python_reader(
     resumed: list[fastcsv.Resume] = []
     resume = readers._resume
 
-    def spy(path: Path, delim: str, cols: list[str], at: fastcsv.Resume):  # type: ignore[no-untyped-def]
+    def spy(path: Path, delim: str, cols: list[str], at: fastcsv.Resume, fallback: str | None):  # type: ignore[no-untyped-def]
         resumed.append(at)
-        return resume(path, delim, cols, at)
+        return resume(path, delim, cols, at, fallback)
 
     monkeypatch.setattr(readers, "_resume", spy)
     slow = _read(p, fast=False, monkeypatch=monkeypatch)

@@ -197,8 +197,13 @@ def test_utf16_csv_with_ids() -> None:
 def test_encoding_override(tmp_path: Path) -> None:
     r = read_records(DATA / "gbk_papers.csv", kind="paper", encoding="gbk", as_of=AS_OF)
     assert r.encoding == "gbk" and r.frame.height == 3
-    with pytest.raises(IngestError, match=r"cannot decode the file as utf-8 .*pass encoding="):
-        read_records(DATA / "gbk_papers.csv", kind="paper", encoding="utf-8")
+    # read as UTF-8, each GBK line is rejected with its reason (the header is ASCII)
+    wrong = read_records(DATA / "gbk_papers.csv", kind="paper", encoding="utf-8")
+    assert (wrong.rows_read, wrong.frame.height) == (3, 0)
+    assert wrong.rejects[0].reason == (
+        "line 2 is not utf-8 text (byte 0xbb): re-save the file as utf-8, or decode such "
+        "lines with --fallback-encoding (e.g. gb18030)"
+    )
     with pytest.raises(IngestError, match="unknown encoding 'klingon'"):
         read_records(DATA / "gbk_papers.csv", kind="paper", encoding="klingon")
 
@@ -344,12 +349,25 @@ def test_reingest_stores_nothing_new_and_dry_run_rolls_back(store: Store, tmp_pa
     assert not (tmp_path / "rejects").exists()
 
 
-def test_one_transaction_per_file(store: Store, tmp_path: Path) -> None:
+def test_several_files_are_all_stored_or_none(store: Store, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("name\nx\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="cannot tell which profile"):
+    with pytest.raises(IngestError, match="cannot tell which profile") as e:
         ingest_records(store, [DATA / "utf8_bom_articles.csv", bad], kind="article", as_of=AS_OF)
-    assert store.count("records") == 3  # the first file stays stored
+    assert str(e.value).startswith(
+        "1 of 2 files cannot be ingested (bad.csv), so none was stored (--keep-going stores "
+        f"the others); the first: {bad}: cannot tell which profile fits this file"
+    )
+    assert store.count("records") == 0  # the good file is not stored either
+    assert store.count("ingest_log") == 0
+    kept = ingest_records(
+        store, [DATA / "utf8_bom_articles.csv", bad], kind="article", as_of=AS_OF, keep_going=True
+    )
+    assert [(s.stored, s.skipped is None) for s in kept] == [(3, True), (0, False)]
+    assert kept[1].skipped is not None and kept[1].skipped.startswith(
+        f"{bad}: cannot tell which profile fits this file (columns: name)"
+    )
+    assert store.count("records") == 3
     assert store.count("ingest_log") == 1
 
 
@@ -429,7 +447,7 @@ def test_unknown_profile_and_kind() -> None:
     with pytest.raises(IngestError, match="'attention' is count-level evidence"):
         read_records(DATA / "gbk_papers.csv", kind="attention")
     with pytest.raises(
-        IngestError, match="holds financing records, not paper: pass kind='financing'"
+        IngestError, match="holds financing records, not paper: pass --kind financing"
     ):
         read_records(DATA / "crunchbase_rounds_excerpt.csv", kind="paper")
     with pytest.raises(IngestError, match="holds paper and patent records, not article"):

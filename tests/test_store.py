@@ -358,9 +358,9 @@ def test_the_store_memory_limit_bounds_what_ingest_holds(
     budgets: list[int] = []
     stage_init = staging.Stage.__init__
 
-    def spy(self: object, folder: Path, pool: object, memory: int = 0) -> None:
+    def spy(self: object, folder: Path, pool: object, memory: int = 0, name: str = "s") -> None:
         budgets.append(memory)
-        stage_init(self, folder, pool, memory)  # type: ignore[arg-type]
+        stage_init(self, folder, pool, memory, name)  # type: ignore[arg-type]
 
     monkeypatch.setattr(staging.Stage, "__init__", spy)
     path = init_store(tmp_path / "tc.duckdb")

@@ -182,6 +182,12 @@ class IngestSummary:
     duplicates: int
     rejected: int
     rejects_path: str | None = None
+    undated: int = 0  # of the stored records, those without a date (in no period)
+    unused_columns: tuple[str, ...] = ()  # the file's columns no field reads
+    #: why the file was left out (``--keep-going``), in English; None: it was read
+    skipped: str | None = None
+    #: the same as an error, to be said in another language
+    skipped_error: Exception | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.rows_read != self.stored + self.duplicates + self.rejected:

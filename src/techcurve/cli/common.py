@@ -163,6 +163,68 @@ _READING = (
         default=None,
         help="Text encoding of the files (e.g. utf-8, gb18030, utf-16-le); default: detected.",
     ),
+    click.option(
+        "--fallback-encoding",
+        default=None,
+        help="Decode the CSV/TSV lines that are not in the file's encoding with this one (e.g. "
+        "gb18030 for GBK lines pasted into a UTF-8 file); default: such lines are rejected.",
+    ),
+    click.option(
+        "--keep-going",
+        is_flag=True,
+        help="Store the files that can be read and list the others with why; default: every "
+        "file is checked first and, if one cannot be ingested, none is stored.",
+    ),
+    click.option(
+        "--max-amount",
+        default=None,
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="CNY",
+        help="Reject financing amounts above this many CNY as implausible [default: the config "
+        "key ingest.max_amount_cny, 1e13].",
+    ),
+)
+
+
+def _set_wait(ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    """Set ``TECHCURVE_WAIT`` (what every store opening reads) for the command: ``--wait``,
+    else the config key ``store.wait_seconds``; restored when the command ends."""
+    from techcurve.config import load_config, section
+    from techcurve.store.core import WAIT_ENV
+
+    if value is None:
+        obj = ctx.find_object(Ctx)
+        raw = section(load_config(obj.config if obj else None), "store").get("wait_seconds", 5)
+        try:
+            value = max(0.0, float(raw))
+        except (TypeError, ValueError):
+            raise click.BadParameter(
+                t("cli.bad_wait_config", messages_lang(), value=raw), param_hint="--wait"
+            ) from None
+    before = os.environ.get(WAIT_ENV)
+    os.environ[WAIT_ENV] = str(value)
+    root = ctx.find_root()
+    root.call_on_close(
+        lambda: (
+            os.environ.pop(WAIT_ENV, None)
+            if before is None
+            else os.environ.__setitem__(WAIT_ENV, before)
+        )
+    )
+    return value
+
+
+#: ``--wait SECONDS``: how long to wait for a store another process holds.
+WAIT = click.option(
+    "--wait",
+    default=None,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    expose_value=False,
+    is_eager=False,
+    callback=_set_wait,
+    help="Wait this long for a store another process is reading or writing [default: the "
+    "config key store.wait_seconds, 5].",
 )
 
 

@@ -41,6 +41,8 @@ def inspection_dict(ins: Inspection) -> dict[str, Any]:
         "kind": ins.kind,
         "columns": list(ins.columns),
         "notes": list(ins.notes),
+        "mapping": dict(ins.mapping),
+        "unused_columns": list(ins.unused),
         "rows": [{k: _plain(v) for k, v in r.items()} for r in ins.rows],
         "records": [{k: _plain(v) for k, v in r.items()} for r in records],
         "rejects": [
@@ -120,6 +122,14 @@ def inspect(
     say(ctx.t("cli.inspect.columns", columns=columns), highlight=False)
     for note in ins.notes_in(ctx.lang):
         say(ctx.t("cli.inspect.note", note=note), highlight=False)
+    if ins.mapping:
+        fields = ctx.t("cli.list_sep").join(f"{f} ← {c}" for f, c in ins.mapping)
+        say(ctx.t("cli.inspect.mapping", fields=fields), highlight=False, markup=False)
+    if ins.unused:
+        unused = ctx.t("cli.list_sep").join(ins.unused)
+        say(ctx.t("cli.inspect.unused", columns=unused), highlight=False, markup=False)
+    if ins.profile and not data["rows"]:
+        say(ctx.t("cli.inspect.no_rows"), highlight=False)
     if data["records"]:
         say("\n" + ctx.t("cli.inspect.first_records", n=len(data["records"])), highlight=False)
         for r in data["records"]:

@@ -18,6 +18,7 @@ from techcurve.cli.common import (
     OUTPUT_LANG,
     OVERRIDES,
     TAXONOMY,
+    WAIT,
     Ctx,
     jsonable,
     parse_date,
@@ -32,8 +33,10 @@ from techcurve.cli.summaries import (
     say_phases,
     say_rematched,
 )
+from techcurve.errors import IngestError
 
 if TYPE_CHECKING:
+    from techcurve.datatypes import IngestSummary
     from techcurve.match import MatchResult
 
 
@@ -67,6 +70,7 @@ def init(ctx: Ctx, force: bool) -> None:
     "file (like `techcurve inspect`) and store nothing.",
 )
 @AS_OF
+@WAIT
 @click.pass_obj
 def ingest(
     ctx: Ctx,
@@ -76,12 +80,19 @@ def ingest(
     mapping: str | None,
     rejects_dir: str | None,
     encoding: str | None,
+    fallback_encoding: str | None,
+    keep_going: bool,
+    max_amount: float | None,
     dry_run: bool,
     taxonomy: str | None,
     inspect_only: bool,
     as_of: str | None,
 ) -> None:
-    """Ingest record files (patents, papers, articles, financing events)."""
+    """Ingest record files (patents, papers, articles, financing events).
+
+    Every file is checked and read before anything is stored; if one cannot be
+    ingested (unreadable, empty, only a header, every row rejected) none is stored,
+    unless --keep-going."""
     if inspect_only:
         from techcurve.cli.ingest_cmds import inspect as inspect_cmd
 
@@ -102,20 +113,23 @@ def ingest(
             dry_run=dry_run,
             as_of=parse_date(as_of),
             encoding=encoding,
+            fallback_encoding=fallback_encoding,
+            keep_going=keep_going,
+            max_amount=max_amount,
             config=ctx.config,
             progress=rows_read(prog, estimate_rows(files) if prog else None),
             match_progress=prog,
             on_stage=prog.stage if prog else None,
         )
     print_ingest(ctx, both.ingest, dry_run, emit=both.match is None)
-    if both.match is None:
-        if taxonomy is not None and not dry_run:
-            ctx.say(ctx.t("cli.ingest.nothing_to_match"))
-        return
-    say_links(ctx, both.match)
-    say_rematched(ctx, both.match)
-    # with --json, one document: {"ingest": [...], "match": {...}}
-    ctx.emit({"ingest": jsonable(both.ingest), "match": jsonable(both.match)})
+    if both.match is not None:
+        say_links(ctx, both.match)
+        say_rematched(ctx, both.match)
+        # with --json, one document: {"ingest": [...], "match": {...}}
+        ctx.emit({"ingest": jsonable(both.ingest), "match": jsonable(both.match)})
+    elif taxonomy is not None and not dry_run:
+        ctx.say(ctx.t("cli.ingest.nothing_to_match"))
+    exit_if_skipped(both.ingest)
 
 
 @click.command("ingest-counts")
@@ -136,6 +150,7 @@ def ingest(
     "--term", default=None, help="The term of a single-series file (e.g. a Google Trends CSV)."
 )
 @click.option("--dry-run", is_flag=True, help="Read and check everything, store nothing.")
+@WAIT
 @click.pass_obj
 def ingest_counts(
     ctx: Ctx,
@@ -169,6 +184,7 @@ def ingest_counts(
     help="Re-match every record against every query (default: only new records and new "
     "or edited queries).",
 )
+@WAIT
 @click.pass_obj
 def match(ctx: Ctx, taxonomy: str | None, full: bool) -> None:
     """Match every sub-field query over every record and count series."""
@@ -185,6 +201,7 @@ def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> MatchResult:
 
 @click.command()
 @AS_OF
+@WAIT
 @click.pass_obj
 def indicators(ctx: Ctx, as_of: str | None) -> None:
     """Compute indicators per sub-field per year and the as-of summary."""
@@ -197,6 +214,7 @@ def indicators(ctx: Ctx, as_of: str | None) -> None:
 @click.option("--model", default="snapshot", show_default=True, help="Assessment model.")
 @OVERRIDES
 @AS_OF
+@WAIT
 @click.pass_obj
 def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> None:
     """Place every sub-field in a phase with a position and reasons."""
@@ -290,6 +308,7 @@ def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
 )
 @OUTPUT_LANG
 @click.option("--title", default=None, help="Title of the curve and the report.")
+@WAIT
 @click.pass_obj
 def run(
     ctx: Ctx,
@@ -300,6 +319,9 @@ def run(
     mapping: str | None,
     rejects_dir: str | None,
     encoding: str | None,
+    fallback_encoding: str | None,
+    keep_going: bool,
+    max_amount: float | None,
     as_of: str | None,
     model: str,
     overrides: str | None,
@@ -319,12 +341,14 @@ def run(
         res = pipeline.run(
             ctx.db, files, out=out, taxonomy=taxonomy, kind=kind, profile=profile,
             mapping=mapping, rejects_dir=rejects_dir, encoding=encoding, as_of=parse_date(as_of),
+            fallback_encoding=fallback_encoding, keep_going=keep_going, max_amount=max_amount,
             model=model, overrides=overrides, lang=lang, title=title, config=ctx.config,
             progress=rows_read(prog, estimate_rows(files) if prog and files else None),
             on_stage=prog.stage if prog else None,
         )  # fmt: skip
     _print_run(ctx, res, bool(files))
     ctx.emit(res)
+    exit_if_skipped(res.ingest)
 
 
 def _print_run(ctx: Ctx, res: pipeline.RunResult, ingested: bool) -> None:
@@ -341,6 +365,13 @@ def _print_run(ctx: Ctx, res: pipeline.RunResult, ingested: bool) -> None:
     ctx.say(ctx.t("cli.report.written", path=res.report))
     stages = ctx.t("cli.list_sep").join(f"{stage} {s:.1f}" for stage, s in res.seconds.items())
     ctx.say(ctx.t("cli.run.done", seconds=sum(res.seconds.values()), stages=stages))
+
+
+def exit_if_skipped(summaries: list[IngestSummary]) -> None:
+    """End with an input file's exit code when --keep-going left a file out: what was
+    stored is stored, but a script should not take the run for a clean one."""
+    if any(s.skipped is not None for s in summaries):
+        click.get_current_context().exit(IngestError.exit_code)
 
 
 def register(cli: click.Group) -> None:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from techcurve.cli.common import Ctx, out_console
 from techcurve.datatypes import YearsBand
+from techcurve.errors import TechcurveError
 from techcurve.text import Lang, t
 
 if TYPE_CHECKING:  # the stages load when a command runs them, not for `--help`
@@ -52,6 +53,8 @@ def print_ingest(
         title=ctx.t("cli.ingest.dry_run") if dry_run else None,
     )
     for s in summaries:
+        if s.skipped is not None:
+            continue
         table.add_row(
             Path(s.path).name,
             s.profile,
@@ -62,8 +65,19 @@ def print_ingest(
         )
     out_console.print(table)
     for s in summaries:
+        name = Path(s.path).name
+        if s.skipped is not None:
+            e = s.skipped_error
+            error = e.text(ctx.lang) if isinstance(e, TechcurveError) else s.skipped
+            ctx.say(ctx.t("cli.ingest.skipped", file=name, error=escape(error)))
+            continue
         if s.rejects_path:
-            ctx.say(ctx.t("cli.ingest.rejects", file=Path(s.path).name, path=s.rejects_path))
+            ctx.say(ctx.t("cli.ingest.rejects", file=name, path=s.rejects_path))
+        if s.undated:
+            ctx.say(ctx.t("cli.ingest.undated", file=name, n=s.undated))
+        if s.unused_columns:
+            columns = ctx.t("cli.list_sep").join(s.unused_columns)
+            ctx.say(ctx.t("cli.ingest.unused", file=name, columns=escape(columns)))
 
 
 def say_links(ctx: Ctx, res: MatchResult) -> None:

@@ -76,6 +76,9 @@ class Inspection:
     records: pl.DataFrame | None = None  # the same rows as store records (if a profile fits)
     rejects: tuple[Reject, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)  # quirks detected and fixed
+    #: the mapping chosen: (store field, the column(s) or constant feeding it)
+    mapping: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    unused: tuple[str, ...] = field(default_factory=tuple)  # columns no field reads
     #: the notes as catalogue phrases or errors, to be said in another language
     said_notes: tuple[Phrase | TechcurveError, ...] = field(
         default_factory=tuple, compare=False, repr=False

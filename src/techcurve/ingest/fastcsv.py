@@ -32,7 +32,6 @@ import numba
 import numpy as np
 import polars as pl
 
-from techcurve.errors import IngestError
 from techcurve.ingest.base import ROW_COL
 
 BLOCK_BYTES = 64 * 1024 * 1024
@@ -295,20 +294,12 @@ def _flatten(
         blocks.close()
 
 
-def _raise_decode_error(path: Path, data: bytes, b: Batch) -> None:
-    """The Python reader's error for bytes that are not UTF-8, at their physical line."""
+def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = int(b.lines[0]) + data.count(b"\n", 0, e.start)
-        raise IngestError.of(
-            "ingest.undecodable_line",
-            line=line,
-            encoding="utf-8",
-            reason=e.reason,
-            path=str(path),
-            row=line,
-        ) from None
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame | Resume, None, None]:
@@ -336,7 +327,10 @@ def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame | Resume
                     raise_if_empty=False,
                 )
             except pl.exceptions.ComputeError:
-                _raise_decode_error(p.path, data, b)
+                if not _is_utf8(data):
+                    # the Python reader rejects (or decodes) the lines that are not UTF-8
+                    yield Resume(b.start, int(b.lines[0]))
+                    return
                 raise
             if frame.height != len(b.lines):
                 raise RuntimeError(

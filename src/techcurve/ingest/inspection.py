@@ -19,6 +19,7 @@ from techcurve.ingest.opening import (
     money_settings,
     open_table,
     resolve_mapping,
+    unused_columns,
 )
 from techcurve.ingest.profiles import Mapping, load_mapping
 from techcurve.ingest.records import build_records
@@ -88,6 +89,10 @@ def inspect_file(
             records=records,
             rejects=rejects,
             notes=tuple(n.say("en") if isinstance(n, Phrase) else str(n) for n in said),
+            mapping=tuple((f, spec.describe()) for f, spec in resolved.fields.items())
+            if resolved
+            else (),
+            unused=unused_columns(table, resolved) if resolved else (),
             said_notes=tuple(said),
         )
     finally:

@@ -93,6 +93,11 @@ VAGUE_AMOUNTS: dict[str, tuple[float, float, float]] = {
 }
 
 
+#: The default ceiling of a plausible amount: 10^13 CNY (ten trillion yuan, more than
+#: any financing round or company value on record).
+MAX_AMOUNT_CNY = 1e13
+
+
 @dataclass(frozen=True, slots=True)
 class MoneyConfig:
     """The settings amounts are parsed with: vague-word multipliers and exchange rates.
@@ -106,6 +111,8 @@ class MoneyConfig:
     )
     fx: Mapping[str, Mapping[int, float]] = field(default_factory=lambda: {"USD": dict(USD_CNY)})
     hkd_per_usd: float = HKD_PER_USD
+    #: amounts above this many CNY are rejected as implausible (``ingest.max_amount_cny``)
+    max_cny: float = MAX_AMOUNT_CNY
 
     def rate(self, currency: str, year: int | None) -> float:
         """CNY per one unit of ``currency`` in ``year`` (nearest year in the table)."""
@@ -186,7 +193,14 @@ def money_config(section: Mapping[str, Any] | None) -> MoneyConfig:
         raise ConfigError.of("ingest.config_hkd_not_a_number", value=hkd) from None
     if not hkd_f > 0:
         raise ConfigError.of("ingest.config_hkd_not_positive")
-    return MoneyConfig(vague=vague, fx=fx, hkd_per_usd=hkd_f)
+    ceiling = section.get("max_amount_cny", MAX_AMOUNT_CNY)
+    try:
+        max_cny = float(ceiling)
+    except (TypeError, ValueError):
+        raise ConfigError.of("ingest.config_max_amount", value=ceiling) from None
+    if not max_cny > 0:
+        raise ConfigError.of("ingest.config_max_amount", value=ceiling)
+    return MoneyConfig(vague=vague, fx=fx, hkd_per_usd=hkd_f, max_cny=max_cny)
 
 
 def fx_rate(currency: str, year: int | None, config: MoneyConfig | None = None) -> float:
@@ -250,10 +264,18 @@ def parse_amount(
     >>> parse_amount("未透露").undisclosed
     True
     """
+    cfg = config or DEFAULT_MONEY
     try:
-        return _parse_amount(text, year, currency, config or DEFAULT_MONEY)
+        a = _parse_amount(text, year, currency, cfg)
     except Exception as e:  # pragma: no cover - defensive: the contract is "never raises"
         return Rejection(str(text), t("ingest.amount_error", "en", text=str(text), error=e))
+    top = a.high_cny if isinstance(a, Amount) else None
+    if top is not None and not top <= cfg.max_cny:  # inf and nan too
+        return Rejection(
+            str(text),
+            t("ingest.amount_implausible", "en", text=str(text), cny=top, ceiling=cfg.max_cny),
+        )
+    return a
 
 
 def _parse_amount(

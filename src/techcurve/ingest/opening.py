@@ -53,6 +53,20 @@ class OpenedFile:
     table: Table
     mapping: Mapping
     kind: str | None  # the kind rows get when the mapping fixes none
+    unused: tuple[str, ...] = ()  # the file's columns no field reads
+
+
+#: Formats whose columns are the user's own (tagged formats have derived ones).
+TABULAR = ("csv", "tsv", "jsonl", "json", "xlsx", "xls", "parquet")
+
+
+def unused_columns(table: Table, m: Mapping) -> tuple[str, ...]:
+    """The columns of a table-like file that the mapping reads into no field (said in
+    the ingest summary and by ``inspect``: never dropped silently)."""
+    if table.format not in TABULAR or m.name == "openalex":
+        return ()
+    used = set(m.columns())
+    return tuple(c for c in table.columns if c not in used and not c.startswith("_"))
 
 
 def check_kind(kind: str | None) -> str | None:
@@ -82,6 +96,8 @@ def _file_format(path: Path, sample: bytes, mapping: Mapping | None, override: s
     if fmt is not None:
         return fmt
     binary = sample.startswith((b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"))
+    if not binary and path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise IngestError.of("ingest.not_xlsx", path=str(path))
     enc_guess = "utf-8" if binary else detect_encoding(path, sample, override)
     fmt = detect_format(path, sample, enc_guess)
     wanted = PROFILE_FORMATS.get(profile or "")
@@ -101,10 +117,15 @@ def _file_format(path: Path, sample: bytes, mapping: Mapping | None, override: s
 
 
 def open_table(
-    path: Path, mapping: Mapping | None, encoding: str | None, profile: str | None = None
-) -> Table:
-    """The reader of ``path`` (format and encoding detected unless given)."""
+    path: Path, mapping: Mapping | None, encoding: str | None, profile: str | None = None,
+    fallback_encoding: str | None = None,
+) -> Table:  # fmt: skip
+    """The reader of ``path`` (format and encoding detected unless given); CSV/TSV lines
+    that do not decode are decoded with ``fallback_encoding`` (else rejected)."""
     sample = read_sample(path)
+    if not sample.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise IngestError.of("ingest.empty_file", path=str(path))
+    fallback = detect_encoding(path, sample, fallback_encoding) if fallback_encoding else None
     override = encoding or (mapping.encoding if mapping else None)
     fmt = _file_format(path, sample, mapping, override, profile)
     if fmt == "xlsx":
@@ -122,7 +143,7 @@ def open_table(
         return open_jsonl(path, enc)
     if fmt == "json":
         return open_json(path, enc)
-    return open_csv(path, fmt, enc, mapping.delimiter if mapping else None)
+    return open_csv(path, fmt, enc, mapping.delimiter if mapping else None, fallback)
 
 
 def money_settings(config: AnyMapping[str, Any] | None) -> MoneyConfig:
@@ -182,6 +203,7 @@ def open_file(
     profile: str | None,
     mapping: MappingArg | None,
     encoding: str | None = None,
+    fallback_encoding: str | None = None,
 ) -> OpenedFile:
     """Open a record file for ingest: its reader and the mapping that fits it."""
     p = Path(path)
@@ -189,7 +211,7 @@ def open_file(
     k = check_kind(kind)
     m = load_mapping(mapping) if mapping is not None else None
     check_profile(profile)
-    table = open_table(p, m, encoding, profile)
+    table = open_table(p, m, encoding, profile, fallback_encoding)
     try:
         if m is None:
             m = resolve_mapping(profile, table, p)
@@ -200,7 +222,7 @@ def open_file(
         raise
     for note in table.notes:
         log.info("%s: %s", p, note.say("en"))
-    return OpenedFile(table, m, k if m.kind is None else m.kind)
+    return OpenedFile(table, m, k if m.kind is None else m.kind, unused_columns(table, m))
 
 
 def read_records(

@@ -38,8 +38,10 @@ Auto-detection (no profile and no mapping given), first rule that fits wins:
 4. ``patentsview``: ``patent_id`` (or ``patent_number``) and ``patent_title``;
 5. ``itjuzi``: columns include a company, an amount and a round column, in English
    (``company``/``money``/``rounds``) or Chinese (``公司``/``金额``/``轮次`` …);
-6. ``generic``: a column is literally named ``title`` — columns named after store
-   fields are taken as they are (the caller's ``kind`` applies).
+6. ``generic``: a column holds titles by its name (``title``, ``标题``, ``题名`` …) —
+   columns named after store fields, or by their common English and Chinese header
+   names (:mod:`techcurve.ingest.headers`), feed those fields (the caller's ``kind``
+   applies).
 
 ``docs/ingest.md`` lists every profile's column → field table.
 """
@@ -58,6 +60,7 @@ import yaml
 from techcurve.datatypes import RECORD_KINDS
 from techcurve.errors import IngestError, phrase
 from techcurve.ingest.base import FORMATS
+from techcurve.ingest.headers import generic_columns
 
 KINDS = tuple(k.value for k in RECORD_KINDS)
 MAPPABLE = ("kind", "source", "source_id", "title", "abstract", "keywords", "date", "year", "venue",
@@ -315,11 +318,10 @@ CNKI = Mapping(
 
 
 def generic_mapping(columns: Sequence[str]) -> Mapping:
-    """Columns named after store fields, taken as they are."""
-    fields = {name: _f(name) for name in MAPPABLE if name in columns}
-    for alias, name in _ALIASES.items():
-        if alias in columns and name not in fields:
-            fields[name] = _f(alias)
+    """Columns named after store fields, or by the common English and Chinese header
+    names of :data:`~techcurve.ingest.headers.GENERIC_HEADERS` (``标题``, ``日期``,
+    ``网站``, ``id`` …)."""
+    fields = {name: _f(*cols) for name, cols in generic_columns(columns).items()}
     return Mapping(name="generic", source="generic", fields=fields)
 
 
@@ -547,7 +549,7 @@ def detect_profile(columns: Sequence[str], fmt: str, path: str, hint: str | None
         m = rule(columns)
         if m is not None:
             return m
-    if "title" in have:
+    if "title" in generic_columns(columns):
         return generic_mapping(columns)
     raise IngestError.of(
         "ingest.no_profile_fits",

@@ -23,6 +23,7 @@ import io
 import itertools
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -193,50 +194,71 @@ def cell_text(v: Any) -> str | None:
 # -- CSV / TSV -----------------------------------------------------------------------
 
 
-class Lines:
-    """Iterates physical lines, remembering those of the current record and counting."""
+#: What a byte that did not decode becomes (Python's ``surrogateescape``).
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
-    def __init__(self, f: io.TextIOBase, path: Path, encoding: str) -> None:
+
+class Lines:
+    """Iterates physical lines, remembering those of the current record and counting.
+
+    Bytes that do not decode are kept as ``surrogateescape`` characters: such a line is
+    decoded again with ``fallback`` when one is given, else its number goes into
+    :attr:`bad` (the reader rejects its record) and the bytes become U+FFFD.
+    """
+
+    def __init__(
+        self, f: io.TextIOBase, path: Path, encoding: str, fallback: str | None = None
+    ) -> None:
         self.f = f
         self.path = path
         self.encoding = encoding
+        self.fallback = fallback
         self.count = 0
         self.buffer: list[str] = []
+        self.bad: dict[int, str] = {}  # line → the first byte that did not decode, as hex
 
     def __iter__(self) -> Lines:
         return self
 
     def __next__(self) -> str:
-        try:
-            line = next(self.f)
-        except UnicodeDecodeError as e:
-            raise IngestError.of(
-                "ingest.undecodable_line",
-                line=self.count + 1,
-                encoding=self.encoding,
-                reason=e.reason,
-                path=str(self.path),
-                row=self.count + 1,
-            ) from None
+        line = next(self.f)
         self.count += 1
+        if _UNDECODED.search(line):
+            line = self._undecoded(line)
         self.buffer.append(line)
         return line
 
+    def _undecoded(self, line: str) -> str:
+        raw = line.encode(self.encoding, "surrogateescape")
+        if self.fallback:
+            try:
+                return raw.decode(self.fallback)
+            except UnicodeDecodeError:
+                pass
+        hit = _UNDECODED.search(line)
+        self.bad[self.count] = f"0x{ord(hit.group()) - 0xDC00:02x}" if hit else "?"
+        return _UNDECODED.sub("\ufffd", line)
 
-def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) -> Table:
-    f = path.open("r", encoding=encoding, newline="", errors="strict")
-    try:
-        sample = f.read(64 * 1024)
-    except UnicodeDecodeError as e:
-        f.close()
-        raise IngestError.of(
-            "ingest.undecodable_csv", encoding=encoding, reason=e.reason, path=str(path)
-        ) from None
+    def bad_in(self, start: int) -> int | None:
+        """The first line from ``start`` to the current one that did not decode."""
+        return next((n for n in range(start, self.count + 1) if n in self.bad), None)
+
+
+def open_csv(
+    path: Path, fmt: str, encoding: str, delimiter: str | None = None,
+    fallback: str | None = None,
+) -> Table:  # fmt: skip
+    """A CSV/TSV file; lines that do not decode in ``encoding`` are decoded with
+    ``fallback``, else their records are rejected (the header must decode)."""
+    f = path.open("r", encoding=encoding, newline="", errors="surrogateescape")
+    sample = f.read(64 * 1024)
     f.seek(0)
     delim = delimiter or sniff_delimiter(sample, fmt)
-    lines = Lines(f, path, encoding)
+    lines = Lines(f, path, encoding, fallback)
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.reader(lines, delimiter=delim)
+    # strict: a quoted field that goes on after its closing quote is an error, not
+    # silently glued to the text after it ("closed"junk → closedjunk)
+    reader = csv.reader(lines, delimiter=delim, strict=True)
     header_raw: list[str] | None = None
     try:
         for rec in reader:
@@ -251,6 +273,11 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
     if header_raw is None:
         f.close()
         return Table(path, fmt, encoding, delim, [], iter(()), close=lambda: None)
+    if lines.bad:
+        f.close()
+        line = min(lines.bad)
+        raise IngestError.of("ingest.undecodable_header", line=line, encoding=encoding,
+                             byte=lines.bad[line], path=str(path), row=line)  # fmt: skip
     header = clean_header(header_raw)
     unnamed = unnamed_columns(header_raw)
     fast = None
@@ -277,7 +304,7 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
             yield from (rename_batch(b, cols) for b in first)
             for fr in frames:
                 if isinstance(fr, fastcsv.Resume):
-                    yield from _resume(path, delim, cols, fr)
+                    yield from _resume(path, delim, cols, fr, fallback)
                     return
                 yield rename_batch(RawBatch(fr), cols)
 
@@ -296,14 +323,16 @@ def open_csv(path: Path, fmt: str, encoding: str, delimiter: str | None = None) 
     return Table(path, fmt, encoding, delim, cols, batches(), notes, close=f.close)
 
 
-def _resume(path: Path, delim: str, cols: list[str], at: fastcsv.Resume) -> Iterator[RawBatch]:
+def _resume(
+    path: Path, delim: str, cols: list[str], at: fastcsv.Resume, fallback: str | None
+) -> Iterator[RawBatch]:
     """The Python reader's batches of a UTF-8 file from a record boundary on."""
     with path.open("rb") as raw:
         raw.seek(at.offset)
-        f = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
-        lines = Lines(f, path, "utf-8")
+        f = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+        lines = Lines(f, path, "utf-8", fallback)
         lines.count = at.line - 1
-        reader = csv.reader(lines, delimiter=delim)
+        reader = csv.reader(lines, delimiter=delim, strict=True)
         for b in _csv_batches(path, reader, lines, len(cols), delim, limit=None):
             yield rename_batch(b, cols)
 
@@ -319,50 +348,95 @@ def _csv_batches(
 ) -> Iterator[RawBatch]:
     """Batches of rows; with ``limit`` only the first batch."""
     cols = [f"c{i}" for i in range(width)]
-    rows: list[list[str | None]] = []
-    numbers: list[int] = []
-    rejects: list[Reject] = []
+    out = _Rows(path, width, delim)
     while True:
         lines.buffer = []
         try:
-            rec = next(reader)
+            rec: list[str] | None = next(reader)
         except StopIteration:
             break
-        except csv.Error as e:
-            raise IngestError.of(
-                "ingest.csv_unparsable", error=e, path=str(path), row=lines.count
-            ) from None
+        except csv.Error:
+            rec = None  # the reader (strict) goes on at the next line
         start = lines.count - len(lines.buffer) + 1
+        bad = lines.bad_in(start)
+        if bad is not None:
+            out.rejects.append(_undecodable(path, bad, "".join(lines.buffer), lines))
+        elif rec is None:
+            out.broken(start, lines.buffer)
+        else:
+            out.take(rec, start, lines.buffer)
+        if len(out.rows) + len(out.rejects) >= BATCH_ROWS:
+            yield RawBatch(raw_frame(cols, out.rows, out.numbers), tuple(out.rejects))
+            out = _Rows(path, width, delim)
+            if limit is not None:
+                return
+    if out.rows or out.rejects:
+        yield RawBatch(raw_frame(cols, out.rows, out.numbers), tuple(out.rejects))
+
+
+class _Rows:
+    """The rows and rejects of one batch of CSV records."""
+
+    def __init__(self, path: Path, width: int, delim: str) -> None:
+        self.path, self.width, self.delim = path, width, delim
+        self.rows: list[list[str | None]] = []
+        self.numbers: list[int] = []
+        self.rejects: list[Reject] = []
+
+    def take(self, rec: list[str], start: int, buffer: list[str]) -> None:
+        """A record as the reader split it."""
+        width = self.width
         if not rec or (not rec[0].strip() and not any(c.strip() for c in rec)):
-            continue
+            return
         if len(rec) > width and not any(c.strip() for c in rec[width:]):
             rec = rec[:width]  # trailing empty fields (a spreadsheet artefact)
         if len(rec) == width:
-            rows.append(list(rec))
-            numbers.append(start)
-        elif len(lines.buffer) > 1:
-            # A stray quote swallowed several lines: judge each physical line alone.
-            for k, line in enumerate(lines.buffer):
-                try:
-                    parts = next(csv.reader([line.rstrip("\r\n")], delimiter=delim), [])
-                except csv.Error:
-                    parts = []
-                if not any(c.strip() for c in parts):
-                    continue
-                if len(parts) == width:
-                    rows.append(list(parts))
-                    numbers.append(start + k)
-                else:
-                    rejects.append(_ragged(path, start + k, line, len(parts), width))
+            self.rows.append(list(rec))
+            self.numbers.append(start)
+        elif len(buffer) > 1:
+            self.each_line(start, buffer)
         else:
-            rejects.append(_ragged(path, start, "".join(lines.buffer), len(rec), width))
-        if len(rows) + len(rejects) >= BATCH_ROWS:
-            yield RawBatch(raw_frame(cols, rows, numbers), tuple(rejects))
-            rows, numbers, rejects = [], [], []
-            if limit is not None:
-                return
-    if rows or rejects:
-        yield RawBatch(raw_frame(cols, rows, numbers), tuple(rejects))
+            self.rejects.append(_ragged(self.path, start, "".join(buffer), len(rec), width))
+
+    def broken(self, start: int, buffer: list[str]) -> None:
+        """Lines the reader refused: a quote still open at the end of the file (a stray
+        quote swallowed the lines after it: each is judged alone), or a quoted field
+        that goes on after its closing quote (``"closed"junk``, not RFC 4180)."""
+        if len(buffer) > 1 and not _QUOTE_THEN_TEXT.search("".join(buffer)):
+            self.each_line(start, buffer)
+            return
+        raw = "".join(buffer).rstrip("\r\n")
+        self.rejects.append(
+            Reject(str(self.path), start, None, raw[:SHOWN_CHARS],
+                   t("ingest.reject_text_after_quote", "en"))
+        )  # fmt: skip
+
+    def each_line(self, start: int, buffer: list[str]) -> None:
+        """A stray quote swallowed several lines: judge each physical line alone."""
+        for k, line in enumerate(buffer):
+            try:
+                parts = next(csv.reader([line.rstrip("\r\n")], delimiter=self.delim), [])
+            except csv.Error:
+                parts = []
+            if not any(c.strip() for c in parts):
+                continue
+            if len(parts) == self.width:
+                self.rows.append(list(parts))
+                self.numbers.append(start + k)
+            else:
+                self.rejects.append(_ragged(self.path, start + k, line, len(parts), self.width))
+
+
+#: A closing quote followed by text before the delimiter (checked on broken records).
+_QUOTE_THEN_TEXT = re.compile(r'(?:^|[,\t;|])"(?:[^"]|"")*"[^",\t;|\r\n]')
+
+
+def _undecodable(path: Path, line: int, raw: str, lines: Lines) -> Reject:
+    return Reject(
+        str(path), line, None, raw.rstrip("\r\n")[:SHOWN_CHARS],
+        t("ingest.reject_undecodable", "en", line=line, encoding=lines.encoding,
+          byte=lines.bad[line]),
+    )  # fmt: skip
 
 
 def _ragged(path: Path, row: int, raw: str, n: int, width: int) -> Reject:

@@ -29,16 +29,27 @@ _TEXT_FIELDS = ("source_id", "title", "abstract", "keywords", "venue", "organiza
 _LIST_FIELDS = ("keywords", "ipc", "investors")
 
 
-def _clean(e: pl.Expr) -> pl.Expr:
-    s = e.cast(pl.Utf8).str.strip_chars()
+#: Control characters (NUL …, DEL, C1) and invisible format characters, removed from
+#: every text value: a title of NUL bytes is no title.
+_CONTROLS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u200b-\\u200d\\u2060\\ufeff]"
+
+
+def _clean(e: pl.Expr, controls: bool = True) -> pl.Expr:
+    s = e.cast(pl.Utf8)
+    if controls:
+        s = s.str.replace_all(_CONTROLS, "")
+    s = s.str.strip_chars()
     return pl.when(s.str.len_chars() > 0).then(s).otherwise(None)
 
 
-def _field(spec: FieldSpec, have: set[str]) -> tuple[pl.Expr, pl.Expr]:
+def _field(spec: FieldSpec, have: set[str], controls: bool = True) -> tuple[pl.Expr, pl.Expr]:
     """The value of a field and the name of the column that supplied it."""
     if spec.constant is not None:
         return pl.lit(spec.constant, dtype=pl.Utf8), pl.lit(f"={spec.constant}", dtype=pl.Utf8)
-    cols = [_clean(pl.col(c)) if c in have else pl.lit(None, dtype=pl.Utf8) for c in spec.columns]
+    cols = [
+        _clean(pl.col(c), controls) if c in have else pl.lit(None, dtype=pl.Utf8)
+        for c in spec.columns
+    ]
     if spec.join is not None:
         joined = pl.concat_str(cols, separator=spec.join, ignore_nulls=True)
         value = pl.when(joined.str.len_chars() > 0).then(joined).otherwise(None)
@@ -112,6 +123,10 @@ def _mapped_fields(raw: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
             continue
         val, col = _field(spec, have)
         exprs += [val.alias(name), col.alias(f"{name}@")]
+    title = mapping.fields.get("title")
+    # what the title was before its control characters went (for the reject reason)
+    raw_title = _field(title, have, controls=False)[0] if title else pl.lit(None, pl.Utf8)
+    exprs.append(raw_title.alias("_title_raw"))
     df = raw.select(exprs)
     # A date column wins; a year column fills in where it is empty.
     return df.with_columns(
@@ -145,9 +160,12 @@ def _with_kind(
             pl.col("kind"),
         ),
         (
-            pl.when(pl.col("title").is_null()).then(pl.lit(t("ingest.reject_no_title", "en"))),
+            pl.when(pl.col("title").is_null() & pl.col("_title_raw").is_not_null())
+            .then(pl.lit(t("ingest.reject_title_blank", "en")))
+            .when(pl.col("title").is_null())
+            .then(pl.lit(t("ingest.reject_no_title", "en"))),
             pl.col("title@"),
-            pl.col("title"),
+            pl.col("_title_raw").str.replace_all(_CONTROLS, "\ufffd"),
         ),
     ]
     return df, reasons

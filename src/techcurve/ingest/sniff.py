@@ -107,6 +107,8 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(sample, whole):
+        return "utf-8"  # the few lines that are not are rejected (or --fallback-encoding)
     best = from_bytes(sample).best()
     if best is None:
         raise IngestError.of("ingest.unknown_text_encoding", path=str(path))
@@ -122,6 +124,25 @@ def detect_encoding(path: Path, sample: bytes | None = None, override: str | Non
         name = "mac_roman"
     log.debug("%s: detected encoding %s (charset-normalizer said %s)", path, name, best.encoding)
     return name
+
+
+def _mostly_utf8(sample: bytes, whole: bool) -> bool:
+    """Whether ``sample`` is UTF-8 with a few lines in another encoding (one GBK line
+    pasted into a UTF-8 file): its non-ASCII lines decode as UTF-8 at least 4 to 1,
+    and at most 1 line in 20 does not."""
+    lines = sample.splitlines()
+    if not whole and len(lines) > 1:
+        lines = lines[:-1]  # the sample may end inside a character
+    good = bad = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad += 1
+    return good >= 4 * bad and bad * 20 <= len(lines)
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:

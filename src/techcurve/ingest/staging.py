@@ -10,6 +10,7 @@ and the row groups ("Third session", item 2).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -43,6 +44,30 @@ def stage_memory(store: Store) -> int:
     return int(min(STAGE_MEMORY, limit))
 
 
+#: The prefix of the staging folders beside a store; a folder named so that is left
+#: over (an ingest that was killed) is removed by the next ingest into that store.
+STAGE_PREFIX = ".techcurve-ingest-"
+
+
+def stage_prefix(store: Store) -> str:
+    """The prefix of ``store``'s staging folders (the store's file name in it, so two
+    stores in one folder never remove each other's)."""
+    return f"{STAGE_PREFIX}{Path(store.path).name}-"
+
+
+def remove_leftover_stages(store: Store) -> list[Path]:
+    """Remove the staging folders an earlier, killed ingest into ``store`` left beside
+    it; the folders removed. Call it holding the store open for writing: DuckDB's lock
+    then says no other process is ingesting into it."""
+    folder = Path(store.path).resolve().parent
+    removed = []
+    for p in sorted(folder.glob(stage_prefix(store) + "*")):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 class Stage:
     """Parsed records and their links, held until the insert, in file order.
 
@@ -52,8 +77,12 @@ class Stage:
     held ones first, written on ``pool``.
     """
 
-    def __init__(self, folder: Path, pool: ThreadPoolExecutor, memory: int = STAGE_MEMORY) -> None:
+    def __init__(
+        self, folder: Path, pool: ThreadPoolExecutor, memory: int = STAGE_MEMORY,
+        name: str = "_tc_stage",
+    ) -> None:  # fmt: skip
         self.folder = folder
+        self.name = name  # what its records are registered as (one name per file)
         self.pool = pool
         self.memory = memory  # bytes of row groups and links held in memory at most
         self.records = 0  # staged so far
@@ -102,18 +131,16 @@ class Stage:
         # Arrow string views are polars' own strings: handed over without a copy (as large
         # strings they cost more: docs/performance.md, "Fourth session", item 4)
         views = pl.CompatLevel.newest()
-        tables = {
-            f"_tc_stage_{i}": f.to_arrow(compat_level=views) for i, f in enumerate(self._memory)
-        }
+        n = self.name
+        tables = {f"{n}_{i}": f.to_arrow(compat_level=views) for i, f in enumerate(self._memory)}
         if tables:
-            tables["_tc_stage"] = pa.concat_tables(list(tables.values()))
+            tables[n] = pa.concat_tables(list(tables.values()))
+        links = f"{n}_links"
         if self._links:
-            tables["_tc_links"] = pa.concat_tables(
-                [f.to_arrow(compat_level=views) for f in self._links]
-            )
+            tables[links] = pa.concat_tables([f.to_arrow(compat_level=views) for f in self._links])
         with registered(store, tables):
-            units = [f"_tc_stage_{i}" for i in range(len(self._memory))]
-            yield StagedScans("_tc_stage", units, ROW_COL, "_tc_links" if self._links else None)
+            units = [f"{n}_{i}" for i in range(len(self._memory))]
+            yield StagedScans(n, units, ROW_COL, links if self._links else None)
 
     def _keep(self, frame: pl.DataFrame) -> None:
         if not self._files:

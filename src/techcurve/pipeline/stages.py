@@ -61,8 +61,16 @@ def ingest(
     config: PathLike | None = None,
     progress: Callable[[int], None] | None = None,
     taxonomy: PathLike | Taxonomy | None = None,
+    keep_going: bool = False,
+    fallback_encoding: str | None = None,
+    max_amount: float | None = None,
 ) -> list[IngestSummary]:
     """Ingest record files (patents, papers, articles, financing events).
+
+    All files are checked and read first, then stored together: all or none, unless
+    ``keep_going`` (the files that cannot be ingested are left out, their summaries
+    say why). ``fallback_encoding`` decodes CSV lines not in the file's encoding;
+    ``max_amount`` (CNY) overrides the config key ``ingest.max_amount_cny``.
 
     ``taxonomy``: match the records against it while they are read, when the store's
     links are current for it (no records yet, or last matched with the same queries);
@@ -73,6 +81,8 @@ def ingest(
     from techcurve.pipeline.linking import TaxonomyMatcher
 
     cfg = _config.load_config(config)
+    if max_amount is not None:
+        cfg["ingest"] = {**_config.section(cfg, "ingest"), "max_amount_cny": max_amount}
     tax = taxonomy_for(None, taxonomy) if taxonomy is not None else None
     with Store.open(db) as st:
         return ingest_records(
@@ -88,6 +98,8 @@ def ingest(
             config=cfg,
             progress=progress,
             matcher=TaxonomyMatcher(tax) if tax is not None else None,
+            keep_going=keep_going,
+            fallback_encoding=fallback_encoding,
         )
 
 
@@ -116,6 +128,9 @@ def ingest_and_match(
     progress: Callable[[int], None] | None = None,
     match_progress: Callable[[int, int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    keep_going: bool = False,
+    fallback_encoding: str | None = None,
+    max_amount: float | None = None,
 ) -> IngestMatchResult:
     """:func:`ingest` matching against ``taxonomy`` while reading, then :func:`match`
     with it for what is left (the links are the same as from ``ingest`` then ``match``);
@@ -138,6 +153,9 @@ def ingest_and_match(
         config=config,
         progress=progress,
         taxonomy=tax,
+        keep_going=keep_going,
+        fallback_encoding=fallback_encoding,
+        max_amount=max_amount,
     )
     if tax is None or dry_run or not any(s.stored for s in summaries):
         return IngestMatchResult(summaries, None)
@@ -337,6 +355,9 @@ def run(
     config: PathLike | None = None,
     progress: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    keep_going: bool = False,
+    fallback_encoding: str | None = None,
+    max_amount: float | None = None,
 ) -> RunResult:
     """The whole pipeline in one call: ingest → match → indicators → assess → curve
     and report (``out/curve.svg``, ``out/curve.png``, ``out/report.html``).
@@ -360,6 +381,7 @@ def run(
         summaries = ingest(
             db, files, kind=kind, profile=profile, mapping=mapping, rejects_dir=rejects_dir,
             encoding=encoding, config=config, progress=progress, taxonomy=tax,
+            keep_going=keep_going, fallback_encoding=fallback_encoding, max_amount=max_amount,
         )  # fmt: skip
         laps.done("ingest", "match")
     matched = match(db, taxonomy=tax)

@@ -61,14 +61,23 @@ A store of an older schema version is migrated in place when opened for writing 
 transaction; version 1 → 2 drops the keys of ``records`` and ``matches``, 2 → 3 the
 normalised text columns, 3 → 4 adds the expert and panel tables); opened read-only it is read as it is.
 
-DuckDB allows one writer per file; a second writer gets :class:`StoreError`
-("store is busy") instead of waiting or corrupting the file.
+DuckDB allows one writer or many readers per file (an OS file lock). A process that
+finds the store held waits up to ``wait`` seconds (``TECHCURVE_WAIT``; the CLI's
+``--wait``, default the config key ``store.wait_seconds``), then raises
+:class:`StoreError`: ``store.busy`` when the other process writes, ``store.busy_reading``
+when it reads. Which one is told by DuckDB's lock error itself, not by a lock-info file
+of our own: a reader takes a shared lock, and DuckDB's error for a writer that meets one
+adds that the file could still be opened read-only; a reader is only ever blocked by a
+writer. The OS releases the lock when a process dies, so unlike a file of our own this
+cannot be left stale by a killed process.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +101,12 @@ DEFAULT_DB = "techcurve.duckdb"
 DEFAULT_MEMORY_LIMIT = "1.5GB"
 MEMORY_LIMIT_ENV = "TECHCURVE_MEMORY_LIMIT"
 THREADS_ENV = "TECHCURVE_THREADS"
+
+#: Seconds :meth:`Store.open` waits for a store another process holds, when not given:
+#: the CLI sets it from ``--wait`` or the config key ``store.wait_seconds``; unset, the
+#: library does not wait (the dashboard answers from its cache instead).
+WAIT_ENV = "TECHCURVE_WAIT"
+_POLL_SECONDS = 0.2
 
 RECORD_COLUMNS: dict[str, pl.DataType] = {
     "record_id": pl.Utf8(),  # "<source>:<source_id>" or "<source>:h:<content hash>"
@@ -273,27 +288,22 @@ class Store:
         create: bool = False,
         read_only: bool = False,
         memory_limit: str | None = None,
+        wait: float | None = None,
     ) -> Store:
         """Open (or with ``create=True`` create) the store at ``path``.
 
         ``memory_limit`` caps DuckDB's memory, e.g. ``"2GB"`` (default: the environment
         variable ``TECHCURVE_MEMORY_LIMIT``, else :data:`DEFAULT_MEMORY_LIMIT`); beyond it
         DuckDB spills to ``<path>.tmp``. A store of an older schema is migrated in place
-        unless ``read_only``.
+        unless ``read_only``. ``wait``: seconds to wait for a store another process holds
+        (default ``TECHCURVE_WAIT``, else none).
         """
         p = Path(path)
         if not create and not p.exists():
             raise StoreError.of("store.missing", path=str(p))
         if create:
             p.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(p), read_only=read_only)
-        except duckdb.IOException as e:
-            if "lock" in str(e).lower():
-                raise StoreError.of("store.busy", path=str(p)) from None
-            raise StoreError.of("store.cannot_open", path=str(p), error=str(e)) from None
-        except duckdb.Error as e:
-            raise StoreError.of("store.not_a_store_file", path=str(p), error=str(e)) from None
+        con = _connect(p, read_only, wait)
         st = cls(con, str(p))
         try:
             st.memory_limit = resolve_memory_limit(memory_limit)
@@ -485,6 +495,48 @@ class Store:
         sql = f"SELECT count(*) FROM {name}" + (f" WHERE {where}" if where else "")
         row = self.one(sql)
         return int(row[0]) if row else 0  # type: ignore[call-overload]
+
+
+def resolve_wait(wait: float | None = None) -> float:
+    """Seconds to wait for a busy store: ``wait``, else ``TECHCURVE_WAIT``, else 0."""
+    if wait is not None:
+        return max(0.0, float(wait))
+    env = os.environ.get(WAIT_ENV, "").strip()
+    try:
+        return max(0.0, float(env)) if env else 0.0
+    except ValueError:
+        raise StoreError.of("store.bad_wait", value=env, env=WAIT_ENV) from None
+
+
+def _connect(p: Path, read_only: bool, wait: float | None) -> duckdb.DuckDBPyConnection:
+    """DuckDB's connection to ``p``, waiting up to ``wait`` seconds while another
+    process holds the file."""
+    deadline: float | None = None
+    while True:
+        try:
+            return duckdb.connect(str(p), read_only=read_only)
+        except duckdb.IOException as e:
+            text = str(e)
+            if "lock" not in text.lower():
+                raise StoreError.of("store.cannot_open", path=str(p), error=text) from None
+            if deadline is None:
+                seconds = resolve_wait(wait)
+                deadline = time.monotonic() + seconds
+            left = deadline - time.monotonic()
+            if left > 0:
+                time.sleep(min(_POLL_SECONDS, left))
+                continue
+            # a writer meeting a reader's shared lock is told it could open read-only
+            reading = not read_only and "read-only" in text
+            pid = re.search(r"PID (\d+)", text)
+            raise StoreError.of(
+                "store.busy_reading" if reading else "store.busy",
+                path=str(p),
+                pid=pid.group(1) if pid else "?",
+                seconds=seconds,
+            ) from None
+        except duckdb.Error as e:
+            raise StoreError.of("store.not_a_store_file", path=str(p), error=str(e)) from None
 
 
 def init_store(path: str | Path = DEFAULT_DB, *, force: bool = False) -> Path:

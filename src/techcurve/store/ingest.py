@@ -122,6 +122,14 @@ def insert_staged_records(
     return stored, [str(k) for (k,) in kinds]
 
 
+def undated_stored(store: Store, ingest_id: int) -> int:
+    """How many of the records ingest ``ingest_id`` stored have no date."""
+    row = store.one(
+        "SELECT count(*) FROM records WHERE ingest_id = ? AND date IS NULL", [int(ingest_id)]
+    )
+    return int(row[0]) if row else 0  # type: ignore[call-overload]
+
+
 def insert_staged_links(
     store: Store, staged: StagedScans, ingest_id: int, *, every_row: bool
 ) -> int:
