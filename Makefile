@@ -6,7 +6,7 @@ DATA   ?= $(if $(TECHCURVE_DATA),$(TECHCURVE_DATA),../shared/data)
 OUT    ?= out/demo
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test fuzz bench lint clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# the readers' fuzz harness (tests/test_ingest_robust.py) with a large budget; `make test`
+# runs it with 25 examples per test. Both are seeded (derandomized): reruns repeat them.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	TECHCURVE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/test_ingest_robust.py -k "random_bytes or malformed"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -6,6 +6,7 @@ the ``techcurve inspect`` command."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -23,8 +24,16 @@ from techcurve.store import Store
 
 DATA = Path(__file__).parent / "data" / "ingest"
 AS_OF = date(2026, 11, 29)
+#: The readers' fuzz budget, examples per test: small in `make test`, large in `make fuzz`
+#: (TECHCURVE_FUZZ_EXAMPLES=3000). Derandomized: the same examples on every run, so a
+#: failure is reproduced by running the test again.
+FUZZ_EXAMPLES = int(os.environ.get("TECHCURVE_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
@@ -99,6 +108,30 @@ def test_malformed_tagged_records(tmp_path: Path, fmt: str) -> None:
         _check(p)
 
     run()
+
+
+# -- random malformed CSV lines: encodings, quotes, control characters -------------------------
+
+_CSV_LINES = [
+    "标题一,2020-01-01".encode(), "标题二,2020-13-01".encode(), "GBK行,2021".encode("gbk"),
+    b'"closed"junk,2020', b'"ok ""quoted""",2020', b'"open quote,2020', b"stray\"quote,2020",
+    b"\x00\x00,2020", b" \t ,2020", b"one field", b"a,b,c", b"\xff\xfe\xfd,2020", b"",
+    "\u200b,2020".encode(), b"tail\r", "标题三,2022年3月".encode(),
+]  # fmt: skip
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(_CSV_LINES), max_size=40), st.sampled_from([b"\n", b"\r\n"]))
+def test_malformed_csv_lines(tmp_path: Path, lines: list[bytes], eol: bytes) -> None:
+    p = tmp_path / "fuzz_lines.csv"
+    p.write_bytes(b"title,date" + eol + eol.join(lines) + eol)
+    _check(p)
+    try:
+        r = read_records(p, kind="paper", as_of=AS_OF, encoding="utf-8")
+    except IngestError:
+        return
+    assert all("\x00" not in t for t in r.frame["title"].to_list())
+    assert "closedjunk" not in r.frame["title"].to_list()
 
 
 _cells = st.one_of(

@@ -166,11 +166,10 @@ def ingest_records(
                                fallback_encoding=settings.fallback)
     )  # fmt: skip
     try:
-        batch.check()
         # Linked while read when the store's links are current for the matcher; storing
         # every file with its links keeps them current, so asking once is enough.
         m = settings.matcher
-        m = m if m is not None and any(opened) and m.in_step(store) else None
+        m = m if m is not None and not batch.failed and m.in_step(store) else None
         return _ingest_all(store, files, opened, settings, m, batch, started)
     finally:
         for o in opened:
