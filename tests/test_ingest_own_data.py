@@ -197,6 +197,20 @@ def test_the_fallback_encoding_decodes_the_odd_line(
     assert "一行GBK标题" in titles and len(titles) == 10
 
 
+def test_a_json_lines_file_rejects_or_decodes_its_odd_line(db: str) -> None:
+    path = DATA / "mixed_encodings.jsonl"
+    r = read_records(path, kind="article", as_of=AS_OF)
+    assert (r.rows_read, r.frame.height) == (6, 5)
+    assert [(x.row, x.reason) for x in r.rejects] == [
+        (3, "line 3 is not utf-8 text (byte 0xd0): re-save the file as utf-8, or decode such "
+            "lines with --fallback-encoding (e.g. gb18030)"),
+    ]  # fmt: skip
+    with Store.open(db) as st:
+        [s] = ingest_records(st, [path], kind="article", as_of=AS_OF, fallback_encoding="gb18030")
+        assert (s.stored, s.rejected) == (6, 0)
+        assert st.one("SELECT count(*) FROM records WHERE title = '一行GBK标题'") == (1,)
+
+
 def test_random_bytes_named_xlsx_are_not_a_workbook() -> None:
     with pytest.raises(IngestError) as e:
         read_records(DATA / "random_bytes.xlsx", kind="paper")

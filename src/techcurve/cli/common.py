@@ -166,7 +166,7 @@ _READING = (
     click.option(
         "--fallback-encoding",
         default=None,
-        help="Decode the CSV/TSV lines that are not in the file's encoding with this one (e.g. "
+        help="Decode the CSV, TSV and JSON Lines lines that are not in the file's encoding with this one (e.g. "
         "gb18030 for GBK lines pasted into a UTF-8 file); default: such lines are rejected.",
     ),
     click.option(

@@ -23,15 +23,17 @@ from techcurve.ingest.readers import (
     cell_text,
     peeked,
     raw_frame,
+    undecodable,
 )
 from techcurve.text import t
 
 # -- JSONL ---------------------------------------------------------------------------
 
 
-def open_jsonl(path: Path, encoding: str) -> Table:
-    f = path.open("r", encoding=encoding, newline="", errors="strict")
-    lines = Lines(f, path, encoding)
+def open_jsonl(path: Path, encoding: str, fallback: str | None = None) -> Table:
+    """JSON Lines; a line that does not decode is decoded with ``fallback``, else rejected."""
+    f = path.open("r", encoding=encoding, newline="", errors="surrogateescape")
+    lines = Lines(f, path, encoding, fallback)
     hint: list[str | None] = [None]
     first, batches = peeked(lambda: _jsonl_batches(path, lines, hint), f.close)
     cols = [] if first is None else first.frame.columns[:-1]
@@ -61,6 +63,9 @@ def _jsonl_batches(
         if not text:
             continue
         n = lines.count
+        if n in lines.bad:
+            rejects.append(undecodable(path, n, text, lines))
+            continue
         try:
             obj = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as e:

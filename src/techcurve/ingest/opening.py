@@ -140,7 +140,7 @@ def open_table(
     if fmt in TAGGED_FORMATS:
         return open_tagged(path, enc, fmt)
     if fmt == "jsonl":
-        return open_jsonl(path, enc)
+        return open_jsonl(path, enc, fallback)
     if fmt == "json":
         return open_json(path, enc)
     return open_csv(path, fmt, enc, mapping.delimiter if mapping else None, fallback)

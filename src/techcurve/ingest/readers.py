@@ -221,7 +221,17 @@ class Lines:
         return self
 
     def __next__(self) -> str:
-        line = next(self.f)
+        try:
+            line = next(self.f)
+        except UnicodeDecodeError as e:  # a reader that opened its file strictly
+            raise IngestError.of(
+                "ingest.undecodable_line",
+                line=self.count + 1,
+                encoding=self.encoding,
+                reason=e.reason,
+                path=str(self.path),
+                row=self.count + 1,
+            ) from None
         self.count += 1
         if _UNDECODED.search(line):
             line = self._undecoded(line)
@@ -360,7 +370,7 @@ def _csv_batches(
         start = lines.count - len(lines.buffer) + 1
         bad = lines.bad_in(start)
         if bad is not None:
-            out.rejects.append(_undecodable(path, bad, "".join(lines.buffer), lines))
+            out.rejects.append(undecodable(path, bad, "".join(lines.buffer), lines))
         elif rec is None:
             out.broken(start, lines.buffer)
         else:
@@ -431,7 +441,7 @@ class _Rows:
 _QUOTE_THEN_TEXT = re.compile(r'(?:^|[,\t;|])"(?:[^"]|"")*"[^",\t;|\r\n]')
 
 
-def _undecodable(path: Path, line: int, raw: str, lines: Lines) -> Reject:
+def undecodable(path: Path, line: int, raw: str, lines: Lines) -> Reject:
     return Reject(
         str(path), line, None, raw.rstrip("\r\n")[:SHOWN_CHARS],
         t("ingest.reject_undecodable", "en", line=line, encoding=lines.encoding,
