@@ -250,13 +250,14 @@ def test_the_max_amount_option_lowers_the_ceiling(
 
 def test_leftover_staging_folders_of_this_store_are_removed(db: str, tmp_path: Path) -> None:
     mine = tmp_path / ".techcurve-ingest-tc.duckdb-k1ll3d"
+    older = tmp_path / ".techcurve-ingest-ab_12cde"  # as versions before 2026-12 named it
     theirs = tmp_path / ".techcurve-ingest-other.duckdb-x"
-    for folder in (mine, theirs):
+    for folder in (mine, older, theirs):
         folder.mkdir()
         (folder / "batch-000000.parquet").write_bytes(b"PAR1")
     with Store.open(db) as st:
         ingest_records(st, [DATA / "own_headers_zh.csv"], kind="article", as_of=AS_OF)
-    assert not mine.exists()
+    assert not mine.exists() and not older.exists()
     assert theirs.exists()  # another store's: it may be ingesting right now
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".techcurve")) == [
         theirs.name

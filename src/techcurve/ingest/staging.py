@@ -10,6 +10,7 @@ and the row groups ("Third session", item 2).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,11 +62,17 @@ def remove_leftover_stages(store: Store) -> list[Path]:
     then says no other process is ingesting into it."""
     folder = Path(store.path).resolve().parent
     removed = []
-    for p in sorted(folder.glob(stage_prefix(store) + "*")):
-        if p.is_dir():
+    for p in sorted(folder.glob(STAGE_PREFIX + "*")):
+        rest = p.name[len(STAGE_PREFIX) :]
+        # this store's, or one of the versions before 2026-12 that did not name the store
+        if p.is_dir() and (p.name.startswith(stage_prefix(store)) or _OLD_SUFFIX.match(rest)):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     return removed
+
+
+#: What ``tempfile`` added to :data:`STAGE_PREFIX` before the store's name was in it.
+_OLD_SUFFIX = re.compile(r"^[a-z0-9_]{8}$")
 
 
 class Stage:
