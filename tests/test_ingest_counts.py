@@ -107,7 +107,7 @@ def test_hypecycle_totals_file_is_not_a_count_file() -> None:
 def test_hypecycle_kind_must_be_known(tmp_path: Path) -> None:
     f = tmp_path / "dict.json"
     f.write_text('{"X": {"2001": 3}}', encoding="utf-8")
-    with pytest.raises(IngestError, match="pass kind="):
+    with pytest.raises(IngestError, match="pass --kind"):
         read_counts(f)
     assert _first(f, kind="paper", source="x")["count"] == 3.0
 
@@ -186,7 +186,7 @@ def test_google_trends_both_date_styles() -> None:
 def test_google_trends_term(tmp_path: Path) -> None:
     f = tmp_path / "quantum.csv"
     f.write_text("date,popularity\n19-Mar,5\nbad,7\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="pass term="):
+    with pytest.raises(IngestError, match="pass --term"):
         read_counts(f)
     r = read_counts(f, term="quantum computing")
     assert r.frame.select("term", "year", "month").row(0) == ("quantum computing", 2019, 3)
@@ -200,7 +200,7 @@ def test_google_trends_term(tmp_path: Path) -> None:
 
 
 def test_term_override_only_for_single_series_files() -> None:
-    with pytest.raises(IngestError, match="term= cannot be used with profile hn-hiring"):
+    with pytest.raises(IngestError, match="--term cannot be used with profile hn-hiring"):
         read_counts(HN, term="x")
 
 
