@@ -287,11 +287,6 @@ def rejects(gate: StoreGate, ingest_id: int, page: int) -> Served[RejectsPage] |
     return Served(out, served.as_of)
 
 
-def panels(gate: StoreGate) -> Served[list[str]]:
-    """The expert panels' names (none before the panel tables exist)."""
-    return gate.cached(("panels",), stored.panel_names)
-
-
 __all__ = [
     "CURVE_LABELS",
     "PAGE_SIZE",
@@ -308,7 +303,6 @@ __all__ = [
     "detail",
     "ingest_log",
     "moves",
-    "panels",
     "records",
     "rejects",
     "report_page",
