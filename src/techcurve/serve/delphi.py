@@ -34,7 +34,8 @@ from techcurve.panel.model import (
     RoundView,
     SubfieldResult,
 )
-from techcurve.serve.gate import StoreGate
+from techcurve.serve.gate import Served, StoreGate
+from techcurve.store import Store
 from techcurve.store import panel as stored
 from techcurve.text import Lang
 
@@ -205,6 +206,44 @@ def import_forms(
     return FormsImport(done.round, files)
 
 
+@dataclass(frozen=True, slots=True)
+class PlacementRow:
+    """One row of a sub-field's expert placement history (oldest first)."""
+
+    made_at: str
+    who: str
+    origin: str  # yaml | panel | form
+    round_number: int | None
+    phase: str | None
+    position: float | None
+    years_band: str | None
+    rationale: str | None
+    withdrawn: bool
+
+
+def _history(st: Store, subfield_id: str) -> tuple[PlacementRow, ...]:
+    numbers = stored.round_numbers(st)
+    return tuple(
+        PlacementRow(
+            f"{r['made_at']:%Y-%m-%d %H:%M}" if r["made_at"] else "",
+            str(r["who"] or ""),
+            str(r["origin"] or ""),
+            numbers.get(int(r["round_id"])) if r["round_id"] is not None else None,
+            r["phase"],
+            r["position"],
+            r["years_band"],
+            r["rationale"],
+            bool(r["withdrawn"]),
+        )  # fmt: skip
+        for r in stored.placement_history(st, subfield_id).iter_rows(named=True)
+    )
+
+
+def placement_history(gate: StoreGate, subfield_id: str) -> Served[tuple[PlacementRow, ...]]:
+    """The sub-field's expert placements, oldest first (who, when, round, rationale)."""
+    return gate.cached(("placements", subfield_id), lambda st: _history(st, subfield_id))
+
+
 # -- the expert's side ----------------------------------------------------------------
 
 
@@ -271,6 +310,7 @@ __all__ = [
     "MAX_UPLOAD",
     "ExpertPage",
     "PanelPage",
+    "PlacementRow",
     "RoundPage",
     "Submitted",
     "Upload",
@@ -287,5 +327,6 @@ __all__ = [
     "open_round",
     "panel_page",
     "panels",
+    "placement_history",
     "submit",
 ]

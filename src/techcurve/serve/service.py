@@ -71,7 +71,10 @@ class CurveView:
     data_json: Markup
 
 
-CURVE_LABELS = ("phase", "confidence", "band", "expert", "domain", "sep", "x_axis", "y_axis")
+CURVE_LABELS = (
+    "phase", "confidence", "band", "expert", "expert_by", "legend_expert", "domain", "sep",
+    "x_axis", "y_axis",
+)  # fmt: skip
 
 
 def curve_view(gate: StoreGate, lang: Lang, f: Filters, edition: str | None) -> Served[CurveView]:
