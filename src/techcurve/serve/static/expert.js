@@ -39,6 +39,11 @@
     var modelPhase = section.getAttribute("data-model-phase");
     var chart = echarts.init(el, null, { renderer: "canvas" });
     el.tcChart = chart;
+    /* where position x is on the screen (tests drag the dot there) */
+    el.tcPixel = function (x) {
+      var p = chart.convertToPixel({ gridIndex: 0 }, [x, yAt(line, x)]), r = el.getBoundingClientRect();
+      return [r.left + p[0], r.top + p[1]];
+    };
     function own() { return pos.value === "" ? null : Math.min(1, Math.max(0, parseFloat(pos.value))); }
     function marks() {
       var s = [];
