@@ -132,14 +132,14 @@ def test_two_experts_two_rounds_to_consensus_in_the_browser(browser: object, bas
     ada.console_errors.clear()  # type: ignore[attr-defined]
     ada.fill("textarea[name='cv.rationale']", SCRIPT)  # type: ignore[attr-defined]
     ada.click("#submit-answers")  # type: ignore[attr-defined]
-    assert "2 answers saved" in ada.locator("#saved").inner_text()  # type: ignore[attr-defined]
+    assert "answers saved: 2" in ada.locator("#saved").inner_text()  # type: ignore[attr-defined]
 
     bo.goto(links[1])  # type: ignore[attr-defined]
     bo.select_option("section[data-sid='llm'] .f-phase", "peak")  # type: ignore[attr-defined]
     assert bo.input_value("section[data-sid='llm'] .f-position") == "0.27"  # type: ignore[attr-defined]
     bo.select_option("section[data-sid='cv'] .f-phase", "plateau")  # type: ignore[attr-defined]
     bo.click("#submit-answers")  # type: ignore[attr-defined]
-    assert "2 answers saved" in bo.locator("#saved").inner_text()  # type: ignore[attr-defined]
+    assert "answers saved: 2" in bo.locator("#saved").inner_text()  # type: ignore[attr-defined]
 
     fac.reload()  # type: ignore[attr-defined]
     assert fac.locator("#round-1 .who").inner_text() == "Ada Wang, Bo Li"  # type: ignore[attr-defined]
@@ -176,7 +176,7 @@ def test_two_experts_two_rounds_to_consensus_in_the_browser(browser: object, bas
     _set_slider(ada, "cv", 0.62)
     ada.fill("textarea[name='cv.rationale']", "")  # type: ignore[attr-defined]
     ada.click("#submit-answers")  # type: ignore[attr-defined]
-    assert "1 answers saved" in ada.locator("#saved").inner_text()  # type: ignore[attr-defined]
+    assert "answers saved: 1" in ada.locator("#saved").inner_text()  # type: ignore[attr-defined]
     bo.goto(links[1])  # type: ignore[attr-defined]
     _set_slider(bo, "cv", 0.66)
     bo.click("#submit-answers")  # type: ignore[attr-defined]

@@ -130,7 +130,7 @@ def test_two_experts_two_rounds_to_consensus_over_http(client: TestClient) -> No
     status, html = answer(
         client, bo, llm__phase="peak", cv__position="0.9", cv__rationale="everywhere"
     )
-    assert status == 200 and "2 answers saved" in html
+    assert status == 200 and "answers saved: 2" in html
     page = client.get("/facilitator/panel/1?lang=en").text
     assert 'answered: 2 of 2 experts: <span class="who">Ada Wang, Bo Li</span>' in page
     html = close(client)
