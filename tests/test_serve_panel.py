@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from serve_store import XSS, build_store
 from techcurve.serve import create_app
 from techcurve.serve.delphi import MAX_UPLOAD
+from techcurve.serve.security import CSP
 
 KEY = "facilitator-secret"
 EXPERTS = Path(__file__).parent / "data" / "panel" / "experts.csv"
@@ -316,3 +317,24 @@ def test_reads_and_panel_writes_of_concurrent_requests_share_the_store(client: T
         client.get(f"/api/panel/expert/{ada}/round").json()["subfields"][0]["previous"]["position"]
         == 0.26
     )
+
+
+def test_every_panel_page_answers_in_both_languages_without_inline_script(
+    client: TestClient,
+) -> None:
+    html, (ada, _bo) = create(client)
+    open_round(client, "llm", "cv")
+    answer(client, ada, llm__position="0.3")
+    pages = ["/facilitator", "/facilitator/panel/1", f"/expert/{ada}", "/subfield/llm"]
+    for lang in ("zh", "en"):
+        for url in pages:
+            r = client.get(f"{url}?lang={lang}")
+            assert r.status_code == 200, (url, r.text[:300])
+            assert r.headers["content-security-policy"] == CSP
+            assert (
+                re.findall(r"<script(?! src=\"/static/| type=\"application/json\")", r.text) == []
+            )
+            assert ' style="' not in r.text  # CSP: no inline style either
+    zh = client.get(f"/expert/{ada}?lang=zh").text
+    assert "专家小组「AI 2026」第 1 轮" in zh and "Your answer" not in zh
+    assert re.findall(r"<script(?! src=\"/static/)", html) == []

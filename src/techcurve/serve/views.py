@@ -142,16 +142,15 @@ def _is_expert(r: dict[str, object]) -> bool:
     return any(r.get(c) is not None for c in ("expert_phase", "expert_position"))
 
 
-def _model_point(r: dict[str, object]) -> dict[str, object]:
+def _model_point(r: dict[str, object]) -> tuple[str | None, float | None, float | None]:
     """An expert's dot: who placed it and where the model had it (for the arrow)."""
     if not _is_expert(r):
-        return {}
+        return None, None, None
     x = _num(r.get("position"))
-    return {
-        "expert_who": str(r["expert_who"]) if r.get("expert_who") else None,
-        "model_x": round(x, 4) if x is not None else None,
-        "model_y": round(float(curve_y(x)), 4) if x is not None else None,
-    }
+    who = str(r["expert_who"]) if r.get("expert_who") else None
+    if x is None:
+        return who, None, None
+    return who, round(x, 4), round(float(curve_y(x)), 4)
 
 
 def build_dashboard(st: Store, lang: Lang) -> Dashboard:
@@ -175,6 +174,7 @@ def build_dashboard(st: Store, lang: Lang) -> Dashboard:
     for p in points:
         r = by_id[p.subfield_id]
         ph = _phase(r.get("plot_phase"))
+        who, model_x, model_y = _model_point(r)
         dots.append(
             Dot(
                 subfield_id=p.subfield_id,
@@ -191,7 +191,9 @@ def build_dashboard(st: Store, lang: Lang) -> Dashboard:
                 opacity=dot_opacity(p.confidence),
                 reach=p.reach,
                 expert=_is_expert(r),
-                **_model_point(r),
+                expert_who=who,
+                model_x=model_x,
+                model_y=model_y,
             )
         )
     rows = []
