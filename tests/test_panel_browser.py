@@ -156,6 +156,8 @@ def test_two_experts_two_rounds_to_consensus_in_the_browser(browser: object, bas
     )
     assert consensus == {"cv": "no", "llm": "yes"}
     assert SCRIPT in fac.locator("#results-1").inner_text()  # type: ignore[attr-defined]
+    unanswered = fac.locator("#round-1 .unanswered").inner_text()  # type: ignore[attr-defined]
+    assert unanswered == "sub-fields nobody answered (not aggregated): Software-defined networking"
     _shot(fac, "round1-closed")
     fac.check("#chooser input[value=cv]")  # type: ignore[attr-defined]
     fac.click("#open-round button[type=submit]")  # type: ignore[attr-defined]

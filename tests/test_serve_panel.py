@@ -134,6 +134,7 @@ def test_two_experts_two_rounds_to_consensus_over_http(client: TestClient) -> No
     assert status == 200 and "answers saved: 2" in html
     page = client.get("/facilitator/panel/1?lang=en").text
     assert 'answered: 2 of 2 experts: <span class="who">Ada Wang, Bo Li</span>' in page
+    assert "sub-fields asked about: 2" in page
     html = close(client)
     assert results(html, 1) == [
         ["Computer vision", "2", "0.60", "Slope of Enlightenment", "0.45–0.75", "1.20", "0%", "no",
