@@ -206,6 +206,8 @@ def test_the_api_takes_answers_as_json_and_names_every_error(client: TestClient)
 def test_every_refusal(client: TestClient, db: Path) -> None:
     _, (ada, _bo) = create(client)
     _, (other, _) = create(client, "network")
+    r = client.get(f"/expert/{ada}?lang=en")
+    assert r.status_code == 409 and "this link works once the facilitator opens one" in r.text
     open_round(client, "llm")
     open_round(client, "sdn", panel=2)
     for url in (f"/expert/{'x' * 43}", f"/api/panel/expert/{'x' * 43}/round"):

@@ -90,6 +90,8 @@ def _handlers(app: FastAPI) -> None:
         lang = page_lang(request)
         if exc.key == "panel.bad_token":
             return _error(request, 403, t("webpanel.expert.forbidden", lang))
+        if exc.key == "panel.no_rounds" and not request.url.path.startswith("/facilitator"):
+            return _error(request, 409, t("webpanel.expert.no_round", lang))  # no CLI advice
         return _error(request, 409, exc.message(lang))
 
     @app.exception_handler(UploadTooLarge)
