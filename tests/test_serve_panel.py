@@ -221,6 +221,14 @@ def test_every_refusal(client: TestClient, db: Path) -> None:
     close(client)
     status, html = answer(client, ada, llm__position="0.2")
     assert status == 409 and "round 1 is closed" in html
+    r = client.post(
+        f"/api/panel/expert/{ada}/answers",
+        json={"answers": {"llm": {"position": 0.2}}},
+        headers={"X-CSRF-Token": csrf(client)},
+    )
+    assert r.status_code == 409 and r.json() == {
+        "detail": "round 1 is closed and takes no more answers"
+    }
     with TestClient(create_app(db, lang="en", facilitator_key=KEY)) as stranger:
         for url in ("/facilitator", "/facilitator/panel/1", "/facilitator/panel/1/forms/1"):
             r = stranger.get(url)
