@@ -298,6 +298,8 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
         "/api/editions",
         "/api/ingest",
         "/api/ingest/{ingest_id}/rejects",
+        "/api/panel/expert/{token}/answers",
+        "/api/panel/expert/{token}/round",
         "/api/subfields/{subfield_id}",
         "/api/subfields/{subfield_id}/records",
         "/api/table",
@@ -362,16 +364,20 @@ def test_the_curve_lists_the_sub_fields_it_cannot_place(client: TestClient) -> N
 
 
 def test_the_facilitator_sees_the_panels_of_the_store(tmp_path: Path) -> None:
-    import duckdb
+    import techcurve.pipeline.panel as tp
 
     db = build_store(tmp_path / "tc.duckdb")
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE panels (panel_id INTEGER, name VARCHAR)")
-    con.execute("INSERT INTO panels VALUES (1, '2025 AI panel'), (2, '<b>net</b>')")
-    con.close()
+    experts = Path(__file__).parent / "data" / "panel" / "experts.csv"
+    first = tp.create_panel(db, "2025 AI panel", experts)
+    second = tp.create_panel(db, "<b>net</b>", experts)
     with TestClient(create_app(db, facilitator_key=KEY)) as c:
         html = c.get(f"/facilitator?key={KEY}").text
-    assert '<ul id="panels"><li>2025 AI panel</li><li>&lt;b&gt;net&lt;/b&gt;</li></ul>' in html
+    assert (
+        '<ul id="panels">'
+        f'<li><a href="/facilitator/panel/{first.panel.panel_id}?lang=zh">2025 AI panel</a></li>'
+        f'<li><a href="/facilitator/panel/{second.panel.panel_id}?lang=zh">&lt;b&gt;net&lt;/b&gt;</a></li>'
+        "</ul>"
+    ) in html
 
 
 def test_loopback_hosts() -> None:

@@ -141,7 +141,9 @@ def test_filter_by_domain_keeps_that_domains_dots(page: object, base_url: str) -
     pg.wait_for_function("() => document.getElementById('curve-count').textContent.includes('2 /')")  # type: ignore[attr-defined]
     ids = pg.evaluate("tc.json('curve-data').dots.map(d => d.subfield_id)")  # type: ignore[attr-defined]
     assert ids == ["sdn", "5g"]
-    pg.wait_for_function("() => tc.curve && tc.curve.getOption().series[4].data.length === 2")  # type: ignore[attr-defined]
+    pg.wait_for_function(
+        "() => tc.curve && tc.curve.getOption().series.filter(s => s.name === 'dots')[0].data.length === 2"
+    )  # type: ignore[attr-defined]
     _shot(pg, "curve-zh-network")
     assert pg.console_errors == []  # type: ignore[attr-defined]  # nothing the CSP blocked
 
@@ -173,7 +175,9 @@ def test_switch_to_english_and_compare_with_an_edition(page: object, base_url: s
     pg.wait_for_function("() => location.search.includes('edition=2021')")  # type: ignore[attr-defined]
     moves = pg.evaluate("tc.json('curve-data').moves.length")  # type: ignore[attr-defined]
     assert moves == 7
-    pg.wait_for_function("() => tc.curve && tc.curve.getOption().series[3].data.length === 7")  # type: ignore[attr-defined]
+    pg.wait_for_function(
+        "() => tc.curve && tc.curve.getOption().series.filter(s => s.name === 'arrows')[0].data.length === 7"
+    )  # type: ignore[attr-defined]
     _shot(pg, "curve-en-edition-2021")
     pg.goto(base_url + "/table?lang=en")  # type: ignore[attr-defined]
     _shot(pg, "table-en")

@@ -24,10 +24,16 @@ from techcurve.store import panel as stored
 from techcurve.text import Lang
 
 
+def _reason(item: dict[str, Any], lang: Lang) -> str:
+    if not item.get("key"):  # a legacy reason, stored as text only
+        return str(item.get("text") or item.get("indicator") or "")
+    return Reason.from_json(item).text(lang)
+
+
 def _model(row: dict[str, Any] | None, lang: Lang) -> ModelPlacement:
     if row is None:
         return ModelPlacement(None, None, None, None, None, None, ())
-    reasons = tuple(Reason.from_json(r).text(lang) for r in json.loads(row["reasons"] or "[]"))
+    reasons = tuple(_reason(r, lang) for r in json.loads(row["reasons"] or "[]"))
     probs = json.loads(row["probabilities"]) if row.get("probabilities") else None
     return ModelPlacement(
         row["model"], row["phase"], row["position"], row["years_band"], row["confidence"],

@@ -22,7 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from techcurve.errors import AssessError, TechcurveError
+from techcurve.errors import AssessError, PanelError, TechcurveError
+from techcurve.serve.delphi import MAX_FILES, MAX_UPLOAD, UploadTooLarge
 from techcurve.serve.gate import StoreBusy, StoreGate
 from techcurve.serve.rendering import Settings, page_lang, render, templates
 from techcurve.serve.security import (
@@ -43,6 +44,8 @@ STATIC: dict[str, str] = {
     "app.js": "text/javascript",
     "curve.js": "text/javascript",
     "subfield.js": "text/javascript",
+    "expert.js": "text/javascript",
+    "panel.js": "text/javascript",
     "style.css": "text/css",
     "echarts.LICENSE.txt": "text/plain",
     "echarts.NOTICE.txt": "text/plain",
@@ -81,6 +84,21 @@ def _handlers(app: FastAPI) -> None:
             sid = str(exc.fields.get("id", ""))
             return _error(request, 404, t("serve.error.unknown_subfield", lang, id=sid))
         return _error(request, 500, exc.message(page_lang(request)))
+
+    @app.exception_handler(PanelError)
+    async def panel_error(request: Request, exc: PanelError) -> Response:
+        lang = page_lang(request)
+        if exc.key == "panel.bad_token":
+            return _error(request, 403, t("webpanel.expert.forbidden", lang))
+        if exc.key == "panel.no_rounds" and not request.url.path.startswith("/facilitator"):
+            return _error(request, 409, t("webpanel.expert.no_round", lang))  # no CLI advice
+        return _error(request, 409, exc.message(lang))
+
+    @app.exception_handler(UploadTooLarge)
+    async def too_large(request: Request, exc: UploadTooLarge) -> Response:
+        lang = page_lang(request)
+        msg = t("webpanel.error.too_large", lang, mb=MAX_UPLOAD // 2**20, files=MAX_FILES)
+        return _error(request, 413, msg)
 
     @app.exception_handler(TechcurveError)
     async def techcurve_error(request: Request, exc: TechcurveError) -> Response:
@@ -127,7 +145,7 @@ def create_app(db: str | Path, *, lang: str = "zh", facilitator_key: str | None 
     """The dashboard on the store ``db`` (read per request, never held open), in ``lang``
     by default; ``facilitator_key`` opens the facilitator's pages (default: a random one,
     in ``app.state.facilitator_key``)."""
-    from techcurve.serve.routes import api, facilitator, ingest, pages, report
+    from techcurve.serve.routes import api, expert, facilitator, ingest, pages, panel_api, report
 
     lg: Lang = lang if lang in LANGS else "zh"  # type: ignore[assignment]
     app = FastAPI(
@@ -152,7 +170,7 @@ def create_app(db: str | Path, *, lang: str = "zh", facilitator_key: str | None 
 
     _handlers(app)
     _static(app)
-    for module in (pages, report, ingest, facilitator, api):
+    for module in (pages, report, ingest, facilitator, expert, api, panel_api):
         app.include_router(module.router)
     return app
 

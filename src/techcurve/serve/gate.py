@@ -10,6 +10,12 @@ built fresh and the ones after it are served from memory.
 When the store is busy (:class:`~techcurve.errors.StoreError` ``store.busy``), a cached
 value is served with the time it was built (:attr:`Served.as_of`, the pages show a
 banner); without one :class:`StoreBusy` is raised (the app answers 503).
+
+DuckDB refuses, within one process, a second connection to a file with another
+configuration (read-only beside read-write), and uvicorn answers requests on a thread
+pool. So every opening of the store in the app goes through one process-wide lock,
+:data:`STORE_LOCK`: the gate's reads (read-only) and its :meth:`StoreGate.write` (the
+panel's library calls, which open the store for writing) never overlap.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from techcurve.errors import StoreError
 from techcurve.store import Store
 
 T = TypeVar("T")
+
+#: held while the app has the store open (one connection at a time in this process)
+STORE_LOCK = threading.RLock()
 
 CACHE_ENTRIES = 512  # values kept (pages of records are small; the report is one per language)
 
@@ -60,7 +69,7 @@ class StoreGate:
 
     def __init__(self, db: str | Path) -> None:
         self.db = Path(db)
-        self._lock = threading.RLock()  # a cached value may be built from another
+        self._lock = STORE_LOCK  # a cached value may be built from another
         self._cache: OrderedDict[Hashable, _Entry] = OrderedDict()
 
     def stamp(self) -> tuple[int, ...]:
@@ -114,5 +123,17 @@ class StoreGate:
         a write must not wait for it)."""
         self.read(lambda st: None)
 
+    def write(self, fn: Callable[[Path], T]) -> T:
+        """``fn(db)`` under the store lock: for the library calls of
+        :mod:`techcurve.pipeline.panel`, which open the store for writing themselves.
+        Raises :class:`StoreBusy` (without waiting) while another process uses the store."""
+        with self._lock:
+            try:
+                return fn(self.db)
+            except StoreError as e:
+                if _is_busy(e):
+                    raise StoreBusy(str(e)) from None
+                raise
 
-__all__ = ["CACHE_ENTRIES", "Served", "StoreBusy", "StoreGate"]
+
+__all__ = ["CACHE_ENTRIES", "STORE_LOCK", "Served", "StoreBusy", "StoreGate"]

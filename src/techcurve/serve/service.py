@@ -71,7 +71,10 @@ class CurveView:
     data_json: Markup
 
 
-CURVE_LABELS = ("phase", "confidence", "band", "expert", "domain", "sep", "x_axis", "y_axis")
+CURVE_LABELS = (
+    "phase", "confidence", "band", "expert", "expert_by", "legend_expert", "domain", "sep",
+    "x_axis", "y_axis",
+)  # fmt: skip
 
 
 def curve_view(gate: StoreGate, lang: Lang, f: Filters, edition: str | None) -> Served[CurveView]:
@@ -287,11 +290,6 @@ def rejects(gate: StoreGate, ingest_id: int, page: int) -> Served[RejectsPage] |
     return Served(out, served.as_of)
 
 
-def panels(gate: StoreGate) -> Served[list[str]]:
-    """The expert panels' names (none before the panel tables exist)."""
-    return gate.cached(("panels",), stored.panel_names)
-
-
 __all__ = [
     "CURVE_LABELS",
     "PAGE_SIZE",
@@ -308,7 +306,6 @@ __all__ = [
     "detail",
     "ingest_log",
     "moves",
-    "panels",
     "records",
     "rejects",
     "report_page",

@@ -63,6 +63,9 @@ class Dot:
     opacity: float
     reach: tuple[float, float] | None  # the whisker: back and forth along the curve
     expert: bool
+    expert_who: str | None = None  # who placed it (an expert's placement)
+    model_x: float | None = None  # the model's position (an expert's placement: arrow's tail)
+    model_y: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,17 @@ def _is_expert(r: dict[str, object]) -> bool:
     return any(r.get(c) is not None for c in ("expert_phase", "expert_position"))
 
 
+def _model_point(r: dict[str, object]) -> tuple[str | None, float | None, float | None]:
+    """An expert's dot: who placed it and where the model had it (for the arrow)."""
+    if not _is_expert(r):
+        return None, None, None
+    x = _num(r.get("position"))
+    who = str(r["expert_who"]) if r.get("expert_who") else None
+    if x is None:
+        return who, None, None
+    return who, round(x, 4), round(float(curve_y(x)), 4)
+
+
 def build_dashboard(st: Store, lang: Lang) -> Dashboard:
     """The curve's dots and the table's rows of every sub-field, in ``lang``."""
     # what curve_inputs reads but the latest-evidence date (a scan of every record)
@@ -160,6 +174,7 @@ def build_dashboard(st: Store, lang: Lang) -> Dashboard:
     for p in points:
         r = by_id[p.subfield_id]
         ph = _phase(r.get("plot_phase"))
+        who, model_x, model_y = _model_point(r)
         dots.append(
             Dot(
                 subfield_id=p.subfield_id,
@@ -176,6 +191,9 @@ def build_dashboard(st: Store, lang: Lang) -> Dashboard:
                 opacity=dot_opacity(p.confidence),
                 reach=p.reach,
                 expert=_is_expert(r),
+                expert_who=who,
+                model_x=model_x,
+                model_y=model_y,
             )
         )
     rows = []

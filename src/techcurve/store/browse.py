@@ -58,21 +58,10 @@ def rejects_path(store: Store, ingest_id: int) -> str | None:
     return str(row[0]) if row and row[0] else None
 
 
-def panel_names(store: Store) -> list[str]:
-    """The names of the expert panels, when the store has a ``panels`` table with ``name``."""
-    if not store.has_table("panels"):
-        return []
-    cols = set(store.sql("SELECT * FROM panels LIMIT 0").columns)
-    if "name" not in cols:
-        return []
-    return [str(r[0]) for r in store.sql("SELECT name FROM panels ORDER BY name").iter_rows()]
-
-
 __all__ = [
     "RECORD_PAGE_COLUMNS",
     "RecordsPage",
     "ingest_entries",
     "matched_records",
-    "panel_names",
     "rejects_path",
 ]

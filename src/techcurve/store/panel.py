@@ -204,6 +204,15 @@ def rounds(st: Store, panel_id: int) -> pl.DataFrame:
     )
 
 
+def round_numbers(st: Store) -> dict[int, int]:
+    """round_id → the round's number in its panel, of every round."""
+    if not st.has_table("rounds"):
+        return {}
+    return {
+        int(a): int(b) for a, b in st.con.execute("SELECT round_id, number FROM rounds").fetchall()
+    }
+
+
 def close_round_row(st: Store, round_id: int, closed_at: datetime) -> None:
     st.con.execute(
         "UPDATE rounds SET status = 'closed', closed_at = ? WHERE round_id = ?",

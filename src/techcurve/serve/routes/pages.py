@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from techcurve.serve import service
+from techcurve.serve import delphi, service
 from techcurve.serve.filters import (
     BandParam,
     BandQ,
@@ -73,6 +73,7 @@ def subfield(request: Request, subfield_id: str, page: PageQ = 1) -> HTMLRespons
         request,
         "subfield.html.j2",
         d=d,
+        placements=delphi.placement_history(gate, subfield_id).value,
         charts=[asdict(c) for c in d.charts],
         recs=recs.value,
         busy_as_of=served.as_of or recs.as_of,

@@ -28,7 +28,8 @@
       tc.esc(L.phase) + sep + tc.esc(d.phase_name) + "<br>" +
       tc.esc(L.confidence) + sep +
       (d.confidence === null ? (d.expert ? tc.esc(L.expert) : "—") : Math.round(d.confidence * 100) + "%") +
-      "<br>" + tc.esc(L.band) + sep + tc.esc(d.band_name);
+      "<br>" + tc.esc(L.band) + sep + tc.esc(d.band_name) +
+      (d.expert && d.expert_who ? "<br>" + tc.esc(L.expert_by) + sep + tc.esc(d.expert_who) : "");
   }
   function draw() {
     var el = document.getElementById("curve");
@@ -39,10 +40,19 @@
     tc.curve = chart;
     var L = data.labels, line = data.line, few = data.dots.length <= 40;
     var dots = data.dots.map(function (d) {
-      return { value: [d.x, d.y], dot: d, symbol: d.expert ? "diamond" : "circle",
-               itemStyle: { color: color(d.phase), opacity: d.opacity,
-                            borderColor: "#fff", borderWidth: 1 } };
+      /* an expert's placement: a ring (hollow, thick border in the phase's colour) */
+      return d.expert
+        ? { value: [d.x, d.y], dot: d, symbol: "circle", symbolSize: 17,
+            itemStyle: { color: "#fff", opacity: 1, borderColor: color(d.phase), borderWidth: 4 } }
+        : { value: [d.x, d.y], dot: d, symbol: "circle",
+            itemStyle: { color: color(d.phase), opacity: d.opacity, borderColor: "#fff", borderWidth: 1 } };
     });
+    var experts = data.dots.filter(function (d) { return d.expert && d.model_x !== null && d.model_x !== undefined; });
+    var expertArrows = experts.filter(function (d) { return Math.abs(d.model_x - d.x) > 0.004; })
+      .map(function (d) {
+        return { coords: along(line, d.model_x, d.x).map(function (p) { return [p[0], p[1] - 0.06]; }) };
+      });
+    var modelGhosts = experts.map(function (d) { return [d.model_x, d.model_y]; });
     var whiskers = data.dots.filter(function (d) { return d.reach; }).map(function (d) {
       return { coords: along(line, Math.max(0, d.x - d.reach[0]), Math.min(1, d.x + d.reach[1])),
                lineStyle: { color: color(d.phase), opacity: 0.35, width: 7, cap: "round" } };
@@ -72,6 +82,11 @@
         { name: "arrows", type: "lines", polyline: true, coordinateSystem: "cartesian2d", silent: true,
           symbol: ["none", "arrow"], symbolSize: 9, lineStyle: { color: "#5a6270", width: 1.5 },
           data: arrows },
+        { name: "model", type: "scatter", data: modelGhosts, silent: true, symbolSize: 9,
+          itemStyle: { color: "#fff", borderColor: "#5a6270", borderWidth: 1.5, opacity: 0.9 } },
+        { name: "expert-arrows", type: "lines", polyline: true, coordinateSystem: "cartesian2d",
+          silent: true, symbol: ["none", "arrow"], symbolSize: 8,
+          lineStyle: { color: "#8a4b00", width: 1.5, type: "dashed" }, data: expertArrows },
         { name: "dots", type: "scatter", data: dots, symbolSize: 13, cursor: "pointer",
           label: { show: few, position: "right", fontSize: 11, color: "#333", opacity: 1,
                    formatter: function (p) { return p.data.dot.name; } },
@@ -93,6 +108,12 @@
         li.appendChild(sw); li.appendChild(document.createTextNode(ph[1]));
         legend.appendChild(li);
       });
+      if (experts.length) {
+        var li = document.createElement("li"), sw = document.createElement("span");
+        sw.className = "swatch ring"; li.id = "legend-expert";
+        li.appendChild(sw); li.appendChild(document.createTextNode(L.legend_expert));
+        legend.appendChild(li);
+      }
     }
   }
   /* where a dot is on the screen (tests hover it) */
