@@ -234,7 +234,8 @@ def explain(ctx: Ctx, subfield_id: str, lang: str | None) -> None:
     multiple=True,
     default=("curve.svg", "curve.png"),
     show_default=True,
-    help="Output file(s); the extension picks the format (.svg, .png, .pdf).",
+    help="Output file(s), repeatable (a file, not a folder); the extension picks the format "
+    "(.svg, .png, .pdf).",
 )
 @OUTPUT_LANG
 @click.option("--title", default=None, help="Title above the curve.")
@@ -261,7 +262,7 @@ def curve(
     "--output",
     default="report.html",
     show_default=True,
-    help="The report file: .html or .pdf.",
+    help="The report file (not a folder): .html or .pdf.",
 )
 @OUTPUT_LANG
 @click.option("--title", default=None)
@@ -286,7 +287,7 @@ def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
     default="out",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder for curve.svg, curve.png and report.html.",
+    help="Folder (not a file) for curve.svg, curve.png and report.html.",
 )
 @OUTPUT_LANG
 @click.option("--title", default=None, help="Title of the curve and the report.")
