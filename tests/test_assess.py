@@ -367,7 +367,7 @@ def test_assess_params_and_as_of() -> None:
     s = summary()
     strict = assess(s, None, params={"trough_ratio": 0.3})
     assert strict.filter(pl.col("subfield_id") == "fallen")["phase"].item() != "trough"
-    with pytest.raises(AssessError, match="computed as of 2022-11-24 but as_of=2021-11-24"):
+    with pytest.raises(AssessError, match="computed as of 2022-11-24 but 2021-11-24 was asked for"):
         assess(s, None, as_of=date(2021, 11, 24))
     with pytest.raises(AssessError, match="summary table is empty"):
         assess(s.clear(), None)
