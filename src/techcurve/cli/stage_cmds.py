@@ -188,7 +188,7 @@ def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> MatchResult:
 @click.pass_obj
 def indicators(ctx: Ctx, as_of: str | None) -> None:
     """Compute indicators per sub-field per year and the as-of summary."""
-    res = pipeline.indicators(ctx.db, as_of=parse_date(as_of), config=ctx.config)
+    res = pipeline.compute(ctx.db, as_of=parse_date(as_of), config=ctx.config)
     say_indicators(ctx, res)
     ctx.emit(res)
 
