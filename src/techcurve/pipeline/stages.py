@@ -78,7 +78,7 @@ def ingest(
         return ingest_records(
             st,
             list(paths),
-            kind=kind,
+            kind=kind or "auto",  # auto: the profile's or the mapping's kind
             profile=profile,
             mapping=mapping,
             rejects_dir=rejects_dir,

@@ -165,7 +165,7 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Pat
         kwargs["dpi"] = max(dpi, PNG_MIN_DPI)
     if fmt == "svg":
         kwargs["metadata"] = {"Date": None}
-    text = {"svg.fonttype": "none"} if fmt == "svg" else {}
+    text = cast(Any, {"svg.fonttype": "none"} if fmt == "svg" else {})
     with chart_style(), matplotlib.rc_context(text):
         try:
             fig.savefig(p, **kwargs)
