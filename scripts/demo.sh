@@ -55,9 +55,15 @@ step "curve and report"
 tc curve -o "$OUT/curve.svg" -o "$OUT/curve.png"
 tc curve --lang en -o "$OUT/curve-en.png"
 tc report -o "$OUT/report.html"
-tc report -o "$OUT/report.pdf"
+# The PDF needs Chromium (scripts/setup-system.sh); without it the demo goes on without
+# the PDF and says how to get it: everything else needs no system package.
+PDF="$OUT/report.pdf"
+if ! tc report -o "$PDF"; then
+  PDF="none: install Chromium (apt-get install chromium, or Chrome), then: techcurve --db $DB report -o $OUT/report.pdf"
+  echo "demo: warning: no PDF report ($PDF)" >&2
+fi
 step "audit: every share sums to 100%, every total to its parts, every number in the text to its table"
 tc audit "$OUT/report.data.json"
 tc edition save demo --replace
 
-printf '\ndemo done:\n  curve:  %s\n  report: %s (and %s)\n  store:  %s\n' "$OUT/curve.png" "$OUT/report.html" "$OUT/report.pdf" "$DB"
+printf '\ndemo done:\n  curve:  %s\n  report: %s\n  PDF:    %s\n  store:  %s\n' "$OUT/curve.png" "$OUT/report.html" "$PDF" "$DB"

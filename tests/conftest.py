@@ -49,7 +49,7 @@ def _assessed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         profile="itjuzi",
     )  # fmt: skip
     tc.match(db)
-    tc.indicators(db, as_of=date(2016, 12, 31))
+    tc.compute(db, as_of=date(2016, 12, 31))
     tc.assess(db)
     return db
 

@@ -280,15 +280,26 @@ def test_peak_position_moves_right_after_the_peak() -> None:
 
 def test_fixed_thresholds_need_no_background() -> None:
     s = summary([ARCHETYPES["old"]])
-    with pytest.raises(AssessError) as e:
-        SnapshotModel().fit(s)
-    assert str(e.value) == (
-        "fit() needs at least 5 sub-fields with patents to learn the patent thresholds, got 1: "
-        "assess more sub-fields together or set patents_low= and patents_high= explicitly"
-    )
     m = SnapshotModel(patents_low=1000, patents_high=10000, opinion_hot=60).fit(s)
     assert m.thresholds_.patents_high == 10000
-    assert m.predict(s)[0].phase is Phase.PLATEAU
+    (a,) = m.predict(s)
+    assert a.phase is Phase.PLATEAU
+    assert "patents_unranked" not in " ".join(r.key for r in a.reasons)
+
+
+def test_too_few_patents_to_learn_from_places_on_fixed_marks_and_says_so() -> None:
+    s = summary([ARCHETYPES["old"]])
+    m = SnapshotModel().fit(s)  # one sub-field with patents: nothing to learn marks from
+    assert (m.thresholds_.patents_low, m.thresholds_.patents_high) == (10.0, 100.0)
+    (a,) = m.predict(s)
+    fixed = SnapshotModel(patents_low=10, patents_high=100).fit(s).predict(s)[0]
+    assert a.phase is fixed.phase and a.position == fixed.position
+    assert a.confidence == round(fixed.confidence * 0.8, 2)
+    assert a.reasons[0].text("en") == (
+        "only 1 sub-fields have patents (5 are needed to learn the patent marks): patents are "
+        "judged against fixed marks 10/100 and the confidence is lowered; ingest patents, or "
+        "set assess.snapshot.patents_low and patents_high in the config"
+    )
 
 
 def test_thresholds_are_learnt_quantiles() -> None:
@@ -356,7 +367,7 @@ def test_assess_params_and_as_of() -> None:
     s = summary()
     strict = assess(s, None, params={"trough_ratio": 0.3})
     assert strict.filter(pl.col("subfield_id") == "fallen")["phase"].item() != "trough"
-    with pytest.raises(AssessError, match="computed as of 2022-11-24 but as_of=2021-11-24"):
+    with pytest.raises(AssessError, match="computed as of 2022-11-24 but 2021-11-24 was asked for"):
         assess(s, None, as_of=date(2021, 11, 24))
     with pytest.raises(AssessError, match="summary table is empty"):
         assess(s.clear(), None)

@@ -283,7 +283,7 @@ def test_cli_assess_labelled_writes_assessments(store: Path, tmp_path: Path) -> 
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(store, db)
-    tc.indicators(db)
+    tc.compute(db)
     runner = CliRunner()
     r = runner.invoke(
         cli,
@@ -355,7 +355,7 @@ def test_pipeline_assess_labelled_writes_only_when_asked(store: Path, tmp_path: 
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(store, db)
-    tc.indicators(db)
+    tc.compute(db)
     frame = tc.assess_labelled(db, labels=SHIPPED, write=False)
     assert frame["model"].unique().to_list() == ["neighbours"]
     with Store.open(db, read_only=True) as st:

@@ -324,15 +324,15 @@ def test_taxonomy_check_lists_its_findings_in_chinese(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "w.yaml").write_text(
         'version: "1"\ndomains:\n  - {id: net, zh: 网络, en: Net}\n  - {id: empty, zh: 空, en: Empty}\n'
-        "subfields:\n  - {id: a, domain: net, zh: 甲, en: A, terms: [x, y]}\n"
-        "  - {id: b, domain: net, zh: 乙, en: B, terms: [x]}\n",
+        "subfields:\n  - {id: a, domain: net, zh: 甲, en: A, terms: [xr, yz]}\n"
+        "  - {id: b, domain: net, zh: 乙, en: B, terms: [xr]}\n",
         encoding="utf-8",
     )
     assert _zh(monkeypatch, capsys, "taxonomy", "check", "w.yaml") == (0, "")
     monkeypatch.setattr(sys, "argv", ["techcurve", "taxonomy", "check", "--details", "w.yaml"])
     assert _main() == 0
     assert capsys.readouterr().out == (
-        "警告：b：术语 'x' 出现在 a 和 b 中\n"
+        "警告：b：术语 'xr' 出现在 a 和 b 中\n"
         "警告：-：领域 'empty'（空）下没有子领域\n"
         "2 个领域中共 2 个子领域；0 个错误，2 个警告\n"
     )

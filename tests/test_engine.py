@@ -90,7 +90,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[st
     d = tmp_path_factory.mktemp("engine")
     db = make_store(d / "tc.duckdb")
     pipeline.match(db)
-    pipeline.indicators(db, as_of=AS_OF)
+    pipeline.compute(db, as_of=AS_OF)
     with Store.open(db, read_only=True) as st:
         tables = {t: st.table(t) for t in ("matches", "count_matches", "indicators", "summary")}
     export_parquet(db, d / "export", rows_per_file=700)

@@ -355,7 +355,7 @@ def test_recompute_replaces_tables(store: Store) -> None:
     n = store.count("indicators")
     compute_indicators(store, as_of=AS_OF, config=CONFIG)
     assert store.count("indicators") == n
-    with store.transaction():  # inside a caller's transaction, as pipeline.indicators does
+    with store.transaction():  # inside a caller's transaction, as pipeline.compute does
         compute_indicators(store, as_of=AS_OF, config=CONFIG)
     assert store.count("summary") == 4
 

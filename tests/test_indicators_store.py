@@ -109,11 +109,11 @@ def test_pipeline_indicators_returns_its_result(tmp_path: Path) -> None:
     with pytest.raises(
         StoreError, match=r"^store .*p\.duckdb has no taxonomy: the records have not been matched$"
     ):
-        pipeline.indicators(db, as_of=AS_OF)
+        pipeline.compute(db, as_of=AS_OF)
     with Store.open(db) as st:
         for name, frame in _frames().items():
             st.append(name, frame)
-    res = pipeline.indicators(db, as_of=AS_OF)
+    res = pipeline.compute(db, as_of=AS_OF)
     assert isinstance(res, IndicatorsResult)
     assert (res.as_of, res.subfields, res.summary_rows, res.without_evidence) == (AS_OF, 4, 4, 1)
     assert res.indicator_rows == 12

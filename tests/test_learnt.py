@@ -279,7 +279,7 @@ def test_backtest_and_assess_labelled_run_the_learnt_model(store: Path, tmp_path
     learnt = res.predictions.filter(pl.col("model") == "learnt")
     assert learnt.height == 6
     assert all("leave-one-technology-out" in n for n in learnt["note"].to_list())
-    tc.indicators(store, as_of=date(2016, 12, 31))
+    tc.compute(store, as_of=date(2016, 12, 31))
     csv = tmp_path / "labels.csv"
     csv.write_text(
         "technology,year,phase,years_to_plateau,as_of,source\n"

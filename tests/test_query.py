@@ -11,6 +11,7 @@ from techcurve.errors import QueryError, TaxonomyError
 from techcurve.normalize import SEP, normalize, normalize_series
 from techcurve.normalize.reference import _WS
 from techcurve.taxonomy.query import (
+    MAX_DEPTH,
     And,
     Node,
     Not,
@@ -287,6 +288,52 @@ def test_parse_errors(query: str, column: int, message: str) -> None:
     assert message in str(err)
     assert str(err).endswith(f" at column {column} of query {query!r}")
     assert isinstance(err, TaxonomyError)
+
+
+_TOO_DEEP = (
+    "parentheses and NOTs nest more than 64 levels deep: remove the extra parentheses or "
+    "NOTs (two NOTs cancel out)"
+)
+
+
+def _nested(kind: str, depth: int) -> str:
+    """A query nesting ``depth`` levels of parentheses, of NOTs, or of both in turn."""
+    if kind == "parens":
+        return "(" * depth + "a" + ")" * depth
+    if kind == "nots":
+        return "a AND " + "NOT " * depth + "b"
+    pairs = depth // 2  # "NOT (" is two levels
+    return "a AND " + "NOT (" * pairs + "NOT " * (depth % 2) + "b" + ")" * pairs
+
+
+def _level_column(kind: str, query: str, level: int) -> int:
+    """The 1-based column of the token that opens nesting level ``level`` of ``query``."""
+    starts = [i for i, c in enumerate(query) if c == "(" or query.startswith("NOT ", i)]
+    return starts[level - 1] + 1
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(["parens", "nots", "both"]), st.integers(min_value=1, max_value=5000))
+def test_nesting_is_refused_past_the_limit_with_its_column(kind: str, depth: int) -> None:
+    query = _nested(kind, depth)
+    if depth <= MAX_DEPTH:
+        assert parse_query(query).terms()[-1] in (Term("a"), Term("b"))
+        return
+    with pytest.raises(QueryError) as info:
+        parse_query(query)
+    assert info.value.column == _level_column(kind, query, MAX_DEPTH + 1)
+    assert str(info.value) == (f"{_TOO_DEEP} at column {info.value.column} of query {query!r}")
+
+
+@pytest.mark.parametrize("depth", [64, 65, 250, 1000, 100_000])
+def test_deep_queries_never_exhaust_the_stack(depth: int) -> None:
+    for kind in ("parens", "nots", "both"):
+        query = _nested(kind, depth)
+        if depth <= MAX_DEPTH:
+            assert str(parse_query(query))  # printing recurses too
+        else:
+            with pytest.raises(QueryError, match="nest more than 64 levels"):
+                parse_query(query)
 
 
 def test_term_problem() -> None:

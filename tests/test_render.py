@@ -158,6 +158,12 @@ def test_render_curve_writes_svg_and_png(tmp_path: Path) -> None:
     assert out == [svg, png]
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
+    # labels stay text, naming the CJK font: editable in PowerPoint or Illustrator
+    texts = [e for e in root.iter() if e.tag.endswith("}text")]
+    assert "测试曲线" in [e.text for e in texts]
+    assert {e.get("style", "").split("font-family: ")[1].split(";")[0] for e in texts} == {
+        f"'{cjk_family()}', 'DejaVu Sans'"
+    }
     width, height, dpi = _png_info(png)
     assert dpi is not None and dpi >= 199.5
     assert width >= 16 * 200 and height >= 9 * 200

@@ -400,21 +400,38 @@ def test_check_same_term_in_three_subfields_and_traditional_spelling() -> None:
         domains=(d,),
         subfields=(
             SubField("a", "ai", "甲", "A", "机器学习"),
-            SubField("b", "ai", "乙", "B", "機器學習 OR x"),
-            SubField("c", "ai", "丙", "C", "title:机器学习 y"),
+            SubField("b", "ai", "乙", "B", "機器學習 OR xr"),
+            SubField("c", "ai", "丙", "C", "title:机器学习 yz"),
         ),
     )
     findings = check_taxonomy(tax)
     assert findings == [Finding("warning", "c", "term '机器学习' appears in a, b and c")]
 
 
+def test_check_warns_on_one_character_terms() -> None:
+    d = Domain("cloud", "云", "Cloud")
+    tax = Taxonomy(
+        domains=(d,),
+        subfields=(
+            SubField("cloud", "cloud", "云计算", "Cloud computing", "云 OR 云计算"),
+            SubField("ai", "cloud", "人工智能", "AI", "a OR AI NOT b"),
+        ),
+    )
+    assert [(f.subfield, f.kind, f.message) for f in check_taxonomy(tax)] == [
+        ("cloud", "one-char-term", "term '云' is one character long: it occurs in almost any "
+         "title; write a longer term (e.g. 云计算 for 云) or scope it with title:/keywords:"),
+        ("ai", "one-char-term", "term 'a' is one character long: it occurs in almost any "
+         "title; write a longer term (e.g. 云计算 for 云) or scope it with title:/keywords:"),
+    ]  # fmt: skip
+
+
 def test_check_hand_built_taxonomy_errors() -> None:
     tax = Taxonomy(
         domains=(Domain("ai", "人工智能", "AI"), Domain("ai", "人工智能2", "AI 2")),
         subfields=(
-            SubField("a", "ai", "甲", "A", "x"),
-            SubField("a", "ai", "乙", "B", "y"),
-            SubField("b", "nowhere", "丙", "C", "z"),
+            SubField("a", "ai", "甲", "A", "xr"),
+            SubField("a", "ai", "乙", "B", "yz"),
+            SubField("b", "nowhere", "丙", "C", "zk"),
             SubField("c", "ai", "丁", "D", "  "),
             SubField("d", "ai", "戊", "E", "(x OR"),
         ),

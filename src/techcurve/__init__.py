@@ -5,11 +5,12 @@ store path and returning a dataclass or a polars frame, for notebooks and script
 
     from techcurve import pipeline as tc
     tc.init("my.duckdb")
-    tc.ingest("my.duckdb", ["events.xlsx"], kind="financing", profile="itjuzi")
-    tc.match("my.duckdb"); tc.indicators("my.duckdb"); tc.assess("my.duckdb")
+    tc.ingest("my.duckdb", ["events.xlsx"], profile="itjuzi")  # the profile gives the kind
+    tc.match("my.duckdb"); tc.compute("my.duckdb"); tc.assess("my.duckdb")
+    tc.indicators("my.duckdb"); tc.assessments("my.duckdb")    # polars frames
     tc.curve("my.duckdb", ["curve.png"]); tc.report("my.duckdb", "report.html")
 
-The stages: ``init``, ``ingest``, ``ingest_counts``, ``match``, ``indicators``,
+The stages: ``init``, ``ingest``, ``ingest_counts``, ``match``, ``compute`` (the indicators),
 ``assess``, ``explain``, ``curve``, ``report`` and ``run`` (all of them at once). Around
 them: ``save_edition``, ``list_editions``, ``delete_edition``, ``diff``,
 ``export_byor``, ``export_matrix``, ``export_json``, ``audit``, ``inspect`` and

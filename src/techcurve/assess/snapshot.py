@@ -43,7 +43,9 @@ from techcurve.assess.snapshot_signals import (
     learn_thresholds,
     merge_hype,
     missing_evidence,
+    patents_ranked,
     read_signals,
+    unranked_reason,
 )
 from techcurve.assess.years import years_band
 from techcurve.datatypes import Assessment, Reason
@@ -104,6 +106,12 @@ class SnapshotModel(StageModel):
         if labels is not None:
             check_columns(labels, ("subfield_id", "phase"), "labels")
         self.thresholds_: Thresholds = learn_thresholds(merge_hype(summary), self.settings)
+        #: said by every placement when the patent marks are not learnt (too few patents)
+        self.caveat_: Reason | None = (
+            None
+            if patents_ranked(summary, self.settings)
+            else unranked_reason(summary, self.settings)
+        )
         self.n_fit_: int = summary.height
         self.fitted_ = True
         return self
@@ -126,6 +134,7 @@ class SnapshotModel(StageModel):
         p = place(s, cfg, self.thresholds_)
         band, band_why = years_band(p.phase, p.fraction, s, cfg)
         reasons = [
+            *([self.caveat_] if self.caveat_ is not None else []),
             *evidence_reasons(s, row, cfg, self.thresholds_),
             Reason("rule", p.phase.value, p.rule.key, p.rule.values),
             Reason("years_band", band.value, band_why.key, band_why.values),
@@ -136,7 +145,7 @@ class SnapshotModel(StageModel):
             phase=p.phase,
             position=position_in(p.phase, p.fraction),
             years_band=band,
-            confidence=confidence(s, p.margin),
+            confidence=round(confidence(s, p.margin) * (0.8 if self.caveat_ else 1.0), 2),
             reasons=tuple(reasons),
         )
 

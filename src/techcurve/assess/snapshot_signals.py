@@ -76,19 +76,40 @@ class Signals:
     evidence_years: float
 
 
+FALLBACK_PATENTS = (10.0, 100.0)
+"""The patent marks (low, high) used when too few sub-fields have patents to learn them
+from (an articles-only store, say) and the settings fix none."""
+
+
+def patents_ranked(summary: pl.DataFrame, cfg: SnapshotSettings) -> bool:
+    """Whether the patent marks are the settings' or learnt from enough sub-fields with
+    patents (``min_fit_subfields``); if not, :data:`FALLBACK_PATENTS` stand in."""
+    fixed = cfg.patents_low is not None and cfg.patents_high is not None
+    return fixed or len(_positive(summary["patents_cum"])) >= cfg.min_fit_subfields
+
+
+def unranked_reason(summary: pl.DataFrame, cfg: SnapshotSettings) -> Reason:
+    """What a placement says when the patent marks could not be learnt."""
+    values = {
+        "got": len(_positive(summary["patents_cum"])),
+        "n": cfg.min_fit_subfields,
+        "low": FALLBACK_PATENTS[0],
+        "high": FALLBACK_PATENTS[1],
+    }
+    return Reason("patents_cum", None, _R + "patents_unranked", values)
+
+
 def learn_thresholds(summary: pl.DataFrame, cfg: SnapshotSettings) -> Thresholds:
     """The patent, opinion, financing and attention thresholds of ``summary``'s
     sub-fields (quantiles, unless the settings fix them)."""
     patents = _positive(summary["patents_cum"])
-    need_learnt = cfg.patents_low is None or cfg.patents_high is None
-    if need_learnt and len(patents) < cfg.min_fit_subfields:
-        raise AssessError.of(
-            "assess.snapshot.too_few_to_fit", n=cfg.min_fit_subfields, got=len(patents)
-        )
-    low = cfg.patents_low if cfg.patents_low is not None else _quantile(patents, cfg.patents_low_q)
-    high = (
-        cfg.patents_high if cfg.patents_high is not None else _quantile(patents, cfg.patents_high_q)
-    )
+    ranked = patents_ranked(summary, cfg)  # if not: fixed marks, and each placement says so
+    low = cfg.patents_low
+    if low is None:
+        low = _quantile(patents, cfg.patents_low_q) if ranked else FALLBACK_PATENTS[0]
+    high = cfg.patents_high
+    if high is None:
+        high = _quantile(patents, cfg.patents_high_q) if ranked else FALLBACK_PATENTS[1]
     low = max(float(low), 1.0)
     high = max(float(high), low * 1.5)  # tied quantiles: keep a usable middle band
     papers = _positive(summary["papers_cum"]) or [1.0]

@@ -18,11 +18,11 @@ from typing import NoReturn
 
 import click
 
-from techcurve.cli.common import Ctx, err_console, messages_lang, say_logs_in
+from techcurve.cli.common import LANG_ENV, Ctx, err_console, messages_lang, say_logs_in
 from techcurve.cli.failures import error_line
 from techcurve.errors import TechcurveError
 from techcurve.store import DEFAULT_DB, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
-from techcurve.text import t
+from techcurve.text import Lang, t
 
 #: a bug in techcurve (not the user's input), and Ctrl-C
 INTERNAL_ERROR_EXIT = 70
@@ -45,7 +45,61 @@ Exit codes:
 Messages are in English; TECHCURVE_LANG=zh prints them in Chinese."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+#: the global options that take a value (the others are flags)
+_VALUED = ("--db", "--config", "--memory-limit", "--lang")
+_FLAGS = ("-q", "--quiet", "--json", "-v", "--verbose")
+
+
+def hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
+    """``args`` with the global options written after the command moved before it, so
+    that ``techcurve match --json --db X`` means ``techcurve --db X --json match``.
+
+    An option the command defines itself (``explain --lang``, ``inspect --json``) stays
+    the command's; everything after ``--`` stays where it is."""
+    i, n = 0, len(args)
+    while i < n and args[i].startswith("-"):  # the options already before the command
+        i += 2 if args[i] in _VALUED else 1
+    cmd: click.Command = group
+    while i < n and isinstance(cmd, click.Group) and args[i] in cmd.commands:
+        cmd = cmd.commands[args[i]]
+        i += 1
+    if cmd is group:
+        return args
+    own = {name for p in cmd.params for name in (*p.opts, *p.secondary_opts)}
+    head, rest = args[:i], args[i:]
+    hoisted: list[str] = []
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if arg == "--":
+            kept += rest[j:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in own or name not in (*_VALUED, *_FLAGS):
+            kept.append(arg)
+        elif name in _VALUED and "=" not in arg and j + 1 < len(rest):
+            hoisted += rest[j : j + 2]
+            j += 1
+        else:
+            hoisted.append(arg)
+        j += 1
+    return hoisted + head + kept
+
+
+class GlobalOptionsGroup(click.Group):
+    """The ``techcurve`` group: global options are accepted before or after the command
+    (:func:`hoist_global_options`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(self, args))
+
+
+@click.group(
+    cls=GlobalOptionsGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES,
+)
 @click.option(
     "--db", default=DEFAULT_DB, show_default=True, envvar="TECHCURVE_DB", help="The store file."
 )
@@ -65,6 +119,12 @@ Messages are in English; TECHCURVE_LANG=zh prints them in Chinese."""
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="The language of messages and errors (default: TECHCURVE_LANG, else en).",
+)
 @click.version_option(package_name="techcurve")
 @click.pass_context
 def cli(
@@ -75,11 +135,20 @@ def cli(
     quiet: bool,
     as_json: bool,
     verbose: bool,
+    lang: str | None,
 ) -> None:
     """techcurve: evidence-based technology maturity curves.
 
-    A run goes init → ingest → match → indicators → assess → curve / report.
+    A run goes init → ingest → match → indicators → assess → curve / report. The
+    global options (--db, --config, --json, -q, -v, --lang, --memory-limit) may come
+    before or after the command: `techcurve match --json` = `techcurve --json match`.
     """
+    if lang:
+        # every message reads the language from the environment (messages_lang);
+        # restored when the command ends (CliRunner runs in-process)
+        before_lang = os.environ.get(LANG_ENV)
+        os.environ[LANG_ENV] = lang
+        ctx.call_on_close(lambda: _restore_env(LANG_ENV, before_lang))
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s"
     )
@@ -113,7 +182,7 @@ def main() -> None:
 
 def _main() -> int:
     """Run the command; its exit code (errors printed as one line)."""
-    lang = messages_lang()
+    lang = _argv_lang(sys.argv[1:]) or messages_lang()
     gc.freeze()  # what the imports made stays: the cyclic collector need not go over it
     try:
         # a command that ends with ``ctx.exit(code)`` (audit, taxonomy check) returns code
@@ -138,6 +207,22 @@ def _main() -> int:
         click.echo(t("cli.internal_error", lang, error=f"{type(e).__name__}: {e}"), err=True)
         return INTERNAL_ERROR_EXIT
     return code if isinstance(code, int) and not isinstance(code, bool) else 0
+
+
+def _argv_lang(args: list[str]) -> Lang | None:
+    """The global ``--lang`` of ``args`` (for the error line, said after the command's
+    context has closed), or None."""
+    args = hoist_global_options(cli, args)
+    i = 0
+    while i < len(args) and args[i].startswith("-"):  # stop at the command
+        name, _, value = args[i].partition("=")
+        if name in _VALUED and not value:
+            value = args[i + 1] if i + 1 < len(args) else ""
+            i += 1
+        if name == "--lang" and value in ("zh", "en"):
+            return "zh" if value == "zh" else "en"
+        i += 1
+    return None
 
 
 def _exit(code: int) -> NoReturn:

@@ -205,7 +205,7 @@ def _match(ctx: Ctx, taxonomy: str | None, full: bool) -> MatchResult:
 @click.pass_obj
 def indicators(ctx: Ctx, as_of: str | None) -> None:
     """Compute indicators per sub-field per year and the as-of summary."""
-    res = pipeline.indicators(ctx.db, as_of=parse_date(as_of), config=ctx.config)
+    res = pipeline.compute(ctx.db, as_of=parse_date(as_of), config=ctx.config)
     say_indicators(ctx, res)
     ctx.emit(res)
 
@@ -252,7 +252,8 @@ def explain(ctx: Ctx, subfield_id: str, lang: str | None) -> None:
     multiple=True,
     default=("curve.svg", "curve.png"),
     show_default=True,
-    help="Output file(s); the extension picks the format (.svg, .png, .pdf).",
+    help="Output file(s), repeatable (a file, not a folder); the extension picks the format "
+    "(.svg, .png, .pdf).",
 )
 @OUTPUT_LANG
 @click.option("--title", default=None, help="Title above the curve.")
@@ -279,7 +280,7 @@ def curve(
     "--output",
     default="report.html",
     show_default=True,
-    help="The report file: .html or .pdf.",
+    help="The report file (not a folder): .html or .pdf.",
 )
 @OUTPUT_LANG
 @click.option("--title", default=None)
@@ -304,7 +305,7 @@ def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
     default="out",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder for curve.svg, curve.png and report.html.",
+    help="Folder (not a file) for curve.svg, curve.png and report.html.",
 )
 @OUTPUT_LANG
 @click.option("--title", default=None, help="Title of the curve and the report.")

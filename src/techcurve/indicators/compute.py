@@ -104,7 +104,7 @@ def compute_indicators(
 
     ``as_of`` (default: today) cuts off later evidence; ``config`` is a loaded config
     (its ``indicators`` section overrides :class:`IndicatorParams`; None = the shipped
-    defaults). Wrap the call in ``store.transaction()`` (as ``pipeline.indicators``
+    defaults). Wrap the call in ``store.transaction()`` (as ``pipeline.compute``
     does) to replace both tables atomically.
 
     >>> with Store.open("my.duckdb") as st:                      # doctest: +SKIP

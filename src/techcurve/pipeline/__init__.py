@@ -4,10 +4,13 @@ The CLI is a thin layer over these; a notebook user calls them directly::
 
     import techcurve.pipeline as tc
     tc.init("my.duckdb")
-    tc.ingest("my.duckdb", ["rounds.csv"], kind="financing", profile="crunchbase")
+    tc.ingest("my.duckdb", ["rounds.csv"], profile="crunchbase")  # the profile gives the kind
     tc.match("my.duckdb")
-    tc.indicators("my.duckdb")
+    tc.compute("my.duckdb")                     # the indicators stage
     tc.assess("my.duckdb")
+    tc.indicators("my.duckdb")                  # the tables as polars frames: indicators,
+    tc.assessments("my.duckdb")                 # summary, assessments, records
+    tc.records("my.duckdb", subfield="vr", limit=20)
     tc.curve("my.duckdb", ["curve.svg", "curve.png"])
     tc.report("my.duckdb", "report.html")
     tc.run("my.duckdb", ["patents.csv"], profile="cnipa", out="out/")   # all of it at once
@@ -52,7 +55,11 @@ _WHERE: dict[str, str] = {
     "export_json": "outputs",
     "export_matrix": "outputs",
     "export_parquet": "scaleout",
-    "indicators": "stages",
+    "compute": "stages",
+    "indicators": "tables",
+    "summary": "tables",
+    "assessments": "tables",
+    "records": "tables",
     "IngestMatchResult": "stages",
     "ingest": "stages",
     "ingest_and_match": "stages",
@@ -99,8 +106,8 @@ if TYPE_CHECKING:
         IngestMatchResult,
         RunResult,
         assess,
+        compute,
         curve,
-        indicators,
         ingest,
         ingest_and_match,
         ingest_counts,
@@ -110,6 +117,7 @@ if TYPE_CHECKING:
         run,
         taxonomy_for,
     )
+    from techcurve.pipeline.tables import assessments, indicators, records, summary
     from techcurve.pipeline.taxonomy import (
         TaxonomyCheck,
         TaxonomyExport,
@@ -148,6 +156,8 @@ __all__ = [
     "TaxonomyImport",
     "assess",
     "assess_labelled",
+    "assessments",
+    "compute",
     "audit",
     "backtest",
     "curve",
@@ -166,12 +176,14 @@ __all__ = [
     "inspect",
     "list_editions",
     "match",
+    "records",
     "report",
     "run",
     "save_edition",
     "scale_indicators",
     "scale_match",
     "status",
+    "summary",
     "taxonomy_check",
     "taxonomy_diff",
     "taxonomy_export",

@@ -3,7 +3,7 @@ the match and indicator stages over the export, in this process or on Dask.
 
 Each function takes the store path, like the other stages of :mod:`techcurve.pipeline`,
 resolves the taxonomy or config as :func:`~techcurve.pipeline.match` and
-:func:`~techcurve.pipeline.indicators` do, and hands the work to
+:func:`~techcurve.pipeline.compute` do, and hands the work to
 :mod:`techcurve.scaleout`. ``docs/scale-out.md`` explains running on a real cluster::
 
     import techcurve.pipeline as tc
@@ -86,7 +86,7 @@ def scale_indicators(
     progress: Progress | None = None,
 ) -> ScaleIndicatorsResult:
     """Compute the indicators with the exported records read on ``engine``, as
-    :func:`~techcurve.pipeline.indicators` would (same tables, same as-of date)."""
+    :func:`~techcurve.pipeline.compute` would (same tables, same as-of date)."""
     return scaleout.scale_indicators(
         db,
         parquet_dir,

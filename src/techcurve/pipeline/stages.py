@@ -6,7 +6,7 @@ The CLI is a thin layer over these; a notebook user calls them directly::
     tc.init("my.duckdb")
     tc.ingest("my.duckdb", ["rounds.csv"], kind="financing", profile="crunchbase")
     tc.match("my.duckdb")
-    tc.indicators("my.duckdb")
+    tc.compute("my.duckdb")
     tc.assess("my.duckdb")
     tc.curve("my.duckdb", ["curve.svg", "curve.png"])
     tc.report("my.duckdb", "report.html")
@@ -51,7 +51,7 @@ def ingest(
     db: PathLike,
     paths: Sequence[PathLike],
     *,
-    kind: str,
+    kind: str | None = None,
     profile: str | None = None,
     mapping: PathLike | None = None,
     rejects_dir: PathLike | None = None,
@@ -88,7 +88,7 @@ def ingest(
         return ingest_records(
             st,
             list(paths),
-            kind=kind,
+            kind=kind or "auto",  # auto: the profile's or the mapping's kind
             profile=profile,
             mapping=mapping,
             rejects_dir=rejects_dir,
@@ -117,7 +117,7 @@ def ingest_and_match(
     paths: Sequence[PathLike],
     *,
     taxonomy: PathLike | Taxonomy | None,
-    kind: str,
+    kind: str | None = None,
     profile: str | None = None,
     mapping: PathLike | None = None,
     rejects_dir: PathLike | None = None,
@@ -225,7 +225,7 @@ def match(
         return match_store(st, tax, progress=progress, full=full)
 
 
-def indicators(
+def compute(
     db: PathLike, *, as_of: date | None = None, config: PathLike | None = None
 ) -> IndicatorsResult:
     """Compute indicators per sub-field per year and the as-of summary; writes the
@@ -386,7 +386,7 @@ def run(
         laps.done("ingest", "match")
     matched = match(db, taxonomy=tax)
     laps.done("match", "indicators")
-    computed = indicators(db, as_of=as_of, config=config)
+    computed = compute(db, as_of=as_of, config=config)
     laps.done("indicators", "assess")
     frame = assess(db, model=model, overrides=overrides, as_of=as_of, config=config)
     laps.done("assess", "curve")

@@ -144,8 +144,11 @@ def new_figure(width: float, height: float) -> Figure:
 def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Path:
     """Write ``fig`` to ``path``; the format follows the extension (.svg, .png, .pdf).
 
-    PNG files are written at ``dpi`` (at least 200). An unknown extension raises
-    :class:`ReportError` before anything is written.
+    PNG files are written at ``dpi`` (at least 200). An SVG file keeps its labels as
+    ``<text>`` naming the CJK font (editable in PowerPoint or Illustrator; a machine
+    without the font shows a fallback font); the SVG inlined in the report
+    (:func:`figure_svg`) keeps glyph paths, as the report carries its own font. An
+    unknown extension raises :class:`ReportError` before anything is written.
     """
     p = Path(path)
     fmt = p.suffix.lower().lstrip(".")
@@ -162,7 +165,8 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Pat
         kwargs["dpi"] = max(dpi, PNG_MIN_DPI)
     if fmt == "svg":
         kwargs["metadata"] = {"Date": None}
-    with chart_style():
+    text = cast(Any, {"svg.fonttype": "none"} if fmt == "svg" else {})
+    with chart_style(), matplotlib.rc_context(text):
         try:
             fig.savefig(p, **kwargs)
         except OSError as e:

@@ -17,8 +17,8 @@ The file format is described in ``docs/architecture.md``::
 
 :func:`load_taxonomy` turns the file into a :class:`Taxonomy` or raises
 :class:`~techcurve.errors.TaxonomyError` naming the file, the line and the sub-field;
-:func:`check_taxonomy` lists softer problems (terms shared or shadowed between
-sub-fields, domains without sub-fields) as :class:`Finding` values.
+:func:`~techcurve.taxonomy.lint.check_taxonomy` lists softer problems (terms shared or
+shadowed between sub-fields, domains without sub-fields) as :class:`Finding` values.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ __all__ = [
     "FINDING_KINDS",
     "Finding",
     "Taxonomy",
-    "check_taxonomy",
     "compose_query",
     "load_taxonomy",
 ]
@@ -192,6 +191,7 @@ FINDING_KINDS = {
     "same-name": t("taxonomy.kind.same-name", "en"),
     "shared-term": t("taxonomy.kind.shared-term", "en"),
     "shadowed-term": t("taxonomy.kind.shadowed-term", "en"),
+    "one-char-term": t("taxonomy.kind.one-char-term", "en"),
     "empty-domain": t("taxonomy.kind.empty-domain", "en"),
     "unused-term": t("taxonomy.kind.unused-term", "en"),
 }
@@ -479,121 +479,3 @@ def _literals(r: _Loader, node: Node, what: str, sid: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------- linting
-
-
-def _and_list(ids: list[str]) -> Phrase | str:
-    if len(ids) < 2:
-        return ids[0]
-    return phrase("taxonomy.check.and_list", items=", ".join(ids[:-1]), last=ids[-1])
-
-
-@dataclass
-class _Lint:
-    """The findings of one :func:`check_taxonomy` run, errors and warnings apart."""
-
-    errors: list[Finding] = field(default_factory=list)
-    warnings: list[Finding] = field(default_factory=list)
-
-    def error(self, subfield: str | None, kind: str, /, **values: object) -> None:
-        said = phrase(f"taxonomy.check.{kind}", **values)
-        self.errors.append(Finding("error", subfield, said.say("en"), kind, said))
-
-    def warn(self, subfield: str | None, kind: str, /, **values: object) -> None:
-        said = phrase(f"taxonomy.check.{kind}", **values)
-        self.warnings.append(Finding("warning", subfield, said.say("en"), kind, said))
-
-
-def check_taxonomy(tax: Taxonomy) -> list[Finding]:
-    """Lint a taxonomy: errors first, then warnings.
-
-    Errors: duplicate domain or sub-field ids, sub-fields of unknown domains, empty
-    or unparseable queries. Warnings: two sub-fields with the same name, a term used
-    by more than one sub-field, a term that contains another sub-field's term (so
-    every record it matches also hits the other one), domains without sub-fields.
-    """
-    lint = _Lint()
-    domains: set[str] = set()
-    for d in tax.domains:
-        if d.id in domains:
-            lint.error(None, "duplicate-domain", id=repr(d.id))
-        domains.add(d.id)
-    queries = _check_subfields(tax, domains, lint)
-    users = _term_users(queries)
-    for by in users.values():
-        if len(by) > 1:
-            ids = list(by)
-            lint.warn(ids[-1], "shared-term", term=repr(next(iter(by.values()))),
-                      subfields=_and_list(ids))  # fmt: skip
-    _check_shadowing(users, queries, lint)
-    used = {sf.domain for sf in tax.subfields}
-    for d in tax.domains:
-        if d.id not in used:
-            lint.warn(None, "empty-domain", id=repr(d.id), name=d.name_zh)
-    return lint.errors + lint.warnings
-
-
-def _check_subfields(tax: Taxonomy, domains: set[str], lint: _Lint) -> dict[str, Query]:
-    """Ids, domains, names and queries of the sub-fields; the queries that parse."""
-    seen: set[str] = set()
-    names: dict[str, str] = {}
-    queries: dict[str, Query] = {}
-    for sf in tax.subfields:
-        if sf.id in seen:
-            lint.error(sf.id, "duplicate-id", id=repr(sf.id))
-        seen.add(sf.id)
-        if sf.domain not in domains:
-            lint.error(sf.id, "unknown-domain", domain=repr(sf.domain))
-        for name in (sf.name_zh, sf.name_en):
-            key = _name_key(name)
-            if key and names.get(key, sf.id) != sf.id:
-                lint.warn(sf.id, "same-name", name=repr(name), other=repr(names[key]))
-            names.setdefault(key, sf.id)
-        if not sf.query.strip():
-            lint.error(sf.id, "empty-query")
-            continue
-        try:
-            queries[sf.id] = tax.queries.get(sf.id) or parse_query(sf.query)
-        except QueryError as e:
-            lint.error(sf.id, "bad-query", error=str(e))
-    return queries
-
-
-def _term_users(queries: dict[str, Query]) -> dict[tuple[str, str], dict[str, str]]:
-    """Which sub-fields use each (kind, pattern) as a positive term, in order, with the
-    term as each wrote it."""
-    users: dict[tuple[str, str], dict[str, str]] = {}
-    for sid, query in queries.items():
-        for term in query.positive_terms():
-            kind = "ipc" if term.field == "ipc" else "text"
-            users.setdefault((kind, term.pattern), {}).setdefault(sid, term.text)
-    return users
-
-
-def _contains(kind: str, long: str, short: str) -> bool:
-    return long.startswith(short) if kind == "ipc" else short in long
-
-
-def _check_shadowing(
-    users: dict[tuple[str, str], dict[str, str]], queries: dict[str, Query], lint: _Lint
-) -> None:
-    """Shadowing: a record holding the longer pattern always holds the shorter one too
-    (for IPC codes: a longer code always starts with the shorter prefix). Reported only
-    when the other sub-field's query then matches, so a deliberate `5G NOT 5G专网` stays
-    quiet."""
-    keys = sorted(users, key=lambda k: len(k[1]))
-    for i, (kind, short) in enumerate(keys):
-        for kind2, long in keys[i + 1 :]:
-            if kind2 != kind or len(long) == len(short) or not _contains(kind, long, short):
-                continue
-            for a, long_text in users[(kind, long)].items():
-                for b, short_text in users[(kind, short)].items():
-                    query = queries[b]
-                    hits = [
-                        x
-                        for x in query.terms()
-                        if ("ipc" if x.field == "ipc" else "text") == kind
-                        and _contains(kind, long, x.pattern)
-                    ]
-                    if a != b and query.evaluate(hits):
-                        lint.warn(a, "shadowed-term", term=repr(long_text), subfield=a,
-                                  other_term=repr(short_text), other=b)  # fmt: skip

@@ -26,6 +26,7 @@ from techcurve.normalize import SEP, normalize
 
 __all__ = [
     "FIELDS",
+    "MAX_DEPTH",
     "And",
     "Node",
     "Not",
@@ -41,6 +42,10 @@ FIELDS = ("title", "abstract", "keywords", "ipc")
 """Field scopes a term can carry; a term without one searches title + abstract + keywords."""
 
 OPERATORS = ("AND", "OR", "NOT")
+
+MAX_DEPTH = 64
+"""How deeply parentheses and ``NOT`` may nest (together); deeper is refused with a
+:class:`~techcurve.errors.QueryError` at the first token past the limit."""
 
 
 # ---------------------------------------------------------------------------- AST
@@ -307,6 +312,7 @@ class _Parser:
         self.tokens = _tokenize(text)
         self.pos = 0
         self.open: list[int] = []  # columns of the '(' not yet closed
+        self.depth = 0  # '(' and NOT around the token being read
 
     def error(self, key: str, column: int, **fields: Any) -> QueryError:
         return QueryError.of(key, query=self.text, column=column, **fields)
@@ -348,9 +354,18 @@ class _Parser:
 
     def parse_not(self, scope: str | None) -> Node:
         if self.peek().kind == "NOT":
-            self.take()
-            return Not(self.parse_not(scope))
+            self.deeper(self.take())
+            node = Not(self.parse_not(scope))
+            self.depth -= 1
+            return node
         return self.parse_primary(scope)
+
+    def deeper(self, tok: _Token) -> None:
+        """One more level of nesting at ``tok``; refused past :data:`MAX_DEPTH` (the
+        parser, printer and matcher recurse once per level)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error("taxonomy.query.too_deep", tok.col, limit=MAX_DEPTH)
 
     def parse_primary(self, scope: str | None) -> Node:
         tok = self.take()
@@ -368,12 +383,14 @@ class _Parser:
                 return self.term(nxt.text, field, nxt)
             return self.parse_primary(field)
         if tok.kind == "(":
+            self.deeper(tok)
             self.open.append(tok.col)
             node = self.parse_or(scope)
             close = self.take()
             if close.kind != ")":  # only the end of input can stop an expression here
                 raise self.unclosed(close.col)
             self.open.pop()
+            self.depth -= 1
             return node
         raise self.missing_operand(tok)
 
