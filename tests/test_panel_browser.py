@@ -11,17 +11,14 @@ expert's placement. A rationale holding a script stays text. Screenshots go to
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from browser_support import CHROMIUM, SCREENS, chromium, served
 from serve_store import build_store
 from techcurve.serve import create_app
-from test_serve_browser import ARGS, CHROMIUM, SCREENS, _free_port
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium (make setup)")
@@ -34,26 +31,14 @@ SCRIPT = "<script>alert('r')</script>"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = build_store(tmp_path_factory.mktemp("panel-browser") / "tc.duckdb")
-    port = _free_port()
-    app = create_app(db, lang="en", facilitator_key=KEY)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(db, lang="en", facilitator_key=KEY)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium(playwright_api) as b:
         yield b
-        b.close()
 
 
 def _page(browser: object) -> object:

@@ -8,6 +8,22 @@ tc.esc = function (s) {
     return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" }[c];
   });
 };
+/* The hype-cycle line as [x, y] points: y at x (linear between points), and n + 1 points
+   along it from x0 to x1 (arrows and bands that follow the curve). */
+tc.yAt = function (line, x) {
+  for (var i = 1; i < line.length; i++) {
+    if (line[i][0] >= x) {
+      var a = line[i - 1], b = line[i], f = (x - a[0]) / ((b[0] - a[0]) || 1);
+      return a[1] + f * (b[1] - a[1]);
+    }
+  }
+  return line[line.length - 1][1];
+};
+tc.along = function (line, x0, x1, n) {
+  var pts = [];
+  for (var i = 0; i <= n; i++) { var x = x0 + (x1 - x0) * i / n; pts.push([x, tc.yAt(line, x)]); }
+  return pts;
+};
 tc.json = function (id) {
   var el = document.getElementById(id);
   return el ? JSON.parse(el.textContent) : null;

@@ -7,20 +7,8 @@
                        slope: "#009E73", plateau: "#0072B2" };
   var GREY = "#9aa3b2";
   function color(phase) { return PHASE_COLORS[phase] || GREY; }
-  function yAt(line, x) {
-    for (var i = 1; i < line.length; i++) {
-      if (line[i][0] >= x) {
-        var a = line[i - 1], b = line[i], f = (x - a[0]) / ((b[0] - a[0]) || 1);
-        return a[1] + f * (b[1] - a[1]);
-      }
-    }
-    return line[line.length - 1][1];
-  }
-  function along(line, x0, x1) {
-    var pts = [], n = 12;
-    for (var i = 0; i <= n; i++) { var x = x0 + (x1 - x0) * i / n; pts.push([x, yAt(line, x)]); }
-    return pts;
-  }
+  var yAt = tc.yAt;
+  function along(line, x0, x1) { return tc.along(line, x0, x1, 12); }
   function tooltip(L, d) {
     var sep = tc.esc(L.sep);
     return "<strong>" + tc.esc(d.name) + "</strong><br>" +

@@ -7,20 +7,8 @@
 "use strict";
 (function () {
   var ORDER = ["trigger", "peak", "trough", "slope", "plateau"];
-  function yAt(line, x) {
-    for (var i = 1; i < line.length; i++) {
-      if (line[i][0] >= x) {
-        var a = line[i - 1], b = line[i], f = (x - a[0]) / ((b[0] - a[0]) || 1);
-        return a[1] + f * (b[1] - a[1]);
-      }
-    }
-    return line[line.length - 1][1];
-  }
-  function along(line, x0, x1) {
-    var pts = [], n = 16;
-    for (var i = 0; i <= n; i++) { var x = x0 + (x1 - x0) * i / n; pts.push([x, yAt(line, x)]); }
-    return pts;
-  }
+  var yAt = tc.yAt;
+  function along(line, x0, x1) { return tc.along(line, x0, x1, 16); }
   function phaseAt(bounds, x) {
     for (var i = 0; i < ORDER.length; i++) {
       var b = bounds[ORDER[i]];
