@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal, TypeVar
 
+from fastapi import Query
 from pydantic import BeforeValidator
 
 from techcurve.serve.views import Dot, Row
@@ -24,6 +25,8 @@ def _blank(v: object) -> object:
 #: the filters as query parameters: an empty value (a form's "all") means no filter
 PhaseQ = Annotated[PhaseParam | None, BeforeValidator(_blank)]
 BandQ = Annotated[BandParam | None, BeforeValidator(_blank)]
+DomainQ = Annotated[str | None, Query(max_length=200)]
+TextQ = Annotated[str | None, Query(max_length=200)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +79,27 @@ def sort_rows(rows: Sequence[Row], by: SortParam, desc: bool) -> list[Row]:
 
 
 __all__ = ["BandParam", "BandQ", "Filters", "PhaseParam", "PhaseQ", "SortParam", "sort_rows"]
+
+
+@dataclass(frozen=True, slots=True)
+class TableQuery:
+    """The table's filters and sort order, as the page, its XLSX export and the API take them."""
+
+    filters: Filters
+    sort: SortParam = "name"
+    desc: bool = False
+
+    def rows(self, rows: Sequence[Row]) -> list[Row]:
+        return sort_rows(self.filters.apply(rows), self.sort, self.desc)
+
+
+def table_query(
+    domain: DomainQ = None,
+    phase: PhaseQ = None,
+    band: BandQ = None,
+    q: TextQ = None,
+    sort: SortParam = "name",
+    desc: bool = False,
+) -> TableQuery:
+    """The query parameters of a table request (a FastAPI dependency)."""
+    return TableQuery(Filters(domain or None, phase, band, q or None), sort, desc)

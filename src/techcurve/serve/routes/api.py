@@ -7,23 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.exceptions import HTTPException
 
 from techcurve.serve import service
 from techcurve.serve.filters import (
     BandQ,
+    DomainQ,
     Filters,
     PhaseQ,
-    SortParam,
-    sort_rows,
+    TableQuery,
+    table_query,
 )
 from techcurve.serve.rendering import LangParam, page_lang
 from techcurve.serve.views import Detail, Domain, Dot, Edition, Move, Row
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-DomainQ = Annotated[str | None, Query(max_length=200)]
 PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
@@ -87,17 +87,11 @@ def records(
 @router.get("/table", response_model=TableOut)
 def table(
     request: Request,
+    t: Annotated[TableQuery, Depends(table_query)],
     lang: LangParam | None = None,
-    domain: DomainQ = None,
-    phase: PhaseQ = None,
-    band: BandQ = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    sort: SortParam = "name",
-    desc: bool = False,
 ) -> TableOut:
     served = service.dashboard(request.app.state.gate, page_lang(request))
-    rows = sort_rows(Filters(domain, phase, band, q).apply(served.value.rows), sort, desc)
-    return TableOut(tuple(rows), _since(served))
+    return TableOut(tuple(t.rows(served.value.rows)), _since(served))
 
 
 @router.get("/editions", response_model=tuple[Edition, ...])

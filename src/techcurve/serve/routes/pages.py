@@ -6,32 +6,27 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from techcurve.serve import delphi, service
 from techcurve.serve.filters import (
     BandParam,
     BandQ,
+    DomainQ,
     Filters,
     PhaseParam,
     PhaseQ,
-    SortParam,
-    sort_rows,
+    TableQuery,
+    table_query,
 )
 from techcurve.serve.rendering import page_lang, render
 from techcurve.serve.xlsx import table_xlsx
 
 router = APIRouter(include_in_schema=False)  # pages; the API is in routes/api.py
 
-DomainQ = Annotated[str | None, Query(max_length=200)]
-TextQ = Annotated[str | None, Query(max_length=200)]
 PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
 EditionQ = Annotated[str | None, Query(max_length=64)]
-
-
-def _filters(domain: str | None, phase: str | None, band: str | None, q: str | None = None):
-    return Filters(domain or None, phase or None, band or None, q or None)  # type: ignore[arg-type]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -46,7 +41,7 @@ def curve(
     lang = page_lang(request)
     gate = request.app.state.gate
     served = service.dashboard(gate, lang)
-    f = _filters(domain, phase, band)
+    f = Filters(domain or None, phase, band)
     view = service.curve_view(gate, lang, f, edition or None)
     return render(
         request,
@@ -89,32 +84,18 @@ def subfield_records(request: Request, subfield_id: str, page: PageQ = 1) -> HTM
     return render(request, "records.html.j2", recs=recs.value)
 
 
-def _table_rows(request: Request, f: Filters, sort: SortParam, desc: bool):
-    served = service.dashboard(request.app.state.gate, page_lang(request))
-    return served, sort_rows(f.apply(served.value.rows), sort, desc)
-
-
 @router.get("/table", response_class=HTMLResponse)
-def table(
-    request: Request,
-    domain: DomainQ = None,
-    phase: PhaseQ = None,
-    band: BandQ = None,
-    q: TextQ = None,
-    sort: SortParam = "name",
-    desc: bool = False,
-) -> HTMLResponse:
-    f = _filters(domain, phase, band, q)
-    served, rows = _table_rows(request, f, sort, desc)
+def table(request: Request, t: Annotated[TableQuery, Depends(table_query)]) -> HTMLResponse:
+    served = service.dashboard(request.app.state.gate, page_lang(request))
     name = "table_rows.html.j2" if request.headers.get("HX-Request") else "table.html.j2"
     return render(
         request,
         name,
         dash=served.value,
-        rows=rows,
-        filters=f,
-        sort=sort,
-        desc=desc,
+        rows=t.rows(served.value.rows),
+        filters=t.filters,
+        sort=t.sort,
+        desc=t.desc,
         phases=PhaseParam.__args__,  # type: ignore[attr-defined]
         bands=BandParam.__args__,  # type: ignore[attr-defined]
         busy_as_of=served.as_of,
@@ -122,17 +103,9 @@ def table(
 
 
 @router.get("/table.xlsx")
-def table_export(
-    request: Request,
-    domain: DomainQ = None,
-    phase: PhaseQ = None,
-    band: BandQ = None,
-    q: TextQ = None,
-    sort: SortParam = "name",
-    desc: bool = False,
-) -> Response:
+def table_export(request: Request, t: Annotated[TableQuery, Depends(table_query)]) -> Response:
     lang = page_lang(request)
-    _, rows = _table_rows(request, _filters(domain, phase, band, q), sort, desc)
+    rows = t.rows(service.dashboard(request.app.state.gate, lang).value.rows)
     return Response(
         table_xlsx(rows, lang),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
