@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 from techcurve.errors import Phrase, QueryError, phrase
 from techcurve.normalize import SEP
-from techcurve.taxonomy.model import Finding, Taxonomy, _name_key
+from techcurve.taxonomy.model import Finding, Taxonomy, _name_key, without_gc
 from techcurve.taxonomy.query import And, Node, Not, Query, Term, parse_query
 
 __all__ = ["check_taxonomy"]
@@ -41,6 +43,7 @@ class _Lint:
         self.warnings.append(Finding("warning", subfield, said.say("en"), kind, said))
 
 
+@without_gc
 def check_taxonomy(tax: Taxonomy) -> list[Finding]:
     """Lint a taxonomy: errors first, then warnings.
 
@@ -113,29 +116,25 @@ def _term_users(queries: dict[str, Query]) -> dict[tuple[str, str], dict[str, st
 
 
 class _Index:
-    """The patterns of one kind, to find those inside a longer one by lookup instead of
-    by comparing every pair (10,000 sub-fields hold ~45,000 patterns): the lengths of the
-    patterns that start with each character, so only those slices are looked up."""
+    """The patterns of one kind, to find those inside a longer one without comparing every
+    pair (10,000 sub-fields hold ~45,000 patterns). Text: one Aho–Corasick automaton
+    (ahocorasick-rs) over all the patterns, its overlapping matches; IPC codes: the
+    prefixes of the longer code that are patterns."""
 
     def __init__(self, kind: str, patterns: Iterable[str]) -> None:
         self.kind = kind
         self.patterns = set(patterns)
-        lengths: dict[str, set[int]] = {}
-        for p in self.patterns:
-            lengths.setdefault(p[0], set()).add(len(p))
-        self.lengths = {c: sorted(ns) for c, ns in lengths.items()}
+        self.automaton = (
+            AhoCorasick(sorted(self.patterns), matchkind=MatchKind.Standard)
+            if kind == "text" and self.patterns
+            else None
+        )
 
     def inside(self, long: str) -> frozenset[str]:
         """The patterns that ``long`` starts with (IPC) or contains (text), itself too."""
-        starts = range(1) if self.kind == "ipc" else range(len(long))
-        found = set()
-        for i in starts:
-            for n in self.lengths.get(long[i], ()):
-                if i + n > len(long):
-                    break
-                if long[i : i + n] in self.patterns:
-                    found.add(long[i : i + n])
-        return frozenset(found)
+        if self.automaton is not None:
+            return frozenset(self.automaton.find_matches_as_strings(long, overlapping=True))
+        return frozenset(long[:n] for n in range(1, len(long) + 1) if long[:n] in self.patterns)
 
 
 def _kind(term: Term) -> str:
@@ -151,7 +150,7 @@ def _check_shadowing(
     quiet. Warnings come shortest shadowed term first, then shortest longer term."""
     keys = sorted(users, key=lambda k: len(k[1]))
     order = {key: i for i, key in enumerate(keys)}
-    leaves = {(_kind(x), x.pattern) for q in queries.values() for x in q.terms()}
+    leaves = {leaf for q in queries.values() for leaf in _leaves(q)}
     index = {kind: _Index(kind, (p for k, p in leaves if k == kind)) for kind in ("ipc", "text")}
     inside = {key: index[key[0]].inside(key[1]) for key in keys}
     pairs = sorted(
@@ -160,22 +159,71 @@ def _check_shadowing(
         for short in inside[(kind, long)]
         if short != long and (kind, short) in order
     )
-    compiled = {
-        sid: {k: _compile(q.root, k) for k in ("ipc", "text")} for sid, q in queries.items()
-    }
+    matches = _Matches(queries)
+    alone: dict[tuple[str, str], tuple[list[tuple[str, str, bool]], list[tuple[str, str]]]] = {}
     for i, j in pairs:
         (kind, short), (_, long) = keys[i], keys[j]
         present = inside[(kind, long)]
-        shadowed = [
-            (b, short_text)
-            for b, short_text in users[(kind, short)].items()
-            if compiled[b][kind](present)
-        ]
+        if (kind, short) not in alone:  # b's answers when short is the only pattern b has
+            single = frozenset({short})
+            each = [(b, text, matches(b, kind, single)) for b, text in users[(kind, short)].items()]
+            alone[(kind, short)] = (each, [(b, text) for b, text, ok in each if ok])
+        each, ok_alone = alone[(kind, short)]
+        mixed = matches.holding(kind, present - {short})  # whose queries hold another one
+        if _meet(mixed, users[(kind, short)]):
+            shadowed = [
+                (b, text) for b, text, ok in each
+                if (matches(b, kind, present) if b in mixed else ok)
+            ]  # fmt: skip
+        else:
+            shadowed = ok_alone
         for a, long_text in users[(kind, long)].items():
             for b, short_text in shadowed:
                 if a != b:
                     lint.warn(a, "shadowed-term", term=repr(long_text), subfield=a,
                               other_term=repr(short_text), other=b)  # fmt: skip
+
+
+def _meet(a: set[str], b: dict[str, str]) -> bool:
+    """Do the set and the dict's keys share an item? (Walking the smaller one.)"""
+    return any(x in b for x in a) if len(a) < len(b) else any(x in a for x in b)
+
+
+class _Matches:
+    """Whether a sub-field's query matches a record holding only some patterns of one kind
+    (other kinds absent), remembered per set of the sub-field's own patterns present: a
+    query looks at nothing else, and most longer patterns hold just one of its patterns."""
+
+    def __init__(self, queries: dict[str, Query]) -> None:
+        self.queries = queries
+        self.own = {sid: _leaves(q) for sid, q in queries.items()}
+        self.by_pattern: dict[tuple[str, str], set[str]] = {}
+        for sid, leaves in self.own.items():
+            for leaf in leaves:
+                self.by_pattern.setdefault(leaf, set()).add(sid)
+        self.compiled: dict[tuple[str, str], Callable[[frozenset[str]], bool]] = {}
+        self.memo: dict[tuple[str, str, frozenset[str]], bool] = {}
+
+    def holding(self, kind: str, patterns: Iterable[str]) -> set[str]:
+        """The sub-fields whose queries hold any of ``patterns`` (positive or negative)."""
+        found: set[str] = set()
+        for p in patterns:
+            found.update(self.by_pattern.get((kind, p), ()))
+        return found
+
+    def __call__(self, sid: str, kind: str, present: frozenset[str]) -> bool:
+        mine = frozenset(p for p in present if (kind, p) in self.own[sid])
+        key = (sid, kind, mine)
+        if key not in self.memo:
+            if (sid, kind) not in self.compiled:
+                self.compiled[(sid, kind)] = _compile(self.queries[sid].root, kind)
+            self.memo[key] = self.compiled[(sid, kind)](mine)
+        return self.memo[key]
+
+
+def _leaves(query: Query) -> set[tuple[str, str]]:
+    """The (kind, pattern) of every term of ``query``."""
+    return {(_kind(x), x.pattern) for x in query.terms()}
 
 
 def _compile(node: Node, kind: str) -> Callable[[frozenset[str]], bool]:

@@ -73,7 +73,14 @@ class Term:
         """
         if self.field == "ipc":
             return "".join(self.text.split()).upper()
-        return normalize(self.text)
+        return _normalized(self.text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalized(text: str) -> str:
+    """:func:`normalize` of a term's text, kept: a large taxonomy asks for the same
+    terms' patterns hundreds of thousands of times (the lint, the matcher's build)."""
+    return normalize(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,11 +446,18 @@ def term_problem(term: Term) -> str | None:
 
 def term_fault(term: Term) -> Phrase | None:
     """:func:`term_problem` as a catalogue phrase, to be said in any language."""
-    pattern = term.pattern
+    problem = _pattern_problem(term.pattern)
+    return None if problem is None else phrase(problem, term=term.text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _pattern_problem(pattern: str) -> str | None:
+    """The catalogue key of what is wrong with a term's pattern, if anything (kept: a
+    large taxonomy checks the same patterns while loading and again while linting)."""
     if not pattern.replace(SEP, "").strip():
-        return phrase("taxonomy.query.term_empty", term=term.text)
+        return "taxonomy.query.term_empty"
     if not any(unicodedata.category(c)[0] in "LN" for c in pattern):
-        return phrase("taxonomy.query.term_no_letter", term=term.text)
+        return "taxonomy.query.term_no_letter"
     return None
 
 
