@@ -388,3 +388,30 @@ def test_loopback_hosts() -> None:
         False,
         False,
     ]
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/subfield/llm", "/subfield/llm/records?page=1", "/api/subfields/llm/records"]
+)
+def test_a_page_opens_the_store_once(db: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening and closing a large store costs tens of milliseconds: a page that reads
+    several values (the dots and the filtered view; a sub-field's detail, coverage,
+    records and expert history) reads them all in one opening, and leaves it closed."""
+    from techcurve.store import Store
+
+    opened: list[Store] = []
+    real_open = Store.open
+
+    def counting_open(*args: object, **kwargs: object) -> Store:
+        st = real_open(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(st)
+        return st
+
+    monkeypatch.setattr(Store, "open", counting_open)
+    with TestClient(create_app(db)) as c:
+        assert c.get(url).status_code == 200
+        assert len(opened) == 1
+        assert c.get(url).status_code == 200  # the cache answers: no opening at all
+        assert len(opened) == 1
+    with pytest.raises(Exception, match="closed"):
+        opened[0].con.execute("SELECT 1")

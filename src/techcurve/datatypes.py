@@ -96,8 +96,9 @@ class Phase(StrEnum):
     @classmethod
     def parse(cls, value: str) -> Phase:
         v = value.strip()
-        if v.lower() in cls._value2member_map_:  # the stored form: no catalogue look-up
-            return cls(v.lower())
+        stored = cls._value2member_map_.get(v.lower())
+        if stored is not None:  # the stored form: no catalogue look-up
+            return stored  # type: ignore[return-value]
         for p in cls:
             if v.lower() in (p.value, p.en.lower()) or v == p.zh:
                 return p

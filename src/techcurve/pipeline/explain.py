@@ -225,15 +225,23 @@ def explain(
 ) -> ExplainResult:
     """The placement of one sub-field with its reasons, indicators and sample records,
     in ``lang`` (zh or en)."""
-    lg = check_lang(lang)
     with Store.open(db, read_only=True) as st:
-        require_assessments(st, db)
-        rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
-        if rows is None:
-            close = stored.similar_subfield_ids(st, subfield_id)
-            hint = phrase("assess.did_you_mean", ids=", ".join(close)) if close else ""
-            raise AssessError.of("assess.unknown_subfield", id=subfield_id, hint=hint)
-        look = lookups(st, [a.get("reasons") for a in rows.assessments])
+        return explain_open(st, db, subfield_id, n_records=n_records, lang=lang)
+
+
+def explain_open(
+    st: Store, db: PathLike, subfield_id: str, *, n_records: int = 5, lang: str = "en"
+) -> ExplainResult:
+    """:func:`explain` on a store already open (the dashboard reads several things in
+    one opening); ``db`` is the store's path, named by its errors."""
+    lg = check_lang(lang)
+    require_assessments(st, db)
+    rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
+    if rows is None:
+        close = stored.similar_subfield_ids(st, subfield_id)
+        hint = phrase("assess.did_you_mean", ids=", ".join(close)) if close else ""
+        raise AssessError.of("assess.unknown_subfield", id=subfield_id, hint=hint)
+    look = lookups(st, [a.get("reasons") for a in rows.assessments])
     return ExplainResult(
         lang=lg,
         subfield=_subfield(rows.subfield),
@@ -252,4 +260,5 @@ __all__ = [
     "Placement",
     "SubfieldInfo",
     "explain",
+    "explain_open",
 ]

@@ -16,6 +16,11 @@ configuration (read-only beside read-write), and uvicorn answers requests on a t
 pool. So every opening of the store in the app goes through one process-wide lock,
 :data:`STORE_LOCK`: the gate's reads (read-only) and its :meth:`StoreGate.write` (the
 panel's library calls, which open the store for writing) never overlap.
+
+Opening and closing the store costs tens of milliseconds on a large one, so a page that
+reads several values (the curve: the dots, then the filtered view; a sub-field: its
+detail, then a page of records) does so in one :meth:`StoreGate.session`: the store is
+opened at the first read that misses the cache and closed when the page is built.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -71,6 +77,8 @@ class StoreGate:
         self.db = Path(db)
         self._lock = STORE_LOCK  # a cached value may be built from another
         self._cache: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._session = False  # inside session(): keep the store open once opened
+        self._held: Store | None = None  # the store a session opened
 
     def stamp(self) -> tuple[int, ...]:
         """The store files' modification times and sizes: a change makes a new stamp."""
@@ -84,20 +92,44 @@ class StoreGate:
                 out += [st.st_mtime_ns, st.st_size]
         return tuple(out)
 
-    def read(self, fn: Callable[[Store], T]) -> T:
-        """``fn`` on the store opened read-only, closed straight after; raises
-        :class:`StoreBusy` while another process writes the store."""
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """The reads inside share one opening of the store (made by the first read that
+        needs the store, closed on leaving); other threads' reads wait until then."""
         with self._lock:
+            if self._session:  # nested: the outer session keeps the store
+                yield
+                return
+            self._session = True
+            try:
+                yield
+            finally:
+                self._session = False
+                held, self._held = self._held, None
+                if held is not None:
+                    held.close()
+
+    def read(self, fn: Callable[[Store], T]) -> T:
+        """``fn`` on the store opened read-only, closed straight after (at the end of the
+        :meth:`session` it runs in); a read inside ``fn`` (a cached value built from
+        another) uses the same opening. Raises :class:`StoreBusy` while another process
+        writes the store."""
+        with self._lock:
+            if self._held is not None:
+                return fn(self._held)
             try:
                 st = Store.open(self.db, read_only=True)
             except StoreError as e:
                 if _is_busy(e):
                     raise StoreBusy(str(e)) from None
                 raise
+            self._held = st
             try:
                 return fn(st)
             finally:
-                st.close()
+                if not self._session:
+                    self._held = None
+                    st.close()
 
     def cached(self, key: Hashable, fn: Callable[[Store], T]) -> Served[T]:
         """``fn``'s value for ``key``, rebuilt when the store changed; the cached value

@@ -21,6 +21,7 @@ from techcurve.datatypes import Phase
 from techcurve.report.build import assemble
 from techcurve.report.context import load_context
 from techcurve.report.render import render_html, report_charts
+from techcurve.report.series import coverage_end
 from techcurve.serve.filters import Filters
 from techcurve.serve.gate import Served, StoreGate
 from techcurve.serve.views import (
@@ -55,8 +56,12 @@ def moves(gate: StoreGate, lang: Lang, edition: str) -> Served[tuple[Move, ...]]
 
 def detail(gate: StoreGate, lang: Lang, subfield_id: str) -> Served[Detail]:
     """A sub-field's page; :class:`~techcurve.errors.AssessError` for an unknown id."""
+
+    def coverage(as_of_year: int) -> dict[str, int]:  # the same for every sub-field
+        return gate.cached(("coverage", as_of_year), lambda st: coverage_end(st, as_of_year)).value
+
     return gate.cached(
-        ("detail", lang, subfield_id), lambda st: _detail(gate.db, st, subfield_id, lang)
+        ("detail", lang, subfield_id), lambda st: _detail(gate.db, st, subfield_id, lang, coverage)
     )
 
 

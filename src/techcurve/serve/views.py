@@ -14,6 +14,7 @@ OpenAPI document).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import polars as pl
 
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.editions import select_assessments
-from techcurve.pipeline.explain import explain
+from techcurve.pipeline.explain import explain_open
 from techcurve.render.charts import domain_colors
 from techcurve.render.curve.legend import band_name
 from techcurve.render.curve.movements import movements
@@ -328,15 +329,24 @@ def _placement(phase: Phase | None, pos: float | None, band: YearsBand | None, l
     )
 
 
-def subfield_detail(db: Path, st: Store, subfield_id: str, lang: Lang) -> Detail:
-    """The page of ``subfield_id``; :class:`~techcurve.errors.AssessError` when unknown."""
-    ex = explain(db, subfield_id, lang=lang, n_records=0)
+def subfield_detail(
+    db: Path,
+    st: Store,
+    subfield_id: str,
+    lang: Lang,
+    coverage: Callable[[int], dict[str, int]] | None = None,
+) -> Detail:
+    """The page of ``subfield_id``; :class:`~techcurve.errors.AssessError` when unknown.
+    ``coverage``: the evidence kinds' coverage ends for an as-of year (default: computed
+    from ``st``; the app passes its cached ones, the same for every sub-field)."""
+    ex = explain_open(st, db, subfield_id, lang=lang, n_records=0)
     a = ex.assessments[0]
     info = ex.subfield
     as_of_year = int(str(a.as_of or "")[:4] or 0) or None
     charts: tuple[Chart, ...] = ()
     if as_of_year:
-        card = subfield_series(st, [subfield_id], as_of_year, coverage_end(st, as_of_year), lang)
+        ends = coverage(as_of_year) if coverage else coverage_end(st, as_of_year)
+        card = subfield_series(st, [subfield_id], as_of_year, ends, lang)
         charts = series_charts(card[subfield_id], lang)
     doms = {str(d["domain_id"]): d for d in st.table("domains").iter_rows(named=True)}
     dom = doms.get(info.domain_id, {})

@@ -29,11 +29,16 @@ def matched_records(store: Store, subfield_id: str, *, offset: int, limit: int) 
     if not (store.has_table("matches") and store.has_table("records")):
         return RecordsPage(0, pl.DataFrame(schema={c: pl.Utf8 for c in RECORD_PAGE_COLUMNS}))
     total = store.one("SELECT count(*) FROM matches WHERE subfield_id = ?", [subfield_id])
+    # The page's rows are chosen on the join's narrow columns (row number, date, id,
+    # terms), then only they are read whole: reading title, url … for every matched
+    # record before the sort cost 200 ms for a sub-field with 23,000 of 1M records.
     rows = store.sql(
+        "WITH page AS (SELECT r.rowid AS row_number, r.date, r.record_id, m.terms "
+        "FROM records r JOIN (SELECT record_id, terms FROM matches WHERE subfield_id = ?) m "
+        "USING (record_id) ORDER BY r.date DESC NULLS LAST, r.record_id LIMIT ? OFFSET ?) "
         "SELECT r.record_id, r.kind, r.source, r.title, CAST(r.date AS VARCHAR) AS date, "
-        "r.year, r.url, m.terms FROM (SELECT record_id, terms FROM matches "
-        "WHERE subfield_id = ?) m JOIN records r USING (record_id) "
-        "ORDER BY r.date DESC NULLS LAST, r.record_id LIMIT ? OFFSET ?",
+        "r.year, r.url, p.terms FROM records r JOIN page p ON r.rowid = p.row_number "
+        "ORDER BY p.date DESC NULLS LAST, p.record_id",
         [subfield_id, limit, offset],
     )
     return RecordsPage(int(str(total[0])) if total else 0, rows)

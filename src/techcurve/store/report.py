@@ -221,8 +221,9 @@ def indicator_series(store: Store, subfield_ids: Sequence[str], until_year: int)
     """The indicators rows of ``subfield_ids`` up to ``until_year`` (empty when none)."""
     if not subfield_ids or not store.has_table("indicators"):
         return pl.DataFrame()
-    return store.table("indicators").filter(
-        pl.col("subfield_id").is_in(list(subfield_ids)) & (pl.col("year") <= until_year)
+    return store.sql(
+        "SELECT * FROM indicators WHERE subfield_id IN (SELECT unnest(?)) AND year <= ?",
+        [list(subfield_ids), until_year],
     )
 
 

@@ -80,8 +80,9 @@ def records(
     request: Request, subfield_id: str, page: PageQ = 1, lang: LangParam | None = None
 ) -> service.RecordsPage:
     gate = request.app.state.gate
-    service.detail(gate, page_lang(request), subfield_id)  # 404 for an unknown id
-    return service.records(gate, subfield_id, page).value
+    with gate.session():
+        service.detail(gate, page_lang(request), subfield_id)  # 404 for an unknown id
+        return service.records(gate, subfield_id, page).value
 
 
 @router.get("/table", response_model=TableOut)

@@ -40,9 +40,10 @@ def curve(
 ) -> HTMLResponse:
     lang = page_lang(request)
     gate = request.app.state.gate
-    served = service.dashboard(gate, lang)
-    f = Filters(domain or None, phase, band)
-    view = service.curve_view(gate, lang, f, edition or None)
+    with gate.session():
+        served = service.dashboard(gate, lang)
+        f = Filters(domain or None, phase, band)
+        view = service.curve_view(gate, lang, f, edition or None)
     return render(
         request,
         "curve.html.j2",
@@ -61,14 +62,16 @@ def curve(
 def subfield(request: Request, subfield_id: str, page: PageQ = 1) -> HTMLResponse:
     lang = page_lang(request)
     gate = request.app.state.gate
-    served = service.detail(gate, lang, subfield_id)
-    recs = service.records(gate, subfield_id, page)
+    with gate.session():
+        served = service.detail(gate, lang, subfield_id)
+        recs = service.records(gate, subfield_id, page)
+        placements = delphi.placement_history(gate, subfield_id).value
     d = served.value
     return render(
         request,
         "subfield.html.j2",
         d=d,
-        placements=delphi.placement_history(gate, subfield_id).value,
+        placements=placements,
         charts=[asdict(c) for c in d.charts],
         recs=recs.value,
         busy_as_of=served.as_of or recs.as_of,
@@ -79,8 +82,9 @@ def subfield(request: Request, subfield_id: str, page: PageQ = 1) -> HTMLRespons
 def subfield_records(request: Request, subfield_id: str, page: PageQ = 1) -> HTMLResponse:
     """The records table alone (htmx swaps it in when paging)."""
     gate = request.app.state.gate
-    service.detail(gate, page_lang(request), subfield_id)  # 404 for an unknown id
-    recs = service.records(gate, subfield_id, page)
+    with gate.session():
+        service.detail(gate, page_lang(request), subfield_id)  # 404 for an unknown id
+        recs = service.records(gate, subfield_id, page)
     return render(request, "records.html.j2", recs=recs.value)
 
 
