@@ -85,6 +85,18 @@ def test_every_invalid_cell_is_named_and_nothing_is_stored(
     assert (partial.stored, len(partial.problems)) == (1, 1)
 
 
+def test_every_bad_cell_of_one_row_is_named(assessed_db: Path, forms: list[Path]) -> None:
+    """A row with three bad cells gets three problems, not only the first."""
+    _fill(forms[0], {2: {"phase": "someday", "years_band": "soon", "confidence": 2}})
+    result = tp.import_forms(assessed_db, forms[:1])
+    assert [(p.row, p.column) for p in result.problems] == [
+        (2, "H (phase)"),
+        (2, "J (years_band)"),
+        (2, "K (confidence)"),
+    ]
+    assert result.stored == 0
+
+
 def test_a_form_of_another_round_or_not_a_form_is_refused(
     assessed_db: Path, forms: list[Path], tmp_path: Path
 ) -> None:

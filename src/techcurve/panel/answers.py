@@ -91,21 +91,61 @@ def _placement(sid: str, raw: Mapping[str, Any]) -> tuple[Phase, float]:
 
 def validate_answer(subfield_id: str, raw: Mapping[str, Any], model_phase: str | None) -> Answer:
     """The :class:`Answer` of ``raw`` (keys of :data:`FIELDS`; blanks are missing) for
-    ``subfield_id``, whose model phase is ``model_phase`` (None: insufficient evidence).
+    ``subfield_id``, whose model phase is ``model_phase`` (None: insufficient evidence);
+    raises the first of :func:`answer_problems`.
 
     >>> validate_answer("ar", {"position": 0.3}, "peak").phase
     'peak'
     """
-    phase, position = _placement(subfield_id, raw)
-    band = _band(subfield_id, raw.get("years_band"))
-    confidence = _number(subfield_id, "confidence", raw.get("confidence"))
+    answer, problems = check_answer(subfield_id, raw, model_phase)
+    if answer is None:
+        raise problems[0]
+    return answer
+
+
+def answer_problems(
+    subfield_id: str, raw: Mapping[str, Any], model_phase: str | None
+) -> list[PanelError]:
+    """Every problem of ``raw``, each field checked on its own (a form names every bad
+    cell of a row, not only the first); the rules between fields (a position inside the
+    given phase, a rationale where the phase is far from the model's) once the fields
+    they read are valid. Empty when the answer is valid."""
+    return check_answer(subfield_id, raw, model_phase)[1]
+
+
+def check_answer(
+    sid: str, raw: Mapping[str, Any], model_phase: str | None
+) -> tuple[Answer | None, list[PanelError]]:
+    """The answer (None when invalid) and every problem of ``raw``: see
+    :func:`answer_problems`."""
+    problems: list[PanelError] = []
+
+    def check(fn: Any, *args: Any) -> tuple[bool, Any]:
+        try:
+            return True, fn(sid, *args)
+        except PanelError as e:
+            problems.append(e)
+            return False, None
+
+    phase_ok, _ = check(_phase, raw.get("phase"))
+    position_ok, _ = check(_number, "position", raw.get("position"))
+    _, band = check(_band, raw.get("years_band"))
+    _, confidence = check(_number, "confidence", raw.get("confidence"))
+    if not (phase_ok and position_ok):
+        return None, problems
+    placed, placement = check(lambda s: _placement(s, raw))
+    if not placed:
+        return None, problems
+    phase, position = placement
     rationale = raw.get("rationale")
     rationale = None if _blank(rationale) else str(rationale).strip()
     if rationale is None and model_phase is not None:
         model = Phase(model_phase)
         if abs(model.order - phase.order) > 1:
-            raise answer_error(
-                "panel.answer.rationale_required", subfield_id, "rationale",
+            problems.append(answer_error(
+                "panel.answer.rationale_required", sid, "rationale",
                 phase=phase.value, model=model.value,
-            )  # fmt: skip
-    return Answer(subfield_id, phase.value, position, band, confidence, rationale)
+            ))  # fmt: skip
+    if problems:
+        return None, problems
+    return Answer(sid, phase.value, position, band, confidence, rationale), problems

@@ -19,7 +19,7 @@ import polars as pl
 from techcurve.assess.placements import reapply_placements
 from techcurve.errors import PanelError
 from techcurve.panel.aggregate import aggregate
-from techcurve.panel.answers import validate_answer
+from techcurve.panel.answers import check_answer
 from techcurve.panel.model import (
     Answer,
     ClosedRound,
@@ -221,7 +221,8 @@ def validate_responses(
     st: Store, rnd: RoundInfo, raw: Mapping[str, Mapping[str, Any]]
 ) -> tuple[list[Answer], list[PanelError]]:
     """Each of ``raw``'s answers (sub-field id → field → value) validated against the
-    round and the model: the valid answers and one error per invalid answer."""
+    round and the model: the valid answers and every problem of the invalid ones (one
+    per bad field, :func:`~techcurve.panel.answers.answer_problems`)."""
     phases = _model_phases(st, rnd.subfields)
     answers: list[Answer] = []
     errors: list[PanelError] = []
@@ -231,10 +232,10 @@ def validate_responses(
             e.subfield = sid
             errors.append(e)
             continue
-        try:
-            answers.append(validate_answer(sid, fields, phases.get(sid)))
-        except PanelError as e:
-            errors.append(e)
+        answer, problems = check_answer(sid, fields, phases.get(sid))
+        errors += problems
+        if answer is not None:
+            answers.append(answer)
     return answers, errors
 
 
