@@ -52,6 +52,10 @@ def _final(db: Path) -> list[tuple[object, ...]]:
         ).rows()
 
 
+STATEMENTS = (
+    Path(__file__).parents[1] / "src" / "techcurve" / "data" / "labels" / "public_statements.csv"
+)
+
 EXPECTED_FINAL = [
     ("ar", "trigger", "trough", 0.455, "5-10", "Jane Doe"),  # the model's band kept
     ("machine-learning", "peak", "plateau", 0.85, "<2", "李雷"),
@@ -129,6 +133,28 @@ def test_placements_survive_a_plain_assess_and_run(assessed_db: Path, tmp_path: 
     assert _final(assessed_db) == EXPECTED_FINAL
     tc.run(assessed_db, out=tmp_path / "out", as_of=date(2016, 12, 31))
     assert _final(assessed_db) == EXPECTED_FINAL
+
+
+def test_placements_survive_assess_labelled(assessed_db: Path, tmp_path: Path) -> None:
+    """A label-learnt assessment applies the store's placements too (it used to write
+    an assessments table without them); without writing, a YAML is applied on top."""
+    tc.assess(assessed_db, overrides=_yaml(tmp_path))
+    frame = tc.assess_labelled(assessed_db, labels=STATEMENTS)
+    assert frame["model"].unique().to_list() == ["neighbours"]
+    assert [(r[0], r[2], r[5]) for r in _final(assessed_db)] == [
+        ("ar", "trough", "Jane Doe"),
+        ("machine-learning", "plateau", "李雷"),
+        ("vr", _final(assessed_db)[2][1], "Jane Doe"),  # a band only: the model's phase
+    ]
+    with Store.open(assessed_db) as st:
+        st.con.execute("DELETE FROM expert_placements")
+    dry = tc.assess_labelled(assessed_db, labels=STATEMENTS, overrides=_yaml(tmp_path),
+                             write=False)  # fmt: skip
+    assert dry.filter(pl.col("expert_who").is_not_null())["subfield_id"].sort().to_list() == [
+        "ar", "machine-learning", "vr",
+    ]  # fmt: skip
+    with Store.open(assessed_db, read_only=True) as st:
+        assert st.one("SELECT count(*) FROM expert_placements") == (0,)
 
 
 def test_a_plain_assess_has_final_columns_equal_to_the_model(assessed_db: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from techcurve import config as _config
-from techcurve.assess import needing
+from techcurve.assess import load_overrides, needing
 from techcurve.assess.backtest import DEFAULT_SPLIT_YEAR, BacktestResult
 from techcurve.assess.backtest import backtest as _backtest
 from techcurve.assess.evidence import Evidence, FrameCache
@@ -23,6 +23,7 @@ from techcurve.assess.label_files import load_label_map
 from techcurve.assess.label_learnt import assess_labelled as _assess_labelled
 from techcurve.assess.label_learnt import radar_training_labels
 from techcurve.assess.label_names import UnknownTechnology
+from techcurve.assess.placements import import_overrides, stored_overrides
 from techcurve.assess.registry import make_model, requires_labels, resolve_models
 from techcurve.errors import AssessError
 from techcurve.indicators import IndicatorParams
@@ -165,6 +166,9 @@ def assess_labelled(
     table (and the store's assessed model and parameters). ``label_map`` is a CSV or
     YAML file mapping technology names to sub-field ids; with ``strict`` false, labels
     of unknown technologies are dropped with a logged warning instead of failing.
+    As with :func:`~techcurve.pipeline.assess`, the store's current expert placements
+    are applied (``overrides``, an overrides YAML, is imported into them first; without
+    ``write`` it is applied on top, the store left as it was).
     Returns the ``assessments`` frame.
     """
     if labels is None and radar is None:
@@ -177,6 +181,12 @@ def assess_labelled(
         summary = stored.summary(st)
         if summary is None or summary.height == 0:
             raise needing("indicators", AssessError.of("assess.no_indicators", db=db))
+        known = set(summary["subfield_id"].to_list())
+        ovr = load_overrides(overrides, known_ids=known) if overrides else []
+        if ovr and write:  # as `assess` does: the YAML joins the store's placements
+            with st.transaction():
+                import_overrides(st, ovr)
+        applied = stored_overrides(st, known) + ([] if write else ovr)
         done = _assess_labelled(
             Evidence.from_store(st),
             summary,
@@ -187,7 +197,7 @@ def assess_labelled(
             params=params,
             indicator_params=settings.indicator_params,
             certain_only=certain_only,
-            overrides=overrides,
+            overrides=applied,
             mapping=load_label_map(label_map) if label_map is not None else None,
             strict=strict,
         )
