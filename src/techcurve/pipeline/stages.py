@@ -311,16 +311,30 @@ def curve(
         )
 
 
-def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None = None) -> Path:
-    """Write the self-contained report (HTML, or PDF for a ``.pdf`` name) at the store's
-    as-of date, and its data beside it; returns the report's path."""
+def report(
+    db: PathLike,
+    out: PathLike,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    pages: PathLike | None = None,
+    config: PathLike | None = None,
+) -> Path:
+    """Write the self-contained report (HTML, PDF for a ``.pdf`` name, a PowerPoint deck
+    for ``.pptx``) at the store's as-of date, and its data beside it; returns the
+    report's path. ``pages`` is a folder of the analyst's pages (Markdown), by default
+    the setting ``report.pages`` of ``config``."""
+    from techcurve.config import load_config, section
     from techcurve.report import build_report
     from techcurve.store import Meta
 
+    if pages is None:
+        pages = section(load_config(config), "report").get("pages")
     with Store.open(db, read_only=True) as st:
         require_assessments(st, db)
         as_of = st.get_meta(Meta.AS_OF)
-        return build_report(st, Path(out), lang=lang, as_of=as_of, title=title)
+        folder = Path(pages) if pages is not None else None
+        return build_report(st, Path(out), lang=lang, as_of=as_of, title=title, pages=folder)
 
 
 @dataclass(frozen=True, slots=True)
