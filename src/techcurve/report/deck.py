@@ -36,13 +36,15 @@ from techcurve.report.model import Provenance, ReportData, SubfieldRow
 
 #: the charts the deck shows (the appendix's cards are not in it: their rows are a table)
 DECK_CHARTS = frozenset({"patents", "financing", "curve"})
-WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
-MARGIN = Inches(0.5)
-TITLE_TOP, TITLE_H = Inches(0.3), Inches(0.95)
-BODY_TOP = Inches(1.35)
-FOOT_TOP = Inches(6.75)
-BODY_H = FOOT_TOP - BODY_TOP - Inches(0.1)
+WIDTH, HEIGHT = int(Inches(13.333)), int(Inches(7.5))  # 16:9, in EMU
+MARGIN = int(Inches(0.5))
+TITLE_TOP, TITLE_H = int(Inches(0.3)), int(Inches(0.95))
+BODY_TOP = int(Inches(1.35))
+FOOT_TOP = int(Inches(6.75))
+BODY_H = FOOT_TOP - BODY_TOP - int(Inches(0.1))
 INNER_W = WIDTH - 2 * MARGIN
+GAP = int(Inches(0.3))
+ROW_H = int(Inches(0.34))
 MUTED = RGBColor(0x5A, 0x62, 0x70)
 #: rows of a table slide before it continues on the next
 TABLE_ROWS = 14
@@ -104,7 +106,7 @@ class Deck:
     def __init__(self, data: ReportData, charts: Mapping[str, bytes]) -> None:
         self.data, self.charts, self.L = data, charts, data.labels
         self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
+        self.prs.slide_width, self.prs.slide_height = Emu(WIDTH), Emu(HEIGHT)
 
     def slide(self, title: str) -> Slide:
         s = self.prs.slides.add_slide(self.prs.slide_layouts[_TITLE_ONLY])
@@ -133,7 +135,7 @@ class Deck:
 
     def table(self, s: Slide, tab: Table, left: int, top: int, width: int) -> None:
         n_rows, n_cols = len(tab.rows) + 1, len(tab.header)
-        row_h = Inches(0.34)
+        row_h = ROW_H
         shape = s.shapes.add_table(
             n_rows, n_cols, Emu(left), Emu(top), Emu(width), Emu(row_h * n_rows)
         )
@@ -158,7 +160,8 @@ class Deck:
     def foot(self, s: Slide, source: str, prov: Provenance | None = None) -> None:
         """The source line (and the provenance line) at the foot of the slide."""
         lines = [(source, 10, False)] + ([(prov.text, 9, False)] if prov and prov.text else [])
-        tb = s.shapes.add_textbox(MARGIN, FOOT_TOP, INNER_W, HEIGHT - FOOT_TOP - Inches(0.1))
+        box = (MARGIN, FOOT_TOP, INNER_W, HEIGHT - FOOT_TOP - int(Inches(0.1)))
+        tb = s.shapes.add_textbox(*(Emu(v) for v in box))
         _write(tb.text_frame, lines, color=MUTED)
 
     def chart_and_table(
@@ -169,9 +172,9 @@ class Deck:
         if tab is None:
             self.picture(s, chart, MARGIN, BODY_TOP, INNER_W, BODY_H)
         else:
-            half = (INNER_W - Inches(0.3)) // 2
+            half = (INNER_W - GAP) // 2
             self.picture(s, chart, MARGIN, BODY_TOP, half, BODY_H)
-            self.table(s, tab, MARGIN + half + Inches(0.3), BODY_TOP, half)
+            self.table(s, tab, MARGIN + half + GAP, BODY_TOP, half)
         self.foot(s, source, prov)
 
     def table_slides(self, title: str, tab: Table, source: str, prov: Provenance | None) -> None:
@@ -190,12 +193,12 @@ class Deck:
             if kind == "row":
                 cells = [tuple(b.text.split(" | ")) for b in blocks]
                 self.table(s, Table(cells[0], tuple(cells[1:])), MARGIN, top, INNER_W // 2)
-                top += Inches(0.34) * len(cells) + Inches(0.15)
+                top += ROW_H * len(cells) + GAP // 2
                 continue
             lines = [_line(b) for b in blocks]
             height = _text_height(lines, INNER_W)
             self.text(s, lines, (MARGIN, top, INNER_W, min(height, FOOT_TOP - top)))
-            top += height + Inches(0.1)
+            top += height + GAP // 3
         self.foot(s, page.kicker)
 
 

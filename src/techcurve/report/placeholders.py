@@ -38,6 +38,7 @@ from techcurve.report.model import (
     ReportData,
     SubfieldRow,
 )
+from techcurve.text import Lang
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 _PARTS = re.compile(r"^\s*([a-z][a-z_]*)\s*(?::\s*([^:\s]+)\s*)?(?::\s*([^:\s]+)\s*)?$")
@@ -172,7 +173,7 @@ class Filler:
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
-        self.lang = facts.data.lang
+        self.lang: Lang = "zh" if facts.data.lang == "zh" else "en"
         self.rows = facts.rows()
         self.audit = PageAudit(frozenset(t.id for t in facts.data.figures.tables))
         self._by_subject: dict[str, Callable[[_Ask], str]] = {
