@@ -283,7 +283,7 @@ class Filler:
             raise ReportError.of(
                 "pages.error.no_change", where=ask.where, placeholder=ask.text, year=prev_year
             )
-        change = f"{(series[ask.year] / series[prev_year] - 1) * 100:+.1f}"
+        change = f"{(series[ask.year] / series[prev_year] - 1) * 100:+,.1f}"
         self.audit.own(table, title, str(prev_year), fmt_int(series[prev_year]))
         self.audit.own(table, title, str(ask.year), cur)
         self.audit.growth.setdefault(table, {})[str(ask.year)] = change
