@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,12 @@ import pytest
 from techcurve import pipeline
 from techcurve.audit import audit_figures
 from techcurve.errors import ReportError
-from techcurve.report import build_report, build_report_data, data_json_path
-from techcurve.report.pages import read_pages, text_blocks
+from techcurve.report import data_json_path
+from techcurve.report.build import assemble
+from techcurve.report.context import ReportContext, load_context
+from techcurve.report.model import ReportData
+from techcurve.report.pages import read_pages, text_blocks, with_pages
+from techcurve.store import Store
 from test_report import make_store
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -27,8 +32,11 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def built(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
-    out = tmp_path_factory.mktemp("pages-report") / "report.html"
-    pipeline.report(store_path, out, pages=PAGES)
+    """The report with the pages of tests/data/pages, given by the config's report.pages."""
+    d = tmp_path_factory.mktemp("pages-report")
+    cfg = d / "config.yaml"
+    cfg.write_text(f"report:\n  pages: {PAGES}\n", encoding="utf-8")
+    out = pipeline.report(store_path, d / "report.html", config=cfg)
     data = json.loads(data_json_path(out).read_text(encoding="utf-8"))
     return out.read_text(encoding="utf-8"), data
 
@@ -40,15 +48,22 @@ def _page(tmp_path: Path, body: str, head: str = "title: T\nsection: curve") -> 
     return folder
 
 
-def _error(store_path: Path, folder: Path, lang: str = "en") -> str:
-    with make_store_ro(store_path) as st, pytest.raises(ReportError) as e:
-        build_report_data(st, lang=lang, as_of="2022-11-24", pages=folder)
+@pytest.fixture(scope="module")
+def english(store_path: Path) -> Iterator[tuple[Store, ReportContext, ReportData]]:
+    """The English report data without pages, to add pages to."""
+    with make_store_ro(store_path) as st:
+        ctx = load_context(st, "en", "2022-11-24")
+        yield st, ctx, assemble(st, ctx)
+
+
+def _error(english: tuple[Store, ReportContext, ReportData], folder: Path) -> str:
+    st, ctx, data = english
+    with pytest.raises(ReportError) as e:
+        with_pages(data, st, ctx, folder)
     return str(e.value)
 
 
-def make_store_ro(path: Path):  # type: ignore[no-untyped-def]
-    from techcurve.store import Store
-
+def make_store_ro(path: Path) -> Store:
     return Store.open(path, read_only=True)
 
 
@@ -149,28 +164,23 @@ def test_the_audit_catches_a_filled_number_that_disagrees(built: tuple[str, dict
     ]
 
 
-def test_english_report_takes_the_english_pages(store_path: Path) -> None:
-    with make_store_ro(store_path) as st:
-        data = build_report_data(st, lang="en", as_of="2022-11-24", pages=PAGES)
-    assert data.pages is not None
-    assert [p.name for p in data.pages] == ["observations.en"]
-    assert data.pages[0].markdown == (
+def test_english_report_takes_the_english_pages(
+    english: tuple[Store, ReportContext, ReportData],
+) -> None:
+    st, ctx, data = english
+    pages = with_pages(data, st, ctx, PAGES).pages
+    assert pages is not None
+    assert [p.name for p in pages] == ["observations.en"]
+    assert pages[0].markdown == (
         "5G has 1,002,391 patents and is in the Plateau of Productivity phase."
     )
 
 
-def test_without_pages_the_report_data_has_no_pages_key(store_path: Path, tmp_path: Path) -> None:
-    with make_store_ro(store_path) as st:
-        out = build_report(st, tmp_path / "r.html", as_of="2022-11-24")
-    assert "pages" not in json.loads(data_json_path(out).read_text(encoding="utf-8"))
-
-
-def test_the_pages_setting_of_the_config(store_path: Path, tmp_path: Path) -> None:
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text(f"report:\n  pages: {PAGES}\n", encoding="utf-8")
-    out = pipeline.report(store_path, tmp_path / "r.html", config=cfg)
-    data = json.loads(data_json_path(out).read_text(encoding="utf-8"))
-    assert [p["name"] for p in data["pages"]] == ["first.zh", "observations.zh"]
+def test_without_pages_the_report_data_has_no_pages_key(
+    english: tuple[Store, ReportContext, ReportData],
+) -> None:
+    data = english[2]
+    assert data.pages is None and "pages" not in data.to_json()
 
 
 @pytest.mark.parametrize(
@@ -202,9 +212,9 @@ def test_the_pages_setting_of_the_config(store_path: Path, tmp_path: Path) -> No
     ],
 )
 def test_a_placeholder_naming_what_does_not_exist_says_where_and_what_exists(
-    store_path: Path, tmp_path: Path, body: str, message: str
+    english: tuple[Store, ReportContext, ReportData], tmp_path: Path, body: str, message: str
 ) -> None:
-    assert message in _error(store_path, _page(tmp_path, body))
+    assert message in _error(english, _page(tmp_path, body))
 
 
 @pytest.mark.parametrize(
