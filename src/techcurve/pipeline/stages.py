@@ -384,7 +384,8 @@ def run(
     only dates after today).
     Re-running with the same files stores nothing new and re-matches nothing.
     ``progress`` gets the rows read (as for :func:`ingest`), ``on_stage`` the name of
-    each stage as it starts.
+    each stage as it starts. The report takes the analyst's pages of the ``config``'s
+    ``report.pages`` setting, if any.
     """
     laps = _Laps(on_stage)
     if not Path(db).exists():
@@ -408,7 +409,7 @@ def run(
     outdir.mkdir(parents=True, exist_ok=True)
     drawn = _draw_if_placed(db, frame, outdir, lang=lang, title=title)
     laps.done("curve", "report")
-    written = report(db, outdir / "report.html", lang=lang, title=title)
+    written = report(db, outdir / "report.html", lang=lang, title=title, config=config)
     laps.done("report", None)
     phases = dict(frame.group_by("phase").len().rows()) if frame.height else {}
     return RunResult(
