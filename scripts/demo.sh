@@ -51,19 +51,26 @@ step "indicators"
 tc indicators
 step "assess"
 tc assess
-step "curve and report"
+step "curve and report (with the analyst's pages of src/techcurve/data/pages: Markdown, numbers filled from the store)"
+PAGES=src/techcurve/data/pages
 tc curve -o "$OUT/curve.svg" -o "$OUT/curve.png"
 tc curve --lang en -o "$OUT/curve-en.png"
-tc report -o "$OUT/report.html"
+tc report -o "$OUT/report.html" --pages "$PAGES"
+tc report --lang en -o "$OUT/report-en.html" --pages "$PAGES"
+step "the report as an editable PowerPoint deck, and its tables as a workbook"
+tc report -o "$OUT/report.pptx" --pages "$PAGES"
+tc export xlsx "$OUT/report.xlsx"
 # The PDF needs Chromium (scripts/setup-system.sh); without it the demo goes on without
 # the PDF and says how to get it: everything else needs no system package.
 PDF="$OUT/report.pdf"
-if ! tc report -o "$PDF"; then
+if ! tc report -o "$PDF" --pages "$PAGES"; then
   PDF="none: install Chromium (apt-get install chromium, or Chrome), then: techcurve --db $DB report -o $OUT/report.pdf"
   echo "demo: warning: no PDF report ($PDF)" >&2
 fi
 step "audit: every share sums to 100%, every total to its parts, every number in the text to its table"
 tc audit "$OUT/report.data.json"
+tc audit "$OUT/report-en.data.json"
 tc edition save demo --replace
 
-printf '\ndemo done:\n  curve:  %s\n  report: %s\n  PDF:    %s\n  store:  %s\n' "$OUT/curve.png" "$OUT/report.html" "$PDF" "$DB"
+printf '\ndemo done:\n  curve:  %s\n  report: %s\n  PDF:    %s\n  deck:   %s\n  tables: %s\n  store:  %s\n' \
+  "$OUT/curve.png" "$OUT/report.html" "$PDF" "$OUT/report.pptx" "$OUT/report.xlsx" "$DB"

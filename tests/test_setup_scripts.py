@@ -26,7 +26,8 @@ def test_setup_system_without_apt_get_says_what_is_missing_and_goes_on(tmp_path:
     )
     assert proc.returncode == 0
     assert proc.stderr.splitlines()[:2] == [
-        "setup-system: not installed: chromium poppler-utils fonts-noto-cjk (no apt-get, or "
+        "setup-system: not installed: chromium poppler-utils fonts-noto-cjk libreoffice-impress "
+        "(no apt-get, or "
         "the install failed).",
         "  Everything but these works: the curve (SVG/PNG), the HTML report and the dashboard.",
     ]

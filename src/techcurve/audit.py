@@ -9,7 +9,8 @@ claims its text makes about them; :func:`audit_figures` checks that
 * a stated ``total`` equals the sum of the parts;
 * stated growth rates (``growth``) follow from the series they belong to;
 * every claim's value equals what its table gives (``sum`` / ``value`` / ``total`` /
-  ``share`` / ``growth`` of named parts), and appears in the claim's text.
+  ``share`` of named parts, or the ``growth`` of a part over the one before it), and
+  appears in the claim's text (a signed value as its magnitude: "下降 12.5%").
 
 Numbers are compared *as printed*: a value written ``30.12`` carries ±0.005 of
 rounding. A finding is an **error** when rounding of the numbers involved cannot
@@ -425,12 +426,29 @@ def _claim_value(
         bound = sum(n.half_unit for n in nums) / den * 100 * 2
         desc = t("report.audit.of_share", lang, parts=" + ".join(labels), table=tid)
         return num / den * 100, bound, desc
+    if "growth" in of:
+        return _claimed_growth(tab, str(of["growth"]), where, lang)
     raise ReportError.of("audit.bad_of", where=where)
+
+
+def _claimed_growth(tab: _Table, label: str, where: Phrase, lang: Lang) -> tuple[float, float, str]:
+    """The % change of part ``label`` over the part before it (and its rounding bound)."""
+    labels = [k for k, _ in tab.parts]
+    cur = tab.part(label, where)
+    i = labels.index(label)
+    if i == 0 or tab.parts[i - 1][1].value == 0:
+        raise ReportError.of("audit.no_growth", where=where, table=repr(tab.id), part=repr(label))
+    prev = tab.parts[i - 1][1]
+    bound = 100 * (
+        cur.half_unit / abs(prev.value) + abs(cur.value) * prev.half_unit / prev.value**2
+    )
+    desc = t("report.audit.of_growth", lang, part=label, table=tab.id)
+    return (cur.value / prev.value - 1) * 100, bound, desc
 
 
 def _number_in_text(text: str, n: Num) -> bool:
     """Whether ``text`` prints ``n`` (thousands separators ignored)."""
-    want = n.text.replace(",", "").lstrip("+")
+    want = n.text.replace(",", "").lstrip("+-")  # a sign may be written as a word
     return any(m.replace(",", "") == want for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
 
 

@@ -2,7 +2,7 @@
 
 ``techcurve edition save|list|delete``, ``techcurve diff OLD NEW``,
 ``techcurve audit [REPORT.data.json | --figures FILE]`` and
-``techcurve export byor|matrix|json OUT``.
+``techcurve export byor|matrix|json|xlsx OUT``.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def audit(ctx: Ctx, report_data: str | None, figures: str | None) -> None:
 
 @click.group()
 def export() -> None:
-    """Export the assessments for other tools (BYOR radar, priority matrix, JSON)."""
+    """Export the assessments for other tools (BYOR radar, priority matrix, JSON, XLSX)."""
 
 
 @export.command("byor")
@@ -191,6 +191,19 @@ def export_json_cmd(ctx: Ctx, out: str) -> None:
     """All assessments (every model) with their reasons, as JSON."""
     res = pipeline.export_json(ctx.db, out)
     ctx.say(ctx.t("cli.export.json", path=res.path))
+    ctx.emit(str(res.path))
+
+
+@export.command("xlsx")
+@click.argument("out", type=click.Path(dir_okay=False))
+@OUTPUT_LANG
+@click.pass_obj
+def export_xlsx_cmd(ctx: Ctx, out: str, lang: str) -> None:
+    """The tables behind the report as one XLSX workbook: yearly indicators, placements
+    (with phase probabilities and reasons), financing by month, domain, round and
+    sub-field; one sheet each, units in the headers."""
+    res = pipeline.export_xlsx(ctx.db, out, lang=lang)
+    ctx.say(ctx.t("cli.export.xlsx", path=res.path))
     ctx.emit(str(res.path))
 
 

@@ -280,14 +280,21 @@ def curve(
     "--output",
     default="report.html",
     show_default=True,
-    help="The report file (not a folder): .html or .pdf.",
+    help="The report file (not a folder): .html, .pdf or .pptx.",
 )
 @OUTPUT_LANG
 @click.option("--title", default=None)
+@click.option(
+    "--pages",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder of the analyst's Markdown pages (default: the setting report.pages).",
+)
 @click.pass_obj
-def report(ctx: Ctx, output: str, lang: str, title: str | None) -> None:
-    """Write the report: self-contained HTML, or PDF (printed by headless Chromium)."""
-    path = pipeline.report(ctx.db, output, lang=lang, title=title)
+def report(ctx: Ctx, output: str, lang: str, title: str | None, pages: str | None) -> None:
+    """Write the report: self-contained HTML, PDF (printed by headless Chromium) or an
+    editable PowerPoint deck (.pptx), with the analyst's pages where given."""
+    path = pipeline.report(ctx.db, output, lang=lang, title=title, pages=pages, config=ctx.config)
     ctx.say(ctx.t("cli.report.written", path=path))
     ctx.emit(str(path))
 

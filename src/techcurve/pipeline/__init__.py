@@ -23,7 +23,7 @@ closes the store again, so stages can be re-run alone and in any later process.
 
 Around the stages (:mod:`techcurve.pipeline.outputs`): ``save_edition``,
 ``list_editions``, ``delete_edition``, ``diff``, ``export_byor``, ``export_matrix``,
-``export_json``, ``audit``, ``inspect`` and ``status``.
+``export_json``, ``export_xlsx``, ``audit``, ``inspect`` and ``status``.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ _WHERE: dict[str, str] = {
     "export_byor": "outputs",
     "export_json": "outputs",
     "export_matrix": "outputs",
+    "export_xlsx": "outputs",
     "export_parquet": "scaleout",
     "compute": "stages",
     "indicators": "tables",
@@ -96,6 +97,7 @@ if TYPE_CHECKING:
         export_byor,
         export_json,
         export_matrix,
+        export_xlsx,
         inspect,
         list_editions,
         save_edition,
@@ -167,6 +169,7 @@ __all__ = [
     "export_byor",
     "export_json",
     "export_matrix",
+    "export_xlsx",
     "export_parquet",
     "indicators",
     "ingest",

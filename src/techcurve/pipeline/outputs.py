@@ -134,6 +134,21 @@ def export_json(db: PathLike, out: PathLike) -> Exported:
     return Exported(kind="json", path=path)
 
 
+def export_xlsx(db: PathLike, out: PathLike, *, lang: str = "zh") -> Exported:
+    """The tables behind the report (indicators, placements, financing summaries) as
+    one XLSX workbook, a sheet each, at the store's as-of date."""
+    from techcurve.errors import ReportError
+    from techcurve.report.workbook import export_workbook
+    from techcurve.store import Meta
+    from techcurve.store.assessments import has_assessments
+
+    with Store.open(db, read_only=True) as st:
+        if not has_assessments(st):
+            raise ReportError.of("pipeline.no_assessments", db=db)
+        path = export_workbook(st, Path(out), lang=lang, as_of=st.get_meta(Meta.AS_OF))
+    return Exported(kind="xlsx", path=path)
+
+
 def audit(path: PathLike) -> AuditResult:
     """Check a report's ``.data.json`` or a figures YAML/JSON: shares sum to 100%,
     totals add up and the text matches its tables."""

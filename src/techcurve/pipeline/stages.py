@@ -311,16 +311,30 @@ def curve(
         )
 
 
-def report(db: PathLike, out: PathLike, *, lang: str = "zh", title: str | None = None) -> Path:
-    """Write the self-contained report (HTML, or PDF for a ``.pdf`` name) at the store's
-    as-of date, and its data beside it; returns the report's path."""
+def report(
+    db: PathLike,
+    out: PathLike,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    pages: PathLike | None = None,
+    config: PathLike | None = None,
+) -> Path:
+    """Write the self-contained report (HTML, PDF for a ``.pdf`` name, a PowerPoint deck
+    for ``.pptx``) at the store's as-of date, and its data beside it; returns the
+    report's path. ``pages`` is a folder of the analyst's pages (Markdown), by default
+    the setting ``report.pages`` of ``config``."""
+    from techcurve.config import load_config, section
     from techcurve.report import build_report
     from techcurve.store import Meta
 
+    if pages is None:
+        pages = section(load_config(config), "report").get("pages")
     with Store.open(db, read_only=True) as st:
         require_assessments(st, db)
         as_of = st.get_meta(Meta.AS_OF)
-        return build_report(st, Path(out), lang=lang, as_of=as_of, title=title)
+        folder = Path(pages) if pages is not None else None
+        return build_report(st, Path(out), lang=lang, as_of=as_of, title=title, pages=folder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +384,8 @@ def run(
     only dates after today).
     Re-running with the same files stores nothing new and re-matches nothing.
     ``progress`` gets the rows read (as for :func:`ingest`), ``on_stage`` the name of
-    each stage as it starts.
+    each stage as it starts. The report takes the analyst's pages of the ``config``'s
+    ``report.pages`` setting, if any.
     """
     laps = _Laps(on_stage)
     if not Path(db).exists():
@@ -394,7 +409,7 @@ def run(
     outdir.mkdir(parents=True, exist_ok=True)
     drawn = _draw_if_placed(db, frame, outdir, lang=lang, title=title)
     laps.done("curve", "report")
-    written = report(db, outdir / "report.html", lang=lang, title=title)
+    written = report(db, outdir / "report.html", lang=lang, title=title, config=config)
     laps.done("report", None)
     phases = dict(frame.group_by("phase").len().rows()) if frame.height else {}
     return RunResult(

@@ -12,6 +12,7 @@ tables cannot disagree. :mod:`.render` lays the result out as HTML (and PDF), an
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from techcurve.errors import ReportError
@@ -24,6 +25,7 @@ from techcurve.report.financing import financing_page
 from techcurve.report.hot_words import hot_words_page
 from techcurve.report.methods import methods_page
 from techcurve.report.model import ReportData
+from techcurve.report.pages import with_pages
 from techcurve.report.patents import patents_page
 from techcurve.store import Store
 from techcurve.text import LANGS, Lang, catalogue, t
@@ -49,20 +51,28 @@ def labels(lang: Lang) -> dict[str, str]:
 
 
 def build_report_data(
-    store: Store, *, lang: str = "zh", as_of: str | None = None, title: str | None = None
+    store: Store,
+    *,
+    lang: str = "zh",
+    as_of: str | None = None,
+    title: str | None = None,
+    pages: Path | None = None,
 ) -> ReportData:
     """Every page of the report on ``store``, at the cut-off ``as_of`` (YYYY-MM-DD).
 
     ``as_of`` defaults to the assessments' own as-of date; financing pages cover the
     calendar year of the latest matched financing event on or before it, from January
     to that event's month. Raises :class:`ReportError` when the store has no
-    assessments or ``lang`` is not a report language.
+    assessments or ``lang`` is not a report language. ``pages`` is a folder of the
+    analyst's pages (:mod:`.pages`), placed after the sections their headers name.
     """
     lg = report_lang(lang)
-    return assemble(store, load_context(store, lg, as_of), title)
+    return assemble(store, load_context(store, lg, as_of), title, pages)
 
 
-def assemble(store: Store, ctx: ReportContext, title: str | None = None) -> ReportData:
+def assemble(
+    store: Store, ctx: ReportContext, title: str | None = None, pages: Path | None = None
+) -> ReportData:
     """The pages of the report from a loaded context (see :func:`build_report_data`)."""
     lg = ctx.lang
     report_title = title or t("report.title", lg)
@@ -72,7 +82,7 @@ def assemble(store: Store, ctx: ReportContext, title: str | None = None) -> Repo
     curve = curve_page(ctx)
     cards, insufficient = appendix_pages(store, ctx)
     conclusions = conclusions_page(ctx, patents, financing, curve)
-    return ReportData(
+    data = ReportData(
         lang=lg,
         title=report_title,
         subtitle=t("report.subtitle", lg),
@@ -91,6 +101,7 @@ def assemble(store: Store, ctx: ReportContext, title: str | None = None) -> Repo
         labels=labels(lg),
         figures=audit_document(report_title, methods, patents, financing, curve, conclusions),
     )
+    return data if pages is None else with_pages(data, store, ctx, pages)
 
 
 def compute_report_data(

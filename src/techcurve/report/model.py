@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any
 
+from techcurve.report.analyst_model import AnalystPage
+
 _OMIT_NONE = "omit_none"
 _INLINE = "inline"
 
@@ -517,6 +519,7 @@ class ClaimTarget:
     sum: tuple[str, ...] | None = optional()
     value: str | None = optional()
     share: tuple[str, ...] | None = optional()
+    growth: str | None = optional()  # the change of a part over the one before it
 
 
 @dataclass(frozen=True)
@@ -529,6 +532,7 @@ class AuditTable:
     shares: bool | None = optional()
     base: int | None = optional()
     total: str | None = optional()
+    growth: tuple[tuple[str, str], ...] | None = optional()
 
 
 @dataclass(frozen=True)
@@ -572,6 +576,7 @@ class ReportData:
     insufficient: InsufficientPage
     labels: Mapping[str, str]  # the template's headings and table headers
     figures: AuditDocument
+    pages: tuple[AnalystPage, ...] | None = optional()  # None: no pages folder given
 
     def to_json(self) -> dict[str, Any]:
         """The report data as written to ``<name>.data.json``."""

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -35,6 +35,7 @@ from techcurve.render.curve import draw_curve
 from techcurve.render.fonts import figure_svg, font_face_css
 from techcurve.report.build import assemble, report_lang
 from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
+from techcurve.report.deck import DECK_CHARTS, figure_png, write_deck
 from techcurve.report.format import FILTERS, fmt_pct
 from techcurve.report.model import FinancingDetail, PatentsPage, ReportData, SubfieldCard
 from techcurve.report.pdf import find_chromium, html_to_pdf
@@ -43,6 +44,7 @@ from techcurve.store import Store
 from techcurve.text import Lang, t
 from techcurve.version import __version__
 
+T = TypeVar("T")
 TEMPLATES = Path(__file__).parent / "templates"
 #: the round groups' colours (A, B, C, D and later, other)
 ROUND_COLORS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#9a9a9a"]
@@ -52,12 +54,14 @@ def _svg(fig: Any) -> Markup:
     return Markup(figure_svg(fig))  # noqa: S704 - SVG from matplotlib, text as paths
 
 
-def _patent_charts(pat: PatentsPage, colors: dict[str, str], lang: Lang) -> dict[str, Markup]:
+def _patent_charts(
+    pat: PatentsPage, colors: dict[str, str], lang: Lang, out: Callable[[Any], T]
+) -> dict[str, T]:
     if not pat.domains:
         return {}
     d, top = pat.domains, pat.top10
     return {
-        "patent_share": _svg(
+        "patent_share": out(
             donut_chart(
                 [x.name for x in d],
                 [x.patents for x in d],
@@ -66,7 +70,7 @@ def _patent_charts(pat: PatentsPage, colors: dict[str, str], lang: Lang) -> dict
                 title=t("report.chart.patents", lang),
             )
         ),
-        "top10": _svg(
+        "top10": out(
             top_bar_chart(
                 [x.name for x in top],
                 [x.patents for x in top],
@@ -78,10 +82,10 @@ def _patent_charts(pat: PatentsPage, colors: dict[str, str], lang: Lang) -> dict
     }
 
 
-def _financing_charts(fin: FinancingDetail, lang: Lang) -> dict[str, Markup]:
+def _financing_charts(fin: FinancingDetail, lang: Lang, out: Callable[[Any], T]) -> dict[str, T]:
     w = fin.window.label
     figs = {
-        "fin_month": _svg(
+        "fin_month": out(
             financing_month_chart(
                 [m.label for m in fin.months],
                 [m.amount_yi for m in fin.months],
@@ -93,7 +97,7 @@ def _financing_charts(fin: FinancingDetail, lang: Lang) -> dict[str, Markup]:
         )
     }
     if fin.domains:
-        figs["fin_domain"] = _svg(
+        figs["fin_domain"] = out(
             donut_chart(
                 [x.name for x in fin.domains],
                 [x.amount_yi for x in fin.domains],
@@ -104,7 +108,7 @@ def _financing_charts(fin: FinancingDetail, lang: Lang) -> dict[str, Markup]:
         )
     rounds = [r for r in fin.rounds if r.events]
     if rounds:
-        figs["fin_round"] = _svg(
+        figs["fin_round"] = out(
             donut_chart(
                 [r.label for r in rounds],
                 [r.events for r in rounds],
@@ -117,7 +121,7 @@ def _financing_charts(fin: FinancingDetail, lang: Lang) -> dict[str, Markup]:
             )
         )
     if fin.subfields:
-        figs["fin_tree"] = _svg(
+        figs["fin_tree"] = out(
             treemap_chart(
                 [s.name for s in fin.subfields],
                 [s.amount_yi for s in fin.subfields],
@@ -166,20 +170,24 @@ CHART_PAGES = frozenset({"patents", "financing", "curve", "appendix"})
 
 
 def report_charts(
-    data: ReportData, ctx: ReportContext, pages: Collection[str] = CHART_PAGES
-) -> dict[str, Markup]:
+    data: ReportData,
+    ctx: ReportContext,
+    pages: Collection[str] = CHART_PAGES,
+    out: Callable[[Any], Any] = _svg,
+) -> dict[str, Any]:
     """The charts of the report's ``pages`` (by default all) as inline SVG, by the name
-    the template uses."""
+    the template uses; with ``out`` (a function of a matplotlib figure), as what it
+    returns (the appendix's cards are SVG only: leave ``appendix`` out then)."""
     lang = ctx.lang
-    figs: dict[str, Markup] = {}
+    figs: dict[str, Any] = {}
     if "patents" in pages:
-        figs.update(_patent_charts(data.patents, dict(data.domain_colors), lang))
+        figs.update(_patent_charts(data.patents, dict(data.domain_colors), lang, out))
     if "financing" in pages and data.financing.detail is not None:
-        figs.update(_financing_charts(data.financing.detail, lang))
+        figs.update(_financing_charts(data.financing.detail, lang, out))
     if "appendix" in pages:
         figs.update(_card_charts(data.appendix, lang))
     if "curve" in pages and data.curve.n_points:
-        figs["curve"] = _svg(
+        figs["curve"] = out(
             draw_curve(
                 ctx.assessments,
                 ctx.subfields,
@@ -225,7 +233,7 @@ def data_json_path(out_path: Path) -> Path:
 
 def _output_format(out_path: Path) -> str:
     fmt = out_path.suffix.lower().lstrip(".")
-    if fmt not in ("html", "htm", "pdf"):
+    if fmt not in ("html", "htm", "pdf", "pptx"):
         raise ReportError.of("report.error.format", name=out_path.name)
     return fmt
 
@@ -237,8 +245,10 @@ def build_report(
     lang: str = "zh",
     as_of: str | None = None,
     title: str | None = None,
+    pages: Path | None = None,
 ) -> Path:
-    """Write the self-contained HTML (or, for ``.pdf``, its print) and its data beside it.
+    """Write the self-contained HTML (or, for ``.pdf``, its print; for ``.pptx``, the
+    deck of :mod:`.deck`) and its data beside it.
 
     A ``.pdf`` is the same HTML printed by headless Chromium (see
     :mod:`techcurve.report.pdf`); without Chromium that raises :class:`ReportError`
@@ -246,8 +256,9 @@ def build_report(
 
     ``as_of`` (YYYY-MM-DD) is the data cut-off (see
     :func:`~techcurve.report.build.build_report_data`). The report data (every number
-    the report prints) goes to :func:`data_json_path`. Raises :class:`ReportError`
-    when the store has no assessments.
+    the report prints) goes to :func:`data_json_path`. ``pages`` is a folder of the
+    analyst's pages (:mod:`.pages`). Raises :class:`ReportError` when the store has no
+    assessments.
     """
     lg = report_lang(lang)
     out_path = Path(out_path)
@@ -255,11 +266,13 @@ def build_report(
     if fmt == "pdf":
         find_chromium()  # fail before the work when the PDF cannot be printed
     ctx = load_context(store, lg, as_of)
-    data = assemble(store, ctx, title)
-    html = render_html(data, report_charts(data, ctx))
+    data = assemble(store, ctx, title, pages)
+    html = "" if fmt == "pptx" else render_html(data, report_charts(data, ctx))
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "pdf":
+        if fmt == "pptx":
+            write_deck(data, report_charts(data, ctx, DECK_CHARTS, out=figure_png), out_path)
+        elif fmt == "pdf":
             with tempfile.TemporaryDirectory(prefix="techcurve-report-") as tmp:
                 page = Path(tmp) / (out_path.stem + ".html")
                 page.write_text(html, encoding="utf-8")
