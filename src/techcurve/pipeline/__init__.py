@@ -24,6 +24,9 @@ closes the store again, so stages can be re-run alone and in any later process.
 Around the stages (:mod:`techcurve.pipeline.outputs`): ``save_edition``,
 ``list_editions``, ``delete_edition``, ``diff``, ``export_byor``, ``export_matrix``,
 ``export_json``, ``audit``, ``inspect`` and ``status``.
+
+Count-level evidence from open APIs (OpenAlex, Wikipedia, HN, GitHub, PatentsView):
+``fetch`` (:mod:`techcurve.pipeline.fetch`, docs/connectors.md).
 """
 
 from __future__ import annotations
@@ -81,11 +84,14 @@ _WHERE: dict[str, str] = {
     "taxonomy_import": "taxonomy",
     "taxonomy_sample": "taxonomy",
     "taxonomy_stats": "taxonomy",
+    "FetchResult": "fetch",
+    "fetch": "fetch",
 }
 
 if TYPE_CHECKING:
     from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
     from techcurve.pipeline.explain import ExplainResult, explain
+    from techcurve.pipeline.fetch import FetchResult, fetch
     from techcurve.pipeline.outputs import (
         DeletedEdition,
         Exported,
@@ -148,6 +154,7 @@ __all__ = [
     "DeletedEdition",
     "ExplainResult",
     "Exported",
+    "FetchResult",
     "IngestMatchResult",
     "RunResult",
     "StoreStatus",
@@ -168,6 +175,7 @@ __all__ = [
     "export_json",
     "export_matrix",
     "export_parquet",
+    "fetch",
     "indicators",
     "ingest",
     "ingest_and_match",
