@@ -87,11 +87,18 @@ class _Credentials(httpx.BaseTransport):
         self.headers = dict(headers)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        # A copy: the cache above stores the request it was given, which must stay
+        # without the credential.
+        headers = httpx.Headers(request.headers)
         for name, value in self.headers.items():
             if name.lower() == "user-agent":
                 value = f"{request.headers.get('user-agent', '')} {value}".strip()
-            request.headers[name] = value
-        return self.inner.handle_request(request)
+            headers[name] = value
+        sent = httpx.Request(
+            request.method, request.url, headers=headers, stream=request.stream,
+            extensions=request.extensions,
+        )  # fmt: skip
+        return self.inner.handle_request(sent)
 
     def close(self) -> None:
         self.inner.close()
