@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
-from fetch_support import TAXONOMY, TODAY, Replay, openalex_routes, param
 
+from fetch_support import TAXONOMY, TODAY, Replay, openalex_routes, param
 from techcurve import pipeline
 from techcurve.errors import FetchError
 from techcurve.fetch import CONNECTORS, Years
@@ -127,12 +127,16 @@ def test_openalex_counts_are_stored_with_totals_and_provenance(
     s = res.summary
     assert (s.series, s.calls, s.asked, s.cached, s.skipped, s.points) == (1, 2, 2, 0, 0, 10)
     # the mailto travels in the User-Agent, never in the request that is stored
-    assert [r.headers["user-agent"].endswith("(mailto:analyst@example.org)") for r in replay.seen] == [True, True]
+    assert [
+        r.headers["user-agent"].endswith("(mailto:analyst@example.org)") for r in replay.seen
+    ] == [True, True]
     with Store.open(db, read_only=True) as st:
         counts = st.sql(
             "SELECT year, month, count, total FROM counts WHERE source = 'openalex' ORDER BY year"
         )
-        log = st.sql("SELECT source, term, kind, api_version, rows, request FROM fetches ORDER BY term NULLS FIRST")
+        log = st.sql(
+            "SELECT source, term, kind, api_version, rows, request FROM fetches ORDER BY term NULLS FIRST"
+        )
         series = st.sql("SELECT * FROM fetch_series")
     assert counts.rows() == [
         (2020, 0, 0.0, 9_500_000.0),  # a year the answer does not name had none
@@ -248,9 +252,7 @@ def test_wikipedia_stores_months_and_a_missing_article_as_no_counts(db: Path) ->
     )  # fmt: skip
     assert res.summary.notes == ()
     with Store.open(db, read_only=True) as st:
-        rows = st.sql(
-            "SELECT source, term, month, count FROM counts ORDER BY source, month"
-        ).rows()
+        rows = st.sql("SELECT source, term, month, count FROM counts ORDER BY source, month").rows()
         zh_log = st.sql("SELECT rows FROM fetches WHERE term = '区块链'").rows()
     assert rows == [
         ("wikipedia_en", "Blockchain", 1, 152034.0),

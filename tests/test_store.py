@@ -306,7 +306,9 @@ def test_a_version_4_store_gains_the_empty_fetch_tables(
     with caplog.at_level(logging.WARNING, logger="techcurve.store"):
         st = Store.open(path)
     try:
-        assert "migrating the store from schema version 4 to 5: the tables of fetched" in caplog.text
+        assert (
+            "migrating the store from schema version 4 to 5: the tables of fetched" in caplog.text
+        )
         assert st.get_meta("schema_version") == "5"
         assert [st.count(n) for n in FETCH_TABLES] == [0, 0, 0]
     finally:

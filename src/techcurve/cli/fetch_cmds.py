@@ -24,12 +24,23 @@ SOURCES = ("openalex", "wikipedia", "hn", "github", "patentsview")
 @click.command("fetch")
 @click.argument("source", type=click.Choice(SOURCES))
 @TAXONOMY
-@click.option("--from", "first_year", type=int, default=None,
-              help="The first year to fetch (default 2010).")
-@click.option("--to", "last_year", type=int, default=None,
-              help="The last year to fetch (default: this year, up to this month).")
-@click.option("--subfield", "subfields", multiple=True, metavar="ID",
-              help="Only this sub-field (repeatable; default: every sub-field).")
+@click.option(
+    "--from", "first_year", type=int, default=None, help="The first year to fetch (default 2010)."
+)
+@click.option(
+    "--to",
+    "last_year",
+    type=int,
+    default=None,
+    help="The last year to fetch (default: this year, up to this month).",
+)
+@click.option(
+    "--subfield",
+    "subfields",
+    multiple=True,
+    metavar="ID",
+    help="Only this sub-field (repeatable; default: every sub-field).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the on-disk HTTP cache.")
 @click.pass_obj
 def fetch(

@@ -171,4 +171,3 @@ def count_point(connector: Connector, call: Call, payload: Any, path: str) -> li
 def joined(terms: Sequence[str]) -> str:
     """Terms as a short comma-separated list for a note."""
     return ", ".join(terms)
-

@@ -82,7 +82,10 @@ class GitHub(Connector):
         return count_point(self, call, payload, "total_count")
 
     def headers(self, secret: str | None) -> dict[str, str]:
-        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": self.api_version}
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": self.api_version,
+        }
         if secret:
             headers["Authorization"] = f"Bearer {secret}"
         return headers

@@ -188,8 +188,7 @@ class Http:
         ttl = OPEN_TTL if call.open else None
         extensions = {"caching": {"key": _cache_key(call), "ttl": ttl}}
         response = self.client.get(call.url, params=call.params, extensions=extensions)
-        status = response.extensions.get("caching")
-        if not getattr(status, "from_cache", False):
+        if not _from_cache(response):
             self._next_at = self.clock() + self._interval
         return response
 
@@ -198,7 +197,7 @@ class Http:
     ) -> Answer | None:
         """The answer, None to try again (after waiting), or the error."""
         status = response.status_code
-        from_cache = bool(getattr(response.extensions.get("caching"), "from_cache", False))
+        from_cache = _from_cache(response)
         if status == 404 and self.connector.not_found_is_empty:
             return Answer(None, from_cache)
         limited = status == 429 or status >= 500 or _rate_limited(response)
@@ -210,7 +209,9 @@ class Http:
             )  # fmt: skip
         if limited and attempt < tries:
             wait = _retry_after(response, time.time())
-            self.sleep(min(self.settings.max_wait, wait if wait is not None else self._backoff(attempt)))
+            self.sleep(
+                min(self.settings.max_wait, wait if wait is not None else self._backoff(attempt))
+            )
             return None
         if status >= 400:
             raise FetchError.of(
@@ -228,6 +229,12 @@ class Http:
 
     def _backoff(self, attempt: int) -> float:
         return min(self.settings.max_wait, self.settings.backoff * 2 ** (attempt - 1))
+
+
+def _from_cache(response: httpx.Response) -> bool:
+    """Whether hishel answered from the cache (its status is a mapping)."""
+    status = response.extensions.get("caching")
+    return bool(status.get("from_cache")) if isinstance(status, Mapping) else False
 
 
 def _rate_limited(response: httpx.Response) -> bool:

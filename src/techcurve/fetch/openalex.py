@@ -49,9 +49,7 @@ class OpenAlex(Connector):
         if ipc:
             notes.append(phrase("fetch.note.ipc_dropped", terms=joined(ipc), source=self.name))
         if commas:
-            notes.append(
-                phrase("fetch.note.comma_dropped", terms=joined(commas), source=self.name)
-            )
+            notes.append(phrase("fetch.note.comma_dropped", terms=joined(commas), source=self.name))
         if pruned.widened:
             notes.append(
                 phrase(

@@ -68,9 +68,7 @@ def choose_subfields(taxonomy: Taxonomy, ids: Sequence[str]) -> list[SubField]:
     return [sf for sf in taxonomy.subfields if sf.id in wanted]
 
 
-def plan_calls(
-    connector: Connector, plans: Sequence[Plan], years: Years
-) -> list[Call]:
+def plan_calls(connector: Connector, plans: Sequence[Plan], years: Years) -> list[Call]:
     """The totals' calls of every source the plans use, then each distinct series'."""
     calls: list[Call] = []
     for source, kind in connector.totals_sources(plans):
@@ -108,10 +106,14 @@ def fetch_counts(
     if years.first > years.last:
         raise FetchError.of("fetch.bad_years", first=years.first, last=years.last)
     chosen = choose_subfields(taxonomy, subfields)
-    plans = [connector.plan(sf, taxonomy.queries[sf.id]) for sf in chosen if sf.id in taxonomy.queries]
+    plans = [
+        connector.plan(sf, taxonomy.queries[sf.id]) for sf in chosen if sf.id in taxonomy.queries
+    ]
     notes = tuple(FetchNote(p.subfield_id, n) for p in plans for n in p.notes)
     if not any(p.series for p in plans):
-        reason = "fetch.reason_no_wiki" if connector.name == "wikipedia" else "fetch.reason_no_terms"
+        reason = (
+            "fetch.reason_no_wiki" if connector.name == "wikipedia" else "fetch.reason_no_terms"
+        )
         raise FetchError.of("fetch.nothing_to_fetch", source=connector.name, reason=phrase(reason))
     with store.transaction():
         stored.save_series(

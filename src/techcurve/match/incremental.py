@@ -21,8 +21,8 @@ from techcurve.match.batches import iter_record_batches, read_ahead
 from techcurve.match.matcher import count_text, match_frame, needed_columns
 from techcurve.store import COUNT_MATCH_COLUMNS, Store
 from techcurve.store import matches as stored
-from techcurve.store.fetches import fetched_links
 from techcurve.store import taxonomy as stored_taxonomy
+from techcurve.store.fetches import fetched_links
 from techcurve.taxonomy import Taxonomy
 from techcurve.taxonomy.query import Query
 

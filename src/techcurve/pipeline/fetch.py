@@ -8,6 +8,7 @@ was matched with the same taxonomy (otherwise ``techcurve match`` does it).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,8 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from techcurve.config import load_config, section
-from techcurve.fetch import FetchSummary, Http, HttpSettings, Years, connector, fetch_counts
-from techcurve.fetch import secret_for
+from techcurve.fetch import (
+    FetchSummary,
+    Http,
+    HttpSettings,
+    Years,
+    connector,
+    fetch_counts,
+    secret_for,
+)
 from techcurve.pipeline.stages import PathLike, taxonomy_for
 from techcurve.store import Meta, Store
 from techcurve.taxonomy import Taxonomy
@@ -92,7 +100,7 @@ def fetch(
         cache_path=cache_path_for(db) if cache else None,
         transport=transport,
         settings=_settings(cfg),
-        **({"sleep": sleep} if sleep is not None else {}),
+        sleep=sleep or time.sleep,
     )
     with http, Store.open(db) as st:
         summary = fetch_counts(st, conn, tax, years, http, subfields=subfields, progress=progress)

@@ -41,9 +41,7 @@ def answered_requests(store: Store, source: str) -> dict[str, datetime]:
     return {str(r): f for r, f in rows}
 
 
-def save_series(
-    store: Store, rows: Iterable[tuple[str, str, str, str, str]]
-) -> None:
+def save_series(store: Store, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
     """Record (or replace) ``(source, kind, subfield_id, term, notes)`` rows."""
     data = list(rows)
     if not data:
