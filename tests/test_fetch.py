@@ -298,3 +298,27 @@ class _FixedNow:
         from datetime import datetime
 
         return datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=tz)  # type: ignore[arg-type]
+
+
+def test_the_command_says_the_same_in_json_with_the_notes_in_the_users_language(
+    db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from techcurve.cli import cli
+
+    monkeypatch.setattr(
+        "techcurve.fetch.http.httpx.HTTPTransport", Replay([openalex_routes]).transport
+    )
+    monkeypatch.setenv("TECHCURVE_LANG", "zh")
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--db", str(db), "--json", "fetch", "openalex", "--taxonomy", str(TAXONOMY),
+                  "--from", "2021", "--to", "2024", "--subfield", "smart-contracts"])  # fmt: skip
+    assert e.value.code == 0
+    got = json.loads(capsys.readouterr().out)
+    assert {k: got[k] for k in ("source", "series", "calls", "asked", "points", "links")} == {
+        "source": "openalex", "series": 1, "calls": 2, "asked": 2, "points": 8, "links": None,
+    }  # fmt: skip
+    assert got["notes"] == [
+        {"subfield_id": "smart-contracts", "note": "去掉了 IPC 词（G06Q20）：openalex 不能按 IPC 检索"},
+        {"subfield_id": "smart-contracts",
+         "note": "字段限定被忽略（title:smart contract）：openalex 在标题和摘要中检索"},
+    ]  # fmt: skip

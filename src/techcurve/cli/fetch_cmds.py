@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from techcurve import pipeline
-from techcurve.cli.common import TAXONOMY, Ctx
+from techcurve.cli.common import TAXONOMY, Ctx, jsonable
 from techcurve.cli.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -73,7 +73,10 @@ def fetch(
             progress=prog,
         )
     _say(ctx, res)
-    ctx.emit(res)
+    notes = [
+        {"subfield_id": n.subfield_id, "note": n.note.say(ctx.lang)} for n in res.summary.notes
+    ]
+    ctx.emit({**jsonable(res.summary), "notes": notes, "links": res.links})
 
 
 def _say(ctx: Ctx, res: FetchResult) -> None:

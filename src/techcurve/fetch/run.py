@@ -80,9 +80,10 @@ def plan_calls(connector: Connector, plans: Sequence[Plan], years: Years) -> lis
 
 
 def _points(call: Call, points: list[Point], years: Years) -> list[Point]:
-    """The answer's points within the years, with 0 for a covered period it does not name."""
+    """The answer's points within the years; a series' covered period the answer does
+    not name had 0 (a total it does not name stays unknown)."""
     kept = [p for p in points if years.first <= p[0] <= years.last]
-    if call.covers:
+    if call.covers and call.term is not None:
         named = {(y, m) for y, m, _ in kept}
         kept += [(y, m, 0.0) for y, m in call.covers if (y, m) not in named]
     return sorted(kept)
