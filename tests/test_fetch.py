@@ -300,7 +300,7 @@ class _FixedNow:
         return datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=tz)  # type: ignore[arg-type]
 
 
-def test_the_command_says_the_same_in_json_with_the_notes_in_the_users_language(
+def test_the_command_says_the_same_in_json_with_the_notes_as_sentences(
     db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from techcurve.cli import cli
@@ -308,7 +308,6 @@ def test_the_command_says_the_same_in_json_with_the_notes_in_the_users_language(
     monkeypatch.setattr(
         "techcurve.fetch.http.httpx.HTTPTransport", Replay([openalex_routes]).transport
     )
-    monkeypatch.setenv("TECHCURVE_LANG", "zh")
     with pytest.raises(SystemExit) as e:
         cli.main(["--db", str(db), "--json", "fetch", "openalex", "--taxonomy", str(TAXONOMY),
                   "--from", "2021", "--to", "2024", "--subfield", "smart-contracts"])  # fmt: skip
@@ -318,7 +317,19 @@ def test_the_command_says_the_same_in_json_with_the_notes_in_the_users_language(
         "source": "openalex", "series": 1, "calls": 2, "asked": 2, "points": 8, "links": None,
     }  # fmt: skip
     assert got["notes"] == [
-        {"subfield_id": "smart-contracts", "note": "去掉了 IPC 词（G06Q20）：openalex 不能按 IPC 检索"},
         {"subfield_id": "smart-contracts",
-         "note": "字段限定被忽略（title:smart contract）：openalex 在标题和摘要中检索"},
+         "note": "IPC terms left out (G06Q20): openalex cannot search IPC codes"},
+        {"subfield_id": "smart-contracts", "note": "field scopes ignored (title:smart contract): "
+                                                   "openalex searches title and abstract"},
     ]  # fmt: skip
+
+
+def test_the_notes_read_in_chinese() -> None:
+    tax = load_taxonomy(TAXONOMY)
+    plan = CONNECTORS["openalex"].plan(
+        tax.subfield("smart-contracts"), tax.queries["smart-contracts"]
+    )
+    assert [n.say("zh") for n in plan.notes] == [
+        "去掉了 IPC 词（G06Q20）：openalex 不能按 IPC 检索",
+        "字段限定被忽略（title:smart contract）：openalex 在标题和摘要中检索",
+    ]
