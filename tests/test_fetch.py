@@ -277,7 +277,7 @@ def test_the_command_prints_the_summary_and_what_each_sub_field_lacks(
     monkeypatch.setattr("techcurve.fetch.http.httpx.HTTPTransport", replay.transport)
     import importlib
 
-    monkeypatch.setattr(importlib.import_module("techcurve.pipeline.fetch"), "datetime", _FixedNow)
+    monkeypatch.setattr(importlib.import_module(pipeline.fetch.__module__), "datetime", _FixedNow)
     with pytest.raises(SystemExit) as e:
         cli.main(["--db", str(db), "fetch", "openalex", "--taxonomy", str(TAXONOMY),
                   "--from", "2021", "--to", "2024"])  # fmt: skip
@@ -333,3 +333,12 @@ def test_the_notes_read_in_chinese() -> None:
         "去掉了 IPC 词（G06Q20）：openalex 不能按 IPC 检索",
         "字段限定被忽略（title:smart contract）：openalex 在标题和摘要中检索",
     ]
+
+
+def test_the_pipeline_function_is_not_shadowed_by_its_module() -> None:
+    import techcurve.pipeline as tc
+
+    assert tc.FetchResult.__name__ == "FetchResult"  # imports techcurve.pipeline.fetch first
+    assert callable(tc.fetch) and tc.fetch.__name__ == "fetch"
+    assert tc.assess_labelled.__name__ == "assess_labelled"  # and techcurve.pipeline.backtest
+    assert callable(tc.backtest) and tc.backtest.__name__ == "backtest"

@@ -140,8 +140,14 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    where = _WHERE[name]
+    module = importlib.import_module(f"{__name__}.{where}")
+    value = getattr(module, name)
     globals()[name] = value
+    if _WHERE.get(where) == where:
+        # importing the submodule bound its name here to the module (backtest, fetch):
+        # the function of that name comes first
+        globals()[where] = getattr(module, where)
     return value
 
 
