@@ -119,6 +119,7 @@ def test_openalex_counts_are_stored_with_totals_and_provenance(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENALEX_MAILTO", "analyst@example.org")
+    monkeypatch.setenv("OPENALEX_API_KEY", "oa-key-123")
     replay = Replay([openalex_routes])
     res = pipeline.fetch(
         db, "openalex", taxonomy=TAXONOMY, first_year=2020, last_year=2024,
@@ -154,13 +155,16 @@ def test_openalex_counts_are_stored_with_totals_and_provenance(
         "%E5%8C%BA%E5%9D%97%E9%93%BE+OR+%22distributed+ledger%22%29+AND+NOT+%22blockchain+game"
         "%22%2Cpublication_year%3A2020-2024&group_by=publication_year"
     )
-    assert "analyst" not in "".join(log["request"])
+    # the key travels as the api_key parameter of the request sent, never of the one stored
+    assert [param(r, "api_key") for r in replay.seen] == ["oa-key-123", "oa-key-123"]
+    assert "analyst" not in "".join(log["request"]) and "oa-key" not in "".join(log["request"])
     assert series.rows() == [
         ("openalex", "paper", "blockchain",
          '(blockchain OR 区块链 OR "distributed ledger") AND NOT "blockchain game"', "")
     ]  # fmt: skip
     caches = list(db.parent.glob(db.name + ".fetch-cache.sqlite*"))  # with its WAL
     assert caches and all(b"analyst" not in f.read_bytes() for f in caches)
+    assert all(b"oa-key" not in f.read_bytes() for f in caches)
 
 
 def test_fetched_counts_feed_the_sub_fields_paper_share(db: Path) -> None:

@@ -74,6 +74,14 @@ def test_a_5xx_is_retried_with_a_doubling_backoff_then_named() -> None:
     )
 
 
+def test_an_openalex_403_is_its_rate_limit_and_is_retried() -> None:
+    answers = iter([httpx.Response(403, json={"error": "Rate limit exceeded"}), "openalex_totals"])
+    sleeps: list[float] = []
+    with _http(Replay([lambda r: next(answers)]), sleeps) as http:
+        assert http.get(CALL).payload["meta"]["count"] == 41_290_000
+    assert sleeps == [1.5]
+
+
 def test_githubs_spent_rate_limit_is_waited_out_until_its_reset() -> None:
     answers = iter(["github_rate_limited", "github_total"])
     sleeps: list[float] = []

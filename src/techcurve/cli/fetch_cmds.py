@@ -57,8 +57,8 @@ def fetch(
     SOURCE is openalex (works per year), wikipedia (monthly page views of the
     taxonomy's wiki: articles, zh and en), hn (Hacker News stories per month), github
     (repositories created per year) or patentsview (US patents granted per year).
-    Credentials: GITHUB_TOKEN, PATENTSVIEW_API_KEY (required), OPENALEX_MAILTO, or the
-    config file's fetch section. A re-run continues where the last one stopped.
+    Credentials: OPENALEX_API_KEY, OPENALEX_MAILTO, GITHUB_TOKEN, PATENTSVIEW_API_KEY
+    (required), or the config file's fetch section. A re-run continues where the last one stopped.
     """  # fmt: skip
     with progress_bar(ctx, ctx.t("fetch.cli.progress", source=source)) as prog:
         res = pipeline.fetch(

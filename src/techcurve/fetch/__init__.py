@@ -11,7 +11,7 @@ says what each source measures.
 """
 
 from techcurve.fetch.base import Call, Connector, Credential, Plan, Series, Years
-from techcurve.fetch.http import Answer, Http, HttpSettings, secret_for
+from techcurve.fetch.http import Answer, Http, HttpSettings, secrets_for
 from techcurve.fetch.registry import CONNECTORS, connector
 from techcurve.fetch.run import FetchNote, FetchSummary, fetch_counts
 
@@ -30,5 +30,5 @@ __all__ = [
     "Years",
     "connector",
     "fetch_counts",
-    "secret_for",
+    "secrets_for",
 ]

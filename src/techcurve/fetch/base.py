@@ -88,7 +88,8 @@ class Call:
 
     @property
     def request(self) -> str:
-        """The exact request, as stored in ``fetches`` (credentials travel in headers)."""
+        """The exact request, as stored in ``fetches`` (credentials are added below the
+        cache, never part of it)."""
         return self.url + ("?" + urlencode(self.params) if self.params else "")
 
 
@@ -106,7 +107,10 @@ class Connector:
 
     name: ClassVar[str]
     api_version: ClassVar[str]
-    credential: ClassVar[Credential | None] = None
+    #: where its credentials come from; the first is the one a refusal names
+    credentials: ClassVar[tuple[Credential, ...]] = ()
+    #: a 403 means "too many requests" (OpenAlex), not a refused credential
+    forbidden_is_rate_limit: ClassVar[bool] = False
     #: seconds between two requests that reach the API, without and with a credential
     interval: ClassVar[tuple[float, float]] = (0.1, 0.1)
     #: a 404 means "no data" (an article without views), not an error
@@ -122,8 +126,13 @@ class Connector:
     def parse(self, call: Call, payload: Any) -> list[Point]:
         raise NotImplementedError
 
-    def headers(self, secret: str | None) -> dict[str, str]:
-        """The headers that carry the credential (added below the cache, never stored)."""
+    def headers(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        """The headers that carry the credentials (``secrets`` by environment variable),
+        added below the cache, never stored."""
+        return {}
+
+    def auth_params(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        """Query parameters that carry a credential, added below the cache, never stored."""
         return {}
 
     def totals_sources(self, plans: Sequence[Plan]) -> list[tuple[str, str]]:

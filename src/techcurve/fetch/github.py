@@ -11,6 +11,7 @@ requests a minute; it is sent as a header, never stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from techcurve.datatypes import SubField
@@ -40,7 +41,7 @@ FIRST_YEAR = 2008
 class GitHub(Connector):
     name: ClassVar[str] = "github"
     api_version: ClassVar[str] = "2022-11-28"
-    credential: ClassVar[Credential | None] = Credential("GITHUB_TOKEN", "github_token")
+    credentials: ClassVar[tuple[Credential, ...]] = (Credential("GITHUB_TOKEN", "github_token"),)
     # the search API: 10 requests a minute without a token, 30 with one
     interval: ClassVar[tuple[float, float]] = (6.2, 2.1)
 
@@ -81,7 +82,8 @@ class GitHub(Connector):
     def parse(self, call: Call, payload: Any) -> list[Point]:
         return count_point(self, call, payload, "total_count")
 
-    def headers(self, secret: str | None) -> dict[str, str]:
+    def headers(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        secret = secrets.get("GITHUB_TOKEN")
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": self.api_version,

@@ -63,28 +63,32 @@ class Answer:
     from_cache: bool
 
 
-def secret_for(connector: Connector, fetch_config: Mapping[str, Any]) -> str | None:
-    """The connector's credential: its environment variable, else the config file's
-    ``fetch`` section; a required one missing is a :class:`FetchError` naming both."""
-    cred = connector.credential
-    if cred is None:
-        return None
-    value = os.environ.get(cred.env) or fetch_config.get(cred.key)
-    if value:
-        return str(value).strip()
-    if cred.required:
-        raise FetchError.of(
-            "fetch.credential_missing", source=connector.name, env=cred.env, key=cred.key
-        )
-    return None
+def secrets_for(connector: Connector, fetch_config: Mapping[str, Any]) -> dict[str, str]:
+    """The connector's credentials by environment variable: each from its variable, else
+    the config file's ``fetch`` section; a required one missing is a :class:`FetchError`
+    naming both."""
+    found: dict[str, str] = {}
+    for cred in connector.credentials:
+        value = os.environ.get(cred.env) or fetch_config.get(cred.key)
+        if value and str(value).strip():
+            found[cred.env] = str(value).strip()
+        elif cred.required:
+            raise FetchError.of(
+                "fetch.credential_missing", source=connector.name, env=cred.env, key=cred.key
+            )
+    return found
 
 
 class _Credentials(httpx.BaseTransport):
-    """Adds the credential headers to a request on its way out (below the cache)."""
+    """Adds the credential headers and parameters to a request on its way out (below
+    the cache)."""
 
-    def __init__(self, inner: httpx.BaseTransport, headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, inner: httpx.BaseTransport, headers: Mapping[str, str], params: Mapping[str, str]
+    ) -> None:
         self.inner = inner
         self.headers = dict(headers)
+        self.params = dict(params)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         # A copy: the cache above stores the request it was given, which must stay
@@ -94,8 +98,9 @@ class _Credentials(httpx.BaseTransport):
             if name.lower() == "user-agent":
                 value = f"{request.headers.get('user-agent', '')} {value}".strip()
             headers[name] = value
+        url = request.url.copy_merge_params(self.params) if self.params else request.url
         sent = httpx.Request(
-            request.method, request.url, headers=headers, stream=request.stream,
+            request.method, url, headers=headers, stream=request.stream,
             extensions=request.extensions,
         )  # fmt: skip
         return self.inner.handle_request(sent)
@@ -116,7 +121,7 @@ class Http:
         self,
         connector: Connector,
         *,
-        secret: str | None = None,
+        secrets: Mapping[str, str] | None = None,
         cache_path: Path | None = None,
         transport: httpx.BaseTransport | None = None,
         settings: HttpSettings = HttpSettings(),
@@ -127,10 +132,13 @@ class Http:
         self.settings = settings
         self.sleep = sleep
         self.clock = clock
-        self._interval = connector.interval[1 if secret else 0]
+        secrets = dict(secrets or {})
+        self._interval = connector.interval[1 if secrets else 0]
         self._next_at = 0.0
         base = transport or httpx.HTTPTransport()
-        inner: httpx.BaseTransport = _Credentials(base, connector.headers(secret))
+        inner: httpx.BaseTransport = _Credentials(
+            base, connector.headers(secrets), connector.auth_params(secrets)
+        )
         self._storage = None
         if cache_path is not None:
             from hishel import SqliteStorage
@@ -201,7 +209,9 @@ class Http:
         if status == 404 and self.connector.not_found_is_empty:
             return Answer(None, from_cache)
         limited = status == 429 or status >= 500 or _rate_limited(response)
-        cred = self.connector.credential
+        limited = limited or (status == 403 and self.connector.forbidden_is_rate_limit)
+        creds = self.connector.credentials
+        cred = creds[0] if creds else None
         if status in (401, 403) and not limited:
             raise FetchError.of(
                 "fetch.unauthorized", source=self.connector.name, status=status,

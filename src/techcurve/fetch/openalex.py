@@ -5,12 +5,15 @@ publication_year:FROM-TO&group_by=publication_year``; the totals are the same re
 without the search. The search takes the query's AND / OR / NOT and quoted phrases
 (documented at developers.openalex.org, "Search"); ``ipc:`` terms cannot be asked,
 field scopes are widened to title and abstract, and a term holding a comma is left out
-(the comma separates filters). The mailto of the polite pool travels in the
-``User-Agent`` header, so it is never part of the stored request.
+(the comma separates filters). Since 13 February 2026 OpenAlex wants a (free) API key,
+``OPENALEX_API_KEY``, sent as the ``api_key`` parameter; the mailto of the polite pool
+(``OPENALEX_MAILTO``) travels in the ``User-Agent`` header. Both are added below the
+HTTP cache, so neither is part of the stored request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from techcurve.datatypes import SubField
@@ -37,9 +40,13 @@ SOURCE = "openalex"
 class OpenAlex(Connector):
     name: ClassVar[str] = "openalex"
     api_version: ClassVar[str] = "openalex-works-2025"
-    credential: ClassVar[Credential | None] = Credential("OPENALEX_MAILTO", "openalex_mailto")
-    # 10 requests a second at most (docs: "Rate limits and authentication")
+    credentials: ClassVar[tuple[Credential, ...]] = (
+        Credential("OPENALEX_API_KEY", "openalex_api_key"),
+        Credential("OPENALEX_MAILTO", "openalex_mailto"),
+    )
+    # at most 100 requests a second; a 403 is "rate limit exceeded" (docs: "Errors")
     interval: ClassVar[tuple[float, float]] = (0.15, 0.11)
+    forbidden_is_rate_limit: ClassVar[bool] = True
 
     def plan(self, subfield: SubField, query: Query) -> Plan:
         pruned = prune(query, lambda t: t.field != "ipc" and "," not in t.text)
@@ -87,8 +94,13 @@ class OpenAlex(Connector):
             points.append((year, 0, float(count)))
         return sorted(points)
 
-    def headers(self, secret: str | None) -> dict[str, str]:
-        return {"User-Agent": f"techcurve (mailto:{secret})"} if secret else {}
+    def headers(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        mailto = secrets.get("OPENALEX_MAILTO")
+        return {"User-Agent": f"techcurve (mailto:{mailto})"} if mailto else {}
+
+    def auth_params(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        key = secrets.get("OPENALEX_API_KEY")
+        return {"api_key": key} if key else {}
 
 
 CONNECTOR = OpenAlex()

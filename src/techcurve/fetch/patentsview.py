@@ -13,6 +13,7 @@ never stored) and allows 45 requests a minute. Stored as ``patentsview_search``
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from techcurve.datatypes import SubField
@@ -51,8 +52,8 @@ def json_query(node: Node) -> dict[str, Any]:
 class PatentsView(Connector):
     name: ClassVar[str] = "patentsview"
     api_version: ClassVar[str] = "patentsearch-v1"
-    credential: ClassVar[Credential | None] = Credential(
-        "PATENTSVIEW_API_KEY", "patentsview_api_key", required=True
+    credentials: ClassVar[tuple[Credential, ...]] = (
+        Credential("PATENTSVIEW_API_KEY", "patentsview_api_key", required=True),
     )
     # 45 requests a minute per key
     interval: ClassVar[tuple[float, float]] = (1.4, 1.4)
@@ -104,8 +105,9 @@ class PatentsView(Connector):
     def parse(self, call: Call, payload: Any) -> list[Point]:
         return count_point(self, call, payload, "total_hits")
 
-    def headers(self, secret: str | None) -> dict[str, str]:
-        return {"X-Api-Key": secret} if secret else {}
+    def headers(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        key = secrets.get("PATENTSVIEW_API_KEY")
+        return {"X-Api-Key": key} if key else {}
 
 
 CONNECTOR = PatentsView()

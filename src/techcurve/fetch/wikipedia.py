@@ -74,9 +74,6 @@ class Wikipedia(Connector):
             points.append((int(stamp[:4]), int(stamp[4:6]), float(views)))
         return sorted(points)
 
-    def headers(self, secret: str | None) -> dict[str, str]:
-        return {}
-
 
 def _last_day(year: int, month: int) -> int:
     import calendar

@@ -23,7 +23,7 @@ from techcurve.fetch import (
     Years,
     connector,
     fetch_counts,
-    secret_for,
+    secrets_for,
 )
 from techcurve.pipeline.stages import PathLike, taxonomy_for
 from techcurve.store import Meta, Store
@@ -80,8 +80,8 @@ def fetch(
     ``patentsview``) for the taxonomy's sub-fields (or those named) from ``first_year``
     (default 2010) to ``last_year`` (default this year) into the store at ``db``.
 
-    Credentials come from ``GITHUB_TOKEN``, ``PATENTSVIEW_API_KEY``, ``OPENALEX_MAILTO``
-    or the config file's ``fetch`` section; ``transport`` replaces the network (tests
+    Credentials come from ``OPENALEX_API_KEY``, ``OPENALEX_MAILTO``, ``GITHUB_TOKEN``,
+    ``PATENTSVIEW_API_KEY`` or the config file's ``fetch`` section; ``transport`` replaces the network (tests
     replay recorded answers through an ``httpx.MockTransport``); ``cache`` False skips
     the on-disk HTTP cache.
 
@@ -90,13 +90,13 @@ def fetch(
     """
     conn = connector(source)
     cfg = section(load_config(config), "fetch")
-    secret = secret_for(conn, cfg)
+    secrets = secrets_for(conn, cfg)
     tax = taxonomy_for(db, taxonomy)
     day = today or datetime.now(UTC).date()
     years = Years(first_year or DEFAULT_FIRST_YEAR, last_year or day.year, day)
     http = Http(
         conn,
-        secret=secret,
+        secrets=secrets,
         cache_path=cache_path_for(db) if cache else None,
         transport=transport,
         settings=_settings(cfg),
