@@ -82,6 +82,18 @@ def test_an_openalex_403_is_its_rate_limit_and_is_retried() -> None:
     assert sleeps == [1.5]
 
 
+def test_a_refused_query_says_what_the_api_said_and_is_not_retried() -> None:
+    bad = httpx.Response(400, json={"error": "Invalid query", "message": "Unknown filter"})
+    replay = Replay([lambda r: bad])
+    with _http(replay, []) as http, pytest.raises(FetchError) as e:
+        http.get(CALL)
+    assert len(replay.seen) == 1
+    assert str(e.value).startswith(
+        f"openalex refused {CALL.request} with HTTP 400 "
+        '({"error":"Invalid query","message":"Unknown filter"}). What was fetched is stored'
+    )
+
+
 def test_githubs_spent_rate_limit_is_waited_out_until_its_reset() -> None:
     answers = iter(["github_rate_limited", "github_total"])
     sleeps: list[float] = []

@@ -223,10 +223,16 @@ class Http:
                 min(self.settings.max_wait, wait if wait is not None else self._backoff(attempt))
             )
             return None
-        if status >= 400:
+        if limited:
             raise FetchError.of(
                 "fetch.http_status", source=self.connector.name, request=call.request,
                 status=status, tries=attempt,
+            )  # fmt: skip
+        if status >= 400:
+            detail = " ".join(response.text.split())[:200] or "-"
+            raise FetchError.of(
+                "fetch.http_refused", source=self.connector.name, request=call.request,
+                status=status, detail=detail,
             )  # fmt: skip
         try:
             return Answer(json.loads(response.content), from_cache)
