@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("taxonomy", ("techcurve.taxonomy",)),
     ("store", ("techcurve.store",)),
-    ("ingest", ("techcurve.ingest", "techcurve.taxonomy.sheets")),
+    ("ingest", ("techcurve.ingest", "techcurve.taxonomy.sheets", "techcurve.fetch")),
     ("match", ("techcurve.match", "techcurve.taxonomy.review")),
     ("indicators", ("techcurve.indicators",)),
     ("assess", ("techcurve.assess", "techcurve.scaleout")),

@@ -236,7 +236,7 @@ def test_the_cli_names_the_command_that_fixes_a_library_error(
     capsys.readouterr()
     assert _main() == 5
     assert capsys.readouterr().err == (
-        "error: s.duckdb has schema version 0, this techcurve needs 4: re-create the store: "
+        "error: s.duckdb has schema version 0, this techcurve needs 5: re-create the store: "
         "re-create it with `techcurve init --force`\n"
     )
 

@@ -22,7 +22,7 @@ from techcurve.ingest import ingest_records, readers
 from techcurve.match import match_store
 from techcurve.store import SCHEMA_VERSION, Store, init_store
 from techcurve.store import panel as panel_store
-from techcurve.store.core import PANEL_TABLES
+from techcurve.store.core import FETCH_TABLES, PANEL_TABLES
 from techcurve.store.ingest import StagedScans, memory_bytes
 from techcurve.taxonomy import load_taxonomy
 
@@ -110,7 +110,7 @@ def test_records_and_matches_have_no_key_and_the_small_tables_keep_theirs(store:
     assert "records" not in keys and "matches" not in keys
     assert {"meta", "ingest_log", "counts", "domains", "subfields", "editions"} <= set(keys)
     assert {"count_matches"} <= set(keys)
-    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "4"
+    assert store.get_meta("schema_version") == str(SCHEMA_VERSION) == "5"
     # record_id stays required without the key
     with pytest.raises(duckdb.ConstraintException):
         store.con.execute(
@@ -127,7 +127,7 @@ def test_a_version_1_store_is_migrated_in_place_and_keeps_its_rows(
     try:
         assert "migrating the store from schema version 1 to 2" in caplog.text
         assert "migrating the store from schema version 2 to 3" in caplog.text
-        assert st.get_meta("schema_version") == "4"
+        assert st.get_meta("schema_version") == "5"
         assert "records" not in _keys(st) and "matches" not in _keys(st)
         assert not {"title_norm", "text_norm"} & set(st.table("records").columns)
         assert "domains" in _keys(st)  # other tables untouched
@@ -170,7 +170,7 @@ def test_opening_a_version_1_store_read_only_reads_it_as_it_is(tmp_path: Path) -
         assert st.get_meta("schema_version") == "1"
         assert st.count("records") == 2
     with Store.open(path) as st:
-        assert st.get_meta("schema_version") == "4"
+        assert st.get_meta("schema_version") == "5"
 
 
 def _v2_store(tmp_path: Path) -> Path:
@@ -206,7 +206,7 @@ def test_a_version_2_store_loses_the_normalised_text_and_keeps_its_rows(
     try:
         assert "migrating the store from schema version 2 to 3" in caplog.text
         assert "1 to 2" not in caplog.text
-        assert st.get_meta("schema_version") == "4"
+        assert st.get_meta("schema_version") == "5"
         assert st.table("records").columns == [
             c for c in store_mod.RECORD_COLUMNS if c not in ("title_norm", "text_norm")
         ]
@@ -253,7 +253,7 @@ def test_a_store_of_a_newer_or_unknown_version_is_refused(tmp_path: Path) -> Non
     path = tmp_path / "tc.duckdb"
     init_store(path)
     con = duckdb.connect(str(path))
-    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError, match="newer techcurve"):
         Store.open(path)
@@ -263,7 +263,7 @@ def test_a_store_of_a_newer_or_unknown_version_is_refused(tmp_path: Path) -> Non
     with pytest.raises(StoreError) as e:
         Store.open(path)
     assert (
-        str(e.value) == f"{path} has schema version 0, this techcurve needs 4: re-create the store"
+        str(e.value) == f"{path} has schema version 0, this techcurve needs 5: re-create the store"
     )
 
 
@@ -273,7 +273,7 @@ def test_a_version_3_store_gains_the_empty_expert_and_panel_tables(
     path = tmp_path / "v3.duckdb"
     init_store(path)
     con = duckdb.connect(str(path))
-    for name in PANEL_TABLES:
+    for name in (*PANEL_TABLES, *FETCH_TABLES):
         con.execute(f"DROP TABLE {name}")
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.close()
@@ -284,8 +284,33 @@ def test_a_version_3_store_gains_the_empty_expert_and_panel_tables(
         st = Store.open(path)
     try:
         assert "migrating the store from schema version 3 to 4" in caplog.text
-        assert st.get_meta("schema_version") == "4"
+        assert "migrating the store from schema version 4 to 5" in caplog.text
+        assert st.get_meta("schema_version") == "5"
         assert [st.count(n) for n in PANEL_TABLES] == [0, 0, 0, 0, 0, 0]
+    finally:
+        st.close()
+
+
+def test_a_version_4_store_gains_the_empty_fetch_tables(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "v4.duckdb"
+    init_store(path)
+    con = duckdb.connect(str(path))
+    for name in FETCH_TABLES:
+        con.execute(f"DROP TABLE {name}")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    with Store.open(path, read_only=True) as st:  # read as it is
+        assert not st.has_table("fetches")
+    with caplog.at_level(logging.WARNING, logger="techcurve.store"):
+        st = Store.open(path)
+    try:
+        assert (
+            "migrating the store from schema version 4 to 5: the tables of fetched" in caplog.text
+        )
+        assert st.get_meta("schema_version") == "5"
+        assert [st.count(n) for n in FETCH_TABLES] == [0, 0, 0]
     finally:
         st.close()
 
@@ -496,4 +521,4 @@ def test_an_error_while_inserting_is_reported_as_itself_not_as_an_aborted_transa
             ingest_records(st, [_csv(tmp_path / "a.csv", [("1", "t")])], kind="auto", as_of=AS_OF)
         assert "aborted" not in str(err.value)
         assert _limit(st) == "953.6 MiB" and st.count("records") == 0
-        assert st.get_meta("schema_version") == "4"
+        assert st.get_meta("schema_version") == "5"

@@ -274,7 +274,7 @@ def test_unknown_domain_suggests_the_id_of_an_alias() -> None:
             6,
             "a",
             "unknown key 'exlude' in a sub-field (allowed: id, domain, zh, en, definition, "
-            "terms, exclude, query)",
+            "terms, exclude, query, wiki)",
         ),
         (
             "  - id: a\n    domain: network\n    zh: A\n    zh: B\n    en: A\n    terms: [x]\n",

@@ -249,8 +249,8 @@ def _edited_workbook(tmp_path: Path, edit: Callable[[Any], None]) -> Path:
             "start from an exported taxonomy",
         ),
         (
-            lambda wb: wb["subfields"].cell(4, 12, "stray"),
-            "sheet 'subfields', row 4: row has values beyond the 9 columns the header names",
+            lambda wb: wb["subfields"].cell(4, 14, "stray"),
+            "sheet 'subfields', row 4: row has values beyond the 11 columns the header names",
         ),
     ],
 )

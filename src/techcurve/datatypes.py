@@ -169,6 +169,9 @@ class SubField:
     query: str
     definition: str = ""
     line: int | None = None  # line in the taxonomy file, for error messages
+    #: the titles of its Wikipedia articles (the taxonomy's ``wiki:``), "" when none
+    wiki_zh: str = ""
+    wiki_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,9 @@ attributes so that callers (and tests) can inspect them.
     ├── StoreError        the DuckDB store is missing, busy or of another version
     ├── AssessError       assessment cannot run (no indicators, bad overrides)
     ├── PanelError        an expert panel's input is wrong (token, round, answer, form)
-    └── ReportError       rendering or report assembly failed (empty store, fonts)
+    ├── ReportError       rendering or report assembly failed (empty store, fonts)
+    └── FetchError        an open API cannot be asked or answered unusably (credential,
+                          timeout, malformed or changed answer)
 
 An error's message comes from the zh/en text catalogue (:mod:`techcurve.text`):
 ``raise StoreError.of("store.busy", path=p)`` makes an error whose ``str()`` is the
@@ -256,3 +258,11 @@ class ReportError(TechcurveError):
     """A curve or report cannot be produced (empty store, unknown format)."""
 
     exit_code = 7
+
+
+class FetchError(TechcurveError):
+    """An open API could not be used: a missing or refused credential (the variable is
+    named), a timeout or server error after the retries, a malformed or truncated
+    answer, an answer whose schema changed. What was fetched before it stays stored."""
+
+    exit_code = 9

@@ -11,6 +11,7 @@ prints the result. What the modules share lives in :mod:`~techcurve.cli.common`
 from techcurve.cli import (
     assess_cmds,
     engine_cmds,
+    fetch_cmds,
     ingest_cmds,
     output_cmds,
     panel_cmds,
@@ -30,6 +31,7 @@ for _commands in (
     engine_cmds,
     panel_cmds,
     serve_cmd,
+    fetch_cmds,
 ):
     _commands.register(cli)
 name_next_steps(cli)

@@ -22,6 +22,7 @@ from techcurve.match.matcher import count_text, match_frame, needed_columns
 from techcurve.store import COUNT_MATCH_COLUMNS, Store
 from techcurve.store import matches as stored
 from techcurve.store import taxonomy as stored_taxonomy
+from techcurve.store.fetches import fetched_links
 from techcurve.taxonomy import Taxonomy
 from techcurve.taxonomy.query import Query
 
@@ -32,6 +33,7 @@ __all__ = [
     "in_step",
     "match_counts",
     "match_store",
+    "relink_counts",
     "replace_matches",
     "write_taxonomy",
 ]
@@ -70,26 +72,49 @@ def match_counts(store: Store, queries: Mapping[str, Query]) -> pl.DataFrame:
     one sub-field (e.g. "Machine learning" and "Supervised learning"); adding their
     counts would double-count, so for each (sub-field, source, kind) the series with the
     largest total count is marked ``is_primary`` and only it feeds the indicators.
+    A series ``techcurve fetch`` asked for a sub-field (``fetch_series``) is linked to
+    that sub-field alone, without matching its term, and is its primary series of that
+    source and kind.
     """
     series = stored.count_series_totals(store)
     schema = COUNT_MATCH_COLUMNS
     if series.height == 0:
         return pl.DataFrame(schema=schema)
-    series = series.with_row_index("i").with_columns(pl.col("i").cast(pl.Utf8).alias("record_id"))
-    frame = series.select("record_id", count_text(series["term"]).alias("text_norm")).with_columns(
-        pl.col("text_norm").alias("title_norm")
+    key = ["source", "term", "kind"]
+    fetched = fetched_links(store).filter(pl.col("subfield_id").is_in(list(queries)))
+    searched = series.join(fetched.select(key).unique(), on=key, how="anti")
+    searched = searched.with_row_index("i").with_columns(
+        pl.col("i").cast(pl.Utf8).alias("record_id")
     )
-    links = match_frame(frame, queries)
-    if links.height == 0:
+    frame = searched.select(
+        "record_id", count_text(searched["term"]).alias("text_norm")
+    ).with_columns(pl.col("text_norm").alias("title_norm"))
+    links = match_frame(frame, queries) if searched.height else pl.DataFrame()
+    parts = [fetched.join(series, on=key).with_columns(pl.lit(True).alias("_fetched"))]
+    if links.height:
+        parts.append(
+            links.join(searched, on="record_id").with_columns(pl.lit(False).alias("_fetched"))
+        )
+    cols = ["subfield_id", *key, "n", "_fetched"]
+    joined = pl.concat([p.select(cols) for p in parts], how="vertical_relaxed").sort(
+        ["subfield_id", "source", "kind", "_fetched", "n", "term"],
+        descending=[False, False, False, True, True, False],
+    )
+    if joined.height == 0:
         return pl.DataFrame(schema=schema)
-    joined = links.join(series, on="record_id").sort(
-        ["subfield_id", "source", "kind", "n", "term"],
-        descending=[False, False, False, True, False],
-    )
     ranked = joined.with_columns(
         (pl.int_range(pl.len()).over("subfield_id", "source", "kind") == 0).alias("is_primary")
     )
     return ranked.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+
+
+def relink_counts(store: Store, queries: Mapping[str, Query]) -> int:
+    """Link the count series again (after a fetch): ``count_matches`` replaced in one
+    transaction; returns the number of links."""
+    links = match_counts(store, queries)
+    with store.transaction():
+        stored.replace_count_matches(store, links)
+    return links.height
 
 
 # -- the match state --------------------------------------------------------------------

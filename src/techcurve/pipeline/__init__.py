@@ -24,6 +24,9 @@ closes the store again, so stages can be re-run alone and in any later process.
 Around the stages (:mod:`techcurve.pipeline.outputs`): ``save_edition``,
 ``list_editions``, ``delete_edition``, ``diff``, ``export_byor``, ``export_matrix``,
 ``export_json``, ``export_xlsx``, ``audit``, ``inspect`` and ``status``.
+
+Count-level evidence from open APIs (OpenAlex, Wikipedia, HN, GitHub, PatentsView):
+``fetch`` (:mod:`techcurve.pipeline.fetch`, docs/connectors.md).
 """
 
 from __future__ import annotations
@@ -82,11 +85,14 @@ _WHERE: dict[str, str] = {
     "taxonomy_import": "taxonomy",
     "taxonomy_sample": "taxonomy",
     "taxonomy_stats": "taxonomy",
+    "FetchResult": "fetch",
+    "fetch": "fetch",
 }
 
 if TYPE_CHECKING:
     from techcurve.pipeline.backtest import BacktestRun, assess_labelled, backtest
     from techcurve.pipeline.explain import ExplainResult, explain
+    from techcurve.pipeline.fetch import FetchResult, fetch
     from techcurve.pipeline.outputs import (
         DeletedEdition,
         Exported,
@@ -136,8 +142,14 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    where = _WHERE[name]
+    module = importlib.import_module(f"{__name__}.{where}")
+    value = getattr(module, name)
     globals()[name] = value
+    if _WHERE.get(where) == where:
+        # importing the submodule bound its name here to the module (backtest, fetch):
+        # the function of that name comes first
+        globals()[where] = getattr(module, where)
     return value
 
 
@@ -150,6 +162,7 @@ __all__ = [
     "DeletedEdition",
     "ExplainResult",
     "Exported",
+    "FetchResult",
     "IngestMatchResult",
     "RunResult",
     "StoreStatus",
@@ -171,6 +184,7 @@ __all__ = [
     "export_matrix",
     "export_xlsx",
     "export_parquet",
+    "fetch",
     "indicators",
     "ingest",
     "ingest_and_match",

@@ -36,6 +36,12 @@ Tables (schema version :data:`SCHEMA_VERSION`):
                     open round replaces it).
 ``round_results``   a closed round's aggregates per sub-field: median, its phase, quartiles,
                     IQR in phase widths, share agreeing, consensus, outliers (JSON).
+``fetches``         each API request ``techcurve fetch`` had answered: source, the exact
+                    request (never a credential), API version, fetched at, rows
+                    (:mod:`techcurve.store.fetches`).
+``fetch_series``    which fetched count series stands for which sub-field, with the query
+                    asked and what of the sub-field's query the API could not express.
+``fetch_totals``    the fetched period totals of each source (the denominators of shares).
 
 The long text columns of ``records`` (title, abstract) are compressed with zstd rather
 than DuckDB's default choice (FSST/dictionary): a faster insert and a smaller file, for
@@ -59,7 +65,7 @@ docs/performance.md, "Store settings", has the measurements behind the default.
 
 A store of an older schema version is migrated in place when opened for writing (one
 transaction; version 1 → 2 drops the keys of ``records`` and ``matches``, 2 → 3 the
-normalised text columns, 3 → 4 adds the expert and panel tables); opened read-only it is read as it is.
+normalised text columns, 3 → 4 adds the expert and panel tables, 4 → 5 the fetch tables); opened read-only it is read as it is.
 
 DuckDB allows one writer or many readers per file (an OS file lock). A process that
 finds the store held waits up to ``wait`` seconds (``TECHCURVE_WAIT``; the CLI's
@@ -90,7 +96,7 @@ from techcurve.store.meta import Meta
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_DB = "techcurve.duckdb"
 
 #: DuckDB's memory limit when neither ``Store.open(memory_limit=…)`` nor the environment
@@ -215,10 +221,22 @@ CREATE TABLE IF NOT EXISTS round_results (
     share_agreeing DOUBLE, years_band VARCHAR, confidence DOUBLE, consensus BOOLEAN NOT NULL,
     outliers VARCHAR,
     PRIMARY KEY (round_id, subfield_id));
+CREATE TABLE IF NOT EXISTS fetches (
+    source VARCHAR NOT NULL, request VARCHAR NOT NULL, term VARCHAR, kind VARCHAR NOT NULL,
+    api_version VARCHAR, fetched_at TIMESTAMP NOT NULL, rows INTEGER NOT NULL,
+    PRIMARY KEY (source, request));
+CREATE TABLE IF NOT EXISTS fetch_series (
+    source VARCHAR NOT NULL, kind VARCHAR NOT NULL, subfield_id VARCHAR NOT NULL,
+    term VARCHAR NOT NULL, notes VARCHAR, PRIMARY KEY (source, kind, subfield_id));
+CREATE TABLE IF NOT EXISTS fetch_totals (
+    source VARCHAR NOT NULL, kind VARCHAR NOT NULL, year INTEGER NOT NULL, month INTEGER NOT NULL,
+    total DOUBLE NOT NULL, PRIMARY KEY (source, kind, year, month));
 """
 
 #: the tables of expert placements and the panel, added by schema version 4
 PANEL_TABLES = ("expert_placements", "panels", "experts", "rounds", "responses", "round_results")
+#: the tables of ``techcurve fetch``, added by schema version 5
+FETCH_TABLES = ("fetches", "fetch_series", "fetch_totals")
 
 
 def _table_ddl(name: str) -> str:
@@ -263,8 +281,16 @@ def _v3_to_v4(store: Store) -> None:
         store.con.execute(_table_ddl(name))
 
 
+def _v4_to_v5(store: Store) -> None:
+    """the tables of fetched evidence (fetches, fetch_series, fetch_totals) are added, empty."""
+    for name in FETCH_TABLES:
+        store.con.execute(_table_ddl(name))
+
+
 #: schema version → the function that migrates a store of it to the next version.
-_MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+_MIGRATIONS: dict[int, Callable[[Store], None]] = {
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
+}  # fmt: skip
 
 
 class Store:

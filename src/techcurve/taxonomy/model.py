@@ -72,7 +72,11 @@ _SUBFIELD_KEYS = {
     "terms": False,
     "exclude": False,
     "query": False,
+    "wiki": False,
 }
+_WIKI_KEYS = {"zh": False, "en": False}
+#: characters a Wikipedia title cannot hold
+_BAD_TITLE = re.compile(r"[#<>\[\]|{}]")
 _NULL_TAG = "tag:yaml.org,2002:null"
 # libyaml's parser when PyYAML was built with it (much faster: docs/performance.md,
 # "Stages after ingest", "What is left").
@@ -451,6 +455,7 @@ def _load_subfields(
         query = _load_query(r, keys, sid)
         queries[sid] = query
         definition = keys.get("definition")
+        wiki = _load_wiki(r, keys["wiki"], sid) if "wiki" in keys else {}
         subfields.append(
             SubField(
                 id=sid,
@@ -462,9 +467,26 @@ def _load_subfields(
                 if definition is None or _is_empty(definition)
                 else r.text(definition, "'definition'", sid),
                 line=line,
+                wiki_zh=wiki.get("zh", ""),
+                wiki_en=wiki.get("en", ""),
             )
         )
     return subfields, queries
+
+
+def _load_wiki(r: _Loader, node: Node, sid: str) -> dict[str, str]:
+    """``wiki: {zh: 区块链, en: Blockchain}``: a Wikipedia article title per edition,
+    exactly as the article is named (no ``#<>[]|{}``; spaces or underscores alike)."""
+    keys = r.mapping(node, "'wiki'", _WIKI_KEYS, sid)
+    if not keys:
+        r.fail("taxonomy.file.wiki_empty", node, sid)
+    titles = {}
+    for lang, value in keys.items():
+        title = r.text(value, f"'wiki: {lang}'", sid)
+        if _BAD_TITLE.search(title):
+            r.fail("taxonomy.file.wiki_bad_title", value, sid, lang=lang, title=repr(title))
+        titles[lang] = title
+    return titles
 
 
 def _alias_hint(name: str, domains: dict[str, Domain]) -> Phrase | str:

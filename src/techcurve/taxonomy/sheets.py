@@ -39,7 +39,10 @@ __all__ = [
     "read_taxonomy_table",
 ]
 
-SUBFIELD_COLUMNS = ("id", "domain", "zh", "en", "definition", "terms", "exclude", "query", "notes")
+SUBFIELD_COLUMNS = (
+    "id", "domain", "zh", "en", "definition", "terms", "exclude", "query", "notes",
+    "wiki_zh", "wiki_en",
+)  # fmt: skip
 """Columns of the sub-field sheet (XLSX) and of the ``subfield`` rows (CSV)."""
 DOMAIN_COLUMNS = ("id", "zh", "en", "aliases")
 """Columns of the domain sheet (XLSX) and of the ``domain`` rows (CSV)."""
@@ -55,6 +58,8 @@ CSV_COLUMNS = (
     "query",
     "aliases",
     "notes",
+    "wiki_zh",
+    "wiki_en",
 )
 """Columns of an exported CSV: ``kind`` is ``version``, ``domain`` or ``subfield``."""
 
@@ -522,8 +527,9 @@ def _yaml_from_rows(version: str, header: str, rows: list[SheetRow], source: str
         v = r.values
         terms = split_cell(v.get("terms", "")) or None
         sf = SubField(
-            v["id"], v["domain"], v["zh"], v["en"], v.get("query", ""), v.get("definition", "")
-        )
+            v["id"], v["domain"], v["zh"], v["en"], v.get("query", ""), v.get("definition", ""),
+            wiki_zh=v.get("wiki_zh", ""), wiki_en=v.get("wiki_en", ""),
+        )  # fmt: skip
         subs.append((sf, terms, split_cell(v.get("exclude", "")), v.get("notes", "")))
     return render_yaml(
         version, header or t("taxonomy.import.header", "en", source=source), domains, subs

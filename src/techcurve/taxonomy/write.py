@@ -127,6 +127,8 @@ def table_rows(
             "exclude": "",
             "query": sf.query,
             "notes": notes.get(sf.id, ""),
+            "wiki_zh": sf.wiki_zh,
+            "wiki_en": sf.wiki_en,
         }
         q = taxonomy.queries.get(sf.id)
         split = split_terms(q) if q is not None else None
@@ -196,6 +198,10 @@ def render_yaml(
         out.append(f"    domain: {_q(sf.domain)}")
         out.append(f"    zh: {_q(sf.name_zh)}")
         out.append(f"    en: {_q(sf.name_en)}")
+        wiki = [f"{lang}: {_q(title)}" for lang, title in (("zh", sf.wiki_zh), ("en", sf.wiki_en))
+                if title]  # fmt: skip
+        if wiki:
+            out.append(f"    wiki: {{{', '.join(wiki)}}}")
         if sf.definition:
             out.append(f"    definition: {_q(sf.definition)}")
         out += _comment(notes, 4)
