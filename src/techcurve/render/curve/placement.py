@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
+from techcurve.render.curve.spatial import XIndex
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,15 @@ class _Scene:
     hi_x: float
     lo_y: float
     hi_y: float
-    marks: np.ndarray  # K×4 boxes of the dots (and ghost dots)
+    marks: XIndex  # K×4 boxes of the dots (and ghost dots)
     curve_pts: np.ndarray  # the curve, sampled
-    curve_boxes: np.ndarray  # thin boxes along the curve
-    placed: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    leader_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    leaders: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    curve_boxes: XIndex  # thin boxes along the curve
+    #: the labels placed so far
+    placed: XIndex = field(default_factory=lambda: XIndex(4))
+    #: points along the leader lines drawn so far, as boxes (x, y, x, y)
+    leader_pts: XIndex = field(default_factory=lambda: XIndex(4))
+    #: the leader lines: bounding box, then the segment (x0, y0, x1, y1)
+    leaders: XIndex = field(default_factory=lambda: XIndex(8))
 
 
 def _scene(
@@ -110,9 +114,9 @@ def _scene(
         hi_x=area.x1 - 2,
         lo_y=strip_top + 2,
         hi_y=area.y1 - 2,
-        marks=marks,
+        marks=XIndex(4, marks),
         curve_pts=curve_pts,
-        curve_boxes=curve_boxes,
+        curve_boxes=XIndex(4, curve_boxes),
     )
 
 
@@ -149,10 +153,13 @@ def _candidates(
         (px + r + w / 2, py - r - h / 2),
         (px - r - w / 2, py - r - h / 2),
     ]
-    cands = [(cx, cy, k * 0.1) for k, (cx, cy) in enumerate(near)]
-    cands += _column_candidates(px, py, w, h, sc)
-    cands += _fan_candidates(px, py, w, h, normal, sc)
-    arr = np.array(cands)
+    arr = np.concatenate(
+        [
+            np.array([(cx, cy, k * 0.1) for k, (cx, cy) in enumerate(near)]),
+            _column_candidates(px, py, w, h, sc),
+            np.array(_fan_candidates(px, py, w, h, normal, sc)),
+        ]
+    )
     arr = arr[np.argsort(arr[:, 2], kind="stable")]
     boxes = np.column_stack(
         [arr[:, 0] - w / 2, arr[:, 1] - h / 2, arr[:, 0] + w / 2, arr[:, 1] + h / 2]
@@ -162,23 +169,21 @@ def _candidates(
     return arr[inside], boxes[inside]
 
 
-def _column_candidates(
-    px: float, py: float, w: float, h: float, sc: _Scene
-) -> list[tuple[float, float, float]]:
-    """Boxes stacked above and below the dot, in columns around its x."""
-    out = []
+def _column_candidates(px: float, py: float, w: float, h: float, sc: _Scene) -> np.ndarray:
+    """Boxes stacked above and below the dot, in columns around its x (N×3: centre and
+    base cost, in the order: step, then above before below, then the column)."""
     step = h * 0.55
     n_steps = int((sc.hi_y - sc.lo_y) / step) + 2
-    dxs = [0.0]
-    for j in range(1, 9):
-        dxs += [j * w * 0.5, -j * w * 0.5]
-    for s in range(1, n_steps):
-        for sign in (1.0, -1.0):
-            cy = py + sign * (sc.r_mark + sc.gap + h / 2 + s * step)
-            for dx in dxs:
-                # leader length, with sideways moves costing more than vertical ones
-                out.append((px + dx, cy, math.hypot(dx * 1.6, cy - py) + 8))
-    return out
+    js = np.arange(1, 9, dtype=float) * w * 0.5
+    dxs = np.concatenate([[0.0], np.column_stack([js, -js]).ravel()])
+    steps = np.arange(1, n_steps, dtype=float)
+    off = sc.r_mark + sc.gap + h / 2 + steps * step
+    cy = py + np.stack([off, -off], axis=1)[:, :, None]  # steps × sign × 1
+    cy = np.broadcast_to(cy, (len(steps), 2, len(dxs)))
+    dx = np.broadcast_to(dxs, cy.shape)
+    # leader length, with sideways moves costing more than vertical ones
+    cost = np.hypot(dx * 1.6, cy - py) + 8
+    return np.column_stack([(px + dx).ravel(), cy.ravel(), cost.ravel()])
 
 
 def _fan_candidates(
@@ -203,11 +208,21 @@ def _fan_candidates(
 def _candidate_costs(
     px: float, py: float, base: np.ndarray, boxes: np.ndarray, sc: _Scene
 ) -> np.ndarray:
-    """Total cost of each candidate box; ``inf`` where it would overlap a label or a dot."""
-    placed, marks = sc.placed, sc.marks
+    """Total cost of each candidate box; ``inf`` where it would overlap a label or a dot.
+
+    Only the obstacles in the region the boxes and their leader lines span count, so
+    each is looked up in the scene's sorted indexes (:mod:`.spatial`), not scanned."""
+    region = (
+        min(float(boxes[:, 0].min()), px),
+        min(float(boxes[:, 1].min()), py),
+        max(float(boxes[:, 2].max()), px),
+        max(float(boxes[:, 3].max()), py),
+    )
+    placed, marks = sc.placed.near(*region), sc.marks.near(*region)
     bad = _overlaps(boxes, placed) | _overlaps(boxes, marks)
     # crossing the curve or sitting on a leader line is allowed only as a last resort
-    soft = _overlaps(boxes, sc.curve_boxes) | _contains_points(boxes, sc.leader_pts)
+    soft = _overlaps(boxes, sc.curve_boxes.near(*region))
+    soft |= _contains_points(boxes, sc.leader_pts.near(*region)[:, :2])
     cost = base + np.where(soft, 1e5, 0.0)
     ex = np.clip(px, boxes[:, 0], boxes[:, 2])
     ey = np.clip(py, boxes[:, 1], boxes[:, 3])
@@ -234,9 +249,10 @@ def _candidate_costs(
             hit &= (sp[:, None, 1] > placed[None, :, 1]) & (sp[:, None, 1] < placed[None, :, 3])
             cross |= hit.any(axis=1)
         cost = cost + np.where(cross, 400.0, 0.0)
-        if sc.leaders.size:
+        leaders = sc.leaders.near(*region)
+        if leaders.size:
             # leader lines crossing each other make a fan that is hard to follow
-            cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
+            cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, leaders[:, 4:])
     return np.where(bad, np.inf, cost)
 
 
@@ -297,10 +313,9 @@ def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> 
     )
     n = max(int(dist / 3), 2)
     t = np.linspace(0, 1, n)[:, None]
-    sc.leaders = np.vstack([sc.leaders, [sx, sy, ex, ey]])
-    sc.leader_pts = np.vstack(
-        [sc.leader_pts, np.column_stack([sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]])]
-    )
+    sc.leaders.add(np.array([min(sx, ex), min(sy, ey), max(sx, ex), max(sy, ey), sx, sy, ex, ey]))
+    lx, ly = sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]
+    sc.leader_pts.add_many(np.column_stack([lx, ly, lx, ly]))
 
 
 def place_labels(
@@ -347,7 +362,7 @@ def place_labels(
             boxes = np.array([[cx - w / 2, py - h / 2, cx + w / 2, py + h / 2]])
             best = 0
         box = boxes[best]
-        sc.placed = np.vstack([sc.placed, box])
+        sc.placed.add(box)
         dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
         text.set_position((float(dx_), float(dy_)))
         if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
