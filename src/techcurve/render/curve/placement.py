@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 LABEL_GID = "techcurve-label"
 LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
 CHUNK = 256  # candidates costed at once
+#: a candidate's cost from which it crosses the curve or sits on a leader line
+SOFT_COST = 1e5
 
 
 def _overlaps(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -223,7 +225,7 @@ def _candidate_costs(
     # crossing the curve or sitting on a leader line is allowed only as a last resort
     soft = _overlaps(boxes, sc.curve_boxes.near(*region))
     soft |= _contains_points(boxes, sc.leader_pts.near(*region)[:, :2])
-    cost = base + np.where(soft, 1e5, 0.0)
+    cost = base + np.where(soft, SOFT_COST, 0.0)
     ex = np.clip(px, boxes[:, 0], boxes[:, 2])
     ey = np.clip(py, boxes[:, 1], boxes[:, 3])
     ts = np.linspace(0.2, 1.0, 9)
@@ -282,8 +284,11 @@ def _crossings(
     return ((o1 * o2 < 0) & (o3 * o4 < 0)).sum(axis=1)
 
 
-def _cheapest(px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene) -> int:
-    """The index of the cheapest usable candidate, or -1 when none is usable.
+def _cheapest(
+    px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene
+) -> tuple[int, float]:
+    """The index of the cheapest usable candidate and its cost, or (-1, inf) when none is
+    usable.
 
     Candidates are costed in chunks, cheapest base cost first; penalties only add to
     the base cost, so once a chunk starts above the best total found the rest cannot win.
@@ -297,11 +302,12 @@ def _cheapest(px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Sce
         k = int(np.argmin(costs))
         if costs[k] < best_cost:
             best, best_cost = start + k, float(costs[k])
-    return best
+    return best, best_cost
 
 
-def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> None:
-    """A thin line from the dot's edge to the nearest point of its label (``box``)."""
+def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> float:
+    """A thin line from the dot's edge to the nearest point of its label (``box``); its
+    length from the dot's centre, in pixels."""
     ex, ey = _nearest_on_box(px, py, box + np.array([sc.pad, sc.pad, -sc.pad, -sc.pad]))
     vx, vy = ex - px, ey - py
     dist = math.hypot(vx, vy) or 1.0
@@ -316,6 +322,18 @@ def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> 
     sc.leaders.add(np.array([min(sx, ex), min(sy, ey), max(sx, ex), max(sy, ey), sx, sy, ex, ey]))
     lx, ly = sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]
     sc.leader_pts.add_many(np.column_stack([lx, ly, lx, ly]))
+    return dist
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """How placing the labels went."""
+
+    placed: int  # labels drawn
+    #: labels that found no free space, or only one across the curve or a leader line
+    crowded: int
+    longest_leader_pt: float  # 0 when no label needed a leader line
+    gave_up: bool  # stopped at the first label over ``give_up_leader_pt`` or crowded
 
 
 def place_labels(
@@ -326,47 +344,72 @@ def place_labels(
     marker_pt: float,
     *,
     extra_marks: Sequence[tuple[float, float]] = (),
-) -> None:
+    give_up_leader_pt: float | None = None,
+) -> Placement:
     """Draw each point's label where it overlaps no other label and no dot (left to right).
 
     ``extra_marks`` are further dots (data coordinates) that labels must keep clear of,
-    such as the ghost dots of a previous edition.
+    such as the ghost dots of a previous edition. With ``give_up_leader_pt``, placing
+    stops (``gave_up``) at the first label that needs a longer leader line or finds no
+    free space: the caller then draws the curve with numbers instead.
     """
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     to_disp = ax.transData.transform
     xy = to_disp(np.array([[p.x, p.y] for p in points])) if points else np.zeros((0, 2))
     sc = _scene(fig, ax, xy, marker_pt, extra_marks)
     normals = _normals(ax, points)
+    px_per_pt = fig.dpi / 72.0
+    crowded, longest = 0, 0.0
     for i, p in enumerate(points):
-        text = ax.text(
-            p.x,
-            p.y,
-            p.label,
-            fontsize=fontsize,
-            ha="center",
-            va="center",
-            color="#222222",
-            gid=f"{LABEL_GID}-{p.subfield_id}",
-            zorder=5,
-            linespacing=1.05,
-        )
-        ext = text.get_window_extent(renderer)
-        w, h = ext.width + 2 * sc.pad, ext.height + 2 * sc.pad
-        px, py = xy[i]
-        arr, boxes = _candidates(px, py, w, h, normals[i], sc)
-        best = _cheapest(px, py, arr, boxes, sc)
-        if best < 0:
-            log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
-            cx = px + sc.r_mark + sc.gap + w / 2
-            arr = np.array([[cx, py, 0.0]])
-            boxes = np.array([[cx - w / 2, py - h / 2, cx + w / 2, py + h / 2]])
-            best = 0
-        box = boxes[best]
-        sc.placed.add(box)
-        dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
-        text.set_position((float(dx_), float(dy_)))
-        if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
-            _add_leader(ax, px, py, box, sc)
+        cost, leader = _place_one(fig, ax, p, xy[i], normals[i], fontsize, sc)
+        longest = max(longest, leader / px_per_pt)
+        crowded += cost >= SOFT_COST
+        if give_up_leader_pt is not None and (cost >= SOFT_COST or longest > give_up_leader_pt):
+            return Placement(i + 1, crowded, longest, gave_up=True)
+    return Placement(len(points), crowded, longest, gave_up=False)
+
+
+def _place_one(
+    fig: Figure,
+    ax: Axes,
+    p: CurvePoint,
+    pxy: np.ndarray,
+    normal: np.ndarray,
+    fontsize: float,
+    sc: _Scene,
+) -> tuple[float, float]:
+    """Draw one label at its cheapest free place; its cost (inf: no free space) and
+    the length of its leader line in pixels (0: none)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    text = ax.text(
+        p.x,
+        p.y,
+        p.label,
+        fontsize=fontsize,
+        ha="center",
+        va="center",
+        color="#222222",
+        gid=f"{LABEL_GID}-{p.subfield_id}",
+        zorder=5,
+        linespacing=1.05,
+    )
+    ext = text.get_window_extent(renderer)
+    w, h = ext.width + 2 * sc.pad, ext.height + 2 * sc.pad
+    px, py = float(pxy[0]), float(pxy[1])
+    arr, boxes = _candidates(px, py, w, h, normal, sc)
+    best, cost = _cheapest(px, py, arr, boxes, sc)
+    if best < 0:
+        log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
+        cx = px + sc.r_mark + sc.gap + w / 2
+        arr = np.array([[cx, py, 0.0]])
+        boxes = np.array([[cx - w / 2, py - h / 2, cx + w / 2, py + h / 2]])
+        best = 0
+    box = boxes[best]
+    sc.placed.add(box)
+    dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
+    text.set_position((float(dx_), float(dy_)))
+    if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
+        return cost, _add_leader(ax, px, py, box, sc)
+    return cost, 0.0
 
 
 def label_boxes(fig: Figure) -> list[Bbox]:
