@@ -57,10 +57,13 @@ from techcurve.render.curve.shape import (
 )
 from techcurve.render.curve.uncertainty import dot_opacity
 from techcurve.render.curve.wrap import wrap_label
-from techcurve.render.fonts import chart_style, new_figure
+from techcurve.render.fonts import chart_style, new_figure, text_width
 from techcurve.text import LANGS, Lang, t
 
 MARKER_PT = 7.0  # dot size, in points
+#: the dot size of a numbered curve with more than ``CROWDED`` dots: fewer lanes
+SMALL_MARKER_PT, CROWDED = 5.5, 100
+DOTS_GID = "techcurve-dots"
 WHISKER_OFFSET_PT = 6.0  # a whisker runs this far under the curve, beside it
 TEXT_GREY = "#555555"
 
@@ -85,7 +88,15 @@ def _domain_keys(
     return colors, [DomainKey(names.get(d, d), colors[d]) for d in used]
 
 
-def _draw_axes(ax: Axes, lang: Lang) -> None:
+def _phase_name(name: str, width_pt: float) -> tuple[str, float]:
+    """A phase's name and font size for a band ``width_pt`` wide: 10 pt on one line when
+    it fits, else 8.5 pt, wrapped when even that does not fit."""
+    if text_width(name) * 10 <= width_pt - 6:
+        return name, 10.0
+    return wrap_label(name, (width_pt - 6) / 8.5), 8.5
+
+
+def _draw_axes(ax: Axes, lang: Lang, x_scale: float) -> None:
     """Axes, the five phase bands with their names, and the curve itself."""
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(STRIP_BOTTOM, Y_TOP)
@@ -102,22 +113,26 @@ def _draw_axes(ax: Axes, lang: Lang) -> None:
             ax.axvspan(lo, hi, color="#f3f5f8", zorder=0, lw=0)
         if k:
             ax.axvline(lo, color="#c4c9d0", lw=0.8, ls=(0, (4, 3)), zorder=1)
+        name, size = _phase_name(phase.label(lang), (hi - lo) * x_scale)
         ax.text(
             (lo + hi) / 2,
             (STRIP_BOTTOM + STRIP_TOP) / 2,
-            phase.label(lang),
+            name,
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=size,
             color="#4a5568",
             zorder=4,
+            **({"linespacing": 1.0} if "\n" in name else {}),
         )
     ax.axhline(STRIP_TOP, color="#d5d9de", lw=0.6, zorder=1)
     xs = np.linspace(0, 1, 600)
     ax.plot(xs, curve_y(xs), color="#3b5b92", lw=2.4, zorder=2, solid_capstyle="round")
 
 
-def _draw_dots(ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str]) -> None:
+def _draw_dots(
+    ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str], marker_pt: float
+) -> None:
     """One scatter per (domain, band), so that colours and shapes stay exact."""
     groups: dict[tuple[str, YearsBand | None], list[CurvePoint]] = {}
     for p in drawn:
@@ -129,12 +144,13 @@ def _draw_dots(ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str]) ->
         ax.scatter(
             [p.x for p in pts],
             [p.y for p in pts],
-            s=MARKER_PT**2,
+            s=marker_pt**2,
             marker=str(style["marker"]),
             facecolors=edges if style["filled"] else "white",
             edgecolors=edges,
             linewidths=1.3,
             zorder=4,
+            label=DOTS_GID,
         )
 
 
@@ -150,12 +166,12 @@ def _draw_uncertainty_key(ax: Axes, points: Sequence[CurvePoint], lang: Lang) ->
     )
 
 
-def _draw_expert_rings(ax: Axes, drawn: Sequence[CurvePoint]) -> None:
+def _draw_expert_rings(ax: Axes, drawn: Sequence[CurvePoint], marker_pt: float) -> None:
     """A ring around every dot whose final placement is an expert's."""
     pts = [p for p in drawn if p.expert]
     if pts:
         ax.scatter(
-            [p.x for p in pts], [p.y for p in pts], s=(MARKER_PT + 6.0) ** 2, marker="o",
+            [p.x for p in pts], [p.y for p in pts], s=(marker_pt + 6.0) ** 2, marker="o",
             facecolors="none", edgecolors=EXPERT_COLOR, linewidths=1.4, zorder=5,
             gid="techcurve-expert-rings",
         )  # fmt: skip
@@ -304,35 +320,35 @@ def _figure(curve: _Curve, *, numbers: bool, strict: bool) -> tuple[Figure, Plac
         key = key_entries(shown, {p.subfield_id: p.label for p in points})
         plot_h = plot_height_pt(len(points), curve.size, curve.source_line)
         width = canvas(len(points), curve.size)[0]
-        max_w = KEY_MAX_SHARE * width if curve.size != "auto" else None
-        ksize = key_size(key, plot_h, max_width_in=max_w)
+        ksize = key_size(key, plot_h, max_width_in=KEY_MAX_SHARE * width, lang=lg)
     key_in = ksize.width_in if ksize else 0.0
     layout = curve_layout(len(points), lg, curve.source_line, size=curve.size, table_in=key_in)
     shown = [replace(p, label=wrap_label(p.label, layout.max_em)) for p in shown]
+    marker = SMALL_MARKER_PT if numbers and len(points) > CROWDED else MARKER_PT
     # spread dots that share a position along the curve (drawing only)
     drawn = dodge_points(
         shown,
-        spacing_pt=MARKER_PT + 4.0,
+        spacing_pt=marker + 4.0,
         spread_pt=15.0,
         x_scale=layout.x_scale,
         y_scale=layout.y_scale,
-        min_spacing_pt=MARKER_PT,
+        min_spacing_pt=marker,
     )
     moves = movements(points, curve.compare) if curve.compare is not None else []
     with chart_style():
         fig = new_figure(layout.width, layout.height)
         ax = fig.add_axes(layout.ax_rect)
-        _draw_axes(ax, lg)
+        _draw_axes(ax, lg, layout.x_scale)
         if moves:
             draw_movements(ax, moves, {p.subfield_id: p for p in drawn})
         _draw_whiskers(ax, drawn, curve.colors, layout)
         draw_expert_moves(ax, drawn)
-        _draw_dots(ax, drawn, curve.colors)
-        _draw_expert_rings(ax, drawn)
+        _draw_dots(ax, drawn, curve.colors, marker)
+        _draw_expert_rings(ax, drawn, marker)
         ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
         ghosts += [(p.model_x, float(curve_y(p.model_x))) for p in drawn if p.model_x is not None]
         placement = place_labels(
-            fig, ax, drawn, layout.fontsize, MARKER_PT, extra_marks=ghosts,
+            fig, ax, drawn, layout.fontsize, marker, extra_marks=ghosts,
             give_up_leader_pt=MAX_LEADER_PT if strict else None,
         )  # fmt: skip
         if placement.gave_up:

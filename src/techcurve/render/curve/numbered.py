@@ -30,13 +30,15 @@ LABEL_MODES = ("auto", "names", "numbers")
 #: in auto mode, a name whose leader line would be longer than this (points) turns the
 #: curve's labels into numbers
 MAX_LEADER_PT = 72.0
-KEY_FONT_PT = 6.5  # the key's text, at most
-MIN_KEY_FONT_PT = 5.0
+KEY_FONT_PT = 9.0  # the key's text, at most
+MIN_KEY_FONT_PT = 5.5
+#: a name's room in the key, at most (in em): longer names are cut
+NAME_EM: dict[str, float] = {"zh": 11.0, "en": 20.0}
 ROW_SPACING = 1.3  # a key row's height, in font sizes
 NUMBER_EM = 2.4  # the number column, in em
 MARKER_EM = 1.5  # the dot column, in em
 COL_GAP_EM = 1.2
-KEY_MAX_SHARE = 0.42  # of a fixed page's width, at most
+KEY_MAX_SHARE = 0.36  # of the canvas's width, at most
 
 
 def check_labels(labels: str) -> str:
@@ -89,29 +91,26 @@ def _rows(entries: Sequence[KeyEntry]) -> int:
 
 
 def key_size(
-    entries: Sequence[KeyEntry], plot_h_pt: float, *, max_width_in: float | None
+    entries: Sequence[KeyEntry], plot_h_pt: float, *, max_width_in: float, lang: Lang
 ) -> KeySize:
     """The key's font, columns and width for a plot ``plot_h_pt`` high: the largest font
-    (down to :data:`MIN_KEY_FONT_PT`) at which it fits ``max_width_in`` (None: any
-    width); names longer than their column are cut with an ellipsis."""
-    longest = max((text_width(e.name) for e in entries), default=4.0)
+    from :data:`KEY_FONT_PT` down to :data:`MIN_KEY_FONT_PT` at which it fits
+    ``max_width_in``; names longer than their column (at most :data:`NAME_EM` em) are
+    cut with an ellipsis."""
+    longest = min(max((text_width(e.name) for e in entries), default=4.0), NAME_EM[lang])
     rows = _rows(entries) + 1  # and the title
     fs = KEY_FONT_PT
     while True:
         per_col = max(int(plot_h_pt / (fs * ROW_SPACING)), 1)
         n_cols = math.ceil(rows / per_col)
-        name_em = min(longest, 16.0)
-        col_em = NUMBER_EM + MARKER_EM + name_em + COL_GAP_EM
-        width = n_cols * col_em * fs / 72
-        if max_width_in is None or width <= max_width_in:
+        fixed_em = NUMBER_EM + MARKER_EM + COL_GAP_EM
+        # names as long as they are, else as long as the width allows, down to 8 em
+        name_em = min(longest, max_width_in * 72 / fs / n_cols - fixed_em)
+        if name_em >= min(longest, 8.0) or fs <= MIN_KEY_FONT_PT:
+            name_em = max(name_em, 2.0)
+            width = n_cols * (fixed_em + name_em) * fs / 72
             return KeySize(fs, per_col, n_cols, name_em, width)
-        if fs > MIN_KEY_FONT_PT:
-            fs = max(fs - 0.5, MIN_KEY_FONT_PT)
-            continue
-        # the smallest font and still too wide: narrower names
-        col_em = max_width_in * 72 / fs / n_cols
-        name_em = max(col_em - NUMBER_EM - MARKER_EM - COL_GAP_EM, 2.0)
-        return KeySize(fs, per_col, n_cols, name_em, max_width_in)
+        fs = max(fs - 0.5, MIN_KEY_FONT_PT)
 
 
 def fit(name: str, max_em: float) -> str:

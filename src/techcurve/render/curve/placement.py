@@ -24,13 +24,13 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
-from techcurve.render.curve.spatial import XIndex
+from techcurve.render.curve.spatial import XIndex, boxes_holding, points_in
 
 log = logging.getLogger(__name__)
 
 LABEL_GID = "techcurve-label"
 LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
-CHUNK = 256  # candidates costed at once
+CHUNK = 1024  # candidates costed at once
 #: a candidate's cost from which it crosses the curve or sits on a leader line
 SOFT_COST = 1e5
 
@@ -44,17 +44,6 @@ def _overlaps(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     hit = (c[..., 0] < b[..., 2]) & (c[..., 2] > b[..., 0])
     hit &= (c[..., 1] < b[..., 3]) & (c[..., 3] > b[..., 1])
     return np.asarray(hit.any(axis=1))
-
-
-def _contains_points(cands: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """For each candidate box whether any point of ``pts`` (K×2) lies inside it."""
-    if pts.size == 0:
-        return np.zeros(len(cands), dtype=bool)
-    c = cands[:, None, :]
-    p = pts[None, :, :]
-    inside = (p[..., 0] > c[..., 0]) & (p[..., 0] < c[..., 2])
-    inside &= (p[..., 1] > c[..., 1]) & (p[..., 1] < c[..., 3])
-    return np.asarray(inside.any(axis=1))
 
 
 def _nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
@@ -222,9 +211,15 @@ def _candidate_costs(
     )
     placed, marks = sc.placed.near(*region), sc.marks.near(*region)
     bad = _overlaps(boxes, placed) | _overlaps(boxes, marks)
+    if bad.all():
+        return np.full(len(boxes), np.inf)
+    if bad.any():  # cost only the free boxes: in a crowded plot most are taken
+        out = np.full(len(boxes), np.inf)
+        out[~bad] = _candidate_costs(px, py, base[~bad], boxes[~bad], sc)
+        return out
     # crossing the curve or sitting on a leader line is allowed only as a last resort
     soft = _overlaps(boxes, sc.curve_boxes.near(*region))
-    soft |= _contains_points(boxes, sc.leader_pts.near(*region)[:, :2])
+    soft |= boxes_holding(boxes, sc.leader_pts.near(*region)[:, :2])
     cost = base + np.where(soft, SOFT_COST, 0.0)
     ex = np.clip(px, boxes[:, 0], boxes[:, 2])
     ey = np.clip(py, boxes[:, 1], boxes[:, 3])
@@ -236,20 +231,15 @@ def _candidate_costs(
     side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
     crosses_curve = (side != side[:, :1]).any(axis=1)
     far = np.hypot(sx - px, sy - py) > 6
-    on_mark = np.zeros(len(boxes), dtype=bool)
-    for k in range(len(ts)):
-        hit = (sx[:, k : k + 1] > marks[None, :, 0]) & (sx[:, k : k + 1] < marks[None, :, 2])
-        hit &= (sy[:, k : k + 1] > marks[None, :, 1]) & (sy[:, k : k + 1] < marks[None, :, 3])
-        on_mark |= hit.any(axis=1) & far[:, k]
+    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), marks).reshape(sx.shape)
+    on_mark = (in_mark & far).any(axis=1)
     cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
     if placed.size:
         # a leader line that crosses another label is confusing: penalise it
-        cross = np.zeros(len(boxes), dtype=bool)
-        for t in np.linspace(0.15, 0.95, 9):
-            sp = np.column_stack([px + (ex - px) * t, py + (ey - py) * t])
-            hit = (sp[:, None, 0] > placed[None, :, 0]) & (sp[:, None, 0] < placed[None, :, 2])
-            hit &= (sp[:, None, 1] > placed[None, :, 1]) & (sp[:, None, 1] < placed[None, :, 3])
-            cross |= hit.any(axis=1)
+        tc = np.linspace(0.15, 0.95, 9)
+        cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
+        cross = points_in(np.column_stack([cx.ravel(), cy.ravel()]), placed)
+        cross = cross.reshape(cx.shape).any(axis=1)
         cost = cost + np.where(cross, 400.0, 0.0)
         leaders = sc.leaders.near(*region)
         if leaders.size:

@@ -197,7 +197,7 @@ def dodge_points(
             x = p.x if abs(s - orig) < 1e-6 else float(np.interp(s, s_grid, grid))
             if lanes > 1:
                 off = _lane(i % lanes) * (min_spacing_pt or 0.0)
-                out.append(_beside(p, x, off, (lo, min(hi, 1.0)), x_scale, y_scale))
+                out.append(_beside(p, x, off, x_scale, y_scale))
             else:
                 out.append(replace(p, x=x, y=float(curve_y(x))))
     out.sort(key=lambda p: (p.x, p.subfield_id))
@@ -214,18 +214,14 @@ def _lane(k: int) -> int:
     return (k + 1) // 2 * (1 if k % 2 else -1)
 
 
-def _beside(
-    p: CurvePoint, x: float, off_pt: float, bounds: tuple[float, float], sx: float, sy: float
-) -> CurvePoint:
-    """``p`` at ``x`` on the curve, moved ``off_pt`` points along the curve's normal
-    (up for positive), its x kept inside ``bounds`` (its phase)."""
+def _beside(p: CurvePoint, x: float, off_pt: float, sx: float, sy: float) -> CurvePoint:
+    """``p`` at ``x`` on the curve, raised (or lowered) so that it sits ``off_pt`` points
+    from the curve measured across it: the move is vertical, so x (and with it the
+    phase) stays, and steeper parts of the curve take a longer move (at most 5×)."""
     eps = 1e-4
     slope_pt = float(curve_y(x + eps) - curve_y(x - eps)) / (2 * eps) * sy / sx
-    norm = math.hypot(slope_pt, 1.0)
-    nx, ny = -slope_pt / norm, 1.0 / norm
-    lo, hi = bounds
-    nx_ = min(max(x + off_pt * nx / sx, lo), hi - 1e-6)
-    return replace(p, x=nx_, y=float(curve_y(x)) + off_pt * ny / sy)
+    across = max(1.0 / math.hypot(slope_pt, 1.0), 0.2)  # |cos| of the curve's angle
+    return replace(p, x=x, y=float(curve_y(x)) + off_pt / across / sy)
 
 
 def _spread(s0: list[float], d: float, s_lo: float, s_hi: float) -> list[float]:

@@ -61,3 +61,44 @@ class XIndex:
         slab = self._rows[lo:hi]
         keep = (slab[:, 2] >= x0) & (slab[:, 1] <= y1) & (slab[:, 3] >= y0)
         return slab[keep]
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges [lo[i], hi[i]): each member's range number and the member itself."""
+    counts = np.maximum(hi - lo, 0)
+    owner = np.repeat(np.arange(len(lo)), counts)
+    start = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return owner, start + np.arange(int(counts.sum()))
+
+
+def boxes_holding(boxes: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """For each box (M×4) whether a point of ``pts`` (K×2, sorted by x) lies strictly
+    inside it; each box looks only at the points of its x range (two binary searches)."""
+    out = np.zeros(len(boxes), dtype=bool)
+    if not len(pts) or not len(boxes):
+        return out
+    lo = np.searchsorted(pts[:, 0], boxes[:, 0], side="right")
+    hi = np.searchsorted(pts[:, 0], boxes[:, 2], side="left")
+    owner, member = _ranges(lo, hi)
+    y = pts[member, 1]
+    inside = (y > boxes[owner, 1]) & (y < boxes[owner, 3])
+    out[owner[inside]] = True
+    return out
+
+
+def points_in(pts: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """For each point (P×2) whether it lies strictly inside one of ``boxes`` (K×4, sorted
+    by x0); each point looks only at the boxes that start less than the widest box's
+    width to its left."""
+    out = np.zeros(len(pts), dtype=bool)
+    if not len(pts) or not len(boxes):
+        return out
+    max_w = float((boxes[:, 2] - boxes[:, 0]).max())
+    lo = np.searchsorted(boxes[:, 0], pts[:, 0] - max_w, side="left")
+    hi = np.searchsorted(boxes[:, 0], pts[:, 0], side="left")
+    owner, member = _ranges(lo, hi)
+    b = boxes[member]
+    px, py = pts[owner, 0], pts[owner, 1]
+    inside = (px > b[:, 0]) & (px < b[:, 2]) & (py > b[:, 1]) & (py < b[:, 3])
+    out[owner[inside]] = True
+    return out
