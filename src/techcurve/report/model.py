@@ -339,6 +339,18 @@ class CurvePage:
     provenance: Provenance
 
 
+@dataclass(frozen=True)
+class DomainCurvePage:
+    """One domain's curve (a page after the full curve): its dots and how many per phase."""
+
+    domain_id: str
+    name: str
+    kicker: str
+    action_title: str
+    n_points: int
+    phase_counts: tuple[PhaseCount, ...]
+
+
 # -- the appendix: one card per sub-field on the curve, a table for the rest ---------------
 @dataclass(frozen=True)
 class YearlySeries:
@@ -572,6 +584,8 @@ class ReportData:
     insufficient: InsufficientPage
     labels: Mapping[str, str]  # the template's headings and table headers
     figures: AuditDocument
+    #: one page per domain with a dot, after the full curve (taxonomy order)
+    domain_curves: tuple[DomainCurvePage, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The report data as written to ``<name>.data.json``."""

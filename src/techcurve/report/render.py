@@ -190,6 +190,13 @@ def report_charts(
                 source_line=data.curve.source,
             )
         )
+        for page in data.domain_curves:
+            figs[f"curve_{page.domain_id}"] = _svg(
+                draw_curve(
+                    ctx.assessments, ctx.subfields, ctx.domains, lang=lang, cutoff=data.cutoff,
+                    source_line=data.curve.source, domain=page.domain_id,
+                )
+            )  # fmt: skip
     return figs
 
 

@@ -1,0 +1,190 @@
+"""``python -m benchmarks.bench_curve``: the curve's label placement at 167, 500 and 1,000
+dots (issue 18: no worse than n log n; issue 21: legible at 1,000).
+
+The dots are the demo's 148 real positions (tests/data/curve/demo_positions.csv: 25 share
+0.455 and 18 share 0.795), the shipped taxonomy's other sub-fields at those clamped
+positions, then copies of the real ones, jittered. For each size it draws the curve with
+numbered labels (what ``--labels auto`` picks for a crowded curve) and with names, timing
+the whole drawing and the label placement alone, and checks the numbered one is legible
+(:func:`techcurve.render.curve.legibility.legibility`: no dots closer than their radius,
+no label on a label, a dot or the curve). The reference, measured in the same run, is
+drawing the empty curve (axes, phases, the line) to a PNG in memory; times print as
+ratios to it, and growth as t(n)/t(167) beside n·log n / (167·log 167).
+
+``--process DB`` also times ``techcurve --db DB curve -o curve.svg`` as a whole process
+(start-up included; issue 18: ≤ 1 s with 167 placed). ``--json`` prints the results as
+one JSON line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+POSITIONS = REPO / "tests" / "data" / "curve" / "demo_positions.csv"
+SIZES = (167, 500, 1000)
+
+
+def crowded(n: int, seed: int = 3) -> tuple[Any, Any, Any]:
+    """``n`` dots as (assessments, subfields, domains) frames (see the module docstring)."""
+    import polars as pl
+
+    from techcurve.datatypes import Phase
+    from techcurve.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(None)
+    names = {s.id: (s.domain, s.name_zh, s.name_en) for s in tax.subfields}
+    with POSITIONS.open(encoding="utf-8") as f:
+        real = list(csv.DictReader(f))
+    rnd = random.Random(seed)
+    seen = {r["subfield_id"] for r in real}
+    rows = real + [
+        {"subfield_id": s, "position": rnd.choice(["0.455", "0.795"]), "years_band": "2-5"}
+        for s in names
+        if s not in seen
+    ]
+    asm, sub = [], []
+    for i in range(n):
+        r = rows[i % len(rows)]
+        copy = i // len(rows)
+        sid = r["subfield_id"] + (f"-{copy}" if copy else "")
+        dom, zh, en = names[r["subfield_id"]]
+        pos = float(r["position"]) + (rnd.uniform(-0.004, 0.004) if copy else 0.0)
+        pos = min(max(pos, 0.0), 0.999)
+        tag = f" ({copy})" if copy else ""
+        sub.append({"subfield_id": sid, "domain_id": dom, "name_zh": zh + tag, "name_en": en + tag})
+        asm.append({"subfield_id": sid, "model": "snapshot", "status": "assessed",
+                    "phase": Phase.at(pos).value, "position": pos,
+                    "years_band": r.get("years_band") or None, "confidence": 0.7})  # fmt: skip
+    doms = pl.DataFrame(
+        [{"domain_id": d.id, "name_zh": d.name_zh, "name_en": d.name_en} for d in tax.domains]
+    )
+    return pl.DataFrame(asm), pl.DataFrame(sub), doms
+
+
+def empty_curve_s() -> float:
+    """The reference: the empty curve (axes, phases, the line) drawn to a PNG in memory."""
+    from techcurve.render.curve import draw
+
+    t = time.perf_counter()
+    with draw.chart_style():
+        fig = draw.new_figure(16.0, 9.0)
+        ax = fig.add_axes((0.04, 0.15, 0.94, 0.75))
+        draw._draw_axes(ax, "zh", 1000.0)
+        fig.savefig(io.BytesIO(), format="png", dpi=100)
+    return time.perf_counter() - t
+
+
+def _timed_placement() -> list[float]:
+    """Wrap the placer so each call's seconds are recorded (in the returned list)."""
+    from techcurve.render.curve import draw
+
+    spent: list[float] = []
+    place = draw.place_labels
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return place(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - t)
+
+    draw.place_labels = timed  # type: ignore[assignment]
+    return spent
+
+
+def measure(n: int, labels: str, spent: list[float]) -> dict[str, Any]:
+    from techcurve.render.curve import draw_curve
+    from techcurve.render.curve.legibility import legibility
+
+    a, s, d = crowded(n)
+    spent.clear()
+    t = time.perf_counter()
+    fig = draw_curve(a, s, d, lang="zh", labels=labels, source_line="数据来源：基准")
+    out: dict[str, Any] = {
+        "n": n,
+        "labels": labels,
+        "draw_s": time.perf_counter() - t,
+        "placement_s": sum(spent),
+    }
+    if labels == "numbers":
+        leg = legibility(fig)
+        out["legible"] = leg.ok
+        out["legibility"] = asdict(leg)
+    return out
+
+
+def process_s(db: Path) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "techcurve", "--db", str(db), "-q", "curve", "-o",
+             str(Path(tmp) / "curve.svg")],
+            check=True, cwd=REPO,
+        )  # fmt: skip
+        return time.perf_counter() - t
+
+
+def run(sizes: tuple[int, ...] = SIZES, db: Path | None = None) -> dict[str, Any]:
+    import logging
+
+    logging.getLogger("techcurve.render.curve.placement").setLevel(logging.ERROR)
+    empty_curve_s()  # warm the font cache and imports
+    ref = min(empty_curve_s() for _ in range(3))
+    spent = _timed_placement()
+    res: dict[str, Any] = {"reference_s": ref, "runs": []}
+    for labels in ("numbers", "names"):
+        for n in sizes:
+            r = measure(n, labels, spent)
+            r["draw_ratio"] = r["draw_s"] / ref
+            r["placement_ratio"] = r["placement_s"] / ref
+            res["runs"].append(r)
+    if db is not None:
+        res["process_s"] = process_s(db)
+    return res
+
+
+def report(res: dict[str, Any]) -> None:
+    print(f"reference: the empty curve to PNG, {res['reference_s'] * 1000:.0f} ms")
+    base: dict[str, float] = {}
+    for r in res["runs"]:
+        n = r["n"]
+        base.setdefault(r["labels"], r["placement_s"])
+        nlogn = n * math.log(n) / (SIZES[0] * math.log(SIZES[0]))
+        growth = r["placement_s"] / base[r["labels"]]
+        legible = "" if "legible" not in r else f"  legible: {r['legible']}"
+        print(
+            f"{r['labels']:>7} {n:>5} dots: draw {r['draw_s']:6.2f} s ({r['draw_ratio']:6.1f}×), "
+            f"placement {r['placement_s']:6.2f} s ({r['placement_ratio']:6.1f}×), "
+            f"growth {growth:5.1f} (n log n: {nlogn:4.1f}){legible}"
+        )
+    if "process_s" in res:
+        print(f"techcurve curve as a process: {res['process_s']:.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    ap.add_argument("--process", type=Path, default=None, metavar="DB")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    res = run(tuple(int(x) for x in a.sizes.split(",")), a.process)
+    report(res)
+    if a.json:
+        print(json.dumps(res, default=str))
+
+
+if __name__ == "__main__":
+    main()
