@@ -24,7 +24,12 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
-from techcurve.render.curve.spatial import XIndex, boxes_holding, points_in
+from techcurve.render.curve.spatial import (
+    XIndex,
+    boxes_holding,
+    boxes_overlapping,
+    points_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +38,6 @@ LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra
 CHUNK = 1024  # candidates costed at once
 #: a candidate's cost from which it crosses the curve or sits on a leader line
 SOFT_COST = 1e5
-
-
-def _overlaps(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """For each candidate box (M×4: x0, y0, x1, y1) whether it overlaps any of ``boxes``."""
-    if boxes.size == 0:
-        return np.zeros(len(cands), dtype=bool)
-    c = cands[:, None, :]
-    b = boxes[None, :, :]
-    hit = (c[..., 0] < b[..., 2]) & (c[..., 2] > b[..., 0])
-    hit &= (c[..., 1] < b[..., 3]) & (c[..., 3] > b[..., 1])
-    return np.asarray(hit.any(axis=1))
 
 
 def _nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
@@ -199,7 +193,7 @@ def _fan_candidates(
 def _candidate_costs(
     px: float, py: float, base: np.ndarray, boxes: np.ndarray, sc: _Scene
 ) -> np.ndarray:
-    """Total cost of each candidate box; ``inf`` where it would overlap a label or a dot.
+    """Total cost of each candidate box (boxes free of labels and dots: see ``_taken``).
 
     Only the obstacles in the region the boxes and their leader lines span count, so
     each is looked up in the scene's sorted indexes (:mod:`.spatial`), not scanned."""
@@ -210,15 +204,8 @@ def _candidate_costs(
         max(float(boxes[:, 3].max()), py),
     )
     placed, marks = sc.placed.near(*region), sc.marks.near(*region)
-    bad = _overlaps(boxes, placed) | _overlaps(boxes, marks)
-    if bad.all():
-        return np.full(len(boxes), np.inf)
-    if bad.any():  # cost only the free boxes: in a crowded plot most are taken
-        out = np.full(len(boxes), np.inf)
-        out[~bad] = _candidate_costs(px, py, base[~bad], boxes[~bad], sc)
-        return out
     # crossing the curve or sitting on a leader line is allowed only as a last resort
-    soft = _overlaps(boxes, sc.curve_boxes.near(*region))
+    soft = boxes_overlapping(boxes, sc.curve_boxes.rows)
     soft |= boxes_holding(boxes, sc.leader_pts.near(*region)[:, :2])
     cost = base + np.where(soft, SOFT_COST, 0.0)
     ex = np.clip(px, boxes[:, 0], boxes[:, 2])
@@ -245,7 +232,7 @@ def _candidate_costs(
         if leaders.size:
             # leader lines crossing each other make a fan that is hard to follow
             cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, leaders[:, 4:])
-    return np.where(bad, np.inf, cost)
+    return np.asarray(cost)
 
 
 def _crossings(
@@ -280,19 +267,28 @@ def _cheapest(
     """The index of the cheapest usable candidate and its cost, or (-1, inf) when none is
     usable.
 
-    Candidates are costed in chunks, cheapest base cost first; penalties only add to
-    the base cost, so once a chunk starts above the best total found the rest cannot win.
+    Boxes that overlap a label or a dot are dropped first (one sorted look-up for all);
+    the rest are costed in chunks, cheapest base cost first; penalties only add to the
+    base cost, so once a chunk starts above the best total found the rest cannot win.
     """
+    free = np.flatnonzero(~_taken(boxes, sc))
     best, best_cost = -1, math.inf
-    for start in range(0, len(arr), CHUNK):
-        if arr[start, 2] >= best_cost:
+    for start in range(0, len(free), CHUNK):
+        idx = free[start : start + CHUNK]
+        if arr[idx[0], 2] >= best_cost:
             break
-        sl = slice(start, start + CHUNK)
-        costs = _candidate_costs(px, py, arr[sl, 2], boxes[sl], sc)
+        costs = _candidate_costs(px, py, arr[idx, 2], boxes[idx], sc)
         k = int(np.argmin(costs))
         if costs[k] < best_cost:
-            best, best_cost = start + k, float(costs[k])
+            best, best_cost = int(idx[k]), float(costs[k])
     return best, best_cost
+
+
+def _taken(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
+    """Whether each box overlaps a label placed so far or a dot."""
+    if not len(boxes):
+        return np.zeros(0, dtype=bool)
+    return boxes_overlapping(boxes, sc.placed.rows) | boxes_overlapping(boxes, sc.marks.rows)
 
 
 def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> float:

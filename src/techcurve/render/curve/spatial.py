@@ -102,3 +102,20 @@ def points_in(pts: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     inside = (px > b[:, 0]) & (px < b[:, 2]) & (py > b[:, 1]) & (py < b[:, 3])
     out[owner[inside]] = True
     return out
+
+
+def boxes_overlapping(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """For each candidate box (M×4) whether it overlaps (with positive area) one of
+    ``boxes`` (K×4, sorted by x0); each candidate looks only at the boxes whose x0 lies
+    within the widest box's width to its left, up to its right edge."""
+    out = np.zeros(len(cands), dtype=bool)
+    if not len(cands) or not len(boxes):
+        return out
+    max_w = float((boxes[:, 2] - boxes[:, 0]).max())
+    lo = np.searchsorted(boxes[:, 0], cands[:, 0] - max_w, side="left")
+    hi = np.searchsorted(boxes[:, 0], cands[:, 2], side="left")
+    owner, member = _ranges(lo, hi)
+    c, b = cands[owner], boxes[member]
+    hit = (c[:, 0] < b[:, 2]) & (c[:, 2] > b[:, 0]) & (c[:, 1] < b[:, 3]) & (c[:, 3] > b[:, 1])
+    out[owner[hit]] = True
+    return out
