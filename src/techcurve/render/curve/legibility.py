@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from techcurve.render.curve.draw import DOTS_GID
 from techcurve.render.curve.placement import label_boxes
 from techcurve.render.curve.shape import curve_y
-from techcurve.render.curve.spatial import boxes_holding, points_in
+from techcurve.render.curve.spatial import XIndex, boxes_holding, points_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +99,7 @@ def legibility(fig: Figure) -> Legibility:
     # a dot's disc reaches into a label when its centre is inside the label grown by
     # the radius and nearer than the radius to the label's nearest point
     grown = boxes + np.array([-radius, -radius, radius, radius])
-    sorted_grown = grown[np.argsort(grown[:, 0])]
-    candidates = dots[points_in(dots, sorted_grown)] if len(boxes) else dots[:0]
+    candidates = dots[points_in(dots, XIndex(4, grown))] if len(boxes) else dots[:0]
     on_dots = 0
     for x, y in candidates:
         cx = np.clip(x, boxes[:, 0], boxes[:, 2])
@@ -114,6 +113,6 @@ def legibility(fig: Figure) -> Legibility:
         close_dots=_close_pairs(dots, radius),
         overlapping_labels=_overlapping_pairs(boxes),
         labels_on_dots=on_dots,
-        labels_on_curve=int(boxes_holding(boxes, line).sum()),
+        labels_on_curve=int(boxes_holding(boxes, XIndex(4, np.column_stack([line, line]))).sum()),
         labels_outside=int(outside.sum()),
     )

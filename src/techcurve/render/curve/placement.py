@@ -203,10 +203,10 @@ def _candidate_costs(
         max(float(boxes[:, 2].max()), px),
         max(float(boxes[:, 3].max()), py),
     )
-    placed, marks = sc.placed.near(*region), sc.marks.near(*region)
+    placed = sc.placed.near(*region)
     # crossing the curve or sitting on a leader line is allowed only as a last resort
-    soft = boxes_overlapping(boxes, sc.curve_boxes.rows)
-    soft |= boxes_holding(boxes, sc.leader_pts.near(*region)[:, :2])
+    soft = boxes_overlapping(boxes, sc.curve_boxes)
+    soft |= boxes_holding(boxes, sc.leader_pts)
     cost = base + np.where(soft, SOFT_COST, 0.0)
     ex = np.clip(px, boxes[:, 0], boxes[:, 2])
     ey = np.clip(py, boxes[:, 1], boxes[:, 3])
@@ -218,47 +218,49 @@ def _candidate_costs(
     side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
     crosses_curve = (side != side[:, :1]).any(axis=1)
     far = np.hypot(sx - px, sy - py) > 6
-    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), marks).reshape(sx.shape)
+    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
     on_mark = (in_mark & far).any(axis=1)
     cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
     if placed.size:
         # a leader line that crosses another label is confusing: penalise it
         tc = np.linspace(0.15, 0.95, 9)
         cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
-        cross = points_in(np.column_stack([cx.ravel(), cy.ravel()]), placed)
+        cross = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
         cross = cross.reshape(cx.shape).any(axis=1)
         cost = cost + np.where(cross, 400.0, 0.0)
-        leaders = sc.leaders.near(*region)
-        if leaders.size:
-            # leader lines crossing each other make a fan that is hard to follow
-            cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, leaders[:, 4:])
+        # leader lines crossing each other make a fan that is hard to follow
+        cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
     return np.asarray(cost)
 
 
-def _crossings(
-    px: float, py: float, ex: np.ndarray, ey: np.ndarray, segs: np.ndarray
-) -> np.ndarray:
-    """How many of ``segs`` (L×4) each segment (px, py)→(ex[i], ey[i]) properly crosses."""
+def _orient(
+    ax_: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, cx: np.ndarray,
+    cy: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    return np.sign((bx - ax_) * (cy - ay) - (by - ay) * (cx - ax_))
 
-    def orient(
-        ax_: np.ndarray,
-        ay: np.ndarray,
-        bx: np.ndarray,
-        by: np.ndarray,
-        cx: np.ndarray,
-        cy: np.ndarray,
-    ) -> np.ndarray:
-        return np.sign((bx - ax_) * (cy - ay) - (by - ay) * (cx - ax_))
 
-    a_x = np.full((len(ex), 1), px)
-    a_y = np.full((len(ex), 1), py)
-    b_x, b_y = ex[:, None], ey[:, None]
-    c_x, c_y, d_x, d_y = (segs[None, :, k] for k in range(4))
-    o1 = orient(a_x, a_y, b_x, b_y, c_x, c_y)
-    o2 = orient(a_x, a_y, b_x, b_y, d_x, d_y)
-    o3 = orient(c_x, c_y, d_x, d_y, a_x, a_y)
-    o4 = orient(c_x, c_y, d_x, d_y, b_x, b_y)
-    return ((o1 * o2 < 0) & (o3 * o4 < 0)).sum(axis=1)
+def _crossings(px: float, py: float, ex: np.ndarray, ey: np.ndarray, leaders: XIndex) -> np.ndarray:
+    """How many of the ``leaders`` each segment (px, py)→(ex[i], ey[i]) properly crosses
+    (only leaders whose box meets the segment's box can: looked up in the index)."""
+    q = np.column_stack(
+        [np.minimum(px, ex), np.minimum(py, ey), np.maximum(px, ex), np.maximum(py, ey)]
+    )
+    owner, member = leaders.pairs(q)
+    if not len(owner):
+        return np.zeros(len(ex), dtype=np.intp)
+    q_in = (leaders.rows[member, 0] <= q[owner, 2]) & (leaders.rows[member, 2] >= q[owner, 0])
+    q_in &= (leaders.rows[member, 1] <= q[owner, 3]) & (leaders.rows[member, 3] >= q[owner, 1])
+    owner, member = owner[q_in], member[q_in]
+    a_x, a_y = np.full(len(owner), px), np.full(len(owner), py)
+    b_x, b_y = ex[owner], ey[owner]
+    c_x, c_y, d_x, d_y = (leaders.rows[member, 4 + k] for k in range(4))
+    o1 = _orient(a_x, a_y, b_x, b_y, c_x, c_y)
+    o2 = _orient(a_x, a_y, b_x, b_y, d_x, d_y)
+    o3 = _orient(c_x, c_y, d_x, d_y, a_x, a_y)
+    o4 = _orient(c_x, c_y, d_x, d_y, b_x, b_y)
+    crossed = (o1 * o2 < 0) & (o3 * o4 < 0)
+    return np.bincount(owner[crossed], minlength=len(ex))
 
 
 def _cheapest(
@@ -288,7 +290,7 @@ def _taken(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
     """Whether each box overlaps a label placed so far or a dot."""
     if not len(boxes):
         return np.zeros(0, dtype=bool)
-    return boxes_overlapping(boxes, sc.placed.rows) | boxes_overlapping(boxes, sc.marks.rows)
+    return boxes_overlapping(boxes, sc.placed) | boxes_overlapping(boxes, sc.marks)
 
 
 def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> float:

@@ -1,11 +1,15 @@
-"""A sorted sweep index for the label placer: boxes kept in order of their left edge.
+"""A grid index for the label placer: boxes in columns of x, sorted by y within each.
 
-The placer asks, for a batch of candidate label boxes, which obstacles (labels placed
-so far, dots, leader lines, the curve) lie in the batch's region. Scanning every
-obstacle for every candidate made placement grow with the square of the dots; here the
-obstacles are kept sorted by ``x0`` and a query is two binary searches (the region's
-x range, widened by the widest obstacle) and a filter of the slab between them, so a
-query costs O(log n + k) for k obstacles in the slab.
+The placer asks, for every candidate label box, whether it overlaps a label placed so
+far or a dot, whether it holds a point of a leader line, and whether its leader line
+runs through a dot or a label. Scanning every obstacle for every candidate made
+placement grow with the square of the dots. Here each obstacle is filed under the
+column (``cell`` pixels wide) of its left edge, and within the columns by its bottom
+edge, in one sorted key; a query box looks, in each column its x range reaches (widened
+by the widest obstacle), at the obstacles whose bottom edge lies in its y range
+(widened by the tallest): two binary searches per column. Labels do not overlap one
+another and dots keep apart, so a query meets a bounded number of them however many
+there are, and a query costs O(log n).
 
 >>> ix = XIndex(4)
 >>> ix.add(np.array([0.0, 0.0, 10.0, 10.0]))
@@ -18,49 +22,77 @@ from __future__ import annotations
 
 import numpy as np
 
+CELL = 48.0  # a column's width, in pixels
+_ROW = 1e7  # the key's stride between columns: more than any y in pixels
+
 
 class XIndex:
-    """Rows whose first four columns are a box (x0, y0, x1, y1), sorted by x0; the other
-    columns are carried along (a leader line's end points, for instance)."""
+    """Rows whose first four columns are a box (x0, y0, x1, y1), filed by column of x0
+    and by y0; the other columns are carried along (a leader line's end points)."""
 
-    __slots__ = ("_rows", "_max_w")
+    __slots__ = ("_rows", "_keys", "_max_w", "_max_h", "_cell")
 
-    def __init__(self, width: int, rows: np.ndarray | None = None) -> None:
+    def __init__(self, width: int, rows: np.ndarray | None = None, cell: float = CELL) -> None:
+        self._cell = cell
         self._rows = np.zeros((0, width))
-        self._max_w = 0.0
+        self._keys = np.zeros(0)
+        self._max_w = self._max_h = 0.0
         if rows is not None and len(rows):
-            self._rows = np.asarray(rows, dtype=float)[np.argsort(rows[:, 0], kind="stable")]
-            self._max_w = float((self._rows[:, 2] - self._rows[:, 0]).max())
+            self.add_many(np.asarray(rows, dtype=float))
 
     def __len__(self) -> int:
         return len(self._rows)
 
     @property
     def rows(self) -> np.ndarray:
-        """Every row, sorted by x0."""
+        """Every row, in key order."""
         return self._rows
 
+    def _key(self, rows: np.ndarray) -> np.ndarray:
+        return np.floor(rows[:, 0] / self._cell) * _ROW + rows[:, 1]
+
     def add(self, row: np.ndarray) -> None:
-        """Insert one row at its place in x0 order."""
-        i = int(np.searchsorted(self._rows[:, 0], row[0], side="right"))
-        self._rows = np.insert(self._rows, i, row, axis=0)
-        self._max_w = max(self._max_w, float(row[2] - row[0]))
+        """Insert one row at its place."""
+        self.add_many(np.asarray(row, dtype=float)[None, :])
 
     def add_many(self, rows: np.ndarray) -> None:
         """Insert several rows."""
-        if len(rows):
-            self._rows = np.concatenate([self._rows, rows])
-            self._rows = self._rows[np.argsort(self._rows[:, 0], kind="stable")]
-            self._max_w = max(self._max_w, float((rows[:, 2] - rows[:, 0]).max()))
+        if not len(rows):
+            return
+        keys = self._key(rows)
+        at = np.searchsorted(self._keys, keys, side="right")
+        order = np.argsort(at, kind="stable")
+        self._rows = np.insert(self._rows, at[order], rows[order], axis=0)
+        self._keys = np.insert(self._keys, at[order], keys[order])
+        if len(rows) > 1:  # several keys may fall between the same neighbours
+            o = np.argsort(self._keys, kind="stable")
+            self._rows, self._keys = self._rows[o], self._keys[o]
+        self._max_w = max(self._max_w, float((rows[:, 2] - rows[:, 0]).max()))
+        self._max_h = max(self._max_h, float((rows[:, 3] - rows[:, 1]).max()))
+
+    def pairs(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For query boxes ``q`` (M×4): (query number, row number) of every row that may
+        meet the query — its x0 within [q.x0 − widest, q.x1] by column, its y0 within
+        [q.y0 − tallest, q.y1] — in no particular order; the caller checks exactly."""
+        if not len(q) or not len(self._rows):
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+        c0 = np.floor((q[:, 0] - self._max_w) / self._cell)
+        c1 = np.floor(q[:, 2] / self._cell)
+        span = int((c1 - c0).max()) + 1
+        cols = c0[:, None] + np.arange(span)[None, :]  # M × span
+        inside = cols <= c1[:, None]
+        lo = np.searchsorted(self._keys, (cols * _ROW + (q[:, 1:2] - self._max_h)).ravel(), "left")
+        hi = np.searchsorted(self._keys, (cols * _ROW + q[:, 3:4]).ravel(), "right")
+        hi = np.where(inside.ravel(), hi, lo)
+        owner, member = _ranges(lo, hi)
+        return owner // span, member
 
     def near(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
         """The rows whose box meets the closed region [x0, x1] × [y0, y1]."""
-        xs = self._rows[:, 0]
-        lo = int(np.searchsorted(xs, x0 - self._max_w, side="left"))
-        hi = int(np.searchsorted(xs, x1, side="right"))
-        slab = self._rows[lo:hi]
-        keep = (slab[:, 2] >= x0) & (slab[:, 1] <= y1) & (slab[:, 3] >= y0)
-        return slab[keep]
+        _, member = self.pairs(np.array([[x0, y0, x1, y1]]))
+        rows = self._rows[np.sort(member)]
+        keep = (rows[:, 2] >= x0) & (rows[:, 0] <= x1) & (rows[:, 1] <= y1) & (rows[:, 3] >= y0)
+        return rows[keep]
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,51 +103,39 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, start + np.arange(int(counts.sum()))
 
 
-def boxes_holding(boxes: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """For each box (M×4) whether a point of ``pts`` (K×2, sorted by x) lies strictly
-    inside it; each box looks only at the points of its x range (two binary searches)."""
+def boxes_holding(boxes: np.ndarray, pts: XIndex) -> np.ndarray:
+    """For each box (M×4) whether a point of ``pts`` (filed as boxes x, y, x, y) lies
+    strictly inside it."""
     out = np.zeros(len(boxes), dtype=bool)
-    if not len(pts) or not len(boxes):
-        return out
-    lo = np.searchsorted(pts[:, 0], boxes[:, 0], side="right")
-    hi = np.searchsorted(pts[:, 0], boxes[:, 2], side="left")
-    owner, member = _ranges(lo, hi)
-    y = pts[member, 1]
-    inside = (y > boxes[owner, 1]) & (y < boxes[owner, 3])
-    out[owner[inside]] = True
+    owner, member = pts.pairs(boxes)
+    if len(owner):
+        b, p = boxes[owner], pts.rows[member]
+        inside = (
+            (p[:, 0] > b[:, 0]) & (p[:, 0] < b[:, 2]) & (p[:, 1] > b[:, 1]) & (p[:, 1] < b[:, 3])
+        )
+        out[owner[inside]] = True
     return out
 
 
-def points_in(pts: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """For each point (P×2) whether it lies strictly inside one of ``boxes`` (K×4, sorted
-    by x0); each point looks only at the boxes that start less than the widest box's
-    width to its left."""
+def points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """For each point (P×2) whether it lies strictly inside one of ``boxes``."""
     out = np.zeros(len(pts), dtype=bool)
-    if not len(pts) or not len(boxes):
-        return out
-    max_w = float((boxes[:, 2] - boxes[:, 0]).max())
-    lo = np.searchsorted(boxes[:, 0], pts[:, 0] - max_w, side="left")
-    hi = np.searchsorted(boxes[:, 0], pts[:, 0], side="left")
-    owner, member = _ranges(lo, hi)
-    b = boxes[member]
-    px, py = pts[owner, 0], pts[owner, 1]
-    inside = (px > b[:, 0]) & (px < b[:, 2]) & (py > b[:, 1]) & (py < b[:, 3])
-    out[owner[inside]] = True
+    owner, member = boxes.pairs(np.column_stack([pts, pts]))
+    if len(owner):
+        p, b = pts[owner], boxes.rows[member]
+        inside = (
+            (p[:, 0] > b[:, 0]) & (p[:, 0] < b[:, 2]) & (p[:, 1] > b[:, 1]) & (p[:, 1] < b[:, 3])
+        )
+        out[owner[inside]] = True
     return out
 
 
-def boxes_overlapping(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """For each candidate box (M×4) whether it overlaps (with positive area) one of
-    ``boxes`` (K×4, sorted by x0); each candidate looks only at the boxes whose x0 lies
-    within the widest box's width to its left, up to its right edge."""
+def boxes_overlapping(cands: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """For each candidate box (M×4) whether it overlaps (with positive area) one of ``boxes``."""
     out = np.zeros(len(cands), dtype=bool)
-    if not len(cands) or not len(boxes):
-        return out
-    max_w = float((boxes[:, 2] - boxes[:, 0]).max())
-    lo = np.searchsorted(boxes[:, 0], cands[:, 0] - max_w, side="left")
-    hi = np.searchsorted(boxes[:, 0], cands[:, 2], side="left")
-    owner, member = _ranges(lo, hi)
-    c, b = cands[owner], boxes[member]
-    hit = (c[:, 0] < b[:, 2]) & (c[:, 2] > b[:, 0]) & (c[:, 1] < b[:, 3]) & (c[:, 3] > b[:, 1])
-    out[owner[hit]] = True
+    owner, member = boxes.pairs(cands)
+    if len(owner):
+        c, b = cands[owner], boxes.rows[member]
+        hit = (c[:, 0] < b[:, 2]) & (c[:, 2] > b[:, 0]) & (c[:, 1] < b[:, 3]) & (c[:, 3] > b[:, 1])
+        out[owner[hit]] = True
     return out
