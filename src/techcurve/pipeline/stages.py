@@ -312,7 +312,8 @@ def curve(
         require_assessments(st, db)
         line = source_line(st, lang)
         written: list[Path] = []
-        for dom in domains or [None]:
+        chosen: list[str | None] = list(domains) or [None]
+        for dom in chosen:
             written += curve_from_store(
                 st,
                 domain_paths(paths, dom) if dom is not None and len(domains) > 1 else paths,

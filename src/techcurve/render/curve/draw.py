@@ -123,7 +123,7 @@ def _draw_axes(ax: Axes, lang: Lang, x_scale: float) -> None:
             fontsize=size,
             color="#4a5568",
             zorder=4,
-            **({"linespacing": 1.0} if "\n" in name else {}),
+            linespacing=1.0 if "\n" in name else None,
         )
     ax.axhline(STRIP_TOP, color="#d5d9de", lw=0.6, zorder=1)
     xs = np.linspace(0, 1, 600)

@@ -225,8 +225,8 @@ def _candidate_costs(
         # a leader line that crosses another label is confusing: penalise it
         tc = np.linspace(0.15, 0.95, 9)
         cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
-        cross = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
-        cross = cross.reshape(cx.shape).any(axis=1)
+        in_label = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
+        cross = in_label.reshape(cx.shape).any(axis=1)
         cost = cost + np.where(cross, 400.0, 0.0)
         # leader lines crossing each other make a fan that is hard to follow
         cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
