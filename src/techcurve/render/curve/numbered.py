@@ -109,7 +109,8 @@ def key_size(
         if name_em >= min(longest, 8.0) or fs <= MIN_KEY_FONT_PT:
             name_em = max(name_em, 2.0)
             width = n_cols * (fixed_em + name_em) * fs / 72
-            return KeySize(fs, per_col, n_cols, name_em, width)
+            # as many rows in each column as the last one needs: columns of even length
+            return KeySize(fs, math.ceil(rows / n_cols), n_cols, name_em, width)
         fs = max(fs - 0.5, MIN_KEY_FONT_PT)
 
 
