@@ -12,7 +12,9 @@ One run, on the same files, prints:
 * the dashboard: the curve page and a sub-field page, cold and warm, in-process and
   over HTTP, vs opening the store for a ``count(*)`` (``benchmarks/bench_serve.py``;
   ``--serve-rows``, default ``--rows``);
-* N_big records vs N records through ingest → match → indicators, with peak RSS.
+* N_big records vs N records through ingest → match → indicators, with peak RSS;
+* the curve's label placement at 167, 500 and 1,000 dots, numbered and named, vs
+  drawing the empty curve, with the legibility check (``benchmarks/bench_curve.py``).
 
 Every heavy step runs in a child process; its wall time and peak RSS come from
 ``os.wait4``. Sizes: ``--rows`` (default 1,000,000; env ``TECHCURVE_BENCH_ROWS``),
@@ -205,6 +207,14 @@ def main() -> None:
         say(f"dashboard pages, {serve_rows:,} records …")
         res["serve"] = bench_serve.run(work, serve_rows, a.queries)
         (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
+
+    # -- the curve's label placement (benchmarks/bench_curve.py) ------------------------
+    say("curve label placement, 167 / 500 / 1,000 dots …")
+    _, _, text = child([PY, "-m", "benchmarks.bench_curve", "--json"])
+    lines = text.strip().splitlines()
+    say("\n".join(lines[:-1]))
+    res["curve"] = json.loads(lines[-1])
+    (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- ten times more -----------------------------------------------------------------
     if big:

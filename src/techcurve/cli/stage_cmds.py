@@ -263,12 +263,45 @@ def explain(ctx: Ctx, subfield_id: str, lang: str | None) -> None:
     metavar="EDITION",
     help="Draw movement arrows from a saved edition's positions (see `techcurve edition list`).",
 )
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    metavar="ID",
+    help="Draw this domain's curve alone (repeatable: one curve per domain, each output "
+    "named with -ID before its extension).",
+)
+@click.option(
+    "--labels",
+    type=click.Choice(["auto", "names", "numbers"]),
+    default="auto",
+    show_default=True,
+    help="Dot labels: names, or numbers with a key beside the curve; auto picks numbers "
+    "when a name would need a long leader line or finds no room.",
+)
+@click.option(
+    "--size",
+    type=click.Choice(["auto", "a4", "16:9"]),
+    default="auto",
+    show_default=True,
+    help="Canvas: grows with the dots (auto), A4 landscape, or a 16:9 slide.",
+)
 @click.pass_obj
 def curve(
-    ctx: Ctx, outputs: tuple[str, ...], lang: str, title: str | None, compare: str | None
+    ctx: Ctx,
+    outputs: tuple[str, ...],
+    lang: str,
+    title: str | None,
+    compare: str | None,
+    domains: tuple[str, ...],
+    labels: str,
+    size: str,
 ) -> None:
-    """Draw the maturity curve (SVG, PNG or PDF)."""
-    paths = pipeline.curve(ctx.db, outputs, lang=lang, title=title, compare=compare)
+    """Draw the maturity curve (SVG, PNG or PDF): all sub-fields, or one domain's."""
+    paths = pipeline.curve(
+        ctx.db, outputs, lang=lang, title=title, compare=compare, domains=domains,
+        labels=labels, size=size,
+    )  # fmt: skip
     for p in paths:
         ctx.say(ctx.t("cli.curve.written", paths=p))
     ctx.emit([str(p) for p in paths])

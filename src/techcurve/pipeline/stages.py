@@ -289,26 +289,43 @@ def curve(
     lang: str = "zh",
     title: str | None = None,
     compare: str | None = None,
+    domains: Sequence[str] = (),
+    labels: str = "auto",
+    size: str = "auto",
 ) -> list[Path]:
     """Draw the maturity curve to each of ``out_paths`` (format from the extension).
 
     The cut-off is the store's as-of date and the footer names the sources behind the
     records and count series; ``compare`` names a saved edition: movement arrows go
-    from its positions.
+    from its positions. ``domains`` (domain ids) draws one curve per domain instead of
+    the full curve: with one domain to ``out_paths`` as given, with several each path
+    gets ``-<domain id>`` before its extension. ``labels`` (``auto``, ``names``,
+    ``numbers``) and ``size`` (``auto``, ``a4``, ``16:9``): see
+    :func:`techcurve.render.curve.render_curve`.
     """
     from techcurve.render.curve import curve_from_store
+    from techcurve.render.curve.output import domain_paths
     from techcurve.report.provenance import source_line
 
+    paths = [Path(p) for p in out_paths]
     with Store.open(db, read_only=True) as st:
         require_assessments(st, db)
-        return curve_from_store(
-            st,
-            [Path(p) for p in out_paths],
-            lang=lang,
-            title=title,
-            compare=compare,
-            source_line=source_line(st, lang),
-        )
+        line = source_line(st, lang)
+        written: list[Path] = []
+        chosen: list[str | None] = list(domains) or [None]
+        for dom in chosen:
+            written += curve_from_store(
+                st,
+                domain_paths(paths, dom) if dom is not None and len(domains) > 1 else paths,
+                lang=lang,
+                title=title,
+                compare=compare,
+                source_line=line,
+                domain=dom,
+                labels=labels,
+                size=size,
+            )
+        return written
 
 
 def report(

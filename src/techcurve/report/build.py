@@ -20,7 +20,7 @@ from techcurve.report.appendix import appendix_pages
 from techcurve.report.audit_tables import audit_document
 from techcurve.report.conclusions import conclusions_page
 from techcurve.report.context import ReportContext, load_context
-from techcurve.report.curve import curve_page
+from techcurve.report.curve import curve_page, domain_curve_pages
 from techcurve.report.financing import financing_page
 from techcurve.report.hot_words import hot_words_page
 from techcurve.report.methods import methods_page
@@ -100,6 +100,7 @@ def assemble(
         insufficient=insufficient,
         labels=labels(lg),
         figures=audit_document(report_title, methods, patents, financing, curve, conclusions),
+        domain_curves=domain_curve_pages(ctx, curve),
     )
     return data if pages is None else with_pages(data, store, ctx, pages)
 

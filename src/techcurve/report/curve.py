@@ -5,7 +5,7 @@ from __future__ import annotations
 from techcurve.datatypes import Phase
 from techcurve.render.curve import curve_points
 from techcurve.report.context import ReportContext
-from techcurve.report.model import CurvePage, CurvePoint, PhaseCount
+from techcurve.report.model import CurvePage, CurvePoint, DomainCurvePage, PhaseCount
 from techcurve.report.provenance import KINDS
 from techcurve.text import t
 
@@ -43,3 +43,40 @@ def curve_page(ctx: ReportContext) -> CurvePage:
         source=ctx.source(),
         provenance=ctx.provenance(KINDS),
     )
+
+
+def domain_curve_pages(ctx: ReportContext, curve: CurvePage) -> tuple[DomainCurvePage, ...]:
+    """One page per domain that has a dot on the full curve, in taxonomy order."""
+    lang = ctx.lang
+    order = ctx.domain_order + [
+        d for d in dict.fromkeys(p.domain_id for p in curve.points) if d not in ctx.domain_order
+    ]
+    pages = []
+    for dom in order:
+        points = [p for p in curve.points if p.domain_id == dom]
+        if not points:
+            continue
+        counts = tuple(
+            PhaseCount(
+                phase=ph.value,
+                name=ph.zh if lang == "zh" else ph.en,
+                count=sum(1 for p in points if p.phase == ph.value),
+            )
+            for ph in Phase
+        )
+        top = max(counts, key=lambda c: c.count)
+        name = ctx.domain_names.get(dom, dom)
+        pages.append(
+            DomainCurvePage(
+                domain_id=dom,
+                name=name,
+                kicker=t("curvekey.report_kicker", lang),
+                action_title=t(
+                    "curvekey.report_title", lang, domain=name, n=len(points), k=top.count,
+                    phase=top.name,
+                ),
+                n_points=len(points),
+                phase_counts=counts,
+            )
+        )  # fmt: skip
+    return tuple(pages)

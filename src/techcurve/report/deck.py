@@ -325,11 +325,14 @@ def _financing(d: Deck) -> None:
 
 
 def _curve(d: Deck) -> None:
-    """The curve as large as the slide allows (its source line is drawn in the figure)."""
+    """The curve drawn for a 16:9 slide, as large as the slide allows (its source line is
+    drawn in the figure), then one slide per domain's curve."""
     c = d.data.curve
-    s = d.slide(c.action_title)
     top = TITLE_TOP + TITLE_H
-    d.picture(s, "curve", 0, top, WIDTH, HEIGHT - top - Inches(0.1))
+    d.picture(d.slide(c.action_title), "curve", 0, top, WIDTH, HEIGHT - top - Inches(0.1))
+    for page in d.data.domain_curves:
+        s = d.slide(page.action_title)
+        d.picture(s, f"curve_{page.domain_id}", 0, top, WIDTH, HEIGHT - top - Inches(0.1))
 
 
 def _row(r: SubfieldRow) -> tuple[str, ...]:

@@ -341,6 +341,18 @@ class CurvePage:
     provenance: Provenance
 
 
+@dataclass(frozen=True)
+class DomainCurvePage:
+    """One domain's curve (a page after the full curve): its dots and how many per phase."""
+
+    domain_id: str
+    name: str
+    kicker: str
+    action_title: str
+    n_points: int
+    phase_counts: tuple[PhaseCount, ...]
+
+
 # -- the appendix: one card per sub-field on the curve, a table for the rest ---------------
 @dataclass(frozen=True)
 class YearlySeries:
@@ -576,6 +588,8 @@ class ReportData:
     insufficient: InsufficientPage
     labels: Mapping[str, str]  # the template's headings and table headers
     figures: AuditDocument
+    #: one page per domain with a dot, after the full curve (taxonomy order)
+    domain_curves: tuple[DomainCurvePage, ...] = ()
     pages: tuple[AnalystPage, ...] | None = optional()  # None: no pages folder given
 
     def to_json(self) -> dict[str, Any]:

@@ -174,10 +174,12 @@ def report_charts(
     ctx: ReportContext,
     pages: Collection[str] = CHART_PAGES,
     out: Callable[[Any], Any] = _svg,
+    curve_size: str = "auto",
 ) -> dict[str, Any]:
     """The charts of the report's ``pages`` (by default all) as inline SVG, by the name
     the template uses; with ``out`` (a function of a matplotlib figure), as what it
-    returns (the appendix's cards are SVG only: leave ``appendix`` out then)."""
+    returns (the appendix's cards are SVG only: leave ``appendix`` out then).
+    ``curve_size``: the curves' page size (``16:9`` for a slide)."""
     lang = ctx.lang
     figs: dict[str, Any] = {}
     if "patents" in pages:
@@ -196,8 +198,16 @@ def report_charts(
                 title=data.title,
                 cutoff=data.cutoff,
                 source_line=data.curve.source,
+                size=curve_size,
             )
         )
+        for page in data.domain_curves:
+            figs[f"curve_{page.domain_id}"] = out(
+                draw_curve(
+                    ctx.assessments, ctx.subfields, ctx.domains, lang=lang, cutoff=data.cutoff,
+                    source_line=data.curve.source, domain=page.domain_id, size=curve_size,
+                )
+            )  # fmt: skip
     return figs
 
 
@@ -271,7 +281,8 @@ def build_report(
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "pptx":
-            write_deck(data, report_charts(data, ctx, DECK_CHARTS, out=figure_png), out_path)
+            charts = report_charts(data, ctx, DECK_CHARTS, out=figure_png, curve_size="16:9")
+            write_deck(data, charts, out_path)
         elif fmt == "pdf":
             with tempfile.TemporaryDirectory(prefix="techcurve-report-") as tmp:
                 page = Path(tmp) / (out_path.stem + ".html")

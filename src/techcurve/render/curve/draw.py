@@ -18,6 +18,13 @@ from matplotlib.figure import Figure
 from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
 from techcurve.errors import ReportError
 from techcurve.render.charts import domain_colors
+from techcurve.render.curve.layout import (
+    Layout,
+    canvas,
+    check_size,
+    curve_layout,
+    plot_height_pt,
+)
 from techcurve.render.curve.legend import (
     BAND_MARKERS,
     EXPERT_COLOR,
@@ -26,7 +33,18 @@ from techcurve.render.curve.legend import (
     draw_uncertainty_key,
 )
 from techcurve.render.curve.movements import draw_expert_moves, draw_movements, movements
-from techcurve.render.curve.placement import place_labels
+from techcurve.render.curve.numbered import (
+    KEY_MAX_SHARE,
+    MAX_LEADER_PT,
+    KeyEntry,
+    KeySize,
+    check_labels,
+    draw_key,
+    key_entries,
+    key_size,
+    numbered,
+)
+from techcurve.render.curve.placement import Placement, place_labels
 from techcurve.render.curve.shape import (
     STRIP_BOTTOM,
     STRIP_TOP,
@@ -38,51 +56,16 @@ from techcurve.render.curve.shape import (
     dodge_points,
 )
 from techcurve.render.curve.uncertainty import dot_opacity
-from techcurve.render.curve.wrap import wrap_label, wrap_source
-from techcurve.render.fonts import chart_style, new_figure
+from techcurve.render.curve.wrap import wrap_label
+from techcurve.render.fonts import chart_style, new_figure, text_width
 from techcurve.text import LANGS, Lang, t
 
 MARKER_PT = 7.0  # dot size, in points
+#: the dot size of a numbered curve with more than ``CROWDED`` dots: fewer lanes
+SMALL_MARKER_PT, CROWDED = 5.5, 100
+DOTS_GID = "techcurve-dots"
 WHISKER_OFFSET_PT = 6.0  # a whisker runs this far under the curve, beside it
 TEXT_GREY = "#555555"
-
-
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    """Sizes of one curve figure, in inches unless said otherwise."""
-
-    width: float
-    height: float
-    fontsize: float  # of the labels, in points
-    max_em: float  # label line length
-    source: str  # the footer, wrapped to the plot's width
-    legend_y: float  # bottom of the legends, as a fraction of the height
-    ax_rect: tuple[float, float, float, float]  # the plot, in figure fractions
-    x_scale: float  # points per data unit along x
-    y_scale: float  # points per data unit along y
-
-
-def _layout(n: int, lang: Lang, source_line: str) -> _Layout:
-    """The canvas for ``n`` dots: more sub-fields, a bigger canvas, wider as well as
-    taller so the curve keeps its shape; the source line wraps to the plot's width and
-    the legends sit above it."""
-    width = 16.0 if n <= 60 else min(16.0 + (n - 60) * 0.06, 22.0)
-    height = 9.0 if n <= 40 else min(9.0 + (n - 40) * 0.035, 13.5)
-    source = wrap_source(source_line, 0.94 * width * 72 / 8.5 - 2)
-    src_h = 0.165 * (source.count("\n") + 1)
-    top_in, bottom_in = 0.85, 0.90 + src_h  # room for the title, and for legends + footer
-    ax_rect = (0.04, bottom_in / height, 0.94, 1 - (top_in + bottom_in) / height)
-    return _Layout(
-        width=width,
-        height=height,
-        fontsize=8.0 if n <= 50 else 7.0,
-        max_em=10.5 if lang == "zh" else 16.0,
-        source=source,
-        legend_y=(0.16 + src_h) / height,
-        ax_rect=ax_rect,
-        x_scale=ax_rect[2] * width * 72 / 1.02,
-        y_scale=ax_rect[3] * height * 72 / (Y_TOP - STRIP_BOTTOM),
-    )
 
 
 def _check_lang(lang: str) -> Lang:
@@ -105,7 +88,15 @@ def _domain_keys(
     return colors, [DomainKey(names.get(d, d), colors[d]) for d in used]
 
 
-def _draw_axes(ax: Axes, lang: Lang) -> None:
+def _phase_name(name: str, width_pt: float) -> tuple[str, float]:
+    """A phase's name and font size for a band ``width_pt`` wide: 10 pt on one line when
+    it fits, else 8.5 pt, wrapped when even that does not fit."""
+    if text_width(name) * 10 <= width_pt - 6:
+        return name, 10.0
+    return wrap_label(name, (width_pt - 6) / 8.5), 8.5
+
+
+def _draw_axes(ax: Axes, lang: Lang, x_scale: float) -> None:
     """Axes, the five phase bands with their names, and the curve itself."""
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(STRIP_BOTTOM, Y_TOP)
@@ -122,22 +113,26 @@ def _draw_axes(ax: Axes, lang: Lang) -> None:
             ax.axvspan(lo, hi, color="#f3f5f8", zorder=0, lw=0)
         if k:
             ax.axvline(lo, color="#c4c9d0", lw=0.8, ls=(0, (4, 3)), zorder=1)
+        name, size = _phase_name(phase.label(lang), (hi - lo) * x_scale)
         ax.text(
             (lo + hi) / 2,
             (STRIP_BOTTOM + STRIP_TOP) / 2,
-            phase.label(lang),
+            name,
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=size,
             color="#4a5568",
             zorder=4,
+            linespacing=1.0 if "\n" in name else None,
         )
     ax.axhline(STRIP_TOP, color="#d5d9de", lw=0.6, zorder=1)
     xs = np.linspace(0, 1, 600)
     ax.plot(xs, curve_y(xs), color="#3b5b92", lw=2.4, zorder=2, solid_capstyle="round")
 
 
-def _draw_dots(ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str]) -> None:
+def _draw_dots(
+    ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str], marker_pt: float
+) -> None:
     """One scatter per (domain, band), so that colours and shapes stay exact."""
     groups: dict[tuple[str, YearsBand | None], list[CurvePoint]] = {}
     for p in drawn:
@@ -149,12 +144,13 @@ def _draw_dots(ax: Axes, drawn: Sequence[CurvePoint], colors: dict[str, str]) ->
         ax.scatter(
             [p.x for p in pts],
             [p.y for p in pts],
-            s=MARKER_PT**2,
+            s=marker_pt**2,
             marker=str(style["marker"]),
             facecolors=edges if style["filled"] else "white",
             edgecolors=edges,
             linewidths=1.3,
             zorder=4,
+            label=DOTS_GID,
         )
 
 
@@ -170,19 +166,19 @@ def _draw_uncertainty_key(ax: Axes, points: Sequence[CurvePoint], lang: Lang) ->
     )
 
 
-def _draw_expert_rings(ax: Axes, drawn: Sequence[CurvePoint]) -> None:
+def _draw_expert_rings(ax: Axes, drawn: Sequence[CurvePoint], marker_pt: float) -> None:
     """A ring around every dot whose final placement is an expert's."""
     pts = [p for p in drawn if p.expert]
     if pts:
         ax.scatter(
-            [p.x for p in pts], [p.y for p in pts], s=(MARKER_PT + 6.0) ** 2, marker="o",
+            [p.x for p in pts], [p.y for p in pts], s=(marker_pt + 6.0) ** 2, marker="o",
             facecolors="none", edgecolors=EXPERT_COLOR, linewidths=1.4, zorder=5,
             gid="techcurve-expert-rings",
         )  # fmt: skip
 
 
 def _draw_whiskers(
-    ax: Axes, points: Sequence[CurvePoint], colors: dict[str, str], layout: _Layout
+    ax: Axes, points: Sequence[CurvePoint], colors: dict[str, str], layout: Layout
 ) -> None:
     """A thin line beside the curve (``WHISKER_OFFSET_PT`` under it) from each dot
     towards the other phases that hold 80 % of its probability
@@ -209,7 +205,7 @@ def _draw_whiskers(
 
 
 def _draw_texts(
-    fig: Figure, layout: _Layout, title: str, subtitle: str, cutoff: str | None, lang: Lang
+    fig: Figure, layout: Layout, title: str, subtitle: str, cutoff: str | None, lang: Lang
 ) -> None:
     """Title and subtitle on top, the source line at the foot, the cut-off top right."""
     height = layout.height
@@ -238,6 +234,23 @@ def _draw_texts(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Curve:
+    """What one drawing of the curve shows, whatever its labels."""
+
+    points: list[CurvePoint]
+    colors: dict[str, str]
+    domain_keys: list[DomainKey]
+    lang: Lang
+    title: str
+    subtitle: str
+    cutoff: str | None
+    source_line: str
+    size: str
+    compare: pl.DataFrame | None
+    compare_label: str | None
+
+
 def draw_curve(
     assessments: pl.DataFrame,
     subfields: pl.DataFrame,
@@ -250,50 +263,106 @@ def draw_curve(
     model: str | None = None,
     compare: pl.DataFrame | None = None,
     compare_label: str | None = None,
+    domain: str | None = None,
+    labels: str = "auto",
+    size: str = "auto",
 ) -> Figure:
     """The curve as a matplotlib figure (see ``render_curve`` for the arguments)."""
     lg = _check_lang(lang)
+    mode, size = check_labels(labels), check_size(size)
+    if domain is not None:
+        subfields, assessments = _one_domain(domain, domains, subfields, assessments)
     points, skipped = curve_points(assessments, subfields, lang=lang, model=model)
     if not points:
+        if domain is not None:
+            raise ReportError.of("curvekey.error.domain_empty", domain=domain)
         if skipped:
             raise ReportError.of("curve.error.none_placed", insufficient=skipped)
         raise ReportError.of("curve.error.no_assessments")
     colors, domain_keys = _domain_keys(domains, points, lg)
-    layout = _layout(len(points), lg, source_line or t("curve.source", lg))
-    wrapped = [replace(p, label=wrap_label(p.label, layout.max_em)) for p in points]
-    # spread dots that share a position along the curve (drawing only)
-    drawn = dodge_points(
-        wrapped,
-        spacing_pt=MARKER_PT + 4.0,
-        spread_pt=15.0,
-        x_scale=layout.x_scale,
-        y_scale=layout.y_scale,
-    )
-    moves = movements(points, compare) if compare is not None else []
     subtitle = t("curve.count", lg, n=len(points))
     if skipped:
         subtitle += t("curve.skipped", lg, n=skipped)
+    if title is None and domain is not None:
+        title = t("curvekey.title_domain", lg, domain=domain_keys[0].name)
+    curve = _Curve(
+        points, colors, domain_keys, lg, title or t("curve.title", lg), subtitle, cutoff,
+        source_line or t("curve.source", lg), size, compare, compare_label,
+    )  # fmt: skip
+    if mode != "numbers":
+        fig, placement = _figure(curve, numbers=False, strict=mode == "auto")
+        if not placement.gave_up:
+            return fig
+    return _figure(curve, numbers=True, strict=False)[0]
+
+
+def _one_domain(
+    domain: str, domains: pl.DataFrame, subfields: pl.DataFrame, assessments: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The sub-fields and assessments of ``domain`` alone (a :class:`ReportError` naming
+    the domains when there is no such domain)."""
+    known = [str(d) for d in domains["domain_id"]] if "domain_id" in domains.columns else []
+    known += [str(d) for d in subfields["domain_id"].unique(maintain_order=True) if d not in known]
+    if domain not in known:
+        raise ReportError.of("curvekey.error.domain", domain=repr(domain), known=", ".join(known))
+    sub = subfields.filter(pl.col("domain_id") == domain)
+    return sub, assessments.filter(pl.col("subfield_id").is_in(sub["subfield_id"].implode()))
+
+
+def _figure(curve: _Curve, *, numbers: bool, strict: bool) -> tuple[Figure, Placement]:
+    """The figure with names or numbers as labels; ``strict``: give up (and say so in
+    the placement) at the first name that needs a long leader line or finds no room."""
+    lg, points = curve.lang, curve.points
+    shown = numbered(points) if numbers else points
+    key: list[KeyEntry] = []
+    ksize: KeySize | None = None
+    if numbers:
+        key = key_entries(shown, {p.subfield_id: p.label for p in points})
+        plot_h = plot_height_pt(len(points), curve.size, curve.source_line)
+        width = canvas(len(points), curve.size)[0]
+        ksize = key_size(key, plot_h, max_width_in=KEY_MAX_SHARE * width, lang=lg)
+    key_in = ksize.width_in if ksize else 0.0
+    layout = curve_layout(len(points), lg, curve.source_line, size=curve.size, table_in=key_in)
+    shown = [replace(p, label=wrap_label(p.label, layout.max_em)) for p in shown]
+    marker = SMALL_MARKER_PT if numbers and len(points) > CROWDED else MARKER_PT
+    # spread dots that share a position along the curve (drawing only)
+    drawn = dodge_points(
+        shown,
+        spacing_pt=marker + 4.0,
+        spread_pt=15.0,
+        x_scale=layout.x_scale,
+        y_scale=layout.y_scale,
+        min_spacing_pt=marker,
+    )
+    moves = movements(points, curve.compare) if curve.compare is not None else []
     with chart_style():
         fig = new_figure(layout.width, layout.height)
         ax = fig.add_axes(layout.ax_rect)
-        _draw_axes(ax, lg)
+        _draw_axes(ax, lg, layout.x_scale)
         if moves:
             draw_movements(ax, moves, {p.subfield_id: p for p in drawn})
-        _draw_whiskers(ax, drawn, colors, layout)
+        _draw_whiskers(ax, drawn, curve.colors, layout)
         draw_expert_moves(ax, drawn)
-        _draw_dots(ax, drawn, colors)
-        _draw_expert_rings(ax, drawn)
+        _draw_dots(ax, drawn, curve.colors, marker)
+        _draw_expert_rings(ax, drawn, marker)
         ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
         ghosts += [(p.model_x, float(curve_y(p.model_x))) for p in drawn if p.model_x is not None]
-        place_labels(fig, ax, drawn, layout.fontsize, MARKER_PT, extra_marks=ghosts)
+        placement = place_labels(
+            fig, ax, drawn, layout.fontsize, marker, extra_marks=ghosts,
+            give_up_leader_pt=MAX_LEADER_PT if strict else None,
+        )  # fmt: skip
+        if placement.gave_up:
+            return fig, placement
+        if layout.table_rect is not None and ksize is not None:
+            draw_key(fig, layout.table_rect, key, ksize, curve.colors, lg)
         draw_legends(
             fig,
-            domain_keys,
+            curve.domain_keys,
             [b for b in BAND_MARKERS if any(p.band == b for p in points)],
             lang=lg,
             y=layout.legend_y,
-            previous=(compare_label or "") if moves else None,
+            previous=(curve.compare_label or "") if moves else None,
         )
         _draw_uncertainty_key(ax, points, lg)
-        _draw_texts(fig, layout, title or t("curve.title", lg), subtitle, cutoff, lg)
-    return fig
+        _draw_texts(fig, layout, curve.title, curve.subtitle, curve.cutoff, lg)
+    return fig, placement

@@ -103,23 +103,28 @@ def draw_legends(
             if previous
             else t("curve.previous_plain", lang)
         )
-    leg2 = fig.legend(
-        band_handles,
-        band_labels,
-        title=t("curve.band_legend", lang),
-        loc="lower right",
-        bbox_to_anchor=(0.98, y),
-        ncol=len(band_labels),
-        **_legend_style(),  # type: ignore[arg-type]
-    )
-    # the domain legend on one row, or on two when it would run into the band legend
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    right = leg2.get_window_extent(renderer).x0 - 12
-    for ncol in (min(len(domains), 7), max(1, -(-len(domains) // 2))):
-        leg1 = _domain_legend(fig, domains, lang, y, ncol)
-        if leg1.get_window_extent(renderer).x1 <= right:
-            break
-        leg1.remove()
+    n = len(band_labels)
+    # one row each; on a narrow canvas the domains on two rows, then the bands too
+    for band_cols in dict.fromkeys((n, -(-n // 2))):
+        leg2 = fig.legend(
+            band_handles,
+            band_labels,
+            title=t("curve.band_legend", lang),
+            loc="lower right",
+            bbox_to_anchor=(0.98, y),
+            ncol=band_cols,
+            **_legend_style(),  # type: ignore[arg-type]
+        )
+        right = leg2.get_window_extent(renderer).x0 - 12
+        for ncol in (min(len(domains), 7), max(1, -(-len(domains) // 2))):
+            leg1 = _domain_legend(fig, domains, lang, y, ncol)
+            if leg1.get_window_extent(renderer).x1 <= right:
+                fig.add_artist(leg1)
+                return
+            leg1.remove()
+        if band_cols != -(-n // 2):
+            leg2.remove()
     fig.add_artist(leg1)
 
 

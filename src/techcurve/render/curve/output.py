@@ -29,6 +29,9 @@ def render_curve(
     compare: pl.DataFrame | None = None,
     compare_label: str | None = None,
     dpi: int = 220,
+    domain: str | None = None,
+    labels: str = "auto",
+    size: str = "auto",
 ) -> list[Path]:
     """Draw the maturity curve and write it to every path in ``out_paths``.
 
@@ -41,6 +44,12 @@ def render_curve(
     ``position``: a saved edition, see :func:`techcurve.editions.load_edition`) adds a
     ghost dot at each sub-field's previous position and an arrow along the curve to
     where it is now; ``compare_label`` names that edition in the legend.
+
+    ``domain`` (a domain id) draws that domain's sub-fields alone, titled with its name.
+    ``labels`` is ``names``, ``numbers`` (each dot a number, with a key beside the plot:
+    number, dot, name, grouped by phase) or ``auto`` (names, unless one would need a
+    leader line longer than an inch or finds no free space: then numbers). ``size`` is
+    ``auto`` (the canvas grows with the dots), ``a4`` (A4 landscape) or ``16:9`` (a slide).
 
     >>> render_curve(a, s, d, [Path("out/curve.svg"), Path("out/curve.png")])  # doctest: +SKIP
     [PosixPath('out/curve.svg'), PosixPath('out/curve.png')]
@@ -67,8 +76,16 @@ def render_curve(
         model=model,
         compare=compare,
         compare_label=compare_label,
+        domain=domain,
+        labels=labels,
+        size=size,
     )
     return [save_figure(fig, p, dpi=dpi) for p in paths]
+
+
+def domain_paths(paths: Sequence[Path], domain: str) -> list[Path]:
+    """``paths`` for one domain's curve among several: ``curve.svg`` → ``curve-ai.svg``."""
+    return [p.with_name(f"{p.stem}-{domain}{p.suffix}") for p in paths]
 
 
 def curve_from_store(
@@ -79,6 +96,9 @@ def curve_from_store(
     title: str | None = None,
     compare: str | None = None,
     source_line: str | None = None,
+    domain: str | None = None,
+    labels: str = "auto",
+    size: str = "auto",
 ) -> list[Path]:
     """:func:`render_curve` with everything taken from an open store.
 
@@ -101,4 +121,7 @@ def curve_from_store(
         source_line=source_line,
         compare=previous,
         compare_label=compare,
+        domain=domain,
+        labels=labels,
+        size=size,
     )

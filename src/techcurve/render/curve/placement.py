@@ -24,34 +24,20 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
+from techcurve.render.curve.spatial import (
+    XIndex,
+    boxes_holding,
+    boxes_overlapping,
+    points_in,
+)
 
 log = logging.getLogger(__name__)
 
 LABEL_GID = "techcurve-label"
 LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
-CHUNK = 256  # candidates costed at once
-
-
-def _overlaps(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """For each candidate box (M×4: x0, y0, x1, y1) whether it overlaps any of ``boxes``."""
-    if boxes.size == 0:
-        return np.zeros(len(cands), dtype=bool)
-    c = cands[:, None, :]
-    b = boxes[None, :, :]
-    hit = (c[..., 0] < b[..., 2]) & (c[..., 2] > b[..., 0])
-    hit &= (c[..., 1] < b[..., 3]) & (c[..., 3] > b[..., 1])
-    return np.asarray(hit.any(axis=1))
-
-
-def _contains_points(cands: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """For each candidate box whether any point of ``pts`` (K×2) lies inside it."""
-    if pts.size == 0:
-        return np.zeros(len(cands), dtype=bool)
-    c = cands[:, None, :]
-    p = pts[None, :, :]
-    inside = (p[..., 0] > c[..., 0]) & (p[..., 0] < c[..., 2])
-    inside &= (p[..., 1] > c[..., 1]) & (p[..., 1] < c[..., 3])
-    return np.asarray(inside.any(axis=1))
+CHUNK = 1024  # candidates costed at once
+#: a candidate's cost from which it crosses the curve or sits on a leader line
+SOFT_COST = 1e5
 
 
 def _nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
@@ -69,12 +55,15 @@ class _Scene:
     hi_x: float
     lo_y: float
     hi_y: float
-    marks: np.ndarray  # K×4 boxes of the dots (and ghost dots)
+    marks: XIndex  # K×4 boxes of the dots (and ghost dots)
     curve_pts: np.ndarray  # the curve, sampled
-    curve_boxes: np.ndarray  # thin boxes along the curve
-    placed: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    leader_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    leaders: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    curve_boxes: XIndex  # thin boxes along the curve
+    #: the labels placed so far
+    placed: XIndex = field(default_factory=lambda: XIndex(4))
+    #: points along the leader lines drawn so far, as boxes (x, y, x, y)
+    leader_pts: XIndex = field(default_factory=lambda: XIndex(4))
+    #: the leader lines: bounding box, then the segment (x0, y0, x1, y1)
+    leaders: XIndex = field(default_factory=lambda: XIndex(8))
 
 
 def _scene(
@@ -110,9 +99,9 @@ def _scene(
         hi_x=area.x1 - 2,
         lo_y=strip_top + 2,
         hi_y=area.y1 - 2,
-        marks=marks,
+        marks=XIndex(4, marks),
         curve_pts=curve_pts,
-        curve_boxes=curve_boxes,
+        curve_boxes=XIndex(4, curve_boxes),
     )
 
 
@@ -149,10 +138,13 @@ def _candidates(
         (px + r + w / 2, py - r - h / 2),
         (px - r - w / 2, py - r - h / 2),
     ]
-    cands = [(cx, cy, k * 0.1) for k, (cx, cy) in enumerate(near)]
-    cands += _column_candidates(px, py, w, h, sc)
-    cands += _fan_candidates(px, py, w, h, normal, sc)
-    arr = np.array(cands)
+    arr = np.concatenate(
+        [
+            np.array([(cx, cy, k * 0.1) for k, (cx, cy) in enumerate(near)]),
+            _column_candidates(px, py, w, h, sc),
+            np.array(_fan_candidates(px, py, w, h, normal, sc)),
+        ]
+    )
     arr = arr[np.argsort(arr[:, 2], kind="stable")]
     boxes = np.column_stack(
         [arr[:, 0] - w / 2, arr[:, 1] - h / 2, arr[:, 0] + w / 2, arr[:, 1] + h / 2]
@@ -162,23 +154,21 @@ def _candidates(
     return arr[inside], boxes[inside]
 
 
-def _column_candidates(
-    px: float, py: float, w: float, h: float, sc: _Scene
-) -> list[tuple[float, float, float]]:
-    """Boxes stacked above and below the dot, in columns around its x."""
-    out = []
+def _column_candidates(px: float, py: float, w: float, h: float, sc: _Scene) -> np.ndarray:
+    """Boxes stacked above and below the dot, in columns around its x (N×3: centre and
+    base cost, in the order: step, then above before below, then the column)."""
     step = h * 0.55
     n_steps = int((sc.hi_y - sc.lo_y) / step) + 2
-    dxs = [0.0]
-    for j in range(1, 9):
-        dxs += [j * w * 0.5, -j * w * 0.5]
-    for s in range(1, n_steps):
-        for sign in (1.0, -1.0):
-            cy = py + sign * (sc.r_mark + sc.gap + h / 2 + s * step)
-            for dx in dxs:
-                # leader length, with sideways moves costing more than vertical ones
-                out.append((px + dx, cy, math.hypot(dx * 1.6, cy - py) + 8))
-    return out
+    js = np.arange(1, 9, dtype=float) * w * 0.5
+    dxs = np.concatenate([[0.0], np.column_stack([js, -js]).ravel()])
+    steps = np.arange(1, n_steps, dtype=float)
+    off = sc.r_mark + sc.gap + h / 2 + steps * step
+    cy = py + np.stack([off, -off], axis=1)[:, :, None]  # steps × sign × 1
+    cy = np.broadcast_to(cy, (len(steps), 2, len(dxs)))
+    dx = np.broadcast_to(dxs, cy.shape)
+    # leader length, with sideways moves costing more than vertical ones
+    cost = np.hypot(dx * 1.6, cy - py) + 8
+    return np.column_stack([(px + dx).ravel(), cy.ravel(), cost.ravel()])
 
 
 def _fan_candidates(
@@ -203,12 +193,21 @@ def _fan_candidates(
 def _candidate_costs(
     px: float, py: float, base: np.ndarray, boxes: np.ndarray, sc: _Scene
 ) -> np.ndarray:
-    """Total cost of each candidate box; ``inf`` where it would overlap a label or a dot."""
-    placed, marks = sc.placed, sc.marks
-    bad = _overlaps(boxes, placed) | _overlaps(boxes, marks)
+    """Total cost of each candidate box (boxes free of labels and dots: see ``_taken``).
+
+    Only the obstacles in the region the boxes and their leader lines span count, so
+    each is looked up in the scene's sorted indexes (:mod:`.spatial`), not scanned."""
+    region = (
+        min(float(boxes[:, 0].min()), px),
+        min(float(boxes[:, 1].min()), py),
+        max(float(boxes[:, 2].max()), px),
+        max(float(boxes[:, 3].max()), py),
+    )
+    placed = sc.placed.near(*region)
     # crossing the curve or sitting on a leader line is allowed only as a last resort
-    soft = _overlaps(boxes, sc.curve_boxes) | _contains_points(boxes, sc.leader_pts)
-    cost = base + np.where(soft, 1e5, 0.0)
+    soft = boxes_overlapping(boxes, sc.curve_boxes)
+    soft |= boxes_holding(boxes, sc.leader_pts)
+    cost = base + np.where(soft, SOFT_COST, 0.0)
     ex = np.clip(px, boxes[:, 0], boxes[:, 2])
     ey = np.clip(py, boxes[:, 1], boxes[:, 3])
     ts = np.linspace(0.2, 1.0, 9)
@@ -219,73 +218,84 @@ def _candidate_costs(
     side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
     crosses_curve = (side != side[:, :1]).any(axis=1)
     far = np.hypot(sx - px, sy - py) > 6
-    on_mark = np.zeros(len(boxes), dtype=bool)
-    for k in range(len(ts)):
-        hit = (sx[:, k : k + 1] > marks[None, :, 0]) & (sx[:, k : k + 1] < marks[None, :, 2])
-        hit &= (sy[:, k : k + 1] > marks[None, :, 1]) & (sy[:, k : k + 1] < marks[None, :, 3])
-        on_mark |= hit.any(axis=1) & far[:, k]
+    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
+    on_mark = (in_mark & far).any(axis=1)
     cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
     if placed.size:
         # a leader line that crosses another label is confusing: penalise it
-        cross = np.zeros(len(boxes), dtype=bool)
-        for t in np.linspace(0.15, 0.95, 9):
-            sp = np.column_stack([px + (ex - px) * t, py + (ey - py) * t])
-            hit = (sp[:, None, 0] > placed[None, :, 0]) & (sp[:, None, 0] < placed[None, :, 2])
-            hit &= (sp[:, None, 1] > placed[None, :, 1]) & (sp[:, None, 1] < placed[None, :, 3])
-            cross |= hit.any(axis=1)
+        tc = np.linspace(0.15, 0.95, 9)
+        cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
+        in_label = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
+        cross = in_label.reshape(cx.shape).any(axis=1)
         cost = cost + np.where(cross, 400.0, 0.0)
-        if sc.leaders.size:
-            # leader lines crossing each other make a fan that is hard to follow
-            cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
-    return np.where(bad, np.inf, cost)
+        # leader lines crossing each other make a fan that is hard to follow
+        cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
+    return np.asarray(cost)
 
 
-def _crossings(
-    px: float, py: float, ex: np.ndarray, ey: np.ndarray, segs: np.ndarray
-) -> np.ndarray:
-    """How many of ``segs`` (L×4) each segment (px, py)→(ex[i], ey[i]) properly crosses."""
-
-    def orient(
-        ax_: np.ndarray,
-        ay: np.ndarray,
-        bx: np.ndarray,
-        by: np.ndarray,
-        cx: np.ndarray,
-        cy: np.ndarray,
-    ) -> np.ndarray:
-        return np.sign((bx - ax_) * (cy - ay) - (by - ay) * (cx - ax_))
-
-    a_x = np.full((len(ex), 1), px)
-    a_y = np.full((len(ex), 1), py)
-    b_x, b_y = ex[:, None], ey[:, None]
-    c_x, c_y, d_x, d_y = (segs[None, :, k] for k in range(4))
-    o1 = orient(a_x, a_y, b_x, b_y, c_x, c_y)
-    o2 = orient(a_x, a_y, b_x, b_y, d_x, d_y)
-    o3 = orient(c_x, c_y, d_x, d_y, a_x, a_y)
-    o4 = orient(c_x, c_y, d_x, d_y, b_x, b_y)
-    return ((o1 * o2 < 0) & (o3 * o4 < 0)).sum(axis=1)
+def _orient(
+    ax_: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, cx: np.ndarray,
+    cy: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    return np.sign((bx - ax_) * (cy - ay) - (by - ay) * (cx - ax_))
 
 
-def _cheapest(px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene) -> int:
-    """The index of the cheapest usable candidate, or -1 when none is usable.
+def _crossings(px: float, py: float, ex: np.ndarray, ey: np.ndarray, leaders: XIndex) -> np.ndarray:
+    """How many of the ``leaders`` each segment (px, py)→(ex[i], ey[i]) properly crosses
+    (only leaders whose box meets the segment's box can: looked up in the index)."""
+    q = np.column_stack(
+        [np.minimum(px, ex), np.minimum(py, ey), np.maximum(px, ex), np.maximum(py, ey)]
+    )
+    owner, member = leaders.pairs(q)
+    if not len(owner):
+        return np.zeros(len(ex), dtype=np.intp)
+    q_in = (leaders.rows[member, 0] <= q[owner, 2]) & (leaders.rows[member, 2] >= q[owner, 0])
+    q_in &= (leaders.rows[member, 1] <= q[owner, 3]) & (leaders.rows[member, 3] >= q[owner, 1])
+    owner, member = owner[q_in], member[q_in]
+    a_x, a_y = np.full(len(owner), px), np.full(len(owner), py)
+    b_x, b_y = ex[owner], ey[owner]
+    c_x, c_y, d_x, d_y = (leaders.rows[member, 4 + k] for k in range(4))
+    o1 = _orient(a_x, a_y, b_x, b_y, c_x, c_y)
+    o2 = _orient(a_x, a_y, b_x, b_y, d_x, d_y)
+    o3 = _orient(c_x, c_y, d_x, d_y, a_x, a_y)
+    o4 = _orient(c_x, c_y, d_x, d_y, b_x, b_y)
+    crossed = (o1 * o2 < 0) & (o3 * o4 < 0)
+    return np.bincount(owner[crossed], minlength=len(ex))
 
-    Candidates are costed in chunks, cheapest base cost first; penalties only add to
-    the base cost, so once a chunk starts above the best total found the rest cannot win.
+
+def _cheapest(
+    px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene
+) -> tuple[int, float]:
+    """The index of the cheapest usable candidate and its cost, or (-1, inf) when none is
+    usable.
+
+    Boxes that overlap a label or a dot are dropped first (one sorted look-up for all);
+    the rest are costed in chunks, cheapest base cost first; penalties only add to the
+    base cost, so once a chunk starts above the best total found the rest cannot win.
     """
+    free = np.flatnonzero(~_taken(boxes, sc))
     best, best_cost = -1, math.inf
-    for start in range(0, len(arr), CHUNK):
-        if arr[start, 2] >= best_cost:
+    for start in range(0, len(free), CHUNK):
+        idx = free[start : start + CHUNK]
+        if arr[idx[0], 2] >= best_cost:
             break
-        sl = slice(start, start + CHUNK)
-        costs = _candidate_costs(px, py, arr[sl, 2], boxes[sl], sc)
+        costs = _candidate_costs(px, py, arr[idx, 2], boxes[idx], sc)
         k = int(np.argmin(costs))
         if costs[k] < best_cost:
-            best, best_cost = start + k, float(costs[k])
-    return best
+            best, best_cost = int(idx[k]), float(costs[k])
+    return best, best_cost
 
 
-def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> None:
-    """A thin line from the dot's edge to the nearest point of its label (``box``)."""
+def _taken(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
+    """Whether each box overlaps a label placed so far or a dot."""
+    if not len(boxes):
+        return np.zeros(0, dtype=bool)
+    return boxes_overlapping(boxes, sc.placed) | boxes_overlapping(boxes, sc.marks)
+
+
+def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> float:
+    """A thin line from the dot's edge to the nearest point of its label (``box``); its
+    length from the dot's centre, in pixels."""
     ex, ey = _nearest_on_box(px, py, box + np.array([sc.pad, sc.pad, -sc.pad, -sc.pad]))
     vx, vy = ex - px, ey - py
     dist = math.hypot(vx, vy) or 1.0
@@ -297,10 +307,21 @@ def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> 
     )
     n = max(int(dist / 3), 2)
     t = np.linspace(0, 1, n)[:, None]
-    sc.leaders = np.vstack([sc.leaders, [sx, sy, ex, ey]])
-    sc.leader_pts = np.vstack(
-        [sc.leader_pts, np.column_stack([sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]])]
-    )
+    sc.leaders.add(np.array([min(sx, ex), min(sy, ey), max(sx, ex), max(sy, ey), sx, sy, ex, ey]))
+    lx, ly = sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]
+    sc.leader_pts.add_many(np.column_stack([lx, ly, lx, ly]))
+    return dist
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """How placing the labels went."""
+
+    placed: int  # labels drawn
+    #: labels that found no free space, or only one across the curve or a leader line
+    crowded: int
+    longest_leader_pt: float  # 0 when no label needed a leader line
+    gave_up: bool  # stopped at the first label over ``give_up_leader_pt`` or crowded
 
 
 def place_labels(
@@ -311,47 +332,72 @@ def place_labels(
     marker_pt: float,
     *,
     extra_marks: Sequence[tuple[float, float]] = (),
-) -> None:
+    give_up_leader_pt: float | None = None,
+) -> Placement:
     """Draw each point's label where it overlaps no other label and no dot (left to right).
 
     ``extra_marks`` are further dots (data coordinates) that labels must keep clear of,
-    such as the ghost dots of a previous edition.
+    such as the ghost dots of a previous edition. With ``give_up_leader_pt``, placing
+    stops (``gave_up``) at the first label that needs a longer leader line or finds no
+    free space: the caller then draws the curve with numbers instead.
     """
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     to_disp = ax.transData.transform
     xy = to_disp(np.array([[p.x, p.y] for p in points])) if points else np.zeros((0, 2))
     sc = _scene(fig, ax, xy, marker_pt, extra_marks)
     normals = _normals(ax, points)
+    px_per_pt = fig.dpi / 72.0
+    crowded, longest = 0, 0.0
     for i, p in enumerate(points):
-        text = ax.text(
-            p.x,
-            p.y,
-            p.label,
-            fontsize=fontsize,
-            ha="center",
-            va="center",
-            color="#222222",
-            gid=f"{LABEL_GID}-{p.subfield_id}",
-            zorder=5,
-            linespacing=1.05,
-        )
-        ext = text.get_window_extent(renderer)
-        w, h = ext.width + 2 * sc.pad, ext.height + 2 * sc.pad
-        px, py = xy[i]
-        arr, boxes = _candidates(px, py, w, h, normals[i], sc)
-        best = _cheapest(px, py, arr, boxes, sc)
-        if best < 0:
-            log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
-            cx = px + sc.r_mark + sc.gap + w / 2
-            arr = np.array([[cx, py, 0.0]])
-            boxes = np.array([[cx - w / 2, py - h / 2, cx + w / 2, py + h / 2]])
-            best = 0
-        box = boxes[best]
-        sc.placed = np.vstack([sc.placed, box])
-        dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
-        text.set_position((float(dx_), float(dy_)))
-        if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
-            _add_leader(ax, px, py, box, sc)
+        cost, leader = _place_one(fig, ax, p, xy[i], normals[i], fontsize, sc)
+        longest = max(longest, leader / px_per_pt)
+        crowded += cost >= SOFT_COST
+        if give_up_leader_pt is not None and (cost >= SOFT_COST or longest > give_up_leader_pt):
+            return Placement(i + 1, crowded, longest, gave_up=True)
+    return Placement(len(points), crowded, longest, gave_up=False)
+
+
+def _place_one(
+    fig: Figure,
+    ax: Axes,
+    p: CurvePoint,
+    pxy: np.ndarray,
+    normal: np.ndarray,
+    fontsize: float,
+    sc: _Scene,
+) -> tuple[float, float]:
+    """Draw one label at its cheapest free place; its cost (inf: no free space) and
+    the length of its leader line in pixels (0: none)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    text = ax.text(
+        p.x,
+        p.y,
+        p.label,
+        fontsize=fontsize,
+        ha="center",
+        va="center",
+        color="#222222",
+        gid=f"{LABEL_GID}-{p.subfield_id}",
+        zorder=5,
+        linespacing=1.05,
+    )
+    ext = text.get_window_extent(renderer)
+    w, h = ext.width + 2 * sc.pad, ext.height + 2 * sc.pad
+    px, py = float(pxy[0]), float(pxy[1])
+    arr, boxes = _candidates(px, py, w, h, normal, sc)
+    best, cost = _cheapest(px, py, arr, boxes, sc)
+    if best < 0:
+        log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
+        cx = px + sc.r_mark + sc.gap + w / 2
+        arr = np.array([[cx, py, 0.0]])
+        boxes = np.array([[cx - w / 2, py - h / 2, cx + w / 2, py + h / 2]])
+        best = 0
+    box = boxes[best]
+    sc.placed.add(box)
+    dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
+    text.set_position((float(dx_), float(dy_)))
+    if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
+        return cost, _add_leader(ax, px, py, box, sc)
+    return cost, 0.0
 
 
 def label_boxes(fig: Figure) -> list[Bbox]:

@@ -160,6 +160,7 @@ def dodge_points(
     x_scale: float,
     y_scale: float,
     spread_pt: float | None = None,
+    min_spacing_pt: float | None = None,
 ) -> list[CurvePoint]:
     """Points moved along the curve so that no two dots are closer than ``spacing_pt``.
 
@@ -191,11 +192,36 @@ def dodge_points(
             d = max((s_hi - s_lo) / (len(pts) - 1), 0.0)  # too crowded: tighter spacing
         s0 = [float(np.interp(p.x, grid, s_grid)) for p in pts]
         placed = _spread(s0, d, s_lo, s_hi)
-        for p, orig, s in zip(pts, s0, placed, strict=True):
+        lanes = 1 if min_spacing_pt is None or d >= min_spacing_pt else _lanes(min_spacing_pt, d)
+        for i, (p, orig, s) in enumerate(zip(pts, s0, placed, strict=True)):
             x = p.x if abs(s - orig) < 1e-6 else float(np.interp(s, s_grid, grid))
-            out.append(replace(p, x=x, y=float(curve_y(x))))
+            if lanes > 1:
+                off = _lane(i % lanes) * (min_spacing_pt or 0.0)
+                out.append(_beside(p, x, off, x_scale, y_scale))
+            else:
+                out.append(replace(p, x=x, y=float(curve_y(x))))
     out.sort(key=lambda p: (p.x, p.subfield_id))
     return out
+
+
+def _lanes(min_spacing: float, d: float) -> int:
+    """How many lanes dots ``d`` apart along the curve need to stay ``min_spacing`` apart."""
+    return max(2, math.ceil(min_spacing / max(d, 1e-9)))
+
+
+def _lane(k: int) -> int:
+    """The k-th lane's side and distance from the curve: 0, +1, -1, +2, -2 …"""
+    return (k + 1) // 2 * (1 if k % 2 else -1)
+
+
+def _beside(p: CurvePoint, x: float, off_pt: float, sx: float, sy: float) -> CurvePoint:
+    """``p`` at ``x`` on the curve, raised (or lowered) so that it sits ``off_pt`` points
+    from the curve measured across it: the move is vertical, so x (and with it the
+    phase) stays, and steeper parts of the curve take a longer move (at most 5×)."""
+    eps = 1e-4
+    slope_pt = float(curve_y(x + eps) - curve_y(x - eps)) / (2 * eps) * sy / sx
+    across = max(1.0 / math.hypot(slope_pt, 1.0), 0.2)  # |cos| of the curve's angle
+    return replace(p, x=x, y=float(curve_y(x)) + off_pt / across / sy)
 
 
 def _spread(s0: list[float], d: float, s_lo: float, s_hi: float) -> list[float]:

@@ -1,0 +1,141 @@
+"""A grid index for the label placer: boxes in columns of x, sorted by y within each.
+
+The placer asks, for every candidate label box, whether it overlaps a label placed so
+far or a dot, whether it holds a point of a leader line, and whether its leader line
+runs through a dot or a label. Scanning every obstacle for every candidate made
+placement grow with the square of the dots. Here each obstacle is filed under the
+column (``cell`` pixels wide) of its left edge, and within the columns by its bottom
+edge, in one sorted key; a query box looks, in each column its x range reaches (widened
+by the widest obstacle), at the obstacles whose bottom edge lies in its y range
+(widened by the tallest): two binary searches per column. Labels do not overlap one
+another and dots keep apart, so a query meets a bounded number of them however many
+there are, and a query costs O(log n).
+
+>>> ix = XIndex(4)
+>>> ix.add(np.array([0.0, 0.0, 10.0, 10.0]))
+>>> ix.add(np.array([50.0, 0.0, 60.0, 10.0]))
+>>> ix.near(5.0, 5.0, 20.0, 20.0).tolist()
+[[0.0, 0.0, 10.0, 10.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CELL = 48.0  # a column's width, in pixels
+_ROW = 1e7  # the key's stride between columns: more than any y in pixels
+
+
+class XIndex:
+    """Rows whose first four columns are a box (x0, y0, x1, y1), filed by column of x0
+    and by y0; the other columns are carried along (a leader line's end points)."""
+
+    __slots__ = ("_rows", "_keys", "_max_w", "_max_h", "_cell")
+
+    def __init__(self, width: int, rows: np.ndarray | None = None, cell: float = CELL) -> None:
+        self._cell = cell
+        self._rows = np.zeros((0, width))
+        self._keys = np.zeros(0)
+        self._max_w = self._max_h = 0.0
+        if rows is not None and len(rows):
+            self.add_many(np.asarray(rows, dtype=float))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Every row, in key order."""
+        return self._rows
+
+    def _key(self, rows: np.ndarray) -> np.ndarray:
+        return np.floor(rows[:, 0] / self._cell) * _ROW + rows[:, 1]
+
+    def add(self, row: np.ndarray) -> None:
+        """Insert one row at its place."""
+        self.add_many(np.asarray(row, dtype=float)[None, :])
+
+    def add_many(self, rows: np.ndarray) -> None:
+        """Insert several rows."""
+        if not len(rows):
+            return
+        keys = self._key(rows)
+        at = np.searchsorted(self._keys, keys, side="right")
+        order = np.argsort(at, kind="stable")
+        self._rows = np.insert(self._rows, at[order], rows[order], axis=0)
+        self._keys = np.insert(self._keys, at[order], keys[order])
+        if len(rows) > 1:  # several keys may fall between the same neighbours
+            o = np.argsort(self._keys, kind="stable")
+            self._rows, self._keys = self._rows[o], self._keys[o]
+        self._max_w = max(self._max_w, float((rows[:, 2] - rows[:, 0]).max()))
+        self._max_h = max(self._max_h, float((rows[:, 3] - rows[:, 1]).max()))
+
+    def pairs(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For query boxes ``q`` (M×4): (query number, row number) of every row that may
+        meet the query — its x0 within [q.x0 − widest, q.x1] by column, its y0 within
+        [q.y0 − tallest, q.y1] — in no particular order; the caller checks exactly."""
+        if not len(q) or not len(self._rows):
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+        c0 = np.floor((q[:, 0] - self._max_w) / self._cell)
+        c1 = np.floor(q[:, 2] / self._cell)
+        span = int((c1 - c0).max()) + 1
+        cols = c0[:, None] + np.arange(span)[None, :]  # M × span
+        inside = cols <= c1[:, None]
+        lo = np.searchsorted(self._keys, (cols * _ROW + (q[:, 1:2] - self._max_h)).ravel(), "left")
+        hi = np.searchsorted(self._keys, (cols * _ROW + q[:, 3:4]).ravel(), "right")
+        hi = np.where(inside.ravel(), hi, lo)
+        owner, member = _ranges(lo, hi)
+        return owner // span, member
+
+    def near(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        """The rows whose box meets the closed region [x0, x1] × [y0, y1]."""
+        _, member = self.pairs(np.array([[x0, y0, x1, y1]]))
+        rows = self._rows[np.sort(member)]
+        keep = (rows[:, 2] >= x0) & (rows[:, 0] <= x1) & (rows[:, 1] <= y1) & (rows[:, 3] >= y0)
+        return rows[keep]
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges [lo[i], hi[i]): each member's range number and the member itself."""
+    counts = np.maximum(hi - lo, 0)
+    owner = np.repeat(np.arange(len(lo)), counts)
+    start = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return owner, start + np.arange(int(counts.sum()))
+
+
+def boxes_holding(boxes: np.ndarray, pts: XIndex) -> np.ndarray:
+    """For each box (M×4) whether a point of ``pts`` (filed as boxes x, y, x, y) lies
+    strictly inside it."""
+    out = np.zeros(len(boxes), dtype=bool)
+    owner, member = pts.pairs(boxes)
+    if len(owner):
+        b, p = boxes[owner], pts.rows[member]
+        inside = (
+            (p[:, 0] > b[:, 0]) & (p[:, 0] < b[:, 2]) & (p[:, 1] > b[:, 1]) & (p[:, 1] < b[:, 3])
+        )
+        out[owner[inside]] = True
+    return out
+
+
+def points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """For each point (P×2) whether it lies strictly inside one of ``boxes``."""
+    out = np.zeros(len(pts), dtype=bool)
+    owner, member = boxes.pairs(np.column_stack([pts, pts]))
+    if len(owner):
+        p, b = pts[owner], boxes.rows[member]
+        inside = (
+            (p[:, 0] > b[:, 0]) & (p[:, 0] < b[:, 2]) & (p[:, 1] > b[:, 1]) & (p[:, 1] < b[:, 3])
+        )
+        out[owner[inside]] = True
+    return out
+
+
+def boxes_overlapping(cands: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """For each candidate box (M×4) whether it overlaps (with positive area) one of ``boxes``."""
+    out = np.zeros(len(cands), dtype=bool)
+    owner, member = boxes.pairs(cands)
+    if len(owner):
+        c, b = cands[owner], boxes.rows[member]
+        hit = (c[:, 0] < b[:, 2]) & (c[:, 2] > b[:, 0]) & (c[:, 1] < b[:, 3]) & (c[:, 3] > b[:, 1])
+        out[owner[hit]] = True
+    return out
