@@ -51,6 +51,10 @@ def test_one_slide_per_report_page_with_its_action_title(deck: Path) -> None:
         "技术领域聚焦早期融资：A轮与B轮占融资事件的 57.15%",
         "量子计算、行业云平台、机器/深度学习在细分技术领域中融资金额居前",
         "11 个细分技术领域中，4 个处于期望膨胀期",
+        "网络：1 个细分技术领域中，1 个处于生产成熟期",  # one curve per domain
+        "人工智能：3 个细分技术领域中，3 个处于稳步爬升复苏期",
+        "大数据：3 个细分技术领域中，1 个处于技术萌芽期",
+        "云计算：4 个细分技术领域中，4 个处于期望膨胀期",
         "年度观察",
         "附录：细分技术领域评估明细",
     ]
@@ -68,19 +72,20 @@ def test_tables_are_native_tables_with_the_reports_numbers(deck: Path) -> None:
             ["合计", "2,406,906", "100.00%"],
         ]
     ]
-    appendix = _tables(slides[13])[0]
+    appendix = _tables(slides[17])[0]
     assert appendix[0] == ["细分技术领域", "技术领域", "阶段", "位置", "距成熟年限", "置信度"]
     assert len(appendix) == 12  # the 11 placed sub-fields and the header
 
 
-def test_charts_are_pictures_and_the_curve_is_the_widest(deck: Path) -> None:
+def test_charts_are_pictures_and_the_curves_are_the_widest(deck: Path) -> None:
     slides = list(Presentation(str(deck)).slides)
     pictures = {
         i: [sh.width for sh in s.shapes if sh.shape_type == 13] for i, s in enumerate(slides)
     }
-    assert [i for i, p in pictures.items() if p] == [5, 6, 7, 8, 9, 10, 11]
-    curve = pictures[11][0]
-    assert curve > max(w for i, p in pictures.items() if i != 11 for w in p)
+    assert [i for i, p in pictures.items() if p] == list(range(5, 16))
+    curves = [pictures[i][0] for i in range(11, 16)]  # the full curve, then each domain's
+    assert len(set(curves)) == 1
+    assert curves[0] > max(w for i, p in pictures.items() if i < 11 for w in p)
 
 
 def test_every_data_slide_ends_with_its_source_line(deck: Path) -> None:
@@ -97,7 +102,7 @@ def test_every_data_slide_ends_with_its_source_line(deck: Path) -> None:
 
 
 def test_analyst_pages_are_text_boxes_and_their_tables_native(deck: Path) -> None:
-    slide = list(Presentation(str(deck)).slides)[12]
+    slide = list(Presentation(str(deck)).slides)[16]
     texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
     assert texts[1].splitlines() == [
         "要点",
@@ -111,7 +116,7 @@ def test_analyst_pages_are_text_boxes_and_their_tables_native(deck: Path) -> Non
 
 
 def test_text_names_the_cjk_font_for_east_asian_and_latin_runs(deck: Path) -> None:
-    slide = list(Presentation(str(deck)).slides)[12]
+    slide = list(Presentation(str(deck)).slides)[16]
     run = slide.shapes.title.text_frame.paragraphs[0].runs[0]
     rpr = run._r.find(qn("a:rPr"))
     assert rpr.find(qn("a:latin")).get("typeface") == FONT_FAMILY
@@ -132,7 +137,7 @@ def test_libreoffice_renders_every_slide(deck: Path, tmp_path: Path) -> None:
     )
     pdf = tmp_path / "report.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    assert re.search(r"^Pages:\s+14$", info.stdout, re.M)
+    assert re.search(r"^Pages:\s+18$", info.stdout, re.M)
     subprocess.run(
         ["pdftoppm", "-r", "30", "-png", "-f", "12", "-l", "12", str(pdf), str(tmp_path / "s")],
         check=True,
