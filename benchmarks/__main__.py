@@ -12,6 +12,9 @@ One run, on the same files, prints:
 * the dashboard: the curve page and a sub-field page, cold and warm, in-process and
   over HTTP, vs opening the store for a ``count(*)`` (``benchmarks/bench_serve.py``;
   ``--serve-rows``, default ``--rows``);
+* whole commands (``run``, ``match --full``, ``report``, ``curve``) as processes on a
+  corpus of recombined real titles where most sub-fields get placed, vs ``read_csv``
+  and ``grep`` (``benchmarks/bench_full.py``; ``--full-rows``, default ``--rows``);
 * N_big records vs N records through ingest → match → indicators, with peak RSS.
 
 Every heavy step runs in a child process; its wall time and peak RSS come from
@@ -45,11 +48,13 @@ TECHCURVE = [PY, "-m", "techcurve"]
 GB = 1024.0
 
 
-def child(argv: list[str]) -> tuple[float, float, str]:
-    """Run ``argv``; its wall seconds, peak RSS in MB and stdout. Fails loudly."""
+def child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``argv`` (with ``env`` added to the environment); its wall seconds, peak RSS
+    in MB and stdout. Fails loudly."""
+    full_env = None if env is None else os.environ | env
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=out, stderr=err, cwd=REPO)
+        p = subprocess.Popen(argv, stdout=out, stderr=err, cwd=REPO, env=full_env)
         _, status, usage = os.wait4(p.pid, 0)
         seconds = time.perf_counter() - t
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -154,6 +159,12 @@ def main() -> None:
         default=None,
         help="records of the dashboard benchmark's store (default: --rows; 0 skips it)",
     )
+    ap.add_argument(
+        "--full-rows",
+        type=int,
+        default=None,
+        help="records of the full-curve benchmark (bench_full.py; default: --rows; 0 skips it)",
+    )
     a = ap.parse_args()
     rows, big = (20_000, 100_000) if a.quick else (a.rows, a.big)
     work: Path = a.work
@@ -204,6 +215,14 @@ def main() -> None:
     if serve_rows:
         say(f"dashboard pages, {serve_rows:,} records …")
         res["serve"] = bench_serve.run(work, serve_rows, a.queries)
+        (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
+
+    # -- whole commands on a full curve (benchmarks/bench_full.py) ----------------------
+    full_rows = rows if a.full_rows is None else a.full_rows
+    if full_rows:
+        from . import bench_full  # noqa: PLC0415 - it imports this module
+
+        res["full"] = bench_full.run(work, full_rows, 1 if a.quick else 2)
         (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- ten times more -----------------------------------------------------------------
