@@ -51,6 +51,15 @@ GB = 1024.0
 def child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run ``argv`` (with ``env`` added to the environment); its wall seconds, peak RSS
     in MB and stdout. Fails loudly."""
+    seconds, rss, text, _ = child_cpu(argv, env)
+    return seconds, rss, text
+
+
+def child_cpu(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, str, float]:
+    """:func:`child` and the child's CPU seconds (user + system): on a machine shared with
+    other jobs, wall time varies with their load, CPU time far less."""
     full_env = None if env is None else os.environ | env
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
@@ -64,7 +73,7 @@ def child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
         if p.returncode != 0:
             sys.stderr.write(err.read().decode("utf-8", "replace"))
             raise SystemExit(f"benchmark step failed ({p.returncode}): {' '.join(argv)}")
-    return seconds, usage.ru_maxrss / 1024, text
+    return seconds, usage.ru_maxrss / 1024, text, usage.ru_utime + usage.ru_stime
 
 
 def step(name: str, **args: Any) -> dict[str, Any]:
