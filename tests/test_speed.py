@@ -1,5 +1,6 @@
-"""What the report does to be fast gives the numbers it gave before (issue 18): the
-appendix's fits read back from the cache, and Spearman's ρ without scipy.stats."""
+"""What techcurve does to be fast gives the results it gave before (issue 18): the
+report's fits read back from the cache, Spearman's ρ without scipy.stats, constants
+written out instead of derived at import."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from techcurve.assess import timeseries
 from techcurve.assess.timeseries import fit_bell, fit_s_curve, logistic
+from techcurve.ingest.fastcsv import PY_WHITESPACE
 from techcurve.report.conclusions import _spearmanr
 from techcurve.report.fit_memo import FitMemo
 
@@ -49,3 +51,7 @@ def test_fits_are_read_back_unchanged(tmp_path: Path, monkeypatch: pytest.Monkey
         assert memo.bell(YEARS, ATT, series="attention") == b
         with pytest.raises(AssertionError, match="fitted again"):  # another series: a new fit
             memo.bell(YEARS, ATT * 2, series="attention")
+
+
+def test_whitespace_is_what_str_strip_removes() -> None:
+    assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == PY_WHITESPACE
