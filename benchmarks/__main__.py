@@ -12,9 +12,12 @@ One run, on the same files, prints:
 * the dashboard: the curve page and a sub-field page, cold and warm, in-process and
   over HTTP, vs opening the store for a ``count(*)`` (``benchmarks/bench_serve.py``;
   ``--serve-rows``, default ``--rows``);
-* N_big records vs N records through ingest → match → indicators, with peak RSS;
+* whole commands (``run``, ``match --full``, ``report``, ``curve``) as processes on a
+  corpus of recombined real titles where most sub-fields get placed, vs ``read_csv``
+  and ``grep`` (``benchmarks/bench_full.py``; ``--full-rows``, default ``--rows``);
 * the curve's label placement at 167, 500 and 1,000 dots, numbered and named, vs
-  drawing the empty curve, with the legibility check (``benchmarks/bench_curve.py``).
+  drawing the empty curve, with the legibility check (``benchmarks/bench_curve.py``);
+* N_big records vs N records through ingest → match → indicators, with peak RSS.
 
 Every heavy step runs in a child process; its wall time and peak RSS come from
 ``os.wait4``. Sizes: ``--rows`` (default 1,000,000; env ``TECHCURVE_BENCH_ROWS``),
@@ -47,11 +50,22 @@ TECHCURVE = [PY, "-m", "techcurve"]
 GB = 1024.0
 
 
-def child(argv: list[str]) -> tuple[float, float, str]:
-    """Run ``argv``; its wall seconds, peak RSS in MB and stdout. Fails loudly."""
+def child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``argv`` (with ``env`` added to the environment); its wall seconds, peak RSS
+    in MB and stdout. Fails loudly."""
+    seconds, rss, text, _ = child_cpu(argv, env)
+    return seconds, rss, text
+
+
+def child_cpu(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, str, float]:
+    """:func:`child` and the child's CPU seconds (user + system): on a machine shared with
+    other jobs, wall time varies with their load, CPU time far less."""
+    full_env = None if env is None else os.environ | env
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=out, stderr=err, cwd=REPO)
+        p = subprocess.Popen(argv, stdout=out, stderr=err, cwd=REPO, env=full_env)
         _, status, usage = os.wait4(p.pid, 0)
         seconds = time.perf_counter() - t
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -61,7 +75,7 @@ def child(argv: list[str]) -> tuple[float, float, str]:
         if p.returncode != 0:
             sys.stderr.write(err.read().decode("utf-8", "replace"))
             raise SystemExit(f"benchmark step failed ({p.returncode}): {' '.join(argv)}")
-    return seconds, usage.ru_maxrss / 1024, text
+    return seconds, usage.ru_maxrss / 1024, text, usage.ru_utime + usage.ru_stime
 
 
 def step(name: str, **args: Any) -> dict[str, Any]:
@@ -156,6 +170,12 @@ def main() -> None:
         default=None,
         help="records of the dashboard benchmark's store (default: --rows; 0 skips it)",
     )
+    ap.add_argument(
+        "--full-rows",
+        type=int,
+        default=None,
+        help="records of the full-curve benchmark (bench_full.py; default: --rows; 0 skips it)",
+    )
     a = ap.parse_args()
     rows, big = (20_000, 100_000) if a.quick else (a.rows, a.big)
     work: Path = a.work
@@ -206,6 +226,14 @@ def main() -> None:
     if serve_rows:
         say(f"dashboard pages, {serve_rows:,} records …")
         res["serve"] = bench_serve.run(work, serve_rows, a.queries)
+        (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
+
+    # -- whole commands on a full curve (benchmarks/bench_full.py) ----------------------
+    full_rows = rows if a.full_rows is None else a.full_rows
+    if full_rows:
+        from . import bench_full  # noqa: PLC0415 - it imports this module
+
+        res["full"] = bench_full.run(work, full_rows, 1 if a.quick else 2)
         (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- the curve's label placement (benchmarks/bench_curve.py) ------------------------

@@ -35,6 +35,14 @@ def corpus(path: str, rows: int, taxonomy: str, start: int = 0) -> dict[str, Any
     return {"rows": c.rows, "bytes": c.bytes}
 
 
+def full_corpus(path: str, rows: int) -> dict[str, Any]:
+    """Write the corpus of recombined real titles (``benchmarks/corpus_full.py``)."""
+    from .corpus_full import write_full_corpus
+
+    c = write_full_corpus(Path(path), rows)
+    return {"rows": c.rows, "bytes": c.bytes}
+
+
 def duckdb_read_csv(path: str) -> dict[str, Any]:
     """DuckDB's bare ``read_csv`` of the file into a table (the reference for ingest)."""
     import duckdb
@@ -132,6 +140,7 @@ def bench_ingest(work: str, rows: int) -> dict[str, Any]:
 
 STEPS = {
     "corpus": corpus,
+    "full_corpus": full_corpus,
     "duckdb_read_csv": duckdb_read_csv,
     "match_vs_grep": match_vs_grep,
     "match_library": match_library,

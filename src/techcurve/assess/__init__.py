@@ -31,22 +31,86 @@ by their module path (never through this face).
 
 from __future__ import annotations
 
-from techcurve.assess._base import ASSESSMENT_SCHEMA, assessments_to_frame, needing
-from techcurve.assess.backtest import BacktestResult, backtest
-from techcurve.assess.label_files import load_labels, resolve_labels
-from techcurve.assess.label_learnt import assess_labelled
-from techcurve.assess.learnt import LearntModel
-from techcurve.assess.learnt_features import history_features
-from techcurve.assess.neighbours import NeighbourModel, profile_features
-from techcurve.assess.overrides import Override, apply_overrides, load_overrides
-from techcurve.assess.profiles import labelled_profiles
-from techcurve.assess.radar import RING_PHASES, radar_labels, read_radar
-from techcurve.assess.registry import MODELS, make_model
-from techcurve.assess.scoring import Scores
-from techcurve.assess.snapshot import SnapshotModel
-from techcurve.assess.snapshot_settings import SnapshotSettings
-from techcurve.assess.stage import assess
-from techcurve.assess.timeseries import TimeSeriesModel
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+#: each public name and the submodule it lives in; they are imported on first use, so
+#: that a command importing one submodule (the CLI's model names, the report's fits) does
+#: not load the backtest and every model (docs/performance.md, issue 18)
+_WHERE: dict[str, str] = {
+    "ASSESSMENT_SCHEMA": "_base",
+    "BacktestResult": "backtest",
+    "LearntModel": "learnt",
+    "MODELS": "registry",
+    "NeighbourModel": "neighbours",
+    "Override": "overrides",
+    "RING_PHASES": "radar",
+    "Scores": "scoring",
+    "SnapshotModel": "snapshot",
+    "SnapshotSettings": "snapshot_settings",
+    "TimeSeriesModel": "timeseries",
+    "apply_overrides": "overrides",
+    "assess": "stage",
+    "assess_labelled": "label_learnt",
+    "assessments_to_frame": "_base",
+    "backtest": "backtest",
+    "history_features": "learnt_features",
+    "labelled_profiles": "profiles",
+    "load_labels": "label_files",
+    "load_overrides": "overrides",
+    "make_model": "registry",
+    "needing": "_base",
+    "profile_features": "neighbours",
+    "radar_labels": "radar",
+    "read_radar": "radar",
+    "resolve_labels": "label_files",
+}
+
+if TYPE_CHECKING:
+    from techcurve.assess._base import ASSESSMENT_SCHEMA, assessments_to_frame, needing
+    from techcurve.assess.backtest import BacktestResult, backtest
+    from techcurve.assess.label_files import load_labels, resolve_labels
+    from techcurve.assess.label_learnt import assess_labelled
+    from techcurve.assess.learnt import LearntModel
+    from techcurve.assess.learnt_features import history_features
+    from techcurve.assess.neighbours import NeighbourModel, profile_features
+    from techcurve.assess.overrides import Override, apply_overrides, load_overrides
+    from techcurve.assess.profiles import labelled_profiles
+    from techcurve.assess.radar import RING_PHASES, radar_labels, read_radar
+    from techcurve.assess.registry import MODELS, make_model
+    from techcurve.assess.scoring import Scores
+    from techcurve.assess.snapshot import SnapshotModel
+    from techcurve.assess.snapshot_settings import SnapshotSettings
+    from techcurve.assess.stage import assess
+    from techcurve.assess.timeseries import TimeSeriesModel
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
+
+class _Face(types.ModuleType):
+    """``backtest`` names both a subpackage and the function it exports (the face's
+    ``backtest``): importing the subpackage must not put the module in the function's
+    place, as Python does for a submodule's name."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "backtest" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Face
 
 __all__ = [
     "ASSESSMENT_SCHEMA",

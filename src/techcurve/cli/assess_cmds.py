@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 
 from techcurve import pipeline
-from techcurve.assess.backtest import DEFAULT_SPLIT_YEAR, BacktestResult, ProtocolResult
+from techcurve.assess.backtest.defaults import DEFAULT_SPLIT_YEAR
 from techcurve.assess.registry import MODELS
 from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError, phrase
 from techcurve.text import Lang, t
+
+if TYPE_CHECKING:
+    from techcurve.assess.backtest import BacktestResult, ProtocolResult
 
 #: the options backtest and assess-labelled share
 CERTAIN_ONLY = click.option(

@@ -6,6 +6,7 @@ Delphi panel, docs/panel.md). Each command calls one function of
 from __future__ import annotations
 
 import csv
+import types
 from pathlib import Path
 
 import click
@@ -13,7 +14,6 @@ from rich.table import Table
 
 from techcurve.cli.common import OUTPUT_LANG, Ctx, jsonable, out_console
 from techcurve.errors import PanelError
-from techcurve.pipeline import panel as tp
 
 
 @click.group()
@@ -26,7 +26,7 @@ def experts() -> None:
 @click.pass_obj
 def experts_import(ctx: Ctx, path: str) -> None:
     """Import an overrides YAML into the store's expert placements (once)."""
-    r = tp.import_placements(ctx.db, path)
+    r = _tp().import_placements(ctx.db, path)
     ctx.say(ctx.t("cli.experts.imported", path=r.path, entries=r.entries, added=r.added))
     ctx.emit(r)
 
@@ -36,7 +36,7 @@ def experts_import(ctx: Ctx, path: str) -> None:
 @click.pass_obj
 def experts_export(ctx: Ctx, path: str) -> None:
     """Write the current expert placements as an overrides YAML."""
-    n = tp.export_placements(ctx.db, path)
+    n = _tp().export_placements(ctx.db, path)
     ctx.say(ctx.t("cli.experts.exported", path=path, n=n))
     ctx.emit({"path": path, "placements": n})
 
@@ -48,7 +48,7 @@ def experts_export(ctx: Ctx, path: str) -> None:
 @click.pass_obj
 def experts_withdraw(ctx: Ctx, subfield_id: str, who: str, why: str) -> None:
     """Withdraw a sub-field's expert placement (the model's placement is shown again)."""
-    done = tp.withdraw_placement(ctx.db, subfield_id, who=who, why=why)
+    done = _tp().withdraw_placement(ctx.db, subfield_id, who=who, why=why)
     ctx.say(ctx.t("cli.experts.withdrawn" if done else "cli.experts.nothing_to_withdraw",
                   id=subfield_id))  # fmt: skip
     ctx.emit({"subfield_id": subfield_id, "withdrawn": done})
@@ -62,7 +62,7 @@ _PLACEMENT_COLUMNS = ("subfield_id", "phase", "position", "years_band", "who", "
 @click.pass_obj
 def experts_list(ctx: Ctx, history: bool) -> None:
     """List the current expert placements (with --history: all of them)."""
-    frame = tp.list_placements(ctx.db, history=history)
+    frame = _tp().list_placements(ctx.db, history=history)
     ctx.emit(frame.to_dicts())
     if ctx.json or ctx.quiet:
         return
@@ -102,7 +102,7 @@ def panel_create(
     ctx: Ctx, name: str, experts_file: str, max_rounds: int, links_out: str | None
 ) -> None:
     """Create a panel; prints each expert's personal link once."""
-    made = tp.create_panel(ctx.db, name, experts_file, max_rounds=max_rounds)
+    made = _tp().create_panel(ctx.db, name, experts_file, max_rounds=max_rounds)
     if links_out:
         with Path(links_out).open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
@@ -126,7 +126,7 @@ def panel_open_round(
     ctx: Ctx, panel: str | None, subfields: tuple[str, ...], domain: str | None
 ) -> None:
     """Open the next round (default: every sub-field the model placed)."""
-    rnd = tp.open_round(ctx.db, panel=panel, subfields=subfields, domain=domain)
+    rnd = _tp().open_round(ctx.db, panel=panel, subfields=subfields, domain=domain)
     ctx.emit(rnd)
     ctx.say(ctx.t("cli.panel.opened", number=rnd.number, n=len(rnd.subfields)))
 
@@ -136,7 +136,7 @@ def panel_open_round(
 @click.pass_obj
 def panel_status(ctx: Ctx, panel: str | None) -> None:
     """The panel's experts and rounds, with how many answered."""
-    s = tp.panel_status(ctx.db, panel=panel)
+    s = _tp().panel_status(ctx.db, panel=panel)
     ctx.emit(s)
     if ctx.json or ctx.quiet:
         return
@@ -160,7 +160,7 @@ def panel_status(ctx: Ctx, panel: str | None) -> None:
 @click.pass_obj
 def panel_close_round(ctx: Ctx, panel: str | None, lang: str) -> None:
     """Close the open round: aggregates, and consensus placements written."""
-    closed = tp.close_round(ctx.db, panel=panel, lang=lang)  # type: ignore[arg-type]
+    closed = _tp().close_round(ctx.db, panel=panel, lang=lang)  # type: ignore[arg-type]
     ctx.emit(closed)
     if ctx.json or ctx.quiet:
         return
@@ -192,7 +192,7 @@ def panel_export_form(
     ctx: Ctx, panel: str | None, number: int | None, lang: str, outdir: str
 ) -> None:
     """Write one XLSX form per expert for a round."""
-    paths = tp.export_forms(ctx.db, outdir, panel=panel, number=number, lang=lang)  # type: ignore[arg-type]
+    paths = _tp().export_forms(ctx.db, outdir, panel=panel, number=number, lang=lang)  # type: ignore[arg-type]
     ctx.emit([str(p) for p in paths])
     ctx.say(ctx.t("cli.panel.forms_written", n=len(paths), outdir=outdir))
 
@@ -206,7 +206,7 @@ def panel_export_form(
 def panel_import_form(ctx: Ctx, panel: str | None, number: int | None, partial: bool,
                       files: tuple[str, ...]) -> None:  # fmt: skip
     """Read filled forms back into their round; every invalid cell is named."""
-    r = tp.import_forms(ctx.db, files, panel=panel, number=number, partial=partial)
+    r = _tp().import_forms(ctx.db, files, panel=panel, number=number, partial=partial)
     ctx.emit({"round": r.round.number, "stored": r.stored,
               "files": [{"path": f.path, "expert": f.expert, "stored": f.stored,
                          "problems": [p.text(ctx.lang) for p in f.problems]} for f in r.files]})  # fmt: skip
@@ -216,6 +216,14 @@ def panel_import_form(ctx: Ctx, panel: str | None, number: int | None, partial: 
     if r.problems:
         click.echo("\n".join(p.text(ctx.lang) for p in r.problems), err=True)
         raise PanelError.of("panel.form.invalid", count=len(r.problems))
+
+
+def _tp() -> types.ModuleType:
+    """:mod:`techcurve.pipeline.panel`, imported on first use: it loads the readers
+    (Numba), which only the panel commands need."""
+    import techcurve.pipeline.panel as tp
+
+    return tp
 
 
 def register(cli: click.Group) -> None:

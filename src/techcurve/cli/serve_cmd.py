@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from techcurve.cli.common import Ctx, err_console
-from techcurve.serve import Links, run
+
+if TYPE_CHECKING:
+    from techcurve.serve import Links
 
 
 @click.command()
@@ -35,6 +39,9 @@ def serve(ctx: Ctx, port: int, host: str, lang: str) -> None:
         click.echo(ctx.t("serve.cli.url", url=links.url))
         click.echo(ctx.t("serve.cli.facilitator", url=links.facilitator_url))
         click.echo(ctx.t("serve.cli.stop"))
+
+    # imported here: FastAPI and the app take ~0.3 s to load, which no other command needs
+    from techcurve.serve import run
 
     run(ctx.db, host=host, port=port, lang=lang, announce=announce)
 

@@ -37,8 +37,14 @@ from techcurve.ingest.base import ROW_COL
 BLOCK_BYTES = 64 * 1024 * 1024
 _NL, _CR, _QUOTE = 10, 13, 34
 
-#: What Python's ``str.strip()`` removes (the Python reader skips rows of such cells).
-PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+#: What Python's ``str.strip()`` removes (the Python reader skips rows of such cells):
+#: every ``c`` with ``c.isspace()``, written out because deriving it (a loop over all
+#: 1.1M code points) cost every command importing the readers ~0.13 s (a test derives
+#: it and compares; docs/performance.md, issue 18).
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 @dataclass(frozen=True, slots=True)

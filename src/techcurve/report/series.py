@@ -38,13 +38,12 @@ from techcurve.assess.timeseries import (
     SFit,
     TimeSeriesModel,
     bell,
-    fit_bell,
-    fit_s_curve,
     gompertz,
     logistic,
 )
 from techcurve.indicators import volume_coverage_end
 from techcurve.render.charts import SERIES_COLORS
+from techcurve.report.fit_memo import FitMemo
 from techcurve.report.model import (
     BellCurveFit,
     BellParams,
@@ -84,7 +83,11 @@ def _r(v: float | None, digits: int = 4) -> float | None:
 
 
 def _s_fit(
-    years: np.ndarray, cum: dict[str, np.ndarray], model: TimeSeriesModel, lang: Lang
+    years: np.ndarray,
+    cum: dict[str, np.ndarray],
+    model: TimeSeriesModel,
+    lang: Lang,
+    memo: FitMemo,
 ) -> SCurveFit:
     """The model's S-curve choice: the first cumulative series with enough years."""
     chosen: tuple[str, np.ndarray, np.ndarray] | None = None
@@ -110,7 +113,7 @@ def _s_fit(
         return SCurveFit(identified=False, series=short, reason=reason)
     name, t_, v = chosen
     series = _tx(name, lang)
-    fit: SFit | None = fit_s_curve(
+    fit: SFit | None = memo.s_curve(
         t_,
         v,
         curve=model.curve,
@@ -165,7 +168,11 @@ def _bell_why_not(fit: BellFit, t_: np.ndarray, series: str, lang: Lang) -> str 
 
 
 def _bell_fit(
-    years: np.ndarray, att: dict[str, np.ndarray], model: TimeSeriesModel, lang: Lang
+    years: np.ndarray,
+    att: dict[str, np.ndarray],
+    model: TimeSeriesModel,
+    lang: Lang,
+    memo: FitMemo,
 ) -> BellCurveFit:
     """The model's hype-bell choice: the first attention series with enough years."""
     chosen: tuple[str, np.ndarray, np.ndarray] | None = None
@@ -185,7 +192,7 @@ def _bell_fit(
         return BellCurveFit(False, None, reason=_tx("b_short", lang, n=model.min_years))
     name, t_, v = chosen
     series = _tx(name, lang)
-    fit: BellFit | None = fit_bell(t_, v, series=name)
+    fit: BellFit | None = memo.bell(t_, v, series=name)
     if fit is None:
         return BellCurveFit(False, name, reason=_tx("b_fail", lang, series=series))
     params = BellParams(
@@ -230,12 +237,13 @@ def subfield_series(
     if frame.height:
         groups = {str(k[0]): g.sort("year") for k, g in frame.group_by("subfield_id")}
     out: dict[str, SeriesChart] = {}
-    for sid in ids:
-        g = groups.get(sid)
-        if g is None or g.height == 0:
-            out[sid] = no_chart(_tx("no_series", lang))
-        else:
-            out[sid] = _one(g, as_of_year, coverage, model, lang)
+    with FitMemo.opened() as memo:  # fits of unchanged series are read back
+        for sid in ids:
+            g = groups.get(sid)
+            if g is None or g.height == 0:
+                out[sid] = no_chart(_tx("no_series", lang))
+            else:
+                out[sid] = _one(g, as_of_year, coverage, model, lang, memo)
     return out
 
 
@@ -297,6 +305,7 @@ def _one(
     coverage: dict[str, int],
     model: TimeSeriesModel,
     lang: Lang,
+    memo: FitMemo,
 ) -> SeriesChart:
     first = int(g["year"].min())  # type: ignore[arg-type]
     years = np.arange(first, as_of_year + 1, dtype=float)
@@ -315,8 +324,8 @@ def _one(
         for end, kinds in sorted(ends.items())
     ]
     att = {name: _dense(g, pos, name, "none") for name in model.attention_series}
-    s = _s_fit(years, cum, model, lang)
-    b = _bell_fit(years, att, model, lang)
+    s = _s_fit(years, cum, model, lang, memo)
+    b = _bell_fit(years, att, model, lang, memo)
     shown = [*cum.values(), att[b.series]] if b.series else list(cum.values())
     sl = slice(_first_shown(years, shown), None)
 

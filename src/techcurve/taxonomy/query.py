@@ -51,6 +51,13 @@ MAX_DEPTH = 64
 # ---------------------------------------------------------------------------- AST
 
 
+@functools.lru_cache(maxsize=65536)
+def _normalized(text: str) -> str:
+    """:func:`normalize` of a term, once per text: matching asks each term's pattern
+    several times while it compiles the queries (docs/performance.md, issue 18)."""
+    return normalize(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """A leaf: a word or phrase, optionally scoped to one field.
@@ -74,13 +81,6 @@ class Term:
         if self.field == "ipc":
             return "".join(self.text.split()).upper()
         return _normalized(self.text)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _normalized(text: str) -> str:
-    """:func:`normalize` of a term's text, kept: a large taxonomy asks for the same
-    terms' patterns hundreds of thousands of times (the lint, the matcher's build)."""
-    return normalize(text)
 
 
 @dataclass(frozen=True, slots=True)

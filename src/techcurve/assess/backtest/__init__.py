@@ -13,16 +13,55 @@ leave-one-technology-out, the temporal split, transfer). The metrics are in
 >>> res.table()                                               # doctest: +SKIP
 """
 
-from techcurve.assess.backtest.baselines import AgeOnlyBaseline, MajorityBaseline
-from techcurve.assess.backtest.protocols import DEFAULT_SPLIT_YEAR, Fold, Protocol, folds
-from techcurve.assess.backtest.report import (
-    BacktestResult,
-    ProtocolResult,
-    Target,
-    TargetCheck,
-)
-from techcurve.assess.backtest.run import PRED_SCHEMA, BacktestOptions, backtest
-from techcurve.assess.profiles import Prediction
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: each public name and the module it lives in, imported on first use: the CLI needs
+#: DEFAULT_SPLIT_YEAR for an option's default, not the backtest (docs/performance.md)
+_WHERE: dict[str, str] = {
+    "AgeOnlyBaseline": "techcurve.assess.backtest.baselines",
+    "BacktestOptions": "techcurve.assess.backtest.run",
+    "BacktestResult": "techcurve.assess.backtest.report",
+    "DEFAULT_SPLIT_YEAR": "techcurve.assess.backtest.defaults",
+    "Fold": "techcurve.assess.backtest.protocols",
+    "MajorityBaseline": "techcurve.assess.backtest.baselines",
+    "PRED_SCHEMA": "techcurve.assess.backtest.run",
+    "Prediction": "techcurve.assess.profiles",
+    "Protocol": "techcurve.assess.backtest.protocols",
+    "ProtocolResult": "techcurve.assess.backtest.report",
+    "Target": "techcurve.assess.backtest.report",
+    "TargetCheck": "techcurve.assess.backtest.report",
+    "backtest": "techcurve.assess.backtest.run",
+    "folds": "techcurve.assess.backtest.protocols",
+}
+
+if TYPE_CHECKING:
+    from techcurve.assess.backtest.baselines import AgeOnlyBaseline, MajorityBaseline
+    from techcurve.assess.backtest.defaults import DEFAULT_SPLIT_YEAR
+    from techcurve.assess.backtest.protocols import Fold, Protocol, folds
+    from techcurve.assess.backtest.report import (
+        BacktestResult,
+        ProtocolResult,
+        Target,
+        TargetCheck,
+    )
+    from techcurve.assess.backtest.run import PRED_SCHEMA, BacktestOptions, backtest
+    from techcurve.assess.profiles import Prediction
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "DEFAULT_SPLIT_YEAR",

@@ -26,13 +26,13 @@ from typing import Any
 import polars as pl
 
 from techcurve.assess.backtest.baselines import make_baseline
+from techcurve.assess.backtest.defaults import DEFAULT_SPLIT_YEAR
 from techcurve.assess.profiles import Prediction, fold_predictions
 from techcurve.assess.scoring import BASELINES
 from techcurve.errors import AssessError
 from techcurve.text import Lang, t
 
 PROTOCOLS: tuple[str, ...] = ("loto", "temporal", "transfer")
-DEFAULT_SPLIT_YEAR = 2018
 
 
 @dataclass(frozen=True, slots=True)
