@@ -436,6 +436,16 @@ def test_registry_resolves_model_names() -> None:
         resolve_models(["snapshot", "magic"])
 
 
+def test_the_cli_s_model_names_are_the_registry_s() -> None:
+    """The CLI's choices come from assess/model_names.py, so starting a command does not
+    import the models; the names must stay those of the registry."""
+    from techcurve.assess.model_names import LABEL_MODEL_NAMES, MODEL_NAMES
+    from techcurve.assess.registry import MODELS
+
+    assert tuple(MODELS) == MODEL_NAMES
+    assert tuple(n for n, c in MODELS.items() if c.requires_labels) == LABEL_MODEL_NAMES
+
+
 def test_every_reason_reads_in_both_languages(placed: dict[str, Assessment]) -> None:
     assert placed
     for a in placed.values():

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from techcurve import pipeline
 from techcurve.assess.backtest.defaults import DEFAULT_SPLIT_YEAR
-from techcurve.assess.registry import MODELS
+from techcurve.assess.model_names import LABEL_MODEL_NAMES, MODEL_NAMES
 from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
 from techcurve.errors import AssessError, phrase
@@ -170,7 +170,7 @@ def _print_result(res: BacktestResult, title: str, lang: Lang = "en") -> None:
     "--model",
     default="all",
     show_default=True,
-    type=click.Choice([*MODELS, "all"]),
+    type=click.Choice([*MODEL_NAMES, "all"]),
     help="Model(s) to score beside the majority and age-only baselines (models fitted on "
     "labels are scored on rows they never saw).",
 )
@@ -273,7 +273,7 @@ def backtest(
     "--model",
     default="neighbours",
     show_default=True,
-    type=click.Choice([n for n, c in MODELS.items() if c.requires_labels]),
+    type=click.Choice(LABEL_MODEL_NAMES),
     help="A model fitted on labels.",
 )
 @click.option(

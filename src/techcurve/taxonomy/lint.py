@@ -161,6 +161,7 @@ def _check_shadowing(
     )
     matches = _Matches(queries)
     alone: dict[tuple[str, str], tuple[list[tuple[str, str, bool]], list[tuple[str, str]]]] = {}
+    user_sets = {key: set(by) for key, by in users.items()}
     for i, j in pairs:
         (kind, short), (_, long) = keys[i], keys[j]
         present = inside[(kind, long)]
@@ -169,8 +170,10 @@ def _check_shadowing(
             each = [(b, text, matches(b, kind, single)) for b, text in users[(kind, short)].items()]
             alone[(kind, short)] = (each, [(b, text) for b, text, ok in each if ok])
         each, ok_alone = alone[(kind, short)]
-        mixed = matches.holding(kind, present - {short})  # whose queries hold another one
-        if _meet(mixed, users[(kind, short)]):
+        others = [matches.by_pattern[(kind, p)] for p in present if p != short]
+        short_users = user_sets[(kind, short)]
+        if any(not o.isdisjoint(short_users) for o in others):  # some hold another one
+            mixed = set().union(*others)
             shadowed = [
                 (b, text) for b, text, ok in each
                 if (matches(b, kind, present) if b in mixed else ok)
@@ -182,11 +185,6 @@ def _check_shadowing(
                 if a != b:
                     lint.warn(a, "shadowed-term", term=repr(long_text), subfield=a,
                               other_term=repr(short_text), other=b)  # fmt: skip
-
-
-def _meet(a: set[str], b: dict[str, str]) -> bool:
-    """Do the set and the dict's keys share an item? (Walking the smaller one.)"""
-    return any(x in b for x in a) if len(a) < len(b) else any(x in a for x in b)
 
 
 class _Matches:
@@ -203,13 +201,6 @@ class _Matches:
                 self.by_pattern.setdefault(leaf, set()).add(sid)
         self.compiled: dict[tuple[str, str], Callable[[frozenset[str]], bool]] = {}
         self.memo: dict[tuple[str, str, frozenset[str]], bool] = {}
-
-    def holding(self, kind: str, patterns: Iterable[str]) -> set[str]:
-        """The sub-fields whose queries hold any of ``patterns`` (positive or negative)."""
-        found: set[str] = set()
-        for p in patterns:
-            found.update(self.by_pattern.get((kind, p), ()))
-        return found
 
     def __call__(self, sid: str, kind: str, present: frozenset[str]) -> bool:
         mine = frozenset(p for p in present if (kind, p) in self.own[sid])
