@@ -291,7 +291,9 @@ def _tokenize(text: str) -> list[_Token]:
             quoted = _PHRASE_RE.match(text, i)
             if quoted is None:
                 raise QueryError.of("taxonomy.query.unterminated", query=text, column=i + 1)
-            body = _ESCAPE_RE.sub(r"\1", quoted.group(1))
+            body = quoted.group(1)
+            if "\\" in body:
+                body = _ESCAPE_RE.sub(r"\1", body)
             tokens.append(_Token("phrase", body, i + 1, quoted.end() + 1))
             i = quoted.end()
         else:
