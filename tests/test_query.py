@@ -412,3 +412,28 @@ def test_positive_terms_are_the_leaves_not_under_an_odd_number_of_nots(
     text: str, expected: list[Term]
 ) -> None:
     assert list(parse_query(text).positive_terms()) == expected
+
+
+def test_literal_lists_build_the_tree_the_parser_gives() -> None:
+    """A taxonomy's `terms:`/`exclude:` lists skip the parser (taxonomy.query.literal_node):
+    on every sub-field of the shipped taxonomy and on awkward literals the tree must be
+    the one parse_query gives for compose_query's text."""
+    from techcurve.taxonomy import load_taxonomy
+    from techcurve.taxonomy.model import compose_query
+    from techcurve.taxonomy.query import literal_node
+
+    cases = [
+        (["AR"], []),
+        (["AR", "augmented reality", "OR", "title:x", 'say "hi"', "a\\b", "(x)"], []),
+        (["5G", "5G"], ["5G 专网"]),
+        (["区块链"], ["综述", "survey of ledgers"]),
+    ]
+    tax = load_taxonomy()
+    for sf in tax.subfields:
+        root = tax.queries[sf.id].root
+        if isinstance(root, Or) and all(
+            isinstance(x, Term) and x.field is None for x in root.items
+        ):
+            cases.append(([x.text for x in root.items], []))  # type: ignore[union-attr]
+    for terms, exclude in cases:
+        assert literal_node(terms, exclude) == parse_query(compose_query(terms, exclude)).root

@@ -41,6 +41,7 @@ from techcurve.normalize import SEP, normalize
 from techcurve.taxonomy.query import (
     Query,
     Term,
+    literal_node,
     parse_query,
     quote_term,
     requalify,
@@ -509,6 +510,8 @@ def _load_query(r: _Loader, keys: dict[str, Node], sid: str) -> Query:
         exclude = _literals(r, keys["exclude"], "'exclude'", sid) if "exclude" in keys else []
         node = keys["terms"]
         text = compose_query(terms, exclude)
+        if terms:  # valid literals: the parser's tree without the parser
+            return Query(literal_node(terms, exclude), text)
     else:
         r.fail("taxonomy.file.no_query", None, sid)
     try:
