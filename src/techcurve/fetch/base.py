@@ -17,7 +17,8 @@ from typing import Any, ClassVar, TypeAlias
 from urllib.parse import urlencode
 
 from techcurve.datatypes import SubField
-from techcurve.errors import FetchError, Phrase
+from techcurve.errors import FetchError, Phrase, phrase
+from techcurve.fetch.queries import Pruned
 from techcurve.taxonomy.query import Query
 
 #: (year, month, count); month 0 = the whole year
@@ -180,3 +181,24 @@ def count_point(connector: Connector, call: Call, payload: Any, path: str) -> li
 def joined(terms: Sequence[str]) -> str:
     """Terms as a short comma-separated list for a note."""
     return ", ".join(terms)
+
+
+def pruning_notes(
+    pruned: Pruned, source: str, others: str, *, ipc: bool = True, widened: bool = True
+) -> list[Phrase]:
+    """What ``source``'s search lost of a query (:func:`~techcurve.fetch.queries.prune`):
+    the IPC codes dropped (with ``ipc``), the other terms dropped (said with the
+    catalogue key ``fetch.note.<others>``), the scopes widened to title and abstract
+    (with ``widened``)."""
+    notes: list[Phrase] = []
+    codes = [t.text for t in pruned.dropped if t.field == "ipc"]
+    rest = [t.text for t in pruned.dropped if t.field != "ipc"]
+    if ipc and codes:
+        notes.append(phrase("fetch.note.ipc_dropped", terms=joined(codes), source=source))
+    if rest:
+        notes.append(phrase(f"fetch.note.{others}", terms=joined(rest), source=source))
+    if widened and pruned.widened:
+        scoped = joined([f"{t.field}:{t.text}" for t in pruned.widened])
+        where = phrase("fetch.where_title_abstract")
+        notes.append(phrase("fetch.note.scope_widened", terms=scoped, source=source, where=where))
+    return notes

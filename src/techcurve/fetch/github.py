@@ -26,6 +26,7 @@ from techcurve.fetch.base import (
     Years,
     count_point,
     joined,
+    pruning_notes,
 )
 from techcurve.fetch.queries import english, negated_terms, positive_terms, prune, quoted
 from techcurve.taxonomy.query import Query
@@ -47,10 +48,7 @@ class GitHub(Connector):
 
     def plan(self, subfield: SubField, query: Query) -> Plan:
         pruned = prune(query, english)
-        notes = []
-        cjk = [t.text for t in pruned.dropped if t.field != "ipc"]
-        if cjk:
-            notes.append(phrase("fetch.note.cjk_dropped", terms=joined(cjk), source=self.name))
+        notes = pruning_notes(pruned, self.name, "cjk_dropped", ipc=False, widened=False)
         positive = [t.text for t in positive_terms(pruned.node)]
         if not positive:
             notes.append(phrase("fetch.note.no_terms", source=self.name))

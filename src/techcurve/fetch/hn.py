@@ -24,6 +24,7 @@ from techcurve.fetch.base import (
     Years,
     count_point,
     joined,
+    pruning_notes,
 )
 from techcurve.fetch.queries import english, negated_terms, positive_terms, prune
 from techcurve.taxonomy.query import Query
@@ -46,10 +47,7 @@ class HackerNews(Connector):
 
     def plan(self, subfield: SubField, query: Query) -> Plan:
         pruned = prune(query, english)
-        notes = []
-        cjk = [t.text for t in pruned.dropped if t.field != "ipc"]
-        if cjk:
-            notes.append(phrase("fetch.note.cjk_dropped", terms=joined(cjk), source=self.name))
+        notes = pruning_notes(pruned, self.name, "cjk_dropped", ipc=False, widened=False)
         positive = positive_terms(pruned.node)
         if not positive:
             notes.append(phrase("fetch.note.no_terms", source=self.name))

@@ -26,8 +26,8 @@ from techcurve.fetch.base import (
     Point,
     Series,
     Years,
-    joined,
     need,
+    pruning_notes,
     schema_changed,
 )
 from techcurve.fetch.queries import boolean_text, prune
@@ -50,22 +50,7 @@ class OpenAlex(Connector):
 
     def plan(self, subfield: SubField, query: Query) -> Plan:
         pruned = prune(query, lambda t: t.field != "ipc" and "," not in t.text)
-        notes = []
-        ipc = [t.text for t in pruned.dropped if t.field == "ipc"]
-        commas = [t.text for t in pruned.dropped if t.field != "ipc"]
-        if ipc:
-            notes.append(phrase("fetch.note.ipc_dropped", terms=joined(ipc), source=self.name))
-        if commas:
-            notes.append(phrase("fetch.note.comma_dropped", terms=joined(commas), source=self.name))
-        if pruned.widened:
-            notes.append(
-                phrase(
-                    "fetch.note.scope_widened",
-                    terms=joined([f"{t.field}:{t.text}" for t in pruned.widened]),
-                    source=self.name,
-                    where=phrase("fetch.where_title_abstract"),
-                )
-            )
+        notes = pruning_notes(pruned, self.name, "comma_dropped")
         if pruned.node is None:
             notes.append(phrase("fetch.note.no_terms", source=self.name))
             return Plan(subfield.id, (), tuple(notes))

@@ -27,7 +27,7 @@ from techcurve.fetch.base import (
     Series,
     Years,
     count_point,
-    joined,
+    pruning_notes,
 )
 from techcurve.fetch.queries import boolean_text, english, prune
 from techcurve.taxonomy.query import And, Node, Not, Or, Query, Term, parse_query
@@ -60,22 +60,7 @@ class PatentsView(Connector):
 
     def plan(self, subfield: SubField, query: Query) -> Plan:
         pruned = prune(query, english)
-        notes = []
-        ipc = [t.text for t in pruned.dropped if t.field == "ipc"]
-        cjk = [t.text for t in pruned.dropped if t.field != "ipc"]
-        if ipc:
-            notes.append(phrase("fetch.note.ipc_dropped", terms=joined(ipc), source=self.name))
-        if cjk:
-            notes.append(phrase("fetch.note.cjk_dropped", terms=joined(cjk), source=self.name))
-        if pruned.widened:
-            notes.append(
-                phrase(
-                    "fetch.note.scope_widened",
-                    terms=joined([f"{t.field}:{t.text}" for t in pruned.widened]),
-                    source=self.name,
-                    where=phrase("fetch.where_title_abstract"),
-                )
-            )
+        notes = pruning_notes(pruned, self.name, "cjk_dropped")
         if pruned.node is None:
             notes.append(phrase("fetch.note.no_terms", source=self.name))
             return Plan(subfield.id, (), tuple(notes))
