@@ -11,7 +11,8 @@ One run, on the same files, prints:
 * incremental matching: 1% new records, and one edited sub-field, vs a full re-match;
 * the dashboard: the curve page and a sub-field page, cold and warm, in-process and
   over HTTP, vs opening the store for a ``count(*)`` (``benchmarks/bench_serve.py``;
-  ``--serve-rows``, default ``--rows``);
+  ``--serve-rows``, default ``--rows``); an expert's round page and the facilitator's
+  panel page on a copy of that store (``benchmarks/bench_panel.py``);
 * whole commands (``run``, ``match --full``, ``report``, ``curve``) as processes on a
   corpus of recombined real titles where most sub-fields get placed, vs ``read_csv``
   and ``grep`` (``benchmarks/bench_full.py``; ``--full-rows``, default ``--rows``);
@@ -41,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from . import bench_serve
+from . import bench_panel, bench_serve
 from .corpus import write_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -226,6 +227,9 @@ def main() -> None:
     if serve_rows:
         say(f"dashboard pages, {serve_rows:,} records …")
         res["serve"] = bench_serve.run(work, serve_rows, a.queries)
+        (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
+        say(f"expert panel pages, {serve_rows:,} records …")
+        res["panel"] = bench_panel.run(work, serve_rows, a.queries, 100)
         (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- whole commands on a full curve (benchmarks/bench_full.py) ----------------------
