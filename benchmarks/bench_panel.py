@@ -87,8 +87,9 @@ def run(work: Path, rows: int, queries: int, round_size: int) -> dict[str, Any]:
     db, token, panel_id = panel_store(work, rows, queries, round_size)
     res: dict[str, Any] = {"rows": rows, "round_size": round_size}
     res["reference_ms"] = round(reference_ms(db), 1)
-    preload()  # as `techcurve serve` does before it listens
-    with TestClient(create_app(db, facilitator_key="bench-key")) as c:
+    app = create_app(db, facilitator_key="bench-key")
+    preload(app)  # as `techcurve serve` does before it listens
+    with TestClient(app) as c:
         res["expert"] = _timed(c.get, f"/expert/{token}")
         c.get("/facilitator?key=bench-key")  # the key becomes the facilitator's cookie
         res["facilitator"] = _timed(c.get, f"/facilitator/panel/{panel_id}")

@@ -10,7 +10,7 @@ has no attention evidence, so the model leaves them all insufficient), then
 * over HTTP to a ``techcurve serve`` child process (httpx),
 
 the first request of each page (cold: the store is read and the page's data built;
-SciPy's optimiser imported beforehand, as ``techcurve serve`` does before it listens)
+SciPy's optimiser imported and the page templates compiled beforehand, as ``techcurve serve`` does before it listens)
 and the median of the next 20 (warm: served from the cache until the store changes),
 for ``/`` and ``/subfield/<id>`` of the sub-field with the most matched records (its
 records page 1 too). The reference, measured in the same run on the same store:
@@ -163,8 +163,9 @@ def in_process(db: Path, sid: str) -> dict[str, dict[str, float]]:
     from techcurve.serve import create_app
     from techcurve.serve.app import preload
 
-    preload()  # as `techcurve serve` does before it listens
-    with TestClient(create_app(db)) as c:
+    app = create_app(db)
+    preload(app)  # as `techcurve serve` does before it listens
+    with TestClient(app) as c:
         return pages(c.get, sid)
 
 
