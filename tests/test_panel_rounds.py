@@ -245,3 +245,35 @@ def test_a_round_for_a_domain_or_for_every_placed_sub_field(assessed_db: Path) -
         tp.open_round(assessed_db, domain="nowhere")
     with pytest.raises(PanelError, match="the taxonomy has no sub-fields nope"):
         tp.open_round(assessed_db, subfields=["ar", "nope"])
+
+
+def test_evidence_counts_are_kept_until_the_evidence_changes(
+    assessed_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An expert's page asks for its round's evidence counts at every request; they are
+    computed once per state of the records, matches and count series."""
+    from techcurve.store import panel as stored
+
+    computed: list[tuple[str, ...]] = []
+    real = stored._evidence_counts
+
+    def counting(st: Store, ids: list[str]):  # type: ignore[no-untyped-def]
+        computed.append(tuple(ids))
+        return real(st, ids)
+
+    monkeypatch.setattr(stored, "_evidence_counts", counting)
+    with Store.open(assessed_db) as st:
+        matched = st.one("SELECT min(subfield_id) FROM matches")
+        assert matched is not None and matched[0]
+        ids = ["ar", str(matched[0])]  # ar: count series; the other: matched records
+        first = stored.evidence_counts(st, ids)
+        assert stored.evidence_counts(st, ids).equals(first)
+        assert computed == [tuple(ids)]
+        assert set(first["subfield_id"]) == set(ids)
+        st.con.execute("UPDATE counts SET count = count + 1 WHERE rowid = 0")  # a fetch's new value
+        stored.evidence_counts(st, ids)
+        assert len(computed) == 2
+        st.con.execute("DELETE FROM matches WHERE subfield_id = ?", [ids[1]])  # a new match
+        after = stored.evidence_counts(st, ids)
+    assert computed == [tuple(ids)] * 3
+    assert set(after["subfield_id"]) == {"ar"}
