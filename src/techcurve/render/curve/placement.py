@@ -92,6 +92,8 @@ def _scene(
     curve_boxes = np.column_stack(
         [curve_pts[:, 0] - 1, curve_pts[:, 1] - lw, curve_pts[:, 0] + 1, curve_pts[:, 1] + lw]
     )
+    fb = fig.bbox
+    raster = (float(fb.x0), float(fb.y0), float(fb.x1), float(fb.y1))
     return _Scene(
         r_mark=r_mark,
         pad=1.5 * px_per_pt,
@@ -100,9 +102,10 @@ def _scene(
         hi_x=area.x1 - 2,
         lo_y=strip_top + 2,
         hi_y=area.y1 - 2,
-        marks=XIndex(4, marks),
+        marks=XIndex(4, marks).with_mask(*raster),
         curve_pts=curve_pts,
         curve_boxes=XIndex(4, curve_boxes),
+        placed=XIndex(4).with_mask(*raster),
     )
 
 
