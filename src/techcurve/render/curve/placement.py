@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 LABEL_GID = "techcurve-label"
 LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
-CHUNK = 1024  # candidates costed at once
+CHUNK = 1024  # candidates whose leader penalties look at one region
+SLICE = 16  # candidates costed first; then four times as many each time
 #: a candidate's cost from which it crosses the curve or sits on a leader line
 SOFT_COST = 1e5
 
@@ -91,6 +92,8 @@ def _scene(
     curve_boxes = np.column_stack(
         [curve_pts[:, 0] - 1, curve_pts[:, 1] - lw, curve_pts[:, 0] + 1, curve_pts[:, 1] + lw]
     )
+    fb = fig.bbox
+    raster = (float(fb.x0), float(fb.y0), float(fb.x1), float(fb.y1))
     return _Scene(
         r_mark=r_mark,
         pad=1.5 * px_per_pt,
@@ -99,9 +102,10 @@ def _scene(
         hi_x=area.x1 - 2,
         lo_y=strip_top + 2,
         hi_y=area.y1 - 2,
-        marks=XIndex(4, marks),
+        marks=XIndex(4, marks).with_mask(*raster),
         curve_pts=curve_pts,
         curve_boxes=XIndex(4, curve_boxes),
+        placed=XIndex(4).with_mask(*raster),
     )
 
 
@@ -190,20 +194,33 @@ def _fan_candidates(
     return out
 
 
-def _candidate_costs(
-    px: float, py: float, base: np.ndarray, boxes: np.ndarray, sc: _Scene
-) -> np.ndarray:
-    """Total cost of each candidate box (boxes free of labels and dots: see ``_taken``).
-
-    Only the obstacles in the region the boxes and their leader lines span count, so
-    each is looked up in the scene's sorted indexes (:mod:`.spatial`), not scanned."""
-    region = (
+def _region(px: float, py: float, boxes: np.ndarray) -> tuple[float, float, float, float]:
+    """The region the boxes and their leader lines from (px, py) span."""
+    return (
         min(float(boxes[:, 0].min()), px),
         min(float(boxes[:, 1].min()), py),
         max(float(boxes[:, 2].max()), px),
         max(float(boxes[:, 3].max()), py),
     )
-    placed = sc.placed.near(*region)
+
+
+def _candidate_costs(
+    px: float,
+    py: float,
+    base: np.ndarray,
+    boxes: np.ndarray,
+    sc: _Scene,
+    near_placed: bool | None = None,
+) -> np.ndarray:
+    """Total cost of each candidate box (boxes free of labels and dots: see ``_taken``).
+
+    Only the obstacles in the region the boxes and their leader lines span count, so
+    each is looked up in the scene's sorted indexes (:mod:`.spatial`), not scanned.
+    The penalties for leader lines crossing labels or other leader lines apply when a
+    placed label meets that region; ``near_placed`` says so for a wider set of boxes
+    these are part of (by default: whether one meets these boxes' region)."""
+    if near_placed is None:
+        near_placed = bool(sc.placed.near(*_region(px, py, boxes)).size)
     # crossing the curve or sitting on a leader line is allowed only as a last resort
     soft = boxes_overlapping(boxes, sc.curve_boxes)
     soft |= boxes_holding(boxes, sc.leader_pts)
@@ -221,7 +238,7 @@ def _candidate_costs(
     in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
     on_mark = (in_mark & far).any(axis=1)
     cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
-    if placed.size:
+    if near_placed:
         # a leader line that crosses another label is confusing: penalise it
         tc = np.linspace(0.15, 0.95, 9)
         cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
@@ -276,13 +293,23 @@ def _cheapest(
     free = np.flatnonzero(~_taken(boxes, sc))
     best, best_cost = -1, math.inf
     for start in range(0, len(free), CHUNK):
-        idx = free[start : start + CHUNK]
-        if arr[idx[0], 2] >= best_cost:
+        chunk = free[start : start + CHUNK]
+        if arr[chunk[0], 2] >= best_cost:
             break
-        costs = _candidate_costs(px, py, arr[idx, 2], boxes[idx], sc)
-        k = int(np.argmin(costs))
-        if costs[k] < best_cost:
-            best, best_cost = int(idx[k]), float(costs[k])
+        # whether a placed label meets the whole chunk's region decides the leader
+        # penalties, as when the chunk was costed at once; within the chunk, costing
+        # goes in growing slices and stops as soon as the rest cannot win
+        near_placed = bool(sc.placed.near(*_region(px, py, boxes[chunk])).size)
+        lo, size = 0, SLICE
+        while lo < len(chunk):
+            idx = chunk[lo : lo + size]
+            if arr[idx[0], 2] >= best_cost:
+                return best, best_cost
+            costs = _candidate_costs(px, py, arr[idx, 2], boxes[idx], sc, near_placed)
+            k = int(np.argmin(costs))
+            if costs[k] < best_cost:
+                best, best_cost = int(idx[k]), float(costs[k])
+            lo, size = lo + size, size * 4
     return best, best_cost
 
 

@@ -24,21 +24,61 @@ import numpy as np
 
 CELL = 48.0  # a column's width, in pixels
 _ROW = 1e7  # the key's stride between columns: more than any y in pixels
+MASK_CELL = 4.0  # a raster cell's side, in pixels (see ``XIndex.with_mask``)
 
 
 class XIndex:
     """Rows whose first four columns are a box (x0, y0, x1, y1), filed by column of x0
     and by y0; the other columns are carried along (a leader line's end points)."""
 
-    __slots__ = ("_rows", "_keys", "_max_w", "_max_h", "_cell")
+    __slots__ = ("_rows", "_keys", "_max_w", "_max_h", "_cell", "_mask", "_origin")
 
     def __init__(self, width: int, rows: np.ndarray | None = None, cell: float = CELL) -> None:
         self._cell = cell
         self._rows = np.zeros((0, width))
         self._keys = np.zeros(0)
         self._max_w = self._max_h = 0.0
+        self._mask: np.ndarray | None = None
+        self._origin = (0.0, 0.0)
         if rows is not None and len(rows):
             self.add_many(np.asarray(rows, dtype=float))
+
+    def with_mask(self, x0: float, y0: float, x1: float, y1: float) -> XIndex:
+        """Also keep a raster (``MASK_CELL`` pixels) over [x0, x1] × [y0, y1] of the
+        cells every box meets, so that :func:`points_in` can pass over points in empty
+        cells without a look-up; returns the index."""
+        nx = int((x1 - x0) / MASK_CELL) + 1
+        ny = int((y1 - y0) / MASK_CELL) + 1
+        self._origin = (x0, y0)
+        self._mask = np.zeros((ny, nx), dtype=bool)
+        self._mark(self._rows)
+        return self
+
+    def _mark(self, rows: np.ndarray) -> None:
+        if self._mask is None or not len(rows):
+            return
+        ny, nx = self._mask.shape
+        gx, gy = self._origin
+        i0 = np.clip(np.floor((rows[:, 0] - gx) / MASK_CELL), 0, nx - 1).astype(np.intp)
+        i1 = np.clip(np.floor((rows[:, 2] - gx) / MASK_CELL), 0, nx - 1).astype(np.intp)
+        j0 = np.clip(np.floor((rows[:, 1] - gy) / MASK_CELL), 0, ny - 1).astype(np.intp)
+        j1 = np.clip(np.floor((rows[:, 3] - gy) / MASK_CELL), 0, ny - 1).astype(np.intp)
+        for a, b, c, d in zip(i0.tolist(), i1.tolist(), j0.tolist(), j1.tolist(), strict=True):
+            self._mask[c : d + 1, a : b + 1] = True
+
+    def maybe_holding(self, pts: np.ndarray) -> np.ndarray:
+        """For each point (P×2) whether a box may hold it: its raster cell is marked,
+        or it lies off the raster (every point, without a raster)."""
+        if self._mask is None:
+            return np.ones(len(pts), dtype=bool)
+        ny, nx = self._mask.shape
+        gx, gy = self._origin
+        fi = np.floor((pts[:, 0] - gx) / MASK_CELL)
+        fj = np.floor((pts[:, 1] - gy) / MASK_CELL)
+        on = (fi >= 0) & (fi < nx) & (fj >= 0) & (fj < ny)  # False for NaN too
+        out = ~on
+        out[on] = self._mask[fj[on].astype(np.intp), fi[on].astype(np.intp)]
+        return out
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -67,6 +107,7 @@ class XIndex:
         if len(rows) > 1:  # several keys may fall between the same neighbours
             o = np.argsort(self._keys, kind="stable")
             self._rows, self._keys = self._rows[o], self._keys[o]
+        self._mark(rows)
         self._max_w = max(self._max_w, float((rows[:, 2] - rows[:, 0]).max()))
         self._max_h = max(self._max_h, float((rows[:, 3] - rows[:, 1]).max()))
 
@@ -118,7 +159,18 @@ def boxes_holding(boxes: np.ndarray, pts: XIndex) -> np.ndarray:
 
 
 def points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
-    """For each point (P×2) whether it lies strictly inside one of ``boxes``."""
+    """For each point (P×2) whether it lies strictly inside one of ``boxes`` (only the
+    points the index's raster, if any, cannot rule out are looked up)."""
+    if boxes._mask is not None:
+        maybe = np.flatnonzero(boxes.maybe_holding(pts))
+        out = np.zeros(len(pts), dtype=bool)
+        if len(maybe):
+            out[maybe] = _points_in(pts[maybe], boxes)
+        return out
+    return _points_in(pts, boxes)
+
+
+def _points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
     out = np.zeros(len(pts), dtype=bool)
     owner, member = boxes.pairs(np.column_stack([pts, pts]))
     if len(owner):
