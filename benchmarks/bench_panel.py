@@ -22,12 +22,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
-from .bench_serve import TARGET_MS, WARM, build_store, place_all, reference_ms, say
+from .bench_serve import TARGET_MS, build_store, place_all, reference_ms, say
+from .bench_serve import _timed as timed
 
 EXPERTS = """name,affiliation,domains
 Ada Wang,Tsinghua University,ai
@@ -64,17 +63,8 @@ def panel_store(work: Path, rows: int, queries: int, round_size: int) -> tuple[P
 
 
 def _timed(get: Any, url: str) -> dict[str, float]:
-    t = time.perf_counter()
-    r = get(url)
-    cold = (time.perf_counter() - t) * 1000
-    if r.status_code != 200:
-        raise SystemExit(f"GET {url} answered {r.status_code}")
-    warm = []
-    for _ in range(WARM):
-        t = time.perf_counter()
-        get(url)
-        warm.append((time.perf_counter() - t) * 1000)
-    return {"cold_ms": round(cold, 1), "warm_ms": round(statistics.median(warm), 1)}
+    cold, warm = timed(get, url)
+    return {"cold_ms": round(cold, 1), "warm_ms": round(warm, 1)}
 
 
 def run(work: Path, rows: int, queries: int, round_size: int) -> dict[str, Any]:
