@@ -92,7 +92,7 @@ def _placement(sid: str, raw: Mapping[str, Any]) -> tuple[Phase, float]:
 def validate_answer(subfield_id: str, raw: Mapping[str, Any], model_phase: str | None) -> Answer:
     """The :class:`Answer` of ``raw`` (keys of :data:`FIELDS`; blanks are missing) for
     ``subfield_id``, whose model phase is ``model_phase`` (None: insufficient evidence);
-    raises the first of :func:`answer_problems`.
+    raises the first problem :func:`check_answer` finds.
 
     >>> validate_answer("ar", {"position": 0.3}, "peak").phase
     'peak'
@@ -103,21 +103,13 @@ def validate_answer(subfield_id: str, raw: Mapping[str, Any], model_phase: str |
     return answer
 
 
-def answer_problems(
-    subfield_id: str, raw: Mapping[str, Any], model_phase: str | None
-) -> list[PanelError]:
-    """Every problem of ``raw``, each field checked on its own (a form names every bad
-    cell of a row, not only the first); the rules between fields (a position inside the
-    given phase, a rationale where the phase is far from the model's) once the fields
-    they read are valid. Empty when the answer is valid."""
-    return check_answer(subfield_id, raw, model_phase)[1]
-
-
 def check_answer(
     sid: str, raw: Mapping[str, Any], model_phase: str | None
 ) -> tuple[Answer | None, list[PanelError]]:
-    """The answer (None when invalid) and every problem of ``raw``: see
-    :func:`answer_problems`."""
+    """The answer (None when invalid) and every problem of ``raw``, each field checked on
+    its own (a form names every bad cell of a row, not only the first); the rules between
+    fields (a position inside the given phase, a rationale where the phase is far from
+    the model's) once the fields they read are valid. No problem: a valid answer."""
     problems: list[PanelError] = []
 
     def check(fn: Any, *args: Any) -> tuple[bool, Any]:

@@ -222,7 +222,7 @@ def validate_responses(
 ) -> tuple[list[Answer], list[PanelError]]:
     """Each of ``raw``'s answers (sub-field id → field → value) validated against the
     round and the model: the valid answers and every problem of the invalid ones (one
-    per bad field, :func:`~techcurve.panel.answers.answer_problems`)."""
+    per bad field, :func:`~techcurve.panel.answers.check_answer`)."""
     phases = _model_phases(st, rnd.subfields)
     answers: list[Answer] = []
     errors: list[PanelError] = []
