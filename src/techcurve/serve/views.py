@@ -29,7 +29,7 @@ from techcurve.render.curve.movements import movements
 from techcurve.render.curve.shape import curve_points, curve_y, display_name, parse_band
 from techcurve.render.curve.uncertainty import dot_opacity
 from techcurve.report.model import SeriesChart
-from techcurve.report.series import coverage_end, fitted_points, subfield_series
+from techcurve.report.series import fitted_points, subfield_series
 from techcurve.store import Store
 from techcurve.store import curve as stored_curve
 from techcurve.store.assessments import subfields
@@ -334,19 +334,18 @@ def subfield_detail(
     st: Store,
     subfield_id: str,
     lang: Lang,
-    coverage: Callable[[int], dict[str, int]] | None = None,
+    coverage: Callable[[int], dict[str, int]],
 ) -> Detail:
     """The page of ``subfield_id``; :class:`~techcurve.errors.AssessError` when unknown.
-    ``coverage``: the evidence kinds' coverage ends for an as-of year (default: computed
-    from ``st``; the app passes its cached ones, the same for every sub-field)."""
+    ``coverage``: the evidence kinds' coverage ends for an as-of year (the app's cached
+    ones, the same for every sub-field)."""
     ex = explain_open(st, db, subfield_id, lang=lang, n_records=0)
     a = ex.assessments[0]
     info = ex.subfield
     as_of_year = int(str(a.as_of or "")[:4] or 0) or None
     charts: tuple[Chart, ...] = ()
     if as_of_year:
-        ends = coverage(as_of_year) if coverage else coverage_end(st, as_of_year)
-        card = subfield_series(st, [subfield_id], as_of_year, ends, lang)
+        card = subfield_series(st, [subfield_id], as_of_year, coverage(as_of_year), lang)
         charts = series_charts(card[subfield_id], lang)
     doms = {str(d["domain_id"]): d for d in st.table("domains").iter_rows(named=True)}
     dom = doms.get(info.domain_id, {})
