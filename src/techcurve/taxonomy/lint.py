@@ -150,7 +150,8 @@ def _check_shadowing(
     quiet. Warnings come shortest shadowed term first, then shortest longer term."""
     keys = sorted(users, key=lambda k: len(k[1]))
     order = {key: i for i, key in enumerate(keys)}
-    leaves = {leaf for q in queries.values() for leaf in _leaves(q)}
+    matches = _Matches(queries)
+    leaves = matches.by_pattern  # every (kind, pattern) of the queries, once
     index = {kind: _Index(kind, (p for k, p in leaves if k == kind)) for kind in ("ipc", "text")}
     inside = {key: index[key[0]].inside(key[1]) for key in keys}
     pairs = sorted(
@@ -159,7 +160,6 @@ def _check_shadowing(
         for short in inside[(kind, long)]
         if short != long and (kind, short) in order
     )
-    matches = _Matches(queries)
     alone: dict[tuple[str, str], tuple[list[tuple[str, str, bool]], list[tuple[str, str]]]] = {}
     user_sets = {key: set(by) for key, by in users.items()}
     for i, j in pairs:
