@@ -3,13 +3,16 @@
 Fitted on dated labels, each described by its sub-field's whole evidence history up to
 the label's date (:func:`~techcurve.assess.learnt_features.history_features`: levels,
 growth, acceleration, distance from its own peak, time since first evidence, the
-maturity-vs-hype balance, financing, agreement across sources). The learner is
-scikit-learn's multinomial :class:`~sklearn.linear_model.LogisticRegression` with a
-strong L2 penalty (``c``) on standardised features: with tens to a few hundred labels a
-regularised linear model is what the data can support (boosted trees need far more
-rows to beat it and give no per-feature contribution to explain a placement), its
-probabilities are usable as they are, and each feature's pull on a placement is
-``coefficient × standardised value`` — which is what the reasons show.
+maturity-vs-hype balance, financing, agreement across sources). The learner (``learner``)
+is an ordinal cumulative-logit model over the phase order (:mod:`techcurve.assess.ordinal`,
+the default: one direction in feature space moves a technology along the phases) or
+scikit-learn's multinomial :class:`~sklearn.linear_model.LogisticRegression` (a
+direction per phase), each with a strong L2 penalty (``c``) on standardised features:
+with tens to a few hundred labels a regularised linear model is what the data can
+support (boosted trees need far more rows to beat it and give no per-feature
+contribution to explain a placement), its probabilities are usable as they are, and
+each feature's pull on a placement is a coefficient × its standardised value — which is
+what the reasons show. docs/models.md says why the ordinal learner became the default.
 
 Per sub-field it gives a probability per phase (``Assessment.probabilities``), the most
 probable phase, a position inside that phase set by the probability-weighted mean phase
@@ -52,6 +55,7 @@ from techcurve.assess.learnt_features import (
     history_features,
     split_feature,
 )
+from techcurve.assess.ordinal import OrdinalFit, fit_ordinal
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, ReasonValue, YearsBand
 from techcurve.errors import AssessError
 
@@ -84,6 +88,23 @@ class _Fitted:
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)
+
+    def pull(self, k: int, z: np.ndarray) -> np.ndarray:
+        """Each feature's pull toward class ``k`` for one row ``z``: the class's
+        coefficient relative to the mean over classes × the standardised value."""
+        return (self.coef[k] - self.coef.mean(axis=0)) * z
+
+
+#: the learners of ``LearntModel(learner=...)``
+LEARNERS = ("multinomial", "ordinal")
+
+
+def _fit_phases(z: np.ndarray, y: Sequence[str], c: float, learner: str) -> _Fitted | OrdinalFit:
+    """The phase model: multinomial logistic, or cumulative-logit over the phase order."""
+    if learner == "ordinal":
+        order = [ph.value for ph in Phase]
+        return fit_ordinal(z, [order.index(v) for v in y], order, c)
+    return _fit_logistic(z, y, c)
 
 
 def _fit_logistic(z: np.ndarray, y: Sequence[str], c: float) -> _Fitted:
@@ -131,7 +152,7 @@ def _matrix(frame: pl.DataFrame, feats: Sequence[str]) -> np.ndarray:
 
 
 class LearntModel(StageModel):
-    """Multinomial logistic regression on history features, fitted on dated labels.
+    """Ordinal (or multinomial) logistic regression on history features, fitted on dated labels.
 
     Parameters: ``c`` (inverse L2 strength, 0.1), ``threshold`` (a fixed abstention
     threshold on the top probability; None = calibrated), ``min_coverage`` (share of
@@ -141,7 +162,8 @@ class LearntModel(StageModel):
     clipped to ±clip, 3.0, so a value far outside the labelled range does not decide
     alone; None: no clipping), ``roles`` (evidence columns per role,
     :data:`~techcurve.assess.learnt_features.DEFAULT_ROLES`), ``show`` (features named
-    in the reasons, 3).
+    in the reasons, 3), ``learner`` (``"multinomial"``: a coefficient vector per phase;
+    ``"ordinal"``: one direction along the phase order, :mod:`techcurve.assess.ordinal`).
 
     Learnt: ``features_``, ``scaler_``, ``phase_model_``, ``band_model_`` (or None),
     ``threshold_``, ``n_train_``, ``n_technologies_``, ``cv_``.
@@ -162,6 +184,7 @@ class LearntModel(StageModel):
         clip: float | None = 3.0,
         roles: Mapping[str, Sequence[str]] | None = None,
         show: int = 3,
+        learner: str = "ordinal",
     ) -> None:
         self.c = c
         self.threshold = threshold
@@ -172,6 +195,7 @@ class LearntModel(StageModel):
         self.clip = clip
         self.roles = roles
         self.show = show
+        self.learner = learner
 
     def _check_params(self) -> None:
         grid = self.c if isinstance(self.c, list | tuple) else [self.c]
@@ -185,6 +209,9 @@ class LearntModel(StageModel):
             raise AssessError.of(
                 "learnt.bad_param", name="min_coverage", value=self.min_coverage, need="0–1"
             )
+        if self.learner not in LEARNERS:
+            need = " | ".join(LEARNERS)
+            raise AssessError.of("learnt.bad_param", name="learner", value=self.learner, need=need)
         if not isinstance(self.folds, int) or self.folds < 2:
             raise AssessError.of("learnt.bad_param", name="folds", value=self.folds, need="≥ 2")
 
@@ -227,7 +254,7 @@ class LearntModel(StageModel):
         self.n_train_ = train.height
         self.n_technologies_ = len(set(groups))
         self.c_, self.cv_ = self._cross_validate(z, phases, groups)
-        self.phase_model_ = _fit_logistic(z, phases, self.c_)
+        self.phase_model_ = _fit_phases(z, phases, self.c_, self.learner)
         self.threshold_ = float(self.threshold) if self.threshold is not None else self.cv_
         self.band_model_ = self._band_model(train, z)
         self.fitted_ = True
@@ -264,7 +291,7 @@ class LearntModel(StageModel):
             right = np.zeros(len(y), dtype=bool)
             loss = 0.0
             for tr, te in splits:
-                fitted = _fit_logistic(z[tr], y[tr].tolist(), c)
+                fitted = _fit_phases(z[tr], y[tr].tolist(), c, self.learner)
                 p = fitted.proba(z[te])
                 top[te] = p.max(axis=1)
                 right[te] = np.array(fitted.classes)[p.argmax(axis=1)] == y[te]
@@ -393,8 +420,7 @@ class LearntModel(StageModel):
     ) -> list[Reason]:
         """The ``show`` features that pulled most toward ``phase``: coefficient of the
         phase (relative to the mean over phases) × standardised value."""
-        coef = self.phase_model_.coef
-        pull = (coef[k] - coef.mean(axis=0)) * z
+        pull = self.phase_model_.pull(k, z)
         order = np.argsort(-pull, kind="stable")[: max(self.show, 0)]
         out = []
         for j in order:

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from techcurve.assess.ordinal import cut_points, ordinal_probs
 from techcurve.assess.profiles import Prediction
 from techcurve.assess.scoring import PHASES
 from techcurve.errors import AssessError
@@ -62,18 +63,6 @@ class MajorityBaseline:
         return {"prior": "laplace"}
 
 
-def _ordinal_probs(theta: np.ndarray, beta: float, z: np.ndarray) -> np.ndarray:
-    """P(phase = k | z) of the cumulative-logit model P(phase ≤ k) = σ(θ_k − β z)."""
-    cum = 1 / (1 + np.exp(-(theta[None, :] - beta * z[:, None])))
-    cum = np.concatenate([np.zeros((len(z), 1)), cum, np.ones((len(z), 1))], axis=1)
-    return np.clip(np.diff(cum, axis=1), 1e-12, 1.0)
-
-
-def _cut_points(w: np.ndarray) -> np.ndarray:
-    # The first cut-point, then positive steps: the cut-points stay ordered.
-    return w[0] + np.concatenate([[0.0], np.cumsum(np.exp(w[1:]))])
-
-
 class AgeOnlyBaseline:
     """The phase from the age alone: an ordinal (cumulative-logit) model of the phase
     order on the standardised log age."""
@@ -102,7 +91,7 @@ class AgeOnlyBaseline:
         y = np.concatenate([[PHASES.index(p) for p, _ in pairs], np.arange(len(PHASES))])
 
         def loss(w: np.ndarray) -> float:
-            probs = _ordinal_probs(_cut_points(w[:-1]), w[-1], z)
+            probs = ordinal_probs(cut_points(w[:-1]), w[-1] * z)
             return float(-np.log(probs[np.arange(len(y)), y]).sum() + self.penalty * w[-1] ** 2)
 
         start = np.array([-1.5, 0.0, 0.0, 0.0, 0.0])
@@ -119,7 +108,7 @@ class AgeOnlyBaseline:
         # extrapolate a logit to certainty beyond the ages it saw.
         x = min(max(math.log1p(max(age, 0.0)), self.range_[0]), self.range_[1])
         z = (x - self.mean_) / self.scale_
-        p = _ordinal_probs(_cut_points(self.coef_[:-1]), self.coef_[-1], np.array([z]))[0]
+        p = ordinal_probs(cut_points(self.coef_[:-1]), self.coef_[-1] * np.array([z]))[0]
         p = p / p.sum()
         return {ph: float(v) for ph, v in zip(PHASES, p, strict=True)}
 
