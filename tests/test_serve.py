@@ -170,6 +170,7 @@ def test_unknown_ids_answer_404_with_a_sentence(client: TestClient) -> None:
     assert client.get("/ingest/99/rejects").status_code == 404
     assert client.get("/api/ingest/99/rejects").status_code == 404
     assert client.get("/nowhere").status_code == 404
+    assert client.get("/report/secrets").status_code == 404  # not a page of the report
     assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN
 
 
@@ -181,7 +182,6 @@ def test_unknown_ids_answer_404_with_a_sentence(client: TestClient) -> None:
         "/subfield/llm?page=0",
         "/subfield/llm?page=x",
         "/table?sort=evil",
-        "/report/secrets",
         "/api/curve?lang=fr",
         "/api/table?desc=perhaps",
         "/api/subfields/llm/records?page=-1",

@@ -28,8 +28,15 @@ if TYPE_CHECKING:
     show_default=True,
     help="The pages' language by default (each page switches with ?lang=).",
 )
+@click.option(
+    "--pages",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of the analyst's Markdown pages shown among the report's pages "
+    "(default: the setting report.pages).",
+)
 @click.pass_obj
-def serve(ctx: Ctx, port: int, host: str, lang: str) -> None:
+def serve(ctx: Ctx, port: int, host: str, lang: str, pages: str | None) -> None:
     """Start the dashboard: the interactive curve, sub-field pages, the table, the report's
     pages and the ingest log, on http://127.0.0.1:8765/ (Ctrl+C stops it)."""
 
@@ -43,7 +50,15 @@ def serve(ctx: Ctx, port: int, host: str, lang: str) -> None:
     # imported here: FastAPI and the app take ~0.3 s to load, which no other command needs
     from techcurve.serve import run
 
-    run(ctx.db, host=host, port=port, lang=lang, announce=announce)
+    run(
+        ctx.db,
+        host=host,
+        port=port,
+        lang=lang,
+        announce=announce,
+        pages=pages,
+        config=ctx.config,
+    )
 
 
 def register(cli: click.Group) -> None:

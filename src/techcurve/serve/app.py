@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from techcurve.errors import AssessError, PanelError, TechcurveError
+from techcurve.errors import AssessError, PanelError, ReportError, TechcurveError
 from techcurve.serve.delphi import MAX_FILES, MAX_UPLOAD, UploadTooLarge
 from techcurve.serve.gate import StoreBusy, StoreGate
 from techcurve.serve.rendering import Settings, page_lang, render, templates
@@ -85,6 +85,11 @@ def _handlers(app: FastAPI) -> None:
             return _error(request, 404, t("serve.error.unknown_subfield", lang, id=sid))
         return _error(request, 500, exc.message(page_lang(request)))
 
+    @app.exception_handler(ReportError)
+    async def report_error(request: Request, exc: ReportError) -> Response:
+        # e.g. an analyst's page whose placeholder names no measure: say which, as `report` does
+        return _error(request, 500, exc.message(page_lang(request)))
+
     @app.exception_handler(PanelError)
     async def panel_error(request: Request, exc: PanelError) -> Response:
         lang = page_lang(request)
@@ -141,13 +146,23 @@ def _not_found() -> Response:
     raise StarletteHTTPException(404)
 
 
-def create_app(db: str | Path, *, lang: str = "zh", facilitator_key: str | None = None) -> FastAPI:
+def create_app(
+    db: str | Path,
+    *,
+    lang: str = "zh",
+    facilitator_key: str | None = None,
+    pages: str | Path | None = None,
+) -> FastAPI:
     """The dashboard on the store ``db`` (read per request, never held open), in ``lang``
     by default; ``facilitator_key`` opens the facilitator's pages (default: a random one,
-    in ``app.state.facilitator_key``)."""
-    from techcurve.serve.routes import api, expert, facilitator, ingest, pages, panel_api, report
+    in ``app.state.facilitator_key``); ``pages`` is a folder of the analyst's pages
+    (Markdown, as for ``techcurve report --pages``), shown among the report's pages."""
+    from techcurve.serve.routes import api, expert, facilitator, ingest, panel_api, report
+    from techcurve.serve.routes import pages as page_routes
 
     lg: Lang = lang if lang in LANGS else "zh"  # type: ignore[assignment]
+    if pages is not None and not Path(pages).is_dir():
+        raise ReportError.of("pages.error.folder", path=str(pages))
     app = FastAPI(
         title="techcurve",
         version=__version__,
@@ -156,7 +171,7 @@ def create_app(db: str | Path, *, lang: str = "zh", facilitator_key: str | None 
         openapi_url="/api/openapi.json",
     )
     key = facilitator_key or new_token()
-    app.state.settings = Settings(Path(db), lg)
+    app.state.settings = Settings(Path(db), lg, Path(pages) if pages is not None else None)
     app.state.gate = StoreGate(db)
     app.state.templates = templates()
     app.state.csrf = Csrf(secrets.token_urlsafe(32))
@@ -170,7 +185,7 @@ def create_app(db: str | Path, *, lang: str = "zh", facilitator_key: str | None 
 
     _handlers(app)
     _static(app)
-    for module in (pages, report, ingest, facilitator, expert, api, panel_api):
+    for module in (page_routes, report, ingest, facilitator, expert, api, panel_api):
         app.include_router(module.router)
     return app
 
@@ -213,15 +228,23 @@ def run(
     port: int = 8765,
     lang: str = "zh",
     announce: Callable[[Links], None] | None = None,
+    pages: str | Path | None = None,
+    config: str | Path | None = None,
 ) -> None:
     """Serve the dashboard with uvicorn until interrupted; ``announce`` gets the links
-    first (the facilitator's key is new at every start). Raises
+    first (the facilitator's key is new at every start); ``pages`` is a folder of the
+    analyst's pages, by default the setting ``report.pages`` of ``config``. Raises
     :class:`~techcurve.errors.StoreError` when the store is missing or not a store."""
     import uvicorn
 
+    from techcurve.config import load_config, section
+
+    if pages is None:
+        pages = section(load_config(config), "report").get("pages")
+
     StoreGate(db).read(lambda st: None)  # fail now, not at the first page
     key = new_token()
-    app = create_app(db, lang=lang, facilitator_key=key)
+    app = create_app(db, lang=lang, facilitator_key=key, pages=pages)
     preload(app)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"

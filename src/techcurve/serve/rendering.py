@@ -25,6 +25,7 @@ class Settings:
 
     db: Path
     lang: Lang
+    pages: Path | None = None  # the analyst's pages (Markdown) shown among the report's
 
 
 def templates() -> Environment:

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from techcurve.datatypes import Phase
 from techcurve.report.build import assemble
 from techcurve.report.context import load_context
+from techcurve.report.pages import read_pages
 from techcurve.report.render import render_html, report_charts
 from techcurve.report.series import coverage_end
 from techcurve.serve.filters import Filters
@@ -183,20 +184,51 @@ class ReportPage:
 
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
-_TOC = re.compile(r'<a href="#(\w+)">([^<]*)</a>')
+_TOC = re.compile(r'<a href="#([\w.-]+)">([^<]*)</a>')
 
 
-def report_page(gate: StoreGate, lang: Lang, page: str) -> Served[ReportPage]:
-    """The report's page ``page`` (one of :data:`REPORT_PAGES`), rendered by the report's
-    own template from the same :class:`~techcurve.report.model.ReportData`; the appendix
-    without its card charts (each sub-field's page draws them)."""
+def _pages_stamp(folder: Path | None) -> tuple[str, ...]:
+    """The analyst's page files and when each changed: a page edited while the dashboard
+    runs is shown at the next request."""
+    if folder is None or not folder.is_dir():
+        return ()
+    return tuple(f"{f.name}:{f.stat().st_mtime_ns}" for f in sorted(folder.glob("*.md")))
+
+
+def analyst_counterpart(page: str, lang: Lang, analyst: Path | None) -> str | None:
+    """The analyst's page in ``lang`` that ``page`` (``page-NAME.xx``, a page of another
+    language) stands for — what the language switch of an analyst's page leads to — or
+    None."""
+    if analyst is None or not page.startswith("page-"):
+        return None
+    stem = re.sub(r"\.(zh|en)$", "", page.removeprefix("page-"))
+    names = {p.name for p in read_pages(analyst, lang)}
+    for name in (f"{stem}.{lang}", stem):
+        if name in names:
+            return f"page-{name}"
+    return None
+
+
+def report_page(
+    gate: StoreGate, lang: Lang, page: str, analyst: Path | None = None
+) -> Served[ReportPage] | None:
+    """The report's page ``page`` (one of :data:`REPORT_PAGES`, or ``page-NAME`` for the
+    analyst's page NAME in the folder ``analyst``), rendered by the report's own template
+    from the same :class:`~techcurve.report.model.ReportData`; the appendix without its
+    card charts (each sub-field's page draws them). None: there is no such page."""
+    if page not in REPORT_PAGES:
+        names = {f"page-{p.name}" for p in read_pages(analyst, lang)} if analyst else set()
+        if page not in names:
+            return None
 
     def read(st: Store) -> ReportPage:
         ctx = load_context(st, lang, None)
-        data = assemble(st, ctx)
-        pages = {page} - {"appendix"}
-        html = render_html(data, _Blank(report_charts(data, ctx, pages)))
-        m = re.search(rf'<section id="{page}">(.*?)</section>', html, re.S)
+        data = assemble(st, ctx, pages=analyst)
+        drawn = {page} - {"appendix"} if page in REPORT_PAGES else set()
+        html = render_html(data, _Blank(report_charts(data, ctx, drawn)))
+        m = re.search(
+            rf'<section(?: class="analyst")? id="{re.escape(page)}">(.*?)</section>', html, re.S
+        )
         style = _STYLE.search(html)
         return ReportPage(
             page,
@@ -206,7 +238,7 @@ def report_page(gate: StoreGate, lang: Lang, page: str) -> Served[ReportPage]:
             tuple(_TOC.findall(html)),
         )
 
-    return gate.cached(("report", lang, page), read)
+    return gate.cached(("report", lang, page, analyst, _pages_stamp(analyst)), read)
 
 
 # -- the ingest log ---------------------------------------------------------------------
@@ -313,5 +345,6 @@ __all__ = [
     "moves",
     "records",
     "rejects",
+    "analyst_counterpart",
     "report_page",
 ]
