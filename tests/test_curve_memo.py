@@ -83,3 +83,15 @@ def test_at_most_keep_placements_are_kept() -> None:
     memo._known.clear()
     kept = json.loads(memo._path().read_bytes())
     assert list(kept) == [str(k) for k in range(memo.KEEP + 2, 2, -1)]
+
+
+def test_run_places_the_curve_once(assessed_db: Path, tmp_path: Path, placed: list[int]) -> None:
+    """``run`` draws the curve for its curve stage and again for the report's curve page:
+    its labels are placed once (the report's other placements are its domain curves)."""
+    from datetime import date
+
+    import techcurve.pipeline as tc
+
+    res = tc.run(assessed_db, out=tmp_path / "out", as_of=date(2016, 12, 31))
+    assert [p.name for p in res.curve] == ["curve.svg", "curve.png"]
+    assert placed.count(4) == 1 and all(n < 4 for n in placed if n != 4)
