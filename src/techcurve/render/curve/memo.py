@@ -29,6 +29,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib import font_manager
+from matplotlib.font_manager import FontProperties
 
 import techcurve.render.curve.placement as placement
 import techcurve.render.curve.shape as shape
@@ -48,8 +49,8 @@ _known: dict[Path, dict[str, Placement]] = {}
 
 def _code_stamp() -> str:
     """What decides a placement besides its inputs: the versions of techcurve,
-    matplotlib and numpy, the font file and the fonts matplotlib knows, and the placing
-    modules' sizes and modification times (an edited placer places again)."""
+    matplotlib and numpy, the CJK font file, and the placing modules' sizes and
+    modification times (an edited placer places again)."""
     parts = [__version__, matplotlib.__version__, np.__version__]
     modules = (placement, spatial, shape)
     for path in (*(Path(str(m.__file__)) for m in modules), Path(__file__), cjk_font_path()):
@@ -58,10 +59,21 @@ def _code_stamp() -> str:
             parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
             parts.append(f"{path.name}:?")
-    # the fonts matplotlib knows, in its order: they decide which file draws a glyph
-    fonts = font_manager.fontManager.ttflist
-    parts.append(repr([(f.fname, f.name, f.style, f.weight, f.stretch) for f in fonts]))
     return "|".join(parts)
+
+
+#: the settings that size a label: its font, the text engine's, the figure's resolution
+_TEXT_SETTINGS = ("font.", "text.", "mathtext.", "figure.dpi")
+
+
+def _text_settings() -> str:
+    """The matplotlib settings in effect that decide a label's size, and the font files
+    its families resolve to (not every setting: reading ``backend`` would choose one)."""
+    rc = matplotlib.rcParams
+    keys = sorted(k for k in dict.keys(rc) if k.startswith(_TEXT_SETTINGS))
+    families = rc["font.family"]
+    files = [font_manager.findfont(FontProperties(family=f)) for f in families]
+    return repr([(k, repr(rc[k])) for k in keys] + files)
 
 
 def placement_key(
@@ -77,7 +89,7 @@ def placement_key(
     be called where the figure is drawn (inside ``chart_style``), as the matplotlib
     settings in effect are part of it."""
     h = hashlib.sha256(_code_stamp().encode())
-    h.update(repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items())).encode())
+    h.update(_text_settings().encode())
     h.update(repr((canvas, marker_pt, list(extra_marks), give_up_leader_pt)).encode())
     for p in points:
         h.update(repr((p.subfield_id, p.x, p.y, p.label)).encode())
