@@ -62,3 +62,16 @@ def assessed_db(_assessed_template: Path, tmp_path: Path) -> Path:
     db = tmp_path / "tc.duckdb"
     shutil.copy(_assessed_template, db)
     return db
+
+
+@pytest.fixture(autouse=True)
+def _placement_memo(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test keeps its curves' label placements to itself (not in the user's cache),
+    so every test places its labels (techcurve.render.curve.memo)."""
+    from techcurve.render.curve import memo
+
+    path = tmp_path_factory.mktemp("placements") / "placements.json"
+    monkeypatch.setattr(memo, "_path", lambda: path)
+    monkeypatch.setattr(memo, "_known", {})

@@ -388,7 +388,7 @@ def test_curve_pdf(tmp_path: Path) -> None:
 
 
 def test_source_line_names_sources_not_profiles(tmp_path: Path) -> None:
-    from techcurve.report.provenance import source_display_name, source_line
+    from techcurve.render.sources import source_display_name, source_line
     from techcurve.store import Store, init_store
 
     path = init_store(tmp_path / "tc.duckdb")
@@ -407,6 +407,37 @@ def test_source_line_names_sources_not_profiles(tmp_path: Path) -> None:
     assert "mapping:" not in line and "itjuzi" not in line
     assert source_display_name("mapping:ruanyf_weekly", "en") == "Ruan Yifeng's tech weekly"
     assert source_display_name("some_new-source") == "some new source"
+
+
+def test_source_line_reads_only_the_sources_sizes(tmp_path: Path) -> None:
+    """The curve's source line: per kind in the report's order, the biggest source
+    first, from the rows each source holds (the same line as the report's)."""
+    from techcurve.render.sources import source_line
+    from techcurve.report.provenance import source_line as report_source_line
+    from techcurve.store import Store, init_store
+    from techcurve.store.curve import SourceSize, source_sizes
+
+    path = init_store(tmp_path / "tc.duckdb")
+    rows = [("1", "paper", "cnki"), ("2", "patent", "uspto"), ("3", "paper", "mag")]
+    rows += [("4", "paper", "mag"), ("5", "financing", "itjuzi")]
+    with Store.open(path) as st:
+        assert source_sizes(st) == [] and source_line(st, "en") == "Sources: —; techcurve analysis"
+        st.append(
+            "records",
+            pl.DataFrame([{"record_id": i, "kind": k, "source": s} for i, k, s in rows]),
+        )
+        assert source_sizes(st) == [
+            SourceSize("records", "financing", "itjuzi", 1),
+            SourceSize("records", "paper", "mag", 2),
+            SourceSize("records", "paper", "cnki", 1),
+            SourceSize("records", "patent", "uspto", 1),
+        ]
+        line = source_line(st, "en")
+        assert line == (
+            "Sources: patents (USPTO patents); papers (Microsoft Academic Graph, CNKI); "
+            "financing events (IT Juzi (IT桔子)); techcurve analysis"
+        )
+        assert report_source_line is source_line
 
 
 def test_band_names_come_from_the_catalogue() -> None:

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from techcurve.store import Store, init_store
 from techcurve.store.curve import curve_inputs
@@ -80,6 +81,22 @@ def test_latest_evidence_is_the_newest_matched_record_or_nonzero_count(tmp_path:
         assert latest_evidence(st, "2015-12-31") == EvidenceEnd(date(2015, 1, 1), "year")
         assert latest_evidence(st, "2015-12-31").text() == "2015"  # type: ignore[union-attr]
         assert latest_evidence(st, "2010-01-01") is None
+
+
+def test_latest_evidence_looks_past_the_newest_records_when_none_is_matched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the newest records are joined to the matches first; when none of them is
+    matched (here the newest, the unmatched 2026-08 article), all are."""
+    import techcurve.store.provenance as provenance
+
+    monkeypatch.setattr(provenance, "NEWEST", 1)
+    with Store.open(_store(tmp_path)) as st:
+        assert latest_evidence(st, "2026-12-03") == EvidenceEnd(date(2025, 11, 1), "month")
+        assert latest_evidence(st, "2025-06-30") == EvidenceEnd(date(2025, 3, 9), "day")
+        st.con.execute("DROP TABLE counts")
+        assert latest_evidence(st, "2026-12-03") == EvidenceEnd(date(2025, 3, 9), "day")
+        assert latest_evidence(st, "2025-01-01") == EvidenceEnd(date(2024, 5, 1), "month")
 
 
 def test_the_curve_states_the_latest_evidence_not_the_as_of_date(tmp_path: Path) -> None:

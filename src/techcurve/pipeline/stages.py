@@ -305,7 +305,7 @@ def curve(
     """
     from techcurve.render.curve import curve_from_store
     from techcurve.render.curve.output import domain_paths
-    from techcurve.report.provenance import source_line
+    from techcurve.render.sources import source_line
 
     paths = [Path(p) for p in out_paths]
     with Store.open(db, read_only=True) as st:

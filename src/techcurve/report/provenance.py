@@ -1,11 +1,9 @@
 """Provenance: which sources, how many records and what cut-off stand behind a figure.
 
 Records and count series carry a ``source`` (the dataset, e.g. ``cnki``, ``uspto``);
-:data:`SOURCE_NAMES` turns those into the names a reader knows ("CNKI 中国知网",
-"USPTO"). An unknown source is shown as its id with ``_`` and ``-`` as spaces, so a
-new source never breaks a report — add its display name here when it matters.
-
-:func:`source_line` is the source line under a figure (the curve's too).
+the names a reader knows, :func:`source_display_name` and :func:`source_line` (the line
+under a figure, the curve's too) live in :mod:`techcurve.render.sources` (the curve
+draws its line without the report) and are re-exported here.
 
 >>> source_display_name("itjuzi", "zh")
 'IT桔子'
@@ -16,51 +14,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from techcurve.indicators.sources import load_registry
+from techcurve.render.sources import (
+    KINDS,
+    SOURCE_NAMES,
+    kind_label,
+    source_display_name,
+    source_line,
+)
+from techcurve.render.sources import join_names as _join
 from techcurve.report.model import Provenance, ProvenanceKind
 from techcurve.store import Store
 from techcurve.store.report import count_source_stats, kind_sources, record_source_stats
 from techcurve.text import Lang, t
 
-KINDS = ("patent", "paper", "article", "financing", "attention")
 #: the evidence kinds of records, in the order the report lists them
 RECORD_KINDS = ("patent", "paper", "article", "financing")
-
-# source id → (Chinese name, English name): proper names of datasets, not sentences
-SOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "cnki": ("CNKI 中国知网", "CNKI"),
-    "cnipa": ("国家知识产权局专利数据库", "CNIPA patents"),
-    "uspto": ("USPTO 美国专利", "USPTO patents"),
-    "mag": ("Microsoft Academic Graph 论文", "Microsoft Academic Graph"),
-    "crunchbase": ("Crunchbase", "Crunchbase"),
-    "itjuzi": ("IT桔子", "IT Juzi (IT桔子)"),
-    "ruanyf_weekly": ("阮一峰《科技爱好者周刊》", "Ruan Yifeng's tech weekly"),
-    "ml_conference_titles": ("机器学习会议论文标题", "ML conference paper titles"),
-    "hn_hiring": ("Hacker News 招聘帖", "Hacker News hiring posts"),
-    "stackoverflow": ("Stack Overflow 问题数", "Stack Overflow questions"),
-    "google_trends": ("Google Trends 搜索热度", "Google Trends"),
-    "infoq": ("InfoQ 中文站", "InfoQ China"),
-    "csdn": ("CSDN", "CSDN"),
-}
-
-
-def source_display_name(source: str, lang: str = "zh") -> str:
-    """The human name of a source id (see :data:`SOURCE_NAMES`)."""
-    key = source.strip().lower()
-    if key.startswith("mapping:"):  # a profile name, not a source id
-        key = key.split(":", 1)[1]
-    if key in SOURCE_NAMES:
-        zh, en = SOURCE_NAMES[key]
-        return zh if lang == "zh" else en
-    listed = load_registry().sources.get(key)  # the source registry, data/sources.yaml
-    if listed is not None:
-        return listed.zh if lang == "zh" else listed.en
-    return source.replace("_", " ").replace("-", " ").strip() or "?"
-
-
-def kind_label(kind: str, lang: Lang) -> str:
-    """The name of an evidence kind ("专利", "patents"); an unknown kind is its id."""
-    return t(f"report.kind.{kind}", lang) if kind in KINDS else kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,22 +91,6 @@ def source_names(store: Store, lang: str = "zh") -> dict[str, list[str]]:
     return out
 
 
-def source_line(store: Store, lang: str = "zh", kinds: tuple[str, ...] = ()) -> str:
-    """A figure's source line naming the sources behind it, by evidence kind.
-
-    ``数据来源：专利（USPTO 美国专利）；论文（…）；… · techcurve 整理分析``
-    """
-    lg: Lang = "zh" if lang == "zh" else "en"
-    by_kind = sources_by_kind(source_stats(store, lg))
-    parts = [
-        t("report.named_sources", lg, label=kind_label(k, lg), names=_join(by_kind[k], lg))
-        for k in kinds or KINDS
-        if by_kind.get(k)
-    ]
-    body = t("report.sep.clause", lg).join(parts) or "—"
-    return t("report.figure_sources", lg, sources=body)
-
-
 def join_sources(src: dict[str, list[str]], lang: Lang, kinds: Sequence[str] = ()) -> str:
     """The sources behind a page, grouped by evidence kind (all record kinds by default).
 
@@ -159,10 +111,6 @@ def join_sources(src: dict[str, list[str]], lang: Lang, kinds: Sequence[str] = (
 def page_source(src: dict[str, list[str]], lang: Lang, kinds: Sequence[str] = ()) -> str:
     """The "数据来源：…；techcurve 整理分析" line of a page."""
     return t("report.source_line", lang, sources=join_sources(src, lang, kinds))
-
-
-def _join(names: Sequence[str], lang: Lang) -> str:
-    return t("report.sep.list", lang).join(names)
 
 
 def provenance(
@@ -207,3 +155,20 @@ def provenance(
         "report.sep.clause", lang
     ).join(parts)
     return Provenance(cutoff=cutoff, kinds=tuple(per_kind), text=text)
+
+
+__all__ = [
+    "KINDS",
+    "RECORD_KINDS",
+    "SOURCE_NAMES",
+    "SourceStat",
+    "join_sources",
+    "kind_label",
+    "page_source",
+    "provenance",
+    "source_display_name",
+    "source_line",
+    "source_names",
+    "source_stats",
+    "sources_by_kind",
+]

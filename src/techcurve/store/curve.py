@@ -100,3 +100,31 @@ def curve_inputs(store: Store) -> CurveInputs:
 def _evidence_end(store: Store, cut: str | None) -> str | None:
     end = latest_evidence(store, cut)
     return end.text() if end is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSize:
+    """How many rows one source of one evidence kind holds, in the records or the count
+    series (``level``: ``records`` | ``counts``)."""
+
+    level: str
+    kind: str
+    source: str
+    rows: int
+
+
+def source_sizes(store: Store) -> list[SourceSize]:
+    """The rows per (kind, source) of the records, then of the count series; per table
+    by kind and, within a kind, the biggest source first — the order of the report's
+    source statistics (:func:`techcurve.store.report.record_source_stats`), without
+    their matched counts and dates: all a figure's source line needs."""
+    out: list[SourceSize] = []
+    for level, table in (("records", "records"), ("counts", "counts")):
+        if not store.has_table(table):
+            continue
+        rows = store.sql(
+            f"SELECT kind, source, count(*) AS n FROM {table} "
+            "GROUP BY kind, source ORDER BY kind, n DESC"
+        ).iter_rows()
+        out += [SourceSize(level, str(k), str(s), int(n)) for k, s, n in rows]
+    return out

@@ -32,6 +32,7 @@ from techcurve.render.curve.legend import (
     draw_legends,
     draw_uncertainty_key,
 )
+from techcurve.render.curve.memo import keep, placement_key, recall
 from techcurve.render.curve.movements import draw_expert_moves, draw_movements, movements
 from techcurve.render.curve.numbered import (
     KEY_MAX_SHARE,
@@ -44,7 +45,7 @@ from techcurve.render.curve.numbered import (
     key_size,
     numbered,
 )
-from techcurve.render.curve.placement import Placement, place_labels
+from techcurve.render.curve.placement import Placement, draw_placed, place_labels
 from techcurve.render.curve.shape import (
     STRIP_BOTTOM,
     STRIP_TOP,
@@ -291,9 +292,11 @@ def draw_curve(
     )  # fmt: skip
     if mode != "numbers":
         fig, placement = _figure(curve, numbers=False, strict=mode == "auto")
-        if not placement.gave_up:
+        if fig is not None and not placement.gave_up:
             return fig
-    return _figure(curve, numbers=True, strict=False)[0]
+    fig = _figure(curve, numbers=True, strict=False)[0]
+    assert fig is not None  # only a placement that gave up draws no figure
+    return fig
 
 
 def _one_domain(
@@ -309,9 +312,13 @@ def _one_domain(
     return sub, assessments.filter(pl.col("subfield_id").is_in(sub["subfield_id"].implode()))
 
 
-def _figure(curve: _Curve, *, numbers: bool, strict: bool) -> tuple[Figure, Placement]:
+def _figure(curve: _Curve, *, numbers: bool, strict: bool) -> tuple[Figure | None, Placement]:
     """The figure with names or numbers as labels; ``strict``: give up (and say so in
-    the placement) at the first name that needs a long leader line or finds no room."""
+    the placement) at the first name that needs a long leader line or finds no room.
+
+    The labels' places are kept (:mod:`~techcurve.render.curve.memo`): drawn again
+    with the same dots on the same canvas, they are put where they went before, and a
+    strict attempt known to give up draws no figure (None)."""
     lg, points = curve.lang, curve.points
     shown = numbered(points) if numbers else points
     key: list[KeyEntry] = []
@@ -335,7 +342,15 @@ def _figure(curve: _Curve, *, numbers: bool, strict: bool) -> tuple[Figure, Plac
         min_spacing_pt=marker,
     )
     moves = movements(points, curve.compare) if curve.compare is not None else []
+    ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
+    ghosts += [(p.model_x, float(curve_y(p.model_x))) for p in drawn if p.model_x is not None]
+    give_up = MAX_LEADER_PT if strict else None
     with chart_style():
+        canvas_key = (layout.width, layout.height, *layout.ax_rect, layout.fontsize)
+        memo_key = placement_key(drawn, canvas_key, marker, ghosts, give_up)
+        known = recall(memo_key)
+        if known is not None and known.gave_up:
+            return None, known
         fig = new_figure(layout.width, layout.height)
         ax = fig.add_axes(layout.ax_rect)
         _draw_axes(ax, lg, layout.x_scale)
@@ -345,12 +360,17 @@ def _figure(curve: _Curve, *, numbers: bool, strict: bool) -> tuple[Figure, Plac
         draw_expert_moves(ax, drawn)
         _draw_dots(ax, drawn, curve.colors, marker)
         _draw_expert_rings(ax, drawn, marker)
-        ghosts = [(m.old_x, float(curve_y(m.old_x))) for m in moves]
-        ghosts += [(p.model_x, float(curve_y(p.model_x))) for p in drawn if p.model_x is not None]
-        placement = place_labels(
-            fig, ax, drawn, layout.fontsize, marker, extra_marks=ghosts,
-            give_up_leader_pt=MAX_LEADER_PT if strict else None,
-        )  # fmt: skip
+        if known is not None:
+            draw_placed(ax, drawn, layout.fontsize, known)
+            placement = known
+        else:
+            placement = keep(
+                memo_key,
+                place_labels(
+                    fig, ax, drawn, layout.fontsize, marker, extra_marks=ghosts,
+                    give_up_leader_pt=give_up,
+                ),
+            )  # fmt: skip
         if placement.gave_up:
             return fig, placement
         if layout.table_rect is not None and ksize is not None:

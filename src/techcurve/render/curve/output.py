@@ -106,7 +106,7 @@ def curve_from_store(
     (:func:`techcurve.store.provenance.latest_evidence`), else the store's as-of date; ``compare`` is the name of a saved
     edition (:func:`techcurve.editions.save_edition`) whose positions become movement
     arrows. ``source_line`` is the footer naming the sources (the pipeline passes
-    :func:`techcurve.report.provenance.source_line`); without it a generic line.
+    :func:`techcurve.render.sources.source_line`); without it a generic line.
     """
     inputs = curve_inputs(store)
     previous = load_edition(store, compare) if compare else None

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
@@ -320,35 +321,56 @@ def _taken(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
     return boxes_overlapping(boxes, sc.placed) | boxes_overlapping(boxes, sc.marks)
 
 
-def _add_leader(ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene) -> float:
+def _draw_leader(ax: Axes, leader: tuple[float, float, float, float]) -> None:
+    """The leader line (x0, y0, x1, y1 in data coordinates)."""
+    a0, a1, b0, b1 = leader
+    ax.add_line(
+        Line2D([a0, b0], [a1, b1], lw=0.45, color="#9a9a9a", zorder=2, solid_capstyle="butt")
+    )
+
+
+def _add_leader(
+    ax: Axes, px: float, py: float, box: np.ndarray, sc: _Scene
+) -> tuple[float, tuple[float, float, float, float]]:
     """A thin line from the dot's edge to the nearest point of its label (``box``); its
-    length from the dot's centre, in pixels."""
+    length from the dot's centre, in pixels, and its ends in data coordinates."""
     ex, ey = _nearest_on_box(px, py, box + np.array([sc.pad, sc.pad, -sc.pad, -sc.pad]))
     vx, vy = ex - px, ey - py
     dist = math.hypot(vx, vy) or 1.0
     sx, sy = px + vx / dist * sc.r_mark, py + vy / dist * sc.r_mark
     inv = ax.transData.inverted()
     (a0, a1), (b0, b1) = inv.transform([(sx, sy), (ex, ey)])
-    ax.add_line(
-        Line2D([a0, b0], [a1, b1], lw=0.45, color="#9a9a9a", zorder=2, solid_capstyle="butt")
-    )
+    leader = (float(a0), float(a1), float(b0), float(b1))
+    _draw_leader(ax, leader)
     n = max(int(dist / 3), 2)
     t = np.linspace(0, 1, n)[:, None]
     sc.leaders.add(np.array([min(sx, ex), min(sy, ey), max(sx, ex), max(sy, ey), sx, sy, ex, ey]))
     lx, ly = sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]
     sc.leader_pts.add_many(np.column_stack([lx, ly, lx, ly]))
-    return dist
+    return dist, leader
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedLabel:
+    """Where one label went: its centre and its leader line's ends (None: no leader),
+    in data coordinates; ``no_room``: it found no free space (and may overlap)."""
+
+    x: float
+    y: float
+    leader: tuple[float, float, float, float] | None = None
+    no_room: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """How placing the labels went."""
+    """How placing the labels went, and where each label went (in the points' order)."""
 
     placed: int  # labels drawn
     #: labels that found no free space, or only one across the curve or a leader line
     crowded: int
     longest_leader_pt: float  # 0 when no label needed a leader line
     gave_up: bool  # stopped at the first label over ``give_up_leader_pt`` or crowded
+    labels: tuple[PlacedLabel, ...] = ()
 
 
 def place_labels(
@@ -374,28 +396,32 @@ def place_labels(
     normals = _normals(ax, points)
     px_per_pt = fig.dpi / 72.0
     crowded, longest = 0, 0.0
+    placed: list[PlacedLabel] = []
     for i, p in enumerate(points):
-        cost, leader = _place_one(fig, ax, p, xy[i], normals[i], fontsize, sc)
+        cost, leader, label = _place_one(fig, ax, p, xy[i], normals[i], fontsize, sc)
+        placed.append(label)
         longest = max(longest, leader / px_per_pt)
         crowded += cost >= SOFT_COST
         if give_up_leader_pt is not None and (cost >= SOFT_COST or longest > give_up_leader_pt):
-            return Placement(i + 1, crowded, longest, gave_up=True)
-    return Placement(len(points), crowded, longest, gave_up=False)
+            return Placement(i + 1, crowded, longest, gave_up=True, labels=tuple(placed))
+    return Placement(len(points), crowded, longest, gave_up=False, labels=tuple(placed))
 
 
-def _place_one(
-    fig: Figure,
-    ax: Axes,
-    p: CurvePoint,
-    pxy: np.ndarray,
-    normal: np.ndarray,
-    fontsize: float,
-    sc: _Scene,
-) -> tuple[float, float]:
-    """Draw one label at its cheapest free place; its cost (inf: no free space) and
-    the length of its leader line in pixels (0: none)."""
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    text = ax.text(
+def draw_placed(ax: Axes, points: list[CurvePoint], fontsize: float, placement: Placement) -> None:
+    """Draw the labels of ``points`` where ``placement`` (a :func:`place_labels` of the
+    same points on the same canvas) put them: the same texts and leader lines, added in
+    the same order, so the figure is the one :func:`place_labels` drew."""
+    for p, label in zip(points, placement.labels, strict=False):
+        if label.no_room:
+            log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
+        _label_text(ax, p, fontsize).set_position((label.x, label.y))
+        if label.leader is not None:
+            _draw_leader(ax, label.leader)
+
+
+def _label_text(ax: Axes, p: CurvePoint, fontsize: float) -> Text:
+    """The label of ``p``, at its dot (moved once placed)."""
+    return ax.text(
         p.x,
         p.y,
         p.label,
@@ -407,12 +433,28 @@ def _place_one(
         zorder=5,
         linespacing=1.05,
     )
+
+
+def _place_one(
+    fig: Figure,
+    ax: Axes,
+    p: CurvePoint,
+    pxy: np.ndarray,
+    normal: np.ndarray,
+    fontsize: float,
+    sc: _Scene,
+) -> tuple[float, float, PlacedLabel]:
+    """Draw one label at its cheapest free place; its cost (inf: no free space), the
+    length of its leader line in pixels (0: none) and where it went."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    text = _label_text(ax, p, fontsize)
     ext = text.get_window_extent(renderer)
     w, h = ext.width + 2 * sc.pad, ext.height + 2 * sc.pad
     px, py = float(pxy[0]), float(pxy[1])
     arr, boxes = _candidates(px, py, w, h, normal, sc)
     best, cost = _cheapest(px, py, arr, boxes, sc)
-    if best < 0:
+    no_room = best < 0
+    if no_room:
         log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
         cx = px + sc.r_mark + sc.gap + w / 2
         arr = np.array([[cx, py, 0.0]])
@@ -423,8 +465,9 @@ def _place_one(
     dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
     text.set_position((float(dx_), float(dy_)))
     if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
-        return cost, _add_leader(ax, px, py, box, sc)
-    return cost, 0.0
+        dist, leader = _add_leader(ax, px, py, box, sc)
+        return cost, dist, PlacedLabel(float(dx_), float(dy_), leader, no_room)
+    return cost, 0.0, PlacedLabel(float(dx_), float(dy_), None, no_room)
 
 
 def label_boxes(fig: Figure) -> list[Bbox]:
