@@ -110,7 +110,10 @@ def field_hits(frame: pl.DataFrame, field: str | None, patterns: Sequence[str]) 
 
     data, offsets = string_buffers(_field_text(frame, field))
     rows, ids = find_all(_automata(tuple(patterns)), data, offsets)
-    lists = pa.LargeListArray.from_arrays(pa.array(rows), pa.array(ids.view(np.uint32)))
+    # Arrow arrays made by polars, not pa.array: that imports pandas when installed
+    # (normalize.reference._large_strings says why)
+    offsets, values = pl.Series(rows).to_arrow(), pl.Series(ids.view(np.uint32)).to_arrow()
+    lists = pa.LargeListArray.from_arrays(offsets, values)
     return pl.Series(_fkey(field), lists, dtype=pl.List(pl.UInt32))
 
 
