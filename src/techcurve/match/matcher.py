@@ -80,7 +80,12 @@ def _field_text(frame: pl.DataFrame, field: str | None) -> pa.Array:
         if "text_norm" in frame.columns:
             return frame["text_norm"].fill_null("").to_arrow()
         have = [c for c in TEXT_FIELDS if c in frame.columns]
-        text = frame.select(pl.concat_str(have, separator=" ", ignore_nulls=True))
+        # columns with no value add nothing to the joined text; one column alone is its
+        # own text (not copied by concat_str)
+        filled = [c for c in have if frame[c].null_count() < frame.height]
+        if len(filled) == 1:
+            return normalize_arrow(frame[filled[0]])
+        text = frame.select(pl.concat_str(filled or have, separator=" ", ignore_nulls=True))
         return normalize_arrow(text.to_series())
     if field == "title" and "title_norm" in frame.columns:
         return frame["title_norm"].fill_null("").to_arrow()
