@@ -22,6 +22,7 @@ under ``<work>`` (``full-<rows>.csv``) and reused. Results go to
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import sys
@@ -89,8 +90,19 @@ def best(argv: list[str], repeat: int, env: dict[str, str] | None = None) -> dic
     }
 
 
+def compiled_techcurve() -> None:
+    """Write techcurve's bytecode (``__pycache__``) if it is missing, as installing the
+    package does: with ``PYTHONDONTWRITEBYTECODE`` set and none written, every command
+    would compile its modules again before running (docs/performance.md, "Ingest and
+    match as processes")."""
+    import techcurve
+
+    compileall.compile_dir(Path(techcurve.__file__).parent, quiet=1)
+
+
 def run(work: Path, rows: int, repeat: int = 2) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
+    compiled_techcurve()
     csv = ensure_full_corpus(work, rows)
     db, out = work / f"full-{rows}.duckdb", work / f"full-{rows}-out"
     res: dict[str, Any] = {"rows": rows, "csv_mb": round(csv.stat().st_size / 1e6, 1)}

@@ -62,6 +62,22 @@ def test_more_hits_than_the_first_buffer_holds_are_all_kept() -> None:
     assert _search(texts, patterns) == _substrings(texts, patterns)
 
 
+def test_a_pattern_across_a_record_boundary_is_in_neither_record() -> None:
+    # the walk does not stop between records: "ab" ends in the second record here but
+    # starts in the first, and "abc" spans three
+    patterns = ["ab", "abc", "b", "bc"]
+    texts = ["xa", "b", "c", "a", "bx", "abc"]
+    assert _search(texts, patterns) == [[], [2], [], [], [2], [0, 1, 2, 3]]
+
+
+def test_one_long_record_walked_alone_keeps_every_hit() -> None:
+    # one record is one lane's whole stretch (the other lanes are empty), and its hits
+    # outgrow the first buffer of the walk that finishes a lane alone
+    patterns = ["a" * k for k in range(1, 30)] + ["ab"]
+    texts = ["", "a" * 3000 + "ab", ""]
+    assert _search(texts, patterns) == _substrings(texts, patterns)
+
+
 def test_patterns_split_over_several_automata_give_the_same_hits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

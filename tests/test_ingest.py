@@ -156,6 +156,22 @@ def test_demo_mapping_ml_titles() -> None:
 # -- encodings and generic files ---------------------------------------------------------
 
 
+def test_control_characters_and_nul_bytes_leave_titles_and_other_fields(tmp_path: Path) -> None:
+    # titles lose control and invisible format characters, other fields their NUL bytes
+    # only; a field empty once they and the spaces around are gone is no value
+    f = tmp_path / "c.csv"
+    f.write_bytes(
+        b"source_id,kind,title,date,venue\n"
+        b'A1,paper,"  a\x00b\x01c\xe2\x80\x8b  ",2020-01-01," v\x00\x01 "\n'
+        b"A2,paper,x\x7fy\xc2\x85,2020-01-02,\x00\n"
+    )
+    r = read_records(f, kind="paper", as_of=AS_OF, profile="generic")
+    assert r.frame.select("source_id", "title", "venue").rows() == [
+        ("A1", "abc", "v\x01"),
+        ("A2", "xy", None),
+    ]
+
+
 def test_gbk_csv() -> None:
     r = read_records(DATA / "gbk_papers.csv", kind="paper", as_of=AS_OF)
     assert (r.profile, r.encoding, r.rows_read, r.frame.height) == ("generic", "gb18030", 3, 3)

@@ -72,6 +72,22 @@ def test_full_width_and_traditional_text_is_normalised_like_the_terms() -> None:
     assert match_frame(f, QUERIES).rows() == [("r0", "ar", "AR"), ("r1", "blockchain", "区块链")]
 
 
+def test_the_searched_text_is_the_fields_joined_whichever_of_them_are_empty() -> None:
+    from techcurve.match.matcher import match_text
+
+    u = pl.Utf8
+    f = pl.DataFrame(
+        {"title": ["5G专网", None, "AR"], "abstract": [None, None, None], "keywords": [None] * 3},
+        schema={"title": u, "abstract": u, "keywords": u},
+    )
+    # only the title holds text (read alone) / two fields do (joined by a space)
+    assert match_text(f).to_list() == ["\x1f5g\x1f专网", "", "\x1far\x1f"]
+    g = f.with_columns(abstract=pl.Series([None, "区块链", "眼镜"]))
+    assert match_text(g).to_list() == ["\x1f5g\x1f专网", "区块链", "\x1far\x1f 眼镜"]
+    h = f.with_columns(title=pl.Series([None] * 3, dtype=u), keywords=pl.Series(["VR", None, None]))
+    assert match_text(h).to_list() == ["\x1fvr\x1f", "", ""]
+
+
 def test_field_scopes_and_ipc_prefixes() -> None:
     queries = {
         "ml": parse_query('ipc:G06N OR title:"machine learning"'),

@@ -37,10 +37,14 @@ _CONTROLS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u200b-\\u200d\\u2060\
 
 def _clean(e: pl.Expr, controls: bool = True) -> pl.Expr:
     s = e.cast(pl.Utf8)
+    # _CONTROLS holds NUL: one replacement or the other. A string's length in bytes is
+    # 0 exactly when it is empty, and unlike its length in characters needs no scan.
     if controls:
         s = s.str.replace_all(_CONTROLS, "")
-    s = s.str.replace_all("\x00", "", literal=True).str.strip_chars()
-    return pl.when(s.str.len_chars() > 0).then(s).otherwise(None)
+    else:
+        s = s.str.replace_all("\x00", "", literal=True)
+    s = s.str.strip_chars()
+    return pl.when(s.str.len_bytes() > 0).then(s).otherwise(None)
 
 
 def _field(spec: FieldSpec, have: set[str], controls: bool = False) -> tuple[pl.Expr, pl.Expr]:
@@ -53,7 +57,7 @@ def _field(spec: FieldSpec, have: set[str], controls: bool = False) -> tuple[pl.
     ]
     if spec.join is not None:
         joined = pl.concat_str(cols, separator=spec.join, ignore_nulls=True)
-        value = pl.when(joined.str.len_chars() > 0).then(joined).otherwise(None)
+        value = pl.when(joined.str.len_bytes() > 0).then(joined).otherwise(None)
         return value, pl.lit(spec.describe(), dtype=pl.Utf8)
     if len(cols) == 1:
         return cols[0], pl.lit(spec.columns[0], dtype=pl.Utf8)

@@ -16,9 +16,14 @@ test holds the two equal).
 Why not ``str.extract_many``: it returns each record's hits as a list of strings,
 which would then be grouped and joined as strings; this kernel returns pattern
 indices. A walk of the table is a chain of dependent loads (the next state needs
-this one), so the kernel walks four stretches of records at once, each with its own
-state, letting the processor overlap the four chains' memory latency (measured in
-docs/performance.md, "Fourth session", item 2).
+this one), so the kernel walks four stretches of the text at once, each with its own
+state, letting the processor overlap the four chains' memory latency. The walk does
+nothing at record boundaries: it notes each step into a state that ends patterns
+(where, and which state), and a second pass hands each record the patterns that end
+inside it *and start inside it* (an occurrence ending in a record but starting in the
+one before it spans the boundary); this is exact because an Aho–Corasick automaton
+reports every pattern that ends at a byte whatever text came before (docs/performance.md,
+"Fourth session", item 2, and "Ingest and match as processes").
 
 A table has ``states × classes`` entries (``int32``); patterns are split into groups
 whose table stays under :data:`MAX_TABLE` entries, each group one automaton, so a very
@@ -36,7 +41,7 @@ import numpy as np
 
 #: Entries of one automaton's transition table at most (64 MB of int32).
 MAX_TABLE = 16 * 2**20
-_LANES = 4  # stretches of records walked at once (see the module docstring)
+_LANES = 4  # stretches of text walked at once (see the module docstring); _accepting has four
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +52,8 @@ class Automaton:
     (= state × ``ncls``) on a byte of class ``cls``, as that state's row start, negated
     when the state ends a pattern. ``out_ptr``/``out_ids``: the patterns each state ends
     (its own and those of its suffixes), as global pattern indices (``first`` + the
-    index in this automaton's group).
+    index in this automaton's group); ``lens`` their lengths in bytes, by global index
+    (zero below ``first``).
     """
 
     classes: np.ndarray  # int32[256]: byte → class; 0 = a byte in no pattern
@@ -55,6 +61,7 @@ class Automaton:
     delta: np.ndarray  # int32[states * ncls]
     out_ptr: np.ndarray  # int64[states + 1]
     out_ids: np.ndarray  # int32
+    lens: np.ndarray  # int64[npatterns]: pattern ``first + i`` is ``lens[first + i]`` bytes
     first: int  # index of this group's first pattern
     count: int  # patterns in this group
 
@@ -146,6 +153,7 @@ def _build(patterns: list[bytes], first: int) -> Automaton:
         delta=table.astype(np.int32).ravel(),
         out_ptr=out_ptr,
         out_ids=out_ids,
+        lens=np.array([0] * first + [len(p) for p in patterns], np.int64),
         first=first,
         count=len(patterns),
     )
@@ -157,10 +165,7 @@ def find_all(
     """Every string's distinct patterns: (``int64`` row offsets, ``int32`` pattern
     indices), row ``r``'s sorted indices at ``ids[rows[r]:rows[r + 1]]``."""
     n = len(offsets) - 1
-    results = [
-        _walk(data, offsets, a.classes, a.delta, a.out_ptr, a.out_ids, a.ncls, a.first + a.count)
-        for a in automata
-    ]
+    results = [_walk(a, data, offsets) for a in automata]
     if not results:
         return np.zeros(n + 1, np.int64), np.zeros(0, np.int32)
     if len(results) == 1:
@@ -168,6 +173,24 @@ def find_all(
     rows = np.stack([r for r, _ in results])
     starts = np.cumsum([0] + [len(i) for _, i in results])
     return _merge(rows, np.concatenate([i for _, i in results]), starts)
+
+
+def _walk(a: Automaton, data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One automaton over every string: the text cut into :data:`_LANES` stretches of
+    about equal bytes at record boundaries, walked side by side, each to its end; then
+    the steps into accepting states handed to the records."""
+    first, last = int(offsets[0]), int(offsets[-1])
+    cuts = np.searchsorted(offsets, np.linspace(first, last, _LANES + 1)[1:-1])
+    bounds = offsets[np.concatenate(([0], cuts, [len(offsets) - 1]))].astype(np.int64)
+    walked = _accepting(data, bounds[:-1].copy(), bounds[1:].copy(), a.classes, a.delta)
+    at: list[np.ndarray] = []
+    st: list[np.ndarray] = []
+    for j in range(_LANES):
+        more = _accepting_tail(data, walked[8][j], bounds[j + 1], walked[9][j], a.classes, a.delta)
+        at += [walked[2 * j], more[0]]
+        st += [walked[2 * j + 1], more[1]]
+    return _collect(np.concatenate(at), np.concatenate(st), offsets, a.lens, a.ncls, a.out_ptr,
+                    a.out_ids, a.first + a.count)  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
@@ -190,208 +213,139 @@ def _merge(rows: np.ndarray, ids: np.ndarray, starts: np.ndarray) -> tuple[np.nd
     return out_rows, out
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _hits(
-    state: int,
-    row: int,
-    ncls: int,
-    out_ptr: np.ndarray,
-    out_ids: np.ndarray,
-    seen: np.ndarray,
-    found: np.ndarray,
-    k: int,
-) -> int:
-    """Append the patterns state ``state`` (a row start) ends, first time in ``row``."""
-    q = state // ncls
-    for j in range(out_ptr[q], out_ptr[q + 1]):
-        p = out_ids[j]
-        if seen[p] != row:
-            seen[p] = row
-            found[k] = p
-            k += 1
-    return k
-
-
 @numba.njit(cache=True, nogil=True)
-def _grow(found: np.ndarray, k: int) -> np.ndarray:
-    """``found`` (``k`` used) in an array twice as large."""
-    bigger = np.empty(2 * found.size, np.int32)
-    bigger[:k] = found[:k]
+def _grow(a: np.ndarray, k: int) -> np.ndarray:
+    """``a`` (``k`` used) in an array twice as large."""
+    bigger = np.empty(2 * a.size, a.dtype)
+    bigger[:k] = a[:k]
     return bigger
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _walk_row(
-    data: np.ndarray,
-    p: int,
-    e: int,
-    x: int,
-    row: int,
-    classes: np.ndarray,
-    delta: np.ndarray,
-    ncls: int,
-    out_ptr: np.ndarray,
-    out_ids: np.ndarray,
-    seen: np.ndarray,
-    found: np.ndarray,
-    k: int,
-    most: int,
-) -> tuple[int, int, int]:
-    """One lane alone to the end of its row (or until its hits need more room):
-    (next byte, state, hits)."""
-    while p < e:
+# One loop with no calls walks four stretches at once (docs/performance.md, "Fourth
+# session", item 2, measures it against one walk at a time).
+# long on purpose: a Numba hot loop; four interleaved walks measured faster than one
+@numba.njit(cache=True, nogil=True)
+def _accepting(
+    data: np.ndarray, starts: np.ndarray, ends: np.ndarray, classes: np.ndarray, delta: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Lane ``j`` walks ``data[starts[j]:ends[j]]`` from the root, all four side by side
+    until the first ends: per lane its steps into states that end patterns (the byte
+    after the step, ``int64``; the state's row, ``int32``), then where each lane stopped
+    and its state (``_accepting_tail`` walks the rest)."""
+    size = max(1024, (ends[_LANES - 1] - starts[0]) // (64 * _LANES))
+    at0, at1 = np.empty(size, np.int64), np.empty(size, np.int64)
+    at2, at3 = np.empty(size, np.int64), np.empty(size, np.int64)
+    st0, st1 = np.empty(size, np.int32), np.empty(size, np.int32)
+    st2, st3 = np.empty(size, np.int32), np.empty(size, np.int32)
+    k0 = k1 = k2 = k3 = 0
+    p0, p1, p2, p3 = starts[0], starts[1], starts[2], starts[3]
+    x0 = x1 = x2 = x3 = 0
+    while True:
+        # a step notes at most one state per lane: walk as far as every lane has room
+        room = min(at0.size - k0, at1.size - k1, at2.size - k2, at3.size - k3)
+        left = min(ends[0] - p0, ends[1] - p1, ends[2] - p2, ends[3] - p3)
+        for _ in range(min(room, left)):
+            y0 = delta[x0 + classes[data[p0]]]
+            y1 = delta[x1 + classes[data[p1]]]
+            y2 = delta[x2 + classes[data[p2]]]
+            y3 = delta[x3 + classes[data[p3]]]
+            p0 += 1
+            p1 += 1
+            p2 += 1
+            p3 += 1
+            if y0 < 0:
+                y0 = -y0
+                at0[k0] = p0
+                st0[k0] = y0
+                k0 += 1
+            if y1 < 0:
+                y1 = -y1
+                at1[k1] = p1
+                st1[k1] = y1
+                k1 += 1
+            if y2 < 0:
+                y2 = -y2
+                at2[k2] = p2
+                st2[k2] = y2
+                k2 += 1
+            if y3 < 0:
+                y3 = -y3
+                at3[k3] = p3
+                st3[k3] = y3
+                k3 += 1
+            x0, x1, x2, x3 = y0, y1, y2, y3
+        if left <= room:  # a lane is at its end
+            break
+        # a lane is out of room: more, and on
+        if k0 == at0.size:
+            at0, st0 = _grow(at0, k0), _grow(st0, k0)
+        if k1 == at1.size:
+            at1, st1 = _grow(at1, k1), _grow(st1, k1)
+        if k2 == at2.size:
+            at2, st2 = _grow(at2, k2), _grow(st2, k2)
+        if k3 == at3.size:
+            at3, st3 = _grow(at3, k3), _grow(st3, k3)
+    return (at0[:k0], st0[:k0], at1[:k1], st1[:k1], at2[:k2], st2[:k2], at3[:k3], st3[:k3],
+            np.array([p0, p1, p2, p3]), np.array([x0, x1, x2, x3]))  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _accepting_tail(
+    data: np.ndarray, p: int, end: int, x: int, classes: np.ndarray, delta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_accepting` of one lane alone, from byte ``p`` in state ``x`` to ``end``."""
+    at = np.empty(1024, np.int64)
+    st = np.empty(1024, np.int32)
+    k = 0
+    while p < end:
         y = delta[x + classes[data[p]]]
         p += 1
         if y < 0:
             y = -y
-            k = _hits(y, row, ncls, out_ptr, out_ids, seen, found, k)
+            if k == at.size:
+                at, st = _grow(at, k), _grow(st, k)
+            at[k] = p
+            st[k] = y
+            k += 1
         x = y
-        if k > found.size - most:
-            break  # more room first (at the top)
-    return p, x, k
+    return at[:k], st[:k]
 
 
-# One loop with no calls walks four stretches of records at once (docs/performance.md,
-# "Fourth session", item 2, measures it against one walk at a time).
-# long on purpose: a Numba hot loop; four interleaved walks measured faster than one
 @numba.njit(cache=True, nogil=True)
-def _walk(
-    data: np.ndarray,
+def _collect(
+    at: np.ndarray,
+    st: np.ndarray,
     offsets: np.ndarray,
-    classes: np.ndarray,
-    delta: np.ndarray,
+    lens: np.ndarray,
+    ncls: int,
     out_ptr: np.ndarray,
     out_ids: np.ndarray,
-    ncls: int,
     npat: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One automaton over every string; four stretches of rows walked side by side."""
+    """Each row's distinct patterns, sorted, from the steps into accepting states (in
+    text order: the step ending at byte ``at[h]`` entered the state whose row is
+    ``st[h]``): the patterns such a state ends that lie inside the row of that byte."""
     n = len(offsets) - 1
-    most = 0  # the most patterns one state ends: room checked once per hit
-    for q in range(len(out_ptr) - 1):
-        most = max(most, out_ptr[q + 1] - out_ptr[q])
-    rows = np.empty(n + 1, np.int64)  # first lane-local, then global offsets
-    lo = np.empty(_LANES, np.int64)
-    hi = np.empty(_LANES, np.int64)
-    for j in range(_LANES):
-        lo[j] = n * j // _LANES
-        hi[j] = n * (j + 1) // _LANES
-    seen = np.full((_LANES, npat), -1, np.int64)
-    s0, s1, s2, s3 = seen[0], seen[1], seen[2], seen[3]
-    size = max(1024 + most, (offsets[n] - offsets[0]) // 64)
-    f0 = np.empty(size, np.int32)
-    f1 = np.empty(size, np.int32)
-    f2 = np.empty(size, np.int32)
-    f3 = np.empty(size, np.int32)
-    k0 = k1 = k2 = k3 = 0
-    # lane j: row r_j, next byte p_j, row end e_j, state x_j (a row start); live_j
-    r0, r1, r2, r3 = lo[0], lo[1], lo[2], lo[3]
-    live0, live1, live2, live3 = r0 < hi[0], r1 < hi[1], r2 < hi[2], r3 < hi[3]
-    p0 = p1 = p2 = p3 = 0
-    e0 = e1 = e2 = e3 = 0
-    x0 = x1 = x2 = x3 = 0
-    if live0:
-        p0, e0, rows[r0] = offsets[r0], offsets[r0 + 1], 0
-    if live1:
-        p1, e1, rows[r1] = offsets[r1], offsets[r1 + 1], 0
-    if live2:
-        p2, e2, rows[r2] = offsets[r2], offsets[r2 + 1], 0
-    if live3:
-        p3, e3, rows[r3] = offsets[r3], offsets[r3 + 1], 0
-    while live0 or live1 or live2 or live3:
-        # a lane whose hits may not fit another state's patterns: more room first
-        full = False
-        if k0 > f0.size - most:
-            f0 = _grow(f0, k0)
-        if k1 > f1.size - most:
-            f1 = _grow(f1, k1)
-        if k2 > f2.size - most:
-            f2 = _grow(f2, k2)
-        if k3 > f3.size - most:
-            f3 = _grow(f3, k3)
-        if live0 and live1 and live2 and live3:
-            # all four walk until the first of their rows ends
-            steps = min(e0 - p0, e1 - p1, e2 - p2, e3 - p3)
-            for _ in range(steps):
-                y0 = delta[x0 + classes[data[p0]]]
-                y1 = delta[x1 + classes[data[p1]]]
-                y2 = delta[x2 + classes[data[p2]]]
-                y3 = delta[x3 + classes[data[p3]]]
-                p0 += 1
-                p1 += 1
-                p2 += 1
-                p3 += 1
-                if y0 < 0:
-                    y0 = -y0
-                    k0 = _hits(y0, r0, ncls, out_ptr, out_ids, s0, f0, k0)
-                    full |= k0 > f0.size - most
-                if y1 < 0:
-                    y1 = -y1
-                    k1 = _hits(y1, r1, ncls, out_ptr, out_ids, s1, f1, k1)
-                    full |= k1 > f1.size - most
-                if y2 < 0:
-                    y2 = -y2
-                    k2 = _hits(y2, r2, ncls, out_ptr, out_ids, s2, f2, k2)
-                    full |= k2 > f2.size - most
-                if y3 < 0:
-                    y3 = -y3
-                    k3 = _hits(y3, r3, ncls, out_ptr, out_ids, s3, f3, k3)
-                    full |= k3 > f3.size - most
-                x0, x1, x2, x3 = y0, y1, y2, y3
-                if full:
-                    break
-        else:
-            # some lane has finished: the others walk their current row one by one
-            if live0:
-                p0, x0, k0 = _walk_row(data, p0, e0, x0, r0, classes, delta, ncls, out_ptr,
-                                       out_ids, s0, f0, k0, most)  # fmt: skip
-            if live1:
-                p1, x1, k1 = _walk_row(data, p1, e1, x1, r1, classes, delta, ncls, out_ptr,
-                                       out_ids, s1, f1, k1, most)  # fmt: skip
-            if live2:
-                p2, x2, k2 = _walk_row(data, p2, e2, x2, r2, classes, delta, ncls, out_ptr,
-                                       out_ids, s2, f2, k2, most)  # fmt: skip
-            if live3:
-                p3, x3, k3 = _walk_row(data, p3, e3, x3, r3, classes, delta, ncls, out_ptr,
-                                       out_ids, s3, f3, k3, most)  # fmt: skip
-        # rows that ended: sort their hits, start the next row of the lane
-        while live0 and p0 == e0:
-            f0[rows[r0] : k0].sort()
-            r0 += 1
-            x0 = 0
-            live0 = r0 < hi[0]
-            if live0:
-                p0, e0, rows[r0] = offsets[r0], offsets[r0 + 1], k0
-        while live1 and p1 == e1:
-            f1[rows[r1] : k1].sort()
-            r1 += 1
-            x1 = 0
-            live1 = r1 < hi[1]
-            if live1:
-                p1, e1, rows[r1] = offsets[r1], offsets[r1 + 1], k1
-        while live2 and p2 == e2:
-            f2[rows[r2] : k2].sort()
-            r2 += 1
-            x2 = 0
-            live2 = r2 < hi[2]
-            if live2:
-                p2, e2, rows[r2] = offsets[r2], offsets[r2 + 1], k2
-        while live3 and p3 == e3:
-            f3[rows[r3] : k3].sort()
-            r3 += 1
-            x3 = 0
-            live3 = r3 < hi[3]
-            if live3:
-                p3, e3, rows[r3] = offsets[r3], offsets[r3 + 1], k3
-    # the lanes' hits one after the other; lane-local row offsets made global
-    ids = np.empty(k0 + k1 + k2 + k3, np.int32)
-    base = 0
-    for j in range(_LANES):
-        found = f0 if j == 0 else f1 if j == 1 else f2 if j == 2 else f3
-        k = k0 if j == 0 else k1 if j == 1 else k2 if j == 2 else k3
-        ids[base : base + k] = found[:k]
-        for r in range(lo[j], hi[j]):
-            rows[r] += base
-        base += k
-    rows[n] = base
-    return rows, ids
+    rows = np.empty(n + 1, np.int64)
+    ids = np.empty(max(1024, at.size), np.int32)
+    seen = np.full(npat, -1, np.int64)
+    k = 0
+    h = 0
+    for r in range(n):
+        rows[r] = k
+        a, b = offsets[r], offsets[r + 1]
+        while h < at.size and at[h] <= b:  # the steps ending at a byte of row r
+            q = st[h] // ncls
+            for j in range(out_ptr[q], out_ptr[q + 1]):
+                pid = out_ids[j]
+                if at[h] - lens[pid] >= a and seen[pid] != r:
+                    seen[pid] = r
+                    if k == ids.size:
+                        ids = _grow(ids, k)
+                    ids[k] = pid
+                    k += 1
+            h += 1
+        if k - rows[r] > 1:
+            ids[rows[r] : k].sort()
+    rows[n] = k
+    return rows, ids[:k]

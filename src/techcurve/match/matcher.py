@@ -80,7 +80,12 @@ def _field_text(frame: pl.DataFrame, field: str | None) -> pa.Array:
         if "text_norm" in frame.columns:
             return frame["text_norm"].fill_null("").to_arrow()
         have = [c for c in TEXT_FIELDS if c in frame.columns]
-        text = frame.select(pl.concat_str(have, separator=" ", ignore_nulls=True))
+        # columns with no value add nothing to the joined text; one column alone is its
+        # own text (not copied by concat_str)
+        filled = [c for c in have if frame[c].null_count() < frame.height]
+        if len(filled) == 1:
+            return normalize_arrow(frame[filled[0]])
+        text = frame.select(pl.concat_str(filled or have, separator=" ", ignore_nulls=True))
         return normalize_arrow(text.to_series())
     if field == "title" and "title_norm" in frame.columns:
         return frame["title_norm"].fill_null("").to_arrow()
@@ -110,7 +115,10 @@ def field_hits(frame: pl.DataFrame, field: str | None, patterns: Sequence[str]) 
 
     data, offsets = string_buffers(_field_text(frame, field))
     rows, ids = find_all(_automata(tuple(patterns)), data, offsets)
-    lists = pa.LargeListArray.from_arrays(pa.array(rows), pa.array(ids.view(np.uint32)))
+    # Arrow arrays made by polars, not pa.array: that imports pandas when installed
+    # (normalize.reference._large_strings says why)
+    offsets, values = pl.Series(rows).to_arrow(), pl.Series(ids.view(np.uint32)).to_arrow()
+    lists = pa.LargeListArray.from_arrays(offsets, values)
     return pl.Series(_fkey(field), lists, dtype=pl.List(pl.UInt32))
 
 

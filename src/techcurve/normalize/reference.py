@@ -189,7 +189,7 @@ def normalize_arrow(s: pl.Series) -> pa.LargeStringArray:
 
     s = s.cast(pl.Utf8).fill_null("")
     if s.len() <= _SMALL:  # not worth loading the compiled pass (Numba)
-        return pa.array([normalize(t) for t in s.to_list()], pa.large_string())
+        return _large_strings([normalize(t) for t in s.to_list()])
     from techcurve.normalize.fastnorm import fold_arrow
 
     regex = _python_path_regex()
@@ -200,7 +200,19 @@ def normalize_arrow(s: pl.Series) -> pa.LargeStringArray:
     again: list[str] = []
     for start in range(0, len(rows), _BATCH):
         again.extend(_fold(SEP.join(rows[start : start + _BATCH])).split(SEP))
-    redone, _ = fold_arrow(pa.array(again, pa.large_string()), regex)
-    out = pc.replace_with_mask(folded, pa.array(slow), redone)
+    redone, _ = fold_arrow(_large_strings(again), regex)
+    out = pc.replace_with_mask(folded, pl.Series(slow).to_arrow(), redone)
+    assert isinstance(out, pa.LargeStringArray)
+    return out
+
+
+def _large_strings(values: list[str]) -> pa.LargeStringArray:
+    """``values`` as an Arrow ``large_string`` array, made by polars: ``pa.array`` of a
+    Python or NumPy object imports pandas when it is installed (pyarrow asks whether the
+    object is a pandas one), which costs a command more than the normalisation
+    (docs/performance.md, "Ingest and match as processes")."""
+    import pyarrow as pa  # noqa: PLC0415 - with the compiled pass only
+
+    out = pl.Series(values, dtype=pl.Utf8).to_arrow(compat_level=pl.CompatLevel.oldest())
     assert isinstance(out, pa.LargeStringArray)
     return out
