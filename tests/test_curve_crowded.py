@@ -3,17 +3,18 @@ with their key, dots that share a position spread along the curve.
 
 The positions are real: tests/data/curve/demo_positions.csv is the demo's 148 placed
 sub-fields (2026 evidence; 25 share 0.455 and 18 share 0.795, where the models clamp
-to a phase edge); the shipped taxonomy names them. Larger curves repeat them.
+to a phase edge); the shipped taxonomy names them. Larger curves repeat them. The dots are
+made by the curve benchmark's generator (`benchmarks/bench_curve.py` `crowded`), so the
+benchmark times the curves these tests check.
 """
 
 from __future__ import annotations
 
-import csv
-import random
 from pathlib import Path
 
 import polars as pl
 import pytest
+from benchmarks.bench_curve import crowded
 from matplotlib.figure import Figure
 
 from techcurve.datatypes import Phase
@@ -25,51 +26,6 @@ from techcurve.render.curve.shape import CurvePoint
 
 DATA = Path(__file__).parent / "data" / "curve"
 SCREENS = Path(__file__).resolve().parent.parent / "out" / "test-screens"
-
-
-def _taxonomy() -> tuple[dict[str, tuple[str, str, str]], pl.DataFrame]:
-    from techcurve.taxonomy import load_taxonomy
-
-    tax = load_taxonomy(None)
-    names = {s.id: (s.domain, s.name_zh, s.name_en) for s in tax.subfields}
-    doms = pl.DataFrame(
-        [{"domain_id": d.id, "name_zh": d.name_zh, "name_en": d.name_en} for d in tax.domains]
-    )
-    return names, doms
-
-
-def crowded(n: int = 148, seed: int = 3) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """``n`` dots: the demo's 148 real positions, then the other taxonomy sub-fields at
-    the clamped positions, then copies of the real ones (``name (k)``), jittered."""
-    names, doms = _taxonomy()
-    with (DATA / "demo_positions.csv").open(encoding="utf-8") as f:
-        real = list(csv.DictReader(f))
-    rnd = random.Random(seed)
-    rest = [s for s in names if s not in {r["subfield_id"] for r in real}]
-    rows = real + [
-        {"subfield_id": s, "position": rnd.choice(["0.455", "0.795"]), "years_band": "2-5"}
-        for s in rest
-    ]
-    asm, sub = [], []
-    for i in range(n):
-        r = rows[i % len(rows)]
-        copy = i // len(rows)
-        sid = r["subfield_id"] + (f"-{copy}" if copy else "")
-        dom, zh, en = names[r["subfield_id"]]
-        pos = float(r["position"]) + (rnd.uniform(-0.004, 0.004) if copy else 0.0)
-        pos = min(max(pos, 0.0), 0.999)
-        suffix = f" ({copy})" if copy else ""
-        sub.append(
-            {"subfield_id": sid, "domain_id": dom, "name_zh": zh + suffix, "name_en": en + suffix}
-        )
-        asm.append(
-            {
-                "subfield_id": sid, "model": "snapshot", "status": "assessed",
-                "phase": Phase.at(pos).value, "position": pos,
-                "years_band": r.get("years_band") or None, "confidence": 0.7,
-            }
-        )  # fmt: skip
-    return pl.DataFrame(asm), pl.DataFrame(sub), doms
 
 
 def _check_legible(fig: Figure, n: int) -> None:
