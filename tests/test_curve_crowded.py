@@ -24,7 +24,6 @@ from techcurve.render.curve.legibility import Legibility, legibility
 from techcurve.render.curve.numbered import fit, key_entries, numbered
 from techcurve.render.curve.shape import CurvePoint
 
-DATA = Path(__file__).parent / "data" / "curve"
 SCREENS = Path(__file__).resolve().parent.parent / "out" / "test-screens"
 
 
