@@ -5,8 +5,8 @@ Gompertz, and a bell, per card) with SciPy's ``curve_fit``: ~10 ms each, most of
 report's time, and the same again every time the report (or a dashboard card) is built
 from the same series. A fit depends only on its series, its options and the fitting
 code, so its result is kept in the per-user cache (:mod:`techcurve.cache`) under a key
-of exactly these (the years' and values' bytes, the options, the versions of SciPy and
-techcurve and the fitting module's size and modification time): a changed series is
+of exactly these (the years' and values' bytes, the options, the versions of SciPy,
+NumPy and techcurve and the fitting modules' contents): a changed series is
 fitted again, an unchanged one is read back, and the card is the same either way.
 
 >>> with FitMemo.opened() as memo:                              # doctest: +SKIP
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from techcurve import cache
-from techcurve.assess import timeseries
+from techcurve.assess import forward_jac, timeseries
 from techcurve.assess.timeseries import BellFit, SFit
 from techcurve.version import __version__
 
@@ -36,19 +36,20 @@ KEEP = 20_000
 
 
 def _code_stamp() -> str:
-    """What the fitting code is: SciPy's and techcurve's versions and the fitting
-    module's size and modification time (an edited module fits again)."""
+    """What the fitting code is: SciPy's and NumPy's versions, techcurve's, and the
+    contents of the fitting modules (an edited module fits again; a fresh checkout of
+    the same code, with new modification times, does not)."""
     try:
         scipy = metadata.version("scipy")
     except metadata.PackageNotFoundError:
         scipy = "?"
-    src = Path(timeseries.__file__)
-    try:
-        st = src.stat()
-        stamp = f"{st.st_size}:{st.st_mtime_ns}"
-    except OSError:
-        stamp = "?"
-    return f"{scipy}|{__version__}|{stamp}"
+    h = hashlib.sha256()
+    for module in (timeseries, forward_jac):
+        try:
+            h.update(Path(module.__file__ or "").read_bytes())
+        except OSError:
+            h.update(b"?")
+    return f"{scipy}|{np.__version__}|{__version__}|{h.hexdigest()}"
 
 
 def _key(kind: str, years: np.ndarray, values: np.ndarray, options: dict[str, Any]) -> str:
