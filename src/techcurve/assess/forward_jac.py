@@ -29,22 +29,18 @@ REL_STEP = float(np.finfo(np.float64).eps ** 0.5)
 Model = Callable[..., np.ndarray]
 
 
-def _steps(p: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
-    """The absolute steps, turned or shortened where a step would leave the bounds
-    (``_compute_absolute_step`` and ``_adjust_scheme_to_bounds``, one-sided, one step)."""
-    sign = (p >= 0).astype(float) * 2 - 1
-    h = REL_STEP * sign * np.maximum(1.0, np.abs(p))
+def _step(p: float, lb: float, ub: float) -> float:
+    """The absolute step for parameter value ``p`` in ``[lb, ub]``, turned back or
+    shortened where it would leave the bounds (``_compute_absolute_step`` and
+    ``_adjust_scheme_to_bounds``, one-sided, one step: the same operations on floats)."""
+    h = REL_STEP * (1.0 if p >= 0 else -1.0) * max(1.0, abs(p))
     lower_dist = p - lb
     upper_dist = ub - p
-    stepped = p + h
-    violated = (stepped < lb) | (stepped > ub)
-    fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
-    h = h.copy()
-    h[violated & fitting] *= -1
-    forward = (upper_dist >= lower_dist) & ~fitting
-    h[forward] = upper_dist[forward]
-    backward = (upper_dist < lower_dist) & ~fitting
-    h[backward] = -lower_dist[backward]
+    fitting = abs(h) <= max(lower_dist, upper_dist)
+    if not fitting:
+        return upper_dist if upper_dist >= lower_dist else -lower_dist
+    if p + h < lb or p + h > ub:
+        return -h
     return h
 
 
@@ -53,18 +49,16 @@ def forward_jacobian(
 ) -> Callable[..., np.ndarray]:
     """``jac`` for ``curve_fit(f, x, y, bounds=(lower, upper))``: the Jacobian of the
     residuals ``f(x, *p) − y`` by forward differences, as ``jac="2-point"`` computes it."""
-    lb = np.asarray(lower, dtype=float)
-    ub = np.asarray(upper, dtype=float)
+    bounds = [(float(lo), float(hi)) for lo, hi in zip(lower, upper, strict=True)]
 
     def jac(x: np.ndarray, *params: float) -> np.ndarray:
-        p = np.array(params, dtype=float)
+        p = [float(v) for v in params]
         r0 = f(x, *p) - y
-        h = _steps(p, lb, ub)
-        columns = np.empty((p.size, r0.size))  # one row per parameter, transposed below
-        for i in range(p.size):
-            q = np.copy(p)
-            q[i] = p[i] + h[i]
-            columns[i] = ((f(x, *q) - y) - r0) / ((p[i] + h[i]) - p[i])
+        columns = np.empty((len(p), r0.size))  # one row per parameter, transposed below
+        for i, (lb, ub) in enumerate(bounds):
+            q = list(p)
+            q[i] = p[i] + _step(p[i], lb, ub)
+            columns[i] = ((f(x, *q) - y) - r0) / (q[i] - p[i])
         return columns.T
 
     return jac
