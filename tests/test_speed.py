@@ -19,7 +19,7 @@ from techcurve.assess.timeseries import bell, fit_bell, fit_s_curve, gompertz, l
 from techcurve.ingest.fastcsv import PY_WHITESPACE
 from techcurve.report import fit_memo
 from techcurve.report.conclusions import _spearmanr
-from techcurve.report.fit_memo import FitMemo
+from techcurve.report.fit_memo import FitMemo, FitRequest
 
 YEARS = np.arange(2000, 2016, dtype=float)
 CUM = logistic(YEARS - 2000, 1000.0, 0.5, 8.0)
@@ -115,3 +115,40 @@ def test_fit_cache_is_keyed_by_the_fitting_codes_contents(
     assert fit_memo._code_stamp() == stamp
     copy.write_text(copy.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     assert fit_memo._code_stamp() != stamp  # edited: every series is fitted again
+
+
+def _requests(n: int) -> list[FitRequest]:
+    """``n`` S-curve and bell fits of different series."""
+    out = []
+    for i in range(n):
+        scale = 1.0 + i / 10
+        if i % 2:
+            out.append(FitRequest("bell", YEARS, ATT * scale, {"series": "attention"}))
+        else:
+            cum = logistic(YEARS - 2000, 1000.0 * scale, 0.3 + i / 100, 8.0)
+            out.append(FitRequest("s", YEARS, cum, {"curve": "best", "series": "patents_cum"}))
+    return out
+
+
+def test_many_new_fits_are_shared_with_a_second_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    requests = _requests(fit_memo.PARALLEL_FROM)
+    assert fit_memo.fit_all(requests) == [fit_memo.fit(r) for r in requests]  # the same fits
+    if fit_memo._cores() < 2:
+        pytest.skip("one core: no second process")
+    monkeypatch.setattr(fit_memo, "fit", lambda _request: os.getpid())
+    pids = fit_memo.fit_all(requests)
+    assert len(set(pids)) == 2 and os.getpid() in pids  # type: ignore[comparison-overlap]
+    assert set(fit_memo.fit_all(requests[:-1])) == {os.getpid()}  # too few to share
+
+
+def test_prefetched_fits_are_not_fitted_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    requests = _requests(4)
+    memo = FitMemo(path=None, known={})
+    memo.prefetch(requests + requests[:1])  # a repeated series is fitted once
+    assert len(memo.used) == 4
+
+    def no_fitting(_request: FitRequest) -> None:
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr(fit_memo, "fit", no_fitting)
+    assert [memo.fit(r) for r in requests] == list(memo.used.values())

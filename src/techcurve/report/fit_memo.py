@@ -16,8 +16,12 @@ fitted again, an unchanged one is read back, and the card is the same either way
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -33,6 +37,8 @@ from techcurve.version import __version__
 
 #: at most this many fits are kept (the newest first): a few reports' worth
 KEEP = 20_000
+#: from this many new fits on, two processes fit them (a forked process costs ~20 ms)
+PARALLEL_FROM = 24
 
 
 def _code_stamp() -> str:
@@ -60,6 +66,64 @@ def _key(kind: str, years: np.ndarray, values: np.ndarray, options: dict[str, An
         h.update(arr.tobytes())
     h.update(repr(sorted(options.items())).encode())
     return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FitRequest:
+    """One fit: :func:`~techcurve.assess.timeseries.fit_s_curve` (``kind="s"``) or
+    :func:`~techcurve.assess.timeseries.fit_bell` (``"bell"``) of a series, with options."""
+
+    kind: str
+    years: np.ndarray
+    values: np.ndarray
+    options: dict[str, Any]
+
+    def key(self) -> str:
+        return _key(self.kind, self.years, self.values, self.options)
+
+
+def fit(request: FitRequest) -> SFit | BellFit | None:
+    """The fit ``request`` asks for, done now."""
+    if request.kind == "s":
+        return timeseries.fit_s_curve(request.years, request.values, **request.options)
+    return timeseries.fit_bell(request.years, request.values, **request.options)
+
+
+def _fit_list(requests: Sequence[FitRequest]) -> list[SFit | BellFit | None]:
+    return [fit(r) for r in requests]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def fit_all(requests: Sequence[FitRequest]) -> list[SFit | BellFit | None]:
+    """The fits of ``requests``, in order. From :data:`PARALLEL_FROM` fits on, with two
+    cores and ``fork``, half of them are fitted in a forked process while this one
+    fits the other half: the same code on the same inputs, so the same fits."""
+    n = len(requests)
+    if n < PARALLEL_FROM or _cores() < 2 or "fork" not in mp.get_all_start_methods():
+        return _fit_list(requests)
+    import scipy.optimize  # noqa: F401, PLC0415 - once, before the fork, not in both
+
+    # both halves get as many S-curves (two fits each) as bells
+    order = sorted(range(n), key=lambda i: requests[i].kind)
+    mine, theirs = order[0::2], order[1::2]
+    out: list[SFit | BellFit | None] = [None] * n
+    try:
+        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+            future = pool.submit(_fit_list, [requests[i] for i in theirs])
+            for i, f in zip(mine, _fit_list([requests[i] for i in mine]), strict=True):
+                out[i] = f
+            their_fits = future.result()
+    except (OSError, BrokenProcessPool):  # no second process: fit them here
+        their_fits = _fit_list([requests[i] for i in theirs])
+    for i, f in zip(theirs, their_fits, strict=True):
+        out[i] = f
+    return out
 
 
 @dataclass(slots=True)
@@ -98,28 +162,33 @@ class FitMemo:
             merged.setdefault(k, v)
         cache.write(self.path, pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _get(self, kind: str, years: np.ndarray, values: np.ndarray, **options: Any) -> Any:
-        key = _key(kind, years, values, options)
-        if key in self.used:
-            return self.used[key]
-        if key in self.known:
-            fit = self.known[key]
-        elif kind == "s":
-            fit = timeseries.fit_s_curve(years, values, **options)
-        else:
-            fit = timeseries.fit_bell(years, values, **options)
-        self.used[key] = fit
-        return fit
+    def prefetch(self, requests: Sequence[FitRequest]) -> None:
+        """Fit, all at once (:func:`fit_all`), the ``requests`` not known yet."""
+        todo: dict[str, FitRequest] = {}
+        for r in requests:
+            key = r.key()
+            if key in self.known:
+                self.used.setdefault(key, self.known[key])
+            elif key not in self.used:
+                todo.setdefault(key, r)
+        self.used.update(zip(todo, fit_all(list(todo.values())), strict=True))
+
+    def fit(self, request: FitRequest) -> SFit | BellFit | None:
+        """:func:`fit`, memoised."""
+        key = request.key()
+        if key not in self.used:
+            self.used[key] = self.known[key] if key in self.known else fit(request)
+        return self.used[key]
 
     def s_curve(self, years: np.ndarray, values: np.ndarray, **options: Any) -> SFit | None:
         """:func:`~techcurve.assess.timeseries.fit_s_curve`, memoised."""
-        fit: SFit | None = self._get("s", years, values, **options)
-        return fit
+        s: SFit | None = self.fit(FitRequest("s", years, values, options))  # type: ignore[assignment]
+        return s
 
     def bell(self, years: np.ndarray, values: np.ndarray, **options: Any) -> BellFit | None:
         """:func:`~techcurve.assess.timeseries.fit_bell`, memoised."""
-        fit: BellFit | None = self._get("bell", years, values, **options)
-        return fit
+        b: BellFit | None = self.fit(FitRequest("bell", years, values, options))  # type: ignore[assignment]
+        return b
 
 
-__all__ = ["FitMemo"]
+__all__ = ["FitMemo", "FitRequest", "fit", "fit_all"]
