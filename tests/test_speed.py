@@ -6,6 +6,7 @@ instead of derived at import."""
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -139,6 +140,11 @@ def test_many_new_fits_are_shared_with_a_second_process(monkeypatch: pytest.Monk
     pids = fit_memo.fit_all(requests)
     assert len(set(pids)) == 2 and os.getpid() in pids  # type: ignore[comparison-overlap]
     assert set(fit_memo.fit_all(requests[:-1])) == {os.getpid()}  # too few to share
+    in_thread: list[object] = []  # a dashboard's request thread does not fork
+    worker = threading.Thread(target=lambda: in_thread.extend(fit_memo.fit_all(requests)))
+    worker.start()
+    worker.join()
+    assert set(in_thread) == {os.getpid()}
 
 
 def test_prefetched_fits_are_not_fitted_again(monkeypatch: pytest.MonkeyPatch) -> None:

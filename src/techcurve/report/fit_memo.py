@@ -19,6 +19,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import pickle
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -103,9 +104,16 @@ def _cores() -> int:
 def fit_all(requests: Sequence[FitRequest]) -> list[SFit | BellFit | None]:
     """The fits of ``requests``, in order. From :data:`PARALLEL_FROM` fits on, with two
     cores and ``fork``, half of them are fitted in a forked process while this one
-    fits the other half: the same code on the same inputs, so the same fits."""
+    fits the other half: the same code on the same inputs, so the same fits. The child
+    only runs NumPy and SciPy (no polars, no DuckDB, whose thread pools a fork does not
+    copy), and only the main thread forks (not a dashboard's request threads)."""
     n = len(requests)
-    if n < PARALLEL_FROM or _cores() < 2 or "fork" not in mp.get_all_start_methods():
+    if (
+        n < PARALLEL_FROM
+        or _cores() < 2
+        or "fork" not in mp.get_all_start_methods()
+        or threading.current_thread() is not threading.main_thread()
+    ):
         return _fit_list(requests)
     import scipy.optimize  # noqa: F401, PLC0415 - once, before the fork, not in both
 
