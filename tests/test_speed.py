@@ -158,3 +158,13 @@ def test_prefetched_fits_are_not_fitted_again(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(fit_memo, "fit", no_fitting)
     assert [memo.fit(r) for r in requests] == list(memo.used.values())
+
+
+def test_without_a_second_process_every_fit_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork(*_: object, **__: object) -> None:
+        raise OSError("fork: resource temporarily unavailable")
+
+    monkeypatch.setattr(fit_memo, "ProcessPoolExecutor", no_fork)
+    monkeypatch.setattr(fit_memo, "_cores", lambda: 2)
+    requests = _requests(fit_memo.PARALLEL_FROM)
+    assert fit_memo.fit_all(requests) == [fit_memo.fit(r) for r in requests]

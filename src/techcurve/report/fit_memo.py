@@ -7,7 +7,10 @@ from the same series. A fit depends only on its series, its options and the fitt
 code, so its result is kept in the per-user cache (:mod:`techcurve.cache`) under a key
 of exactly these (the years' and values' bytes, the options, the versions of SciPy,
 NumPy and techcurve and the fitting modules' contents): a changed series is
-fitted again, an unchanged one is read back, and the card is the same either way.
+fitted again, an unchanged one is read back, and the card is the same either way. The
+new fits of a report are fitted all at once (:meth:`FitMemo.prefetch`), in two processes
+when there are many (:func:`fit_all`); :mod:`techcurve.assess.forward_jac` makes each
+cheaper. Neither changes a fit.
 
 >>> with FitMemo.opened() as memo:                              # doctest: +SKIP
 ...     fit = memo.s_curve(years, values, curve="best", series="patents_cum")
@@ -120,16 +123,21 @@ def fit_all(requests: Sequence[FitRequest]) -> list[SFit | BellFit | None]:
     # both halves get as many S-curves (two fits each) as bells
     order = sorted(range(n), key=lambda i: requests[i].kind)
     mine, theirs = order[0::2], order[1::2]
-    out: list[SFit | BellFit | None] = [None] * n
+    my_fits: list[SFit | BellFit | None] | None = None
+    their_fits: list[SFit | BellFit | None] | None = None
     try:
         with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
             future = pool.submit(_fit_list, [requests[i] for i in theirs])
-            for i, f in zip(mine, _fit_list([requests[i] for i in mine]), strict=True):
-                out[i] = f
+            my_fits = _fit_list([requests[i] for i in mine])
             their_fits = future.result()
-    except (OSError, BrokenProcessPool):  # no second process: fit them here
+    except (OSError, BrokenProcessPool):  # no second process: what is left is fitted here
+        pass
+    if my_fits is None:
+        my_fits = _fit_list([requests[i] for i in mine])
+    if their_fits is None:
         their_fits = _fit_list([requests[i] for i in theirs])
-    for i, f in zip(theirs, their_fits, strict=True):
+    out: list[SFit | BellFit | None] = [None] * n
+    for i, f in zip(mine + theirs, my_fits + their_fits, strict=True):
         out[i] = f
     return out
 
