@@ -37,6 +37,7 @@ from techcurve.assess._base import (
     position_in,
     to_date,
 )
+from techcurve.assess.forward_jac import forward_jacobian
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, ReasonValue, YearsBand
 from techcurve.errors import AssessError
 
@@ -168,7 +169,8 @@ def fit_s_curve(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", OptimizeWarning)
                 warnings.simplefilter("ignore", RuntimeWarning)
-                popt, _ = curve_fit(f, x, y, p0=p0, bounds=(lower, upper), maxfev=20000)
+                jac = forward_jacobian(f, y, lower, upper)  # = "2-point", cheaper
+                popt, _ = curve_fit(f, x, y, p0=p0, bounds=(lower, upper), maxfev=20000, jac=jac)
         except (RuntimeError, ValueError):
             continue
         sse = float(np.sum((f(x, *popt) - y) ** 2))
@@ -223,7 +225,8 @@ def fit_bell(years: np.ndarray, values: np.ndarray, *, series: str = "attention"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
-            popt, _ = curve_fit(bell, x, y, p0=p0, bounds=(lower, upper), maxfev=20000)
+            jac = forward_jacobian(bell, y, lower, upper)  # = "2-point", cheaper
+            popt, _ = curve_fit(bell, x, y, p0=p0, bounds=(lower, upper), maxfev=20000, jac=jac)
     except (RuntimeError, ValueError):
         return None
     sse = float(np.sum((bell(x, *popt) - y) ** 2))

@@ -35,7 +35,6 @@ from techcurve.render.curve import draw_curve
 from techcurve.render.fonts import figure_svg, font_face_css
 from techcurve.report.build import assemble, report_lang
 from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
-from techcurve.report.deck import DECK_CHARTS, figure_png, write_deck
 from techcurve.report.format import FILTERS, fmt_pct
 from techcurve.report.model import FinancingDetail, PatentsPage, ReportData, SubfieldCard
 from techcurve.report.pdf import find_chromium, html_to_pdf
@@ -281,6 +280,9 @@ def build_report(
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "pptx":
+            # python-pptx is imported for a deck only (~0.1 s of every HTML report)
+            from techcurve.report.deck import DECK_CHARTS, figure_png, write_deck
+
             charts = report_charts(data, ctx, DECK_CHARTS, out=figure_png, curve_size="16:9")
             write_deck(data, charts, out_path)
         elif fmt == "pdf":

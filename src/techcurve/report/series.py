@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -43,7 +44,7 @@ from techcurve.assess.timeseries import (
 )
 from techcurve.indicators import volume_coverage_end
 from techcurve.render.charts import SERIES_COLORS
-from techcurve.report.fit_memo import FitMemo
+from techcurve.report.fit_memo import FitMemo, FitRequest
 from techcurve.report.model import (
     BellCurveFit,
     BellParams,
@@ -82,15 +83,20 @@ def _r(v: float | None, digits: int = 4) -> float | None:
     return None if v is None or not math.isfinite(v) else round(float(v), digits)
 
 
-def _s_fit(
-    years: np.ndarray,
-    cum: dict[str, np.ndarray],
-    model: TimeSeriesModel,
-    lang: Lang,
-    memo: FitMemo,
-) -> SCurveFit:
-    """The model's S-curve choice: the first cumulative series with enough years."""
-    chosen: tuple[str, np.ndarray, np.ndarray] | None = None
+@dataclass(frozen=True, slots=True)
+class _Chosen:
+    """The series a curve is fitted to: its name, years and values."""
+
+    name: str
+    years: np.ndarray
+    values: np.ndarray
+
+
+def _s_series(
+    years: np.ndarray, cum: dict[str, np.ndarray], model: TimeSeriesModel
+) -> tuple[_Chosen | None, str | None]:
+    """The model's S-curve choice: the first cumulative series with enough years, from
+    its first non-zero year; else None and the first series that had too few years."""
     short: str | None = None
     for name in model.s_series:
         y = cum.get(name)
@@ -103,24 +109,33 @@ def _s_fit(
         nz = np.nonzero(v > 0)[0]
         t_, v = t_[nz[0] :], v[nz[0] :]
         if len(t_) >= model.min_years:
-            chosen = (name, t_, v)
-            break
+            return _Chosen(name, t_, v), None
         short = short or name
+    return None, short
+
+
+def _s_request(chosen: _Chosen, model: TimeSeriesModel) -> FitRequest:
+    options = {
+        "curve": model.curve,
+        "series": chosen.name,
+        "kappa_max_ratio": model.kappa_max_ratio,
+        "steady_ratio": model.steady_ratio,
+    }
+    return FitRequest("s", chosen.years, chosen.values, options)
+
+
+def _s_fit(
+    chosen: _Chosen | None, short: str | None, model: TimeSeriesModel, lang: Lang, memo: FitMemo
+) -> SCurveFit:
+    """The card's S-curve: the fit of the chosen series, or why there is none."""
     if chosen is None:
         if short is None:
             return SCurveFit(identified=False, series=None, reason=_tx("s_none", lang))
         reason = _tx("s_short", lang, series=_tx(short, lang), n=model.min_years)
         return SCurveFit(identified=False, series=short, reason=reason)
-    name, t_, v = chosen
+    name = chosen.name
     series = _tx(name, lang)
-    fit: SFit | None = memo.s_curve(
-        t_,
-        v,
-        curve=model.curve,
-        series=name,
-        kappa_max_ratio=model.kappa_max_ratio,
-        steady_ratio=model.steady_ratio,
-    )
+    fit: SFit | None = memo.fit(_s_request(chosen, model))  # type: ignore[assignment]
     if fit is None:
         return SCurveFit(False, name, reason=_tx("s_fail", lang, series=series))
     if fit.accelerating:
@@ -167,15 +182,11 @@ def _bell_why_not(fit: BellFit, t_: np.ndarray, series: str, lang: Lang) -> str 
     return None
 
 
-def _bell_fit(
-    years: np.ndarray,
-    att: dict[str, np.ndarray],
-    model: TimeSeriesModel,
-    lang: Lang,
-    memo: FitMemo,
-) -> BellCurveFit:
-    """The model's hype-bell choice: the first attention series with enough years."""
-    chosen: tuple[str, np.ndarray, np.ndarray] | None = None
+def _bell_series(
+    years: np.ndarray, att: dict[str, np.ndarray], model: TimeSeriesModel
+) -> _Chosen | None:
+    """The model's hype-bell choice: the first attention series with enough non-zero
+    years, from the first of them (None: no series has enough)."""
     for name in model.attention_series:
         y = att.get(name)
         if y is None:
@@ -186,13 +197,23 @@ def _bell_fit(
         # decades of zeros and one or two values "fits" with R² = 1 and means nothing
         nz = np.nonzero(v > 0)[0]
         if len(nz) >= model.min_years:
-            chosen = (name, t_[nz[0] :], v[nz[0] :])
-            break
+            return _Chosen(name, t_[nz[0] :], v[nz[0] :])
+    return None
+
+
+def _bell_request(chosen: _Chosen) -> FitRequest:
+    return FitRequest("bell", chosen.years, chosen.values, {"series": chosen.name})
+
+
+def _bell_fit(
+    chosen: _Chosen | None, model: TimeSeriesModel, lang: Lang, memo: FitMemo
+) -> BellCurveFit:
+    """The card's hype bell: the fit of the chosen series, or why there is none."""
     if chosen is None:
         return BellCurveFit(False, None, reason=_tx("b_short", lang, n=model.min_years))
-    name, t_, v = chosen
+    name, t_ = chosen.name, chosen.years
     series = _tx(name, lang)
-    fit: BellFit | None = memo.bell(t_, v, series=name)
+    fit: BellFit | None = memo.fit(_bell_request(chosen))  # type: ignore[assignment]
     if fit is None:
         return BellCurveFit(False, name, reason=_tx("b_fail", lang, series=series))
     params = BellParams(
@@ -236,14 +257,21 @@ def subfield_series(
     groups: dict[str, pl.DataFrame] = {}
     if frame.height:
         groups = {str(k[0]): g.sort("year") for k, g in frame.group_by("subfield_id")}
+    dense = {
+        sid: _dense_series(g, as_of_year, coverage, model)
+        for sid, g in groups.items()
+        if g.height and sid in ids
+    }
     out: dict[str, SeriesChart] = {}
     with FitMemo.opened() as memo:  # fits of unchanged series are read back
+        # every card's fits at once: the new ones can be fitted side by side
+        memo.prefetch([r for d in dense.values() for r in d.requests(model)])
         for sid in ids:
-            g = groups.get(sid)
-            if g is None or g.height == 0:
+            d = dense.get(sid)
+            if d is None:
                 out[sid] = no_chart(_tx("no_series", lang))
             else:
-                out[sid] = _one(g, as_of_year, coverage, model, lang, memo)
+                out[sid] = _chart(d, as_of_year, coverage, model, lang, memo)
     return out
 
 
@@ -299,14 +327,29 @@ def _first_shown(years: np.ndarray, shown: list[np.ndarray]) -> int:
     return max(start_i, len(years) - 1 - PLOT_YEARS)
 
 
-def _one(
-    g: pl.DataFrame,
-    as_of_year: int,
-    coverage: dict[str, int],
-    model: TimeSeriesModel,
-    lang: Lang,
-    memo: FitMemo,
-) -> SeriesChart:
+@dataclass(frozen=True, slots=True)
+class _Dense:
+    """A sub-field's series over consecutive years, cut at coverage, and the series its
+    S-curve and bell are fitted to."""
+
+    years: np.ndarray
+    per_year: dict[str, np.ndarray]
+    cum: dict[str, np.ndarray]
+    att: dict[str, np.ndarray]
+    ends: dict[int, list[str]]  # coverage end year → the kinds cut there
+    s_chosen: _Chosen | None
+    s_short: str | None  # the first cumulative series with too few years
+    bell_chosen: _Chosen | None
+
+    def requests(self, model: TimeSeriesModel) -> list[FitRequest]:
+        """The fits this card needs."""
+        out = [] if self.s_chosen is None else [_s_request(self.s_chosen, model)]
+        return out + ([] if self.bell_chosen is None else [_bell_request(self.bell_chosen)])
+
+
+def _dense_series(
+    g: pl.DataFrame, as_of_year: int, coverage: dict[str, int], model: TimeSeriesModel
+) -> _Dense:
     first = int(g["year"].min())  # type: ignore[arg-type]
     years = np.arange(first, as_of_year + 1, dtype=float)
     idx = {int(y): i for i, y in enumerate(g["year"].to_list())}
@@ -314,6 +357,21 @@ def _one(
     per_year = {k: _dense(g, pos, k, "zero") for k in ("patents", "papers")}
     cum = {k: _dense(g, pos, k, "carry") for k in ("patents_cum", "papers_cum")}
     ends = _cut_at_coverage(years, cum, per_year, coverage, as_of_year)
+    att = {name: _dense(g, pos, name, "none") for name in model.attention_series}
+    s_chosen, s_short = _s_series(years, cum, model)
+    return _Dense(
+        years, per_year, cum, att, ends, s_chosen, s_short, _bell_series(years, att, model)
+    )
+
+
+def _chart(
+    d: _Dense,
+    as_of_year: int,
+    coverage: dict[str, int],
+    model: TimeSeriesModel,
+    lang: Lang,
+    memo: FitMemo,
+) -> SeriesChart:
     notes = [
         _tx(
             "coverage",
@@ -321,32 +379,31 @@ def _one(
             kind=_tx("and", lang).join(_tx(f"kind.{k}", lang) for k in kinds),
             year=end,
         )
-        for end, kinds in sorted(ends.items())
+        for end, kinds in sorted(d.ends.items())
     ]
-    att = {name: _dense(g, pos, name, "none") for name in model.attention_series}
-    s = _s_fit(years, cum, model, lang, memo)
-    b = _bell_fit(years, att, model, lang, memo)
-    shown = [*cum.values(), att[b.series]] if b.series else list(cum.values())
-    sl = slice(_first_shown(years, shown), None)
+    s = _s_fit(d.s_chosen, d.s_short, model, lang, memo)
+    b = _bell_fit(d.bell_chosen, model, lang, memo)
+    shown = [*d.cum.values(), d.att[b.series]] if b.series else list(d.cum.values())
+    sl = slice(_first_shown(d.years, shown), None)
 
     def lst(a: np.ndarray) -> tuple[float | None, ...]:
         return tuple(None if math.isnan(v) else round(float(v), 3) for v in a[sl])
 
     series = YearlySeries(
-        years=tuple(int(y) for y in years[sl]),
-        patents=lst(per_year["patents"]),
-        papers=lst(per_year["papers"]),
+        years=tuple(int(y) for y in d.years[sl]),
+        patents=lst(d.per_year["patents"]),
+        papers=lst(d.per_year["papers"]),
         cumulative=s.series,
-        cumulative_values=lst(cum[s.series]) if s.series else None,
+        cumulative_values=lst(d.cum[s.series]) if s.series else None,
         attention=b.series,
-        attention_values=lst(att[b.series]) if b.series else None,
+        attention_values=lst(d.att[b.series]) if b.series else None,
     )
     caption = [s.text or s.reason or "", b.text or b.reason or "", *notes]
     frame = ChartFrame(
         key=_key(series, s, b, lang),
         as_of_year=as_of_year,
         coverage={k: v for k, v in coverage.items() if k in S_KINDS.values()},
-        data_end=max(ends) if ends else None,
+        data_end=max(d.ends) if d.ends else None,
     )
     return SeriesChart(series, s, b, t("report.sep.clause", lang).join(caption), frame)
 
