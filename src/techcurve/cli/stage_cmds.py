@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import click
 
 from techcurve import pipeline
-from techcurve.cli.failures import hint_command
 from techcurve.cli.common import (
     AS_OF,
     OUTPUT_LANG,
@@ -24,6 +23,7 @@ from techcurve.cli.common import (
     parse_date,
     reading_options,
 )
+from techcurve.cli.failures import hint_command
 from techcurve.cli.progress import estimate_rows, progress_bar, rows_read
 from techcurve.cli.summaries import (
     print_explain,
