@@ -18,6 +18,8 @@ One run, on the same files, prints:
   and ``grep`` (``benchmarks/bench_full.py``; ``--full-rows``, default ``--rows``);
 * the curve's label placement at 167, 500 and 1,000 dots, numbered and named, vs
   drawing the empty curve, with the legibility check (``benchmarks/bench_curve.py``);
+* start-up: ``techcurve --version``, ``--help`` and a command's ``--help`` as processes
+  vs ``python -c pass`` (``benchmarks/bench_startup.py``);
 * N_big records vs N records through ingest → match → indicators, with peak RSS.
 
 Every heavy step runs in a child process; its wall time and peak RSS come from
@@ -246,6 +248,14 @@ def main() -> None:
     lines = text.strip().splitlines()
     say("\n".join(lines[:-1]))
     res["curve"] = json.loads(lines[-1])
+    (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
+
+    # -- start-up (benchmarks/bench_startup.py) -----------------------------------------
+    say("start-up as processes vs python -c pass …")
+    _, _, text = child([PY, "-m", "benchmarks.bench_startup", "--json"])
+    lines = text.strip().splitlines()
+    say("\n".join(lines[:-1]))
+    res["startup"] = json.loads(lines[-1])
     (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- ten times more -----------------------------------------------------------------

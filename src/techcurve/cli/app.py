@@ -18,11 +18,19 @@ from typing import NoReturn
 
 import click
 
+from techcurve.cli.commands import COMMANDS
 from techcurve.cli.common import LANG_ENV, Ctx, err_console, messages_lang, say_logs_in
-from techcurve.cli.failures import error_line
+from techcurve.cli.failures import error_line, name_next_steps
+from techcurve.cli.lazy import LazyGroup
 from techcurve.errors import TechcurveError
-from techcurve.store import DEFAULT_DB, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
 from techcurve.text import Lang, t
+
+#: the store's defaults, as the global options show them: importing ``techcurve.store``
+#: loads DuckDB and polars (≈ 0.3 s) that ``--help`` and ``--version`` need not wait for
+#: (``tests/test_cli_lazy.py`` holds these equal to the store's)
+DEFAULT_DB = "techcurve.duckdb"
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+MEMORY_LIMIT_ENV = "TECHCURVE_MEMORY_LIMIT"
 
 #: a bug in techcurve (not the user's input), and Ctrl-C
 INTERNAL_ERROR_EXIT = 70
@@ -55,7 +63,8 @@ def hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
     that ``techcurve match --json --db X`` means ``techcurve --db X --json match``.
 
     An option the command defines itself (``explain --lang``, ``inspect --json``) stays
-    the command's; everything after ``--`` stays where it is."""
+    the command's; everything after ``--`` stays where it is. Only the command named is
+    looked up (imported, :mod:`~techcurve.cli.lazy`), to read its options."""
     i, n = 0, len(args)
     while i < n and args[i].startswith("-"):  # the options already before the command
         i += 2 if args[i] in _VALUED else 1
@@ -87,9 +96,12 @@ def hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
     return hoisted + head + kept
 
 
-class GlobalOptionsGroup(click.Group):
+class GlobalOptionsGroup(LazyGroup):
     """The ``techcurve`` group: global options are accepted before or after the command
-    (:func:`hoist_global_options`)."""
+    (:func:`hoist_global_options`); a command is imported when it runs or its help is
+    asked for (:class:`~techcurve.cli.lazy.LazyGroup`, the table
+    :data:`~techcurve.cli.commands.COMMANDS`), and its errors name the step to run
+    first (:func:`~techcurve.cli.failures.name_next_steps`)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(self, args))
@@ -97,6 +109,8 @@ class GlobalOptionsGroup(click.Group):
 
 @click.group(
     cls=GlobalOptionsGroup,
+    lazy=COMMANDS,
+    on_load=name_next_steps,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog=EXIT_CODES,
 )

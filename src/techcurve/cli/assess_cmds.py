@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -13,13 +11,14 @@ from rich.table import Table
 from techcurve import pipeline
 from techcurve.assess.backtest.defaults import DEFAULT_SPLIT_YEAR
 from techcurve.assess.model_names import LABEL_MODEL_NAMES, MODEL_NAMES
-from techcurve.assess.scoring import BASELINES, PHASES, Scores
 from techcurve.cli.common import OVERRIDES, Ctx, out_console
-from techcurve.errors import AssessError, phrase
+from techcurve.cli.failures import hint_command
+from techcurve.errors import AssessError
 from techcurve.text import Lang, t
 
 if TYPE_CHECKING:
     from techcurve.assess.backtest import BacktestResult, ProtocolResult
+    from techcurve.assess.scoring import Scores
 
 #: the options backtest and assess-labelled share
 CERTAIN_ONLY = click.option(
@@ -106,6 +105,8 @@ def _print_targets(res: BacktestResult, p: ProtocolResult, lang: Lang) -> None:
 
 
 def _print_details(p: ProtocolResult, title: str, lang: Lang) -> None:
+    from techcurve.assess.scoring import BASELINES, PHASES  # noqa: PLC0415 - numpy, for backtest only
+
     for s in p.scores:
         if s.calibration and s.model not in BASELINES:
             cal = Table(
@@ -333,36 +334,3 @@ def assess_labelled(
     none = ctx.t("assess.cli.insufficient")
     ctx.say(ctx.t("assess.cli.assessed", counts=", ".join(f"{p or none} {n}" for p, n in counts)))
     ctx.emit(frame.to_dicts())
-
-
-#: what a library error says is missing (``error.needs``) → the command that provides it
-HINT_COMMANDS: dict[str, str] = {
-    "store": "make demo",
-    "match": "techcurve match",
-    "indicators": "techcurve indicators",
-    "labels": "techcurve assess-labelled --labels FILE.csv",
-}
-
-
-@contextmanager
-def hint_command() -> Iterator[None]:
-    """Add to an :class:`AssessError` of the library the command that provides what it
-    says is missing (``error.needs``)."""
-    try:
-        yield
-    except AssessError as e:
-        needs = getattr(e, "needs", None)
-        if needs is None:
-            raise
-        command = HINT_COMMANDS[needs]
-        as_of = getattr(e, "needs_as_of", None)
-        if as_of is not None:
-            command += f" --as-of {as_of}"
-        hint = phrase(f"assess.cli.hint.{needs}", command=command)
-        raise AssessError.of("assess.cli.with_hint", error=e, hint=hint) from None
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    cli.add_command(backtest)
-    cli.add_command(assess_labelled)

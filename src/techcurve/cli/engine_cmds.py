@@ -170,9 +170,3 @@ def scale_indicators(
             "partitions": res.partitions,
         }
     )
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    cli.add_command(export_parquet)
-    cli.add_command(scale)

@@ -3,7 +3,7 @@
 Library errors speak of the library ("store x has no indicators"). When a command
 fails because the store lacks what the command needs (see :data:`NEEDS`), the CLI
 adds the command that makes it ("run `techcurve indicators` first"): each command's
-callback is wrapped by :func:`name_next_steps`, which asks the store how far it has
+callback is wrapped by :func:`name_next_steps` (when the command is imported), which asks the store how far it has
 come (:func:`techcurve.pipeline.status`) and adds the step to the error as a note
 (PEP 678) that :func:`error_line` prints. An error of a catalogue key in :data:`FIXES`
 gets the command that fixes it whatever the command (``techcurve init --force`` for a
@@ -19,14 +19,15 @@ printed as it is.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from techcurve import pipeline
 from techcurve.cli.common import Ctx
-from techcurve.errors import AssessError, ReportError, StoreError, TechcurveError
+from techcurve.errors import AssessError, ReportError, StoreError, TechcurveError, phrase
 from techcurve.text import Lang, t
 
 #: What each command needs the store to hold (``store``: only that it exists); the
@@ -157,14 +158,15 @@ def _naming_next_step(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def name_next_steps(group: click.Group) -> None:
-    """Wrap every command of ``group`` (and of its sub-groups) so that its errors
-    name the command to run first when the store lacks what it needs."""
-    for command in group.commands.values():
-        if isinstance(command, click.Group):
-            name_next_steps(command)
-        elif command.callback is not None:
-            command.callback = _naming_next_step(command.callback)
+def name_next_steps(command: click.Command) -> None:
+    """Wrap the callback of ``command`` (of every command of a group) so that its errors
+    name the command to run first when the store lacks what it needs. The ``techcurve``
+    group calls this on each command as it imports it (:mod:`~techcurve.cli.lazy`)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            name_next_steps(sub)
+    elif command.callback is not None:
+        command.callback = _naming_next_step(command.callback)
 
 
 def error_line(error: TechcurveError, lang: Lang) -> str:
@@ -173,3 +175,31 @@ def error_line(error: TechcurveError, lang: Lang) -> str:
     if steps:
         return t("cli.error_next", lang, message=error.message(lang), step=steps[-1])
     return t("cli.error", lang, message=error.message(lang))
+
+
+#: what a library error of the assessment says is missing (``error.needs``) → the
+#: command that provides it (:func:`hint_command`; the stage commands and backtest use it)
+HINT_COMMANDS: dict[str, str] = {
+    "store": "make demo",
+    "match": "techcurve match",
+    "indicators": "techcurve indicators",
+    "labels": "techcurve assess-labelled --labels FILE.csv",
+}
+
+
+@contextmanager
+def hint_command() -> Iterator[None]:
+    """Add to an :class:`AssessError` of the library the command that provides what it
+    says is missing (``error.needs``)."""
+    try:
+        yield
+    except AssessError as e:
+        needs = getattr(e, "needs", None)
+        if needs is None:
+            raise
+        command = HINT_COMMANDS[needs]
+        as_of = getattr(e, "needs_as_of", None)
+        if as_of is not None:
+            command += f" --as-of {as_of}"
+        hint = phrase(f"assess.cli.hint.{needs}", command=command)
+        raise AssessError.of("assess.cli.with_hint", error=e, hint=hint) from None

@@ -91,8 +91,3 @@ def _say(ctx: Ctx, res: FetchResult) -> None:
             ctx.say(ctx.t("fetch.cli.note", subfield=n.subfield_id, note=n.note.say(ctx.lang)))
     if res.links is not None:
         ctx.say(ctx.t("fetch.cli.linked", links=res.links))
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    cli.add_command(fetch)

@@ -158,8 +158,3 @@ def inspect(
         say(table)
     for rj in data["rejects"]:
         say(ctx.t("cli.inspect.rejected", row=rj["row"], reason=rj["reason"]), highlight=False)
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    cli.add_command(inspect)

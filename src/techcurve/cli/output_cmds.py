@@ -205,11 +205,3 @@ def export_xlsx_cmd(ctx: Ctx, out: str, lang: str) -> None:
     res = pipeline.export_xlsx(ctx.db, out, lang=lang)
     ctx.say(ctx.t("cli.export.xlsx", path=res.path))
     ctx.emit(str(res.path))
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    cli.add_command(edition)
-    cli.add_command(diff)
-    cli.add_command(audit)
-    cli.add_command(export)

@@ -224,9 +224,3 @@ def _tp() -> types.ModuleType:
     import techcurve.pipeline.panel as tp
 
     return tp
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    cli.add_command(experts)
-    cli.add_command(panel)

@@ -59,8 +59,3 @@ def serve(ctx: Ctx, port: int, host: str, lang: str, pages: str | None) -> None:
         pages=pages,
         config=ctx.config,
     )
-
-
-def register(cli: click.Group) -> None:
-    """Add ``serve`` to ``cli``."""
-    cli.add_command(serve)

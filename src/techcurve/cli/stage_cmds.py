@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import click
 
 from techcurve import pipeline
-from techcurve.cli.assess_cmds import hint_command
 from techcurve.cli.common import (
     AS_OF,
     OUTPUT_LANG,
@@ -24,6 +23,7 @@ from techcurve.cli.common import (
     parse_date,
     reading_options,
 )
+from techcurve.cli.failures import hint_command
 from techcurve.cli.progress import estimate_rows, progress_bar, rows_read
 from techcurve.cli.summaries import (
     print_explain,
@@ -413,10 +413,3 @@ def exit_if_skipped(summaries: list[IngestSummary]) -> None:
     stored is stored, but a script should not take the run for a clean one."""
     if any(s.skipped is not None for s in summaries):
         click.get_current_context().exit(IngestError.exit_code)
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    for command in (init, ingest, ingest_counts, match, indicators, assess, explain, curve,
-                    report, run):  # fmt: skip
-        cli.add_command(command)

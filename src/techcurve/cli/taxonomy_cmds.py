@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -18,16 +19,18 @@ from rich.cells import cell_len
 
 from techcurve import pipeline
 from techcurve.cli.common import Ctx
+from techcurve.datatypes import RECORD_KINDS
 from techcurve.errors import TaxonomyError
-from techcurve.taxonomy.diff import TaxonomyDiff
-from techcurve.taxonomy.model import FINDING_KINDS
-from techcurve.taxonomy.review import (
-    KINDS,
-    NotMatchedError,
-    UnknownSubfieldError,
-    summarize_findings,
-)
 from techcurve.text import t
+
+if TYPE_CHECKING:
+    from techcurve.taxonomy.diff import TaxonomyDiff
+
+# The taxonomy's lint, diff and review (polars, the store, the matcher) are imported by
+# the commands that use them, not when ``techcurve taxonomy --help`` loads this module.
+
+#: the kinds of records (``taxonomy.review.KINDS``)
+KINDS = tuple(k.value for k in RECORD_KINDS)
 
 #: the exit code of a taxonomy check that found errors (that of a malformed taxonomy)
 TAXONOMY_ERRORS_EXIT = TaxonomyError.exit_code
@@ -74,6 +77,8 @@ def _clip(text: str, width: int) -> str:
 @contextmanager
 def _commands_named() -> Iterator[None]:
     """The library's errors name no command: here the one to run is added."""
+    from techcurve.taxonomy.review import NotMatchedError, UnknownSubfieldError  # noqa: PLC0415
+
     try:
         yield
     except NotMatchedError as e:
@@ -128,6 +133,9 @@ def taxonomy_check(
     counted by kind unless --details. With a store (--db here or the global --db),
     terms that occur in no record and no count series are reported too.
     """
+    from techcurve.taxonomy.model import FINDING_KINDS  # noqa: PLC0415
+    from techcurve.taxonomy.review import summarize_findings  # noqa: PLC0415
+
     res = pipeline.taxonomy_check(path, db=db or _explicit_root_db(ctx))
     errors, warnings = res.errors, res.warnings
     shown = errors if errors_only else res.findings
@@ -395,8 +403,3 @@ def _print_subfield_changes(ctx: Ctx, d: TaxonomyDiff) -> None:
         ):
             if items:
                 _out(ctx, "    " + t(f"taxonomy.cli.{label}", ctx.lang, items=", ".join(items)))
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to ``cli``."""
-    cli.add_command(taxonomy)

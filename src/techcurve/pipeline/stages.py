@@ -24,18 +24,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from techcurve import config as _config
 from techcurve.datatypes import IngestSummary
 from techcurve.errors import AssessError, ReportError, StoreError
-from techcurve.indicators import IndicatorsResult, compute_indicators
-from techcurve.match import MatchResult, match_store
 from techcurve.store import DEFAULT_DB, Meta, Store, init_store
 from techcurve.store.assessments import has_assessments
 from techcurve.store.indicators import has_subfields
-from techcurve.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from techcurve.indicators import IndicatorsResult
+    from techcurve.match import MatchResult
+    from techcurve.taxonomy import Taxonomy
+
+# The matcher, the indicators and the taxonomy are imported by the stages that use them:
+# `techcurve curve` and `techcurve report` need none of them (≈ 0.15 s, docs/performance.md,
+# "Start-up").
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +201,8 @@ def ingest_counts(
 def taxonomy_for(db: PathLike | None, path: PathLike | Taxonomy | None = None) -> Taxonomy:
     """The taxonomy to use: ``path`` (or a loaded one), else the one the store last
     matched with, else the default."""
+    from techcurve.taxonomy import Taxonomy, load_taxonomy  # noqa: PLC0415
+
     if isinstance(path, Taxonomy):
         return path
     if path is not None:
@@ -218,6 +227,8 @@ def match(
     By default only what changed is re-matched: new records, and new or edited
     queries; ``full`` re-matches everything.
     """
+    from techcurve.match import match_store  # noqa: PLC0415
+
     tax = taxonomy_for(db, taxonomy)
     with Store.open(db) as st:
         if st.count("records") == 0 and st.count("counts") == 0:
@@ -230,6 +241,8 @@ def compute(
 ) -> IndicatorsResult:
     """Compute indicators per sub-field per year and the as-of summary; writes the
     ``indicators`` and ``summary`` tables and the as-of date in one transaction."""
+    from techcurve.indicators import compute_indicators  # noqa: PLC0415
+
     cfg = _config.load_config(config)
     with Store.open(db) as st:
         if not has_subfields(st):
