@@ -42,3 +42,21 @@ def test_the_report_font_is_the_same_from_the_cache(
     assert len(list((tmp_path / "techcurve").glob("font-subset-*.woff"))) == 1
     assert font_face_css("技术成熟度曲线 Hype Cycle") == cold
     assert font_face_css("区块链") != cold
+
+
+def test_the_code_stamp_follows_the_contents_not_the_modification_time(tmp_path: Path) -> None:
+    import importlib.util
+    import os
+
+    src = tmp_path / "derive.py"
+    src.write_text("STEP = 1\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("derive", src)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    stamp = cache.code_stamp(module)
+    os.utime(src, (1_000_000_000, 1_000_000_000))  # a fresh checkout: new times, same code
+    assert cache.code_stamp(module) == stamp
+    src.write_text("STEP = 2\n", encoding="utf-8")  # an edited module derives again
+    assert cache.code_stamp(module) != stamp
+    src.unlink()  # an unreadable file still gives a stamp (and never the old one)
+    assert cache.code_stamp(module) not in (stamp, "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from types import ModuleType
 
 
 def cache_dir() -> Path:
@@ -41,3 +42,16 @@ def write(path: Path, data: bytes) -> None:
         tmp.replace(path)
     except OSError:
         pass
+
+
+def code_stamp(*modules: ModuleType) -> str:
+    """A stamp of the code that derives an entry: the contents of ``modules``' source
+    files. An edited module derives again; a fresh checkout of the same code (new
+    modification times) does not."""
+    h = hashlib.sha256()
+    for module in modules:
+        try:
+            h.update(Path(module.__file__ or "").read_bytes())
+        except OSError:
+            h.update(b"?")
+    return h.hexdigest()

@@ -24,7 +24,6 @@ Dask engine (:mod:`techcurve.scaleout`) both call it on batches.
 from __future__ import annotations
 
 import functools
-import os
 import pickle
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -130,10 +129,8 @@ def _automata(patterns: tuple[str, ...]) -> tuple[Automaton, ...]:
     from techcurve.match import fastmatch  # noqa: PLC0415 - Numba, when matching
     from techcurve.match.fastmatch import Automaton, compile_patterns  # noqa: PLC0415
 
-    code = os.stat(fastmatch.__file__)  # an edited builder builds again
-    entry = cache.entry(
-        "automata", code.st_size, code.st_mtime_ns, "\x1e".join(patterns), suffix=".pickle"
-    )
+    code = cache.code_stamp(fastmatch)  # an edited builder builds again
+    entry = cache.entry("automata", code, "\x1e".join(patterns), suffix=".pickle")
     data = cache.read(entry)
     if data is not None:
         try:

@@ -53,13 +53,7 @@ def _code_stamp() -> str:
         scipy = metadata.version("scipy")
     except metadata.PackageNotFoundError:
         scipy = "?"
-    h = hashlib.sha256()
-    for module in (timeseries, forward_jac):
-        try:
-            h.update(Path(module.__file__ or "").read_bytes())
-        except OSError:
-            h.update(b"?")
-    return f"{scipy}|{np.__version__}|{__version__}|{h.hexdigest()}"
+    return f"{scipy}|{np.__version__}|{__version__}|{cache.code_stamp(timeseries, forward_jac)}"
 
 
 def _key(kind: str, years: np.ndarray, values: np.ndarray, options: dict[str, Any]) -> str:

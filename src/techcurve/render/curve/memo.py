@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,16 +50,16 @@ _known: dict[Path, dict[str, Placement]] = {}
 
 def _code_stamp() -> str:
     """What decides a placement besides its inputs: the versions of techcurve,
-    matplotlib and numpy, the CJK font file, and the placing modules' sizes and
-    modification times (an edited placer places again)."""
-    parts = [__version__, matplotlib.__version__, np.__version__]
-    modules = (placement, spatial, shape)
-    for path in (*(Path(str(m.__file__)) for m in modules), Path(__file__), cjk_font_path()):
-        try:
-            st = path.stat()
-            parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{path.name}:?")
+    matplotlib and numpy, the CJK font file (its size and modification time), and the
+    placing modules' contents (an edited placer places again)."""
+    modules = (placement, spatial, shape, sys.modules[__name__])
+    parts = [__version__, matplotlib.__version__, np.__version__, cache.code_stamp(*modules)]
+    font = cjk_font_path()
+    try:
+        st = font.stat()
+        parts.append(f"{font.name}:{st.st_size}:{st.st_mtime_ns}")
+    except OSError:
+        parts.append(f"{font.name}:?")
     return "|".join(parts)
 
 
