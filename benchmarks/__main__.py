@@ -244,18 +244,12 @@ def main() -> None:
 
     # -- the curve's label placement (benchmarks/bench_curve.py) ------------------------
     say("curve label placement, 167 / 500 / 1,000 dots …")
-    _, _, text = child([PY, "-m", "benchmarks.bench_curve", "--json"])
-    lines = text.strip().splitlines()
-    say("\n".join(lines[:-1]))
-    res["curve"] = json.loads(lines[-1])
+    res["curve"] = _json_bench("bench_curve")
     (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- start-up (benchmarks/bench_startup.py) -----------------------------------------
     say("start-up as processes vs python -c pass …")
-    _, _, text = child([PY, "-m", "benchmarks.bench_startup", "--json"])
-    lines = text.strip().splitlines()
-    say("\n".join(lines[:-1]))
-    res["startup"] = json.loads(lines[-1])
+    res["startup"] = _json_bench("bench_startup")
     (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
 
     # -- ten times more -----------------------------------------------------------------
@@ -274,6 +268,15 @@ def main() -> None:
             res["e2e_big_error"] = str(e)
         (work / "results.json").write_text(json.dumps(res, indent=2, default=str))
         print_table(res)
+
+
+def _json_bench(module: str) -> dict[str, Any]:
+    """Run ``benchmarks.<module> --json`` in a process of its own: its table is printed,
+    its last line (the results as JSON) returned."""
+    _, _, text = child([PY, "-m", f"benchmarks.{module}", "--json"])
+    lines = text.strip().splitlines()
+    say("\n".join(lines[:-1]))
+    return json.loads(lines[-1])
 
 
 def _s(d: dict[str, Any], *stages: str) -> float:
