@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from techcurve.assess.ordinal import cut_points, ordinal_probs
+from techcurve.assess.ordinal import OrdinalFit, fit_ordinal
 from techcurve.assess.profiles import Prediction
 from techcurve.assess.scoring import PHASES
 from techcurve.errors import AssessError
@@ -78,38 +78,30 @@ class AgeOnlyBaseline:
     def fit(self, phases: Sequence[str], ages: Sequence[float | None]) -> AgeOnlyBaseline:
         self.majority_ = MajorityBaseline().fit(phases)
         pairs = [(p, a) for p, a in zip(phases, ages, strict=True) if a is not None]
-        self.coef_: np.ndarray | None = None
+        self.model_: OrdinalFit | None = None
         if not pairs:
             return self
         x = np.log1p(np.maximum([a for _, a in pairs], 0.0))
         self.mean_ = float(x.mean())
         self.scale_ = float(x.std()) or 1.0
         self.range_ = (float(x.min()), float(x.max()))
-        # One pseudo-row per phase at the mean age: phases absent from the fold keep a
-        # small probability, and the cut-points stay finite.
-        z = np.concatenate([(x - self.mean_) / self.scale_, np.zeros(len(PHASES))])
-        y = np.concatenate([[PHASES.index(p) for p, _ in pairs], np.arange(len(PHASES))])
-
-        def loss(w: np.ndarray) -> float:
-            probs = ordinal_probs(cut_points(w[:-1]), w[-1] * z)
-            return float(-np.log(probs[np.arange(len(y)), y]).sum() + self.penalty * w[-1] ** 2)
-
-        start = np.array([-1.5, 0.0, 0.0, 0.0, 0.0])
-        from scipy.optimize import minimize
-
-        self.coef_ = minimize(loss, start, method="L-BFGS-B").x
+        # fit_ordinal adds one pseudo-row per phase at the mean age (z = 0): phases
+        # absent from the fold keep a small probability, the cut-points stay finite;
+        # the penalty ``penalty``·β² is its ½·β²/C with C = 1 / (2·penalty)
+        z = ((x - self.mean_) / self.scale_)[:, None]
+        y = [PHASES.index(p) for p, _ in pairs]
+        self.model_ = fit_ordinal(z, y, PHASES, c=1 / (2 * self.penalty))
         return self
 
     def probabilities(self, age: float) -> dict[str, float]:
         """Phase → probability at ``age`` (years)."""
-        if self.coef_ is None:
+        if self.model_ is None:
             return dict(self.majority_.probabilities_)
         # Ages outside the fold's range are taken at its edge: a baseline should not
         # extrapolate a logit to certainty beyond the ages it saw.
         x = min(max(math.log1p(max(age, 0.0)), self.range_[0]), self.range_[1])
         z = (x - self.mean_) / self.scale_
-        p = ordinal_probs(cut_points(self.coef_[:-1]), self.coef_[-1] * np.array([z]))[0]
-        p = p / p.sum()
+        p = self.model_.proba(np.array([[z]]))[0]
         return {ph: float(v) for ph, v in zip(PHASES, p, strict=True)}
 
     def predict(self, ages: Sequence[float | None], how: str) -> list[Prediction]:
@@ -117,7 +109,7 @@ class AgeOnlyBaseline:
             raise AssessError.of("backtest.not_fitted", model=self.name)
         out: list[Prediction] = []
         for age in ages:
-            if age is None or self.coef_ is None:
+            if age is None or self.model_ is None:
                 note = how + t("backtest.no_age", "en")
                 m = self.majority_
                 out.append(Prediction("assessed", m.phase_, None, None, note, m.probabilities_))
