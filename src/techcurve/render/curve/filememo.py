@@ -105,7 +105,8 @@ def code_stamp() -> str:
     except (ReportError, OSError):  # drawing will say what is missing
         h.update(b"no font")
     for f in _stamped_files():
-        h.update(f.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        name = f.relative_to(_PACKAGE).as_posix() if f.is_relative_to(_PACKAGE) else str(f)
+        h.update(name.encode() + b"\0")  # where the package lies does not matter
         h.update(_contents(f))
     return h.hexdigest()
 
