@@ -273,7 +273,9 @@ def test_a_frame_digest_holds_values_not_memory() -> None:
     a = pl.DataFrame({"x": [1.0, None], "s": ["", None]})
     b = pl.DataFrame({"x": [1.0, None], "s": ["", None]})
     assert filememo.frame_digest(a) == filememo.frame_digest(b)
-    assert filememo.frame_digest(a) != filememo.frame_digest(a.with_columns(s=pl.Series([None, None], dtype=pl.String)))
+    assert filememo.frame_digest(a) != filememo.frame_digest(
+        a.with_columns(s=pl.Series([None, None], dtype=pl.String))
+    )
     assert filememo.frame_digest(a) != filememo.frame_digest(a.cast({"x": pl.Float32}))
     assert filememo.frame_digest(a) != filememo.frame_digest(a.rename({"s": "t"}))
     nested = pl.DataFrame({"l": [[1, 2], None]})

@@ -32,6 +32,7 @@ matplotlib is not imported. Computing a key imports nothing new either.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -216,7 +217,11 @@ def function_output(out: Callable[..., Any]) -> str | None:
     a bound method) — what it returns is never kept."""
     module = sys.modules.get(getattr(out, "__module__", None) or "")
     name = getattr(out, "__qualname__", "")
-    if module is None or not getattr(module, "__file__", None) or getattr(module, name, None) is not out:
+    if (
+        module is None
+        or not getattr(module, "__file__", None)
+        or getattr(module, name, None) is not out
+    ):
         return None  # only a function defined at the top of a module
     return f"{module.__name__}:{name}:{cache.code_stamp(module)}"
 
@@ -245,10 +250,8 @@ def recall(key: str, output: str | None) -> bytes | None:
     head, payload = data[:size], data[size:]
     if head != _header(key, output, payload):
         return None  # truncated, damaged, or another key's
-    try:
+    with contextlib.suppress(OSError):
         os.utime(path)  # used: among the newest again
-    except OSError:
-        pass
     return payload
 
 
@@ -274,10 +277,8 @@ def _trim() -> None:
     for n, (_, size, p) in enumerate(entries):
         total += size
         if n >= KEEP or total > KEEP_BYTES:
-            try:
+            with contextlib.suppress(OSError):
                 p.unlink()
-            except OSError:
-                pass
 
 
 #: how a value returned by an ``out`` function is kept: its type's tag
