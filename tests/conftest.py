@@ -68,10 +68,12 @@ def assessed_db(_assessed_template: Path, tmp_path: Path) -> Path:
 def _placement_memo(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each test keeps its curves' label placements to itself (not in the user's cache),
-    so every test places its labels (techcurve.render.curve.memo)."""
-    from techcurve.render.curve import memo
+    """Each test keeps its curves' label placements and written curves to itself (not in
+    the user's cache), so every test places its labels and draws its curves
+    (techcurve.render.curve.memo, techcurve.render.curve.filememo)."""
+    from techcurve.render.curve import filememo, memo
 
     path = tmp_path_factory.mktemp("placements") / "placements.json"
     monkeypatch.setattr(memo, "_path", lambda: path)
     monkeypatch.setattr(memo, "_known", {})
+    monkeypatch.setattr(filememo, "_dir", lambda: path.parent / "curves")

@@ -103,6 +103,8 @@ _PLAIN_MESSAGES_ALLOWED: dict[tuple[str, str], str] = {
     ("__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
     ("pipeline/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
     ("assess/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
+    ("render/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
+    ("render/curve/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
     (
         "assess/backtest/__init__.py",
         "AttributeError",

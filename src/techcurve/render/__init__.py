@@ -1,27 +1,60 @@
-"""Render: the maturity curve and the report's charts (SVG/PNG, Chinese via a bundled font)."""
+"""Render: the maturity curve and the report's charts (SVG/PNG, Chinese via a bundled font).
 
-from techcurve.render.charts import (
-    domain_colors,
-    donut_chart,
-    financing_month_chart,
-    top_bar_chart,
-    treemap_chart,
-)
-from techcurve.render.curve import (
-    curve_y,
-    draw_curve,
-    label_boxes,
-    render_curve,
-    select_assessments,
-)
-from techcurve.render.fonts import (
-    cjk_family,
-    cjk_font,
-    cjk_font_path,
-    figure_svg,
-    missing_glyphs,
-    save_figure,
-)
+The names below are imported when first used (PEP 562): importing a module of this
+package loads no matplotlib, so a curve read back from the cache
+(:mod:`techcurve.render.curve.filememo`) is written without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from techcurve.render.charts import (
+        domain_colors,
+        donut_chart,
+        financing_month_chart,
+        top_bar_chart,
+        treemap_chart,
+    )
+    from techcurve.render.curve import (
+        curve_y,
+        draw_curve,
+        label_boxes,
+        render_curve,
+        select_assessments,
+    )
+    from techcurve.render.fonts import (
+        cjk_family,
+        cjk_font,
+        cjk_font_path,
+        figure_svg,
+        missing_glyphs,
+        save_figure,
+    )
+
+_WHERE = {
+    "domain_colors": ".charts", "donut_chart": ".charts", "financing_month_chart": ".charts",
+    "top_bar_chart": ".charts", "treemap_chart": ".charts",
+    "curve_y": ".curve", "draw_curve": ".curve", "label_boxes": ".curve",
+    "render_curve": ".curve", "select_assessments": ".curve",
+    "cjk_family": ".fonts", "cjk_font": ".fonts", "cjk_font_path": ".fonts",
+    "figure_svg": ".fonts", "missing_glyphs": ".fonts", "save_figure": ".fonts",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "cjk_family",

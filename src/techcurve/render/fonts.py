@@ -21,15 +21,16 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
-
-import matplotlib
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from typing import TYPE_CHECKING, Any, cast
 
 from techcurve.errors import ReportError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+# matplotlib is imported where a chart is drawn, not with this module: a curve read
+# back from the cache (render/curve/filememo.py) is written without it
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FONT_FAMILY = "Noto Sans CJK SC"
@@ -61,6 +62,9 @@ def cjk_font_path() -> Path:
 
 @functools.cache
 def _register() -> str:
+    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties
+
     path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     return FontProperties(fname=str(path)).get_name()
@@ -73,6 +77,8 @@ def cjk_family() -> str:
 
 def cjk_font(size: float | None = None) -> FontProperties:
     """A :class:`FontProperties` for the registered CJK font (optionally at ``size`` pt)."""
+    from matplotlib.font_manager import FontProperties
+
     path = cjk_font_path()
     _register()
     return FontProperties(fname=str(path), size=size)
@@ -130,12 +136,17 @@ def style_rc() -> dict[str, Any]:
 @contextmanager
 def chart_style() -> Iterator[None]:
     """Context in which charts are created and saved (font, minus sign, SVG settings)."""
+    import matplotlib
+
     with matplotlib.rc_context(cast(Any, style_rc())):
         yield
 
 
 def new_figure(width: float, height: float) -> Figure:
     """A pyplot-free figure with an Agg canvas attached (so text can be measured)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     return fig
@@ -150,6 +161,8 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Pat
     (:func:`figure_svg`) keeps glyph paths, as the report carries its own font. An
     unknown extension raises :class:`ReportError` before anything is written.
     """
+    import matplotlib
+
     p = Path(path)
     fmt = p.suffix.lower().lstrip(".")
     if fmt not in SUPPORTED_FORMATS:

@@ -31,7 +31,7 @@ from techcurve.render.charts import (
     top_bar_chart,
     treemap_chart,
 )
-from techcurve.render.curve import draw_curve
+from techcurve.render.curve.output import kept_curve
 from techcurve.render.fonts import figure_svg, font_face_css
 from techcurve.report.build import assemble, report_lang
 from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
@@ -188,24 +188,22 @@ def report_charts(
     if "appendix" in pages:
         figs.update(_card_charts(data.appendix, lang))
     if "curve" in pages and data.curve.n_points:
-        figs["curve"] = out(
-            draw_curve(
-                ctx.assessments,
-                ctx.subfields,
-                ctx.domains,
-                lang=lang,
-                title=data.title,
-                cutoff=data.cutoff,
-                source_line=data.curve.source,
-                size=curve_size,
-            )
+        # drawn, or read back when the same curve went through ``out`` before
+        figs["curve"] = kept_curve(
+            out,
+            ctx.assessments,
+            ctx.subfields,
+            ctx.domains,
+            lang=lang,
+            title=data.title,
+            cutoff=data.cutoff,
+            source_line=data.curve.source,
+            size=curve_size,
         )
         for page in data.domain_curves:
-            figs[f"curve_{page.domain_id}"] = out(
-                draw_curve(
-                    ctx.assessments, ctx.subfields, ctx.domains, lang=lang, cutoff=data.cutoff,
-                    source_line=data.curve.source, domain=page.domain_id, size=curve_size,
-                )
+            figs[f"curve_{page.domain_id}"] = kept_curve(
+                out, ctx.assessments, ctx.subfields, ctx.domains, lang=lang, cutoff=data.cutoff,
+                source_line=data.curve.source, domain=page.domain_id, size=curve_size,
             )  # fmt: skip
     return figs
 

@@ -18,14 +18,56 @@ The words on the curve come from the text catalogue (``text/curve.yaml``).
 >>> render_curve(assessments, subfields, domains, [Path("curve.svg")])  # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
 from techcurve.editions import select_assessments
-from techcurve.render.curve.draw import draw_curve
-from techcurve.render.curve.legend import BAND_MARKERS, BAND_NAMES, band_name
-from techcurve.render.curve.movements import Movement, movements
 from techcurve.render.curve.output import curve_from_store, render_curve
-from techcurve.render.curve.placement import label_boxes
 from techcurve.render.curve.shape import CurvePoint, curve_points, curve_y, dodge_points
 from techcurve.render.curve.wrap import wrap_label
+
+if TYPE_CHECKING:
+    from techcurve.render.curve.draw import draw_curve
+    from techcurve.render.curve.legend import BAND_MARKERS, BAND_NAMES, band_name
+    from techcurve.render.curve.movements import Movement, movements
+    from techcurve.render.curve.placement import label_boxes
+
+# The names of the modules that import matplotlib are imported when first used (PEP
+# 562): a curve read back from the cache (filememo) is written without matplotlib.
+_WHERE = {
+    "draw_curve": ".draw", "BAND_MARKERS": ".legend", "BAND_NAMES": ".legend",
+    "band_name": ".legend", "Movement": ".movements", "movements": ".movements",
+    "label_boxes": ".placement",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
+
+class _Face(ModuleType):
+    """This package, whose ``movements`` stays the function: importing the submodule of
+    that name later (drawing does) would otherwise bind the module in its place."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "movements" and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Face
 
 __all__ = [
     "BAND_MARKERS",

@@ -1,18 +1,29 @@
-"""Writing the curve to files: from frames (:func:`render_curve`) or from a store."""
+"""Writing the curve to files: from frames (:func:`render_curve`) or from a store.
+
+A curve already written with the same inputs, options and code is read back from the
+cache (:mod:`~techcurve.render.curve.filememo`) instead of drawn: the drawing modules,
+and with them matplotlib, are imported only when something is drawn.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
 from techcurve.editions import load_edition
 from techcurve.errors import ReportError
-from techcurve.render.curve.draw import draw_curve
-from techcurve.render.fonts import SUPPORTED_FORMATS, save_figure
+from techcurve.render.curve import filememo
+from techcurve.render.fonts import PNG_MIN_DPI, SUPPORTED_FORMATS, save_figure
 from techcurve.store import Store
 from techcurve.store.curve import curve_inputs
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+T = TypeVar("T")
 
 
 def render_curve(
@@ -65,22 +76,86 @@ def render_curve(
                 suffix=repr(p.suffix or "(none)"),
                 formats=", ".join("." + f for f in SUPPORTED_FORMATS),
             )
-    fig = draw_curve(
-        assessments,
-        subfields,
-        domains,
-        lang=lang,
-        title=title,
-        cutoff=cutoff,
-        source_line=source_line,
-        model=model,
-        compare=compare,
-        compare_label=compare_label,
-        domain=domain,
-        labels=labels,
-        size=size,
-    )
-    return [save_figure(fig, p, dpi=dpi) for p in paths]
+    options: dict[str, Any] = {
+        "lang": lang, "title": title, "cutoff": cutoff, "source_line": source_line,
+        "model": model, "compare_label": compare_label, "domain": domain,
+        "labels": labels, "size": size,
+    }  # fmt: skip
+    frames = (assessments, subfields, domains, compare)
+    key = filememo.curve_key(frames, options)
+    fig: Figure | None = None
+    for p in paths:
+        fmt = p.suffix.lower().lstrip(".")
+        output = filememo.file_output(fmt, max(dpi, PNG_MIN_DPI) if fmt == "png" else None)
+        kept = filememo.recall(key, output)
+        if kept is not None:
+            _write(p, kept)
+            continue
+        if fig is None:
+            fig = _draw(frames, options)
+        save_figure(fig, p, dpi=dpi)
+        try:
+            written = p.read_bytes()
+        except OSError:  # not kept, only drawn again next time
+            continue
+        # the settings as they are after drawing (the first import of matplotlib may
+        # have written its font list): the key the next process computes
+        filememo.keep(filememo.curve_key(frames, options), output, written)
+    return paths
+
+
+def _draw(frames: Sequence[pl.DataFrame | None], options: dict[str, Any]) -> Figure:
+    from techcurve.render.curve.draw import draw_curve
+
+    assessments, subfields, domains, compare = frames
+    assert assessments is not None and subfields is not None and domains is not None
+    return draw_curve(assessments, subfields, domains, compare=compare, **options)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a kept curve to ``path``, as :func:`~techcurve.render.fonts.save_figure`
+    writes a drawn one (its folder made, an error naming the path)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise ReportError.of("curve.error.write", path=path, error=e.strerror or e) from None
+
+
+def kept_curve(
+    out: Callable[[Figure], T],
+    assessments: pl.DataFrame,
+    subfields: pl.DataFrame,
+    domains: pl.DataFrame,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    cutoff: str | None = None,
+    source_line: str | None = None,
+    domain: str | None = None,
+    size: str = "auto",
+) -> T:
+    """``out`` of the curve :func:`~techcurve.render.curve.draw.draw_curve` draws with
+    these arguments — read back from the cache when this ``out`` (a function at the top
+    of a module returning ``str``, ``bytes`` or ``Markup``) was given the same curve
+    before. The report's curve pages are drawn through it."""
+    options: dict[str, Any] = {
+        "lang": lang, "title": title, "cutoff": cutoff, "source_line": source_line,
+        "model": None, "compare_label": None, "domain": domain, "labels": "auto",
+        "size": size,
+    }  # fmt: skip
+    frames = (assessments, subfields, domains, None)
+    output = filememo.function_output(out)
+    key = filememo.curve_key(frames, options) if output is not None else ""
+    kept = filememo.recall(key, output)
+    value = filememo.decode(kept) if kept is not None else None
+    if value is not None:
+        return value  # type: ignore[return-value]
+    value = out(_draw(frames, options))
+    data = filememo.encode(value) if output is not None else None
+    if data is not None:
+        filememo.keep(filememo.curve_key(frames, options), output, data)
+    return value
 
 
 def domain_paths(paths: Sequence[Path], domain: str) -> list[Path]:
