@@ -60,9 +60,13 @@ def records_by_id(store: Store, record_ids: Iterable[str]) -> dict[str, RecordRe
     ids = sorted({str(i) for i in record_ids})
     if not ids or not store.has_table("records"):
         return {}
+    # the ids' rows first (reading only the ids), then their columns by row: filtering
+    # on the ids while reading every column reads all the titles
     rows = store.sql(
+        "WITH wanted AS (SELECT rowid AS rid FROM records "
+        "                WHERE record_id IN (SELECT unnest(CAST(? AS VARCHAR[])))) "
         "SELECT record_id, kind, source, title, date, date_precision, year FROM records "
-        "WHERE record_id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+        "WHERE rowid IN (SELECT rid FROM wanted)",
         [ids],
     )
     return {
