@@ -14,8 +14,8 @@ from jinja2 import Environment
 
 from techcurve.report import conclusions, render
 from techcurve.report.conclusions import _spearmanr
-from techcurve.store import Store, init_store
-from techcurve.store.provenance import RecordRef, records_by_id
+from techcurve.store import Store, init_store, provenance
+from techcurve.store.provenance import EvidenceEnd, RecordRef, latest_evidence, records_by_id
 from techcurve.store.report import recent_year, sample_records
 from test_report import make_store
 
@@ -214,3 +214,18 @@ def test_the_p_value_without_a_writable_cache(
     rho, p = _spearmanr([1, 2, 3, 4, 5], [5, 6, 7, 8, 7])
     assert (rho, p) == (0.8207826816681233, 0.08858700531354384)  # scipy.stats.spearmanr
     assert not math.isnan(conclusions._two_sided_p(3, conclusions.np.full((2, 2), 2.5)))
+
+
+@pytest.mark.parametrize("newest", [1, 2, 3, 256])
+def test_latest_evidence_is_the_same_however_many_newest_records_are_tried_first(
+    samples_db: Path, newest: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The top-k of the newest records is only a shortcut: with a k that holds no matched
+    record or cuts through a tie (13 records of 2024-06, 8 of them unmatched), the
+    answer is still the newest matched record's month."""
+    monkeypatch.setattr(provenance, "NEWEST", newest)
+    with Store.open(samples_db, read_only=True) as st:
+        assert latest_evidence(st, None) == EvidenceEnd(date(2024, 6, 1), "month")
+        assert latest_evidence(st, "2024-05-31") == EvidenceEnd(date(2023, 6, 1), "month")
+        assert latest_evidence(st, "2011-12-31") == EvidenceEnd(date(2011, 6, 1), "month")
+        assert latest_evidence(st, "2010-05-31") is None
