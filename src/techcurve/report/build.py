@@ -25,7 +25,6 @@ from techcurve.report.financing import financing_page
 from techcurve.report.hot_words import hot_words_page
 from techcurve.report.methods import methods_page
 from techcurve.report.model import ReportData
-from techcurve.report.pages import with_pages
 from techcurve.report.patents import patents_page
 from techcurve.store import Store
 from techcurve.text import LANGS, Lang, catalogue, t
@@ -102,7 +101,12 @@ def assemble(
         figures=audit_document(report_title, methods, patents, financing, curve, conclusions),
         domain_curves=domain_curve_pages(ctx, curve),
     )
-    return data if pages is None else with_pages(data, store, ctx, pages)
+    if pages is None:
+        return data
+    # the analyst's pages (and their Markdown parser) are imported for them only
+    from techcurve.report.pages import with_pages  # noqa: PLC0415 - Markdown only for pages
+
+    return with_pages(data, store, ctx, pages)
 
 
 def compute_report_data(

@@ -4,9 +4,11 @@ correlation of attention and maturity."""
 from __future__ import annotations
 
 import math
+from importlib import metadata
 
 import numpy as np
 
+from techcurve import cache
 from techcurve.report.context import ReportContext
 from techcurve.report.format import fmt_int, fmt_num, fmt_pct, fmt_yi, is_nan
 from techcurve.report.model import (
@@ -45,10 +47,35 @@ def _spearmanr(x: list[float], y: list[float]) -> tuple[float, float]:
     dof = len(x) - 2
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stat = rs * np.sqrt((dof / ((rs + 1.0) * (1.0 - rs))).clip(0))
-    from scipy.special import stdtr  # noqa: PLC0415 - light, and only this sentence needs it
+    return float(rs[1, 0]), _two_sided_p(dof, t_stat)
 
-    prob = 2 * stdtr(dof, -np.abs(t_stat))
-    return float(rs[1, 0]), float(prob[1, 0])
+
+def _two_sided_p(dof: int, t_stat: np.ndarray) -> float:
+    """``2 · stdtr(dof, −|t|)`` of ``t_stat[1, 0]``, SciPy's number to the last bit, kept
+    in the per-user cache (:mod:`techcurve.cache`) under SciPy's and NumPy's versions and
+    the exact bits of ``dof`` and ``t``: importing ``scipy.special`` takes ~0.3 s of a
+    report that needs it for this one number (docs/performance.md)."""
+    t = float(t_stat[1, 0])
+    path = cache.entry("stdtr", _versions(), dof, t.hex(), suffix=".txt")
+    kept = cache.read(path)
+    if kept is not None:
+        try:
+            return float.fromhex(kept.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            pass  # a damaged entry: computed again and rewritten
+    from scipy.special import stdtr  # noqa: PLC0415 - only when the number is not kept
+
+    prob = float((2 * stdtr(dof, -np.abs(t_stat)))[1, 0])
+    cache.write(path, prob.hex().encode("ascii"))
+    return prob
+
+
+def _versions() -> str:
+    try:
+        scipy = metadata.version("scipy")
+    except metadata.PackageNotFoundError:
+        scipy = "?"
+    return f"scipy {scipy}|numpy {np.__version__}"
 
 
 def spearman(ctx: ReportContext) -> tuple[Spearman, float] | None:

@@ -60,9 +60,13 @@ def records_by_id(store: Store, record_ids: Iterable[str]) -> dict[str, RecordRe
     ids = sorted({str(i) for i in record_ids})
     if not ids or not store.has_table("records"):
         return {}
+    # the ids' rows first (reading only the ids), then their columns by row: filtering
+    # on the ids while reading every column reads all the titles
     rows = store.sql(
+        "WITH wanted AS (SELECT rowid AS rid FROM records "
+        "                WHERE record_id IN (SELECT unnest(CAST(? AS VARCHAR[])))) "
         "SELECT record_id, kind, source, title, date, date_precision, year FROM records "
-        "WHERE record_id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+        "WHERE rowid IN (SELECT rid FROM wanted)",
         [ids],
     )
     return {
@@ -95,16 +99,21 @@ _LATEST_SQL = f"""
 SELECT start, precision, {_STOP} AS stop
 FROM ({{parts}}) ORDER BY stop DESC, start DESC LIMIT 1
 """
-#: the newest ``{k}`` dated records first (no join: a top-k of the records alone), then
-#: the newest of them that is matched
+#: the newest ``{k}`` dated records first (no join: a top-k of the records' dates alone,
+#: their ids then read by row), then the newest of them that is matched
 _NEWEST_MATCHED_SQL = f"""
-WITH newest AS (
-    SELECT record_id, start, precision, {_STOP} AS stop FROM (
-        SELECT r.record_id, r.date AS start,
+WITH newest AS MATERIALIZED (
+    SELECT rid, start, precision, {_STOP} AS stop FROM (
+        SELECT r.rowid AS rid, r.date AS start,
                coalesce(nullif(r.date_precision, 'none'), 'day') AS precision
         FROM records r WHERE r.date IS NOT NULL AND r.date <= CAST(? AS DATE))
-    ORDER BY stop DESC, start DESC LIMIT {{k}})
-SELECT n.start, n.precision, n.stop FROM newest n SEMI JOIN matches m ON m.record_id = n.record_id
+    ORDER BY stop DESC, start DESC LIMIT {{k}}
+), named AS (
+    SELECT n.start, n.precision, n.stop, r.record_id FROM newest n JOIN (
+        SELECT rowid AS rid, record_id FROM records WHERE rowid IN (SELECT rid FROM newest)
+    ) r USING (rid)
+)
+SELECT n.start, n.precision, n.stop FROM named n SEMI JOIN matches m ON m.record_id = n.record_id
 ORDER BY n.stop DESC, n.start DESC LIMIT 1
 """
 #: how many of the newest records are looked up among the matches before all are

@@ -27,6 +27,7 @@ __all__ = [
     "last_indicator_year",
     "record_source_stats",
     "record_volumes",
+    "recent_year",
     "report_tables",
     "sample_records",
 ]
@@ -143,26 +144,68 @@ def kind_sources(store: Store) -> list[tuple[str, str]]:
     return out
 
 
-#: Up to ``limit`` matched records per sub-field, the most recent first (then by id). They
-#: are picked by a top-``limit`` aggregate over (record id, year) per sub-field; only they
-#: are joined back to the records for their titles, not every link.
+#: Up to ``limit`` matched records per sub-field, the most recent first (then by id).
+#: Joining every link to the records for its year is most of the cost, so the records
+#: from the year ``since`` on are joined first: a sub-field with ``limit`` matched records
+#: among them has its newest there (every older or undated record sorts after them); only
+#: the links of the sub-fields with fewer are joined to all the records. A top-``limit``
+#: aggregate per sub-field picks (row, year, id, terms); the titles are then read for those
+#: rows alone, by ``rowid``, not joined by record id.
 _SAMPLES_SQL = """
-WITH top AS (
-    SELECT m.subfield_id,
-        unnest(arg_min({{'record_id': m.record_id, 'year': r.year, 'terms': m.terms}},
-                       (r.year IS NULL, -r.year, m.record_id), {limit})) AS s
+WITH recent AS MATERIALIZED (
+    SELECT m.subfield_id, count(*) AS n,
+        arg_min({{'rid': r.rowid, 'record_id': m.record_id, 'year': r.year, 'terms': m.terms}},
+                (-r.year, m.record_id), {limit}) AS s
     FROM matches m JOIN records r USING (record_id)
+    WHERE r.year >= {since}
     GROUP BY m.subfield_id
+), done AS (
+    SELECT subfield_id, s FROM recent WHERE n >= {limit}
+), older AS MATERIALIZED (
+    SELECT record_id, subfield_id, terms FROM matches
+    WHERE subfield_id NOT IN (SELECT subfield_id FROM done)
+), top AS MATERIALIZED (
+    SELECT subfield_id, unnest(s) AS s FROM (
+        SELECT subfield_id, s FROM done
+        UNION ALL
+        SELECT m.subfield_id,
+            arg_min({{'rid': r.rowid, 'record_id': m.record_id, 'year': r.year, 'terms': m.terms}},
+                    (r.year IS NULL, -r.year, m.record_id), {limit})
+        FROM older m JOIN records r USING (record_id)
+        GROUP BY m.subfield_id)
 )
 SELECT t.subfield_id, r.kind, r.source, t.s.year AS year, r.title, t.s.terms AS terms
-FROM top t JOIN records r ON r.record_id = t.s.record_id
+FROM top t JOIN (
+    SELECT rowid AS rid, kind, source, title FROM records WHERE rowid IN (SELECT s.rid FROM top)
+) r ON r.rid = t.s.rid
 ORDER BY t.subfield_id, t.s.year DESC NULLS LAST, t.s.record_id
 """
+#: the newest years holding at least 1 / RECENT_SHARE of the dated records are
+#: searched first for each sub-field's samples
+RECENT_SHARE = 8
 
 
-def sample_records(store: Store, limit: int = 5) -> pl.DataFrame:
-    """Up to ``limit`` matched records per sub-field, newest first: subfield_id, kind,
-    source, year, title and the query ``terms`` that matched."""
+def recent_year(store: Store, share: int = RECENT_SHARE) -> int | None:
+    """The newest year from which on at least ``1 / share`` of the dated records lie
+    (None when no record has a year)."""
+    row = store.one(
+        "SELECT max(year) FROM ("
+        "  SELECT year, sum(count(*)) OVER (ORDER BY year DESC) AS newer,"
+        "         sum(count(*)) OVER () AS dated"
+        "  FROM records WHERE year IS NOT NULL GROUP BY year) "
+        "WHERE newer * ? >= dated",
+        [int(share)],
+    )
+    return None if row is None or row[0] is None else int(row[0])  # type: ignore[call-overload]
+
+
+def sample_records(store: Store, limit: int = 5, *, since: int | None = None) -> pl.DataFrame:
+    """Up to ``limit`` matched records per sub-field, newest first (then by record id):
+    subfield_id, kind, source, year, title and the query ``terms`` that matched.
+
+    ``since`` is only where the search starts (the records from that year on are
+    searched first; by default :func:`recent_year`): any value gives the same rows.
+    """
     if not (store.has_table("matches") and store.has_table("records")):
         return pl.DataFrame(
             schema={
@@ -174,7 +217,11 @@ def sample_records(store: Store, limit: int = 5) -> pl.DataFrame:
                 "terms": pl.Utf8,
             }
         )
-    return store.sql(_SAMPLES_SQL.format(limit=int(limit)))
+    if since is None:
+        since = recent_year(store)
+    # no dated record: every sub-field is searched among all its records
+    start = int(since) if since is not None else "NULL"
+    return store.sql(_SAMPLES_SQL.format(limit=int(limit), since=start))
 
 
 def _has_matched_records(store: Store) -> bool:
