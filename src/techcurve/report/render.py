@@ -36,6 +36,7 @@ from techcurve.render.charts import (
     top_bar_chart,
     treemap_chart,
 )
+from techcurve.render.curve.filememo import kept_chart
 from techcurve.render.curve.output import kept_curve
 from techcurve.render.fonts import figure_svg, font_face_css
 from techcurve.report.build import assemble, report_lang
@@ -65,23 +66,23 @@ def _patent_charts(
         return {}
     d, top = pat.domains, pat.top10
     return {
-        "patent_share": out(
-            donut_chart(
-                [x.name for x in d],
-                [x.patents for x in d],
-                colors=[x.color for x in d],
-                value_labels=[fmt_pct(x.share_pct) for x in d],
-                title=t("report.chart.patents", lang),
-            )
+        "patent_share": kept_chart(
+            out,
+            donut_chart,
+            [x.name for x in d],
+            [x.patents for x in d],
+            colors=[x.color for x in d],
+            value_labels=[fmt_pct(x.share_pct) for x in d],
+            title=t("report.chart.patents", lang),
         ),
-        "top10": out(
-            top_bar_chart(
-                [x.name for x in top],
-                [x.patents for x in top],
-                colors=[colors.get(x.domain_id, DEFAULT_COLOR) for x in top],
-                legend={x.domain: colors.get(x.domain_id, DEFAULT_COLOR) for x in top},
-                title=t("report.chart.top10", lang),
-            )
+        "top10": kept_chart(
+            out,
+            top_bar_chart,
+            [x.name for x in top],
+            [x.patents for x in top],
+            colors=[colors.get(x.domain_id, DEFAULT_COLOR) for x in top],
+            legend={x.domain: colors.get(x.domain_id, DEFAULT_COLOR) for x in top},
+            title=t("report.chart.top10", lang),
         ),
     }
 
@@ -89,50 +90,48 @@ def _patent_charts(
 def _financing_charts(fin: FinancingDetail, lang: Lang, out: Callable[[Any], T]) -> dict[str, T]:
     w = fin.window.label
     figs = {
-        "fin_month": out(
-            financing_month_chart(
-                [m.label for m in fin.months],
-                [m.amount_yi for m in fin.months],
-                [m.events for m in fin.months],
-                amount_label=t("report.chart.amount_axis", lang),
-                events_label=t("report.chart.events_axis", lang),
-                title=t("report.chart.months", lang, window=w),
-            )
+        "fin_month": kept_chart(
+            out,
+            financing_month_chart,
+            [m.label for m in fin.months],
+            [m.amount_yi for m in fin.months],
+            [m.events for m in fin.months],
+            amount_label=t("report.chart.amount_axis", lang),
+            events_label=t("report.chart.events_axis", lang),
+            title=t("report.chart.months", lang, window=w),
         )
     }
     if fin.domains:
-        figs["fin_domain"] = out(
-            donut_chart(
-                [x.name for x in fin.domains],
-                [x.amount_yi for x in fin.domains],
-                colors=[x.color for x in fin.domains],
-                value_labels=[fmt_pct(x.share_pct) for x in fin.domains],
-                title=t("report.chart.domains", lang, window=w),
-            )
+        figs["fin_domain"] = kept_chart(
+            out,
+            donut_chart,
+            [x.name for x in fin.domains],
+            [x.amount_yi for x in fin.domains],
+            colors=[x.color for x in fin.domains],
+            value_labels=[fmt_pct(x.share_pct) for x in fin.domains],
+            title=t("report.chart.domains", lang, window=w),
         )
     rounds = [r for r in fin.rounds if r.events]
     if rounds:
-        figs["fin_round"] = out(
-            donut_chart(
-                [r.label for r in rounds],
-                [r.events for r in rounds],
-                colors=ROUND_COLORS[: len(rounds)] if len(rounds) == 5 else None,
-                value_labels=[fmt_pct(r.share_pct) for r in rounds],
-                center_text=t(
-                    "report.chart.early_callout", lang, share=fmt_pct(fin.early_share_pct)
-                ),
-                title=t("report.chart.rounds", lang, window=w),
-            )
+        figs["fin_round"] = kept_chart(
+            out,
+            donut_chart,
+            [r.label for r in rounds],
+            [r.events for r in rounds],
+            colors=ROUND_COLORS[: len(rounds)] if len(rounds) == 5 else None,
+            value_labels=[fmt_pct(r.share_pct) for r in rounds],
+            center_text=t("report.chart.early_callout", lang, share=fmt_pct(fin.early_share_pct)),
+            title=t("report.chart.rounds", lang, window=w),
         )
     if fin.subfields:
-        figs["fin_tree"] = out(
-            treemap_chart(
-                [s.name for s in fin.subfields],
-                [s.amount_yi for s in fin.subfields],
-                [s.color for s in fin.subfields],
-                legend={x.name: x.color for x in fin.domains},
-                title=t("report.chart.tree", lang, window=w),
-            )
+        figs["fin_tree"] = kept_chart(
+            out,
+            treemap_chart,
+            [s.name for s in fin.subfields],
+            [s.amount_yi for s in fin.subfields],
+            [s.color for s in fin.subfields],
+            legend={x.name: x.color for x in fin.domains},
+            title=t("report.chart.tree", lang, window=w),
         )
     return figs
 

@@ -41,13 +41,15 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from techcurve import cache
 from techcurve.errors import ReportError
 from techcurve.version import __version__
+
+T = TypeVar("T")
 
 #: at most this many outputs are kept (the newest)
 KEEP = 64
@@ -311,6 +313,58 @@ def decode(data: bytes) -> object | None:
     return None
 
 
+def plain_repr(value: object) -> str | None:
+    """``repr(value)`` when ``value`` is made only of ``None``, booleans, integers,
+    floats, strings and lists, tuples and string-keyed dicts of them (its ``repr`` then
+    says all of it, floats exactly); None for anything else (not kept)."""
+    if value is None or type(value) in (bool, int, float, str):
+        return repr(value)
+    if type(value) in (list, tuple):
+        parts = [plain_repr(v) for v in value]  # type: ignore[attr-defined]
+        return None if None in parts else f"{type(value).__name__}({', '.join(parts)})"  # type: ignore[arg-type]
+    if type(value) is dict:
+        items = []
+        for k, v in value.items():  # type: ignore[attr-defined]
+            r = plain_repr(v)
+            if type(k) is not str or r is None:
+                return None
+            items.append(f"{k!r}: {r}")
+        return "{" + ", ".join(items) + "}"
+    return None
+
+
+def kept_chart(out: Callable[[Any], T], draw: Callable[..., Any], *args: Any, **kwargs: Any) -> T:
+    """``out(draw(*args, **kwargs))`` — read back from the cache when the same ``out``
+    was given the same chart before: ``draw`` and ``out`` functions at the top of a
+    module (their modules' contents in the key), the arguments plain values
+    (:func:`plain_repr`), the code and matplotlib's settings as for a curve. Anything
+    else is drawn every time. The report's patent and financing charts go through it.
+
+    >>> kept_chart(_svg, donut_chart, ["a", "b"], [1, 2], title="x")  # doctest: +SKIP
+    """
+    output = function_output(out)
+    chart = function_output(draw)
+    spec = plain_repr((args, kwargs))
+    if output is None or chart is None or spec is None:
+        return out(draw(*args, **kwargs))
+    kept = recall(_chart_key(chart, spec), output)
+    value = decode(kept) if kept is not None else None
+    if value is not None:
+        return value  # type: ignore[return-value]
+    value = out(draw(*args, **kwargs))
+    data = encode(value)
+    if data is not None:  # the settings as they are after drawing: the next process's key
+        keep(_chart_key(chart, spec), output, data)
+    return value
+
+
+def _chart_key(chart: str, spec: str) -> str:
+    h = hashlib.blake2b(digest_size=_DIGEST)
+    for part in (code_stamp(), settings_stamp(), chart, spec):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
 __all__ = [
     "KEEP",
     "KEEP_BYTES",
@@ -322,6 +376,8 @@ __all__ = [
     "frame_digest",
     "function_output",
     "keep",
+    "kept_chart",
+    "plain_repr",
     "recall",
     "settings_stamp",
 ]
