@@ -5,6 +5,10 @@ back as it was drawn; anything the key could not hold is drawn every time."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,9 +77,11 @@ def test_plain_repr_refuses_what_its_repr_would_not_say() -> None:
 
 _plain = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.lists(inner, max_size=4).map(tuple)
-    | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 
@@ -87,3 +93,43 @@ def test_plain_repr_tells_unequal_values_apart(a: object, b: object) -> None:
     assert plain_repr(copy.deepcopy(a)) == ra
     if ra == rb:
         assert a == b and type(a) is type(b)
+
+
+def test_a_chart_named_by_module_is_drawn_once_and_only_render_is_kept() -> None:
+    DRAWN.clear()
+    ref = f"{__name__}:counted"  # a test module: its code is not stamped, never kept
+    kept_chart(as_text, ref, ["a"], [1.0])
+    kept_chart(as_text, ref, ["a"], [1.0])
+    assert len(DRAWN) == 2
+    args = (["云计算"], [1.0])
+    named = kept_chart(svg, "techcurve.render.charts:donut_chart", *args)
+    assert named == kept_chart(svg, donut_chart, *args) == svg(donut_chart(*args))
+
+
+def _report(db: Path, out: Path, cache: Path) -> str:
+    """``techcurve report`` as a process; prints whether matplotlib drew anything."""
+    import matplotlib
+
+    script = (
+        "import sys\n"
+        "from techcurve.cli.app import _main\n"
+        f"sys.argv = ['techcurve', '--db', {str(db)!r}, 'report', '-o', {str(out)!r}]\n"
+        "code = _main()\n"
+        "print('figures:', 'matplotlib.figure' in sys.modules)\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "MPLCONFIGDIR": matplotlib.get_cachedir()}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env,
+        check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def test_a_report_read_back_draws_no_figure(assessed_db: Path, tmp_path: Path) -> None:
+    """Its curves and charts kept, a second report imports none of matplotlib's figures
+    (the cards' charts still measure their glyphs with its font tools)."""
+    cache = tmp_path / "xdg"
+    assert "figures: True" in _report(assessed_db, tmp_path / "a.html", cache)
+    assert "figures: False" in _report(assessed_db, tmp_path / "b.html", cache)
+    assert (tmp_path / "b.html").read_bytes() == (tmp_path / "a.html").read_bytes()

@@ -48,7 +48,7 @@ from techcurve import config as _config
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.editions import load_edition, select_assessments
 from techcurve.errors import ReportError
-from techcurve.render.curve.legend import band_name
+from techcurve.render.curve.bands import band_name
 from techcurve.render.fonts import chart_style, new_figure, save_figure, text_width
 from techcurve.report.reasons import lookups, reason_sentences
 from techcurve.store import Store

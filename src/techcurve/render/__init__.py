@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from techcurve.render.charts import (
-        domain_colors,
         donut_chart,
         financing_month_chart,
         top_bar_chart,
@@ -33,9 +32,10 @@ if TYPE_CHECKING:
         missing_glyphs,
         save_figure,
     )
+    from techcurve.render.palette import domain_colors
 
 _WHERE = {
-    "domain_colors": ".charts", "donut_chart": ".charts", "financing_month_chart": ".charts",
+    "domain_colors": ".palette", "donut_chart": ".charts", "financing_month_chart": ".charts",
     "top_bar_chart": ".charts", "treemap_chart": ".charts",
     "curve_y": ".curve", "draw_curve": ".curve", "label_boxes": ".curve",
     "render_curve": ".curve", "select_assessments": ".curve",

@@ -24,6 +24,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from techcurve.render.fonts import chart_style, new_figure, text_width
+from techcurve.render.palette import DOMAIN_PALETTE, domain_colors
 from techcurve.render.series_chart import SERIES_COLORS, GlyphSheet, series_svg
 
 __all__ = [
@@ -38,33 +39,9 @@ __all__ = [
     "treemap_chart",
 ]
 
-# Colour-blind-friendly first (Okabe–Ito), then distinct extras; yellow is avoided
-# because markers and text in it vanish on white.
-DOMAIN_PALETTE: tuple[str, ...] = (
-    "#0072B2",
-    "#D55E00",
-    "#009E73",
-    "#CC79A7",
-    "#E69F00",
-    "#56B4E9",
-    "#8C564B",
-    "#6A3D9A",
-    "#7F7F7F",
-    "#B8860B",
-    "#17BECF",
-    "#E7298A",
-)
 ACCENT = "#0072B2"
 LINE_ACCENT = "#D55E00"
 TEXT_GREY = "#444444"
-
-
-def domain_colors(domain_ids: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per domain, by the order the domains are given in (taxonomy order)."""
-    out: dict[str, str] = {}
-    for i, d in enumerate(dict.fromkeys(domain_ids)):
-        out[d] = DOMAIN_PALETTE[i % len(DOMAIN_PALETTE)]
-    return out
 
 
 def _title(fig: Figure, title: str | None) -> None:

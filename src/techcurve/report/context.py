@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from techcurve.errors import ReportError
-from techcurve.render.charts import domain_colors
+from techcurve.render.palette import domain_colors
 from techcurve.report.format import as_date_str
 from techcurve.report.model import Provenance
 from techcurve.report.provenance import (

@@ -28,17 +28,10 @@ from markupsafe import Markup
 
 from techcurve import cache
 from techcurve.errors import ReportError
-from techcurve.render.charts import (
-    GlyphSheet,
-    donut_chart,
-    financing_month_chart,
-    series_svg,
-    top_bar_chart,
-    treemap_chart,
-)
 from techcurve.render.curve.filememo import kept_chart
 from techcurve.render.curve.output import kept_curve
 from techcurve.render.fonts import figure_svg, font_face_css
+from techcurve.render.series_chart import GlyphSheet, series_svg
 from techcurve.report.build import assemble, report_lang
 from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
 from techcurve.report.format import FILTERS, fmt_pct
@@ -68,7 +61,7 @@ def _patent_charts(
     return {
         "patent_share": kept_chart(
             out,
-            donut_chart,
+            "techcurve.render.charts:donut_chart",
             [x.name for x in d],
             [x.patents for x in d],
             colors=[x.color for x in d],
@@ -77,7 +70,7 @@ def _patent_charts(
         ),
         "top10": kept_chart(
             out,
-            top_bar_chart,
+            "techcurve.render.charts:top_bar_chart",
             [x.name for x in top],
             [x.patents for x in top],
             colors=[colors.get(x.domain_id, DEFAULT_COLOR) for x in top],
@@ -92,7 +85,7 @@ def _financing_charts(fin: FinancingDetail, lang: Lang, out: Callable[[Any], T])
     figs = {
         "fin_month": kept_chart(
             out,
-            financing_month_chart,
+            "techcurve.render.charts:financing_month_chart",
             [m.label for m in fin.months],
             [m.amount_yi for m in fin.months],
             [m.events for m in fin.months],
@@ -104,7 +97,7 @@ def _financing_charts(fin: FinancingDetail, lang: Lang, out: Callable[[Any], T])
     if fin.domains:
         figs["fin_domain"] = kept_chart(
             out,
-            donut_chart,
+            "techcurve.render.charts:donut_chart",
             [x.name for x in fin.domains],
             [x.amount_yi for x in fin.domains],
             colors=[x.color for x in fin.domains],
@@ -115,7 +108,7 @@ def _financing_charts(fin: FinancingDetail, lang: Lang, out: Callable[[Any], T])
     if rounds:
         figs["fin_round"] = kept_chart(
             out,
-            donut_chart,
+            "techcurve.render.charts:donut_chart",
             [r.label for r in rounds],
             [r.events for r in rounds],
             colors=ROUND_COLORS[: len(rounds)] if len(rounds) == 5 else None,
@@ -126,7 +119,7 @@ def _financing_charts(fin: FinancingDetail, lang: Lang, out: Callable[[Any], T])
     if fin.subfields:
         figs["fin_tree"] = kept_chart(
             out,
-            treemap_chart,
+            "techcurve.render.charts:treemap_chart",
             [s.name for s in fin.subfields],
             [s.amount_yi for s in fin.subfields],
             [s.color for s in fin.subfields],

@@ -23,11 +23,11 @@ import polars as pl
 from techcurve.datatypes import Phase, YearsBand
 from techcurve.editions import select_assessments
 from techcurve.pipeline.explain import explain_open
-from techcurve.render.charts import domain_colors
-from techcurve.render.curve.legend import band_name
+from techcurve.render.curve.bands import band_name
 from techcurve.render.curve.movements import movements
 from techcurve.render.curve.shape import curve_points, curve_y, display_name, parse_band
 from techcurve.render.curve.uncertainty import dot_opacity
+from techcurve.render.palette import domain_colors
 from techcurve.report.model import SeriesChart
 from techcurve.report.series import fitted_points, subfield_series
 from techcurve.store import Store

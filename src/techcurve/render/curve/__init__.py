@@ -31,16 +31,16 @@ from techcurve.render.curve.shape import CurvePoint, curve_points, curve_y, dodg
 from techcurve.render.curve.wrap import wrap_label
 
 if TYPE_CHECKING:
+    from techcurve.render.curve.bands import BAND_MARKERS, BAND_NAMES, band_name
     from techcurve.render.curve.draw import draw_curve
-    from techcurve.render.curve.legend import BAND_MARKERS, BAND_NAMES, band_name
     from techcurve.render.curve.movements import Movement, movements
     from techcurve.render.curve.placement import label_boxes
 
 # The names of the modules that import matplotlib are imported when first used (PEP
 # 562): a curve read back from the cache (filememo) is written without matplotlib.
 _WHERE = {
-    "draw_curve": ".draw", "BAND_MARKERS": ".legend", "BAND_NAMES": ".legend",
-    "band_name": ".legend", "Movement": ".movements", "movements": ".movements",
+    "draw_curve": ".draw", "BAND_MARKERS": ".bands", "BAND_NAMES": ".bands",
+    "band_name": ".bands", "Movement": ".movements", "movements": ".movements",
     "label_boxes": ".placement",
 }  # fmt: skip
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib
 import io
 import os
 import sys
@@ -333,29 +334,47 @@ def plain_repr(value: object) -> str | None:
     return None
 
 
-def kept_chart(out: Callable[[Any], T], draw: Callable[..., Any], *args: Any, **kwargs: Any) -> T:
+def kept_chart(
+    out: Callable[[Any], T], draw: Callable[..., Any] | str, *args: Any, **kwargs: Any
+) -> T:
     """``out(draw(*args, **kwargs))`` — read back from the cache when the same ``out``
     was given the same chart before: ``draw`` and ``out`` functions at the top of a
     module (their modules' contents in the key), the arguments plain values
     (:func:`plain_repr`), the code and matplotlib's settings as for a curve. Anything
     else is drawn every time. The report's patent and financing charts go through it.
 
-    >>> kept_chart(_svg, donut_chart, ["a", "b"], [1, 2], title="x")  # doctest: +SKIP
+    ``draw`` may also name a function of ``techcurve.render`` as ``"module:name"``
+    (those modules' contents are in :func:`code_stamp`): it is then imported only to
+    draw, so a chart read back needs no matplotlib.
+
+    >>> kept_chart(_svg, "techcurve.render.charts:donut_chart", ["a"], [1])  # doctest: +SKIP
     """
     output = function_output(out)
-    chart = function_output(draw)
+    chart, function = _chart_function(draw)
     spec = plain_repr((args, kwargs))
     if output is None or chart is None or spec is None:
-        return out(draw(*args, **kwargs))
+        return out(function()(*args, **kwargs))
     kept = recall(_chart_key(chart, spec), output)
     value = decode(kept) if kept is not None else None
     if value is not None:
         return value  # type: ignore[return-value]
-    value = out(draw(*args, **kwargs))
+    value = out(function()(*args, **kwargs))
     data = encode(value)
     if data is not None:  # the settings as they are after drawing: the next process's key
         keep(_chart_key(chart, spec), output, data)
     return value
+
+
+def _chart_function(
+    draw: Callable[..., Any] | str,
+) -> tuple[str | None, Callable[[], Callable[..., Any]]]:
+    """(the name of ``draw`` in a key — None: not kept —, a function giving ``draw``)."""
+    if not isinstance(draw, str):
+        return function_output(draw), lambda: draw
+    module, _, name = draw.partition(":")
+    load = lambda: getattr(importlib.import_module(module), name)  # noqa: E731
+    # only techcurve.render's modules are in code_stamp(): another's chart is not kept
+    return (draw if module.startswith("techcurve.render.") else None), load
 
 
 def _chart_key(chart: str, spec: str) -> str:
