@@ -205,6 +205,59 @@ def _region(px: float, py: float, boxes: np.ndarray) -> tuple[float, float, floa
     )
 
 
+def _leader_ends(px: float, py: float, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each candidate's leader line would end: the box's point nearest the dot."""
+    return np.clip(px, boxes[:, 0], boxes[:, 2]), np.clip(py, boxes[:, 1], boxes[:, 3])
+
+
+def _soft(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
+    """Whether each box crosses the curve or holds a point of a leader line (allowed
+    only as a last resort)."""
+    return boxes_overlapping(boxes, sc.curve_boxes) | boxes_holding(boxes, sc.leader_pts)
+
+
+def _curve_and_dots(
+    px: float, py: float, ex: np.ndarray, ey: np.ndarray, sc: _Scene
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each leader line crosses the curve, and whether it runs through a dot
+    (away from its own): either reads as pointing at the wrong thing."""
+    ts = np.linspace(0.2, 1.0, 9)
+    sx = px + (ex[:, None] - px) * ts  # M×9 sample points along each leader
+    sy = py + (ey[:, None] - py) * ts
+    side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
+    crosses_curve = (side != side[:, :1]).any(axis=1)
+    far = np.hypot(sx - px, sy - py) > 6
+    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
+    return crosses_curve, (in_mark & far).any(axis=1)
+
+
+def _through_label(px: float, py: float, ex: np.ndarray, ey: np.ndarray, sc: _Scene) -> np.ndarray:
+    """Whether each leader line runs through a label placed so far (confusing)."""
+    tc = np.linspace(0.15, 0.95, 9)
+    cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
+    in_label = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
+    return np.asarray(in_label.reshape(cx.shape).any(axis=1))
+
+
+def _partial_cost(
+    base: np.ndarray,
+    soft: np.ndarray,
+    curve_dots: tuple[np.ndarray, np.ndarray] | None = None,
+    through: np.ndarray | None = None,
+) -> np.ndarray:
+    """A candidate's cost without the penalties not given (None) nor its leader
+    crossings: the terms are added in one fixed order, the order of the full cost, so
+    that with every term given this is the full cost's sum before its last term, and
+    with fewer a lower bound of it (rounding is monotone and every penalty ≥ 0)."""
+    cost = base + np.where(soft, SOFT_COST, 0.0)
+    if curve_dots is not None:
+        crosses_curve, on_mark = curve_dots
+        cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
+    if through is not None:
+        cost = cost + np.where(through, 400.0, 0.0)
+    return np.asarray(cost)
+
+
 def _candidate_costs(
     px: float,
     py: float,
@@ -219,36 +272,17 @@ def _candidate_costs(
     each is looked up in the scene's sorted indexes (:mod:`.spatial`), not scanned.
     The penalties for leader lines crossing labels or other leader lines apply when a
     placed label meets that region; ``near_placed`` says so for a wider set of boxes
-    these are part of (by default: whether one meets these boxes' region)."""
+    these are part of (by default: whether one meets these boxes' region).
+    :func:`_cheapest` finds the cheapest of them without costing every one in full."""
     if near_placed is None:
         near_placed = bool(sc.placed.near(*_region(px, py, boxes)).size)
-    # crossing the curve or sitting on a leader line is allowed only as a last resort
-    soft = boxes_overlapping(boxes, sc.curve_boxes)
-    soft |= boxes_holding(boxes, sc.leader_pts)
-    cost = base + np.where(soft, SOFT_COST, 0.0)
-    ex = np.clip(px, boxes[:, 0], boxes[:, 2])
-    ey = np.clip(py, boxes[:, 1], boxes[:, 3])
-    ts = np.linspace(0.2, 1.0, 9)
-    sx = px + (ex[:, None] - px) * ts  # M×9 sample points along each leader
-    sy = py + (ey[:, None] - py) * ts
-    # a leader that crosses the curve, or runs through another dot, reads as pointing
-    # at the wrong thing
-    side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
-    crosses_curve = (side != side[:, :1]).any(axis=1)
-    far = np.hypot(sx - px, sy - py) > 6
-    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
-    on_mark = (in_mark & far).any(axis=1)
-    cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
-    if near_placed:
-        # a leader line that crosses another label is confusing: penalise it
-        tc = np.linspace(0.15, 0.95, 9)
-        cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
-        in_label = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
-        cross = in_label.reshape(cx.shape).any(axis=1)
-        cost = cost + np.where(cross, 400.0, 0.0)
-        # leader lines crossing each other make a fan that is hard to follow
-        cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
-    return np.asarray(cost)
+    ex, ey = _leader_ends(px, py, boxes)
+    curve_dots = _curve_and_dots(px, py, ex, ey, sc)
+    if not near_placed:
+        return _partial_cost(base, _soft(boxes, sc), curve_dots)
+    cost = _partial_cost(base, _soft(boxes, sc), curve_dots, _through_label(px, py, ex, ey, sc))
+    # leader lines crossing each other make a fan that is hard to follow
+    return np.asarray(cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders))
 
 
 def _orient(
@@ -285,11 +319,13 @@ def _cheapest(
     px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene
 ) -> tuple[int, float]:
     """The index of the cheapest usable candidate and its cost, or (-1, inf) when none is
-    usable.
+    usable; of candidates that cost the same, the first.
 
     Boxes that overlap a label or a dot are dropped first (one sorted look-up for all);
-    the rest are costed in chunks, cheapest base cost first; penalties only add to the
-    base cost, so once a chunk starts above the best total found the rest cannot win.
+    the rest are taken in chunks, cheapest base cost first, and within a chunk in
+    growing slices; penalties only add to the base cost, so once a slice starts above
+    the best total found the rest cannot win. Whether a placed label meets a chunk's
+    region decides its leader penalties (see :func:`_candidate_costs`).
     """
     free = np.flatnonzero(~_taken(boxes, sc))
     best, best_cost = -1, math.inf
@@ -297,20 +333,72 @@ def _cheapest(
         chunk = free[start : start + CHUNK]
         if arr[chunk[0], 2] >= best_cost:
             break
-        # whether a placed label meets the whole chunk's region decides the leader
-        # penalties, as when the chunk was costed at once; within the chunk, costing
-        # goes in growing slices and stops as soon as the rest cannot win
         near_placed = bool(sc.placed.near(*_region(px, py, boxes[chunk])).size)
         lo, size = 0, SLICE
         while lo < len(chunk):
             idx = chunk[lo : lo + size]
             if arr[idx[0], 2] >= best_cost:
                 return best, best_cost
-            costs = _candidate_costs(px, py, arr[idx, 2], boxes[idx], sc, near_placed)
-            k = int(np.argmin(costs))
-            if costs[k] < best_cost:
-                best, best_cost = int(idx[k]), float(costs[k])
+            best, best_cost = _best_of(px, py, arr, boxes, idx, sc, near_placed, best, best_cost)
             lo, size = lo + size, size * 4
+    return best, best_cost
+
+
+def _best_of(
+    px: float,
+    py: float,
+    arr: np.ndarray,
+    boxes: np.ndarray,
+    idx: np.ndarray,
+    sc: _Scene,
+    near_placed: bool,
+    best: int,
+    best_cost: float,
+) -> tuple[int, float]:
+    """The cheapest of the candidates ``idx`` (ascending, all after ``best``) and the
+    best so far: the cheaper, the earlier of two that cost the same — what costing
+    them all with :func:`_candidate_costs` and taking the first minimum gives.
+
+    A candidate is costed term by term, the cheapest tests first, and dropped as soon
+    as the terms known so far reach ``best_cost`` (a sum of some of its terms, added in
+    the full cost's order, is never more than the full cost); the leader crossings,
+    the dearest test, are counted last and only for the candidates still in the
+    running, cheapest first, each found best narrowing the rest."""
+    idx = idx[arr[idx, 2] < best_cost]
+    base, bx = arr[idx, 2], boxes[idx]
+    ex, ey = _leader_ends(px, py, bx)
+    through = _through_label(px, py, ex, ey, sc) if near_placed else None
+    if through is not None:
+        keep = np.flatnonzero(base + np.where(through, 400.0, 0.0) < best_cost)
+        idx, base, bx, ex, ey, through = (v[keep] for v in (idx, base, bx, ex, ey, through))
+    soft = _soft(bx, sc)
+    keep = np.flatnonzero(_partial_cost(base, soft, None, through) < best_cost)
+    idx, base, ex, ey, soft = (v[keep] for v in (idx, base, ex, ey, soft))
+    if through is not None:
+        through = through[keep]
+    partial = _partial_cost(base, soft, _curve_and_dots(px, py, ex, ey, sc), through)
+    if not near_placed:
+        if len(idx):
+            k = int(np.argmin(partial))
+            if partial[k] < best_cost:
+                return int(idx[k]), float(partial[k])
+        return best, best_cost
+    # the leader crossings: cheapest partial cost first, in growing batches
+    order = np.lexsort((idx, partial))
+    pos, size = 0, 4
+    while pos < len(order):
+        batch = order[pos : pos + size]
+        batch = batch[
+            (partial[batch] < best_cost) | ((partial[batch] == best_cost) & (idx[batch] < best))
+        ]
+        if not len(batch):
+            break  # sorted by partial cost: the rest cannot win either
+        crossings = _crossings(px, py, ex[batch], ey[batch], sc.leaders)
+        costs = partial[batch] + LEADER_CROSS_COST * crossings
+        for c, i in zip(costs.tolist(), idx[batch].tolist(), strict=True):
+            if c < best_cost or (c == best_cost and i < best):
+                best, best_cost = i, c
+        pos, size = pos + size, size * 4
     return best, best_cost
 
 
