@@ -37,7 +37,11 @@ log = logging.getLogger(__name__)
 LABEL_GID = "techcurve-label"
 LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
 CHUNK = 1024  # candidates whose leader penalties look at one region
-SLICE = 16  # candidates costed first; then four times as many each time
+SLICE = 16  # candidates costed first; then GROW times as many each time
+GROW = 4
+#: candidates whose leader crossings are counted first; then four times as many
+CROSS_BATCH = 64
+PENDING = 256  # leader-line points kept aside before they are filed in the index
 #: a candidate's cost from which it crosses the curve or sits on a leader line
 SOFT_COST = 1e5
 
@@ -64,6 +68,9 @@ class _Scene:
     placed: XIndex = field(default_factory=lambda: XIndex(4))
     #: points along the leader lines drawn so far, as boxes (x, y, x, y)
     leader_pts: XIndex = field(default_factory=lambda: XIndex(4))
+    #: the latest of them (P×2), not yet filed in ``leader_pts``: filing copies the
+    #: index, so they are filed PENDING at a time
+    pending_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     #: the leader lines: bounding box, then the segment (x0, y0, x1, y1)
     leaders: XIndex = field(default_factory=lambda: XIndex(8))
 
@@ -147,7 +154,7 @@ def _candidates(
         [
             np.array([(cx, cy, k * 0.1) for k, (cx, cy) in enumerate(near)]),
             _column_candidates(px, py, w, h, sc),
-            np.array(_fan_candidates(px, py, w, h, normal, sc)),
+            _fan_candidates(px, py, w, h, normal, sc),
         ]
     )
     arr = arr[np.argsort(arr[:, 2], kind="stable")]
@@ -178,21 +185,29 @@ def _column_candidates(px: float, py: float, w: float, h: float, sc: _Scene) -> 
 
 def _fan_candidates(
     px: float, py: float, w: float, h: float, normal: np.ndarray, sc: _Scene
-) -> list[tuple[float, float, float]]:
+) -> np.ndarray:
     """A fan along the curve's normal (both sides, tilted up to ±60°): in a dense run of
-    dots on a slope these give short leaders that do not cross."""
-    out = []
+    dots on a slope these give short leaders that do not cross (N×3: centre and base
+    cost, by side, then tilt, then distance)."""
     nx, ny = normal
+    rays = []  # per direction: its unit vector, the box's offset, the tilt's extra cost
     for side in (1.0, -1.0):
         base_ang = math.atan2(side * ny, side * nx)
-        for tilt in (0.0, 0.35, -0.35, 0.7, -0.7, 1.05, -1.05):
+        for tilt in _TILTS:
             ux, uy = math.cos(base_ang + tilt), math.sin(base_ang + tilt)
             ox = w / 2 * max(-1.0, min(1.0, ux * 2.5))
             oy = h / 2 * max(-1.0, min(1.0, uy * 2.5))
-            for k in range(1, 16):
-                dist = sc.r_mark + sc.gap + k * h * 0.45
-                out.append((px + ux * dist + ox, py + uy * dist + oy, dist + 6 + abs(tilt) * 6))
-    return out
+            rays.append((ux, uy, ox, oy, abs(tilt) * 6))
+    ux_, uy_, ox_, oy_, extra = (np.array(c)[:, None] for c in zip(*rays, strict=True))
+    dist = sc.r_mark + sc.gap + _FAN_STEPS * h * 0.45  # the same sums as one at a time
+    cx = px + ux_ * dist + ox_
+    cy = py + uy_ * dist + oy_
+    cost = np.broadcast_to(dist + 6 + extra, cx.shape)
+    return np.column_stack([cx.ravel(), cy.ravel(), cost.ravel()])
+
+
+_TILTS = (0.0, 0.35, -0.35, 0.7, -0.7, 1.05, -1.05)
+_FAN_STEPS = np.arange(1, 16, dtype=float)
 
 
 def _region(px: float, py: float, boxes: np.ndarray) -> tuple[float, float, float, float]:
@@ -213,7 +228,13 @@ def _leader_ends(px: float, py: float, boxes: np.ndarray) -> tuple[np.ndarray, n
 def _soft(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
     """Whether each box crosses the curve or holds a point of a leader line (allowed
     only as a last resort)."""
-    return boxes_overlapping(boxes, sc.curve_boxes) | boxes_holding(boxes, sc.leader_pts)
+    soft = boxes_overlapping(boxes, sc.curve_boxes) | boxes_holding(boxes, sc.leader_pts)
+    if len(sc.pending_pts) and len(boxes):
+        p, b = sc.pending_pts[None, :, :], boxes[:, None, :]
+        inside = (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
+        inside &= (p[:, :, 1] > b[:, :, 1]) & (p[:, :, 1] < b[:, :, 3])
+        soft |= inside.any(axis=1)
+    return soft
 
 
 def _curve_and_dots(
@@ -340,7 +361,7 @@ def _cheapest(
             if arr[idx[0], 2] >= best_cost:
                 return best, best_cost
             best, best_cost = _best_of(px, py, arr, boxes, idx, sc, near_placed, best, best_cost)
-            lo, size = lo + size, size * 4
+            lo, size = lo + size, size * GROW
     return best, best_cost
 
 
@@ -385,7 +406,7 @@ def _best_of(
         return best, best_cost
     # the leader crossings: cheapest partial cost first, in growing batches
     order = np.lexsort((idx, partial))
-    pos, size = 0, 4
+    pos, size = 0, CROSS_BATCH
     while pos < len(order):
         batch = order[pos : pos + size]
         batch = batch[
@@ -434,7 +455,11 @@ def _add_leader(
     t = np.linspace(0, 1, n)[:, None]
     sc.leaders.add(np.array([min(sx, ex), min(sy, ey), max(sx, ex), max(sy, ey), sx, sy, ex, ey]))
     lx, ly = sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]
-    sc.leader_pts.add_many(np.column_stack([lx, ly, lx, ly]))
+    sc.pending_pts = np.concatenate([sc.pending_pts, np.column_stack([lx, ly])])
+    if len(sc.pending_pts) >= PENDING:
+        pts = sc.pending_pts
+        sc.leader_pts.add_many(np.column_stack([pts, pts]))
+        sc.pending_pts = pts[:0]
     return dist, leader
 
 
