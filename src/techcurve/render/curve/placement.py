@@ -27,7 +27,6 @@ from matplotlib.transforms import Bbox
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
 from techcurve.render.curve.spatial import (
     XIndex,
-    boxes_holding,
     boxes_overlapping,
     points_in,
 )
@@ -63,13 +62,16 @@ class _Scene:
     hi_y: float
     marks: XIndex  # K×4 boxes of the dots (and ghost dots)
     curve_pts: np.ndarray  # the curve, sampled
-    curve_boxes: XIndex  # thin boxes along the curve
+    #: thin boxes along the curve, and points along the leader lines drawn so far as
+    #: boxes (x, y, x, y): a label box overlapping either is a last resort (a box
+    #: overlaps such a point exactly when the point lies strictly inside it)
+    soft: XIndex
     #: the labels placed so far
     placed: XIndex = field(default_factory=lambda: XIndex(4))
-    #: points along the leader lines drawn so far, as boxes (x, y, x, y)
-    leader_pts: XIndex = field(default_factory=lambda: XIndex(4))
-    #: the latest of them (P×2), not yet filed in ``leader_pts``: filing copies the
-    #: index, so they are filed PENDING at a time
+    #: the dots and the labels placed so far: a label box must overlap none
+    taken: XIndex = field(default_factory=lambda: XIndex(4))
+    #: the latest leader-line points (P×2), not yet filed in ``soft``: filing copies
+    #: the index, so they are filed PENDING at a time
     pending_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     #: the leader lines: bounding box, then the segment (x0, y0, x1, y1)
     leaders: XIndex = field(default_factory=lambda: XIndex(8))
@@ -112,7 +114,8 @@ def _scene(
         hi_y=area.y1 - 2,
         marks=XIndex(4, marks).with_mask(*raster),
         curve_pts=curve_pts,
-        curve_boxes=XIndex(4, curve_boxes),
+        soft=XIndex(4, curve_boxes),
+        taken=XIndex(4, marks),
         placed=XIndex(4).with_mask(*raster),
     )
 
@@ -228,7 +231,7 @@ def _leader_ends(px: float, py: float, boxes: np.ndarray) -> tuple[np.ndarray, n
 def _soft(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
     """Whether each box crosses the curve or holds a point of a leader line (allowed
     only as a last resort)."""
-    soft = boxes_overlapping(boxes, sc.curve_boxes) | boxes_holding(boxes, sc.leader_pts)
+    soft = boxes_overlapping(boxes, sc.soft)
     if len(sc.pending_pts) and len(boxes):
         p, b = sc.pending_pts[None, :, :], boxes[:, None, :]
         inside = (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
@@ -427,7 +430,7 @@ def _taken(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
     """Whether each box overlaps a label placed so far or a dot."""
     if not len(boxes):
         return np.zeros(0, dtype=bool)
-    return boxes_overlapping(boxes, sc.placed) | boxes_overlapping(boxes, sc.marks)
+    return boxes_overlapping(boxes, sc.taken)
 
 
 def _draw_leader(ax: Axes, leader: tuple[float, float, float, float]) -> None:
@@ -458,7 +461,7 @@ def _add_leader(
     sc.pending_pts = np.concatenate([sc.pending_pts, np.column_stack([lx, ly])])
     if len(sc.pending_pts) >= PENDING:
         pts = sc.pending_pts
-        sc.leader_pts.add_many(np.column_stack([pts, pts]))
+        sc.soft.add_many(np.column_stack([pts, pts]))
         sc.pending_pts = pts[:0]
     return dist, leader
 
@@ -575,6 +578,7 @@ def _place_one(
         best = 0
     box = boxes[best]
     sc.placed.add(box)
+    sc.taken.add(box)
     dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
     text.set_position((float(dx_), float(dy_)))
     if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line
