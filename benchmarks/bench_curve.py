@@ -24,6 +24,12 @@ test looks obstacles up in :class:`techcurve.render.curve.spatial.XIndex`; the
 placements are the same (the demo's SVG is byte-identical without the crowded-phase
 lanes).
 
+Since the placer session of 2026-12-03 (docs/performance.md, "Label placement as n log
+n") candidates are costed term by term and leader crossings counted only for those
+still in the running, with the same placements. The report ends with placement's
+growth from the first size to each other, in CPU seconds and as ratios to the
+reference, beside what n·log n allows; ``--repeat N`` keeps the best of N drawings.
+
 ``--process DB`` also times ``techcurve --db DB curve -o curve.svg`` as a whole process
 (start-up included; issue 18: ≤ 1 s with 167 placed), first with no label placement
 kept, then again with the one it kept (:mod:`techcurve.render.curve.memo`); the drawings
