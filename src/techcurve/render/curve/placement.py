@@ -252,7 +252,7 @@ def _curve_and_dots(
     crosses_curve = (side != side[:, :1]).any(axis=1)
     far = np.hypot(sx - px, sy - py) > 6
     in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
-    return crosses_curve, (in_mark & far).any(axis=1)
+    return np.asarray(crosses_curve), np.asarray((in_mark & far).any(axis=1))
 
 
 def _through_label(px: float, py: float, ex: np.ndarray, ey: np.ndarray, sc: _Scene) -> np.ndarray:
