@@ -27,7 +27,6 @@ from matplotlib.transforms import Bbox
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
 from techcurve.render.curve.spatial import (
     XIndex,
-    boxes_holding,
     boxes_overlapping,
     points_in,
 )
@@ -37,7 +36,11 @@ log = logging.getLogger(__name__)
 LABEL_GID = "techcurve-label"
 LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
 CHUNK = 1024  # candidates whose leader penalties look at one region
-SLICE = 16  # candidates costed first; then four times as many each time
+SLICE = 16  # candidates costed first; then GROW times as many each time
+GROW = 4
+#: candidates whose leader crossings are counted first; then four times as many
+CROSS_BATCH = 64
+PENDING = 256  # leader-line points kept aside before they are filed in the index
 #: a candidate's cost from which it crosses the curve or sits on a leader line
 SOFT_COST = 1e5
 
@@ -59,11 +62,17 @@ class _Scene:
     hi_y: float
     marks: XIndex  # K×4 boxes of the dots (and ghost dots)
     curve_pts: np.ndarray  # the curve, sampled
-    curve_boxes: XIndex  # thin boxes along the curve
+    #: thin boxes along the curve, and points along the leader lines drawn so far as
+    #: boxes (x, y, x, y): a label box overlapping either is a last resort (a box
+    #: overlaps such a point exactly when the point lies strictly inside it)
+    soft: XIndex
     #: the labels placed so far
     placed: XIndex = field(default_factory=lambda: XIndex(4))
-    #: points along the leader lines drawn so far, as boxes (x, y, x, y)
-    leader_pts: XIndex = field(default_factory=lambda: XIndex(4))
+    #: the dots and the labels placed so far: a label box must overlap none
+    taken: XIndex = field(default_factory=lambda: XIndex(4))
+    #: the latest leader-line points (P×2), not yet filed in ``soft``: filing copies
+    #: the index, so they are filed PENDING at a time
+    pending_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     #: the leader lines: bounding box, then the segment (x0, y0, x1, y1)
     leaders: XIndex = field(default_factory=lambda: XIndex(8))
 
@@ -105,7 +114,8 @@ def _scene(
         hi_y=area.y1 - 2,
         marks=XIndex(4, marks).with_mask(*raster),
         curve_pts=curve_pts,
-        curve_boxes=XIndex(4, curve_boxes),
+        soft=XIndex(4, curve_boxes),
+        taken=XIndex(4, marks),
         placed=XIndex(4).with_mask(*raster),
     )
 
@@ -147,7 +157,7 @@ def _candidates(
         [
             np.array([(cx, cy, k * 0.1) for k, (cx, cy) in enumerate(near)]),
             _column_candidates(px, py, w, h, sc),
-            np.array(_fan_candidates(px, py, w, h, normal, sc)),
+            _fan_candidates(px, py, w, h, normal, sc),
         ]
     )
     arr = arr[np.argsort(arr[:, 2], kind="stable")]
@@ -178,21 +188,29 @@ def _column_candidates(px: float, py: float, w: float, h: float, sc: _Scene) -> 
 
 def _fan_candidates(
     px: float, py: float, w: float, h: float, normal: np.ndarray, sc: _Scene
-) -> list[tuple[float, float, float]]:
+) -> np.ndarray:
     """A fan along the curve's normal (both sides, tilted up to ±60°): in a dense run of
-    dots on a slope these give short leaders that do not cross."""
-    out = []
+    dots on a slope these give short leaders that do not cross (N×3: centre and base
+    cost, by side, then tilt, then distance)."""
     nx, ny = normal
+    rays = []  # per direction: its unit vector, the box's offset, the tilt's extra cost
     for side in (1.0, -1.0):
         base_ang = math.atan2(side * ny, side * nx)
-        for tilt in (0.0, 0.35, -0.35, 0.7, -0.7, 1.05, -1.05):
+        for tilt in _TILTS:
             ux, uy = math.cos(base_ang + tilt), math.sin(base_ang + tilt)
             ox = w / 2 * max(-1.0, min(1.0, ux * 2.5))
             oy = h / 2 * max(-1.0, min(1.0, uy * 2.5))
-            for k in range(1, 16):
-                dist = sc.r_mark + sc.gap + k * h * 0.45
-                out.append((px + ux * dist + ox, py + uy * dist + oy, dist + 6 + abs(tilt) * 6))
-    return out
+            rays.append((ux, uy, ox, oy, abs(tilt) * 6))
+    ux_, uy_, ox_, oy_, extra = (np.array(c)[:, None] for c in zip(*rays, strict=True))
+    dist = sc.r_mark + sc.gap + _FAN_STEPS * h * 0.45  # the same sums as one at a time
+    cx = px + ux_ * dist + ox_
+    cy = py + uy_ * dist + oy_
+    cost = np.broadcast_to(dist + 6 + extra, cx.shape)
+    return np.column_stack([cx.ravel(), cy.ravel(), cost.ravel()])
+
+
+_TILTS = (0.0, 0.35, -0.35, 0.7, -0.7, 1.05, -1.05)
+_FAN_STEPS = np.arange(1, 16, dtype=float)
 
 
 def _region(px: float, py: float, boxes: np.ndarray) -> tuple[float, float, float, float]:
@@ -203,6 +221,65 @@ def _region(px: float, py: float, boxes: np.ndarray) -> tuple[float, float, floa
         max(float(boxes[:, 2].max()), px),
         max(float(boxes[:, 3].max()), py),
     )
+
+
+def _leader_ends(px: float, py: float, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each candidate's leader line would end: the box's point nearest the dot."""
+    return np.clip(px, boxes[:, 0], boxes[:, 2]), np.clip(py, boxes[:, 1], boxes[:, 3])
+
+
+def _soft(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
+    """Whether each box crosses the curve or holds a point of a leader line (allowed
+    only as a last resort)."""
+    soft = boxes_overlapping(boxes, sc.soft)
+    if len(sc.pending_pts) and len(boxes):
+        p, b = sc.pending_pts[None, :, :], boxes[:, None, :]
+        inside = (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
+        inside &= (p[:, :, 1] > b[:, :, 1]) & (p[:, :, 1] < b[:, :, 3])
+        soft |= inside.any(axis=1)
+    return soft
+
+
+def _curve_and_dots(
+    px: float, py: float, ex: np.ndarray, ey: np.ndarray, sc: _Scene
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each leader line crosses the curve, and whether it runs through a dot
+    (away from its own): either reads as pointing at the wrong thing."""
+    ts = np.linspace(0.2, 1.0, 9)
+    sx = px + (ex[:, None] - px) * ts  # M×9 sample points along each leader
+    sy = py + (ey[:, None] - py) * ts
+    side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
+    crosses_curve = (side != side[:, :1]).any(axis=1)
+    far = np.hypot(sx - px, sy - py) > 6
+    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
+    return np.asarray(crosses_curve), np.asarray((in_mark & far).any(axis=1))
+
+
+def _through_label(px: float, py: float, ex: np.ndarray, ey: np.ndarray, sc: _Scene) -> np.ndarray:
+    """Whether each leader line runs through a label placed so far (confusing)."""
+    tc = np.linspace(0.15, 0.95, 9)
+    cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
+    in_label = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
+    return np.asarray(in_label.reshape(cx.shape).any(axis=1))
+
+
+def _partial_cost(
+    base: np.ndarray,
+    soft: np.ndarray,
+    curve_dots: tuple[np.ndarray, np.ndarray] | None = None,
+    through: np.ndarray | None = None,
+) -> np.ndarray:
+    """A candidate's cost without the penalties not given (None) nor its leader
+    crossings: the terms are added in one fixed order, the order of the full cost, so
+    that with every term given this is the full cost's sum before its last term, and
+    with fewer a lower bound of it (rounding is monotone and every penalty ≥ 0)."""
+    cost = base + np.where(soft, SOFT_COST, 0.0)
+    if curve_dots is not None:
+        crosses_curve, on_mark = curve_dots
+        cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
+    if through is not None:
+        cost = cost + np.where(through, 400.0, 0.0)
+    return np.asarray(cost)
 
 
 def _candidate_costs(
@@ -219,36 +296,17 @@ def _candidate_costs(
     each is looked up in the scene's sorted indexes (:mod:`.spatial`), not scanned.
     The penalties for leader lines crossing labels or other leader lines apply when a
     placed label meets that region; ``near_placed`` says so for a wider set of boxes
-    these are part of (by default: whether one meets these boxes' region)."""
+    these are part of (by default: whether one meets these boxes' region).
+    :func:`_cheapest` finds the cheapest of them without costing every one in full."""
     if near_placed is None:
         near_placed = bool(sc.placed.near(*_region(px, py, boxes)).size)
-    # crossing the curve or sitting on a leader line is allowed only as a last resort
-    soft = boxes_overlapping(boxes, sc.curve_boxes)
-    soft |= boxes_holding(boxes, sc.leader_pts)
-    cost = base + np.where(soft, SOFT_COST, 0.0)
-    ex = np.clip(px, boxes[:, 0], boxes[:, 2])
-    ey = np.clip(py, boxes[:, 1], boxes[:, 3])
-    ts = np.linspace(0.2, 1.0, 9)
-    sx = px + (ex[:, None] - px) * ts  # M×9 sample points along each leader
-    sy = py + (ey[:, None] - py) * ts
-    # a leader that crosses the curve, or runs through another dot, reads as pointing
-    # at the wrong thing
-    side = np.sign(sy - np.interp(sx, sc.curve_pts[:, 0], sc.curve_pts[:, 1]))
-    crosses_curve = (side != side[:, :1]).any(axis=1)
-    far = np.hypot(sx - px, sy - py) > 6
-    in_mark = points_in(np.column_stack([sx.ravel(), sy.ravel()]), sc.marks).reshape(sx.shape)
-    on_mark = (in_mark & far).any(axis=1)
-    cost = cost + np.where(crosses_curve, 60.0, 0.0) + np.where(on_mark, 30.0, 0.0)
-    if near_placed:
-        # a leader line that crosses another label is confusing: penalise it
-        tc = np.linspace(0.15, 0.95, 9)
-        cx, cy = px + (ex[:, None] - px) * tc, py + (ey[:, None] - py) * tc
-        in_label = points_in(np.column_stack([cx.ravel(), cy.ravel()]), sc.placed)
-        cross = in_label.reshape(cx.shape).any(axis=1)
-        cost = cost + np.where(cross, 400.0, 0.0)
-        # leader lines crossing each other make a fan that is hard to follow
-        cost = cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders)
-    return np.asarray(cost)
+    ex, ey = _leader_ends(px, py, boxes)
+    curve_dots = _curve_and_dots(px, py, ex, ey, sc)
+    if not near_placed:
+        return _partial_cost(base, _soft(boxes, sc), curve_dots)
+    cost = _partial_cost(base, _soft(boxes, sc), curve_dots, _through_label(px, py, ex, ey, sc))
+    # leader lines crossing each other make a fan that is hard to follow
+    return np.asarray(cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders))
 
 
 def _orient(
@@ -285,11 +343,13 @@ def _cheapest(
     px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene
 ) -> tuple[int, float]:
     """The index of the cheapest usable candidate and its cost, or (-1, inf) when none is
-    usable.
+    usable; of candidates that cost the same, the first.
 
     Boxes that overlap a label or a dot are dropped first (one sorted look-up for all);
-    the rest are costed in chunks, cheapest base cost first; penalties only add to the
-    base cost, so once a chunk starts above the best total found the rest cannot win.
+    the rest are taken in chunks, cheapest base cost first, and within a chunk in
+    growing slices; penalties only add to the base cost, so once a slice starts above
+    the best total found the rest cannot win. Whether a placed label meets a chunk's
+    region decides its leader penalties (see :func:`_candidate_costs`).
     """
     free = np.flatnonzero(~_taken(boxes, sc))
     best, best_cost = -1, math.inf
@@ -297,20 +357,72 @@ def _cheapest(
         chunk = free[start : start + CHUNK]
         if arr[chunk[0], 2] >= best_cost:
             break
-        # whether a placed label meets the whole chunk's region decides the leader
-        # penalties, as when the chunk was costed at once; within the chunk, costing
-        # goes in growing slices and stops as soon as the rest cannot win
         near_placed = bool(sc.placed.near(*_region(px, py, boxes[chunk])).size)
         lo, size = 0, SLICE
         while lo < len(chunk):
             idx = chunk[lo : lo + size]
             if arr[idx[0], 2] >= best_cost:
                 return best, best_cost
-            costs = _candidate_costs(px, py, arr[idx, 2], boxes[idx], sc, near_placed)
-            k = int(np.argmin(costs))
-            if costs[k] < best_cost:
-                best, best_cost = int(idx[k]), float(costs[k])
-            lo, size = lo + size, size * 4
+            best, best_cost = _best_of(px, py, arr, boxes, idx, sc, near_placed, best, best_cost)
+            lo, size = lo + size, size * GROW
+    return best, best_cost
+
+
+def _best_of(
+    px: float,
+    py: float,
+    arr: np.ndarray,
+    boxes: np.ndarray,
+    idx: np.ndarray,
+    sc: _Scene,
+    near_placed: bool,
+    best: int,
+    best_cost: float,
+) -> tuple[int, float]:
+    """The cheapest of the candidates ``idx`` (ascending, all after ``best``) and the
+    best so far: the cheaper, the earlier of two that cost the same — what costing
+    them all with :func:`_candidate_costs` and taking the first minimum gives.
+
+    A candidate is costed term by term, the cheapest tests first, and dropped as soon
+    as the terms known so far reach ``best_cost`` (a sum of some of its terms, added in
+    the full cost's order, is never more than the full cost); the leader crossings,
+    the dearest test, are counted last and only for the candidates still in the
+    running, cheapest first, each found best narrowing the rest."""
+    idx = idx[arr[idx, 2] < best_cost]
+    base, bx = arr[idx, 2], boxes[idx]
+    ex, ey = _leader_ends(px, py, bx)
+    through = _through_label(px, py, ex, ey, sc) if near_placed else None
+    if through is not None:
+        keep = np.flatnonzero(base + np.where(through, 400.0, 0.0) < best_cost)
+        idx, base, bx, ex, ey, through = (v[keep] for v in (idx, base, bx, ex, ey, through))
+    soft = _soft(bx, sc)
+    keep = np.flatnonzero(_partial_cost(base, soft, None, through) < best_cost)
+    idx, base, ex, ey, soft = (v[keep] for v in (idx, base, ex, ey, soft))
+    if through is not None:
+        through = through[keep]
+    partial = _partial_cost(base, soft, _curve_and_dots(px, py, ex, ey, sc), through)
+    if not near_placed:
+        if len(idx):
+            k = int(np.argmin(partial))
+            if partial[k] < best_cost:
+                return int(idx[k]), float(partial[k])
+        return best, best_cost
+    # the leader crossings: cheapest partial cost first, in growing batches
+    order = np.lexsort((idx, partial))
+    pos, size = 0, CROSS_BATCH
+    while pos < len(order):
+        batch = order[pos : pos + size]
+        batch = batch[
+            (partial[batch] < best_cost) | ((partial[batch] == best_cost) & (idx[batch] < best))
+        ]
+        if not len(batch):
+            break  # sorted by partial cost: the rest cannot win either
+        crossings = _crossings(px, py, ex[batch], ey[batch], sc.leaders)
+        costs = partial[batch] + LEADER_CROSS_COST * crossings
+        for c, i in zip(costs.tolist(), idx[batch].tolist(), strict=True):
+            if c < best_cost or (c == best_cost and i < best):
+                best, best_cost = i, c
+        pos, size = pos + size, size * 4
     return best, best_cost
 
 
@@ -318,7 +430,7 @@ def _taken(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
     """Whether each box overlaps a label placed so far or a dot."""
     if not len(boxes):
         return np.zeros(0, dtype=bool)
-    return boxes_overlapping(boxes, sc.placed) | boxes_overlapping(boxes, sc.marks)
+    return boxes_overlapping(boxes, sc.taken)
 
 
 def _draw_leader(ax: Axes, leader: tuple[float, float, float, float]) -> None:
@@ -346,7 +458,11 @@ def _add_leader(
     t = np.linspace(0, 1, n)[:, None]
     sc.leaders.add(np.array([min(sx, ex), min(sy, ey), max(sx, ex), max(sy, ey), sx, sy, ex, ey]))
     lx, ly = sx + (ex - sx) * t[:, 0], sy + (ey - sy) * t[:, 0]
-    sc.leader_pts.add_many(np.column_stack([lx, ly, lx, ly]))
+    sc.pending_pts = np.concatenate([sc.pending_pts, np.column_stack([lx, ly])])
+    if len(sc.pending_pts) >= PENDING:
+        pts = sc.pending_pts
+        sc.soft.add_many(np.column_stack([pts, pts]))
+        sc.pending_pts = pts[:0]
     return dist, leader
 
 
@@ -462,6 +578,7 @@ def _place_one(
         best = 0
     box = boxes[best]
     sc.placed.add(box)
+    sc.taken.add(box)
     dx_, dy_ = ax.transData.inverted().transform((float(arr[best, 0]), float(arr[best, 1])))
     text.set_position((float(dx_), float(dy_)))
     if arr[best, 2] >= 1.0:  # set away from its dot: draw a leader line

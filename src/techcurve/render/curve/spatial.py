@@ -25,32 +25,41 @@ import numpy as np
 CELL = 48.0  # a column's width, in pixels
 _ROW = 1e7  # the key's stride between columns: more than any y in pixels
 MASK_CELL = 4.0  # a raster cell's side, in pixels (see ``XIndex.with_mask``)
+SLOTS = 4  # boxes a raster cell lists; a point in a cell met by more is looked up
 
 
 class XIndex:
     """Rows whose first four columns are a box (x0, y0, x1, y1), filed by column of x0
     and by y0; the other columns are carried along (a leader line's end points)."""
 
-    __slots__ = ("_rows", "_keys", "_max_w", "_max_h", "_cell", "_mask", "_origin")
+    __slots__ = (
+        "_rows", "_keys", "_max_w", "_max_h", "_cell", "_mask", "_origin", "_slots", "_boxes",
+    )  # fmt: skip
 
     def __init__(self, width: int, rows: np.ndarray | None = None, cell: float = CELL) -> None:
         self._cell = cell
         self._rows = np.zeros((0, width))
         self._keys = np.zeros(0)
         self._max_w = self._max_h = 0.0
+        #: per raster cell, how many boxes meet it (see ``with_mask``)
         self._mask: np.ndarray | None = None
+        #: per raster cell, the first ``SLOTS`` of them (numbers in ``_boxes``; -1: none)
+        self._slots = np.zeros((0, 0, SLOTS), dtype=np.int32)
+        self._boxes = np.zeros((0, 4))  # the boxes in the order they came
         self._origin = (0.0, 0.0)
         if rows is not None and len(rows):
             self.add_many(np.asarray(rows, dtype=float))
 
     def with_mask(self, x0: float, y0: float, x1: float, y1: float) -> XIndex:
         """Also keep a raster (``MASK_CELL`` pixels) over [x0, x1] × [y0, y1] of the
-        cells every box meets, so that :func:`points_in` can pass over points in empty
-        cells without a look-up; returns the index."""
+        boxes every cell meets (up to ``SLOTS`` of them, and how many), so that
+        :func:`points_in` answers for a point on the raster from its cell's boxes
+        without a look-up; returns the index."""
         nx = int((x1 - x0) / MASK_CELL) + 1
         ny = int((y1 - y0) / MASK_CELL) + 1
         self._origin = (x0, y0)
-        self._mask = np.zeros((ny, nx), dtype=bool)
+        self._mask = np.zeros((ny, nx), dtype=np.int32)
+        self._slots = np.full((ny, nx, SLOTS), -1, dtype=np.int32)
         self._mark(self._rows)
         return self
 
@@ -63,22 +72,15 @@ class XIndex:
         i1 = np.clip(np.floor((rows[:, 2] - gx) / MASK_CELL), 0, nx - 1).astype(np.intp)
         j0 = np.clip(np.floor((rows[:, 1] - gy) / MASK_CELL), 0, ny - 1).astype(np.intp)
         j1 = np.clip(np.floor((rows[:, 3] - gy) / MASK_CELL), 0, ny - 1).astype(np.intp)
-        for a, b, c, d in zip(i0.tolist(), i1.tolist(), j0.tolist(), j1.tolist(), strict=True):
-            self._mask[c : d + 1, a : b + 1] = True
-
-    def maybe_holding(self, pts: np.ndarray) -> np.ndarray:
-        """For each point (P×2) whether a box may hold it: its raster cell is marked,
-        or it lies off the raster (every point, without a raster)."""
-        if self._mask is None:
-            return np.ones(len(pts), dtype=bool)
-        ny, nx = self._mask.shape
-        gx, gy = self._origin
-        fi = np.floor((pts[:, 0] - gx) / MASK_CELL)
-        fj = np.floor((pts[:, 1] - gy) / MASK_CELL)
-        on = (fi >= 0) & (fi < nx) & (fj >= 0) & (fj < ny)  # False for NaN too
-        out = ~on
-        out[on] = self._mask[fj[on].astype(np.intp), fi[on].astype(np.intp)]
-        return out
+        first = len(self._boxes)
+        self._boxes = np.concatenate([self._boxes, rows[:, :4]])
+        cells = zip(i0.tolist(), i1.tolist(), j0.tolist(), j1.tolist(), strict=True)
+        for k, (a, b, c, d) in enumerate(cells):
+            count = self._mask[c : d + 1, a : b + 1]  # views: written through
+            slots = self._slots[c : d + 1, a : b + 1]
+            jj, ii = np.nonzero(count < SLOTS)
+            slots[jj, ii, count[jj, ii]] = first + k
+            count += 1
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -100,13 +102,13 @@ class XIndex:
         if not len(rows):
             return
         keys = self._key(rows)
+        if len(rows) > 1:  # sorted first, they go in at sorted places: no sort of all
+            order = np.argsort(keys, kind="stable")
+            rows, keys = rows[order], keys[order]
+        # after the rows with the same key (np.insert keeps the given order at one place)
         at = np.searchsorted(self._keys, keys, side="right")
-        order = np.argsort(at, kind="stable")
-        self._rows = np.insert(self._rows, at[order], rows[order], axis=0)
-        self._keys = np.insert(self._keys, at[order], keys[order])
-        if len(rows) > 1:  # several keys may fall between the same neighbours
-            o = np.argsort(self._keys, kind="stable")
-            self._rows, self._keys = self._rows[o], self._keys[o]
+        self._rows = np.insert(self._rows, at, rows, axis=0)
+        self._keys = np.insert(self._keys, at, keys)
         self._mark(rows)
         self._max_w = max(self._max_w, float((rows[:, 2] - rows[:, 0]).max()))
         self._max_h = max(self._max_h, float((rows[:, 3] - rows[:, 1]).max()))
@@ -159,15 +161,35 @@ def boxes_holding(boxes: np.ndarray, pts: XIndex) -> np.ndarray:
 
 
 def points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
-    """For each point (P×2) whether it lies strictly inside one of ``boxes`` (only the
-    points the index's raster, if any, cannot rule out are looked up)."""
-    if boxes._mask is not None:
-        maybe = np.flatnonzero(boxes.maybe_holding(pts))
-        out = np.zeros(len(pts), dtype=bool)
-        if len(maybe):
-            out[maybe] = _points_in(pts[maybe], boxes)
-        return out
-    return _points_in(pts, boxes)
+    """For each point (P×2) whether it lies strictly inside one of ``boxes``: with a
+    raster (``XIndex.with_mask``), a point on it is tested against its cell's boxes
+    only (every box that holds it meets its cell); the others are looked up."""
+    mask = boxes._mask
+    if mask is None:
+        return _points_in(pts, boxes)
+    ny, nx = mask.shape
+    gx, gy = boxes._origin
+    fi = np.floor((pts[:, 0] - gx) / MASK_CELL)
+    fj = np.floor((pts[:, 1] - gy) / MASK_CELL)
+    on = np.flatnonzero((fi >= 0) & (fi < nx) & (fj >= 0) & (fj < ny))  # not NaN either
+    ci, cj = fi[on].astype(np.intp), fj[on].astype(np.intp)
+    count = mask[cj, ci]
+    out = np.zeros(len(pts), dtype=bool)
+    listed = count <= SLOTS  # the cell lists every box that meets it
+    some = np.flatnonzero(listed & (count > 0))
+    if len(some):
+        ids = boxes._slots[cj[some], ci[some]]  # S×SLOTS
+        b = boxes._boxes[ids]  # -1 (no box) reads the last box: masked below
+        p = pts[on[some]][:, None, :]
+        inside = (ids >= 0) & (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
+        inside &= (p[:, :, 1] > b[:, :, 1]) & (p[:, :, 1] < b[:, :, 3])
+        out[on[some]] = inside.any(axis=1)
+    off = np.ones(len(pts), dtype=bool)
+    off[on[listed]] = False  # off the raster, or in a cell met by more than SLOTS boxes
+    rest = np.flatnonzero(off)
+    if len(rest):
+        out[rest] = _points_in(pts[rest], boxes)
+    return out
 
 
 def _points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
