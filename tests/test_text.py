@@ -100,15 +100,7 @@ def test_lookup_fills_fields_and_names_a_missing_key() -> None:
 #: reach a user as a sentence of techcurve (Python's own protocols, broken invariants,
 #: bugs of the package, or a reason written to a rejects file, English by design).
 _PLAIN_MESSAGES_ALLOWED: dict[tuple[str, str], str] = {
-    ("__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
-    ("pipeline/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
-    ("assess/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
-    ("render/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
-    ("render/curve/__init__.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
-    (
-        "assess/backtest/__init__.py",
-        "AttributeError",
-    ): "PEP 562 module __getattr__: Python's wording",
+    ("lazy.py", "AttributeError"): "PEP 562 module __getattr__: Python's wording",
     ("assess/_base.py", "TypeError"): "json.dumps' default hook: Python's protocol",
     ("assess/_base.py", "ValueError"): "needing() called with an unknown need: a bug",
     ("ingest/fastcsv.py", "RuntimeError"): "the fast CSV path broke its own plan: a bug",

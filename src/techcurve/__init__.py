@@ -23,9 +23,9 @@ the same name.)
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from techcurve import lazy
 from techcurve.version import __version__
 
 # Imported when first used (PEP 562), so that importing the package loads no polars:
@@ -43,16 +43,12 @@ _WHERE = {
 
 def __getattr__(name: str) -> Any:
     if name == "pipeline":
-        return importlib.import_module(".pipeline", __name__)
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
+        return lazy.module(globals(), ".pipeline")
+    return lazy.attribute(globals(), _WHERE, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE, "pipeline"})
+    return lazy.names(globals(), _WHERE, "pipeline")
 
 
 __all__ = [

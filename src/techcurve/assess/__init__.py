@@ -31,10 +31,11 @@ by their module path (never through this face).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from techcurve import lazy
 
 #: each public name and the submodule it lives in; they are imported on first use, so
 #: that a command importing one submodule (the CLI's model names, the report's fits) does
@@ -88,15 +89,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+    return lazy.attribute(globals(), _WHERE, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return lazy.names(globals(), _WHERE)
 
 
 class _Face(types.ModuleType):

@@ -31,8 +31,9 @@ Count-level evidence from open APIs (OpenAlex, Wikipedia, HN, GitHub, PatentsVie
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from techcurve import lazy
 
 #: each public name and the submodule it lives in; they are imported on first use, so
 #: that `techcurve --help` (and every command) loads only what it runs
@@ -140,21 +141,17 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = lazy.attribute(globals(), _WHERE, name)
     where = _WHERE[name]
-    module = importlib.import_module(f"{__name__}.{where}")
-    value = getattr(module, name)
-    globals()[name] = value
     if _WHERE.get(where) == where:
         # importing the submodule bound its name here to the module (backtest, fetch):
         # the function of that name comes first
-        globals()[where] = getattr(module, where)
+        globals()[where] = getattr(lazy.module(globals(), where), where)
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return lazy.names(globals(), _WHERE)
 
 
 __all__ = [

@@ -7,8 +7,9 @@ package loads no matplotlib, so a curve read back from the cache
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from techcurve import lazy
 
 if TYPE_CHECKING:
     from techcurve.render.charts import (
@@ -45,15 +46,11 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
+    return lazy.attribute(globals(), _WHERE, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return lazy.names(globals(), _WHERE)
 
 
 __all__ = [

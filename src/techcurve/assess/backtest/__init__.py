@@ -15,8 +15,9 @@ leave-one-technology-out, the temporal split, transfer). The metrics are in
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from techcurve import lazy
 
 #: each public name and the module it lives in, imported on first use: the CLI needs
 #: DEFAULT_SPLIT_YEAR for an option's default, not the backtest (docs/performance.md)
@@ -52,15 +53,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
+    return lazy.attribute(globals(), _WHERE, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return lazy.names(globals(), _WHERE)
 
 
 __all__ = [

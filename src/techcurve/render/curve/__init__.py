@@ -20,11 +20,11 @@ The words on the curve come from the text catalogue (``text/curve.yaml``).
 
 from __future__ import annotations
 
-import importlib
 import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from techcurve import lazy
 from techcurve.editions import select_assessments
 from techcurve.render.curve.output import curve_from_store, render_curve
 from techcurve.render.curve.shape import CurvePoint, curve_points, curve_y, dodge_points
@@ -46,15 +46,11 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
+    return lazy.attribute(globals(), _WHERE, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return lazy.names(globals(), _WHERE)
 
 
 class _Face(ModuleType):
