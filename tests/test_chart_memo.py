@@ -5,9 +5,6 @@ back as it was drawn; anything the key could not hold is drawn every time."""
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
+from cli_support import cli_modules
 from techcurve.render.charts import donut_chart
 from techcurve.render.curve.filememo import kept_chart, plain_repr
 from techcurve.render.fonts import figure_svg
@@ -106,30 +104,12 @@ def test_a_chart_named_by_module_is_drawn_once_and_only_render_is_kept() -> None
     assert named == kept_chart(svg, donut_chart, *args) == svg(donut_chart(*args))
 
 
-def _report(db: Path, out: Path, cache: Path) -> str:
-    """``techcurve report`` as a process; prints whether matplotlib drew anything."""
-    import matplotlib
-
-    script = (
-        "import sys\n"
-        "from techcurve.cli.app import _main\n"
-        f"sys.argv = ['techcurve', '--db', {str(db)!r}, 'report', '-o', {str(out)!r}]\n"
-        "code = _main()\n"
-        "print('figures:', 'matplotlib.figure' in sys.modules)\n"
-        "sys.exit(code)\n"
-    )
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "MPLCONFIGDIR": matplotlib.get_cachedir()}
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env,
-        check=True,
-    )  # fmt: skip
-    return done.stdout
-
-
 def test_a_report_read_back_draws_no_figure(assessed_db: Path, tmp_path: Path) -> None:
     """Its curves and charts kept, a second report imports none of matplotlib's figures
     (the cards' charts still measure their glyphs with its font tools)."""
     cache = tmp_path / "xdg"
-    assert "figures: True" in _report(assessed_db, tmp_path / "a.html", cache)
-    assert "figures: False" in _report(assessed_db, tmp_path / "b.html", cache)
+    report = ["--db", str(assessed_db), "report", "-o"]
+    figures = ["matplotlib.figure"]
+    assert cli_modules([*report, str(tmp_path / "a.html")], cache, figures)["matplotlib.figure"]
+    assert not cli_modules([*report, str(tmp_path / "b.html")], cache, figures)["matplotlib.figure"]
     assert (tmp_path / "b.html").read_bytes() == (tmp_path / "a.html").read_bytes()

@@ -5,8 +5,6 @@ without importing matplotlib; any change draws it again."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import polars as pl
 import pytest
 from markupsafe import Markup
 
+from cli_support import cli_modules
 from techcurve.render.curve import filememo, output
 from techcurve.render.curve.output import kept_curve, render_curve
 from techcurve.render.fonts import figure_svg
@@ -235,36 +234,12 @@ def _svg(fig: Any) -> Markup:
     return Markup(figure_svg(fig))  # noqa: S704 - our SVG
 
 
-def _cli(db: Path, out: Path, cache: Path) -> str:
-    """``techcurve curve`` as a process; prints whether matplotlib was imported."""
-    import matplotlib
-
-    script = (
-        "import sys\n"
-        "from techcurve.cli.app import _main\n"
-        f"sys.argv = ['techcurve', '--db', {str(db)!r}, 'curve', '-o', {str(out)!r}]\n"
-        "code = _main()\n"
-        "print('matplotlib imported:', 'matplotlib' in sys.modules)\n"
-        "sys.exit(code)\n"
-    )
-    env = {
-        **os.environ,
-        "XDG_CACHE_HOME": str(cache),
-        "MPLCONFIGDIR": matplotlib.get_cachedir(),  # its font list, not a new one
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env,
-        check=True,
-    )  # fmt: skip
-    return done.stdout
-
-
 def test_a_kept_curve_is_written_without_matplotlib(assessed_db: Path, tmp_path: Path) -> None:
     cache = tmp_path / "xdg"
-    first = _cli(assessed_db, tmp_path / "a.svg", cache)
-    assert "matplotlib imported: True" in first
-    again = _cli(assessed_db, tmp_path / "b.svg", cache)
-    assert "matplotlib imported: False" in again  # another process, the same key
+    curve = ["--db", str(assessed_db), "curve", "-o"]
+    assert cli_modules([*curve, str(tmp_path / "a.svg")], cache, ["matplotlib"])["matplotlib"]
+    again = cli_modules([*curve, str(tmp_path / "b.svg")], cache, ["matplotlib"])
+    assert not again["matplotlib"]  # another process, the same key
     assert (tmp_path / "b.svg").read_bytes() == (tmp_path / "a.svg").read_bytes()
 
 
