@@ -108,8 +108,6 @@ def _reference(
     return starts[:k], ends[:k], nls[:k], n, nl, first_nl, True
 
 
-
-
 def _same(data: bytes, delim: int, width: int, final: bool) -> None:
     buf = np.frombuffer(data, np.uint8)
     want = _reference(buf, delim, width, final)
