@@ -352,9 +352,11 @@ def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame | Resume
                 )
             frame = frame.with_columns(pl.col(cols).fill_null(""))
             frame = frame.with_columns(pl.Series(ROW_COL, b.lines, dtype=pl.Int64))
-            blank = pl.all_horizontal(
-                pl.col(c).str.strip_chars(PY_WHITESPACE).str.len_bytes() == 0 for c in cols
-            )
-            frame = frame.filter(~blank).rename(dict(zip(cols, columns, strict=True)))
+            empty = [pl.col(c).str.strip_chars(PY_WHITESPACE).str.len_bytes() == 0 for c in cols]
+            # a blank record has a blank first cell: the others are looked at only when
+            # some first cell is (most files have none)
+            if frame.select(empty[0].any()).item():
+                frame = frame.filter(~pl.all_horizontal(empty))
+            frame = frame.rename(dict(zip(cols, columns, strict=True)))
             if frame.height:
                 yield frame
