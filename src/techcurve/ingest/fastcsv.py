@@ -96,6 +96,29 @@ def _positions(buf: np.ndarray, byte: int, mask: np.ndarray) -> np.ndarray:
     return np.concatenate(out) if out else _NO_POSITIONS
 
 
+#: What :func:`_scan` returns for bytes that are not well-formed.
+_NOT_WELL_FORMED = (_NO_POSITIONS, _NO_POSITIONS, _NO_POSITIONS, 0, 0, -1, False)
+
+
+def _quotes_in_place(buf: np.ndarray, opens: np.ndarray, closes: np.ndarray, delim: int) -> bool:
+    """Whether every opening quote starts a field (or doubles a quote) and every closing
+    one ends a field (or is doubled)."""
+    before = buf[opens[opens > 0] - 1]
+    if not ((before == _NL) | (before == delim) | (before == _QUOTE)).all():
+        return False
+    after = buf[closes[closes < len(buf) - 1] + 1]
+    return bool(((after == _QUOTE) | (after == delim) | (after == _CR) | (after == _NL)).all())
+
+
+def _record_ends(nl: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> np.ndarray:
+    """The indices (in ``nl``) of the newlines outside quoted fields: those end records."""
+    if not len(opens):
+        return np.arange(len(nl))
+    quoted = np.bincount(np.searchsorted(nl, opens), minlength=len(nl) + 1)
+    quoted -= np.bincount(np.searchsorted(nl, closes), minlength=len(nl) + 1)
+    return np.flatnonzero(np.cumsum(quoted[:-1]) == 0)
+
+
 def _scan(
     buf: np.ndarray, delim: int, width: int, final: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, int, bool]:
@@ -114,39 +137,29 @@ def _scan(
     the last byte when not ``final`` waits for the next block.
     """
     n = len(buf)
-    bad = (_NO_POSITIONS, _NO_POSITIONS, _NO_POSITIONS, 0, 0, -1, False)
+    bad = _NOT_WELL_FORMED
     mask = np.empty(max(1, min(n, _CHUNK)), np.bool_)
     nl = _positions(buf, _NL, mask)
     quotes = _positions(buf, _QUOTE, mask)
     crs = _positions(buf, _CR, mask)
     delims = _positions(buf, delim, mask)
-    if len(crs):
-        if crs[-1] == n - 1:
-            if final:
-                return bad
-            crs = crs[:-1]
-        if (buf[crs + 1] != _NL).any():
+    if len(crs) and crs[-1] == n - 1:
+        if final:
             return bad
+        crs = crs[:-1]  # the next block says whether a \n follows
+    if (buf[crs + 1] != _NL).any():
+        return bad
     # Quotes alternate between opening a quoted field and closing it (or, doubled inside
     # it, closing then opening again): the first of two opens, so a field is quoted
     # exactly between an even-numbered quote and the next one.
     opens, closes = quotes[0::2], quotes[1::2]
-    if len(opens):
-        before = buf[opens[opens > 0] - 1]  # an opening quote starts a field or doubles one
-        if not ((before == _NL) | (before == delim) | (before == _QUOTE)).all():
+    if len(opens) and not _quotes_in_place(buf, opens, closes, delim):
+        return bad
+    if len(closes) < len(opens):  # a quoted field still open at the end
+        if final:
             return bad
-        after = buf[closes[closes < n - 1] + 1]  # a closing quote ends a field or doubles
-        if not ((after == _QUOTE) | (after == delim) | (after == _CR) | (after == _NL)).all():
-            return bad
-        if len(closes) < len(opens):  # a quoted field still open at the end
-            if final:
-                return bad
-            closes = np.append(closes, n)
-        quoted = np.bincount(np.searchsorted(nl, opens), minlength=len(nl) + 1)
-        quoted -= np.bincount(np.searchsorted(nl, closes), minlength=len(nl) + 1)
-        at = np.flatnonzero(np.cumsum(quoted[:-1]) == 0)  # the newlines that end records
-    else:
-        at = np.arange(len(nl))
+        closes = np.append(closes, n)
+    at = _record_ends(nl, opens, closes)
     stops = nl[at]
     starts = np.empty(len(stops), np.int64)
     starts[:1] = 0
