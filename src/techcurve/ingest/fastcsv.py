@@ -7,8 +7,11 @@ For a *well-formed* file — UTF-8, ``\\n`` or ``\\r\\n`` line ends, every recor
 as the header, quotes only where RFC 4180 puts them — polars' parser gives exactly the
 same fields, and this module uses it instead.
 
-One pass over the bytes (an RFC 4180 state machine compiled with Numba, no Python per
-record) proves the file well-formed and finds record boundaries, block by block. It
+A few NumPy passes over the bytes (where the line ends, quotes, carriage returns and
+delimiters are; what an RFC 4180 state machine would find follows from those, with no
+Python per record) prove the file well-formed and find record boundaries, block by
+block. (A Numba state machine did this before; loading Numba cost every ingest ~0.6 s,
+docs/performance.md, "Ingest, second pass".) It
 also yields, per batch, the byte range and the physical line each record starts on —
 what a rejects file points at. :func:`stream` scans the first block at once and each
 next one on a thread while the caller parses the last. If the first block is not
@@ -28,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 import polars as pl
 
@@ -75,102 +77,120 @@ class Resume:
     line: int
 
 
-# One compiled pass over every byte of the file: the whole RFC 4180 state machine in one loop.
-# long on purpose: a Numba hot loop, measured in docs/performance.md ("Third session", item 3)
-@numba.njit(cache=True, nogil=True)
+#: Bytes compared at a time when looking for one byte value: the mask stays in cache.
+_CHUNK = 1 << 21
+_NO_POSITIONS = np.empty(0, np.int64)
+
+
+def _positions(buf: np.ndarray, byte: int, mask: np.ndarray) -> np.ndarray:
+    """The positions of ``byte`` in ``buf``, ascending (``mask``: a scratch bool array)."""
+    out = []
+    for lo in range(0, len(buf), len(mask)):
+        part = buf[lo : lo + len(mask)]
+        m = mask[: len(part)]
+        np.equal(part, byte, out=m)
+        at = np.flatnonzero(m)
+        if len(at):
+            at += lo
+            out.append(at)
+    return np.concatenate(out) if out else _NO_POSITIONS
+
+
+#: What :func:`_scan` returns for bytes that are not well-formed.
+_NOT_WELL_FORMED = (_NO_POSITIONS, _NO_POSITIONS, _NO_POSITIONS, 0, 0, -1, False)
+
+
+def _quotes_in_place(buf: np.ndarray, opens: np.ndarray, closes: np.ndarray, delim: int) -> bool:
+    """Whether every opening quote starts a field (or doubles a quote) and every closing
+    one ends a field (or is doubled)."""
+    before = buf[opens[opens > 0] - 1]
+    if not ((before == _NL) | (before == delim) | (before == _QUOTE)).all():
+        return False
+    after = buf[closes[closes < len(buf) - 1] + 1]
+    return bool(((after == _QUOTE) | (after == delim) | (after == _CR) | (after == _NL)).all())
+
+
+def _record_ends(nl: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> np.ndarray:
+    """The indices (in ``nl``) of the newlines outside quoted fields: those end records."""
+    if not len(opens):
+        return np.arange(len(nl))
+    quoted = np.bincount(np.searchsorted(nl, opens), minlength=len(nl) + 1)
+    quoted -= np.bincount(np.searchsorted(nl, closes), minlength=len(nl) + 1)
+    return np.flatnonzero(np.cumsum(quoted[:-1]) == 0)
+
+
 def _scan(
     buf: np.ndarray, delim: int, width: int, final: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, int, bool]:
     """The whole records at the start of ``buf`` (which starts at a record boundary).
 
-    One pass of an RFC 4180 state machine. Returns (starts, ends, newlines before each
-    start, cut, newlines before cut, first newline, ok): records end at a ``\n``
-    outside quotes (``ends`` leave out a ``\r`` before it); ``cut`` is where the last
-    whole record ends, the end of ``buf`` when ``final``. ``ok`` is false when anything
-    is not well-formed: a quote that neither opens a field nor closes one (before a
-    delimiter, a line end, the end or a doubled quote), a ``\r`` not before ``\n``
-    (Python's reader ends a line there, polars does not), a non-empty record not
-    ``width`` fields wide, or, when ``final``, a quoted field still open at the end.
+    What an RFC 4180 state machine walking the bytes finds, found from the positions of
+    the four bytes that matter (line ends, quotes, carriage returns, delimiters) with
+    NumPy. Returns (starts, ends, newlines before each start, cut, newlines before cut,
+    first newline, ok): records end at a ``\n`` outside quotes (``ends`` leave out a
+    ``\r`` before it); ``cut`` is where the last whole record ends, the end of ``buf``
+    when ``final``. ``ok`` is false (and the rest meaningless) when anything is not
+    well-formed: a quote that neither opens a field nor closes one (before a delimiter,
+    a line end, the end or a doubled quote), a ``\r`` not before ``\n`` (Python's
+    reader ends a line there, polars does not), a non-empty record not ``width`` fields
+    wide, or, when ``final``, a quoted field still open at the end. A ``\r`` that is
+    the last byte when not ``final`` waits for the next block.
     """
     n = len(buf)
-    cap = 2
-    for i in range(n):
-        if buf[i] == _NL:
-            cap += 1
-    starts = np.empty(cap, np.int64)
-    ends = np.empty(cap, np.int64)
-    nls = np.empty(cap, np.int64)
-    k = 0
-    nl = 0
-    first_nl = -1
-    rec = 0  # start of the current record
-    rec_nl = 0  # newlines before it
-    fields = 1
-    state = 0  # 0 field start, 1 unquoted field, 2 quoted field, 3 just after a quote in one
-    for i in range(n):
-        b = buf[i]
-        if b > _QUOTE and b != delim:  # most bytes: inside a field, nothing to check
-            if state == 0:
-                state = 1
-            elif state == 3:
-                return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
-            continue
-        if b == _CR:
-            if i + 1 >= n:
-                if final:
-                    return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
-                break  # the next block says whether a \n follows
-            if buf[i + 1] != _NL:
-                return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
-            if state == 0:
-                state = 1
-        elif b == _NL:
-            if first_nl < 0:
-                first_nl = i
-            nl += 1
-            if state != 2:
-                end = i
-                if end > rec and buf[end - 1] == _CR:
-                    end -= 1
-                if end > rec and fields != width:
-                    return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
-                starts[k] = rec
-                ends[k] = end
-                nls[k] = rec_nl
-                k += 1
-                rec = i + 1
-                rec_nl = nl
-                fields = 1
-                state = 0
-        elif b == _QUOTE:
-            if state == 0:
-                state = 2
-            elif state == 1:
-                return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
-            elif state == 2:
-                state = 3
-            else:
-                state = 2  # a doubled quote inside a quoted field
-        elif b == delim:
-            if state != 2:
-                fields += 1
-                state = 0
-        elif state == 0:
-            state = 1
-        elif state == 3:
-            return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
+    bad = _NOT_WELL_FORMED
+    mask = np.empty(max(1, min(n, _CHUNK)), np.bool_)
+    nl = _positions(buf, _NL, mask)
+    quotes = _positions(buf, _QUOTE, mask)
+    crs = _positions(buf, _CR, mask)
+    delims = _positions(buf, delim, mask)
+    if len(crs) and crs[-1] == n - 1:
+        if final:
+            return bad
+        crs = crs[:-1]  # the next block says whether a \n follows
+    if (buf[crs + 1] != _NL).any():
+        return bad
+    # Quotes alternate between opening a quoted field and closing it (or, doubled inside
+    # it, closing then opening again): the first of two opens, so a field is quoted
+    # exactly between an even-numbered quote and the next one.
+    opens, closes = quotes[0::2], quotes[1::2]
+    if len(opens) and not _quotes_in_place(buf, opens, closes, delim):
+        return bad
+    if len(closes) < len(opens):  # a quoted field still open at the end
+        if final:
+            return bad
+        closes = np.append(closes, n)
+    at = _record_ends(nl, opens, closes)
+    stops = nl[at]
+    starts = np.empty(len(stops), np.int64)
+    starts[:1] = 0
+    starts[1:] = stops[:-1] + 1
+    nls = np.empty(len(stops), np.int64)
+    nls[:1] = 0
+    nls[1:] = at[:-1] + 1
+    ends = stops - ((stops > starts) & (buf[np.maximum(stops - 1, 0)] == _CR))
+    # fields: 1 + the delimiters of each record (and of the rest after the last one)
+    # that are not inside quotes
+    counts = np.diff(np.searchsorted(delims, stops), prepend=0, append=len(delims))
+    if len(opens):
+        inside = np.searchsorted(delims, closes) - np.searchsorted(delims, opens)
+        counts -= np.bincount(
+            np.searchsorted(stops, opens), weights=inside, minlength=len(stops) + 1
+        ).astype(np.int64)
+    fields = counts + 1
+    if ((ends > starts) & (fields[:-1] != width)).any():
+        return bad
+    cut = int(stops[-1]) + 1 if len(stops) else 0
+    cut_nl = int(at[-1]) + 1 if len(at) else 0
+    first_nl = int(nl[0]) if len(nl) else -1
     if not final:
-        return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, True
-    if state == 2:
-        return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
-    if rec < n:  # a last record without a line end
-        if fields != width:
-            return starts[:k], ends[:k], nls[:k], rec, rec_nl, first_nl, False
-        starts[k] = rec
-        ends[k] = n
-        nls[k] = rec_nl
-        k += 1
-    return starts[:k], ends[:k], nls[:k], n, nl, first_nl, True
+        return starts, ends, nls, cut, cut_nl, first_nl, True
+    if cut < n:  # a last record without a line end
+        if fields[-1] != width:
+            return bad
+        starts = np.append(starts, cut)
+        ends = np.append(ends, n)
+        nls = np.append(nls, cut_nl)
+    return starts, ends, nls, n, len(nl), first_nl, True
 
 
 def _blocks(
@@ -345,9 +365,11 @@ def read_batches(p: Plan, columns: list[str]) -> Generator[pl.DataFrame | Resume
                 )
             frame = frame.with_columns(pl.col(cols).fill_null(""))
             frame = frame.with_columns(pl.Series(ROW_COL, b.lines, dtype=pl.Int64))
-            blank = pl.all_horizontal(
-                pl.col(c).str.strip_chars(PY_WHITESPACE).str.len_bytes() == 0 for c in cols
-            )
-            frame = frame.filter(~blank).rename(dict(zip(cols, columns, strict=True)))
+            empty = [pl.col(c).str.strip_chars(PY_WHITESPACE).str.len_bytes() == 0 for c in cols]
+            # a blank record has a blank first cell: the others are looked at only when
+            # some first cell is (most files have none)
+            if frame.select(empty[0].any()).item():
+                frame = frame.filter(~pl.all_horizontal(empty))
+            frame = frame.rename(dict(zip(cols, columns, strict=True)))
             if frame.height:
                 yield frame

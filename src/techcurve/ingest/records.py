@@ -27,6 +27,8 @@ OUTPUT_COLUMNS: dict[str, pl.DataType] = {
 _TEXT_FIELDS = ("source_id", "title", "abstract", "keywords", "venue", "organization", "ipc",
                 "url", "investors", "sector")  # fmt: skip
 _LIST_FIELDS = ("keywords", "ipc", "investors")
+#: The fields a record frame is built from, in its column order.
+_FIELD_ORDER = ("kind", "source", "date", "year", "amount", "currency", "round", *_TEXT_FIELDS)
 
 
 #: Control characters (NUL …, DEL, C1) and invisible format characters, removed from
@@ -36,23 +38,60 @@ _CONTROLS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u200b-\\u200d\\u2060\
 
 
 def _clean(e: pl.Expr, controls: bool = True) -> pl.Expr:
+    """A cell without NUL bytes (``controls``: without :data:`_CONTROLS`) and stripped;
+    empty as it is (:func:`_nonempty` makes it null)."""
     s = e.cast(pl.Utf8)
-    # _CONTROLS holds NUL: one replacement or the other. A string's length in bytes is
-    # 0 exactly when it is empty, and unlike its length in characters needs no scan.
+    # _CONTROLS holds NUL: one replacement or the other.
     if controls:
         s = s.str.replace_all(_CONTROLS, "")
     else:
         s = s.str.replace_all("\x00", "", literal=True)
-    s = s.str.strip_chars()
-    return pl.when(s.str.len_bytes() > 0).then(s).otherwise(None)
+    return s.str.strip_chars()
 
 
-def _field(spec: FieldSpec, have: set[str], controls: bool = False) -> tuple[pl.Expr, pl.Expr]:
-    """The value of a field and the name of the column that supplied it."""
+def _nonempty(e: pl.Expr) -> pl.Expr:
+    """``e``, null where empty. ``e`` appears twice: pass a column, not a computation
+    (polars' eager ``select`` computes it twice). A string's length in bytes is 0
+    exactly when it is empty, and unlike its length in characters needs no scan."""
+    return pl.when(e.str.len_bytes() > 0).then(e).otherwise(None)
+
+
+def _cleaned(
+    raw: pl.DataFrame, mapping: Mapping
+) -> tuple[pl.DataFrame, dict[tuple[str, bool], str]]:
+    """``raw`` with each mapped column cleaned (:func:`_clean`, null where empty) once,
+    as a column of its own; (the frame, (column, controls) → the cleaned column's name).
+
+    Cleaned in one step and made null in the next, so that no cleaning is computed
+    twice (a field's value and the name of its source both test it)."""
+    have = set(raw.columns)
+    names: dict[tuple[str, bool], str] = {}
+    for name in _FIELD_ORDER:
+        spec = mapping.fields.get(name)
+        if spec is None or spec.constant is not None:
+            continue
+        for c in spec.columns:
+            if c in have and (c, name == "title") not in names:
+                tmp = f"_tc_clean_{len(names)}"
+                while tmp in have:
+                    tmp = "_" + tmp
+                names[(c, name == "title")] = tmp
+    if not names:
+        return raw, names
+    df = raw.with_columns(_clean(pl.col(c), controls).alias(tmp)
+                          for (c, controls), tmp in names.items())  # fmt: skip
+    return df.with_columns(_nonempty(pl.col(tmp)).alias(tmp) for tmp in names.values()), names
+
+
+def _field(
+    spec: FieldSpec, cleaned: dict[tuple[str, bool], str], controls: bool = False
+) -> tuple[pl.Expr, pl.Expr]:
+    """The value of a field and the name of the column that supplied it (``cleaned``:
+    see :func:`_cleaned`)."""
     if spec.constant is not None:
         return pl.lit(spec.constant, dtype=pl.Utf8), pl.lit(f"={spec.constant}", dtype=pl.Utf8)
     cols = [
-        _clean(pl.col(c), controls) if c in have else pl.lit(None, dtype=pl.Utf8)
+        pl.col(cleaned[(c, controls)]) if (c, controls) in cleaned else pl.lit(None, dtype=pl.Utf8)
         for c in spec.columns
     ]
     if spec.join is not None:
@@ -117,8 +156,9 @@ _Reason = tuple[pl.Expr, pl.Expr, pl.Expr]
 def _mapped_fields(raw: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     """Each field's value and (as ``<field>@``) the input column that supplied it."""
     have = set(raw.columns)
+    df, cleaned = _cleaned(raw, mapping)
     exprs: list[pl.Expr] = [pl.col(ROW_COL)]
-    for name in ("kind", "source", "date", "year", "amount", "currency", "round", *_TEXT_FIELDS):
+    for name in _FIELD_ORDER:
         spec = mapping.fields.get(name)
         if spec is None:
             exprs += [
@@ -126,7 +166,7 @@ def _mapped_fields(raw: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
                 pl.lit(None, dtype=pl.Utf8).alias(f"{name}@"),
             ]
             continue
-        val, col = _field(spec, have, controls=name == "title")
+        val, col = _field(spec, cleaned, controls=name == "title")
         exprs += [val.alias(name), col.alias(f"{name}@")]
     title = mapping.fields.get("title")
     # what the title was before its control characters went (for the reject reason)
@@ -135,7 +175,7 @@ def _mapped_fields(raw: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         [pl.when(c.str.len_bytes() > 0).then(c) for c in cells] + [pl.lit(None, pl.Utf8)]
     )
     exprs.append(raw_title.alias("_title_raw"))
-    df = raw.select(exprs)
+    df = df.select(exprs)
     # A date column wins; a year column fills in where it is empty.
     return df.with_columns(
         pl.when(pl.col("date").is_null() & pl.col("year").is_not_null())
