@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "techcurve.version",
             "techcurve.config",
             "techcurve.cache",
+            "techcurve.lazy",
             "techcurve.text",
             "techcurve.datatypes",
             "techcurve.normalize",
