@@ -320,12 +320,13 @@ def plain_repr(value: object) -> str | None:
     says all of it, floats exactly); None for anything else (not kept)."""
     if value is None or type(value) in (bool, int, float, str):
         return repr(value)
-    if type(value) in (list, tuple):
-        parts = [plain_repr(v) for v in value]  # type: ignore[attr-defined]
-        return None if None in parts else f"{type(value).__name__}({', '.join(parts)})"  # type: ignore[arg-type]
-    if type(value) is dict:
+    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):  # no subclasses
+        parts = [plain_repr(v) for v in value]
+        kept = [p for p in parts if p is not None]
+        return f"{type(value).__name__}({', '.join(kept)})" if len(kept) == len(parts) else None
+    if isinstance(value, dict) and type(value) is dict:
         items = []
-        for k, v in value.items():  # type: ignore[attr-defined]
+        for k, v in value.items():
             r = plain_repr(v)
             if type(k) is not str or r is None:
                 return None
