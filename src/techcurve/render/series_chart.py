@@ -16,18 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from matplotlib.ticker import MaxNLocator
-
 from techcurve.render.fonts import cjk_font, cjk_font_path
+from techcurve.render.palette import SERIES_COLORS
 
-SERIES_COLORS = {
-    "patents": "#9cc9e6",  # yearly patents: light bars
-    "papers": "#009E73",  # yearly papers: thin line
-    "cumulative": "#0b3d6b",  # the S-curve's series
-    "attention": "#CC79A7",
-    "fit": "#D55E00",  # fitted curves, dashed
-    "as_of": "#8a8a8a",
-}
 _AXIS = "#9aa3b2"
 _GRID = "#eef0f3"
 _NO_DATA = "#f3f4f6"  # years the sources do not cover
@@ -147,6 +138,8 @@ class GlyphSheet:
 
 
 def _nice_ticks(lo: float, hi: float, n: int, integer: bool = False) -> list[float]:
+    from matplotlib.ticker import MaxNLocator
+
     ticks = MaxNLocator(nbins=n, integer=integer).tick_values(lo, hi)
     return [float(t) for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
 
@@ -343,6 +336,20 @@ def _attention_panel(
         c.line(p, xs, attention, top, SERIES_COLORS["attention"], "2")
     if bell_fit is not None:
         c.dashed(p, bell_fit, top)
+
+
+def cards_svg(cards: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """The charts of many cards — (id, :func:`series_svg`'s arguments) each — sharing one
+    :class:`GlyphSheet`, as one JSON object: id → SVG, and ``"glyphs"`` → the sheet's
+    SVG when any glyph was used. One value, so the report can keep it
+    (:func:`~techcurve.render.curve.filememo.kept_chart`)."""
+    import json
+
+    sheet = GlyphSheet()
+    out = {cid: series_svg(glyphs=sheet, **kwargs) for cid, kwargs in cards}
+    if sheet.used:
+        out["glyphs"] = sheet.svg()
+    return json.dumps(out, ensure_ascii=False)
 
 
 def series_svg(

@@ -31,7 +31,6 @@ from techcurve.errors import ReportError
 from techcurve.render.curve.filememo import kept_chart
 from techcurve.render.curve.output import kept_curve
 from techcurve.render.fonts import figure_svg, font_face_css
-from techcurve.render.series_chart import GlyphSheet, series_svg
 from techcurve.report.build import assemble, report_lang
 from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
 from techcurve.report.format import FILTERS, fmt_pct
@@ -130,10 +129,11 @@ def _financing_charts(fin: FinancingDetail, lang: Lang, out: Callable[[Any], T])
 
 
 def _card_charts(cards: tuple[SubfieldCard, ...], lang: Lang) -> dict[str, Markup]:
-    """One chart per card; the cards' charts share one set of glyph outlines."""
+    """One chart per card; the cards' charts share one set of glyph outlines. All of them
+    are one kept value (:func:`~techcurve.render.series_chart.cards_svg`): a report read
+    back loads no drawing code."""
     titles = (t("report.chart.series_left", lang), t("report.chart.series_right", lang))
-    sheet = GlyphSheet()
-    figs: dict[str, Markup] = {}
+    calls: list[tuple[str, dict[str, Any]]] = []
     for r in cards:
         ch, ser = r.chart, r.chart.series
         if not ser or ch.frame is None:
@@ -141,24 +141,30 @@ def _card_charts(cards: tuple[SubfieldCard, ...], lang: Lang) -> dict[str, Marku
         x0, x1 = ser.years[0], max(ser.years[-1], ch.frame.as_of_year)
         s_fit = ch.s_fit
         kappa = s_fit.params.kappa if s_fit and s_fit.identified and s_fit.params else None
-        svg = series_svg(
-            list(ser.years),
-            patents=list(ser.patents),
-            papers=list(ser.papers),
-            cumulative=list(ser.cumulative_values or ()),
-            s_fit=fitted_points(s_fit, x0, x1),
-            kappa=kappa,
-            attention=list(ser.attention_values or ()),
-            bell_fit=fitted_points(ch.bell_fit, x0, x1),
-            as_of_year=ch.frame.as_of_year,
-            data_end=ch.frame.data_end,
-            titles=titles,
-            glyphs=sheet,
-        )
-        figs["sf-" + r.subfield_id] = Markup(svg)  # noqa: S704 - our SVG, text as paths
-    if sheet.used:
-        figs["glyphs"] = Markup(sheet.svg())  # noqa: S704 - glyph outlines for the cards
-    return figs
+        kwargs = {
+            "years": list(ser.years),
+            "patents": list(ser.patents),
+            "papers": list(ser.papers),
+            "cumulative": list(ser.cumulative_values or ()),
+            "s_fit": fitted_points(s_fit, x0, x1),
+            "kappa": kappa,
+            "attention": list(ser.attention_values or ()),
+            "bell_fit": fitted_points(ch.bell_fit, x0, x1),
+            "as_of_year": ch.frame.as_of_year,
+            "data_end": ch.frame.data_end,
+            "titles": titles,
+        }
+        calls.append(("sf-" + r.subfield_id, kwargs))
+    if not calls:
+        return {}
+    svgs = json.loads(kept_chart(_text, "techcurve.render.series_chart:cards_svg", calls))
+    # our SVG, text as paths; "glyphs": the outlines the cards share
+    return {name: Markup(svg) for name, svg in svgs.items()}  # noqa: S704
+
+
+def _text(value: str) -> str:
+    """What :func:`kept_chart` keeps of the cards' charts: their JSON as it is."""
+    return value
 
 
 #: the report's pages that hold charts

@@ -43,7 +43,7 @@ from techcurve.assess.timeseries import (
     logistic,
 )
 from techcurve.indicators import volume_coverage_end
-from techcurve.render.series_chart import SERIES_COLORS
+from techcurve.render.palette import SERIES_COLORS
 from techcurve.report.fit_memo import FitMemo, FitRequest
 from techcurve.report.model import (
     BellCurveFit,
