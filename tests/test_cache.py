@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,19 @@ def test_the_code_stamp_follows_the_contents_not_the_modification_time(tmp_path:
     assert cache.code_stamp(module) != stamp
     src.unlink()  # an unreadable file still gives a stamp (and never the old one)
     assert cache.code_stamp(module) not in (stamp, "")
+
+
+def test_trim_keeps_the_newest_entries_of_one_kind(tmp_path: Path) -> None:
+    for i in range(5):
+        p = tmp_path / f"stdtr-{i}.txt"
+        p.write_bytes(b"x" * 10)
+        os.utime(p, ns=(i * 10**9, i * 10**9))  # entry 4 is the newest
+    (tmp_path / "stdtrx-9.txt").write_bytes(b"another kind")
+    (tmp_path / "stdtr-9.txt.123.tmp").write_bytes(b"being written")
+    cache.trim("stdtr", 3, folder=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "stdtr-2.txt", "stdtr-3.txt", "stdtr-4.txt", "stdtr-9.txt.123.tmp", "stdtrx-9.txt",
+    ]  # fmt: skip
+    cache.trim("stdtr", 3, max_bytes=25, folder=tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("stdtr-*.txt")) == ["stdtr-3.txt", "stdtr-4.txt"]
+    cache.trim("stdtr", 3, folder=tmp_path / "missing")  # nothing there: nothing happens

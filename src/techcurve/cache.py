@@ -8,6 +8,7 @@ read-only home, a full disk) only costs the time to derive the value again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -42,6 +43,29 @@ def write(path: Path, data: bytes) -> None:
         tmp.replace(path)
     except OSError:
         pass
+
+
+def trim(kind: str, keep: int, *, max_bytes: int | None = None, folder: Path | None = None) -> None:
+    """Drop the oldest entries of ``kind`` (by modification time: reading an entry may
+    touch it) beyond the newest ``keep``, and beyond ``max_bytes`` in all; ``folder`` is
+    where they live (default :func:`cache_dir`). Errors are ignored, as for writing."""
+    where = folder or cache_dir()
+    try:
+        entries = []
+        for p in where.glob(f"{kind}-*"):
+            if p.name.endswith(".tmp"):
+                continue
+            st = p.stat()
+            entries.append((st.st_mtime_ns, st.st_size, p))
+    except OSError:
+        return
+    entries.sort(reverse=True)
+    total = 0
+    for n, (_, size, p) in enumerate(entries):
+        total += size
+        if n >= keep or (max_bytes is not None and total > max_bytes):
+            with contextlib.suppress(OSError):
+                p.unlink()
 
 
 def code_stamp(*modules: ModuleType) -> str:

@@ -141,6 +141,7 @@ def _automata(patterns: tuple[str, ...]) -> tuple[Automaton, ...]:
             pass
     built = compile_patterns(patterns)
     cache.write(entry, pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.trim("automata", 8)  # a few taxonomies' worth (each up to tens of MB)
     return built
 
 

@@ -50,6 +50,10 @@ def _spearmanr(x: list[float], y: list[float]) -> tuple[float, float]:
     return float(rs[1, 0]), _two_sided_p(dof, t_stat)
 
 
+#: at most this many p-values are kept (the newest; each a few bytes)
+KEEP_P_VALUES = 256
+
+
 def _two_sided_p(dof: int, t_stat: np.ndarray) -> float:
     """``2 · stdtr(dof, −|t|)`` of ``t_stat[1, 0]``, SciPy's number to the last bit, kept
     in the per-user cache (:mod:`techcurve.cache`) under SciPy's and NumPy's versions and
@@ -67,6 +71,7 @@ def _two_sided_p(dof: int, t_stat: np.ndarray) -> float:
 
     prob = float((2 * stdtr(dof, -np.abs(t_stat)))[1, 0])
     cache.write(path, prob.hex().encode("ascii"))
+    cache.trim("stdtr", KEEP_P_VALUES)
     return prob
 
 

@@ -171,6 +171,7 @@ class FitMemo:
                 break
             merged.setdefault(k, v)
         cache.write(self.path, pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL))
+        cache.trim("fits", 4)  # one file per version of the fitting code: the newest few
 
     def prefetch(self, requests: Sequence[FitRequest]) -> None:
         """Fit, all at once (:func:`fit_all`), the ``requests`` not known yet."""

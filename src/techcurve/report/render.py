@@ -262,6 +262,7 @@ class _TemplateCache(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         cache.write(self._path(bucket), bucket.bytecode_to_string())
+        cache.trim("template", 8)  # a template per code version: the newest few
 
 
 def data_json_path(out_path: Path) -> Path:

@@ -268,20 +268,7 @@ def keep(key: str, output: str | None, payload: bytes) -> None:
 
 
 def _trim() -> None:
-    try:
-        entries = []
-        for p in _dir().glob(f"{KIND}-*.bin"):
-            st = p.stat()
-            entries.append((st.st_mtime_ns, st.st_size, p))
-    except OSError:
-        return
-    entries.sort(reverse=True)
-    total = 0
-    for n, (_, size, p) in enumerate(entries):
-        total += size
-        if n >= KEEP or total > KEEP_BYTES:
-            with contextlib.suppress(OSError):
-                p.unlink()
+    cache.trim(KIND, KEEP, max_bytes=KEEP_BYTES, folder=_dir())
 
 
 #: how a value returned by an ``out`` function is kept: its type's tag
