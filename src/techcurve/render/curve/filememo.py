@@ -340,16 +340,30 @@ def kept_chart(
     output = function_output(out)
     chart, function = _chart_function(draw)
     spec = plain_repr((args, kwargs))
-    if output is None or chart is None or spec is None:
-        return out(function()(*args, **kwargs))
-    kept = recall(_chart_key(chart, spec), output)
+    if chart is None or spec is None:
+        output = None
+    return kept_value(
+        output, lambda: _chart_key(chart or "", spec or ""),
+        lambda: out(function()(*args, **kwargs)),
+    )  # fmt: skip
+
+
+def kept_value(output: str | None, key: Callable[[], str], make: Callable[[], T]) -> T:
+    """What ``make()`` returns (``str``, ``bytes`` or ``Markup``: see :func:`encode`),
+    read back from the entry ``key()``/``output`` when there is one, else made and kept;
+    ``output`` None: made every time, nothing kept. ``key`` is asked again after making:
+    the settings as they are after drawing (the first import of matplotlib may write its
+    font list) give the key the next process computes."""
+    if output is None:
+        return make()
+    kept = recall(key(), output)
     value = decode(kept) if kept is not None else None
     if value is not None:
         return value  # type: ignore[return-value]
-    value = out(function()(*args, **kwargs))
+    value = make()
     data = encode(value)
-    if data is not None:  # the settings as they are after drawing: the next process's key
-        keep(_chart_key(chart, spec), output, data)
+    if data is not None:
+        keep(key(), output, data)
     return value
 
 
@@ -384,6 +398,7 @@ __all__ = [
     "function_output",
     "keep",
     "kept_chart",
+    "kept_value",
     "plain_repr",
     "recall",
     "settings_stamp",

@@ -93,14 +93,15 @@ def render_curve(
             continue
         if fig is None:
             fig = _draw(frames, options)
+            # the settings as they are after drawing (the first import of matplotlib may
+            # have written its font list): the key the next process computes
+            key = filememo.curve_key(frames, options)
         save_figure(fig, p, dpi=dpi)
         try:
             written = p.read_bytes()
         except OSError:  # not kept, only drawn again next time
             continue
-        # the settings as they are after drawing (the first import of matplotlib may
-        # have written its font list): the key the next process computes
-        filememo.keep(filememo.curve_key(frames, options), output, written)
+        filememo.keep(key, output, written)
     return paths
 
 
@@ -145,17 +146,11 @@ def kept_curve(
         "size": size,
     }  # fmt: skip
     frames = (assessments, subfields, domains, None)
-    output = filememo.function_output(out)
-    key = filememo.curve_key(frames, options) if output is not None else ""
-    kept = filememo.recall(key, output)
-    value = filememo.decode(kept) if kept is not None else None
-    if value is not None:
-        return value  # type: ignore[return-value]
-    value = out(_draw(frames, options))
-    data = filememo.encode(value) if output is not None else None
-    if data is not None:
-        filememo.keep(filememo.curve_key(frames, options), output, data)
-    return value
+    return filememo.kept_value(
+        filememo.function_output(out),
+        lambda: filememo.curve_key(frames, options),
+        lambda: out(_draw(frames, options)),
+    )
 
 
 def domain_paths(paths: Sequence[Path], domain: str) -> list[Path]:
