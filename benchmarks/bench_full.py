@@ -9,7 +9,9 @@ taxonomy's terms, mixed patents, papers and articles dated over years; ~140–16
 * ``techcurve run`` (ingest → match → indicators → assess → curve → report) into a new
   store, against DuckDB's ``read_csv`` of the same file in a Python process;
 * ``techcurve match --full`` on that store, against ``grep -F -c -f`` of the taxonomy's
-  patterns over the same titles (one per line; ``LC_ALL=C``);
+  patterns over the same titles (one per line; ``LC_ALL=C``), and beside it the floor under
+  that ratio: a process that opens the store, reads the text the matcher reads and writes as
+  many match rows, without matching (:data:`STORE_FLOOR`);
 * ``techcurve report`` (HTML) and ``techcurve curve`` (SVG and PNG) on that store;
 
 each the best of ``--repeat`` runs, printed with their ratios in wall and in CPU seconds
@@ -25,7 +27,9 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,17 @@ READ_CSV = (
     "import duckdb, sys; con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
     "con.execute(f\"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}')\"); "
     "print(con.execute('SELECT count(*) FROM t').fetchone()[0])"
+)
+#: what any ``match --full`` over a store must do besides matching: open the store, read
+#: the columns the matcher reads, and write as many match rows as it finds (here a copy of
+#: the store's own ``matches``), with no matching at all — the floor under its ratio to grep
+STORE_FLOOR = (
+    "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+    "con.execute('SET enable_progress_bar = false'); "
+    "t = con.sql('SELECT record_id, title, abstract, keywords, ipc, sector FROM records')"
+    ".to_arrow_table(); "
+    "con.execute('CREATE TABLE floor_matches AS SELECT * FROM matches'); con.close(); "
+    "print(t.num_rows)"
 )
 
 
@@ -90,6 +105,17 @@ def best(argv: list[str], repeat: int, env: dict[str, str] | None = None) -> dic
     }
 
 
+def store_floor(db: Path, repeat: int) -> dict[str, Any]:
+    """:data:`STORE_FLOOR` on a fresh copy of ``db`` per run (the copy is not timed)."""
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / db.name
+            shutil.copyfile(db, copy)
+            runs.append(best([PY, "-c", STORE_FLOOR, str(copy)], 1))
+    return min(runs, key=lambda r: r["seconds"])
+
+
 def compiled_techcurve() -> None:
     """Write techcurve's bytecode (``__pycache__``) if it is missing, as installing the
     package does: with ``PYTHONDONTWRITEBYTECODE`` set and none written, every command
@@ -133,6 +159,7 @@ def run(work: Path, rows: int, repeat: int = 2) -> dict[str, Any]:
     grep = ["grep", "-F", "-c", "-f", str(terms), str(titles)]
     res["grep"] = best(grep, repeat, env={"LC_ALL": "C"})
     res["grep"]["patterns"] = len(terms.read_text(encoding="utf-8").splitlines())
+    res["store_floor"] = store_floor(db, repeat)
     res["report"] = best([*tc, "report", "-o", str(out / "report.html")], repeat)
     res["curve"] = best([*tc, "curve", "-o", str(out / "c.svg"), "-o", str(out / "c.png")], repeat)
     (work / "full-results.json").write_text(json.dumps(res, indent=2, default=str))
@@ -158,6 +185,12 @@ def print_table(res: dict[str, Any]) -> None:
         ratio = f"{s / ref['seconds']:5.2f}× ({ref['seconds']:.2f} s)" if ref else ""
         cratio = f"{cpu / ref['cpu_s']:5.2f}×" if ref else ""
         say(f"  {name:<42}{s:7.2f} s  {ratio:<20}{cpu:6.2f} s  {cratio:<10} target {target}")
+    fl, g = res["store_floor"], res["grep"]
+    say(
+        f"  floor of any match --full over this store (read its text, write its matches, no "
+        f"matching): {fl['seconds']:.2f} s = {fl['seconds'] / g['seconds']:.2f}× grep "
+        f"(CPU {fl['cpu_s']:.2f} s = {fl['cpu_s'] / g['cpu_s']:.2f}×)"
+    )
     say("  run's stages (in-process): " + ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items()))
     say(f"  grep: {res['grep']['patterns']:,} patterns; runs: run {r['runs']}")
 
