@@ -15,6 +15,7 @@ import pytest
 
 from techcurve.assess import Override, apply_overrides, assessments_to_frame
 from techcurve.datatypes import Assessment, Phase, Phrase, Reason, YearsBand
+from techcurve.errors import AssessError
 from techcurve.pipeline import explain
 from techcurve.pipeline.explain import Placement
 from techcurve.render.curve.uncertainty import phase_probabilities
@@ -185,3 +186,16 @@ def test_explain_result_is_typed_and_json_keeps_its_keys(tmp_path: Path) -> None
 )
 def test_probabilities_are_read_defensively(raw: object, expected: object) -> None:
     assert phase_probabilities(raw) == expected
+
+
+@pytest.mark.parametrize("name", ["vr", "虚拟现实", "Virtual Reality", " virtual-reality ", "ＶＲ"])
+def test_explain_finds_a_subfield_by_id_name_or_alias(tmp_path: Path, name: str) -> None:
+    db = _write(tmp_path, with_probabilities=False)
+    assert explain(db, name, lang="zh").subfield.subfield_id == "vr"
+
+
+def test_explain_names_close_ids_for_an_unknown_name(tmp_path: Path) -> None:
+    db = _write(tmp_path, with_probabilities=False)
+    with pytest.raises(AssessError) as err:
+        explain(db, "现实", lang="zh")
+    assert err.value.message("zh") == "没有 ID 为 '现实' 的子领域（是否指：vr？）"

@@ -227,7 +227,7 @@ def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> No
 
 
 @click.command()
-@click.argument("subfield_id")
+@click.argument("subfield_id", metavar="SUBFIELD")
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -236,7 +236,10 @@ def assess(ctx: Ctx, model: str, overrides: str | None, as_of: str | None) -> No
 )
 @click.pass_obj
 def explain(ctx: Ctx, subfield_id: str, lang: str | None) -> None:
-    """Why a sub-field sits where it does: reasons, indicators, records."""
+    """Why a sub-field sits where it does: reasons, indicators, records.
+
+    SUBFIELD is a sub-field's id, its Chinese or English name, or an alias only it uses
+    (`techcurve explain 大模型`)."""
     res = pipeline.explain(ctx.db, subfield_id, lang=lang or ctx.lang)
     ctx.emit(res.to_json())
     if ctx.json or ctx.quiet:

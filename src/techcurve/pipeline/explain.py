@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from techcurve.assess.label_names import name_index, name_key
 from techcurve.datatypes import Phase, YearsBand, check_lang
 from techcurve.errors import AssessError, phrase
 from techcurve.pipeline.stages import require_assessments
@@ -233,10 +234,16 @@ def explain_open(
     st: Store, db: PathLike, subfield_id: str, *, n_records: int = 5, lang: str = "en"
 ) -> ExplainResult:
     """:func:`explain` on a store already open (the dashboard reads several things in
-    one opening); ``db`` is the store's path, named by its errors."""
+    one opening); ``db`` is the store's path, named by its errors.
+
+    ``subfield_id`` is a sub-field's id or, failing that, anything a label file may name
+    it by (:func:`techcurve.assess.label_names.name_index`: its zh or en name, with or
+    without a parenthesis, or an alias only it uses), folded for case and width."""
     lg = check_lang(lang)
     require_assessments(st, db)
     rows = stored.subfield_rows(st, subfield_id, n_records=n_records)
+    if rows is None and (named := name_index(stored.subfield_names(st)).get(name_key(subfield_id))):
+        rows = stored.subfield_rows(st, named, n_records=n_records)
     if rows is None:
         close = stored.similar_subfield_ids(st, subfield_id)
         hint = phrase("assess.did_you_mean", ids=", ".join(close)) if close else ""

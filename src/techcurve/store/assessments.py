@@ -132,6 +132,11 @@ def similar_subfield_ids(st: Store, text: str, limit: int = 5) -> list[str]:
     )["subfield_id"].to_list()
 
 
+def subfield_names(st: Store) -> pl.DataFrame:
+    """Every sub-field's id, zh and en names and query (what a name is looked up in)."""
+    return st.sql("SELECT subfield_id, name_zh, name_en, query FROM subfields ORDER BY subfield_id")
+
+
 def subfield_rows(st: Store, subfield_id: str, *, n_records: int = 5) -> SubfieldRows | None:
     """Everything :func:`techcurve.pipeline.explain` shows, None for an unknown id."""
     sf = st.sql("SELECT * FROM subfields WHERE subfield_id = ?", [subfield_id])
