@@ -72,6 +72,9 @@ TITLES: list[tuple[str, set[str]]] = [
     ("spark plug gap tool", set()),
     ("聊天机器人的未来", {"dialogue-systems"}),
     ("工业机器人出货量创新高", {"robotics"}),
+    # GPT the model vs the Gabidulin–Paramonov–Tretjakov cryptosystem (arXiv, 2010).
+    ("On improving security of GPT cryptosystems", set()),
+    ("GPT-4 技术报告解读", {"large-models"}),
     # DID the identifier vs the verb.
     ("They did it again: W3C DID 1.0 is a standard", {"decentralized-identity"}),
     # Domain names: big data and cloud computing have a core sub-field, AI has none.
