@@ -136,7 +136,7 @@ def test_public_placements_layout() -> None:
         header = next(csv.reader(f))
     assert header == HEADER
     lab = load_labels(PLACEMENTS)
-    assert lab.height == 260
+    assert lab.height == 265
     assert set(lab["phase"]) == {"trigger", "peak", "trough", "slope", "plateau"}
     # No statement is entered twice from the same source.
     keys = [(r["technology"], r["year"], r["phase"], r["source"]) for r in rows(PLACEMENTS)]
