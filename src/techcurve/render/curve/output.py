@@ -16,6 +16,7 @@ import polars as pl
 from techcurve.editions import load_edition
 from techcurve.errors import ReportError
 from techcurve.render.curve import filememo
+from techcurve.render.curve.shape import one_domain
 from techcurve.render.fonts import PNG_MIN_DPI, SUPPORTED_FORMATS, save_figure
 from techcurve.store import Store
 from techcurve.store.curve import curve_inputs
@@ -82,7 +83,7 @@ def render_curve(
         "labels": labels, "size": size,
     }  # fmt: skip
     frames = (assessments, subfields, domains, compare)
-    key = filememo.curve_key(frames, options)
+    key = filememo.curve_key(_drawn_frames(frames, domain), options)
     fig: Figure | None = None
     for p in paths:
         fmt = p.suffix.lower().lstrip(".")
@@ -95,7 +96,7 @@ def render_curve(
             fig = _draw(frames, options)
             # the settings as they are after drawing (the first import of matplotlib may
             # have written its font list): the key the next process computes
-            key = filememo.curve_key(frames, options)
+            key = filememo.curve_key(_drawn_frames(frames, domain), options)
         save_figure(fig, p, dpi=dpi)
         try:
             written = p.read_bytes()
@@ -103,6 +104,26 @@ def render_curve(
             continue
         filememo.keep(key, output, written)
     return paths
+
+
+def _drawn_frames(
+    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None],
+    domain: str | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """The frames a curve's outputs are keyed by: a domain's curve draws its own
+    sub-fields and their assessments alone (``draw_curve`` narrows them first, with the
+    same :func:`~techcurve.render.curve.shape.one_domain`), so only those rows are in its
+    key, beside all the domains (their order gives the colours) and the compared edition:
+    a dot moved in another domain leaves it kept. An unknown domain keys the whole
+    frames (drawing then says what is wrong)."""
+    if domain is None:
+        return frames
+    assessments, subfields, domains, compare = frames
+    try:
+        subfields, assessments = one_domain(domain, domains, subfields, assessments)
+    except ReportError:
+        return frames
+    return assessments, subfields, domains, compare
 
 
 def _draw(frames: Sequence[pl.DataFrame | None], options: dict[str, Any]) -> Figure:
@@ -148,7 +169,7 @@ def kept_curve(
     frames = (assessments, subfields, domains, None)
     return filememo.kept_value(
         filememo.function_output(out),
-        lambda: filememo.curve_key(frames, options),
+        lambda: filememo.curve_key(_drawn_frames(frames, domain), options),
         lambda: out(_draw(frames, options)),
     )
 
