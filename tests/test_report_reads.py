@@ -15,9 +15,8 @@ from jinja2 import Environment
 from techcurve.report import conclusions, render
 from techcurve.report.conclusions import _spearmanr
 from techcurve.store import Store, init_store, provenance
-from techcurve.store import report as store_report
 from techcurve.store.provenance import EvidenceEnd, RecordRef, latest_evidence, records_by_id
-from techcurve.store.report import read_ahead, recent_year, record_source_stats, sample_records
+from techcurve.store.report import recent_year, sample_records
 from test_report import make_store
 
 #: what sample_records returns, as the straightforward query: every link joined to the
@@ -132,30 +131,6 @@ def test_sample_records_of_the_report_fixture(tmp_path: Path) -> None:
         expected = st.sql(REFERENCE_SAMPLES)
         for since in (None, 2019, 2020, 2021, 2022, 2023):
             assert sample_records(st, since=since).equals(expected)
-
-
-def test_reads_ahead_are_the_reads_here(samples_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reads :func:`read_ahead` starts on its own connection give the frames the
-    same calls give here; each is taken once; a failed one is run here again."""
-    with Store.open(samples_db, read_only=True) as st:
-        stats, samples = record_source_stats(st), sample_records(st)
-        with read_ahead(st):
-            assert store_report._AHEAD[st]  # started
-            assert record_source_stats(st).equals(stats)
-            assert sample_records(st).equals(samples)
-            assert not store_report._AHEAD[st]  # both taken
-            assert sample_records(st, 2).equals(sample_records(st, 2))  # not ahead: here
-        assert st not in store_report._AHEAD
-        real = store_report.sample_records
-
-        def failing(store: Store, *args: object, **kwargs: object) -> pl.DataFrame:
-            if store is not st:  # the read ahead fails; here it does not
-                raise RuntimeError("lost")
-            return real(store, *args, **kwargs)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(store_report, "sample_records", failing)
-        with read_ahead(st):
-            assert real(st).equals(samples)
 
 
 def test_recent_year_is_where_the_newest_share_of_dated_records_starts(tmp_path: Path) -> None:

@@ -355,8 +355,8 @@ def report(
     report's path. ``pages`` is a folder of the analyst's pages (Markdown), by default
     the setting ``report.pages`` of ``config``."""
     from techcurve.config import load_config, section
+    from techcurve.report import build_report
     from techcurve.store import Meta
-    from techcurve.store.report import read_ahead
 
     if pages is None:
         pages = section(load_config(config), "report").get("pages")
@@ -364,11 +364,7 @@ def report(
         require_assessments(st, db)
         as_of = st.get_meta(Meta.AS_OF)
         folder = Path(pages) if pages is not None else None
-        # the store's largest reads run meanwhile on a second connection, from here on
-        with read_ahead(st):
-            from techcurve.report import build_report  # ≈ 0.4 s of imports
-
-            return build_report(st, Path(out), lang=lang, as_of=as_of, title=title, pages=folder)
+        return build_report(st, Path(out), lang=lang, as_of=as_of, title=title, pages=folder)
 
 
 @dataclass(frozen=True, slots=True)

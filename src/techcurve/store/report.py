@@ -7,10 +7,7 @@ exist reads as empty, so a report can be written from a partly filled store.
 
 from __future__ import annotations
 
-import contextlib
-import weakref
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +27,6 @@ __all__ = [
     "last_indicator_year",
     "record_source_stats",
     "record_volumes",
-    "read_ahead",
     "recent_year",
     "report_tables",
     "sample_records",
@@ -100,9 +96,6 @@ def record_source_stats(store: Store) -> pl.DataFrame:
 
     Biggest source first within a kind; empty when there are no records.
     """
-    ahead = _read_ahead(store, "stats")
-    if ahead is not None:
-        return ahead
     if not (store.has_table("records") and store.count("records")):
         return pl.DataFrame(schema=_STATS_SCHEMA)
     # one pass over the records, each tested against the set of matched ids
@@ -213,9 +206,6 @@ def sample_records(store: Store, limit: int = 5, *, since: int | None = None) ->
     ``since`` is only where the search starts (the records from that year on are
     searched first; by default :func:`recent_year`): any value gives the same rows.
     """
-    ahead = _read_ahead(store, "samples") if (limit, since) == (5, None) else None
-    if ahead is not None:
-        return ahead
     if not (store.has_table("matches") and store.has_table("records")):
         return pl.DataFrame(
             schema={
@@ -232,48 +222,6 @@ def sample_records(store: Store, limit: int = 5, *, since: int | None = None) ->
     # no dated record: every sub-field is searched among all its records
     start = int(since) if since is not None else "NULL"
     return store.sql(_SAMPLES_SQL.format(limit=int(limit), since=start))
-
-
-#: the reads started ahead for a store (:func:`read_ahead`), by name
-_AHEAD: weakref.WeakKeyDictionary[Store, dict[str, Future[pl.DataFrame]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-@contextlib.contextmanager
-def read_ahead(store: Store) -> Iterator[None]:
-    """Within this block, the report's two largest reads — the source statistics
-    (:func:`record_source_stats`) and the sample records (:func:`sample_records` with
-    its defaults) — run at once on a second connection to the same database (a DuckDB
-    cursor) in a thread, while the caller imports and reads the rest; the functions then
-    return what it read. The same queries on the same store: the same frames. Leaving
-    the block waits for the thread (its connection closed); a read that failed there
-    is run again here, to fail as it would have."""
-    view = Store(store.con.cursor(), store.path)
-    reads: list[tuple[str, Callable[[Store], pl.DataFrame]]] = [
-        ("stats", record_source_stats),
-        ("samples", sample_records),
-    ]
-    pool = ThreadPoolExecutor(1, thread_name_prefix="techcurve-read-ahead")
-    _AHEAD[store] = {name: pool.submit(read, view) for name, read in reads}
-    try:
-        yield
-    finally:
-        _AHEAD.pop(store, None)
-        pool.shutdown(wait=True)
-        view.con.close()
-
-
-def _read_ahead(store: Store, name: str) -> pl.DataFrame | None:
-    """What :func:`read_ahead` read as ``name`` for ``store`` (taken: asked once); None
-    when nothing was started, or the read failed."""
-    future = _AHEAD.get(store, {}).pop(name, None)
-    if future is None:
-        return None
-    try:
-        return future.result()
-    except Exception:  # noqa: BLE001 - run here again, to raise as it would have
-        return None
 
 
 def _has_matched_records(store: Store) -> bool:
