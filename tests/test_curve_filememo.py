@@ -5,6 +5,7 @@ without importing matplotlib; any change draws it again."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from markupsafe import Markup
 
 from cli_support import cli_modules
+from techcurve.errors import ReportError
 from techcurve.render.curve import filememo, output
 from techcurve.render.curve.output import kept_curve, render_curve
 from techcurve.render.fonts import figure_svg
@@ -255,3 +257,57 @@ def test_a_frame_digest_holds_values_not_memory() -> None:
     assert filememo.frame_digest(a) != filememo.frame_digest(a.rename({"s": "t"}))
     nested = pl.DataFrame({"l": [[1, 2], None]})
     assert filememo.frame_digest(nested) == filememo.frame_digest(nested.clone())
+
+
+def _moved_in(frames: Frames, domain: str, inside: bool) -> Frames:
+    """A placed dot of ``domain`` (or of another domain) moved a little."""
+    a, s, d = frames
+    col = "final_position" if "final_position" in a.columns else "position"
+    ids = s.filter((pl.col("domain_id") == domain) == inside)["subfield_id"]
+    placed = a.filter(pl.col(col).is_not_null() & pl.col("subfield_id").is_in(ids.implode()))
+    first = placed[0, "subfield_id"]
+    moved = pl.when(pl.col("subfield_id") == first).then(pl.col(col) + 0.01)
+    return a.with_columns(moved.otherwise(pl.col(col)).alias(col)), s, d
+
+
+def test_a_domains_curve_is_keyed_by_its_own_dots(
+    inputs: CurveInputs, kept: Path, drawn: list[int], tmp_path: Path
+) -> None:
+    frames = _frames(inputs)
+    a, s, _ = frames
+    col = "final_position" if "final_position" in a.columns else "position"
+    placed = a.filter(pl.col(col).is_not_null())["subfield_id"]
+    by_domain = s.filter(pl.col("subfield_id").is_in(placed.implode()))["domain_id"]
+    domain = str(by_domain[0])
+    assert by_domain.n_unique() > 1  # dots in another domain to move
+    first = _render(frames, tmp_path, "a.svg", domain=domain)
+    assert len(drawn) == 1
+    # a dot of another domain moved: this domain's curve is read back, the same bytes
+    assert (
+        _render(_moved_in(frames, domain, inside=False), tmp_path, "b.svg", domain=domain) == first
+    )
+    assert len(drawn) == 1
+    # one of its own moved: drawn again
+    _render(_moved_in(frames, domain, inside=True), tmp_path, "c.svg", domain=domain)
+    assert len(drawn) == 2
+    # an unknown domain still says so
+    with pytest.raises(ReportError, match="no-such-domain"):
+        _render(frames, tmp_path, "d.svg", domain="no-such-domain")
+
+
+def test_files_saved_aside_are_the_bytes_saved_here(
+    inputs: CurveInputs, kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from techcurve.render.curve import forked
+
+    frames = _frames(inputs)
+    names = ["a.svg", "a.png", "a.pdf"]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # a PDF without its time
+    monkeypatch.setattr(forked, "_cores", lambda: 2)
+    aside = render_curve(*frames, [tmp_path / "x" / n for n in names], dpi=200)
+    for entry in kept.iterdir():
+        entry.unlink()
+    monkeypatch.setattr(forked, "_cores", lambda: 1)  # everything saved here, in order
+    here = render_curve(*frames, [tmp_path / "y" / n for n in reversed(names)], dpi=200)
+    assert [p.read_bytes() for p in aside] == [p.read_bytes() for p in reversed(here)]
+    assert not list(Path(tempfile.gettempdir()).glob("techcurve-curve-*"))  # cleaned up

@@ -163,3 +163,51 @@ def test_errors_take_their_message_from_the_catalogue() -> None:
     assert not plain, "errors made from an English literal:\n" + "\n".join(plain)
     stale = set(_PLAIN_MESSAGES_ALLOWED) - {(f, name) for f, name, _ in found}
     assert not stale, f"allowed but no longer raised: {sorted(stale)}"
+
+
+def _parsed() -> dict[str, object]:
+    """The catalogue parsed from its YAML files, as before it was kept."""
+    import yaml
+
+    from techcurve import text
+
+    out: dict[str, object] = {}
+    for path in sorted(Path(text.__file__).parent.glob("*.yaml")):
+        with path.open(encoding="utf-8") as fh:
+            out.update(yaml.load(fh, Loader=text._UniqueKeyLoader) or {})
+    return out
+
+
+def test_the_kept_catalogue_is_the_parsed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from techcurve import text
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    parsed = _parsed()
+    try:
+        text.catalogue.cache_clear()
+        first = text.catalogue()  # parsed, then kept
+        (entry,) = (tmp_path / "techcurve").glob("text-*.marshal")
+        text.catalogue.cache_clear()
+        second = text.catalogue()  # read back
+        assert first == second == parsed
+        assert list(first) == list(second) == list(parsed)  # the same order
+        assert all(list(second[k]) == list(parsed[k]) for k in parsed)  # type: ignore[call-overload]
+        entry.write_bytes(b"\x00damaged")  # a damaged entry: parsed again
+        text.catalogue.cache_clear()
+        assert text.catalogue() == parsed
+    finally:
+        text.catalogue.cache_clear()
+
+
+def test_a_changed_catalogue_file_is_another_entry(tmp_path: Path) -> None:
+    from techcurve import text
+
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("x.y:\n  zh: 一\n  en: one\n", encoding="utf-8")
+    b.write_text("x.z:\n  zh: 二\n  en: two\n", encoding="utf-8")
+    before = text._entry([a, b])
+    a.write_text("x.y:\n  zh: 一\n  en: One\n", encoding="utf-8")
+    assert before is not None and text._entry([a, b]) not in (None, before)
+    assert text._entry([a, tmp_path / "missing.yaml"]) is None

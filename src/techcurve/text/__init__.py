@@ -17,12 +17,17 @@ between the languages, or a Chinese text holding an English sentence).
 from __future__ import annotations
 
 import functools
+import hashlib
+import marshal
 import string
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, get_args
 
 import yaml
+
+from techcurve import cache
 
 __all__ = ["LANGS", "Lang", "catalogue", "fields", "t"]
 
@@ -54,16 +59,63 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 @functools.cache
 def catalogue() -> Mapping[str, Mapping[str, str]]:
-    """Every key of every catalogue file → ``{"zh": …, "en": …}``."""
+    """Every key of every catalogue file → ``{"zh": …, "en": …}``.
+
+    Parsing the YAML (≈ 0.1 s) is paid by every command that says anything, so what it
+    gave is kept in the per-user cache (:mod:`techcurve.cache`, ``text-*.marshal``)
+    under a key of the files' names and bytes, this module's source, PyYAML's version
+    and the loader, and Python's version; an entry that cannot be read is parsed again."""
+    files = sorted(_FOLDER.glob("*.yaml"))
+    entry = _entry(files)
+    kept = _read(entry) if entry is not None else None
+    if kept is not None:
+        return kept
     out: dict[str, Mapping[str, str]] = {}
-    for path in sorted(_FOLDER.glob("*.yaml")):
+    for path in files:
         with path.open(encoding="utf-8") as fh:
             entries = yaml.load(fh, Loader=_UniqueKeyLoader) or {}
         for key, value in entries.items():
             if key in out:
                 raise ValueError(f"{path.name}: key {key!r} is also in another catalogue file")
             out[key] = value
+    if entry is not None:
+        _write(entry, out)
     return out
+
+
+def _entry(files: list[Path]) -> Path | None:
+    """The cache entry of the catalogue parsed from ``files`` (None: a file unreadable)."""
+    h = hashlib.blake2b(digest_size=32)
+    for part in (sys.version, yaml.__version__, _UniqueKeyLoader.__mro__[1].__name__):
+        h.update(part.encode() + b"\0")
+    h.update(cache.code_stamp(sys.modules[__name__]).encode())
+    try:
+        for path in files:
+            data = path.read_bytes()
+            h.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    except OSError:
+        return None  # parsing will say what is wrong
+    return cache.entry("text", h.hexdigest(), suffix=".marshal")
+
+
+def _read(entry: Path) -> dict[str, Mapping[str, str]] | None:
+    data = cache.read(entry)
+    if data is None:
+        return None
+    try:
+        value = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None  # damaged, or another Python's: parsed again
+    return value if isinstance(value, dict) else None
+
+
+def _write(entry: Path, value: dict[str, Mapping[str, str]]) -> None:
+    try:
+        data = marshal.dumps(value)
+    except ValueError:  # a value marshal cannot hold: parsed every time
+        return
+    cache.write(entry, data)
+    cache.trim("text", 4)  # a catalogue per code version: the newest few
 
 
 def t(key: str, lang: Lang, /, **values: Any) -> str:

@@ -55,6 +55,7 @@ from techcurve.render.curve.shape import (
     curve_y,
     display_name,
     dodge_points,
+    one_domain,
 )
 from techcurve.render.curve.uncertainty import dot_opacity
 from techcurve.render.curve.wrap import wrap_label
@@ -272,7 +273,7 @@ def draw_curve(
     lg = _check_lang(lang)
     mode, size = check_labels(labels), check_size(size)
     if domain is not None:
-        subfields, assessments = _one_domain(domain, domains, subfields, assessments)
+        subfields, assessments = one_domain(domain, domains, subfields, assessments)
     points, skipped = curve_points(assessments, subfields, lang=lang, model=model)
     if not points:
         if domain is not None:
@@ -297,19 +298,6 @@ def draw_curve(
     fig = _figure(curve, numbers=True, strict=False)[0]
     assert fig is not None  # only a placement that gave up draws no figure
     return fig
-
-
-def _one_domain(
-    domain: str, domains: pl.DataFrame, subfields: pl.DataFrame, assessments: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The sub-fields and assessments of ``domain`` alone (a :class:`ReportError` naming
-    the domains when there is no such domain)."""
-    known = [str(d) for d in domains["domain_id"]] if "domain_id" in domains.columns else []
-    known += [str(d) for d in subfields["domain_id"].unique(maintain_order=True) if d not in known]
-    if domain not in known:
-        raise ReportError.of("curvekey.error.domain", domain=repr(domain), known=", ".join(known))
-    sub = subfields.filter(pl.col("domain_id") == domain)
-    return sub, assessments.filter(pl.col("subfield_id").is_in(sub["subfield_id"].implode()))
 
 
 def _figure(curve: _Curve, *, numbers: bool, strict: bool) -> tuple[Figure | None, Placement]:

@@ -301,13 +301,20 @@ def decode(data: bytes) -> object | None:
     return None
 
 
+#: the types :func:`plain_repr` writes as their ``repr``
+_ATOMS = frozenset({type(None), bool, int, float, str})
+
+
 def plain_repr(value: object) -> str | None:
     """``repr(value)`` when ``value`` is made only of ``None``, booleans, integers,
     floats, strings and lists, tuples and string-keyed dicts of them (its ``repr`` then
     says all of it, floats exactly); None for anything else (not kept)."""
-    if value is None or type(value) in (bool, int, float, str):
+    kind = type(value)
+    if kind in _ATOMS:
         return repr(value)
-    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):  # no subclasses
+    if isinstance(value, (list, tuple)) and kind in (list, tuple):  # no subclasses
+        if set(map(type, value)) <= _ATOMS:  # the common case, a list of numbers, at C speed
+            return f"{kind.__name__}({', '.join(map(repr, value))})"
         parts = [plain_repr(v) for v in value]
         kept = [p for p in parts if p is not None]
         return f"{type(value).__name__}({', '.join(kept)})" if len(kept) == len(parts) else None

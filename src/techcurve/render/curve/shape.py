@@ -19,6 +19,7 @@ import polars as pl
 
 from techcurve.datatypes import PHASE_BOUNDS, Phase, YearsBand
 from techcurve.editions import select_assessments
+from techcurve.errors import ReportError
 from techcurve.render.curve.uncertainty import phase_probabilities, whisker
 
 # y range of the phase-name strip under the curve; labels may use the space above it
@@ -252,3 +253,17 @@ def _group_start(group: list[int], s0: list[float], d: float) -> float:
 
 def _group_end(group: list[int], s0: list[float], d: float) -> float:
     return _group_start(group, s0, d) + (len(group) - 1) * d
+
+
+def one_domain(
+    domain: str, domains: pl.DataFrame, subfields: pl.DataFrame, assessments: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The sub-fields and assessments of ``domain`` alone (a :class:`ReportError` naming
+    the domains when there is no such domain): what a domain's curve draws, and all that
+    its kept outputs are keyed by (:mod:`~techcurve.render.curve.output`)."""
+    known = [str(d) for d in domains["domain_id"]] if "domain_id" in domains.columns else []
+    known += [str(d) for d in subfields["domain_id"].unique(maintain_order=True) if d not in known]
+    if domain not in known:
+        raise ReportError.of("curvekey.error.domain", domain=repr(domain), known=", ".join(known))
+    sub = subfields.filter(pl.col("domain_id") == domain)
+    return sub, assessments.filter(pl.col("subfield_id").is_in(sub["subfield_id"].implode()))
