@@ -5,7 +5,6 @@ without importing matplotlib; any change draws it again."""
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -293,21 +292,3 @@ def test_a_domains_curve_is_keyed_by_its_own_dots(
     # an unknown domain still says so
     with pytest.raises(ReportError, match="no-such-domain"):
         _render(frames, tmp_path, "d.svg", domain="no-such-domain")
-
-
-def test_files_saved_aside_are_the_bytes_saved_here(
-    inputs: CurveInputs, kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from techcurve.render.curve import forked
-
-    frames = _frames(inputs)
-    names = ["a.svg", "a.png", "a.pdf"]
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # a PDF without its time
-    monkeypatch.setattr(forked, "_cores", lambda: 2)
-    aside = render_curve(*frames, [tmp_path / "x" / n for n in names], dpi=200)
-    for entry in kept.iterdir():
-        entry.unlink()
-    monkeypatch.setattr(forked, "_cores", lambda: 1)  # everything saved here, in order
-    here = render_curve(*frames, [tmp_path / "y" / n for n in reversed(names)], dpi=200)
-    assert [p.read_bytes() for p in aside] == [p.read_bytes() for p in reversed(here)]
-    assert not list(Path(tempfile.gettempdir()).glob("techcurve-curve-*"))  # cleaned up

@@ -16,7 +16,6 @@ import polars as pl
 from techcurve.editions import load_edition
 from techcurve.errors import ReportError
 from techcurve.render.curve import filememo
-from techcurve.render.curve.forked import Aside, save_aside
 from techcurve.render.curve.shape import one_domain
 from techcurve.render.fonts import PNG_MIN_DPI, SUPPORTED_FORMATS, save_figure
 from techcurve.store import Store
@@ -85,62 +84,26 @@ def render_curve(
     }  # fmt: skip
     frames = (assessments, subfields, domains, compare)
     key = filememo.curve_key(_drawn_frames(frames, domain), options)
-    _write_all(frames, options, paths, key, dpi)
-    return paths
-
-
-def _write_all(
-    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None],
-    options: dict[str, Any],
-    paths: list[Path],
-    key: str,
-    dpi: int,
-) -> None:
-    """Write each of ``paths``: read back when kept under ``key``, else from one drawing
-    of the curve (written in the paths' order), and keep what was drawn."""
-    domain = options["domain"]
-    outputs = [_file_output(p, dpi) for p in paths]
     fig: Figure | None = None
-    aside: Aside | None = None
-    try:
-        for i, p in enumerate(paths):
-            kept = filememo.recall(key, outputs[i])
-            if kept is not None:
-                _write(p, kept)
-                continue
-            if fig is None:
-                fig = _draw(frames, options)
-                # the settings as they are after drawing (the first import of matplotlib
-                # may have written its font list): the key the next process computes
-                key = filememo.curve_key(_drawn_frames(frames, domain), options)
-                # the files after this one that are not kept: saved meanwhile by a second
-                # process (the same figure, the same bytes), written below in their turn
-                later = [(j, paths[j]) for j in range(i + 1, len(paths))]
-                aside = save_aside(
-                    fig, [(j, q) for j, q in later if not _kept(key, outputs[j])], dpi
-                )
-            data = aside.take(i) if aside is not None and i in aside else None
-            if data is not None:
-                _write(p, data)
-            else:
-                save_figure(fig, p, dpi=dpi)
-                try:
-                    data = p.read_bytes()
-                except OSError:  # not kept, only drawn again next time
-                    continue
-            filememo.keep(key, outputs[i], data)
-    finally:
-        if aside is not None:
-            aside.close()
-
-
-def _file_output(path: Path, dpi: int) -> str | None:
-    fmt = path.suffix.lower().lstrip(".")
-    return filememo.file_output(fmt, max(dpi, PNG_MIN_DPI) if fmt == "png" else None)
-
-
-def _kept(key: str, output: str | None) -> bool:
-    return output is not None and filememo.recall(key, output) is not None
+    for p in paths:
+        fmt = p.suffix.lower().lstrip(".")
+        output = filememo.file_output(fmt, max(dpi, PNG_MIN_DPI) if fmt == "png" else None)
+        kept = filememo.recall(key, output)
+        if kept is not None:
+            _write(p, kept)
+            continue
+        if fig is None:
+            fig = _draw(frames, options)
+            # the settings as they are after drawing (the first import of matplotlib may
+            # have written its font list): the key the next process computes
+            key = filememo.curve_key(_drawn_frames(frames, domain), options)
+        save_figure(fig, p, dpi=dpi)
+        try:
+            written = p.read_bytes()
+        except OSError:  # not kept, only drawn again next time
+            continue
+        filememo.keep(key, output, written)
+    return paths
 
 
 def _drawn_frames(
