@@ -17,12 +17,44 @@ regex; runs of ASCII letters and of CJK characters have loops of their own
 
 from __future__ import annotations
 
+import _imp
 import functools
 import re
+import sys
 
 import numba
 import numpy as np
 import pyarrow as pa
+
+
+def skip_blas_check() -> None:
+    """Import Numba's array functions (``numba.np.arraymath``) without their BLAS check.
+
+    On its first compiled call in a process, Numba imports its array functions, whose
+    module checks that a BLAS is there for ``np.dot`` by importing ``scipy.linalg``:
+    0.2–0.3 CPU s (0.3–0.45 s wall) of every command that matches, for functions no
+    kernel here uses (docs/performance.md, "Ingest's first run and its start"). With
+    ``scipy.linalg`` not imported yet, it is made unimportable while that module is
+    imported (under the import lock, so no other thread's import of it fails
+    meanwhile), then importable again; Numba then only lacks BLAS-backed functions.
+    When ``scipy.linalg`` is imported already the check costs nothing, and nothing is
+    done.
+    """
+    _imp.acquire_lock()
+    try:
+        if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+            return
+        sys.modules["scipy.linalg"] = None  # type: ignore[assignment]
+        try:
+            import numba.np.arraymath  # noqa: F401, PLC0415
+        finally:
+            if "scipy.linalg" in sys.modules and sys.modules["scipy.linalg"] is None:
+                del sys.modules["scipy.linalg"]
+    finally:
+        _imp.release_lock()
+
+
+skip_blas_check()
 
 _SEP = 0x1F
 _SPACE = 0x20
