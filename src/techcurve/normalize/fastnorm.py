@@ -17,7 +17,6 @@ regex; runs of ASCII letters and of CJK characters have loops of their own
 
 from __future__ import annotations
 
-import _imp
 import functools
 import re
 import sys
@@ -31,27 +30,30 @@ def skip_blas_check() -> None:
     """Import Numba's array functions (``numba.np.arraymath``) without their BLAS check.
 
     On its first compiled call in a process, Numba imports its array functions, whose
-    module checks that a BLAS is there for ``np.dot`` by importing ``scipy.linalg``:
-    0.2–0.3 CPU s (0.3–0.45 s wall) of every command that matches, for functions no
-    kernel here uses (docs/performance.md, "Ingest's first run and its start"). With
-    ``scipy.linalg`` not imported yet, it is made unimportable while that module is
-    imported (under the import lock, so no other thread's import of it fails
-    meanwhile), then importable again; Numba then only lacks BLAS-backed functions.
-    When ``scipy.linalg`` is imported already the check costs nothing, and nothing is
-    done.
+    module checks that a BLAS is there (``numba.np.linalg.ensure_blas``, importing
+    ``scipy.linalg``): 0.2–0.3 CPU s (0.3–0.45 s wall) of every command that matches,
+    for functions no kernel here uses (docs/performance.md, "Ingest's first run and its
+    start"). That module is imported here with the check answering "no BLAS", then the
+    check is put back: the array functions that would use a BLAS use their own loops
+    (``np.dot`` and ``np.linalg`` still check for themselves when compiled). Nothing is
+    done when the module is imported already, or when ``scipy.linalg`` is (the check
+    then costs nothing).
     """
-    _imp.acquire_lock()
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    from numba.np import linalg  # noqa: PLC0415 - what the array functions import first
+
+    check = linalg.ensure_blas
+
+    def no_blas() -> None:
+        raise ImportError  # what the check raises when there is no BLAS
+
+    linalg.ensure_blas = no_blas
     try:
-        if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
-            return
-        sys.modules["scipy.linalg"] = None  # type: ignore[assignment]
-        try:
-            import numba.np.arraymath  # noqa: F401, PLC0415
-        finally:
-            if "scipy.linalg" in sys.modules and sys.modules["scipy.linalg"] is None:
-                del sys.modules["scipy.linalg"]
+        from numba.np import arraymath  # noqa: PLC0415
     finally:
-        _imp.release_lock()
+        linalg.ensure_blas = check
+    arraymath.ensure_blas = check
 
 
 skip_blas_check()
