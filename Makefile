@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m techcurve.match.warm  # Numba's kernels compiled once, not by the first run
 	touch $(STAMP)
 
 demo: $(STAMP)

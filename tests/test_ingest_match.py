@@ -161,3 +161,26 @@ def test_ingest_and_match_is_one_library_call(tmp_path: Path) -> None:
     assert matched.links == both.match.links
     with Store.open(db, read_only=True) as a, Store.open(plain, read_only=True) as b:
         assert _state(a)["links"] == _state(b)["links"]
+
+
+def test_warm_gives_the_kernels_the_argument_types_ingest_gives_them(tmp_path: Path) -> None:
+    # `make setup` warms the kernels (python -m techcurve.match.warm) so that the first
+    # run finds them in Numba's cache: a kernel signature the records add would be
+    # compiled by that run instead
+    from techcurve.match import fastmatch, warm  # noqa: PLC0415
+    from techcurve.normalize import fastnorm  # noqa: PLC0415
+
+    tax = load_taxonomy()
+    warm(tax.queries)
+    kernels = [fastnorm._fold_kernel, fastmatch._accepting, fastmatch._accepting_tail,
+               fastmatch._collect]  # fmt: skip
+    warmed = [set(k.signatures) for k in kernels]
+    assert all(warmed)
+    path = init_store(tmp_path / "tc.duckdb")
+    with Store.open(path) as st:
+        csv = _csv(tmp_path / "a.csv", list(range(2_500)), seed=7)  # normalised by Numba
+        ingest_records(st, [csv], kind="auto", profile="generic", as_of=AS_OF,
+                       matcher=TaxonomyMatcher(tax))  # fmt: skip
+        match_store(st, tax, full=True)
+        assert st.count("matches") > 100
+    assert [set(k.signatures) for k in kernels] == warmed

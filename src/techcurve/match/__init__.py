@@ -25,6 +25,7 @@ from techcurve.match.matcher import (
     match_rows,
     match_text,
     needed_columns,
+    warm,
 )
 
 __all__ = [
@@ -43,5 +44,6 @@ __all__ = [
     "match_text",
     "needed_columns",
     "replace_matches",
+    "warm",
     "write_taxonomy",
 ]

@@ -53,6 +53,7 @@ __all__ = [
     "match_rows",
     "match_text",
     "needed_columns",
+    "warm",
 ]
 
 #: The fields a query term can be scoped to, and how to get their normalised text.
@@ -305,6 +306,19 @@ def _match_rows(frame: pl.DataFrame, plan: _Plan, *, parallel: bool) -> pl.DataF
 
 
 _ROWS_SCHEMA: dict[str, pl.DataType] = {"row": pl.UInt32(), "sidx": pl.UInt32(), "terms": pl.Utf8()}
+
+
+#: Titles :func:`warm` matches: more than normalisation's Python-only size, ASCII,
+#: CJK, full-width and traditional characters (both of its passes), nothing else.
+_WARM_TITLES = ["5G 专网 ＡＲ眼镜 區塊鏈 Machine Learning"] * 1_100
+
+
+def warm(queries: Mapping[str, Query]) -> None:
+    """Make everything matching ``queries`` needs before the first record: the plan and
+    its automata, and the compiled kernels (loaded from Numba's cache, or compiled into
+    it when missing). Matches a small frame the way batches of records are matched, so
+    the kernels get exactly the argument types the records give them."""
+    match_rows(pl.DataFrame({"title": _WARM_TITLES}), queries, parallel=False)
 
 
 def _match_slice(frame: pl.DataFrame, plan: _Plan, first: int = 0) -> pl.DataFrame:
