@@ -78,24 +78,3 @@ def test_small_string_arrays_and_nulls() -> None:
     ]
     with pytest.raises(ValueError, match="nulls"):
         fold_arrow(pa.array(["a", None]), _python_path_regex())
-
-
-def test_the_kernels_load_without_numba_importing_scipy_linalg() -> None:
-    # Numba's BLAS check imports scipy.linalg (0.2-0.3 CPU s) for functions no kernel
-    # uses: fastnorm.skip_blas_check avoids it; scipy.linalg stays importable after
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    code = (
-        "import sys, numpy as np, polars as pl\n"
-        "from techcurve.normalize import normalize_series\n"
-        "from techcurve.match.fastmatch import compile_patterns, find_all\n"
-        "from techcurve.normalize.fastnorm import string_buffers\n"
-        "text = normalize_series(pl.Series(['Ａb 中文 x'] * 2_000)).to_arrow()\n"
-        "rows, ids = find_all(compile_patterns(['中文']), *string_buffers(text))\n"
-        "print(len(ids), 'scipy.linalg' in sys.modules)\n"
-        "import scipy.linalg\n"
-        "print(scipy.linalg.norm(np.ones(4)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["2000", "False", "2.0"]

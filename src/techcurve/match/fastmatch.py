@@ -39,10 +39,6 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from techcurve.normalize.fastnorm import skip_blas_check
-
-skip_blas_check()  # before any kernel here is called (fastnorm's docstring says why)
-
 #: Entries of one automaton's transition table at most (64 MB of int32).
 MAX_TABLE = 16 * 2**20
 _LANES = 4  # stretches of text walked at once (see the module docstring); _accepting has four

@@ -19,44 +19,10 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 
 import numba
 import numpy as np
 import pyarrow as pa
-
-
-def skip_blas_check() -> None:
-    """Import Numba's array functions (``numba.np.arraymath``) without their BLAS check.
-
-    On its first compiled call in a process, Numba imports its array functions, whose
-    module checks that a BLAS is there (``numba.np.linalg.ensure_blas``, importing
-    ``scipy.linalg``): 0.2–0.3 CPU s (0.3–0.45 s wall) of every command that matches,
-    for functions no kernel here uses (docs/performance.md, "Ingest's first run and its
-    start"). That module is imported here with the check answering "no BLAS", then the
-    check is put back: the array functions that would use a BLAS use their own loops
-    (``np.dot`` and ``np.linalg`` still check for themselves when compiled). Nothing is
-    done when the module is imported already, or when ``scipy.linalg`` is (the check
-    then costs nothing).
-    """
-    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
-        return
-    from numba.np import linalg  # noqa: PLC0415 - what the array functions import first
-
-    check = linalg.ensure_blas
-
-    def no_blas() -> None:
-        raise ImportError  # what the check raises when there is no BLAS
-
-    linalg.ensure_blas = no_blas
-    try:
-        from numba.np import arraymath  # noqa: PLC0415
-    finally:
-        linalg.ensure_blas = check
-    arraymath.ensure_blas = check
-
-
-skip_blas_check()
 
 _SEP = 0x1F
 _SPACE = 0x20
