@@ -347,12 +347,13 @@ def kept_chart(
     output = function_output(out)
     chart, function = _chart_function(draw)
     spec = plain_repr((args, kwargs))
+
+    def make() -> T:
+        return out(function()(*args, **kwargs))
+
     if chart is None or spec is None:
-        output = None
-    return kept_value(
-        output, lambda: _chart_key(chart or "", spec or ""),
-        lambda: out(function()(*args, **kwargs)),
-    )  # fmt: skip
+        return make()
+    return kept_value(output, lambda: _chart_key(chart, spec), make)
 
 
 def kept_value(output: str | None, key: Callable[[], str], make: Callable[[], T]) -> T:
