@@ -23,7 +23,9 @@ import numpy as np
 import polars as pl
 from scipy.stats import spearmanr
 
-ORDER = {"trigger": 0, "peak": 1, "trough": 2, "slope": 3, "plateau": 4}
+from techcurve.datatypes import Phase
+
+ORDER = {p.value: p.order for p in Phase}
 SHIPPED = Path(__file__).resolve().parent.parent / "src/techcurve/data/labels/public_placements.csv"
 
 
