@@ -62,6 +62,17 @@ def test_importing_the_cli_imports_no_command_and_no_heavy_library() -> None:
     assert imported_after("") == {"commands": [], "heavy": []}
 
 
+def test_checking_a_taxonomy_file_loads_no_heavy_library() -> None:
+    # `taxonomy check FILE` lints the file alone: the store, the matcher, polars and
+    # DuckDB cost its start ~0.5 s (docs/performance.md, issue 18, item 4)
+    run = (
+        "import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['taxonomy', 'check'], standalone_mode=False)"
+    )
+    assert imported_after(run) == {"commands": ["techcurve.cli.taxonomy_cmds"], "heavy": []}
+
+
 @pytest.mark.parametrize("module", COMMAND_MODULES)
 def test_looking_up_a_command_imports_its_module_only(module: str) -> None:
     name = next(

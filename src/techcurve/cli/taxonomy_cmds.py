@@ -133,8 +133,7 @@ def taxonomy_check(
     counted by kind unless --details. With a store (--db here or the global --db),
     terms that occur in no record and no count series are reported too.
     """
-    from techcurve.taxonomy.model import FINDING_KINDS  # noqa: PLC0415
-    from techcurve.taxonomy.review import summarize_findings  # noqa: PLC0415
+    from techcurve.taxonomy.model import FINDING_KINDS, summarize_findings  # noqa: PLC0415
 
     res = pipeline.taxonomy_check(path, db=db or _explicit_root_db(ctx))
     errors, warnings = res.errors, res.warnings

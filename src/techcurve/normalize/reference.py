@@ -15,10 +15,9 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 if TYPE_CHECKING:
     import opencc
+    import polars as pl
     import pyarrow as pa
 
 __all__ = ["SEP", "normalize", "normalize_arrow", "normalize_series"]
@@ -178,12 +177,15 @@ def normalize_series(s: pl.Series) -> pl.Series:
     (NFKC, OpenCC, lower case) in batches joined by ``SEP`` (which cannot be inside a
     row any more, and which no conversion rule spans), then through the pass again.
     """
+    import polars as pl  # noqa: PLC0415 - a command that normalises only terms never loads it
+
     return pl.Series(s.name, normalize_arrow(s), dtype=pl.Utf8)
 
 
 def normalize_arrow(s: pl.Series) -> pa.LargeStringArray:
     """:func:`normalize_series` as an Arrow ``large_string`` array (what the matcher
     searches: its buffers go to the compiled search as they are)."""
+    import polars as pl  # noqa: PLC0415 - a command that normalises only terms never loads it
     import pyarrow as pa  # noqa: PLC0415 - with the compiled pass only
     import pyarrow.compute as pc  # noqa: PLC0415
 
@@ -211,6 +213,7 @@ def _large_strings(values: list[str]) -> pa.LargeStringArray:
     Python or NumPy object imports pandas when it is installed (pyarrow asks whether the
     object is a pandas one), which costs a command more than the normalisation
     (docs/performance.md, "Ingest and match as processes")."""
+    import polars as pl  # noqa: PLC0415 - a command that normalises only terms never loads it
     import pyarrow as pa  # noqa: PLC0415 - with the compiled pass only
 
     out = pl.Series(values, dtype=pl.Utf8).to_arrow(compat_level=pl.CompatLevel.oldest())

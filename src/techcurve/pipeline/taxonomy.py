@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from techcurve.store import Store
 from techcurve.taxonomy import Finding, Taxonomy, check_taxonomy, load_taxonomy
-from techcurve.taxonomy.diff import TaxonomyDiff, diff_taxonomies
-from techcurve.taxonomy.review import (
-    MatchStats,
-    SampleResult,
-    check_against_store,
-    match_stats,
-    sample_matches,
-)
-from techcurve.taxonomy.sheets import export_taxonomy, import_taxonomy
+
+if TYPE_CHECKING:
+    from techcurve.taxonomy.diff import TaxonomyDiff
+    from techcurve.taxonomy.review import MatchStats, SampleResult
+
+# The store, the review (the matcher, polars, DuckDB), the spreadsheets and the diff are
+# imported by the functions that use them: `taxonomy check` of a file loads none of them
+# (docs/performance.md, "`taxonomy check` without the heavy libraries").
 
 __all__ = [
     "TaxonomyCheck",
@@ -90,6 +89,9 @@ def taxonomy_check(path: PathLike | None = None, *, db: PathLike | None = None) 
     tax = load_taxonomy(path)
     findings = check_taxonomy(tax)
     if db:
+        from techcurve.store import Store  # noqa: PLC0415 - only with a store
+        from techcurve.taxonomy.review import check_against_store  # noqa: PLC0415
+
         with Store.open(db, read_only=True) as st:
             findings += check_against_store(tax, st)
     return TaxonomyCheck(tax, tuple(findings), str(db) if db else None)
@@ -105,6 +107,9 @@ def taxonomy_sample(
 ) -> SampleResult:
     """``n`` random records the last match linked to ``subfield_id`` (same ``seed``, same
     sample), with the terms that fired (:func:`techcurve.taxonomy.review.sample_matches`)."""
+    from techcurve.store import Store  # noqa: PLC0415
+    from techcurve.taxonomy.review import sample_matches  # noqa: PLC0415
+
     with Store.open(db, read_only=True) as st:
         return sample_matches(st, subfield_id, n, seed=seed, kind=kind)
 
@@ -112,6 +117,9 @@ def taxonomy_sample(
 def taxonomy_stats(db: PathLike) -> MatchStats:
     """Matches per sub-field and kind in the store ``db``
     (:func:`techcurve.taxonomy.review.match_stats`)."""
+    from techcurve.store import Store  # noqa: PLC0415
+    from techcurve.taxonomy.review import match_stats  # noqa: PLC0415
+
     with Store.open(db, read_only=True) as st:
         return match_stats(st)
 
@@ -119,6 +127,8 @@ def taxonomy_stats(db: PathLike) -> MatchStats:
 def taxonomy_export(file: PathLike, taxonomy: PathLike | None = None) -> TaxonomyExport:
     """Write the taxonomy at ``taxonomy`` (``None``: the shipped one) as ``file`` (.csv or
     .xlsx), one row per sub-field."""
+    from techcurve.taxonomy.sheets import export_taxonomy  # noqa: PLC0415
+
     tax = load_taxonomy(taxonomy)
     return TaxonomyExport(export_taxonomy(tax, file), tax)
 
@@ -126,6 +136,8 @@ def taxonomy_export(file: PathLike, taxonomy: PathLike | None = None) -> Taxonom
 def taxonomy_import(file: PathLike, output: PathLike) -> TaxonomyImport:
     """Turn the spreadsheet ``file`` into taxonomy YAML at ``output`` (nothing is written
     when a row is wrong) and check the result."""
+    from techcurve.taxonomy.sheets import import_taxonomy  # noqa: PLC0415
+
     tax = import_taxonomy(file, output)
     return TaxonomyImport(Path(output), tax, tuple(check_taxonomy(tax)))
 
@@ -139,4 +151,6 @@ def _taxonomy_path(arg: str) -> str | None:
 
 def taxonomy_diff(old: str, new: str) -> TaxonomyDiff:
     """What changed from taxonomy ``old`` to ``new`` (``default``: the shipped one)."""
+    from techcurve.taxonomy.diff import diff_taxonomies  # noqa: PLC0415
+
     return diff_taxonomies(load_taxonomy(_taxonomy_path(old)), load_taxonomy(_taxonomy_path(new)))

@@ -27,7 +27,8 @@ import functools
 import gc
 import hashlib
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, ParamSpec, TypeAlias, TypeVar
@@ -56,6 +57,7 @@ __all__ = [
     "Taxonomy",
     "compose_query",
     "load_taxonomy",
+    "summarize_findings",
 ]
 
 DEFAULT_TAXONOMY = Path(__file__).parent.parent / "data" / "taxonomy.yaml"
@@ -204,6 +206,22 @@ FINDING_KINDS = {
     "unused-term": t("taxonomy.kind.unused-term", "en"),
 }
 """Every :attr:`Finding.kind`, with a one-line description."""
+
+
+def summarize_findings(findings: Iterable[Finding]) -> list[tuple[str, str, int, str]]:
+    """``(level, kind, count, description)`` per kind of finding, errors first."""
+    counts = Counter((f.level, f.kind) for f in findings)
+    order = list(FINDING_KINDS)
+    return [
+        (level, kind, n, FINDING_KINDS.get(kind, ""))
+        for (level, kind), n in sorted(
+            counts.items(),
+            key=lambda kv: (
+                kv[0][0] != "error",
+                order.index(kv[0][1]) if kv[0][1] in order else len(order),
+            ),
+        )
+    ]
 
 
 def compose_query(terms: list[str], exclude: list[str] | tuple[str, ...] = ()) -> str:

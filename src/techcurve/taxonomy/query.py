@@ -17,12 +17,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from techcurve.errors import Phrase, QueryError, phrase
 from techcurve.normalize import SEP, normalize
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "FIELDS",

@@ -7,7 +7,8 @@ occur nowhere.
   more than one sub-field;
 - :func:`term_hits` / :func:`check_against_store` — which terms never match anything
   in a store (same normalisation and Aho–Corasick search as :mod:`techcurve.match`);
-- :func:`summarize_findings` — findings counted by kind.
+- :func:`summarize_findings` — findings counted by kind (from :mod:`techcurve.taxonomy.model`,
+  where `taxonomy check` finds it without loading the store and the matcher).
 
 Nothing here prints; errors are :class:`~techcurve.errors.TechcurveError` subclasses.
 Every statement on the store is a function of :mod:`techcurve.store.taxonomy`.
@@ -32,7 +33,7 @@ from techcurve.normalize import SEP, normalize
 from techcurve.store import Meta, Store
 from techcurve.store import taxonomy as stored
 from techcurve.taxonomy.diff import term_label
-from techcurve.taxonomy.model import FINDING_KINDS, Finding, Taxonomy
+from techcurve.taxonomy.model import Finding, Taxonomy, summarize_findings
 from techcurve.taxonomy.query import Query, Term, parse_query
 
 __all__ = [
@@ -370,19 +371,3 @@ def check_against_store(taxonomy: Taxonomy, store: Store) -> list[Finding]:
         said = phrase(key, unused=len(unused), n=len(positive), where=where, terms=shown)
         out.append(Finding("warning", sf.id, said.say("en"), "unused-term", said))
     return out
-
-
-def summarize_findings(findings: Iterable[Finding]) -> list[tuple[str, str, int, str]]:
-    """``(level, kind, count, description)`` per kind of finding, errors first."""
-    counts = Counter((f.level, f.kind) for f in findings)
-    order = list(FINDING_KINDS)
-    return [
-        (level, kind, n, FINDING_KINDS.get(kind, ""))
-        for (level, kind), n in sorted(
-            counts.items(),
-            key=lambda kv: (
-                kv[0][0] != "error",
-                order.index(kv[0][1]) if kv[0][1] in order else len(order),
-            ),
-        )
-    ]
