@@ -79,6 +79,35 @@ def test_a_kept_curve_is_the_bytes_of_a_fresh_draw(
     assert [p.read_bytes() for p in fresh] == [p.read_bytes() for p in first]
 
 
+def test_a_png_encoded_beside_the_next_drawing_is_the_png_saved_alone(
+    inputs: CurveInputs, kept: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # with another file to draw, the PNG's pixels are taken first and encoded in a thread
+    # while the SVG is drawn; alone, it is saved as before: the same bytes, in any order
+    encoded: list[int] = []
+    encode = output.encode_png
+
+    def counted(*args: Any, **kwargs: Any) -> bytes:
+        encoded.append(1)
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(output, "encode_png", counted)
+    frames = _frames(inputs)
+    both = render_curve(*frames, [tmp_path / "a.svg", tmp_path / "a.png"], lang="en")
+    assert encoded == [1]
+    for entry in kept.iterdir():
+        entry.unlink()
+    turned = render_curve(*frames, [tmp_path / "b.png", tmp_path / "b.svg"], lang="en")
+    assert encoded == [1, 1]
+    for entry in kept.iterdir():
+        entry.unlink()
+    (png,) = render_curve(*frames, [tmp_path / "c.png"], lang="en")
+    (svg,) = render_curve(*frames, [tmp_path / "c.svg"], lang="en")
+    assert encoded == [1, 1]  # a file drawn alone is saved as before
+    assert both[1].read_bytes() == turned[0].read_bytes() == png.read_bytes()
+    assert both[0].read_bytes() == turned[1].read_bytes() == svg.read_bytes()
+
+
 def test_a_pdf_is_kept_only_when_its_date_is_fixed(
     inputs: CurveInputs, kept: Path, drawn: list[int], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from techcurve.errors import ReportError
 
@@ -185,6 +185,48 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_MIN_DPI) -> Pat
         except OSError as e:
             raise ReportError.of("curve.error.write", path=p, error=e.strerror or e) from None
     return p
+
+
+class _Discard(io.RawIOBase):
+    """A file that keeps nothing: :func:`png_pixels` needs the drawing, not its bytes."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return len(memoryview(data).cast("B"))
+
+
+def png_pixels(fig: Figure, *, dpi: int = PNG_MIN_DPI) -> memoryview:
+    """The pixels :func:`save_figure` encodes for a PNG of ``fig`` at ``dpi`` (at least
+    200): Agg's drawing in the same style, as a (height, width, 4) byte buffer.
+
+    With :func:`encode_png` it is :func:`save_figure` in two steps, so that the encoding
+    (zlib, ≈ 0.9 s for the full curve, which releases the GIL) can run in a thread while
+    the next file is drawn; the two steps write the same bytes (tests/test_curve_files.py).
+    """
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # every chart's figure (new_figure)
+    with chart_style():
+        # matplotlib's raw output: the same print_figure (dpi, face colours, layout) and
+        # the same FigureCanvasAgg.draw as its PNG, without encoding
+        fig.savefig(cast(IO[bytes], _Discard()), format="rgba", dpi=max(dpi, PNG_MIN_DPI))
+    # a copy: the canvas clears and reuses this buffer when it draws at this size again
+    return np.array(canvas.renderer.buffer_rgba(), copy=True).data
+
+
+def encode_png(pixels: memoryview, *, dpi: int = PNG_MIN_DPI) -> bytes:
+    """:func:`png_pixels`'s buffer as PNG file bytes, as matplotlib's Agg canvas encodes
+    them (``matplotlib.image.imsave``: its ``Software`` text, ``dpi``, Pillow's defaults).
+    Reads no matplotlib setting: safe in a thread while another figure is drawn."""
+    from matplotlib.image import imsave
+
+    buf = io.BytesIO()
+    imsave(buf, pixels, format="png", origin="upper", dpi=max(dpi, PNG_MIN_DPI))
+    return buf.getvalue()
 
 
 _XML_PROLOG = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
