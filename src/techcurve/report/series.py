@@ -440,4 +440,4 @@ def fitted_points(
         ys = f(xs, p.kappa, p.alpha, p.midpoint)  # type: ignore[arg-type]
     else:
         ys = bell(xs, p.height, p.peak_year, p.sigma)  # type: ignore[arg-type]
-    return [float(x) for x in xs], [float(y) for y in ys]
+    return xs.tolist(), ys.tolist()  # Python floats, as float() of each
