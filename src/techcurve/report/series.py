@@ -275,26 +275,27 @@ def subfield_series(
     return out
 
 
-def _dense(g: pl.DataFrame, rows: np.ndarray, name: str, fill: str) -> np.ndarray:
-    """Column ``name`` over consecutive years (``rows``: each year's row in ``g``, -1 when
-    it has none): a year without a value (no row, or null) is 0 (``fill="zero"``), the
-    last value before it (``"carry"``; 0 before the first) or NaN (``"none"``). The
-    values are copied as they are (a NaN in the column stays NaN and is carried)."""
-    n = len(rows)
-    given = np.zeros(n, dtype=bool)  # the year has a value (its row's is not null)
-    value = np.zeros(n)
-    if name in g.columns:
-        col = g[name]
-        known = rows >= 0
-        at = rows[known]
-        given[known] = col.is_not_null().to_numpy()[at]
-        value[known] = col.cast(pl.Float64).to_numpy()[at]
-    if fill == "zero":
-        return np.where(given, value, 0.0)
-    if fill == "none":
-        return np.where(given, value, np.nan)
-    last = np.maximum.accumulate(np.where(given, np.arange(n), -1))  # the last given year
-    return np.where(last >= 0, value[np.maximum(last, 0)], 0.0)
+def _col(g: pl.DataFrame, name: str) -> list[float | None]:
+    if name not in g.columns:
+        return [None] * g.height
+    return [None if v is None else float(v) for v in g[name].to_list()]
+
+
+def _dense(g: pl.DataFrame, pos: list[int | None], name: str, fill: str) -> np.ndarray:
+    """Column ``name`` over consecutive years (``pos``: each year's row in ``g``, None when
+    it has none): missing years are 0 (``fill="zero"``), the last value (``"carry"``) or
+    NaN (``"none"``)."""
+    col = _col(g, name)
+    vals = np.full(len(pos), np.nan)
+    last = 0.0
+    for i, p in enumerate(pos):
+        v = col[p] if p is not None else None
+        if v is None:
+            vals[i] = last if fill == "carry" else (0.0 if fill == "zero" else np.nan)
+        else:
+            vals[i] = v
+            last = v
+    return vals
 
 
 def _cut_at_coverage(
@@ -352,11 +353,11 @@ def _dense_series(
     first = int(g["year"].min())  # type: ignore[arg-type]
     years = np.arange(first, as_of_year + 1, dtype=float)
     idx = {int(y): i for i, y in enumerate(g["year"].to_list())}
-    rows = np.array([idx.get(int(y), -1) for y in years], dtype=np.int64)
-    per_year = {k: _dense(g, rows, k, "zero") for k in ("patents", "papers")}
-    cum = {k: _dense(g, rows, k, "carry") for k in ("patents_cum", "papers_cum")}
+    pos = [idx.get(int(y)) for y in years]
+    per_year = {k: _dense(g, pos, k, "zero") for k in ("patents", "papers")}
+    cum = {k: _dense(g, pos, k, "carry") for k in ("patents_cum", "papers_cum")}
     ends = _cut_at_coverage(years, cum, per_year, coverage, as_of_year)
-    att = {name: _dense(g, rows, name, "none") for name in model.attention_series}
+    att = {name: _dense(g, pos, name, "none") for name in model.attention_series}
     s_chosen, s_short = _s_series(years, cum, model)
     return _Dense(
         years, per_year, cum, att, ends, s_chosen, s_short, _bell_series(years, att, model)
