@@ -522,3 +522,26 @@ def test_an_error_while_inserting_is_reported_as_itself_not_as_an_aborted_transa
         assert "aborted" not in str(err.value)
         assert _limit(st) == "953.6 MiB" and st.count("records") == 0
         assert st.get_meta("schema_version") == "5"
+
+
+def _table_asked(st: Store, name: str) -> bool:
+    row = st.one("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+    return bool(row and row[0])
+
+
+def test_has_table_of_a_read_only_store_lists_its_tables_once(tmp_path: Path) -> None:
+    """Read-only, the tables are listed once (none can come or go while it is open):
+    the same answers as the query per name; opened for writing, a new table is seen."""
+    db = tmp_path / "tc.duckdb"
+    init_store(db)
+    names = ["records", "matches", "meta", "summary", "no_such_table", "RECORDS", "extra"]
+    with Store.open(db) as st:
+        st.con.execute("CREATE TABLE extra (x INTEGER)")
+        asked = {n: _table_asked(st, n) for n in names}
+        assert not st.has_table("later")
+        st.con.execute("CREATE TABLE later (x INTEGER)")
+        assert st.has_table("later")  # opened for writing: asked each time
+    assert asked["records"] and asked["extra"] and not asked["no_such_table"]
+    with Store.open(db, read_only=True) as ro:
+        assert {n: ro.has_table(n) for n in names} == asked
+        assert ro.has_table("later")

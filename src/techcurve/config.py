@@ -14,6 +14,9 @@ import yaml
 from techcurve.errors import ConfigError
 
 DEFAULT_CONFIG = Path(__file__).parent / "data" / "config.yaml"
+#: libyaml's loader for the shipped file, which every stage loads (the same values as the
+#: pure-Python loader's, a test compares them); a user's file keeps PyYAML's own loader
+_SHIPPED_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -26,13 +29,13 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError.of("config.no_file", path=str(path)) from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=loader) or {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -46,7 +49,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def load_config(path: str | Path | None = None) -> dict[str, Any]:
     """The shipped defaults, overridden by the YAML file at ``path`` if given."""
-    cfg = _read_yaml(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else {}
+    cfg = _read_yaml(DEFAULT_CONFIG, _SHIPPED_LOADER) if DEFAULT_CONFIG.exists() else {}
     if path is not None:
         cfg = _merge(cfg, _read_yaml(Path(path)))
     return cfg

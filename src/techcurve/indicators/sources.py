@@ -86,9 +86,14 @@ def _entry(source: str, value: Any, where: str) -> SourceRole:
     )
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def _shipped() -> SourceRegistry:
-    data = yaml.safe_load(REGISTRY_FILE.read_text(encoding="utf-8"))
+    # libyaml's loader where PyYAML has it (as for the taxonomy and the text catalogue):
+    # the same values as the pure-Python loader's (a test compares them)
+    data = yaml.load(REGISTRY_FILE.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     defaults = {str(k): (str(v["role"]), str(v["subrole"])) for k, v in data["defaults"].items()}
     sources = {str(k): _entry(str(k), v, str(REGISTRY_FILE)) for k, v in data["sources"].items()}
     return SourceRegistry(sources, defaults)

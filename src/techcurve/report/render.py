@@ -34,6 +34,7 @@ from techcurve.render.fonts import figure_svg, font_face_css
 from techcurve.report.build import assemble, report_lang
 from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
 from techcurve.report.format import FILTERS, fmt_pct
+from techcurve.report.json_text import report_json_text
 from techcurve.report.model import FinancingDetail, PatentsPage, ReportData, SubfieldCard
 from techcurve.report.pdf import find_chromium, html_to_pdf
 from techcurve.report.series import fitted_points
@@ -236,8 +237,31 @@ def _template() -> jinja2.Template:
 
 
 def _visible_text(html: str) -> str:
-    """The characters a page can show: the HTML without its inline SVG (drawn as paths)."""
-    return re.sub(r"<svg\b.*?</svg>", "", html, flags=re.S)
+    """The characters a page can show: the HTML without its inline SVG (drawn as paths).
+
+    What ``re.sub(r"<svg\\b.*?</svg>", "", html, flags=re.S)`` leaves, found with
+    ``str.find`` instead of the expression's lazy scan through every chart: each
+    ``<svg`` not followed by a word character is left out up to the first ``</svg>``
+    after it."""
+    kept: list[str] = []
+    start = 0  # the text from here on is not yet kept or left out
+    at = html.find("<svg")
+    while at != -1:
+        after = at + 4
+        if after < len(html) and _WORD.match(html, after):  # no \b: not an <svg tag
+            at = html.find("<svg", at + 1)
+            continue
+        end = html.find("</svg>", after)
+        if end == -1:  # no closing tag after this one, nor after any later one
+            break
+        kept.append(html[start:at])
+        start = end + len("</svg>")
+        at = html.find("<svg", start)
+    kept.append(html[start:])
+    return "".join(kept)
+
+
+_WORD = re.compile(r"\w")
 
 
 class _TemplateCache(BytecodeCache):
@@ -323,7 +347,7 @@ def build_report(
         else:
             out_path.write_text(html, encoding="utf-8")
         data_json_path(out_path).write_text(
-            json.dumps(data.to_json(), ensure_ascii=False, indent=2, sort_keys=True),
+            report_json_text(data),
             encoding="utf-8",
         )
     except OSError as e:

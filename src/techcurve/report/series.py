@@ -321,7 +321,7 @@ def _first_shown(years: np.ndarray, shown: list[np.ndarray]) -> int:
     """The index of the first year with anything to show, at most PLOT_YEARS back."""
     start_i = len(years) - 1
     for arr in shown:
-        nz = np.nonzero(np.nan_to_num(arr) > 0)[0]
+        nz = np.nonzero(arr > 0)[0]  # NaN > 0 is false, as 0 is
         if len(nz):
             start_i = min(start_i, int(nz[0]))
     return max(start_i, len(years) - 1 - PLOT_YEARS)
@@ -387,7 +387,7 @@ def _chart(
     sl = slice(_first_shown(d.years, shown), None)
 
     def lst(a: np.ndarray) -> tuple[float | None, ...]:
-        return tuple(None if math.isnan(v) else round(float(v), 3) for v in a[sl])
+        return tuple(None if v != v else round(v, 3) for v in a[sl].tolist())  # v != v: NaN
 
     series = YearlySeries(
         years=tuple(int(y) for y in d.years[sl]),
@@ -441,4 +441,4 @@ def fitted_points(
         ys = f(xs, p.kappa, p.alpha, p.midpoint)  # type: ignore[arg-type]
     else:
         ys = bell(xs, p.height, p.peak_year, p.sigma)  # type: ignore[arg-type]
-    return [float(x) for x in xs], [float(y) for y in ys]
+    return xs.tolist(), ys.tolist()  # Python floats, as float() of each

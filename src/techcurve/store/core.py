@@ -304,6 +304,10 @@ class Store:
         self.con = con
         self.path = path
         self.memory_limit: str | None = None  # as set by open(), e.g. "2GB"
+        # opened read-only: no table can come or go while it is open (a writer needs the
+        # file to itself), so the tables are listed once for has_table
+        self._read_only = False
+        self._tables: frozenset[str] | None = None
 
     # -- opening ---------------------------------------------------------------
     @classmethod
@@ -331,6 +335,7 @@ class Store:
             p.parent.mkdir(parents=True, exist_ok=True)
         con = _connect(p, read_only, wait)
         st = cls(con, str(p))
+        st._read_only = read_only
         try:
             st.memory_limit = resolve_memory_limit(memory_limit)
             st._configure(st.memory_limit, os.environ.get(THREADS_ENV))
@@ -484,6 +489,12 @@ class Store:
         return rows[0] if rows else None
 
     def has_table(self, name: str) -> bool:
+        """Whether a table (or view) ``name`` exists."""
+        if self._read_only:
+            if self._tables is None:
+                rows = self.con.execute("SELECT table_name FROM information_schema.tables")
+                self._tables = frozenset(str(r[0]) for r in rows.fetchall())
+            return name in self._tables
         r = self.one("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
         return bool(r and r[0])
 
