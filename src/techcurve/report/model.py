@@ -23,18 +23,21 @@ from typing import Any
 
 from techcurve.report.analyst_model import AnalystPage
 
-OMIT_NONE_FIELD = "omit_none"  # the field markers' metadata keys (json_text.py reads them)
-INLINE_FIELD = "inline"
+_OMIT_NONE = "omit_none"
+_INLINE = "inline"
+#: the field markers' metadata keys (for :mod:`techcurve.report.json_text`)
+OMIT_NONE_FIELD = _OMIT_NONE
+INLINE_FIELD = _INLINE
 
 
 def optional() -> Any:
     """A field (default None) that the JSON form leaves out while it is None."""
-    return field(default=None, metadata={OMIT_NONE_FIELD: True})
+    return field(default=None, metadata={_OMIT_NONE: True})
 
 
 def inline() -> Any:
     """A dataclass field (default None) whose fields the JSON form puts into the parent's."""
-    return field(default=None, metadata={INLINE_FIELD: True})
+    return field(default=None, metadata={_INLINE: True})
 
 
 def to_json(v: object) -> Any:
@@ -47,10 +50,10 @@ def to_json(v: object) -> Any:
         out: dict[str, Any] = {}
         for f in fields(v):
             x = getattr(v, f.name)
-            if f.metadata.get(INLINE_FIELD):
+            if f.metadata.get(_INLINE):
                 if x is not None:
                     out.update(to_json(x))
-            elif not (x is None and f.metadata.get(OMIT_NONE_FIELD)):
+            elif not (x is None and f.metadata.get(_OMIT_NONE)):
                 out[f.name] = to_json(x)
         return out
     if isinstance(v, Mapping):
