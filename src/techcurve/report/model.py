@@ -25,9 +25,6 @@ from techcurve.report.analyst_model import AnalystPage
 
 _OMIT_NONE = "omit_none"
 _INLINE = "inline"
-#: the field markers' metadata keys (for :mod:`techcurve.report.json_text`)
-OMIT_NONE_FIELD = _OMIT_NONE
-INLINE_FIELD = _INLINE
 
 
 def optional() -> Any:

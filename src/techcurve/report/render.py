@@ -34,7 +34,6 @@ from techcurve.render.fonts import figure_svg, font_face_css
 from techcurve.report.build import assemble, report_lang
 from techcurve.report.context import DEFAULT_COLOR, ReportContext, load_context
 from techcurve.report.format import FILTERS, fmt_pct
-from techcurve.report.json_text import report_json_text
 from techcurve.report.model import FinancingDetail, PatentsPage, ReportData, SubfieldCard
 from techcurve.report.pdf import find_chromium, html_to_pdf
 from techcurve.report.series import fitted_points
@@ -347,7 +346,7 @@ def build_report(
         else:
             out_path.write_text(html, encoding="utf-8")
         data_json_path(out_path).write_text(
-            report_json_text(data),
+            json.dumps(data.to_json(), ensure_ascii=False, indent=2, sort_keys=True),
             encoding="utf-8",
         )
     except OSError as e:
