@@ -90,6 +90,18 @@ def render_curve(
         "labels": labels, "size": size,
     }  # fmt: skip
     frames = (assessments, subfields, domains, compare)
+    _write_curve(paths, frames, options, dpi)
+    return paths
+
+
+def _write_curve(
+    paths: list[Path],
+    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame | None],
+    options: dict[str, Any],
+    dpi: int,
+) -> None:
+    """Write each of ``paths``: read back when kept, else drawn (once for all of them)."""
+    domain = options["domain"]
     key = filememo.curve_key(_drawn_frames(frames, domain), options)
     fig: Figure | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="techcurve-png") as aside:
@@ -117,7 +129,6 @@ def render_curve(
             except OSError:  # not kept, only drawn again next time
                 continue
             filememo.keep(key, output, written)
-    return paths
 
 
 def _output(path: Path, dpi: int) -> str | None:
