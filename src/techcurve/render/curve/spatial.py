@@ -34,6 +34,7 @@ class XIndex:
 
     __slots__ = (
         "_rows", "_keys", "_max_w", "_max_h", "_cell", "_mask", "_origin", "_slots", "_boxes",
+        "_cols",
     )  # fmt: skip
 
     def __init__(self, width: int, rows: np.ndarray | None = None, cell: float = CELL) -> None:
@@ -46,6 +47,7 @@ class XIndex:
         #: per raster cell, the first ``SLOTS`` of them (numbers in ``_boxes``; -1: none)
         self._slots = np.zeros((0, 0, SLOTS), dtype=np.int32)
         self._boxes = np.zeros((0, 4))  # the boxes in the order they came
+        self._cols = np.zeros((4, 0))  # the same, by column (x0s, y0s, x1s, y1s)
         self._origin = (0.0, 0.0)
         if rows is not None and len(rows):
             self.add_many(np.asarray(rows, dtype=float))
@@ -74,6 +76,7 @@ class XIndex:
         j1 = np.clip(np.floor((rows[:, 3] - gy) / MASK_CELL), 0, ny - 1).astype(np.intp)
         first = len(self._boxes)
         self._boxes = np.concatenate([self._boxes, rows[:, :4]])
+        self._cols = np.ascontiguousarray(self._boxes.T)
         cells = zip(i0.tolist(), i1.tolist(), j0.tolist(), j1.tolist(), strict=True)
         for k, (a, b, c, d) in enumerate(cells):
             count = self._mask[c : d + 1, a : b + 1]  # views: written through
@@ -164,31 +167,47 @@ def points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
     """For each point (P×2) whether it lies strictly inside one of ``boxes``: with a
     raster (``XIndex.with_mask``), a point on it is tested against its cell's boxes
     only (every box that holds it meets its cell); the others are looked up."""
+    return points_in_xy(np.ascontiguousarray(pts[:, 0]), np.ascontiguousarray(pts[:, 1]), boxes)
+
+
+def points_in_xy(xs: np.ndarray, ys: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """:func:`points_in` of the points (xs[i], ys[i])."""
     mask = boxes._mask
     if mask is None:
-        return _points_in(pts, boxes)
+        return _points_in(np.column_stack([xs, ys]), boxes)
     ny, nx = mask.shape
     gx, gy = boxes._origin
-    fi = np.floor((pts[:, 0] - gx) / MASK_CELL)
-    fj = np.floor((pts[:, 1] - gy) / MASK_CELL)
-    on = np.flatnonzero((fi >= 0) & (fi < nx) & (fj >= 0) & (fj < ny))  # not NaN either
-    ci, cj = fi[on].astype(np.intp), fj[on].astype(np.intp)
-    count = mask[cj, ci]
-    out = np.zeros(len(pts), dtype=bool)
-    listed = count <= SLOTS  # the cell lists every box that meets it
-    some = np.flatnonzero(listed & (count > 0))
+    fi = np.floor((xs - gx) / MASK_CELL)
+    fj = np.floor((ys - gy) / MASK_CELL)
+    ok = (fi >= 0) & (fi < nx) & (fj >= 0) & (fj < ny)  # not NaN either
+    if ok.all():
+        on = None
+        cell = fj.astype(np.intp) * nx + fi.astype(np.intp)
+        px_, py_ = xs, ys
+    else:
+        on = np.flatnonzero(ok)
+        cell = fj[on].astype(np.intp) * nx + fi[on].astype(np.intp)
+        px_, py_ = xs[on], ys[on]
+    count = mask.ravel()[cell]
+    res = np.zeros(len(cell), dtype=bool)
+    some = np.flatnonzero((count > 0) & (count <= SLOTS))  # the cell lists every box
     if len(some):
-        ids = boxes._slots[cj[some], ci[some]]  # S×SLOTS
-        b = boxes._boxes[ids]  # -1 (no box) reads the last box: masked below
-        p = pts[on[some]][:, None, :]
-        inside = (ids >= 0) & (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
-        inside &= (p[:, :, 1] > b[:, :, 1]) & (p[:, :, 1] < b[:, :, 3])
-        out[on[some]] = inside.any(axis=1)
-    off = np.ones(len(pts), dtype=bool)
-    off[on[listed]] = False  # off the raster, or in a cell met by more than SLOTS boxes
-    rest = np.flatnonzero(off)
+        ids = boxes._slots.reshape(-1, SLOTS)[cell[some]]  # S×SLOTS
+        x0, y0, x1, y1 = boxes._cols[:, ids]  # -1 (no box) reads the last box: masked below
+        p_x, p_y = px_[some][:, None], py_[some][:, None]
+        inside = (ids >= 0) & (p_x > x0) & (p_x < x1) & (p_y > y0) & (p_y < y1)
+        res[some] = inside.any(axis=1)
+    crowded = np.flatnonzero(count > SLOTS)
+    if on is None:
+        out = res
+        rest = crowded
+    else:
+        out = np.zeros(len(xs), dtype=bool)
+        out[on] = res
+        rest = np.concatenate([np.flatnonzero(~ok), on[crowded]])
     if len(rest):
-        out[rest] = _points_in(pts[rest], boxes)
+        # off the raster, or in a cell met by more than SLOTS boxes
+        out[rest] = _points_in(np.column_stack([xs[rest], ys[rest]]), boxes)
     return out
 
 
