@@ -41,8 +41,14 @@ GROW = 4
 #: candidates whose leader crossings are counted first; then four times as many
 CROSS_BATCH = 16
 PENDING = 256  # leader-line points kept aside before they are filed in the index
+#: the column width (pixels) of the index of the curve's boxes and the leader-line
+#: points: these are tiny, so narrow columns spare the exact test most of them
+SOFT_CELL = 12.0
 #: a candidate's cost from which it crosses the curve or sits on a leader line
 SOFT_COST = 1e5
+#: once the best found costs less than this, the next slice is every candidate left
+#: whose base cost is under it (see :func:`_cheapest`)
+AT_ONCE_UNDER = SOFT_COST
 
 
 def _nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
@@ -117,7 +123,7 @@ def _scene(
         hi_y=area.y1 - 2,
         marks=XIndex(4, marks).with_mask(*raster),
         curve_pts=curve_pts,
-        soft=XIndex(4, curve_boxes),
+        soft=XIndex(4, curve_boxes, cell=SOFT_CELL),
         taken=XIndex(4, marks),
         placed=XIndex(4).with_mask(*raster),
     )
@@ -395,7 +401,7 @@ def _cheapest(
     returns the first of the cheapest of a slice and the best so far). The first slice
     holds the candidates whose base cost is under the previous label's cost (at least
     :data:`SLICE` of them): neighbours cost about the same, so often no other slice is
-    needed. Once a best under :data:`SOFT_COST` is known, the next slice is every
+    needed. Once a best under :data:`AT_ONCE_UNDER` is known, the next slice is every
     candidate left whose base cost is under it, ruled out (or not) together; before
     that, slices grow :data:`GROW` times.
     """
@@ -421,7 +427,7 @@ def _search(
         while lo < len(chunk):
             if bases[lo] >= best_cost:
                 return best, best_cost
-            if best_cost < SOFT_COST:
+            if best_cost < AT_ONCE_UNDER:
                 # a usable best is known: every candidate that may still beat it at once
                 size = int(np.searchsorted(bases, best_cost, "left")) - lo
             idx = chunk[lo : lo + size]
