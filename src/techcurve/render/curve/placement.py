@@ -27,9 +27,13 @@ from matplotlib.transforms import Bbox
 from techcurve.render.curve.shape import STRIP_TOP, CurvePoint, curve_y
 from techcurve.render.curve.spatial import (
     XIndex,
+    any_in_rows,
+    boxes_holding_points,
     boxes_overlapping,
+    nearest_on_box,
     points_in_xy,
 )
+from techcurve.render.curve.spatial import segment_crossings as _crossings
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +42,16 @@ LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra
 CHUNK = 1024  # candidates whose leader penalties look at one region
 SLICE = 64  # candidates costed first; then GROW times as many each time
 GROW = 4
-#: candidates whose leader crossings are counted first; then four times as many
-CROSS_BATCH = 16
+CROSS_BATCH = 16  # candidates whose leader crossings are counted first; then 4× as many
 PENDING = 256  # leader-line points kept aside before they are filed in the index
-#: the column width (pixels) of the index of the curve's boxes and the leader-line
-#: points: these are tiny, so narrow columns spare the exact test most of them
+#: the columns (pixels) of the index of the curve's boxes and the leader-line points:
+#: these are tiny, so narrow columns spare the exact test most of them
 SOFT_CELL = 12.0
 #: a candidate's cost from which it crosses the curve or sits on a leader line
 SOFT_COST = 1e5
 #: once the best found costs less than this, the next slice is every candidate left
 #: whose base cost is under it (see :func:`_cheapest`)
 AT_ONCE_UNDER = SOFT_COST
-
-
-def _nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
-    return (min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3]))
 
 
 @dataclass(slots=True)
@@ -81,9 +80,7 @@ class _Scene:
     pending_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     #: the leader lines: bounding box, then the segment (x0, y0, x1, y1)
     leaders: XIndex = field(default_factory=lambda: XIndex(8))
-    #: the cost of the label placed last (inf: none yet): where the next label's search
-    #: cuts its first slice (see :func:`_cheapest`; it changes only the work)
-    last_cost: float = math.inf
+    last_cost: float = math.inf  # the last label's cost: see :func:`_cheapest`
 
 
 def _scene(
@@ -239,27 +236,12 @@ def _leader_ends(px: float, py: float, boxes: np.ndarray) -> tuple[np.ndarray, n
 
 def _soft(boxes: np.ndarray, sc: _Scene) -> np.ndarray:
     """Whether each box crosses the curve or holds a point of a leader line (allowed
-    only as a last resort).
-
-    The leader-line points not yet filed are tested only against the boxes not already
-    found soft, and only those inside the region the boxes span (a point strictly
-    inside a box lies in it)."""
+    only as a last resort); the points not yet filed are tested only against the boxes
+    not already found so."""
     soft = boxes_overlapping(boxes, sc.soft)
-    pts = sc.pending_pts
-    if len(pts) and len(boxes):
+    if len(sc.pending_pts) and len(boxes):
         rest = np.flatnonzero(~soft)
-        if not len(rest):
-            return soft
-        b = boxes[rest]
-        x0, y0 = b[:, 0].min(), b[:, 1].min()
-        x1, y1 = b[:, 2].max(), b[:, 3].max()
-        near = (pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)
-        pts = pts[near]
-        if len(pts):
-            p, bb = pts[None, :, :], b[:, None, :]
-            inside = (p[:, :, 0] > bb[:, :, 0]) & (p[:, :, 0] < bb[:, :, 2])
-            inside &= (p[:, :, 1] > bb[:, :, 1]) & (p[:, :, 1] < bb[:, :, 3])
-            soft[rest] = inside.any(axis=1)
+        soft[rest] = boxes_holding_points(boxes[rest], sc.pending_pts)
     return soft
 
 
@@ -285,27 +267,17 @@ def _curve_and_dots(
 
 
 def _through_label(px: float, py: float, ex: np.ndarray, ey: np.ndarray, sc: _Scene) -> np.ndarray:
-    """Whether each leader line runs through a label placed so far (confusing): whether
-    one of its points at :data:`_LABEL_TS` lies in one.
-
-    The three points nearest the dot are tested first, for all the lines, and the other
-    six only for the lines none of those three rules out: where the labels crowd, most
-    leader lines leave their dot through a label (at 1,000 dots, 85 % of those tested
-    are caught by the first three points). Each point is the same float as when all nine
-    are taken at once."""
+    """Whether each leader line runs through a label placed so far (confusing): one of
+    its points at :data:`_LABEL_TS` lies in one. The three nearest the dot are tested
+    first, the other six only for the lines those leave (at 1,000 dots they catch 85 %
+    of the lines); each point is the same float as when all nine are taken at once."""
     vx, vy = (ex - px)[:, None], (ey - py)[:, None]
     near, far = _LABEL_TS[:3], _LABEL_TS[3:]
-    out = _any_in(px + vx * near, py + vy * near, sc.placed)
+    out = any_in_rows(px + vx * near, py + vy * near, sc.placed)
     rest = np.flatnonzero(~out)
     if len(rest):
-        out[rest] = _any_in(px + vx[rest] * far, py + vy[rest] * far, sc.placed)
+        out[rest] = any_in_rows(px + vx[rest] * far, py + vy[rest] * far, sc.placed)
     return out
-
-
-def _any_in(xs: np.ndarray, ys: np.ndarray, boxes: XIndex) -> np.ndarray:
-    """Per row of the points (xs[i, j], ys[i, j]), whether one lies in one of ``boxes``."""
-    inside = points_in_xy(xs.ravel(), ys.ravel(), boxes)
-    return np.asarray(inside.reshape(xs.shape).any(axis=1))
 
 
 def _partial_cost(
@@ -354,37 +326,6 @@ def _candidate_costs(
     return np.asarray(cost + LEADER_CROSS_COST * _crossings(px, py, ex, ey, sc.leaders))
 
 
-def _crossings(px: float, py: float, ex: np.ndarray, ey: np.ndarray, leaders: XIndex) -> np.ndarray:
-    """How many of the ``leaders`` each segment (px, py)→(ex[i], ey[i]) properly crosses
-    (only leaders whose box meets the segment's box can: looked up in the index).
-
-    A pair crosses when each segment's ends lie strictly on either side of the other
-    (the sign of a cross product, four orientations); the differences are taken once
-    per segment or per pair rather than once per orientation: the same operands, so
-    the same floats."""
-    q = np.column_stack(
-        [np.minimum(px, ex), np.minimum(py, ey), np.maximum(px, ex), np.maximum(py, ey)]
-    )
-    owner, member = leaders.pairs(q)
-    if not len(owner):
-        return np.zeros(len(ex), dtype=np.intp)
-    rows = leaders.rows
-    q_in = (rows[member, 0] <= q[owner, 2]) & (rows[member, 2] >= q[owner, 0])
-    q_in &= (rows[member, 1] <= q[owner, 3]) & (rows[member, 3] >= q[owner, 1])
-    owner, member = owner[q_in], member[q_in]
-    c_x, c_y, d_x, d_y = (rows[member, 4 + k] for k in range(4))
-    # the segment a→b, a = (px, py): b − a once per segment
-    ab_x, ab_y = (ex - px)[owner], (ey - py)[owner]
-    ac_x, ac_y = c_x - px, c_y - py
-    o1 = np.sign(ab_x * ac_y - ab_y * ac_x)
-    o2 = np.sign(ab_x * (d_y - py) - ab_y * (d_x - px))
-    cd_x, cd_y = d_x - c_x, d_y - c_y
-    o3 = np.sign(cd_x * (py - c_y) - cd_y * (px - c_x))
-    o4 = np.sign(cd_x * (ey[owner] - c_y) - cd_y * (ex[owner] - c_x))
-    crossed = (o1 * o2 < 0) & (o3 * o4 < 0)
-    return np.bincount(owner[crossed], minlength=len(ex))
-
-
 def _cheapest(
     px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene
 ) -> tuple[int, float]:
@@ -397,22 +338,13 @@ def _cheapest(
     total found the rest cannot win. Whether a placed label meets a chunk's region
     decides its leader penalties (see :func:`_candidate_costs`).
 
-    How the slices are cut changes only the work, never the outcome (:func:`_best_of`
-    returns the first of the cheapest of a slice and the best so far). The first slice
-    holds the candidates whose base cost is under the previous label's cost (at least
-    :data:`SLICE` of them): neighbours cost about the same, so often no other slice is
-    needed. Once a best under :data:`AT_ONCE_UNDER` is known, the next slice is every
-    candidate left whose base cost is under it, ruled out (or not) together; before
-    that, slices grow :data:`GROW` times.
+    The slices change only the work, never the outcome (:func:`_best_of` returns the
+    first of the cheapest of a slice and the best so far). The first holds the
+    candidates whose base cost is under the previous label's cost (``sc.last_cost``; at
+    least :data:`SLICE`): neighbours cost about the same. Once a best under
+    :data:`AT_ONCE_UNDER` is known, the next is every candidate left under it, ruled
+    out (or not) together; before that, slices grow :data:`GROW` times.
     """
-    best, best_cost = _search(px, py, arr, boxes, sc)
-    sc.last_cost = best_cost
-    return best, best_cost
-
-
-def _search(
-    px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: _Scene
-) -> tuple[int, float]:
     free = np.flatnonzero(~_taken(boxes, sc))
     best, best_cost = -1, math.inf
     guess = sc.last_cost if sc.last_cost < SOFT_COST else -math.inf
@@ -515,7 +447,7 @@ def _add_leader(
 ) -> tuple[float, tuple[float, float, float, float]]:
     """A thin line from the dot's edge to the nearest point of its label (``box``); its
     length from the dot's centre, in pixels, and its ends in data coordinates."""
-    ex, ey = _nearest_on_box(px, py, box + np.array([sc.pad, sc.pad, -sc.pad, -sc.pad]))
+    ex, ey = nearest_on_box(px, py, box + np.array([sc.pad, sc.pad, -sc.pad, -sc.pad]))
     vx, vy = ex - px, ey - py
     dist = math.hypot(vx, vy) or 1.0
     sx, sy = px + vx / dist * sc.r_mark, py + vy / dist * sc.r_mark
@@ -638,6 +570,7 @@ def _place_one(
     px, py = float(pxy[0]), float(pxy[1])
     arr, boxes = _candidates(px, py, w, h, normal, sc)
     best, cost = _cheapest(px, py, arr, boxes, sc)
+    sc.last_cost = cost
     no_room = best < 0
     if no_room:
         log.warning("no free space for the label of %s; it may overlap", p.subfield_id)

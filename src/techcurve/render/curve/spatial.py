@@ -232,3 +232,62 @@ def boxes_overlapping(cands: np.ndarray, boxes: XIndex) -> np.ndarray:
         hit = (c[:, 0] < b[:, 2]) & (c[:, 2] > b[:, 0]) & (c[:, 1] < b[:, 3]) & (c[:, 3] > b[:, 1])
         out[owner[hit]] = True
     return out
+
+
+def any_in_rows(xs: np.ndarray, ys: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """Per row of the points (xs[i, j], ys[i, j]), whether one lies in one of ``boxes``."""
+    inside = points_in_xy(xs.ravel(), ys.ravel(), boxes)
+    return np.asarray(inside.reshape(xs.shape).any(axis=1))
+
+
+def boxes_holding_points(boxes: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """For each box (M×4) whether one of the points (P×2) lies strictly inside it, by a
+    scan of the points inside the region the boxes span (a point strictly inside a
+    box lies in it)."""
+    if not len(boxes) or not len(pts):
+        return np.zeros(len(boxes), dtype=bool)
+    x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+    x1, y1 = boxes[:, 2].max(), boxes[:, 3].max()
+    pts = pts[(pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)]
+    p, b = pts[None, :, :], boxes[:, None, :]
+    inside = (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
+    inside &= (p[:, :, 1] > b[:, :, 1]) & (p[:, :, 1] < b[:, :, 3])
+    return np.asarray(inside.any(axis=1))
+
+
+def segment_crossings(
+    px: float, py: float, ex: np.ndarray, ey: np.ndarray, leaders: XIndex
+) -> np.ndarray:
+    """How many of the ``leaders`` each segment (px, py)→(ex[i], ey[i]) properly crosses
+    (only leaders whose box meets the segment's box can: looked up in the index).
+
+    A pair crosses when each segment's ends lie strictly on either side of the other
+    (the sign of a cross product, four orientations); the differences are taken once
+    per segment or per pair rather than once per orientation: the same operands, so
+    the same floats."""
+    q = np.column_stack(
+        [np.minimum(px, ex), np.minimum(py, ey), np.maximum(px, ex), np.maximum(py, ey)]
+    )
+    owner, member = leaders.pairs(q)
+    if not len(owner):
+        return np.zeros(len(ex), dtype=np.intp)
+    rows = leaders.rows
+    q_in = (rows[member, 0] <= q[owner, 2]) & (rows[member, 2] >= q[owner, 0])
+    q_in &= (rows[member, 1] <= q[owner, 3]) & (rows[member, 3] >= q[owner, 1])
+    owner, member = owner[q_in], member[q_in]
+    c_x, c_y, d_x, d_y = (rows[member, 4 + k] for k in range(4))
+    # the segment a→b, a = (px, py): b − a once per segment
+    ab_x, ab_y = (ex - px)[owner], (ey - py)[owner]
+    ac_x, ac_y = c_x - px, c_y - py
+    o1 = np.sign(ab_x * ac_y - ab_y * ac_x)
+    o2 = np.sign(ab_x * (d_y - py) - ab_y * (d_x - px))
+    cd_x, cd_y = d_x - c_x, d_y - c_y
+    o3 = np.sign(cd_x * (py - c_y) - cd_y * (px - c_x))
+    o4 = np.sign(cd_x * (ey[owner] - c_y) - cd_y * (ex[owner] - c_x))
+    crossed = (o1 * o2 < 0) & (o3 * o4 < 0)
+    return np.bincount(owner[crossed], minlength=len(ex))
+
+
+def nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
+    """The point of ``box`` (x0, y0, x1, y1) nearest (px, py)."""
+    return (min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3]))
