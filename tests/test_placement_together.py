@@ -236,17 +236,10 @@ def _placements(n: int, labels: str) -> list[Any]:
 def test_how_the_search_is_sliced_changes_no_placement(
     n: int, labels: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The slices are cut by the previous label's cost, then all at once under the best:
-    placing with the slices of before (16, then four times as many, no guess) puts
-    every label at the same place."""
+    """The first slice is 64 candidates, then every one under the best at once: placing
+    with the slices of before (16, then four times as many each) and the crossings
+    counted 64 at a time puts every label at the same place."""
     now = _placements(n, labels)
-    search = pl._cheapest
-
-    def no_guess(px: float, py: float, arr: np.ndarray, boxes: np.ndarray, sc: Any) -> Any:
-        sc.last_cost = float("inf")  # no previous label's cost to cut by
-        return search(px, py, arr, boxes, sc)
-
-    monkeypatch.setattr(pl, "_cheapest", no_guess)
     monkeypatch.setattr(pl, "SLICE", 16)
     monkeypatch.setattr(pl, "AT_ONCE_UNDER", -float("inf"))  # never all under the best at once
     monkeypatch.setattr(pl, "CROSS_BATCH", 64)

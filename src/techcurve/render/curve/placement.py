@@ -80,7 +80,6 @@ class _Scene:
     pending_pts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     #: the leader lines: bounding box, then the segment (x0, y0, x1, y1)
     leaders: XIndex = field(default_factory=lambda: XIndex(8))
-    last_cost: float = math.inf  # the last label's cost: see :func:`_cheapest`
 
 
 def _scene(
@@ -339,23 +338,20 @@ def _cheapest(
     decides its leader penalties (see :func:`_candidate_costs`).
 
     The slices change only the work, never the outcome (:func:`_best_of` returns the
-    first of the cheapest of a slice and the best so far). The first holds the
-    candidates whose base cost is under the previous label's cost (``sc.last_cost``; at
-    least :data:`SLICE`): neighbours cost about the same. Once a best under
-    :data:`AT_ONCE_UNDER` is known, the next is every candidate left under it, ruled
-    out (or not) together; before that, slices grow :data:`GROW` times.
+    first of the cheapest of a slice and the best so far): the first :data:`SLICE`,
+    then, once a best under :data:`AT_ONCE_UNDER` is known, every candidate left whose
+    base cost is under it, ruled out (or not) together; before that, slices grow
+    :data:`GROW` times.
     """
     free = np.flatnonzero(~_taken(boxes, sc))
     best, best_cost = -1, math.inf
-    guess = sc.last_cost if sc.last_cost < SOFT_COST else -math.inf
     for start in range(0, len(free), CHUNK):
         chunk = free[start : start + CHUNK]
         if arr[chunk[0], 2] >= best_cost:
             break
         near_placed = bool(sc.placed.near(*_region(px, py, boxes[chunk])).size)
         bases = arr[chunk, 2]  # ascending
-        lo = 0
-        size = max(SLICE, int(np.searchsorted(bases, guess, "left")))
+        lo, size = 0, SLICE
         while lo < len(chunk):
             if bases[lo] >= best_cost:
                 return best, best_cost
@@ -365,7 +361,6 @@ def _cheapest(
             idx = chunk[lo : lo + size]
             best, best_cost = _best_of(px, py, arr, boxes, idx, sc, near_placed, best, best_cost)
             lo, size = lo + size, size * GROW
-        guess = -math.inf
     return best, best_cost
 
 
@@ -570,7 +565,6 @@ def _place_one(
     px, py = float(pxy[0]), float(pxy[1])
     arr, boxes = _candidates(px, py, w, h, normal, sc)
     best, cost = _cheapest(px, py, arr, boxes, sc)
-    sc.last_cost = cost
     no_room = best < 0
     if no_room:
         log.warning("no free space for the label of %s; it may overlap", p.subfield_id)
