@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 LABEL_GID = "techcurve-label"
 LEADER_CROSS_COST = 20.0  # per crossing of two leader lines, in pixels of extra length
 CHUNK = 1024  # candidates whose leader penalties look at one region
-SLICE = 64  # candidates costed first; then GROW times as many each time
+SLICE = 64  # candidates costed first; then GROW times as many until a best is known
 GROW = 4
 CROSS_BATCH = 16  # candidates whose leader crossings are counted first; then 4× as many
 PENDING = 256  # leader-line points kept aside before they are filed in the index
@@ -269,7 +269,7 @@ def _through_label(px: float, py: float, ex: np.ndarray, ey: np.ndarray, sc: _Sc
     """Whether each leader line runs through a label placed so far (confusing): one of
     its points at :data:`_LABEL_TS` lies in one. The three nearest the dot are tested
     first, the other six only for the lines those leave (at 1,000 dots they catch 85 %
-    of the lines); each point is the same float as when all nine are taken at once."""
+    of the lines that do); each point is the same float as when all nine are taken."""
     vx, vy = (ex - px)[:, None], (ey - py)[:, None]
     near, far = _LABEL_TS[:3], _LABEL_TS[3:]
     out = any_in_rows(px + vx * near, py + vy * near, sc.placed)
