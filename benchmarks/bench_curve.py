@@ -26,7 +26,10 @@ lanes).
 
 Since the placer session of 2026-12-03 (docs/performance.md, "Label placement as n log
 n") candidates are costed term by term and leader crossings counted only for those
-still in the running, with the same placements. The report ends with placement's
+still in the running, with the same placements; since the placer session of 2026-12-04
+("Label placement, candidates ruled out together") a first slice of 64 candidates, then
+every candidate under the best found in one search, the leader lines' three points
+nearest the dot tested first. The report ends with placement's
 growth from the first size to each other, in CPU seconds and as ratios to the
 reference, beside what n·log n allows; ``--repeat N`` keeps the best of N drawings.
 

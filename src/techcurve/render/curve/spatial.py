@@ -34,6 +34,7 @@ class XIndex:
 
     __slots__ = (
         "_rows", "_keys", "_max_w", "_max_h", "_cell", "_mask", "_origin", "_slots", "_boxes",
+        "_cols",
     )  # fmt: skip
 
     def __init__(self, width: int, rows: np.ndarray | None = None, cell: float = CELL) -> None:
@@ -46,6 +47,7 @@ class XIndex:
         #: per raster cell, the first ``SLOTS`` of them (numbers in ``_boxes``; -1: none)
         self._slots = np.zeros((0, 0, SLOTS), dtype=np.int32)
         self._boxes = np.zeros((0, 4))  # the boxes in the order they came
+        self._cols = np.zeros((4, 0))  # the same, by column (x0s, y0s, x1s, y1s)
         self._origin = (0.0, 0.0)
         if rows is not None and len(rows):
             self.add_many(np.asarray(rows, dtype=float))
@@ -74,6 +76,7 @@ class XIndex:
         j1 = np.clip(np.floor((rows[:, 3] - gy) / MASK_CELL), 0, ny - 1).astype(np.intp)
         first = len(self._boxes)
         self._boxes = np.concatenate([self._boxes, rows[:, :4]])
+        self._cols = np.ascontiguousarray(self._boxes.T)
         cells = zip(i0.tolist(), i1.tolist(), j0.tolist(), j1.tolist(), strict=True)
         for k, (a, b, c, d) in enumerate(cells):
             count = self._mask[c : d + 1, a : b + 1]  # views: written through
@@ -164,31 +167,47 @@ def points_in(pts: np.ndarray, boxes: XIndex) -> np.ndarray:
     """For each point (P×2) whether it lies strictly inside one of ``boxes``: with a
     raster (``XIndex.with_mask``), a point on it is tested against its cell's boxes
     only (every box that holds it meets its cell); the others are looked up."""
+    return points_in_xy(np.ascontiguousarray(pts[:, 0]), np.ascontiguousarray(pts[:, 1]), boxes)
+
+
+def points_in_xy(xs: np.ndarray, ys: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """:func:`points_in` of the points (xs[i], ys[i])."""
     mask = boxes._mask
     if mask is None:
-        return _points_in(pts, boxes)
+        return _points_in(np.column_stack([xs, ys]), boxes)
     ny, nx = mask.shape
     gx, gy = boxes._origin
-    fi = np.floor((pts[:, 0] - gx) / MASK_CELL)
-    fj = np.floor((pts[:, 1] - gy) / MASK_CELL)
-    on = np.flatnonzero((fi >= 0) & (fi < nx) & (fj >= 0) & (fj < ny))  # not NaN either
-    ci, cj = fi[on].astype(np.intp), fj[on].astype(np.intp)
-    count = mask[cj, ci]
-    out = np.zeros(len(pts), dtype=bool)
-    listed = count <= SLOTS  # the cell lists every box that meets it
-    some = np.flatnonzero(listed & (count > 0))
+    fi = np.floor((xs - gx) / MASK_CELL)
+    fj = np.floor((ys - gy) / MASK_CELL)
+    ok = (fi >= 0) & (fi < nx) & (fj >= 0) & (fj < ny)  # not NaN either
+    if ok.all():
+        on = None
+        cell = fj.astype(np.intp) * nx + fi.astype(np.intp)
+        px_, py_ = xs, ys
+    else:
+        on = np.flatnonzero(ok)
+        cell = fj[on].astype(np.intp) * nx + fi[on].astype(np.intp)
+        px_, py_ = xs[on], ys[on]
+    count = mask.ravel()[cell]
+    res = np.zeros(len(cell), dtype=bool)
+    some = np.flatnonzero((count > 0) & (count <= SLOTS))  # the cell lists every box
     if len(some):
-        ids = boxes._slots[cj[some], ci[some]]  # S×SLOTS
-        b = boxes._boxes[ids]  # -1 (no box) reads the last box: masked below
-        p = pts[on[some]][:, None, :]
-        inside = (ids >= 0) & (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
-        inside &= (p[:, :, 1] > b[:, :, 1]) & (p[:, :, 1] < b[:, :, 3])
-        out[on[some]] = inside.any(axis=1)
-    off = np.ones(len(pts), dtype=bool)
-    off[on[listed]] = False  # off the raster, or in a cell met by more than SLOTS boxes
-    rest = np.flatnonzero(off)
+        ids = boxes._slots.reshape(-1, SLOTS)[cell[some]]  # S×SLOTS
+        x0, y0, x1, y1 = boxes._cols[:, ids]  # -1 (no box) reads the last box: masked below
+        p_x, p_y = px_[some][:, None], py_[some][:, None]
+        inside = (ids >= 0) & (p_x > x0) & (p_x < x1) & (p_y > y0) & (p_y < y1)
+        res[some] = inside.any(axis=1)
+    crowded = np.flatnonzero(count > SLOTS)
+    if on is None:
+        out = res
+        rest = crowded
+    else:
+        out = np.zeros(len(xs), dtype=bool)
+        out[on] = res
+        rest = np.concatenate([np.flatnonzero(~ok), on[crowded]])
     if len(rest):
-        out[rest] = _points_in(pts[rest], boxes)
+        # off the raster, or in a cell met by more than SLOTS boxes
+        out[rest] = _points_in(np.column_stack([xs[rest], ys[rest]]), boxes)
     return out
 
 
@@ -213,3 +232,62 @@ def boxes_overlapping(cands: np.ndarray, boxes: XIndex) -> np.ndarray:
         hit = (c[:, 0] < b[:, 2]) & (c[:, 2] > b[:, 0]) & (c[:, 1] < b[:, 3]) & (c[:, 3] > b[:, 1])
         out[owner[hit]] = True
     return out
+
+
+def any_in_rows(xs: np.ndarray, ys: np.ndarray, boxes: XIndex) -> np.ndarray:
+    """Per row of the points (xs[i, j], ys[i, j]), whether one lies in one of ``boxes``."""
+    inside = points_in_xy(xs.ravel(), ys.ravel(), boxes)
+    return np.asarray(inside.reshape(xs.shape).any(axis=1))
+
+
+def boxes_holding_points(boxes: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """For each box (M×4) whether one of the points (P×2) lies strictly inside it, by a
+    scan of the points inside the region the boxes span (a point strictly inside a
+    box lies in it)."""
+    if not len(boxes) or not len(pts):
+        return np.zeros(len(boxes), dtype=bool)
+    x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+    x1, y1 = boxes[:, 2].max(), boxes[:, 3].max()
+    pts = pts[(pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)]
+    p, b = pts[None, :, :], boxes[:, None, :]
+    inside = (p[:, :, 0] > b[:, :, 0]) & (p[:, :, 0] < b[:, :, 2])
+    inside &= (p[:, :, 1] > b[:, :, 1]) & (p[:, :, 1] < b[:, :, 3])
+    return np.asarray(inside.any(axis=1))
+
+
+def segment_crossings(
+    px: float, py: float, ex: np.ndarray, ey: np.ndarray, leaders: XIndex
+) -> np.ndarray:
+    """How many of the ``leaders`` each segment (px, py)→(ex[i], ey[i]) properly crosses
+    (only leaders whose box meets the segment's box can: looked up in the index).
+
+    A pair crosses when each segment's ends lie strictly on either side of the other
+    (the sign of a cross product, four orientations); the differences are taken once
+    per segment or per pair rather than once per orientation: the same operands, so
+    the same floats."""
+    q = np.column_stack(
+        [np.minimum(px, ex), np.minimum(py, ey), np.maximum(px, ex), np.maximum(py, ey)]
+    )
+    owner, member = leaders.pairs(q)
+    if not len(owner):
+        return np.zeros(len(ex), dtype=np.intp)
+    rows = leaders.rows
+    q_in = (rows[member, 0] <= q[owner, 2]) & (rows[member, 2] >= q[owner, 0])
+    q_in &= (rows[member, 1] <= q[owner, 3]) & (rows[member, 3] >= q[owner, 1])
+    owner, member = owner[q_in], member[q_in]
+    c_x, c_y, d_x, d_y = (rows[member, 4 + k] for k in range(4))
+    # the segment a→b, a = (px, py): b − a once per segment
+    ab_x, ab_y = (ex - px)[owner], (ey - py)[owner]
+    ac_x, ac_y = c_x - px, c_y - py
+    o1 = np.sign(ab_x * ac_y - ab_y * ac_x)
+    o2 = np.sign(ab_x * (d_y - py) - ab_y * (d_x - px))
+    cd_x, cd_y = d_x - c_x, d_y - c_y
+    o3 = np.sign(cd_x * (py - c_y) - cd_y * (px - c_x))
+    o4 = np.sign(cd_x * (ey[owner] - c_y) - cd_y * (ex[owner] - c_x))
+    crossed = (o1 * o2 < 0) & (o3 * o4 < 0)
+    return np.bincount(owner[crossed], minlength=len(ex))
+
+
+def nearest_on_box(px: float, py: float, box: np.ndarray) -> tuple[float, float]:
+    """The point of ``box`` (x0, y0, x1, y1) nearest (px, py)."""
+    return (min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3]))
