@@ -32,18 +32,23 @@ def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the figures drawn (not read back)."""
+def _counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Counts the calls of ``output.<name>`` (a 1 per call), which still does its work."""
     calls: list[int] = []
-    draw = output._draw
+    wrapped = getattr(output, name)
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return draw(*args, **kwargs)
+        return wrapped(*args, **kwargs)
 
-    monkeypatch.setattr(output, "_draw", counted)
+    monkeypatch.setattr(output, name, counted)
     return calls
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the figures drawn (not read back)."""
+    return _counted(monkeypatch, "_draw")
 
 
 @pytest.fixture
@@ -84,14 +89,7 @@ def test_a_png_encoded_beside_the_next_drawing_is_the_png_saved_alone(
 ) -> None:
     # with another file to draw, the PNG's pixels are taken first and encoded in a thread
     # while the SVG is drawn; alone, it is saved as before: the same bytes, in any order
-    encoded: list[int] = []
-    encode = output.encode_png
-
-    def counted(*args: Any, **kwargs: Any) -> bytes:
-        encoded.append(1)
-        return encode(*args, **kwargs)
-
-    monkeypatch.setattr(output, "encode_png", counted)
+    encoded = _counted(monkeypatch, "encode_png")
     frames = _frames(inputs)
     both = render_curve(*frames, [tmp_path / "a.svg", tmp_path / "a.png"], lang="en")
     assert encoded == [1]

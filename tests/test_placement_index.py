@@ -17,6 +17,7 @@ from benchmarks.bench_curve import crowded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from placement_scenes import box_lists
 from techcurve.render.curve import draw
 from techcurve.render.curve import placement as pl
 from techcurve.render.curve.spatial import (
@@ -27,15 +28,6 @@ from techcurve.render.curve.spatial import (
     boxes_overlapping,
     points_in,
 )
-
-coord = st.floats(-40.0, 240.0, allow_nan=False).map(lambda v: round(v * 4) / 4)
-size = st.floats(0.0, 90.0).map(lambda v: round(v * 2) / 2)
-
-
-@st.composite
-def box_lists(draw_: Any, max_size: int = 40) -> np.ndarray:
-    rows = draw_(st.lists(st.tuples(coord, coord, size, size), max_size=max_size))
-    return np.array([(x, y, x + w, y + h) for x, y, w, h in rows]).reshape(-1, 4)
 
 
 def _scan_overlapping(cands: np.ndarray, boxes: np.ndarray) -> np.ndarray:

@@ -20,18 +20,10 @@ from benchmarks.bench_curve import crowded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from placement_scenes import box_lists, coord
 from techcurve.render.curve import draw, memo
 from techcurve.render.curve import placement as pl
 from techcurve.render.curve.spatial import XIndex, boxes_overlapping, points_in, points_in_xy
-
-coord = st.floats(-40.0, 240.0, allow_nan=False).map(lambda v: round(v * 4) / 4)
-size = st.floats(0.0, 90.0).map(lambda v: round(v * 2) / 2)
-
-
-@st.composite
-def box_lists(draw_: Any, max_size: int = 40) -> np.ndarray:
-    rows = draw_(st.lists(st.tuples(coord, coord, size, size), max_size=max_size))
-    return np.array([(x, y, x + w, y + h) for x, y, w, h in rows]).reshape(-1, 4)
 
 
 @st.composite
