@@ -14,9 +14,11 @@ import yaml
 from techcurve.errors import ConfigError
 
 DEFAULT_CONFIG = Path(__file__).parent / "data" / "config.yaml"
-#: libyaml's loader for the shipped file, which every stage loads (the same values as the
-#: pure-Python loader's, a test compares them); a user's file keeps PyYAML's own loader
-_SHIPPED_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's safe loader when PyYAML was built with it (much faster: docs/performance.md,
+#: "Stages after ingest", "What is left"), for the files techcurve ships — the taxonomy,
+#: the sources registry, these defaults (the same values as the pure-Python loader's,
+#: tests/test_shipped_yaml.py); a user's config file keeps PyYAML's own loader
+FAST_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +51,7 @@ def _read_yaml(path: Path, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> d
 
 def load_config(path: str | Path | None = None) -> dict[str, Any]:
     """The shipped defaults, overridden by the YAML file at ``path`` if given."""
-    cfg = _read_yaml(DEFAULT_CONFIG, _SHIPPED_LOADER) if DEFAULT_CONFIG.exists() else {}
+    cfg = _read_yaml(DEFAULT_CONFIG, FAST_YAML_LOADER) if DEFAULT_CONFIG.exists() else {}
     if path is not None:
         cfg = _merge(cfg, _read_yaml(Path(path)))
     return cfg

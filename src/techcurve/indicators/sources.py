@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from techcurve.config import FAST_YAML_LOADER
 from techcurve.errors import ConfigError
 
 REGISTRY_FILE = Path(__file__).resolve().parent.parent / "data" / "sources.yaml"
@@ -86,14 +87,9 @@ def _entry(source: str, value: Any, where: str) -> SourceRole:
     )
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @cache
 def _shipped() -> SourceRegistry:
-    # libyaml's loader where PyYAML has it (as for the taxonomy and the text catalogue):
-    # the same values as the pure-Python loader's (a test compares them)
-    data = yaml.load(REGISTRY_FILE.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    data = yaml.load(REGISTRY_FILE.read_text(encoding="utf-8"), Loader=FAST_YAML_LOADER)
     defaults = {str(k): (str(v["role"]), str(v["subrole"])) for k, v in data["defaults"].items()}
     sources = {str(k): _entry(str(k), v, str(REGISTRY_FILE)) for k, v in data["sources"].items()}
     return SourceRegistry(sources, defaults)

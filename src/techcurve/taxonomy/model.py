@@ -36,6 +36,7 @@ from typing import Any, Literal, NoReturn, ParamSpec, TypeAlias, TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from techcurve.config import FAST_YAML_LOADER
 from techcurve.datatypes import Domain, SubField
 from techcurve.errors import Phrase, QueryError, TaxonomyError, phrase
 from techcurve.normalize import SEP, normalize
@@ -81,9 +82,6 @@ _WIKI_KEYS = {"zh": False, "en": False}
 #: characters a Wikipedia title cannot hold
 _BAD_TITLE = re.compile(r"[#<>\[\]|{}]")
 _NULL_TAG = "tag:yaml.org,2002:null"
-# libyaml's parser when PyYAML was built with it (much faster: docs/performance.md,
-# "Stages after ingest", "What is left").
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _name_key(name: str) -> str:
@@ -365,7 +363,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
             "taxonomy.file.not_utf8", path=name, line=data[: e.start].count(b"\n") + 1
         ) from None
     try:
-        root = yaml.compose(text, Loader=_YAML_LOADER)
+        root = yaml.compose(text, Loader=FAST_YAML_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = e.problem or e.context or phrase("taxonomy.file.syntax_error")
