@@ -194,7 +194,7 @@ class _Discard(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        return len(memoryview(data).cast("B"))
+        return memoryview(data).nbytes
 
 
 def png_pixels(fig: Figure, *, dpi: int = PNG_MIN_DPI) -> memoryview:
@@ -203,7 +203,7 @@ def png_pixels(fig: Figure, *, dpi: int = PNG_MIN_DPI) -> memoryview:
 
     With :func:`encode_png` it is :func:`save_figure` in two steps, so that the encoding
     (zlib, ≈ 0.9 s for the full curve, which releases the GIL) can run in a thread while
-    the next file is drawn; the two steps write the same bytes (tests/test_curve_files.py).
+    the next file is drawn; the two steps write the same bytes (tests/test_curve_filememo.py).
     """
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -106,9 +106,10 @@ def _write_curve(
     fig: Figure | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="techcurve-png") as aside:
         encoding: dict[int, Future[bytes]] = {}
+        later: dict[int, bytes | None] = {}  # the later files, recalled once a figure is drawn
         for i, p in enumerate(paths):
             output = _output(p, dpi)
-            kept = filememo.recall(key, output)
+            kept = later.pop(i) if i in later else filememo.recall(key, output)
             if kept is not None:
                 _write(p, kept)
                 continue
@@ -117,7 +118,12 @@ def _write_curve(
                 # the settings as they are after drawing (the first import of matplotlib
                 # may have written its font list): the key the next process computes
                 key = filememo.curve_key(_drawn_frames(frames, domain), options)
-                encoding = _encode_aside(fig, paths, i, key, dpi, aside)
+                later = {
+                    j: filememo.recall(key, _output(paths[j], dpi))
+                    for j in range(i + 1, len(paths))
+                }
+                drawn = [i] + [j for j, data in later.items() if data is None]
+                encoding = _encode_aside(fig, paths, drawn, dpi, aside)
             if i in encoding:
                 written = encoding.pop(i).result()
                 _write(p, written)
@@ -138,17 +144,12 @@ def _output(path: Path, dpi: int) -> str | None:
 
 
 def _encode_aside(
-    fig: Figure, paths: Sequence[Path], first: int, key: str, dpi: int, aside: Executor
+    fig: Figure, paths: Sequence[Path], drawn: list[int], dpi: int, aside: Executor
 ) -> dict[int, Future[bytes]]:
-    """The PNGs among ``paths[first:]`` still to be written, drawn now and encoded by
-    ``aside`` while the other files are drawn (Pillow's zlib releases the GIL: ≈ 0.9 s
-    of the full curve's 220-dpi PNG on the other core). Only when another file is drawn
-    too: a PNG alone is saved as before. The bytes are :func:`save_figure`'s."""
-    drawn = [first] + [
-        i
-        for i in range(first + 1, len(paths))
-        if filememo.recall(key, _output(paths[i], dpi)) is None
-    ]
+    """The PNGs among the ``drawn`` paths, drawn now and encoded by ``aside`` while the
+    other files are drawn (Pillow's zlib releases the GIL: ≈ 0.9 s of the full curve's
+    220-dpi PNG on the other core). Only when another file is drawn too: a PNG alone is
+    saved as before. The bytes are :func:`save_figure`'s."""
     pngs = [i for i in drawn if paths[i].suffix.lower() == ".png"]
     if not pngs or len(drawn) < 2:
         return {}
